@@ -1,0 +1,61 @@
+import type { ByteSource } from '../io/byteSource';
+
+/** The container formats we read. Names are stable: they appear in the CLI's JSON. */
+export type DumpFormat = 'npy' | 'npz' | 'safetensors' | 'fvecs' | 'bvecs' | 'tsv' | 'csv';
+
+/** One array inside a dump, as listed to the user (npz and safetensors hold several). */
+export interface ArrayInfo {
+  name: string;
+  /** numpy-style dtype name: float32, float16, bfloat16, int64, uint8, bool, ... */
+  dtype: string;
+  shape: number[];
+  /** False when the array cannot be analysed (non-numeric, 0-D, ...); `reason` says why. */
+  analysable: boolean;
+  reason?: string;
+}
+
+/** A note or problem a reader found that belongs in the report (e.g. a metadata row-count mismatch). */
+export interface ReaderFinding {
+  code: string;
+  severity: 'error' | 'warning' | 'information';
+  message: string;
+}
+
+/**
+ * An analysable array seen as a rows x dim matrix of numbers.
+ * 1-D arrays are one row; N-D arrays are flattened to (product of leading dims) x last dim.
+ */
+export interface EmbeddingMatrix {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly rows: number;
+  readonly dim: number;
+  /** Things the user should know about how the array was read (flattening, byte order, ...). */
+  readonly notes: string[];
+  /**
+   * Rows [start, start + count) converted to float64, row-major (count x dim).
+   * Cheapest when successive calls ascend (compressed entries decode forward only).
+   */
+  readRows(start: number, count: number): Promise<Float64Array>;
+}
+
+export interface DumpFile {
+  readonly format: DumpFormat;
+  readonly arrays: ArrayInfo[];
+  readonly notes: string[];
+  readonly findings: ReaderFinding[];
+  /**
+   * The named array, or when `name` is omitted the one picked by the rule:
+   * `embeddings`, `emb`, `features`, `x` (in that order), else the largest 2-D float array.
+   * Throws EmbdiagError `array-not-found` / `no-array` naming the arrays that exist.
+   */
+  open(name?: string): Promise<EmbeddingMatrix>;
+}
+
+export interface OpenDumpOptions {
+  /** The file's name (for the extension); content sniffing is used when it says nothing. */
+  fileName: string;
+  /** Opens a file beside the dump (projector metadata.tsv), or undefined when absent. */
+  openSibling?: (fileName: string) => Promise<ByteSource | undefined>;
+}

@@ -1,0 +1,89 @@
+import type { ArrayInfo, DumpFormat } from '../formats/dumpFile';
+
+/**
+ * The one result type every surface renders from: CLI text/JSON/Markdown, hover,
+ * diagnostics and the report panel. Its JSON form is the CLI's `--json` contract:
+ * add fields freely, rename nothing.
+ */
+export type Severity = 'error' | 'warning' | 'information';
+
+export type FindingCode =
+  | 'nan-rows' | 'inf-rows' | 'zero-rows' | 'duplicate-rows' | 'dead-dims'
+  | 'collapsed-spectrum' | 'too-few-rows' | 'sampled' | 'metadata-mismatch' | 'flattened'
+  | string;
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  /** What is wrong and what to do about it. */
+  message: string;
+}
+
+export interface RowNormSummary { min: number; median: number; max: number; mean: number }
+
+export interface HealthSection {
+  nanRows: number;
+  infRows: number;
+  zeroRows: number;
+  /** Rows identical to an earlier row (found by hashing the row's values). */
+  duplicateRows: number;
+  /** Number of dimensions whose variance is at or below the dead-dimension threshold. */
+  deadDims: number;
+  /** Indices of dead dimensions (the first 100). */
+  deadDimIndices: number[];
+  /** Euclidean row norms over the finite rows used. */
+  rowNorms: RowNormSummary | null;
+}
+
+export interface SpectrumMetrics {
+  /** exp(Shannon entropy of the normalised covariance eigenvalues) (Roy & Vetterli 2007). */
+  effectiveRank: number;
+  /** RankMe (Garrido et al. 2023): exp(entropy of normalised singular values of the centred data). */
+  rankMe: number;
+  /** (sum λ)^2 / sum λ^2. */
+  participationRatio: number;
+  /** sum λ / max λ (= ||X_c||_F^2 / ||X_c||_2^2). */
+  stableRank: number;
+  /** λ_max / λ_min over positive eigenvalues; null when fewer than one positive eigenvalue. */
+  conditionNumber: number | null;
+  /** sum λ (= total variance). */
+  totalVariance: number;
+  /** Fraction of total variance in the top k eigenvalues, for k = 1, 10, 100 (when k <= dim). */
+  explainedVariance: { k: number; fraction: number }[];
+}
+
+export interface SamplingInfo {
+  sampled: boolean;
+  method: 'all rows' | 'uniform random sample without replacement';
+  seed: number;
+  maxRows: number;
+}
+
+export interface AnalysisReport {
+  schemaVersion: 1;
+  tool: { name: 'embdiag'; version: string };
+  file: string;
+  fileSize: number;
+  format: DumpFormat;
+  array: { name: string; dtype: string; shape: number[] };
+  /** Every array the container holds (one for single-array formats). */
+  arrays: ArrayInfo[];
+  rowsTotal: number;
+  /** Rows read and analysed (rowsTotal, or the sample size). */
+  rowsUsed: number;
+  /** Finite rows that entered the mean and covariance (rowsUsed minus NaN/Inf rows). */
+  rowsInStatistics: number;
+  dim: number;
+  sampling: SamplingInfo;
+  health: HealthSection;
+  /** Mean over the finite rows used. */
+  mean: number[];
+  /** Per-dimension variance, 1/(N-1). */
+  variance: number[];
+  /** Eigenvalues of the covariance (1/(N-1)), descending, all of them; empty when N < 2. */
+  eigenvalues: number[];
+  metrics: SpectrumMetrics | null;
+  notes: string[];
+  findings: Finding[];
+  timings: { totalMs: number; readMs: number; eigenMs: number };
+}

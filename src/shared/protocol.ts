@@ -1,0 +1,36 @@
+import type { AnalysisReport } from '../core/report/analysisReport';
+
+/**
+ * Messages between the extension host and the report webview. Both bundles
+ * import this file, so a change to a message is a type error on both sides.
+ */
+
+/** Host -> webview. */
+export type HostToWebview =
+  /** An analysis started or is in progress for the panel's file. */
+  | { type: 'progress'; file: string; fraction: number; message: string }
+  /** The full report to render (replaces anything shown). */
+  | { type: 'report'; report: AnalysisReport }
+  /** The analysis failed; `code` is the EmbdiagError code or 'internal'. */
+  | { type: 'error'; file: string; code: string; message: string };
+
+/** Webview -> host. */
+export type WebviewToHost =
+  /** The page's script has loaded and can receive messages. */
+  | { type: 'ready' }
+  /** The page rendered a report; `text` is its visible text (used by tests and accessibility checks). */
+  | { type: 'rendered'; file: string; text: string }
+  /** The user asked to analyse the file again (bypassing the cache). */
+  | { type: 'reanalyze' }
+  /** The user asked to copy the report as Markdown. */
+  | { type: 'copyMarkdown' };
+
+export function isWebviewToHost(value: unknown): value is WebviewToHost {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as { type?: unknown; file?: unknown; text?: unknown };
+  switch (m.type) {
+    case 'ready': case 'reanalyze': case 'copyMarkdown': return true;
+    case 'rendered': return typeof m.file === 'string' && typeof m.text === 'string';
+    default: return false;
+  }
+}
