@@ -1,0 +1,16 @@
+import type * as vscode from 'vscode';
+import type { AnalysisReport } from '../core/report/analysisReport';
+
+/**
+ * What `activate()` returns. Other extensions and our integration tests use it;
+ * it exposes results, never internals.
+ */
+export interface EmbeddingDiagnosticsApi {
+  /** Analyse a dump with the current settings (cached by path, size and mtime). */
+  analyze(uri: vscode.Uri): Promise<AnalysisReport>;
+  /**
+   * Resolves with the visible text of the report panel for `uri` once its webview has
+   * rendered a report (it posts a `rendered` message). Rejects after `timeoutMs`.
+   */
+  whenPanelRendered(uri: vscode.Uri, timeoutMs?: number): Promise<string>;
+}
