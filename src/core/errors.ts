@@ -7,7 +7,8 @@ export type EmbdiagErrorCode =
   | 'file-missing' | 'not-a-file' | 'unreadable' | 'file-changed'
   | 'unknown-format' | 'bad-header' | 'truncated' | 'invalid-range'
   | 'unsupported-dtype' | 'pickle-refused' | 'array-not-found' | 'no-array'
-  | 'bad-shape' | 'bad-text' | 'too-large' | 'cancelled' | 'bad-argument';
+  | 'bad-shape' | 'bad-text' | 'too-large' | 'cancelled' | 'bad-argument' | 'internal'
+  | 'bad-archive';
 
 export class EmbdiagError extends Error {
   constructor(readonly code: EmbdiagErrorCode, message: string, readonly hint?: string) {

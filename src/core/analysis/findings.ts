@@ -1,0 +1,87 @@
+import type { Finding, HealthSection, SpectrumMetrics } from '../report/analysisReport';
+
+/** User-tunable thresholds (settings `embeddingDiagnostics.thresholds.*`, CLI flags). */
+export interface FindingThresholds {
+  /** Report a collapsed spectrum when effective rank / dim is below this. */
+  collapseRatio: number;
+  /** A dimension with variance at or below this is dead. */
+  deadDimensionVariance: number;
+  /** Report duplicates when duplicateRows / rowsUsed exceeds this. */
+  duplicateRowFraction: number;
+  /** Report all-zero rows when zeroRows / rowsUsed exceeds this. */
+  zeroRowFraction: number;
+}
+
+export const DEFAULT_THRESHOLDS: FindingThresholds = {
+  collapseRatio: 0.1,
+  deadDimensionVariance: 1e-12,
+  duplicateRowFraction: 0,
+  zeroRowFraction: 0,
+};
+
+export interface FindingInputs {
+  rowsTotal: number;
+  rowsUsed: number;
+  rowsInStatistics: number;
+  dim: number;
+  sampled: boolean;
+  seed: number;
+  health: HealthSection;
+  metrics: SpectrumMetrics | null;
+}
+
+const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toPrecision(3)}%` : '0%');
+
+/** Turns the measured health and spectrum into findings that say what is wrong and what to do. */
+export function deriveFindings(x: FindingInputs, t: FindingThresholds): Finding[] {
+  const out: Finding[] = [];
+  const { health: h, rowsUsed } = x;
+  const ofRows = `of ${rowsUsed} rows${x.sampled ? ' sampled' : ''}`;
+
+  if (h.nanRows > 0) {
+    out.push({ code: 'nan-rows', severity: 'error', message:
+      `${h.nanRows} ${ofRows} (${pct(h.nanRows, rowsUsed)}) contain NaN. They are left out of every statistic. ` +
+      'Find where the model or the export produced them (a division by zero, an exploding loss, masked tokens averaged over zero items), or drop them before use.' });
+  }
+  if (h.infRows > 0) {
+    out.push({ code: 'inf-rows', severity: 'error', message:
+      `${h.infRows} ${ofRows} (${pct(h.infRows, rowsUsed)}) contain ±Infinity. They are left out of every statistic. ` +
+      'Check for overflow (float16 exports of large activations overflow above 65504) or an unnormalised division.' });
+  }
+  if (h.zeroRows > 0 && h.zeroRows / rowsUsed > t.zeroRowFraction) {
+    out.push({ code: 'zero-rows', severity: 'warning', message:
+      `${h.zeroRows} ${ofRows} (${pct(h.zeroRows, rowsUsed)}) are all zeros. Usually padding, an unfilled pre-allocated buffer, or inputs that never went through the model; remove them or fill them.` });
+  }
+  if (h.duplicateRows > 0 && h.duplicateRows / rowsUsed > t.duplicateRowFraction) {
+    out.push({ code: 'duplicate-rows', severity: 'warning', message:
+      `${h.duplicateRows} ${ofRows} (${pct(h.duplicateRows, rowsUsed)}) repeat an earlier row exactly. Check for duplicated inputs or a dataloader that repeats a batch; duplicates bias nearest-neighbour and entropy estimates.` });
+  }
+  if (h.deadDims > 0) {
+    const shown = h.deadDimIndices.slice(0, 10).join(', ') + (h.deadDims > 10 ? ', …' : '');
+    out.push({ code: 'dead-dims', severity: 'warning', message:
+      `${h.deadDims} of ${x.dim} dimensions are constant (variance ≤ ${t.deadDimensionVariance}): ${shown}. They carry no information; look for dead ReLU units or a projection that zeroes them.` });
+  }
+  if (x.rowsInStatistics >= 2 && x.rowsInStatistics <= x.dim) {
+    out.push({ code: 'too-few-rows', severity: 'information', message:
+      `Only ${x.rowsInStatistics} finite rows for ${x.dim} dimensions: the sample covariance has rank at most ${x.rowsInStatistics - 1}, so rank and spectrum figures are limited by the row count, not by the embedding.` });
+  } else if (x.rowsInStatistics < 2) {
+    out.push({ code: 'too-few-rows', severity: 'warning', message:
+      `Only ${x.rowsInStatistics} finite row${x.rowsInStatistics === 1 ? '' : 's'}: a covariance needs at least 2, so no spectrum or rank can be computed.` });
+  }
+  if (x.metrics && x.dim > 1 && x.metrics.totalVariance > 0) {
+    const ratio = x.metrics.effectiveRank / x.dim;
+    if (ratio < t.collapseRatio) {
+      out.push({ code: 'collapsed-spectrum', severity: 'warning', message:
+        `Effective rank ${x.metrics.effectiveRank.toPrecision(3)} is ${pct(x.metrics.effectiveRank, x.dim)} of the ${x.dim} dimensions (threshold ${pct(t.collapseRatio, 1)}): the embeddings occupy few directions (dimensional collapse). ` +
+        'Check for representation collapse in training (e.g. missing negatives or too strong a regulariser) or a bottleneck layer.' });
+    }
+  } else if (x.metrics && x.metrics.totalVariance === 0 && x.rowsInStatistics >= 2) {
+    out.push({ code: 'collapsed-spectrum', severity: 'warning', message:
+      'Every finite row is identical: the embeddings have zero variance (complete collapse).' });
+  }
+  if (x.sampled) {
+    out.push({ code: 'sampled', severity: 'information', message:
+      `Analysed a uniform random sample of ${rowsUsed} of ${x.rowsTotal} rows (seed ${x.seed}). Raise embeddingDiagnostics.maxRows (or --max-rows) to analyse every row.` });
+  }
+  return out;
+}

@@ -1,0 +1,190 @@
+import { Worker } from 'node:worker_threads';
+import { promises as fs } from 'node:fs';
+import type * as vscode from 'vscode';
+import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
+import type { AnalysisReport } from '../core/report/analysisReport';
+import type { FromWorker, ToWorker } from './workerProtocol';
+
+/** A failed analysis, with the core's error code (`file-missing`, `bad-header`, ..., `cancelled`, `internal`). */
+export class AnalysisError extends Error {
+  constructor(readonly code: string, message: string) { super(message); this.name = 'AnalysisError'; }
+}
+
+type Progress = (fraction: number, message: string) => void;
+
+interface Subscriber { resolve(r: AnalysisReport): void; reject(e: unknown): void; onProgress?: Progress }
+
+interface Job {
+  id: number;
+  key: string;
+  path: string;
+  options: AnalyzeOptions;
+  subscribers: Set<Subscriber>;
+  started?: number;
+}
+
+const CACHE_LIMIT = 64;
+
+/**
+ * Runs analyses in one worker thread (two cores: one for the editor, one for us),
+ * queues them, shares a running analysis between callers asking for the same file,
+ * caches results by path + size + mtime + options, and cancels by terminating the worker.
+ */
+export class AnalysisService {
+  private worker: Worker | undefined;
+  private running: Job | undefined;
+  private readonly queue: Job[] = [];
+  private readonly jobsByKey = new Map<string, Job>();
+  /** LRU: Map keeps insertion order; a hit is re-inserted. */
+  private readonly cache = new Map<string, AnalysisReport>();
+  private nextId = 1;
+
+  constructor(private readonly workerScript: string, private readonly log: (line: string) => void) {}
+
+  /** The cached report for the file as it is now on disk, if any. */
+  async cached(path: string, options: AnalyzeOptions): Promise<AnalysisReport | undefined> {
+    const key = await this.keyFor(path, options).catch(() => undefined);
+    return key ? this.cacheGet(key) : undefined;
+  }
+
+  /**
+   * Analyse `path` (from cache when the file has not changed). The promise rejects with
+   * AnalysisError('cancelled') when `token` fires; the work itself stops only when no
+   * other caller is waiting for the same result.
+   */
+  async analyze(path: string, options: AnalyzeOptions, opts: { onProgress?: Progress; token?: vscode.CancellationToken } = {}): Promise<AnalysisReport> {
+    let key: string;
+    try {
+      key = await this.keyFor(path, options);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new AnalysisError(code === 'ENOENT' ? 'file-missing' : 'unreadable',
+        code === 'ENOENT' ? `${path}: no such file.` : `${path}: cannot be read (${code ?? String(e)}).`);
+    }
+    const hit = this.cacheGet(key);
+    if (hit) return hit;
+    if (opts.token?.isCancellationRequested) throw new AnalysisError('cancelled', 'Analysis cancelled.');
+
+    let job = this.jobsByKey.get(key);
+    if (!job) {
+      job = { id: this.nextId++, key, path, options, subscribers: new Set() };
+      this.jobsByKey.set(key, job);
+      this.queue.push(job);
+    }
+    const theJob = job;
+    return new Promise<AnalysisReport>((resolve, reject) => {
+      const sub: Subscriber = { resolve, reject, onProgress: opts.onProgress };
+      theJob.subscribers.add(sub);
+      opts.token?.onCancellationRequested(() => {
+        if (!theJob.subscribers.delete(sub)) return;
+        reject(new AnalysisError('cancelled', 'Analysis cancelled.'));
+        if (theJob.subscribers.size === 0) this.cancelJob(theJob);
+      });
+      this.pump();
+    });
+  }
+
+  invalidate(path: string): void {
+    for (const key of [...this.cache.keys()]) if (key.startsWith(path + '\0')) this.cache.delete(key);
+  }
+
+  clear(): void { this.cache.clear(); }
+
+  dispose(): void {
+    for (const job of [...this.queue, ...(this.running ? [this.running] : [])]) this.fail(job, new AnalysisError('cancelled', 'Extension is shutting down.'));
+    this.queue.length = 0;
+    this.running = undefined;
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  private async keyFor(path: string, options: AnalyzeOptions): Promise<string> {
+    const st = await fs.stat(path);
+    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    return `${path}\0${st.size}\0${st.mtimeMs}\0${JSON.stringify(options)}`;
+  }
+
+  private cacheGet(key: string): AnalysisReport | undefined {
+    const hit = this.cache.get(key);
+    if (hit) { this.cache.delete(key); this.cache.set(key, hit); }
+    return hit;
+  }
+
+  private cachePut(key: string, report: AnalysisReport): void {
+    this.invalidate(key.slice(0, key.indexOf('\0'))); // an older version of the same file is stale
+    this.cache.set(key, report);
+    while (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(this.workerScript);
+    w.on('message', (m: FromWorker) => this.onMessage(m));
+    w.on('error', (e) => {
+      this.log(`worker error: ${e.stack ?? e.message}`);
+      if (this.running) this.fail(this.running, new AnalysisError('internal', `The analysis worker failed: ${e.message}`));
+      this.running = undefined;
+      this.worker = undefined;
+      this.pump();
+    });
+    w.on('exit', () => { if (this.worker === w) this.worker = undefined; });
+    this.worker = w;
+    return w;
+  }
+
+  private pump(): void {
+    if (this.running || this.queue.length === 0) return;
+    const job = this.queue.shift()!;
+    this.running = job;
+    job.started = Date.now();
+    const msg: ToWorker = { type: 'analyze', id: job.id, path: job.path, options: job.options };
+    this.ensureWorker().postMessage(msg);
+  }
+
+  private onMessage(m: FromWorker): void {
+    const job = this.running;
+    if (!job || job.id !== m.id) return; // a message from a job cancelled meanwhile
+    if (m.type === 'progress') {
+      for (const s of job.subscribers) s.onProgress?.(m.fraction, m.message);
+      return;
+    }
+    this.running = undefined;
+    this.jobsByKey.delete(job.key);
+    if (m.type === 'result') {
+      this.log(`analysed ${job.path}: ${m.report.rowsUsed} of ${m.report.rowsTotal} rows x ${m.report.dim} in ${Date.now() - job.started!} ms (read ${m.report.timings.readMs} ms, eigenvalues ${m.report.timings.eigenMs} ms)`);
+      void this.finishIfUnchanged(job, m.report);
+    } else {
+      this.log(`failed ${job.path}: ${m.code}: ${m.message}`);
+      this.fail(job, new AnalysisError(m.code, m.message));
+    }
+    this.pump();
+  }
+
+  /** Cache only if the file did not change while it was read (a training job may still be writing). */
+  private async finishIfUnchanged(job: Job, report: AnalysisReport): Promise<void> {
+    const keyNow = await this.keyFor(job.path, job.options).catch(() => undefined);
+    if (keyNow === job.key) this.cachePut(job.key, report);
+    else this.log(`${job.path} changed during analysis; result not cached`);
+    for (const s of job.subscribers) s.resolve(report);
+  }
+
+  private fail(job: Job, err: AnalysisError): void {
+    this.jobsByKey.delete(job.key);
+    for (const s of job.subscribers) s.reject(err);
+    job.subscribers.clear();
+  }
+
+  private cancelJob(job: Job): void {
+    this.jobsByKey.delete(job.key);
+    const i = this.queue.indexOf(job);
+    if (i >= 0) { this.queue.splice(i, 1); return; }
+    if (this.running === job) {
+      this.log(`cancelled ${job.path}`);
+      this.running = undefined;
+      const w = this.worker;
+      this.worker = undefined;
+      void w?.terminate();
+      this.pump();
+    }
+  }
+}

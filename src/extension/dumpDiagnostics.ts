@@ -1,0 +1,118 @@
+import * as vscode from 'vscode';
+import type { Finding } from '../core/report/analysisReport';
+import { DOCUMENT_SELECTOR, dumpLiteralsIn, isWriteContext, literalRange, resolveDumpPath } from './dumpPaths';
+import { AnalysisError, type AnalysisService } from './analysisService';
+import { readSettings } from './settings';
+
+export const DIAGNOSTIC_SOURCE = 'embeddings';
+
+const severityOf: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+};
+
+/**
+ * Squiggles and Problems entries on quoted dump paths: missing files, unreadable
+ * dumps, and the findings of each dump's analysis. Recomputed when a document
+ * changes (debounced) and when a referenced dump changes on disk.
+ */
+export class DumpDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** document uri -> dump paths it references, to refresh when a dump changes. */
+  private readonly references = new Map<string, Set<string>>();
+  private readonly generation = new Map<string, number>();
+  private readonly disposables: vscode.Disposable[] = [this.collection];
+
+  constructor(private readonly service: AnalysisService) {
+    this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument(d => this.schedule(d, 0)),
+      vscode.workspace.onDidChangeTextDocument(e => this.schedule(e.document, 400)),
+      vscode.workspace.onDidCloseTextDocument(d => this.forget(d.uri)),
+      vscode.workspace.onDidChangeConfiguration(e => {
+        if (e.affectsConfiguration('embeddingDiagnostics')) this.refreshAll();
+      }),
+    );
+    this.refreshAll();
+  }
+
+  refreshAll(): void {
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+  }
+
+  /** A dump changed, appeared or vanished on disk: recheck the documents that mention it. */
+  dumpChanged(fsPath: string): void {
+    for (const d of vscode.workspace.textDocuments) {
+      const refs = this.references.get(d.uri.toString());
+      if (refs?.has(fsPath) || refs?.has(`missing:${fsPath}`)) this.schedule(d, 300);
+    }
+  }
+
+  private schedule(document: vscode.TextDocument, delayMs: number): void {
+    if (!vscode.languages.match(DOCUMENT_SELECTOR, document)) return;
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => {
+      this.timers.delete(key);
+      void this.update(document).catch(() => { /* a document closed mid-way */ });
+    }, delayMs));
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.references.delete(key);
+    this.collection.delete(uri);
+  }
+
+  private async update(document: vscode.TextDocument): Promise<void> {
+    const key = document.uri.toString();
+    const gen = (this.generation.get(key) ?? 0) + 1;
+    this.generation.set(key, gen);
+    const settings = readSettings(document.uri);
+    if (!settings.enableDiagnostics || document.isClosed) { this.collection.delete(document.uri); return; }
+    const version = document.version;
+    const literals = dumpLiteralsIn(document);
+    const refs = new Set<string>();
+    const options = { maxRows: settings.maxRows, seed: settings.seed, thresholds: settings.thresholds };
+    const perLiteral = await Promise.all(literals.map(async (literal): Promise<vscode.Diagnostic[]> => {
+      const range = literalRange(document, literal);
+      const resolved = await resolveDumpPath(literal.value, document);
+      if (!resolved.exists) {
+        for (const t of resolved.tried) refs.add(`missing:${t}`);
+        if (isWriteContext(document, literal)) return [];
+        return [make(range, 'file-missing', vscode.DiagnosticSeverity.Error,
+          `${literal.value}: no such file (looked in ${resolved.tried.join(', ')}). Check the path, or run the step that writes it.`)];
+      }
+      refs.add(resolved.fsPath);
+      try {
+        const report = await this.service.analyze(resolved.fsPath, options);
+        return report.findings
+          .filter(f => f.code !== 'sampled')
+          .map(f => make(range, f.code, severityOf[f.severity], `${literal.value}: ${f.message}`));
+      } catch (e) {
+        const code = e instanceof AnalysisError ? e.code : 'internal';
+        if (code === 'cancelled') return [];
+        return [make(range, code, vscode.DiagnosticSeverity.Error, `${literal.value}: cannot be analysed: ${(e as Error).message}`)];
+      }
+    }));
+    // a newer pass or an edit has superseded this one
+    if (this.generation.get(key) !== gen || document.isClosed || document.version !== version) return;
+    this.references.set(key, refs);
+    this.collection.set(document.uri, perLiteral.flat());
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function make(range: vscode.Range, code: string, severity: vscode.DiagnosticSeverity, message: string): vscode.Diagnostic {
+  const d = new vscode.Diagnostic(range, message, severity);
+  d.source = DIAGNOSTIC_SOURCE;
+  d.code = code;
+  return d;
+}

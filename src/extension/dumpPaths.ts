@@ -1,0 +1,65 @@
+import * as vscode from 'vscode';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { findPathLiterals, type PathLiteral } from '../core/text/pathLiterals';
+
+/** Extensions whose quoted paths get diagnostics; a missing one is worth an error. */
+export const BINARY_DUMP_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.fvecs', '.bvecs'] as const;
+/** Text formats are common in code for other data, so they get hovers (when the file exists) but no diagnostics. */
+export const ALL_DUMP_EXTENSIONS = [...BINARY_DUMP_EXTENSIONS, '.tsv', '.csv'] as const;
+
+export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv}';
+
+/** Languages whose documents get hovers and diagnostics on dump paths. */
+export const DOCUMENT_SELECTOR: vscode.DocumentSelector = [
+  'python', 'json', 'jsonc', 'yaml', 'toml', 'markdown', 'shellscript',
+].map(language => ({ language }));
+
+export type ResolvedDumpPath =
+  | { exists: true; fsPath: string }
+  | { exists: false; tried: string[] };
+
+/**
+ * Where a path written in a document points: absolute, `~/`, relative to the
+ * document's folder, then to each workspace folder (scripts are often run from the root).
+ */
+export async function resolveDumpPath(written: string, document: vscode.TextDocument): Promise<ResolvedDumpPath> {
+  const candidates: string[] = [];
+  if (written.startsWith('~/')) candidates.push(path.join(os.homedir(), written.slice(2)));
+  else if (path.isAbsolute(written)) candidates.push(written);
+  else {
+    // notebook cells share the notebook's path, so their folder is the notebook's
+    if (document.uri.scheme === 'file' || document.uri.scheme === 'vscode-notebook-cell') {
+      candidates.push(path.resolve(path.dirname(document.uri.fsPath), written));
+    }
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme === 'file') candidates.push(path.resolve(folder.uri.fsPath, written));
+    }
+  }
+  const unique = [...new Set(candidates)];
+  for (const c of unique) {
+    try {
+      if ((await fs.stat(c)).isFile()) return { exists: true, fsPath: c };
+    } catch { /* try the next candidate */ }
+  }
+  return { exists: false, tried: unique };
+}
+
+export function dumpLiteralsIn(document: vscode.TextDocument, extensions: readonly string[] = BINARY_DUMP_EXTENSIONS): PathLiteral[] {
+  return findPathLiterals(document.getText(), extensions);
+}
+
+/**
+ * True when the literal is being written rather than read (np.save("x.npy", ...),
+ * torch.save(t, "x.pt"), df.to_parquet(...)): a missing file there is expected.
+ */
+export function isWriteContext(document: vscode.TextDocument, literal: PathLiteral): boolean {
+  const pos = document.positionAt(literal.start);
+  const before = document.lineAt(pos.line).text.slice(0, pos.character);
+  return /\b(save\w*|to_\w+|write\w*|dump\w*|savetxt|tofile)\s*\(/.test(before);
+}
+
+export function literalRange(document: vscode.TextDocument, literal: PathLiteral): vscode.Range {
+  return new vscode.Range(document.positionAt(literal.start), document.positionAt(literal.end));
+}

@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { pathLiteralAt } from '../core/text/pathLiterals';
+import { renderSummaryMarkdown, escapeMarkdownText } from '../core/report/renderSummary';
+import { ALL_DUMP_EXTENSIONS, BINARY_DUMP_EXTENSIONS, literalRange, resolveDumpPath } from './dumpPaths';
+import { AnalysisError, type AnalysisService } from './analysisService';
+import { readSettings } from './settings';
+import { OPEN_REPORT_COMMAND } from './commandIds';
+
+/** A short report when the pointer rests on a quoted dump path in code. */
+export class DumpHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly service: AnalysisService) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    const settings = readSettings(document.uri);
+    if (!settings.enableHovers) return undefined;
+    const line = document.lineAt(position.line);
+    const lineStart = document.offsetAt(line.range.start);
+    const literal = pathLiteralAt(line.text, position.character, ALL_DUMP_EXTENSIONS);
+    if (!literal) return undefined;
+    const range = literalRange(document, { ...literal, start: lineStart + literal.start, end: lineStart + literal.end });
+    const resolved = await resolveDumpPath(literal.value, document);
+    const md = new vscode.MarkdownString(undefined, true);
+    if (!resolved.exists) {
+      // text formats are often unrelated data: only binary dumps are worth a "missing" hover
+      if (!BINARY_DUMP_EXTENSIONS.some(e => literal.value.toLowerCase().endsWith(e))) return undefined;
+      md.appendMarkdown(`**Embeddings** $(error) \`${literal.value.replace(/`/g, "'")}\` does not exist.\n\nLooked for: ${resolved.tried.map(t => `\`${t.replace(/`/g, "'")}\``).join(', ')}`);
+      return new vscode.Hover(md, range);
+    }
+    const options = { maxRows: settings.maxRows, seed: settings.seed, thresholds: settings.thresholds };
+    try {
+      const report = await this.service.analyze(resolved.fsPath, options, { token });
+      md.appendMarkdown(renderSummaryMarkdown(report, literal.value));
+      const args = encodeURIComponent(JSON.stringify([resolved.fsPath]));
+      md.appendMarkdown(`\n\n[$(graph) Open full report](command:${OPEN_REPORT_COMMAND}?${args} "Open the Embedding Diagnostics report")`);
+      md.isTrusted = { enabledCommands: [OPEN_REPORT_COMMAND] };
+    } catch (e) {
+      if (e instanceof AnalysisError && e.code === 'cancelled') return undefined;
+      const code = e instanceof AnalysisError ? e.code : 'internal';
+      md.appendMarkdown(`**Embeddings** $(error) \`${path.basename(resolved.fsPath).replace(/`/g, "'")}\` could not be analysed (${code}).\n\n${escapeMarkdownText((e as Error).message)}`);
+    }
+    return new vscode.Hover(md, range);
+  }
+}
