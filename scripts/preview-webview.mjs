@@ -1,0 +1,313 @@
+// Visual check of the report panel's page outside VS Code.
+//
+// Builds webview/main.ts and src/extension/panelHtml.ts into test-artifacts/preview/, writes
+// one HTML page per theme and scenario (the real shell from renderPanelHtml, with its CSP,
+// plus a stub acquireVsCodeApi, a set of --vscode-* theme variables and a hand-written
+// sample AnalysisReport), serves them on 127.0.0.1, and screenshots them with playwright-core
+// into test-artifacts/preview-*.png. CSP violations and page errors are printed and fail the run.
+//
+// Usage: node scripts/preview-webview.mjs [--chromium /usr/bin/chromium]
+import * as esbuild from 'esbuild';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const ROOT = resolve(new URL('..', import.meta.url).pathname);
+const OUT = join(ROOT, 'test-artifacts');
+const DIR = join(OUT, 'preview');
+const argChromium = process.argv.indexOf('--chromium');
+const CHROMIUM = argChromium > 0 ? process.argv[argChromium + 1] : '/usr/bin/chromium';
+
+// ---------------------------------------------------------------- build
+
+mkdirSync(DIR, { recursive: true });
+await esbuild.build({
+  entryPoints: [join(ROOT, 'webview/main.ts')], outfile: join(DIR, 'webview.js'),
+  bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'warning',
+});
+await esbuild.build({
+  entryPoints: [join(ROOT, 'src/extension/panelHtml.ts')], outfile: join(DIR, 'panelHtml.cjs'),
+  bundle: true, platform: 'node', format: 'cjs', target: 'es2022', logLevel: 'warning',
+});
+cpSync(join(ROOT, 'webview/styles.css'), join(DIR, 'webview.css'));
+cpSync(join(ROOT, 'node_modules/@vscode/codicons/dist/codicon.css'), join(DIR, 'codicon.css'));
+cpSync(join(ROOT, 'node_modules/@vscode/codicons/dist/codicon.ttf'), join(DIR, 'codicon.ttf'));
+const { renderPanelHtml, createNonce } = require(join(DIR, 'panelHtml.cjs'));
+const bundleBytes = readFileSync(join(DIR, 'webview.js')).length;
+
+// ---------------------------------------------------------------- sample reports
+
+/** Metrics computed from the eigenvalues the way the core defines them. */
+function metricsOf(ev, dim) {
+  const pos = ev.filter(v => v > 0);
+  const sum = pos.reduce((a, b) => a + b, 0);
+  const entropyExp = xs => {
+    const s = xs.reduce((a, b) => a + b, 0);
+    return Math.exp(-xs.reduce((h, x) => (x > 0 ? h + (x / s) * Math.log(x / s) : h), 0));
+  };
+  const max = pos[0], min = pos[pos.length - 1];
+  return {
+    effectiveRank: entropyExp(pos),
+    rankMe: entropyExp(pos.map(Math.sqrt)),
+    participationRatio: sum ** 2 / pos.reduce((a, b) => a + b * b, 0),
+    stableRank: sum / max,
+    conditionNumber: max / min,
+    totalVariance: sum,
+    explainedVariance: [1, 10, 100].filter(k => k <= dim).map(k => ({ k, fraction: pos.slice(0, k).reduce((a, b) => a + b, 0) / sum })),
+  };
+}
+
+function sampledReport() {
+  const dim = 384;
+  // A power-law spectrum with a collapsed tail: 6 dead dimensions give (numerically) zero eigenvalues.
+  const ev = Array.from({ length: dim }, (_, i) => 2.7 * (i + 1) ** -1.35 * (1 + 0.04 * Math.sin(i)));
+  for (let i = dim - 6; i < dim; i++) ev[i] = i % 2 ? 0 : -3.1e-17;
+  ev.sort((a, b) => b - a);
+  const health = {
+    nanRows: 12, infRows: 0, zeroRows: 40, duplicateRows: 1873, deadDims: 6,
+    deadDimIndices: [17, 45, 101, 230, 311, 377],
+    rowNorms: { min: 0.0213, median: 9.8734, mean: 9.6211, max: 17.402 },
+  };
+  return {
+    schemaVersion: 1,
+    tool: { name: 'embdiag', version: '0.1.0' },
+    file: '/home/ada/projects/retrieval/runs/2024-06-01 <bge-small>/corpus_embeddings.npz',
+    fileSize: 384 * 250000 * 4 + 2112,
+    format: 'npz',
+    array: { name: 'embeddings', dtype: 'float32', shape: [250000, 384] },
+    arrays: [
+      { name: 'embeddings', dtype: 'float32', shape: [250000, 384], analysable: true },
+      { name: 'ids', dtype: 'int64', shape: [250000], analysable: true },
+      { name: 'titles', dtype: 'object', shape: [250000], analysable: false, reason: 'object arrays need pickle, which is refused' },
+    ],
+    rowsTotal: 250000, rowsUsed: 100000, rowsInStatistics: 99988, dim,
+    sampling: { sampled: true, method: 'uniform random sample without replacement', seed: 0, maxRows: 100000 },
+    health,
+    mean: new Array(dim).fill(0.01), variance: new Array(dim).fill(0.02),
+    eigenvalues: ev,
+    metrics: metricsOf(ev, dim),
+    notes: ['Read 100000 of 250000 rows (uniform random sample without replacement, seed 0): raise embeddingDiagnostics.maxRows to read them all.'],
+    findings: [
+      { code: 'duplicate-rows', severity: 'warning', message: '1873 of 100000 rows sampled (1.87%) repeat an earlier row exactly. Check for duplicated inputs or a dataloader that repeats a batch; duplicates bias nearest-neighbour and entropy estimates.' },
+      { code: 'nan-rows', severity: 'error', message: '12 of 100000 rows sampled (0.0120%) contain NaN. They are left out of every statistic. Find where the model or the export produced them, or drop them before use.' },
+      { code: 'sampled', severity: 'information', message: 'Analysed a uniform random sample of 100000 of 250000 rows (seed 0).' },
+      { code: 'dead-dims', severity: 'warning', message: '6 of 384 dimensions are constant (variance ≤ 1e-12): 17, 45, 101, 230, 311, 377. They carry no information; look for dead ReLU units or a projection that zeroes them.' },
+      { code: 'zero-rows', severity: 'warning', message: '40 of 100000 rows sampled (0.0400%) are all zeros. <b>Usually padding</b>, an unfilled pre-allocated buffer, or inputs that never went through the model; remove them or fill them.' },
+    ],
+    timings: { totalMs: 1843.2, readMs: 1211.7, eigenMs: 96.4 },
+  };
+}
+
+function smallReport() {
+  const dim = 64;
+  const ev = Array.from({ length: dim }, (_, i) => 0.9 * Math.exp(-i / 9) + 0.002);
+  return {
+    schemaVersion: 1,
+    tool: { name: 'embdiag', version: '0.1.0' },
+    file: 'C:\\work\\data\\small.npy',
+    fileSize: 2000 * 64 * 4 + 128,
+    format: 'npy',
+    array: { name: 'small', dtype: 'float32', shape: [2000, 64] },
+    arrays: [{ name: 'small', dtype: 'float32', shape: [2000, 64], analysable: true }],
+    rowsTotal: 2000, rowsUsed: 2000, rowsInStatistics: 2000, dim,
+    sampling: { sampled: false, method: 'all rows', seed: 0, maxRows: 100000 },
+    health: { nanRows: 0, infRows: 0, zeroRows: 0, duplicateRows: 0, deadDims: 0, deadDimIndices: [], rowNorms: { min: 2.1, median: 2.83, mean: 2.84, max: 3.9 } },
+    mean: new Array(dim).fill(0), variance: new Array(dim).fill(0.1),
+    eigenvalues: ev,
+    metrics: metricsOf(ev, dim),
+    notes: [],
+    findings: [],
+    timings: { totalMs: 41.2, readMs: 3.1, eigenMs: 11.8 },
+  };
+}
+
+// ---------------------------------------------------------------- themes (a subset of the variables VS Code sets)
+
+const common = {
+  '--vscode-font-family': 'system-ui, -apple-system, "Segoe UI", Ubuntu, "Droid Sans", sans-serif',
+  '--vscode-font-size': '13px', '--vscode-font-weight': 'normal',
+  '--vscode-editor-font-family': '"DejaVu Sans Mono", "Droid Sans Mono", monospace', '--vscode-editor-font-size': '13px',
+};
+const THEMES = {
+  dark: { bodyClass: 'vscode-dark', vars: {
+    ...common,
+    '--vscode-foreground': '#cccccc', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-editor-background': '#1f1f1f',
+    '--vscode-editorWidget-border': '#454545', '--vscode-widget-border': '#313131', '--vscode-editorGroup-border': '#ffffff17',
+    '--vscode-settings-headerBorder': '#2b2b2b', '--vscode-panel-border': '#2b2b2b',
+    '--vscode-charts-foreground': '#cccccc', '--vscode-charts-lines': 'rgba(204, 204, 204, 0.5)', '--vscode-charts-blue': '#3794ff',
+    '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#89d185', '--vscode-charts-red': '#f14c4c', '--vscode-charts-yellow': '#cca700',
+    '--vscode-textLink-foreground': '#4daafc', '--vscode-textLink-activeForeground': '#4daafc',
+    '--vscode-textPreformat-foreground': '#d0d0d0', '--vscode-textPreformat-background': '#3c3c3c', '--vscode-textBlockQuote-background': '#2b2b2b',
+    '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff', '--vscode-button-hoverBackground': '#026ec1',
+    '--vscode-button-border': '#ffffff12', '--vscode-button-secondaryBackground': '#313131', '--vscode-button-secondaryForeground': '#cccccc',
+    '--vscode-button-secondaryHoverBackground': '#3c3c3c', '--vscode-badge-background': '#616161', '--vscode-badge-foreground': '#f8f8f8',
+    '--vscode-focusBorder': '#0078d4', '--vscode-list-hoverBackground': '#2a2d2e', '--vscode-toolbar-hoverBackground': 'rgba(90, 93, 94, 0.31)',
+    '--vscode-keybindingTable-headerBackground': 'rgba(204, 204, 204, 0.04)',
+    '--vscode-problemsErrorIcon-foreground': '#f14c4c', '--vscode-problemsWarningIcon-foreground': '#cca700', '--vscode-problemsInfoIcon-foreground': '#3794ff',
+    '--vscode-testing-iconPassed': '#73c991', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-inputValidation-errorBorder': '#be1100',
+    '--vscode-progressBar-background': '#0078d4', '--vscode-sideBar-background': '#181818', '--vscode-sideBarSectionHeader-background': '#181818',
+    '--vscode-sideBarTitle-foreground': '#cccccc', '--vscode-icon-foreground': '#cccccc',
+    '--vscode-settings-checkboxBackground': '#313131', '--vscode-settings-checkboxBorder': '#3c3c3c', '--vscode-settings-checkboxForeground': '#cccccc',
+    '--vscode-editorHoverWidget-background': '#202020', '--vscode-editorHoverWidget-border': '#454545', '--vscode-editorHoverWidget-foreground': '#cccccc',
+  } },
+  light: { bodyClass: 'vscode-light', vars: {
+    ...common,
+    '--vscode-foreground': '#3b3b3b', '--vscode-descriptionForeground': '#717171', '--vscode-editor-background': '#ffffff',
+    '--vscode-editorWidget-border': '#c8c8c8', '--vscode-widget-border': '#e5e5e5', '--vscode-editorGroup-border': '#e5e5e5',
+    '--vscode-settings-headerBorder': '#e5e5e5', '--vscode-panel-border': '#e5e5e5',
+    '--vscode-charts-foreground': '#616161', '--vscode-charts-lines': 'rgba(97, 97, 97, 0.5)', '--vscode-charts-blue': '#1a85ff',
+    '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#388a34', '--vscode-charts-red': '#e51400', '--vscode-charts-yellow': '#bf8803',
+    '--vscode-textLink-foreground': '#005fb8', '--vscode-textLink-activeForeground': '#005fb8',
+    '--vscode-textPreformat-foreground': '#3b3b3b', '--vscode-textPreformat-background': 'rgba(0, 0, 0, 0.06)', '--vscode-textBlockQuote-background': '#f8f8f8',
+    '--vscode-button-background': '#005fb8', '--vscode-button-foreground': '#ffffff', '--vscode-button-hoverBackground': '#0258a8',
+    '--vscode-button-border': '#0000001a', '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b',
+    '--vscode-button-secondaryHoverBackground': '#cccccc', '--vscode-badge-background': '#cccccc', '--vscode-badge-foreground': '#3b3b3b',
+    '--vscode-focusBorder': '#005fb8', '--vscode-list-hoverBackground': '#f2f2f2', '--vscode-toolbar-hoverBackground': 'rgba(184, 184, 184, 0.31)',
+    '--vscode-keybindingTable-headerBackground': 'rgba(59, 59, 59, 0.04)',
+    '--vscode-problemsErrorIcon-foreground': '#e51400', '--vscode-problemsWarningIcon-foreground': '#bf8803', '--vscode-problemsInfoIcon-foreground': '#1a85ff',
+    '--vscode-testing-iconPassed': '#388a34', '--vscode-inputValidation-errorBackground': '#f2dede', '--vscode-inputValidation-errorBorder': '#be1100',
+    '--vscode-progressBar-background': '#005fb8', '--vscode-sideBar-background': '#f8f8f8', '--vscode-sideBarSectionHeader-background': '#f8f8f8',
+    '--vscode-sideBarTitle-foreground': '#3b3b3b', '--vscode-icon-foreground': '#3b3b3b',
+    '--vscode-settings-checkboxBackground': '#f8f8f8', '--vscode-settings-checkboxBorder': '#cecece', '--vscode-settings-checkboxForeground': '#3b3b3b',
+    '--vscode-editorHoverWidget-background': '#f8f8f8', '--vscode-editorHoverWidget-border': '#c8c8c8', '--vscode-editorHoverWidget-foreground': '#3b3b3b',
+  } },
+  hc: { bodyClass: 'vscode-high-contrast', vars: {
+    ...common,
+    '--vscode-foreground': '#ffffff', '--vscode-descriptionForeground': 'rgba(255, 255, 255, 0.7)', '--vscode-editor-background': '#000000',
+    '--vscode-contrastBorder': '#6fc3df', '--vscode-contrastActiveBorder': '#f38518', '--vscode-editorWidget-border': '#6fc3df',
+    '--vscode-charts-foreground': '#ffffff', '--vscode-charts-lines': 'rgba(255, 255, 255, 0.5)', '--vscode-charts-blue': '#3794ff',
+    '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#89d185', '--vscode-textLink-foreground': '#21a6ff',
+    '--vscode-textPreformat-foreground': '#ffd700', '--vscode-textPreformat-background': '#000000',
+    '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-button-border': '#6fc3df',
+    '--vscode-button-secondaryBackground': '#000000', '--vscode-button-secondaryForeground': '#ffffff',
+    '--vscode-badge-background': '#000000', '--vscode-badge-foreground': '#ffffff', '--vscode-focusBorder': '#f38518',
+    '--vscode-problemsErrorIcon-foreground': '#f48771', '--vscode-problemsWarningIcon-foreground': '#cca700', '--vscode-problemsInfoIcon-foreground': '#3794ff',
+    '--vscode-testing-iconPassed': '#73c991', '--vscode-inputValidation-errorBackground': '#000000', '--vscode-inputValidation-errorBorder': '#6fc3df',
+    '--vscode-progressBar-background': '#6fc3df', '--vscode-settings-checkboxBackground': '#000000', '--vscode-settings-checkboxBorder': '#6fc3df',
+    '--vscode-editorHoverWidget-background': '#0c141f', '--vscode-editorHoverWidget-border': '#6fc3df', '--vscode-editorHoverWidget-foreground': '#ffffff',
+  } },
+};
+
+// ---------------------------------------------------------------- pages
+
+const SCENARIOS = {
+  report: () => ({ type: 'report', report: sampledReport() }),
+  small: () => ({ type: 'report', report: smallReport() }),
+  error: () => ({ type: 'error', file: '/home/ada/data/broken.npy', code: 'truncated', message: 'The file ends after 1048576 of 40960128 bytes the header promises (shape (10000, 1024), float32). It may still be being written, or the copy was cut short.' }),
+  progress: () => ({ type: 'progress', file: '/home/ada/data/big.safetensors', fraction: 0.42, message: 'Reading rows 42000 of 100000' }),
+};
+
+function pageHtml(origin, theme, scenario) {
+  const nonce = createNonce();
+  const shell = renderPanelHtml({
+    cspSource: origin, nonce, title: 'Embedding report <preview>',
+    scriptUri: `${origin}/webview.js`, styleUri: `${origin}/webview.css`, codiconUri: `${origin}/codicon.css`,
+  });
+  const t = THEMES[theme];
+  const vars = Object.entries(t.vars).map(([k, v]) => `${k}: ${v};`).join(' ');
+  const message = JSON.stringify(SCENARIOS[scenario]()).replace(/</g, '\\u003c');
+  // VS Code sets the variables on <html> and the theme kind as a body class; the stub stands in for acquireVsCodeApi.
+  const inject = `  <style nonce="${nonce}">html { ${vars} }</style>
+  <script nonce="${nonce}">
+    window.__posted = []; window.__csp = []; window.__state = undefined;
+    document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+    window.acquireVsCodeApi = () => ({
+      postMessage: m => window.__posted.push(m),
+      getState: () => window.__state,
+      setState: s => { window.__state = s; },
+    });
+    document.addEventListener('DOMContentLoaded', () => {
+      document.body.classList.add(${JSON.stringify(t.bodyClass)});
+      setTimeout(() => window.postMessage(${message}, '*'), 0);
+    });
+  </script>
+</head>`;
+  return shell.replace('</head>', inject);
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf' };
+const server = createServer((req, res) => {
+  const name = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
+  if (name.includes('..')) { res.writeHead(400).end(); return; }
+  if (name === 'favicon.ico') { res.writeHead(204).end(); return; }
+  try {
+    const body = readFileSync(join(DIR, name));
+    res.writeHead(200, { 'content-type': TYPES[extname(name)] ?? 'application/octet-stream' }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise(r => server.listen(0, '127.0.0.1', r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const shots = [
+  { theme: 'light', scenario: 'report', width: 1280 },
+  { theme: 'dark', scenario: 'report', width: 1280 },
+  { theme: 'hc', scenario: 'report', width: 1280 },
+  { theme: 'dark', scenario: 'small', width: 820, toggleLogX: true },
+  { theme: 'dark', scenario: 'report', width: 560 },
+  { theme: 'light', scenario: 'small', width: 820, linearHover: true },
+  { theme: 'dark', scenario: 'error', width: 1000 },
+  { theme: 'light', scenario: 'progress', width: 1000 },
+];
+
+const { chromium } = require('playwright-core');
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+let failures = 0;
+try {
+  for (const shot of shots) {
+    const name = `preview-${shot.theme}-${shot.scenario}${shot.width < 700 ? '-narrow' : ''}`;
+    writeFileSync(join(DIR, `${name}.html`), pageHtml(origin, shot.theme, shot.scenario));
+    const page = await browser.newPage({ viewport: { width: shot.width, height: 900 }, deviceScaleFactor: 1 });
+    const problems = [];
+    page.on('pageerror', e => problems.push(`page error: ${e.message}`));
+    page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+    await page.goto(`${origin}/${name}.html`);
+    if (shot.scenario === 'report' || shot.scenario === 'small') {
+      await page.waitForFunction(() => window.__posted.some(m => m.type === 'rendered'), null, { timeout: 10000 });
+    } else {
+      await page.waitForSelector(shot.scenario === 'error' ? '#error' : '#progress');
+    }
+    await page.evaluate(() => document.fonts.ready);
+    await page.waitForTimeout(300);
+    if (shot.toggleLogX) {
+      await page.click('#log-x');
+      await page.waitForTimeout(200);
+    }
+    if (shot.linearHover) {
+      // Hover a point of the plot to show the read-out.
+      await page.locator('#spectrum-plot').scrollIntoViewIfNeeded();
+      const box = await page.locator('#spectrum-plot .hit-area').boundingBox();
+      if (box) await page.mouse.move(box.x + box.width * 0.18, box.y + box.height / 2);
+      await page.waitForTimeout(200);
+    }
+    const info = await page.evaluate(() => ({
+      posted: window.__posted.map(m => m.type),
+      csp: window.__csp,
+      shape: document.getElementById('overview-shape')?.textContent ?? null,
+      rows: document.getElementById('overview-rows')?.textContent ?? null,
+      svg: document.getElementById('spectrum-plot')?.getAttribute('aria-label') ?? null,
+      state: window.__state ? Object.keys(window.__state) : null,
+      textLength: (window.__posted.find(m => m.type === 'rendered') ?? { text: '' }).text.length,
+    }));
+    const rendered = await page.evaluate(() => window.__posted.find(m => m.type === 'rendered'));
+    if (rendered) writeFileSync(join(DIR, `${name}.txt`), rendered.text);
+    await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+    console.log(`${name}.png`, JSON.stringify(info));
+    for (const p of [...problems, ...info.csp.map(c => `CSP violation: ${c}`)]) {
+      console.log(`  ! ${p}`);
+      failures++;
+    }
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+console.log(`webview bundle (minified): ${(bundleBytes / 1024).toFixed(1)} KiB`);
+if (failures) {
+  console.error(`${failures} problem(s) found`);
+  process.exitCode = 1;
+}

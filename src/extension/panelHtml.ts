@@ -1,0 +1,81 @@
+/**
+ * The report panel's HTML shell. Pure (no 'vscode' import) so it is unit-tested under
+ * Node: the panel passes in the webview's cspSource and the webview URIs of the assets.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface PanelHtmlOptions {
+  /** `webview.cspSource`: the origin the webview serves extension resources from. */
+  cspSource: string;
+  /** A fresh createNonce() per page load. */
+  nonce: string;
+  /** Webview URI of dist/webview.js. */
+  scriptUri: string;
+  /** Webview URI of dist/webview.css. */
+  styleUri: string;
+  /** Webview URI of dist/codicon.css (its codicon.ttf is found next to it). */
+  codiconUri: string;
+  title: string;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for use in HTML element content and quoted attribute values. */
+export function escapeHtml(s: string): string {
+  return String(s).replace(/[&<>"']/g, c => HTML_ESCAPES[c]);
+}
+
+const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** 32 characters from [A-Za-z0-9], drawn without modulo bias from the OS's CSPRNG. */
+export function createNonce(length = 32): string {
+  let out = '';
+  while (out.length < length) {
+    for (const b of randomBytes(length * 2)) {
+      // 248 = 4 * 62: bytes at or above it would make the first characters more likely.
+      if (b < 248) out += NONCE_ALPHABET[b % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/**
+ * The Content-Security-Policy of the page: nothing by default, our script only by nonce,
+ * styles and fonts only from the extension. Lit's component styles are constructed
+ * stylesheets (adoptedStyleSheets), which style-src does not govern, so neither
+ * 'unsafe-inline' nor 'unsafe-eval' is needed.
+ */
+export function panelCsp(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `font-src ${cspSource}`,
+    `img-src ${cspSource} data:`,
+  ].join('; ') + ';';
+}
+
+export function renderPanelHtml(opts: PanelHtmlOptions): string {
+  if (!/^[A-Za-z0-9+/_=-]+$/.test(opts.nonce)) throw new Error('renderPanelHtml: the nonce must be base64 or alphanumeric');
+  if (/[;'"\r\n]/.test(opts.cspSource)) throw new Error('renderPanelHtml: cspSource must not contain quotes, semicolons or newlines');
+  const nonce = opts.nonce;
+  const csp = panelCsp(opts.cspSource, nonce);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" id="vscode-codicon-stylesheet" href="${escapeHtml(opts.codiconUri)}" nonce="${nonce}">
+  <link rel="stylesheet" href="${escapeHtml(opts.styleUri)}" nonce="${nonce}">
+  <title>${escapeHtml(opts.title)}</title>
+</head>
+<body>
+  <div id="app"><p class="boot">Loading the report\u2026</p></div>
+  <noscript>This report needs JavaScript, which VS Code enables for this panel.</noscript>
+  <script nonce="${nonce}" src="${escapeHtml(opts.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createNonce, escapeHtml, panelCsp, renderPanelHtml } from '../../src/extension/panelHtml';
+
+const opts = {
+  cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+  nonce: 'abcDEF0123456789abcDEF0123456789',
+  scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js',
+  styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.css',
+  codiconUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/codicon.css',
+  title: 'Embeddings: <script>alert("x")</script> & more',
+};
+
+function cspOf(html: string): string {
+  const m = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html);
+  assert.ok(m, 'the page has a CSP meta tag');
+  return m[1].replace(/&#39;/g, "'");
+}
+
+test('escapeHtml escapes the five HTML-significant characters', () => {
+  assert.equal(escapeHtml(`<a href="x">Tom & Jerry's</a>`), '&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;');
+  assert.equal(escapeHtml('plain'), 'plain');
+  assert.equal(escapeHtml('&amp;'), '&amp;amp;');
+});
+
+test('createNonce: 32 alphanumeric characters, unique', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    const n = createNonce();
+    assert.match(n, /^[A-Za-z0-9]{32}$/);
+    seen.add(n);
+  }
+  assert.equal(seen.size, 2000);
+  // Every character of the alphabet turns up (no modulo gap), none outside it.
+  const chars = new Set([...Array.from({ length: 200 }, () => createNonce()).join('')]);
+  assert.equal(chars.size, 62);
+});
+
+test('the CSP allows our script by nonce only, with no unsafe-eval or unsafe-inline', () => {
+  const csp = cspOf(renderPanelHtml(opts));
+  assert.equal(csp, panelCsp(opts.cspSource, opts.nonce));
+  assert.match(csp, /^default-src 'none';/);
+  assert.ok(csp.includes(`script-src 'nonce-${opts.nonce}'`));
+  assert.ok(csp.includes(`style-src ${opts.cspSource} 'nonce-${opts.nonce}'`));
+  assert.ok(csp.includes(`font-src ${opts.cspSource}`));
+  assert.ok(csp.includes(`img-src ${opts.cspSource} data:`));
+  assert.ok(!csp.includes('unsafe-eval'));
+  assert.ok(!csp.includes('unsafe-inline'));
+  assert.ok(!/script-src[^;]*\*/.test(csp), 'no wildcard script source');
+});
+
+test('the page links the codicon stylesheet by id, loads the script with the nonce and escapes the title', () => {
+  const html = renderPanelHtml(opts);
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.ok(html.includes(`<link rel="stylesheet" id="vscode-codicon-stylesheet" href="${opts.codiconUri}" nonce="${opts.nonce}">`));
+  assert.ok(html.includes(`<link rel="stylesheet" href="${opts.styleUri}"`));
+  assert.ok(html.includes(`<script nonce="${opts.nonce}" src="${opts.scriptUri}"></script>`));
+  assert.ok(html.includes('<title>Embeddings: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more</title>'));
+  assert.ok(!html.includes('<script>alert'));
+  assert.equal((html.match(/<script\b/g) ?? []).length, 1, 'one script element, ours');
+  assert.ok(html.includes('id="app"'));
+});
+
+test('URIs are escaped in attributes, and unsafe nonces or CSP sources are refused', () => {
+  const html = renderPanelHtml({ ...opts, scriptUri: 'https://x/a.js?"><script>' });
+  assert.ok(html.includes('src="https://x/a.js?&quot;&gt;&lt;script&gt;"'));
+  assert.throws(() => renderPanelHtml({ ...opts, nonce: "x' 'unsafe-inline" }));
+  assert.throws(() => renderPanelHtml({ ...opts, nonce: '' }));
+  assert.throws(() => renderPanelHtml({ ...opts, cspSource: "https://x; script-src 'unsafe-eval'" }));
+});
+
+test('two renders with fresh nonces differ only by the nonce', () => {
+  const a = createNonce(), b = createNonce();
+  const ha = renderPanelHtml({ ...opts, nonce: a });
+  const hb = renderPanelHtml({ ...opts, nonce: b });
+  assert.equal(ha.split(a).join('N'), hb.split(b).join('N'));
+});

@@ -1,0 +1,32 @@
+/** Findings: what is wrong and what to do, most severe first, with the codicon of its severity. */
+import { html, type TemplateResult } from 'lit';
+import type { Finding } from '../src/core/report/analysisReport';
+import { sortBySeverity, summariseSeverities } from './format';
+import { section } from './layout';
+
+const SEVERITY: Record<string, { icon: string; cls: string; label: string }> = {
+  error: { icon: 'error', cls: 'sev-error', label: 'Error' },
+  warning: { icon: 'warning', cls: 'sev-warning', label: 'Warning' },
+  information: { icon: 'info', cls: 'sev-info', label: 'Info' },
+};
+
+function findingItem(f: Finding): TemplateResult {
+  const s = SEVERITY[f.severity] ?? SEVERITY.information;
+  return html`<li class=${`finding finding-${f.severity}`} data-code=${f.code}>
+    <vscode-icon name=${s.icon} class=${`finding-icon ${s.cls}`} label=${s.label}></vscode-icon>
+    <div class="finding-body">
+      <div class="finding-head"><code class="finding-code">${f.code}</code><span class="finding-severity">${s.label}</span></div>
+      <p class="finding-message">${f.message}</p>
+    </div>
+  </li>`;
+}
+
+export function findingsSection(findings: readonly Finding[]): TemplateResult {
+  const body = html`<div id="findings" class="findings">
+    ${findings.length === 0
+      ? html`<p class="no-findings"><vscode-icon name="pass" class="status-ok"></vscode-icon><span>No findings</span></p>`
+      : html`<ul class="finding-list">${sortBySeverity(findings).map(findingItem)}</ul>`}
+  </div>`;
+  return section('findings', 'Findings', body,
+    findings.length ? html`<span class="muted">${summariseSeverities(findings)}</span>` : undefined);
+}
