@@ -11,6 +11,7 @@ import { spectrumMetrics } from '../metrics/spectrumMetrics';
 import type { AnalysisReport, HealthSection, RowNormSummary } from '../report/analysisReport';
 import { deriveFindings, DEFAULT_THRESHOLDS, type FindingThresholds } from './findings';
 import { TOOL_VERSION } from '../version';
+import { formatNumber } from '../report/format';
 
 export interface AnalyzeOptions {
   /** Analyse at most this many rows; larger arrays are sampled uniformly (seeded). */
@@ -74,11 +75,13 @@ export async function analyzeSource(
 
   hooks.onProgress?.(0.95, 'Computing eigenvalues');
   const eigenStarted = Date.now();
-  const eigenvalues = st.covariance ? symmetricEigenvalues(st.covariance, dim) : new Float64Array(0);
+  // values near float64's limits make squares overflow; say so instead of computing on Infinity
+  const overflow = st.covariance !== null && !st.covariance.every(Number.isFinite);
+  const eigenvalues = st.covariance && !overflow ? symmetricEigenvalues(st.covariance, dim) : new Float64Array(0);
   const eigenMs = Date.now() - eigenStarted;
   const metrics = eigenvalues.length > 0 ? spectrumMetrics(eigenvalues) : null;
 
-  const variance = st.variance ? Array.from(st.variance) : [];
+  const variance = st.variance && !overflow ? Array.from(st.variance) : [];
   const deadDimIndices: number[] = [];
   let deadDims = 0;
   for (let j = 0; j < variance.length; j++) {
@@ -93,6 +96,8 @@ export async function analyzeSource(
   };
   const findings = [
     ...dump.findings,
+    ...(overflow ? [{ code: 'numeric-overflow', severity: 'error' as const, message:
+      `Some values are so large (largest row norm ${formatNumber(summariseNorms(st.rowNorms)?.max)}) that their squares overflow float64, so no covariance, spectrum or rank could be computed. Rescale the embeddings, or look for the diverged rows.` }] : []),
     ...deriveFindings({ rowsTotal, rowsUsed, rowsInStatistics: st.count, dim, sampled, seed: options.seed, health, metrics }, thresholds),
   ];
   hooks.onProgress?.(1, 'Done');

@@ -1,4 +1,5 @@
 import type { Finding, HealthSection, SpectrumMetrics } from '../report/analysisReport';
+import { formatPercent } from '../report/format';
 
 /** User-tunable thresholds (settings `embeddingDiagnostics.thresholds.*`, CLI flags). */
 export interface FindingThresholds {
@@ -30,7 +31,7 @@ export interface FindingInputs {
   metrics: SpectrumMetrics | null;
 }
 
-const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toPrecision(3)}%` : '0%');
+const pct = (part: number, whole: number) => (whole > 0 ? formatPercent(part / whole) : '0%');
 
 /** Turns the measured health and spectrum into findings that say what is wrong and what to do. */
 export function deriveFindings(x: FindingInputs, t: FindingThresholds): Finding[] {
