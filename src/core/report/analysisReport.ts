@@ -44,7 +44,10 @@ export interface SpectrumMetrics {
   participationRatio: number;
   /** sum λ / max λ (= ||X_c||_F^2 / ||X_c||_2^2). */
   stableRank: number;
-  /** λ_max / λ_min over positive eigenvalues; null when fewer than one positive eigenvalue. */
+  /**
+   * λ_max / λ_min over the eigenvalues above the zero tolerance (1e-12·λ_max, see
+   * metrics/spectrumMetrics.ts); null when none is (all-zero spectrum: the other metrics are 0).
+   */
   conditionNumber: number | null;
   /** sum λ (= total variance). */
   totalVariance: number;
