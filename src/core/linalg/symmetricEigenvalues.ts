@@ -1,0 +1,259 @@
+/**
+ * Eigenvalues (only) of a real symmetric matrix: Householder reduction to tridiagonal form,
+ * then the implicit QL iteration with Wilkinson-type shifts. No eigenvectors are accumulated,
+ * so the cost is about (4/3)n³ flops for the reduction plus O(n²) for the iteration.
+ */
+
+/** Machine epsilon of float64 (2⁻⁵²): off-diagonals below ε·(|dₘ|+|dₘ₊₁|) are negligible. */
+const EPS = 2 ** -52;
+/** QL sweeps allowed per eigenvalue; convergence is cubic, so 2–3 are typical. */
+const MAX_SWEEPS = 60;
+
+/**
+ * All eigenvalues of the symmetric n×n matrix `a` (row-major), sorted descending.
+ * Only the lower triangle is read (so a slightly asymmetric covariance is fine); `a` is not modified.
+ * Throws RangeError on a wrong length or a non-finite entry.
+ */
+export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
+  if (!(Number.isSafeInteger(n) && n >= 0) || a.length < n * n) {
+    throw new RangeError(`symmetricEigenvalues: need an n×n matrix (n = ${n}, length ${a.length})`);
+  }
+  for (let r = 0; r < n; r++) {
+    for (let c = 0, p = r * n; c <= r; c++, p++) {
+      if (!Number.isFinite(a[p])) throw new RangeError(`symmetricEigenvalues: entry (${r}, ${c}) is ${a[p]}`);
+    }
+  }
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  tridiagonalize(Float64Array.from(a.subarray(0, n * n)), n, d, e);
+  tridiagonalQL(d, e);
+  return d.sort().reverse();
+}
+
+/**
+ * Householder reduction of the symmetric matrix `w` (lower triangle, overwritten) to a
+ * tridiagonal matrix with diagonal d and subdiagonal e (e[i] couples i−1 and i; e[0] = 0).
+ *
+ * Rows are eliminated from the last upwards: step i turns the row prefix w[i][0..i−1] into
+ * a Householder vector u (P = I − uuᵀ/h zeroes w[i][0..i−2]) and applies A ← PAP to the
+ * leading i×i block as the rank-2 update A − uqᵀ − quᵀ. That update is fused with the
+ * matrix–vector product A·u′ of the next step (u′ being the freshly updated row i−1), so the
+ * trailing triangle is streamed once per step instead of twice; rows go in pairs to share loads.
+ */
+function tridiagonalize(w: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+  let q = new Float64Array(n); // p = A·u/h, then q = p − K·u, of the current step
+  let next = new Float64Array(n); // A′·u′ of the next step, built during the fused update
+  let h = n > 1 ? householderFromRow(w, n, n - 1, e) : 0;
+  if (h > 0) symmetricTimesRow(w, n, n - 1, q);
+  for (let i = n - 1; i >= 1; i--) {
+    const l = i - 1;
+    const ri = i * n;
+    const rl = l * n;
+    if (h > 0) {
+      // q = p − K·u, p = A·u/h, K = uᵀp/2h.
+      let up = 0;
+      for (let r = 0; r <= l; r++) {
+        q[r] /= h;
+        up += w[ri + r] * q[r];
+      }
+      const k = up / (2 * h);
+      for (let r = 0; r <= l; r++) q[r] -= k * w[ri + r];
+      // Row l first: it becomes the next step's Householder vector.
+      const ul = w[ri + l];
+      const ql = q[l];
+      for (let c = 0; c <= l; c++) w[rl + c] -= ul * q[c] + ql * w[ri + c];
+    }
+    d[i] = w[ri + i];
+    const hNext = l >= 1 ? householderFromRow(w, n, l, e) : 0;
+    if (h > 0) {
+      if (hNext > 0) updateAndMultiply(w, n, ri, rl, l, q, next);
+      else updateOnly(w, n, ri, l, q);
+    } else if (hNext > 0) {
+      symmetricTimesRow(w, n, l, next);
+    }
+    h = hNext;
+    const t = q;
+    q = next;
+    next = t;
+  }
+  if (n > 0) d[0] = w[0];
+  e[0] = 0;
+}
+
+/**
+ * Turns the prefix w[i][0..i−1] into a Householder vector u in place and sets e[i], the
+ * subdiagonal entry that remains. Returns h = |u|²/2, or 0 when there is nothing to eliminate.
+ */
+function householderFromRow(w: Float64Array, n: number, i: number, e: Float64Array): number {
+  const l = i - 1;
+  const ri = i * n;
+  let scale = 0;
+  if (l > 0) {
+    for (let k = 0; k <= l; k++) {
+      const x = Math.abs(w[ri + k]);
+      if (x > scale) scale = x;
+    }
+  }
+  if (scale === 0) {
+    e[i] = w[ri + l];
+    return 0;
+  }
+  // Scaling by max|x| keeps the squared norm clear of overflow and underflow.
+  let h = 0;
+  for (let k = 0; k <= l; k++) {
+    const v = w[ri + k] / scale;
+    w[ri + k] = v;
+    h += v * v;
+  }
+  const f = w[ri + l];
+  const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h); // sign opposite to f: no cancellation
+  e[i] = scale * g;
+  w[ri + l] = f - g;
+  return h - f * g;
+}
+
+/** out[0..i−1] = A·u for u = w[i][0..i−1] and A the leading i×i block (lower triangle). */
+function symmetricTimesRow(w: Float64Array, n: number, i: number, out: Float64Array): void {
+  const ri = i * n;
+  out.fill(0, 0, i);
+  for (let r = 0; r < i; r++) {
+    const rr = r * n;
+    const ur = w[ri + r];
+    let s = 0;
+    for (let c = 0; c < r; c++) {
+      const x = w[rr + c];
+      s += x * w[ri + c];
+      out[c] += x * ur;
+    }
+    out[r] += s + w[rr + r] * ur;
+  }
+}
+
+/** A ← A − uqᵀ − quᵀ on rows 0..l−1 of the leading block (u = w[i][·], row offset ri). */
+function updateOnly(w: Float64Array, n: number, ri: number, l: number, q: Float64Array): void {
+  for (let r = 0; r < l; r++) {
+    const rr = r * n;
+    const ur = w[ri + r];
+    const qr = q[r];
+    for (let c = 0; c <= r; c++) w[rr + c] -= ur * q[c] + qr * w[ri + c];
+  }
+}
+
+/**
+ * The fused step: A ← A − uqᵀ − quᵀ on rows 0..l−1 (u = w[i][·] at offset ri), and at the
+ * same time out[0..l−1] = A′·v for the updated block A′ and v = w[l][·] (offset rl).
+ */
+function updateAndMultiply(w: Float64Array, n: number, ri: number, rl: number, l: number, q: Float64Array, out: Float64Array): void {
+  out.fill(0, 0, l);
+  let r = 0;
+  for (; r + 1 < l; r += 2) {
+    const r0 = r * n;
+    const r1 = r0 + n;
+    const u0 = w[ri + r], u1 = w[ri + r + 1];
+    const q0 = q[r], q1 = q[r + 1];
+    const v0 = w[rl + r], v1 = w[rl + r + 1];
+    let s0 = 0, s1 = 0;
+    for (let c = 0; c < r; c++) {
+      const uc = w[ri + c], qc = q[c], vc = w[rl + c];
+      const x0 = w[r0 + c] - u0 * qc - q0 * uc;
+      const x1 = w[r1 + c] - u1 * qc - q1 * uc;
+      w[r0 + c] = x0;
+      w[r1 + c] = x1;
+      s0 += x0 * vc;
+      s1 += x1 * vc;
+      out[c] += x0 * v0 + x1 * v1;
+    }
+    // The 2×2 corner: (r, r), (r+1, r), (r+1, r+1).
+    const x00 = w[r0 + r] - 2 * u0 * q0;
+    const x10 = w[r1 + r] - u1 * q0 - q1 * u0;
+    const x11 = w[r1 + r + 1] - 2 * u1 * q1;
+    w[r0 + r] = x00;
+    w[r1 + r] = x10;
+    w[r1 + r + 1] = x11;
+    out[r] += s0 + x00 * v0 + x10 * v1;
+    out[r + 1] += s1 + x10 * v0 + x11 * v1;
+  }
+  if (r < l) {
+    const r0 = r * n;
+    const u0 = w[ri + r], q0 = q[r], v0 = w[rl + r];
+    let s0 = 0;
+    for (let c = 0; c < r; c++) {
+      const x0 = w[r0 + c] - u0 * q[c] - q0 * w[ri + c];
+      w[r0 + c] = x0;
+      s0 += x0 * w[rl + c];
+      out[c] += x0 * v0;
+    }
+    const x00 = w[r0 + r] - 2 * u0 * q0;
+    w[r0 + r] = x00;
+    out[r] += s0 + x00 * v0;
+  }
+}
+
+/**
+ * Eigenvalues of the symmetric tridiagonal matrix (d, e) by implicit QL with the shift taken
+ * from the eigenvalue of the leading 2×2 block nearer to d[l]. On return d holds the eigenvalues
+ * (unsorted); e is destroyed. e[i] couples i−1 and i on entry.
+ */
+function tridiagonalQL(d: Float64Array, e: Float64Array): void {
+  const n = d.length;
+  // Re-index so that e[i] couples i and i+1.
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  if (n > 0) e[n - 1] = 0;
+
+  for (let l = 0; l < n; l++) {
+    let sweeps = 0;
+    for (;;) {
+      // Find the first negligible off-diagonal at or after l: the block l..m is unreduced.
+      let m = l;
+      for (; m < n - 1; m++) {
+        if (Math.abs(e[m]) <= EPS * (Math.abs(d[m]) + Math.abs(d[m + 1]))) break;
+      }
+      if (m === l) break;
+      if (++sweeps > MAX_SWEEPS) throw new Error(`symmetricEigenvalues: no convergence for eigenvalue ${l}`);
+
+      // Shift: eigenvalue of [[d_l, e_l], [e_l, d_{l+1}]] nearer to d_l.
+      let g = (d[l + 1] - d[l]) / (2 * e[l]);
+      let r = safeHypot(g, 1);
+      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+      let s = 1;
+      let c = 1;
+      let shift = 0;
+      let i = m - 1;
+      for (; i >= l; i--) {
+        // Plane rotation chasing the bulge from the bottom of the block up to l.
+        const f = s * e[i];
+        const b = c * e[i];
+        r = safeHypot(f, g);
+        e[i + 1] = r;
+        if (r === 0) {
+          // Underflow: the block splits here; undo the last shift and start again.
+          d[i + 1] -= shift;
+          e[m] = 0;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1] - shift;
+        r = (d[i] - g) * s + 2 * c * b;
+        shift = s * r;
+        d[i + 1] = g + shift;
+        g = c * r - b;
+      }
+      if (r === 0 && i >= l) continue;
+      d[l] -= shift;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+}
+
+/** sqrt(x² + y²) without overflow or destructive underflow. */
+function safeHypot(x: number, y: number): number {
+  const ax = Math.abs(x);
+  const ay = Math.abs(y);
+  const big = ax > ay ? ax : ay;
+  if (big === 0) return 0;
+  const small = ax > ay ? ay : ax;
+  const t = small / big;
+  return big * Math.sqrt(1 + t * t);
+}
