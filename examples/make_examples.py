@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Writes the example workspace (examples/workspace/runs/) used by `npm start` and the end-to-end tests.
+
+Deterministic: fixed seeds, and the zip timestamps np.savez_compressed takes from the clock
+are pinned, so re-running produces identical files. Run from anywhere:
+    python3 examples/make_examples.py
+"""
+import json
+import os
+import struct
+import zipfile
+
+import numpy as np
+
+WORKSPACE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'workspace')
+RUNS = os.path.join(WORKSPACE, 'runs')
+
+
+def random_rotation(rng, dim):
+    q, r = np.linalg.qr(rng.normal(size=(dim, dim)))
+    return q * np.sign(np.diag(r))
+
+
+def with_spectrum(rng, rows, eigenvalues):
+    """Rows whose covariance has (about) the given eigenvalues, in random directions."""
+    dim = len(eigenvalues)
+    z = rng.normal(size=(rows, dim)) * np.sqrt(eigenvalues)
+    return z @ random_rotation(rng, dim).T
+
+
+def savez_compressed_pinned(path, **arrays):
+    real = zipfile.time
+
+    class Clock:
+        @staticmethod
+        def time():
+            return 0.0
+
+        @staticmethod
+        def localtime(*_):
+            return (2024, 1, 2, 3, 4, 6, 1, 2, 0)
+
+    zipfile.time = Clock  # zipfile stamps entries with the current time otherwise
+    try:
+        np.savez_compressed(path, **arrays)
+    finally:
+        zipfile.time = real
+
+
+def write_safetensors(path, tensors, metadata):
+    header, offset, blobs = {'__metadata__': metadata}, 0, []
+    for name, dtype, array in tensors:
+        raw = array.tobytes()
+        header[name] = {'dtype': dtype, 'shape': list(array.shape), 'data_offsets': [offset, offset + len(raw)]}
+        offset += len(raw)
+        blobs.append(raw)
+    text = json.dumps(header, separators=(',', ':')).encode()
+    text += b' ' * (-len(text) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text + b''.join(blobs))
+
+
+def main():
+    os.makedirs(os.path.join(RUNS, 'projector'), exist_ok=True)
+    rng = np.random.default_rng(7)
+
+    # Healthy: a power-law spectrum (eigenvalue k ~ k^-1), like a trained encoder's.
+    emb = with_spectrum(rng, 2000, 1.0 / np.arange(1, 65)).astype(np.float32)
+    np.save(os.path.join(RUNS, 'emb.npy'), emb)
+
+    # Collapsed: nearly all variance in 3 directions, the rest is faint noise.
+    spectrum = np.full(64, 1e-4)
+    spectrum[:3] = [4.0, 2.0, 1.0]
+    collapsed = (with_spectrum(rng, 1000, spectrum) + 0.5).astype(np.float32)
+    np.save(os.path.join(RUNS, 'collapsed.npy'), collapsed)
+
+    # Unhealthy rows: 7 with NaN, 3 all zero, 5 copies of earlier rows.
+    bad = rng.normal(size=(500, 32)).astype(np.float32)
+    nan_rows = [11, 42, 97, 150, 233, 301, 478]
+    for i, r in enumerate(nan_rows):
+        if i % 2:
+            bad[r, :] = np.nan
+        else:
+            bad[r, (r * 7) % 32] = np.nan
+    for r in [60, 61, 399]:
+        bad[r] = 0.0
+    for src, dst in [(1, 120), (2, 121), (3, 250), (4, 251), (5, 490)]:
+        bad[dst] = bad[src]
+    np.save(os.path.join(RUNS, 'with_nan.npy'), bad)
+
+    ckpt = with_spectrum(rng, 1000, 1.0 / np.arange(1, 49) ** 0.7).astype(np.float32)
+    labels = rng.integers(0, 10, 1000).astype(np.int64)
+    savez_compressed_pinned(os.path.join(RUNS, 'checkpoints.npz'), embeddings=ckpt, labels=labels)
+
+    model_emb = with_spectrum(rng, 800, 1.0 / np.arange(1, 33) ** 1.5).astype('<f2')
+    proj = (random_rotation(rng, 32) * 0.1).astype('<f4')
+    write_safetensors(os.path.join(RUNS, 'model.safetensors'),
+                      [('embeddings', 'F16', model_emb), ('proj.weight', 'F32', proj)],
+                      {'format': 'np', 'model': 'example-encoder', 'step': '12000'})
+
+    words = [f'word_{i:03d}' for i in range(300)]
+    projector = with_spectrum(rng, 300, 1.0 / np.arange(1, 17)).astype(np.float32)
+    np.savetxt(os.path.join(RUNS, 'projector', 'tensors.tsv'), projector, delimiter='\t', fmt='%.6g')
+    with open(os.path.join(RUNS, 'projector', 'metadata.tsv'), 'w') as f:
+        f.write(''.join(w + '\n' for w in words))  # one column, no header: 300 labels for 300 rows
+
+    vectors = with_spectrum(rng, 500, np.linspace(1.0, 0.2, 24)).astype('<f4')
+    with open(os.path.join(RUNS, 'vectors.fvecs'), 'wb') as f:
+        for row in vectors:
+            np.array([24], '<i4').tofile(f)
+            row.tofile(f)
+
+    total = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(RUNS) for n in ns)
+    assert total < 3_000_000, total
+    print(f'wrote {RUNS} ({total} bytes)')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,58 @@
+import type { ByteSource } from '../io/byteSource';
+import { EmbdiagError } from '../errors';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import { refusedDTypeError } from './dtype';
+import { DenseMatrix, checkNpyDataLength, findArray, npyArrayInfo, parseNpyHeader } from './npy';
+import { ZipEntry, openZipEntry, readZipDirectory } from './zip';
+
+/**
+ * Opens an .npz archive (np.savez: stored entries; np.savez_compressed: deflated).
+ * Every `<name>.npy` entry is listed by reading only its header.
+ */
+export async function openNpz(source: ByteSource): Promise<DumpFile> {
+  const entries = await readZipDirectory(source);
+  const arrays: ArrayInfo[] = [];
+  const byName = new Map<string, ZipEntry>();
+  const notes: string[] = [];
+  const skipped: string[] = [];
+  let compressed = 0;
+  for (const entry of entries) {
+    if (!entry.name.endsWith('.npy')) {
+      if (!entry.name.endsWith('/')) skipped.push(entry.name);
+      continue;
+    }
+    const name = entry.name.slice(0, -4);
+    if (byName.has(name)) throw new EmbdiagError('bad-archive', `${source.name}: holds two entries named '${entry.name}'.`, 'Re-save the archive.');
+    const entrySource = await openZipEntry(source, entry);
+    try {
+      const header = await parseNpyHeader(entrySource, entrySource.name);
+      if (header.dtype.ok) checkNpyDataLength(header, header.dtype.dtype, entrySource.size - header.dataOffset, entrySource.name);
+      arrays.push(npyArrayInfo(name, header));
+    } finally {
+      await entrySource.close();
+    }
+    byName.set(name, entry);
+    if (entry.method === 8) compressed++;
+  }
+  if (skipped.length) notes.push(`Ignored ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} that are not .npy arrays: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}.`);
+  if (compressed) notes.push('Compressed archive (np.savez_compressed): rows are decoded in order, so reading is slower than for .npy.');
+
+  return {
+    format: 'npz',
+    arrays,
+    notes,
+    findings: [],
+    async open(requested?: string): Promise<EmbeddingMatrix> {
+      const info = findArray(source.name, arrays, requested);
+      const entry = byName.get(info.name)!;
+      const entrySource = await openZipEntry(source, entry);
+      const header = await parseNpyHeader(entrySource, entrySource.name);
+      if (!header.dtype.ok) throw refusedDTypeError(source.name, `array '${info.name}'`, header.dtype.refused);
+      if (!info.analysable) throw new EmbdiagError('bad-shape', `${source.name}: array '${info.name}' cannot be analysed: ${info.reason}.`, 'Pick another array.');
+      return new DenseMatrix(entrySource, {
+        name: info.name, dtype: header.dtype.dtype, shape: header.shape,
+        dataOffset: header.dataOffset, fortranOrder: header.fortranOrder,
+      });
+    },
+  };
+}
