@@ -58,7 +58,9 @@ export function panelCsp(cspSource: string, nonce: string): string {
 
 export function renderPanelHtml(opts: PanelHtmlOptions): string {
   if (!/^[A-Za-z0-9+/_=-]+$/.test(opts.nonce)) throw new Error('renderPanelHtml: the nonce must be base64 or alphanumeric');
-  if (/[;'"\r\n]/.test(opts.cspSource)) throw new Error('renderPanelHtml: cspSource must not contain quotes, semicolons or newlines');
+  // VS Code for the Web gives "'self' https://*.vscode-cdn.net": single quotes are legitimate source
+  // keywords; a semicolon or newline would start a new directive, so those are refused.
+  if (/[;"\r\n]/.test(opts.cspSource)) throw new Error('renderPanelHtml: cspSource must not contain semicolons, double quotes or newlines');
   const nonce = opts.nonce;
   const csp = panelCsp(opts.cspSource, nonce);
   return `<!DOCTYPE html>

@@ -67,6 +67,9 @@ test('URIs are escaped in attributes, and unsafe nonces or CSP sources are refus
   assert.throws(() => renderPanelHtml({ ...opts, nonce: "x' 'unsafe-inline" }));
   assert.throws(() => renderPanelHtml({ ...opts, nonce: '' }));
   assert.throws(() => renderPanelHtml({ ...opts, cspSource: "https://x; script-src 'unsafe-eval'" }));
+  // the web workbench's real value (code-server, vscode.dev) has source keywords in single quotes
+  const web = renderPanelHtml({ ...opts, cspSource: "'self' https://*.vscode-cdn.net" });
+  assert.ok(web.includes(`font-src &#39;self&#39; https://*.vscode-cdn.net`) || web.includes("font-src 'self' https://*.vscode-cdn.net"));
 });
 
 test('two renders with fresh nonces differ only by the nonce', () => {

@@ -1,0 +1,203 @@
+/**
+ * Integration tests that run inside a real VS Code extension host with the real
+ * `vscode` API, on a temporary copy of examples/workspace opened as the first
+ * workspace folder. Run with `npm run test:e2e` (headless code-server) or
+ * `npm run test:desktop` (desktop VS Code through @vscode/test-cli).
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { EmbeddingDiagnosticsApi } from '../../src/extension/api';
+
+const EXTENSION_ID = 'embedding-diagnostics.embedding-diagnostics';
+const ANALYZE_COMMAND = 'embeddingDiagnostics.analyzeFile';
+const DIAGNOSTIC_SOURCE = 'embeddings';
+const EMB = 'runs/emb.npy';
+const WITH_NAN = 'runs/with_nan.npy';
+const MISSING = 'runs/missing.npy';
+const TRAIN = 'train.py';
+/** How the report writes the shape of emb.npy: U+00D7, no thousands separator. */
+const EMB_SHAPE = '2000 \u00d7 64';
+
+function workspaceRoot(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the tests need the example workspace opened as a folder');
+  return folder.uri;
+}
+
+function uriOf(relativePath: string): vscode.Uri {
+  return vscode.Uri.joinPath(workspaceRoot(), ...relativePath.split('/'));
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `probe` until it returns something other than undefined; otherwise fails after
+ * `timeoutMs` with `describe()` (the state last seen) in the message.
+ */
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  describe: () => string,
+  timeoutMs = 20_000,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}; last seen: ${describe()}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** The range of the quoted string literal holding `path` in `doc`, quotes included and excluded. */
+function quotedPathRanges(doc: vscode.TextDocument, path: string): { quoted: vscode.Range; inner: vscode.Range } {
+  const text = doc.getText();
+  for (const quote of ['"', "'"]) {
+    const at = text.indexOf(`${quote}${path}${quote}`);
+    if (at >= 0) {
+      return {
+        quoted: new vscode.Range(doc.positionAt(at), doc.positionAt(at + path.length + 2)),
+        inner: new vscode.Range(doc.positionAt(at + 1), doc.positionAt(at + 1 + path.length)),
+      };
+    }
+  }
+  assert.fail(`${doc.uri.fsPath} contains no quoted "${path}"`);
+}
+
+function codeOf(d: vscode.Diagnostic): string | undefined {
+  if (d.code === undefined) return undefined;
+  return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+}
+
+function describeDiagnostics(uri: vscode.Uri): string {
+  const all = vscode.languages.getDiagnostics(uri);
+  if (all.length === 0) return 'no diagnostics';
+  return all.map((d) => `[${d.source}/${codeOf(d)} ${vscode.DiagnosticSeverity[d.severity]} `
+    + `${d.range.start.line + 1}:${d.range.start.character + 1}-${d.range.end.line + 1}:${d.range.end.character + 1}] ${d.message}`).join('; ');
+}
+
+function ourDiagnostic(uri: vscode.Uri, code: string): vscode.Diagnostic | undefined {
+  return vscode.languages.getDiagnostics(uri).find((d) => d.source === DIAGNOSTIC_SOURCE && codeOf(d) === code);
+}
+
+function hoverText(hovers: vscode.Hover[] | undefined): string {
+  return (hovers ?? []).flatMap((h) => h.contents).map((c) => {
+    if (typeof c === 'string') return c;
+    return c.value;
+  }).join('\n');
+}
+
+function rangeText(r: vscode.Range): string {
+  return `${r.start.line + 1}:${r.start.character + 1}-${r.end.line + 1}:${r.end.character + 1}`;
+}
+
+suite('Embedding Diagnostics in a real extension host', () => {
+  let api: EmbeddingDiagnosticsApi;
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    const ext = vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+    api = await ext.activate();
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('the extension is present, activates and returns its API', async () => {
+    const ext = vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+    assert.strictEqual(ext.isActive, true, 'extension is active');
+    assert.strictEqual(typeof ext.exports?.analyze, 'function', 'API has analyze()');
+    assert.strictEqual(typeof ext.exports?.whenPanelRendered, 'function', 'API has whenPanelRendered()');
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes(ANALYZE_COMMAND), `${ANALYZE_COMMAND} is registered`);
+  });
+
+  test('api.analyze() reads emb.npy: 2000 rows of dimension 64, float32', async () => {
+    const report = await api.analyze(uriOf(EMB));
+    assert.strictEqual(report.rowsTotal, 2000);
+    assert.strictEqual(report.dim, 64);
+    assert.strictEqual(report.array.dtype, 'float32');
+    assert.deepStrictEqual(report.array.shape, [2000, 64]);
+  });
+
+  test('the analyze command opens the report panel, which renders the shape', async () => {
+    const uri = uriOf(EMB);
+    await vscode.commands.executeCommand(ANALYZE_COMMAND, uri);
+    const text = await api.whenPanelRendered(uri, 45_000);
+    assert.ok(text.includes(EMB_SHAPE), `panel text shows "${EMB_SHAPE}"; it was:\n${text.slice(0, 2000)}`);
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Embeddings: emb.npy');
+    assert.ok(tab, `a tab "Embeddings: emb.npy" is open; tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
+    assert.ok(tab.input instanceof vscode.TabInputWebview, 'the report tab is a webview');
+  });
+
+  test('hovering a dump path in Python shows the report summary', async () => {
+    const doc = await vscode.workspace.openTextDocument(uriOf(TRAIN));
+    await vscode.window.showTextDocument(doc);
+    assert.strictEqual(doc.languageId, 'python');
+    const { inner } = quotedPathRanges(doc, EMB);
+    const middle = inner.start.translate(0, Math.floor(EMB.length / 2));
+    let last = '';
+    const text = await waitFor('a hover with the report of emb.npy', async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, middle);
+      last = hoverText(hovers);
+      return last.includes(EMB_SHAPE) ? last : undefined;
+    }, () => (last ? JSON.stringify(last.slice(0, 1000)) : 'no hover'), 30_000, 500);
+    assert.ok(text.includes('float32'), `hover names the dtype: ${text}`);
+    assert.match(text, /effective rank/i, 'hover mentions the effective rank');
+  });
+
+  test('diagnostics: nan-rows (Error) on the with_nan path, file-missing (Error) on the missing path', async () => {
+    const doc = await vscode.workspace.openTextDocument(uriOf(TRAIN));
+    await vscode.window.showTextDocument(doc);
+    const nan = await waitFor('a nan-rows diagnostic on train.py',
+      () => ourDiagnostic(doc.uri, 'nan-rows'), () => describeDiagnostics(doc.uri));
+    const missing = await waitFor('a file-missing diagnostic on train.py',
+      () => ourDiagnostic(doc.uri, 'file-missing'), () => describeDiagnostics(doc.uri));
+
+    assert.strictEqual(nan.severity, vscode.DiagnosticSeverity.Error, 'nan-rows is an error');
+    const nanPath = quotedPathRanges(doc, WITH_NAN);
+    assert.ok(nan.range.contains(nanPath.inner) && nanPath.quoted.contains(nan.range),
+      `nan-rows range ${rangeText(nan.range)} covers the string "${WITH_NAN}" at ${rangeText(nanPath.quoted)}`);
+
+    assert.strictEqual(missing.severity, vscode.DiagnosticSeverity.Error, 'file-missing is an error');
+    const missingPath = quotedPathRanges(doc, MISSING);
+    assert.ok(missing.range.contains(missingPath.inner) && missingPath.quoted.contains(missing.range),
+      `file-missing range ${rangeText(missing.range)} covers the string "${MISSING}" at ${rangeText(missingPath.quoted)}`);
+  });
+
+  test('editing train.py to drop the missing path clears its diagnostic (then reverted)', async () => {
+    const doc = await vscode.workspace.openTextDocument(uriOf(TRAIN));
+    const editor = await vscode.window.showTextDocument(doc);
+    await waitFor('a file-missing diagnostic before the edit',
+      () => ourDiagnostic(doc.uri, 'file-missing'), () => describeDiagnostics(doc.uri));
+    const { quoted } = quotedPathRanges(doc, MISSING);
+    try {
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(doc.uri, quoted, 'None');
+      assert.ok(await vscode.workspace.applyEdit(edit), 'edit applied');
+      await waitFor('the file-missing diagnostic to go away after the edit',
+        () => (ourDiagnostic(doc.uri, 'file-missing') ? undefined : true), () => describeDiagnostics(doc.uri));
+      assert.ok(ourDiagnostic(doc.uri, 'nan-rows'), `nan-rows stays after the edit: ${describeDiagnostics(doc.uri)}`);
+    } finally {
+      // back to the file on disk (the edit was never saved)
+      await vscode.window.showTextDocument(editor.document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+    assert.strictEqual(doc.isDirty, false, 'train.py reverted');
+    assert.ok(doc.getText().includes(MISSING), 'train.py has the missing path again');
+    await waitFor('the file-missing diagnostic to come back after the revert',
+      () => ourDiagnostic(doc.uri, 'file-missing'), () => describeDiagnostics(doc.uri));
+  });
+});
