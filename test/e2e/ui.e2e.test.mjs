@@ -200,6 +200,12 @@ test('4. palette "Embeddings: Analyze File" → quick pick → report panel show
   lap('report panel rendered');
   await page.waitForTimeout(300);
   await screenshot(page, 'panel.png');
+  // the view for the README: the panel alone, scrolled to the spectrum plot
+  await runCommand('View: Toggle Panel Visibility');
+  await page.locator('.part.panel').waitFor({ state: 'hidden', timeout: 10_000 });
+  await webview().locator('#spectrum-plot').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(300);
+  await screenshot(page, 'panel-spectrum.png');
   panelReady = true;
 }));
 
@@ -214,6 +220,9 @@ test('5. dark theme screenshots of the panel and the hover', { timeout: 90_000 }
     await webview().locator('body.vscode-dark').waitFor({ state: 'attached', timeout: 30_000 });
     await page.waitForTimeout(300);
     await screenshot(page, 'panel-dark.png');
+    await webview().locator('#findings').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await screenshot(page, 'panel-dark-findings.png');
     await page.locator('.tab').filter({ hasText: 'train.py' }).first().click();
     await editorLine('runs/emb.npy').waitFor();
     await hoverOver('runs/emb.npy', SHAPE);
