@@ -119,15 +119,15 @@ export function writeUserSettings(userDataDir, settings) {
  * Starts code-server on 127.0.0.1:<free port> without auth, in its own process group,
  * so that stop() ends exactly the server, its extension host and pty host.
  * @param {{ userDataDir: string, extensionsDir: string, folder?: string, settings?: object,
- *           name?: string, env?: object }} opts
+ *           name?: string, env?: object, port?: number }} opts
  */
-export async function startCodeServer({ userDataDir, extensionsDir, folder, settings = {}, name = 'code-server', env = {} }) {
+export async function startCodeServer({ userDataDir, extensionsDir, folder, settings = {}, name = 'code-server', env = {}, port: fixedPort }) {
   if (!fs.existsSync(CS_BIN)) {
     throw new Error(`code-server is not installed at ${CS_BIN}: run bash scripts/e2e/install-code-server.sh`);
   }
   writeUserSettings(userDataDir, settings);
   fs.mkdirSync(extensionsDir, { recursive: true });
-  const port = await freePort();
+  const port = fixedPort ?? await freePort();
   const args = ['--config', '/dev/null', '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened',
