@@ -89,9 +89,12 @@ export class DumpDiagnostics implements vscode.Disposable {
       refs.add(resolved.fsPath);
       try {
         const report = await this.service.analyze(resolved.fsPath, options);
+        // findings of a sampled analysis say so in every diagnostic, since 'sampled' itself is not shown
+        const basis = report.sampling.sampled
+          ? ` (from a uniform sample of ${report.rowsUsed} of ${report.rowsTotal} rows, seed ${report.sampling.seed})` : '';
         return report.findings
           .filter(f => f.code !== 'sampled')
-          .map(f => make(range, f.code, severityOf[f.severity], `${literal.value}: ${f.message}`));
+          .map(f => make(range, f.code, severityOf[f.severity], `${literal.value}: ${f.message}${basis}`));
       } catch (e) {
         const code = e instanceof AnalysisError ? e.code : 'internal';
         if (code === 'cancelled') return [];
