@@ -1,4 +1,5 @@
 import type { AnalysisReport } from '../core/report/analysisReport';
+import type { DumpComparison } from '../core/analysis/compareReports';
 
 /**
  * Messages between the extension host and the report webview. Both bundles
@@ -12,7 +13,9 @@ export type HostToWebview =
   /** The full report to render (replaces anything shown). */
   | { type: 'report'; report: AnalysisReport }
   /** The analysis failed; `code` is the EmbdiagError code or 'internal'. */
-  | { type: 'error'; file: string; code: string; message: string };
+  | { type: 'error'; file: string; code: string; message: string }
+  /** Two dumps side by side (the compare view). */
+  | { type: 'compare'; comparison: DumpComparison };
 
 /** Webview -> host. */
 export type WebviewToHost =
@@ -23,14 +26,25 @@ export type WebviewToHost =
   /** The user asked to analyse the file again (bypassing the cache). */
   | { type: 'reanalyze' }
   /** The user asked to copy the report as Markdown. */
-  | { type: 'copyMarkdown' };
+  | { type: 'copyMarkdown' }
+  /** The user picked another array of a container (npz, safetensors, ...). */
+  | { type: 'selectArray'; name: string }
+  /** Save the report as Markdown or as the CLI's JSON. */
+  | { type: 'exportReport'; format: 'markdown' | 'json' }
+  /** Save a plot: `data` is SVG text, or a `data:image/png;base64,…` URL for PNG. `plot` names it (e.g. "spectrum"). */
+  | { type: 'exportPlot'; plot: string; format: 'svg' | 'png'; data: string };
 
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;
-  const m = value as { type?: unknown; file?: unknown; text?: unknown };
+  const m = value as { type?: unknown; file?: unknown; text?: unknown; name?: unknown; format?: unknown; plot?: unknown; data?: unknown };
   switch (m.type) {
     case 'ready': case 'reanalyze': case 'copyMarkdown': return true;
     case 'rendered': return typeof m.file === 'string' && typeof m.text === 'string';
+    case 'selectArray': return typeof m.name === 'string';
+    case 'exportReport': return m.format === 'markdown' || m.format === 'json';
+    case 'exportPlot':
+      return typeof m.plot === 'string' && /^[\w-]{1,40}$/.test(m.plot) && typeof m.data === 'string' &&
+        ((m.format === 'svg' && m.data.startsWith('<svg')) || (m.format === 'png' && m.data.startsWith('data:image/png;base64,')));
     default: return false;
   }
 }

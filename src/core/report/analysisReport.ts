@@ -1,4 +1,6 @@
 import type { ArrayInfo, DumpFormat } from '../formats/dumpFile';
+import type { Histogram } from '../stats/histogram';
+import type { PowerLawFit } from '../metrics/powerLawFit';
 
 /**
  * The one result type every surface renders from: CLI text/JSON/Markdown, hover,
@@ -86,6 +88,10 @@ export interface AnalysisReport {
   /** Eigenvalues of the covariance (1/(N-1)), descending, all of them; empty when N < 2. */
   eigenvalues: number[];
   metrics: SpectrumMetrics | null;
+  /** Histogram of the finite rows' Euclidean norms (equal-width bins), for the panel. */
+  rowNormHistogram?: Histogram | null;
+  /** Power-law fit λ_k ≈ C·k^(−α) of the eigenvalue spectrum; null when fewer than 3 positive eigenvalues. */
+  powerLaw?: PowerLawFit | null;
   notes: string[];
   findings: Finding[];
   timings: { totalMs: number; readMs: number; eigenMs: number };
