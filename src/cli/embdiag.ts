@@ -1,6 +1,7 @@
 import { analyzeFile } from '../core/analysis/analyzeDump';
 import { EmbdiagError, isEmbdiagError } from '../core/errors';
 import { renderMarkdown, renderText } from '../core/report/renderText';
+import { reportToJson } from '../core/report/reportJson';
 import { TOOL_VERSION } from '../core/version';
 import { HELP, parseCliArguments, wantsJson } from './cliArguments';
 
@@ -15,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
       maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds,
     }, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    const out = cmd.output === 'json' ? JSON.stringify(report, jsonSafe, 2) + '\n'
+    const out = cmd.output === 'json' ? reportToJson(report)
       : cmd.output === 'markdown' ? renderMarkdown(report) : renderText(report);
     process.stdout.write(out);
     return report.findings.some(f => f.severity === 'error') ? 1 : 0;
@@ -25,12 +26,6 @@ async function main(argv: string[]): Promise<number> {
     else process.stderr.write(`embdiag: ${err.message}\n`);
     return 2;
   }
-}
-
-/** JSON has no NaN/Infinity: write them as strings rather than the silent `null` JSON.stringify would give. */
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return value;
 }
 
 function progressToStderr() {

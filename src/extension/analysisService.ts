@@ -12,6 +12,9 @@ export class AnalysisError extends Error {
 
 type Progress = (fraction: number, message: string) => void;
 
+/** What the worker is doing now. */
+export interface AnalysisActivity { running: string | undefined; queued: number; fraction: number; message: string }
+
 interface Subscriber { resolve(r: AnalysisReport): void; reject(e: unknown): void; onProgress?: Progress }
 
 interface Job {
@@ -38,8 +41,37 @@ export class AnalysisService {
   /** LRU: Map keeps insertion order; a hit is re-inserted. */
   private readonly cache = new Map<string, AnalysisReport>();
   private nextId = 1;
+  private readonly activityListeners = new Set<(activity: AnalysisActivity) => void>();
 
   constructor(private readonly workerScript: string, private readonly log: (line: string) => void) {}
+
+  /** Called whenever an analysis starts, progresses or ends (for the status bar). Returns an unsubscribe function. */
+  onActivity(listener: (activity: AnalysisActivity) => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
+  }
+
+  /** Stops the running analysis and drops the queue; every waiting caller gets AnalysisError('cancelled'). */
+  cancelAll(): void {
+    const jobs = [...this.queue, ...(this.running ? [this.running] : [])];
+    this.queue.length = 0;
+    for (const job of jobs) this.fail(job, new AnalysisError('cancelled', 'Analysis cancelled.'));
+    if (this.running) {
+      this.log(`cancelled ${this.running.path}`);
+      this.running = undefined;
+      const w = this.worker;
+      this.worker = undefined;
+      void w?.terminate();
+    }
+    this.emitActivity();
+  }
+
+  private emitActivity(fraction = 0, message = ''): void {
+    const activity: AnalysisActivity = this.running
+      ? { running: this.running.path, queued: this.queue.length, fraction, message }
+      : { running: undefined, queued: this.queue.length, fraction: 0, message: '' };
+    for (const l of this.activityListeners) l(activity);
+  }
 
   /** The cached report for the file as it is now on disk, if any. */
   async cached(path: string, options: AnalyzeOptions): Promise<AnalysisReport | undefined> {
@@ -139,6 +171,7 @@ export class AnalysisService {
     job.started = Date.now();
     const msg: ToWorker = { type: 'analyze', id: job.id, path: job.path, options: job.options };
     this.ensureWorker().postMessage(msg);
+    this.emitActivity();
   }
 
   private onMessage(m: FromWorker): void {
@@ -146,6 +179,7 @@ export class AnalysisService {
     if (!job || job.id !== m.id) return; // a message from a job cancelled meanwhile
     if (m.type === 'progress') {
       for (const s of job.subscribers) s.onProgress?.(m.fraction, m.message);
+      this.emitActivity(m.fraction, m.message);
       return;
     }
     this.running = undefined;
@@ -158,6 +192,7 @@ export class AnalysisService {
       this.fail(job, new AnalysisError(m.code, m.message));
     }
     this.pump();
+    this.emitActivity();
   }
 
   /** Cache only if the file did not change while it was read (a training job may still be writing). */
@@ -186,5 +221,6 @@ export class AnalysisService {
       void w?.terminate();
       this.pump();
     }
+    this.emitActivity();
   }
 }

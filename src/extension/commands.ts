@@ -1,51 +1,197 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import type { AnalysisReport, Finding } from '../core/report/analysisReport';
+import { renderMarkdown } from '../core/report/renderText';
+import { formatShape } from '../core/report/format';
 import { ALL_DUMP_EXTENSIONS, DUMP_GLOB } from './dumpPaths';
-import type { ReportPanels } from './reportPanel';
-import type { AnalysisService } from './analysisService';
-import { ANALYZE_FILE_COMMAND, CLEAR_CACHE_COMMAND, OPEN_REPORT_COMMAND } from './commandIds';
+import type { ReportViews } from './reportViews';
+import { AnalysisError, type AnalysisService } from './analysisService';
+import type { DumpDiagnostics } from './dumpDiagnostics';
+import { readSettings, suppressFinding } from './settings';
+import { saveReportAs } from './exports';
+import * as ids from './commandIds';
 
-const isDump = (uri: vscode.Uri | undefined) =>
+const isDump = (uri: vscode.Uri | undefined): uri is vscode.Uri =>
   !!uri && uri.scheme === 'file' && ALL_DUMP_EXTENSIONS.some(e => uri.fsPath.toLowerCase().endsWith(e));
 
-/** The dump the user is looking at: the active text editor, or the active tab (binary files open as custom/other editors). */
-function activeDump(): vscode.Uri | undefined {
+export interface CommandContext {
+  views: ReportViews;
+  service: AnalysisService;
+  diagnostics: DumpDiagnostics;
+  output: vscode.OutputChannel;
+}
+
+/** The dump the user is looking at: a text editor, the active tab (custom editor), or a report view. */
+function activeDump(views: ReportViews): vscode.Uri | undefined {
   const editorUri = vscode.window.activeTextEditor?.document.uri;
   if (isDump(editorUri)) return editorUri;
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: unknown } | undefined;
-  return input && input.uri instanceof vscode.Uri && isDump(input.uri) ? input.uri : undefined;
+  if (input && input.uri instanceof vscode.Uri && isDump(input.uri)) return input.uri;
+  const fromView = views.activeFile();
+  return fromView ? vscode.Uri.file(fromView) : undefined;
 }
 
-async function pickDump(): Promise<vscode.Uri | undefined> {
+async function workspaceDumps(): Promise<vscode.Uri[]> {
   const files = await vscode.workspace.findFiles(DUMP_GLOB, '**/{node_modules,.git}/**', 5000);
+  return files.filter(f => f.scheme === 'file');
+}
+
+async function pickDump(title: string, exclude?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const files = (await workspaceDumps()).filter(f => f.toString() !== exclude?.toString());
   if (files.length === 0) {
-    void vscode.window.showInformationMessage('No embedding dumps (.npy, .npz, .safetensors, .fvecs, .bvecs, .tsv, .csv) found in this workspace.');
-    return undefined;
+    const chosen = await vscode.window.showOpenDialog({
+      title, canSelectMany: false,
+      filters: { 'Embedding dumps': ALL_DUMP_EXTENSIONS.map(e => e.slice(1)) },
+    });
+    return chosen?.[0];
   }
   const items = files
     .map(uri => ({ label: vscode.workspace.asRelativePath(uri, false), description: path.extname(uri.fsPath).slice(1), uri }))
     .sort((a, b) => a.label.localeCompare(b.label));
-  const picked = await vscode.window.showQuickPick(items, { title: 'Analyze which embedding dump?', placeHolder: 'Type to filter workspace dumps', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Type to filter workspace dumps', matchOnDescription: true });
   return picked?.uri;
 }
 
-export function registerCommands(panels: ReportPanels, service: AnalysisService): vscode.Disposable[] {
-  return [
-    vscode.commands.registerCommand(ANALYZE_FILE_COMMAND, async (uri?: vscode.Uri) => {
-      const target = uri instanceof vscode.Uri ? uri : activeDump() ?? await pickDump();
-      if (!target) return;
-      if (target.scheme !== 'file') {
-        void vscode.window.showErrorMessage(`Embedding Diagnostics reads files on disk; ${target.toString()} is not one.`);
-        return;
+/** Explorer and editor-title commands pass the clicked file; the palette passes nothing. */
+async function targetOrPick(arg: unknown, views: ReportViews, title: string): Promise<vscode.Uri | undefined> {
+  const uri = arg instanceof vscode.Uri ? arg : activeDump(views) ?? await pickDump(title);
+  if (uri && uri.scheme !== 'file') {
+    void vscode.window.showErrorMessage(`Embedding Diagnostics reads files on disk; ${uri.toString()} is not one.`);
+    return undefined;
+  }
+  return uri;
+}
+
+async function analyzeWithProgress(ctx: CommandContext, uri: vscode.Uri): Promise<AnalysisReport | undefined> {
+  const s = readSettings(uri);
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Analyzing ${path.basename(uri.fsPath)}`, cancellable: true },
+      (progress, token) => ctx.service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds }, {
+        token, onProgress: (_f, message) => progress.report({ message }),
+      }));
+  } catch (e) {
+    if (!(e instanceof AnalysisError && e.code === 'cancelled')) void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+const severityRank: Record<Finding['severity'], number> = { error: 0, warning: 1, information: 2 };
+const severityIcon: Record<Finding['severity'], string> = { error: '$(error)', warning: '$(warning)', information: '$(info)' };
+
+/** Analyze Workspace: every dump, then a list sorted by the worst finding, each opening its report. */
+async function analyzeWorkspace(ctx: CommandContext): Promise<void> {
+  const files = await workspaceDumps();
+  if (files.length === 0) { void vscode.window.showInformationMessage('No embedding dumps found in this workspace.'); return; }
+  type Row = { uri: vscode.Uri; report?: AnalysisReport; error?: AnalysisError };
+  const rows: Row[] = [];
+  const cancelled = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Analyzing ${files.length} embedding dumps`, cancellable: true },
+    async (progress, token) => {
+      for (const [i, uri] of files.entries()) {
+        if (token.isCancellationRequested) return true;
+        progress.report({ message: `${i + 1}/${files.length} ${vscode.workspace.asRelativePath(uri, false)}`, increment: 100 / files.length });
+        const s = readSettings(uri);
+        try {
+          rows.push({ uri, report: await ctx.service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds }, { token }) });
+        } catch (e) {
+          if (e instanceof AnalysisError && e.code === 'cancelled') return true;
+          rows.push({ uri, error: e instanceof AnalysisError ? e : new AnalysisError('internal', String(e)) });
+        }
       }
-      await panels.show(target.fsPath);
+      return false;
+    });
+  const worst = (r: Row) => (r.error ? -1 : Math.min(3, ...r.report!.findings.filter(f => f.code !== 'sampled').map(f => severityRank[f.severity])));
+  rows.sort((a, b) => worst(a) - worst(b) || a.uri.fsPath.localeCompare(b.uri.fsPath));
+  ctx.output.appendLine(`Workspace summary (${rows.length} of ${files.length} dumps${cancelled ? ', cancelled' : ''}):`);
+  const items = rows.map(r => {
+    const rel = vscode.workspace.asRelativePath(r.uri, false);
+    if (r.error) {
+      ctx.output.appendLine(`  ERROR  ${rel}: ${r.error.code}: ${r.error.message}`);
+      return { label: `$(error) ${rel}`, description: r.error.code, detail: r.error.message, uri: r.uri };
+    }
+    const rep = r.report!;
+    const findings = rep.findings.filter(f => f.code !== 'sampled').sort((a, b) => severityRank[a.severity] - severityRank[b.severity]);
+    const icon = findings.length ? severityIcon[findings[0].severity] : '$(pass)';
+    const rows = rep.sampling.sampled ? `${rep.rowsUsed} of ${rep.rowsTotal} rows sampled` : `${rep.rowsTotal} rows`;
+    const eff = rep.metrics ? ` · effective rank ${rep.metrics.effectiveRank.toPrecision(3)}` : '';
+    ctx.output.appendLine(`  ${findings.length ? findings[0].severity.toUpperCase().padEnd(7) : 'OK     '}${rel}: ${rep.array.dtype} ${formatShape(rep.array.shape)}; ${findings.map(f => f.code).join(', ') || 'no findings'}`);
+    return {
+      label: `${icon} ${rel}`,
+      description: `${rep.array.dtype} ${formatShape(rep.array.shape)} · ${rows}${eff}`,
+      detail: findings.length ? findings.map(f => f.code).join(', ') : 'no findings',
+      uri: r.uri,
+    };
+  });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Embedding dumps by severity (${rows.length}${cancelled ? `, cancelled after ${rows.length} of ${files.length}` : ''})`,
+    placeHolder: 'Choose a dump to open its report', matchOnDescription: true, matchOnDetail: true,
+  });
+  if (picked) await ctx.views.show({ kind: 'report', fsPath: picked.uri.fsPath });
+}
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const { views, service, diagnostics } = ctx;
+  const reg = vscode.commands.registerCommand;
+  return [
+    reg(ids.ANALYZE_FILE_COMMAND, async (arg?: unknown) => {
+      const uri = await targetOrPick(arg, views, 'Analyze which embedding dump?');
+      if (uri) await views.show({ kind: 'report', fsPath: uri.fsPath });
     }),
-    vscode.commands.registerCommand(OPEN_REPORT_COMMAND, async (fsPath?: string) => {
-      if (typeof fsPath === 'string') await panels.show(fsPath);
+    reg(ids.OPEN_REPORT_COMMAND, async (fsPath?: unknown) => {
+      if (typeof fsPath === 'string') await views.show({ kind: 'report', fsPath });
     }),
-    vscode.commands.registerCommand(CLEAR_CACHE_COMMAND, () => {
+    reg(ids.ANALYZE_WORKSPACE_COMMAND, () => analyzeWorkspace(ctx)),
+    reg(ids.COMPARE_DUMPS_COMMAND, async (left?: unknown, right?: unknown) => {
+      const a = left instanceof vscode.Uri ? left : await pickDump('Compare: choose the first dump');
+      if (!a) return;
+      const b = right instanceof vscode.Uri ? right : await pickDump(`Compare ${path.basename(a.fsPath)} with…`, a);
+      if (b) await views.show({ kind: 'compare', left: a.fsPath, right: b.fsPath });
+    }),
+    reg(ids.COMPARE_WITH_COMMAND, async (arg?: unknown) => {
+      const a = await targetOrPick(arg, views, 'Compare: choose the first dump');
+      if (!a) return;
+      const b = await pickDump(`Compare ${path.basename(a.fsPath)} with…`, a);
+      if (b) await views.show({ kind: 'compare', left: a.fsPath, right: b.fsPath });
+    }),
+    reg(ids.COPY_MARKDOWN_COMMAND, async (arg?: unknown) => {
+      const uri = await targetOrPick(arg, views, 'Copy the report of which dump?');
+      const report = uri && await analyzeWithProgress(ctx, uri);
+      if (!report) return;
+      await vscode.env.clipboard.writeText(renderMarkdown(report));
+      vscode.window.setStatusBarMessage('$(check) Embedding report copied as Markdown', 3000);
+    }),
+    reg(ids.EXPORT_REPORT_COMMAND, async (arg?: unknown) => {
+      const uri = await targetOrPick(arg, views, 'Export the report of which dump?');
+      if (!uri) return;
+      const format = await vscode.window.showQuickPick(
+        [{ label: 'Markdown', description: 'for pull requests and CI summaries', value: 'markdown' as const },
+          { label: 'JSON', description: 'the CLI\'s --json schema', value: 'json' as const }],
+        { title: `Export the report of ${path.basename(uri.fsPath)} as…` });
+      const report = format && await analyzeWithProgress(ctx, uri);
+      if (report) await saveReportAs(report, format.value);
+    }),
+    reg(ids.REANALYZE_COMMAND, (fsPath?: unknown) => {
+      if (typeof fsPath !== 'string') return;
+      service.invalidate(fsPath);
+      diagnostics.dumpChanged(fsPath);
+      views.refreshIfOpen(fsPath);
+    }),
+    reg(ids.SUPPRESS_FINDING_COMMAND, async (fsPath?: unknown, code?: unknown) => {
+      if (typeof fsPath !== 'string' || typeof code !== 'string') return;
+      await suppressFinding(fsPath, code);
+      vscode.window.setStatusBarMessage(`$(check) '${code}' suppressed for ${path.basename(fsPath)} (setting embeddingDiagnostics.suppressedFindings)`, 5000);
+    }),
+    reg(ids.CLEAR_CACHE_COMMAND, () => {
       service.clear();
       vscode.window.setStatusBarMessage('$(check) Embedding Diagnostics cache cleared', 3000);
+    }),
+    reg(ids.SHOW_ACTIVITY_COMMAND, async () => {
+      const choice = await vscode.window.showQuickPick(
+        [{ label: '$(debug-stop) Cancel running analyses', id: 'cancel' }, { label: '$(output) Show log', id: 'log' }],
+        { title: 'Embedding Diagnostics' });
+      if (choice?.id === 'cancel') service.cancelAll();
+      if (choice?.id === 'log') ctx.output.show(true);
     }),
   ];
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Finding } from '../core/report/analysisReport';
 import { DOCUMENT_SELECTOR, dumpLiteralsIn, isWriteContext, literalRange, resolveDumpPath } from './dumpPaths';
 import { AnalysisError, type AnalysisService } from './analysisService';
-import { readSettings } from './settings';
+import { readSettings, suppressionKey } from './settings';
 
 export const DIAGNOSTIC_SOURCE = 'embeddings';
 
@@ -92,8 +92,9 @@ export class DumpDiagnostics implements vscode.Disposable {
         // findings of a sampled analysis say so in every diagnostic, since 'sampled' itself is not shown
         const basis = report.sampling.sampled
           ? ` (from a uniform sample of ${report.rowsUsed} of ${report.rowsTotal} rows, seed ${report.sampling.seed})` : '';
+        const suppressed = new Set(settings.suppressedFindings[suppressionKey(resolved.fsPath)] ?? []);
         return report.findings
-          .filter(f => f.code !== 'sampled')
+          .filter(f => f.code !== 'sampled' && !suppressed.has(f.code))
           .map(f => make(range, f.code, severityOf[f.severity], `${literal.value}: ${f.message}${basis}`));
       } catch (e) {
         const code = e instanceof AnalysisError ? e.code : 'internal';

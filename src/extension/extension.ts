@@ -2,33 +2,39 @@ import * as vscode from 'vscode';
 import { AnalysisService } from './analysisService';
 import { DumpDiagnostics } from './dumpDiagnostics';
 import { DumpHoverProvider } from './hoverProvider';
-import { ReportPanels } from './reportPanel';
+import { DUMP_EDITOR_VIEW_TYPE, REPORT_VIEW_TYPE, ReportViews } from './reportViews';
 import { registerCommands } from './commands';
+import { DumpCodeActions } from './codeActions';
+import { AnalysisStatusBar } from './analysisStatusBar';
 import { DOCUMENT_SELECTOR, DUMP_GLOB } from './dumpPaths';
 import { readSettings } from './settings';
 import type { EmbeddingDiagnosticsApi } from './api';
 
+/** How long a rewritten dump must stay unchanged before it is re-analysed (a training job may still be writing). */
+const SETTLE_MS = 750;
+
 /**
  * Activation wires things up and reads nothing: analyses start only when a
- * document mentions a dump, a hover asks, or a command runs.
+ * document mentions a dump, a hover asks, a view opens or a command runs.
  */
 export function activate(context: vscode.ExtensionContext): EmbeddingDiagnosticsApi {
   const output = vscode.window.createOutputChannel('Embedding Diagnostics');
   const log = (line: string) => output.appendLine(`[${new Date().toISOString()}] ${line}`);
   const service = new AnalysisService(vscode.Uri.joinPath(context.extensionUri, 'dist', 'analysisWorker.js').fsPath, log);
-  const panels = new ReportPanels(context.extensionUri, service, log);
+  const views = new ReportViews(context.extensionUri, service, log);
   const diagnostics = new DumpDiagnostics(service);
 
-  // A dump rewritten by a training job: drop its cache entry, then re-check once it settles.
+  // Watch mode: drop the cache at once, re-check documents and open views once the file settles.
   const settle = new Map<string, NodeJS.Timeout>();
   const onDumpEvent = (uri: vscode.Uri) => {
     service.invalidate(uri.fsPath);
     clearTimeout(settle.get(uri.fsPath));
     settle.set(uri.fsPath, setTimeout(() => {
       settle.delete(uri.fsPath);
+      log(`${uri.fsPath} changed on disk: re-checking`);
       diagnostics.dumpChanged(uri.fsPath);
-      panels.refreshIfOpen(uri.fsPath);
-    }, 750));
+      views.refreshIfOpen(uri.fsPath);
+    }, SETTLE_MS));
   };
   const watcher = vscode.workspace.createFileSystemWatcher(DUMP_GLOB);
   watcher.onDidChange(onDumpEvent);
@@ -36,10 +42,14 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
   watcher.onDidDelete(onDumpEvent);
 
   context.subscriptions.push(
-    output, watcher, diagnostics, panels, { dispose: () => service.dispose() },
+    output, watcher, diagnostics, views, new AnalysisStatusBar(service),
+    { dispose: () => service.dispose() },
     { dispose: () => settle.forEach(t => clearTimeout(t)) },
     vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new DumpHoverProvider(service)),
-    ...registerCommands(panels, service),
+    vscode.languages.registerCodeActionsProvider(DOCUMENT_SELECTOR, new DumpCodeActions(), { providedCodeActionKinds: DumpCodeActions.kinds }),
+    vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, views),
+    vscode.window.registerCustomEditorProvider(DUMP_EDITOR_VIEW_TYPE, views, { supportsMultipleEditorsPerDocument: true }),
+    ...registerCommands({ views, service, diagnostics, output }),
   );
 
   return {
@@ -47,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
       const s = readSettings(uri);
       return service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds });
     },
-    whenPanelRendered: (uri, timeoutMs = 30_000) => panels.whenRendered(uri.fsPath, timeoutMs),
+    whenPanelRendered: (uri, timeoutMs = 30_000) => views.whenRendered(uri.fsPath, timeoutMs),
   };
 }
 

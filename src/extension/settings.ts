@@ -9,6 +9,8 @@ export interface Settings {
   enableHovers: boolean;
   enableDiagnostics: boolean;
   thresholds: FindingThresholds;
+  /** Finding codes not shown as diagnostics, per dump path (workspace-relative, or absolute outside a workspace). */
+  suppressedFindings: Record<string, string[]>;
 }
 
 export const SECTION = 'embeddingDiagnostics';
@@ -28,6 +30,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     seed: int('seed', 0, 0),
     enableHovers: c.get<boolean>('enableHovers', true),
     enableDiagnostics: c.get<boolean>('enableDiagnostics', true),
+    suppressedFindings: sanitizeSuppressions(c.get<unknown>('suppressedFindings', {})),
     thresholds: {
       collapseRatio: num('thresholds.collapseRatio', DEFAULT_THRESHOLDS.collapseRatio),
       deadDimensionVariance: num('thresholds.deadDimensionVariance', DEFAULT_THRESHOLDS.deadDimensionVariance),
@@ -35,4 +38,28 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
       zeroRowFraction: num('thresholds.zeroRowFraction', DEFAULT_THRESHOLDS.zeroRowFraction),
     },
   };
+}
+
+function sanitizeSuppressions(v: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (typeof v !== 'object' || v === null) return out;
+  for (const [k, codes] of Object.entries(v)) {
+    if (Array.isArray(codes)) out[k] = codes.filter((c): c is string => typeof c === 'string');
+  }
+  return out;
+}
+
+/** The key a dump has in `suppressedFindings`. */
+export function suppressionKey(fsPath: string): string {
+  return vscode.workspace.asRelativePath(fsPath, false);
+}
+
+/** Adds `code` to the suppressions of `fsPath`, in the workspace settings when there is a workspace. */
+export async function suppressFinding(fsPath: string, code: string): Promise<void> {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const current = sanitizeSuppressions(c.get<unknown>('suppressedFindings', {}));
+  const key = suppressionKey(fsPath);
+  current[key] = [...new Set([...(current[key] ?? []), code])].sort();
+  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await c.update('suppressedFindings', current, target);
 }

@@ -1,0 +1,268 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { AnalysisReport } from '../core/report/analysisReport';
+import { renderMarkdown } from '../core/report/renderText';
+import { compareReports } from '../core/analysis/compareReports';
+import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../shared/protocol';
+import { createNonce, renderPanelHtml } from './panelHtml';
+import { AnalysisError, type AnalysisService } from './analysisService';
+import { readSettings } from './settings';
+import { saveReportAs, savePlot } from './exports';
+
+export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
+export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
+
+/** What a view shows: one dump (optionally one array of a container), or two dumps compared. */
+export type ReportSubject =
+  | { kind: 'report'; fsPath: string; arrayName?: string }
+  | { kind: 'compare'; left: string; right: string };
+
+const subjectKey = (s: ReportSubject) => (s.kind === 'report' ? `report:${s.fsPath}` : `compare:${s.left}\0${s.right}`);
+const subjectTitle = (s: ReportSubject) => (s.kind === 'report'
+  ? `Embeddings: ${path.basename(s.fsPath)}${s.arrayName ? ` [${s.arrayName}]` : ''}`
+  : `Compare: ${path.basename(s.left)} ↔ ${path.basename(s.right)}`);
+
+/**
+ * One webview showing a report: a panel we created, a panel VS Code restored after a
+ * reload, or the custom editor of a dump file. It replays its last state when the page
+ * (re)loads, and re-runs its analysis on request or when the file changes on disk.
+ */
+class ReportView {
+  last?: HostToWebview;
+  report?: AnalysisReport;
+  renderedText?: string;
+  readonly waiters: ((text: string) => void)[] = [];
+  private cancel?: vscode.CancellationTokenSource;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    public subject: ReportSubject,
+    readonly inCustomEditor: boolean,
+    private readonly owner: ReportViews,
+  ) {
+    owner.initWebview(panel.webview, subjectTitle(subject));
+    panel.webview.onDidReceiveMessage(msg => this.onMessage(msg));
+    panel.onDidDispose(() => { this.cancel?.cancel(); owner.forget(this); });
+  }
+
+  /** Files this view depends on (for watch mode). */
+  files(): string[] {
+    return this.subject.kind === 'report' ? [this.subject.fsPath] : [this.subject.left, this.subject.right];
+  }
+
+  private post(msg: HostToWebview): void {
+    this.last = msg;
+    void this.panel.webview.postMessage(msg);
+  }
+
+  private onMessage(raw: unknown): void {
+    if (!isWebviewToHost(raw)) { this.owner.log(`ignored an unknown message from the report webview: ${JSON.stringify(raw)?.slice(0, 200)}`); return; }
+    const msg: WebviewToHost = raw;
+    switch (msg.type) {
+      case 'ready':
+        if (this.last) void this.panel.webview.postMessage(this.last);
+        break;
+      case 'rendered':
+        this.renderedText = msg.text;
+        for (const w of this.waiters.splice(0)) w(msg.text);
+        break;
+      case 'reanalyze':
+        void this.run({ force: true });
+        break;
+      case 'copyMarkdown':
+        if (this.report) {
+          void vscode.env.clipboard.writeText(renderMarkdown(this.report)).then(() =>
+            vscode.window.setStatusBarMessage('$(check) Embedding report copied as Markdown', 3000));
+        }
+        break;
+      case 'selectArray':
+        if (this.subject.kind === 'report' && this.report?.arrays.some(a => a.name === msg.name && a.analysable)) {
+          this.subject = { ...this.subject, arrayName: msg.name };
+          if (!this.inCustomEditor) this.panel.title = subjectTitle(this.subject);
+          void this.run({});
+        }
+        break;
+      case 'exportReport':
+        if (this.report) void saveReportAs(this.report, msg.format);
+        break;
+      case 'exportPlot': {
+        const base = this.subject.kind === 'report' ? this.subject.fsPath : this.subject.left;
+        void savePlot(base, msg.plot, msg.format, msg.data);
+        break;
+      }
+    }
+  }
+
+  async run(opts: { force?: boolean; quiet?: boolean }): Promise<void> {
+    this.cancel?.cancel();
+    const cts = new vscode.CancellationTokenSource();
+    this.cancel = cts;
+    const files = this.files();
+    if (opts.force) for (const f of files) this.owner.service.invalidate(f);
+    const settings = readSettings(vscode.Uri.file(files[0]));
+    const base = { maxRows: settings.maxRows, seed: settings.seed, thresholds: settings.thresholds };
+    this.renderedText = undefined;
+    const label = files.map(f => path.basename(f)).join(' and ');
+    this.post({ type: 'progress', file: files[0], fraction: 0, message: 'Starting analysis' });
+
+    const work = async (progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken) => {
+      token?.onCancellationRequested(() => cts.cancel());
+      const reports: AnalysisReport[] = [];
+      for (const [i, file] of files.entries()) {
+        let reported = 0;
+        const options = this.subject.kind === 'report' && this.subject.arrayName ? { ...base, arrayName: this.subject.arrayName } : base;
+        reports.push(await this.owner.service.analyze(file, options, {
+          token: cts.token,
+          onProgress: (fraction, message) => {
+            const overall = (i + fraction) / files.length;
+            const text = files.length > 1 ? `${path.basename(file)}: ${message}` : message;
+            this.post({ type: 'progress', file: files[0], fraction: overall, message: text });
+            progress?.report({ message: text, increment: Math.max(0, 100 * overall - reported) });
+            reported = Math.max(reported, 100 * overall);
+          },
+        }));
+      }
+      return reports;
+    };
+    try {
+      const reports = opts.quiet
+        ? await work()
+        : await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Analyzing ${label}`, cancellable: true },
+          (progress, token) => work(progress, token));
+      if (this.cancel !== cts) return;
+      if (this.subject.kind === 'report') {
+        this.report = reports[0];
+        this.post({ type: 'report', report: reports[0] });
+      } else {
+        this.post({ type: 'compare', comparison: compareReports(reports[0], reports[1]) });
+      }
+    } catch (e) {
+      if (this.cancel !== cts) return; // superseded by a newer run
+      const code = e instanceof AnalysisError ? e.code : 'internal';
+      this.post({
+        type: 'error', file: files[0], code,
+        message: code === 'cancelled' ? 'Analysis cancelled. Use Re-analyse to start again.' : (e as Error).message,
+      });
+    }
+  }
+}
+
+/**
+ * All report views: panels opened by commands and hovers, panels restored after a
+ * reload (serializer), and the read-only custom editor for dump files.
+ */
+export class ReportViews implements vscode.Disposable, vscode.WebviewPanelSerializer, vscode.CustomReadonlyEditorProvider {
+  private readonly views = new Set<ReportView>();
+  private active?: ReportView;
+
+  constructor(private readonly extensionUri: vscode.Uri, readonly service: AnalysisService, readonly log: (line: string) => void) {}
+
+  initWebview(webview: vscode.Webview, title: string): void {
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    webview.options = { enableScripts: true, localResourceRoots: [dist, vscode.Uri.joinPath(this.extensionUri, 'media')] };
+    webview.html = renderPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+      codiconUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicon.css')).toString(),
+      title,
+    });
+  }
+
+  private adopt(panel: vscode.WebviewPanel, subject: ReportSubject, inCustomEditor: boolean): ReportView {
+    const view = new ReportView(panel, subject, inCustomEditor, this);
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.svg');
+    this.views.add(view);
+    this.active = view;
+    panel.onDidChangeViewState(e => { if (e.webviewPanel.active) this.active = view; });
+    return view;
+  }
+
+  forget(view: ReportView): void {
+    this.views.delete(view);
+    if (this.active === view) this.active = undefined;
+  }
+
+  /** Opens (or reveals) the report panel of `subject` and (re)runs its analysis. */
+  async show(subject: ReportSubject, opts: { force?: boolean } = {}): Promise<void> {
+    const key = subjectKey(subject);
+    let view = [...this.views].find(v => !v.inCustomEditor && subjectKey(v.subject) === key);
+    if (view) {
+      view.subject = subject;
+      view.panel.reveal(undefined, false);
+    } else {
+      const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, subjectTitle(subject), vscode.ViewColumn.Active, { enableScripts: true });
+      view = this.adopt(panel, subject, false);
+    }
+    await view.run({ force: opts.force });
+  }
+
+  /** The dump behind the focused report view or custom editor, for editor-title commands. */
+  activeFile(): string | undefined {
+    const v = this.active;
+    if (!v || !v.panel.active) return undefined;
+    return v.subject.kind === 'report' ? v.subject.fsPath : v.subject.left;
+  }
+
+  /** A dump changed on disk: refresh the views that show it, quietly (no focus change, no notification). */
+  refreshIfOpen(fsPath: string): void {
+    for (const v of this.views) if (v.files().includes(fsPath)) void v.run({ quiet: true });
+  }
+
+  whenRendered(fsPath: string, timeoutMs: number): Promise<string> {
+    const views = [...this.views].filter(v => v.files()[0] === fsPath);
+    if (views.length === 0) return Promise.reject(new Error(`No report view is open for ${fsPath}.`));
+    const done = views.find(v => v.renderedText !== undefined);
+    if (done) return Promise.resolve(done.renderedText!);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`The report view for ${fsPath} did not render within ${timeoutMs} ms.`)), timeoutMs);
+      for (const v of views) v.waiters.push(text => { clearTimeout(timer); resolve(text); });
+    });
+  }
+
+  // --- WebviewPanelSerializer: panels survive a window reload -----------------------------
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const subject = subjectFromState(state);
+    if (!subject) {
+      panel.webview.html = '<!DOCTYPE html><html><body><p>This report can no longer be restored. Run “Embeddings: Analyze File” again.</p></body></html>';
+      return;
+    }
+    const view = this.adopt(panel, subject, false);
+    await view.run({ quiet: true });
+  }
+
+  // --- CustomReadonlyEditorProvider: double-clicking a dump shows its report ----------------
+  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    return { uri, dispose: () => { /* nothing held: the analysis reads the file on demand */ } };
+  }
+
+  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    if (document.uri.scheme !== 'file') {
+      panel.webview.html = '<!DOCTYPE html><html><body><p>Embedding Diagnostics reads files on disk only.</p></body></html>';
+      return;
+    }
+    const view = this.adopt(panel, { kind: 'report', fsPath: document.uri.fsPath }, true);
+    await view.run({ quiet: true });
+  }
+
+  dispose(): void {
+    for (const v of this.views) v.panel.dispose();
+    this.views.clear();
+  }
+}
+
+/** The subject saved in the page's state (see webview/messages.ts PersistedState). */
+function subjectFromState(state: unknown): ReportSubject | undefined {
+  const view = (state as { view?: { kind?: string; report?: AnalysisReport; file?: string; comparison?: { left?: AnalysisReport; right?: AnalysisReport } } } | undefined)?.view;
+  if (!view) return undefined;
+  if (view.kind === 'report' && typeof view.report?.file === 'string') {
+    return { kind: 'report', fsPath: view.report.file, arrayName: typeof view.report.array?.name === 'string' && view.report.arrays?.length > 1 ? view.report.array.name : undefined };
+  }
+  if (view.kind === 'error' && typeof view.file === 'string') return { kind: 'report', fsPath: view.file };
+  if (view.kind === 'compare' && typeof view.comparison?.left?.file === 'string' && typeof view.comparison?.right?.file === 'string') {
+    return { kind: 'compare', left: view.comparison.left.file, right: view.comparison.right.file };
+  }
+  return undefined;
+}
