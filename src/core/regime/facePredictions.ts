@@ -1,0 +1,197 @@
+/**
+ * Predicted train and population loss curves of a data set from a face's limiting equations
+ * (spec §5b [PROP], built on §3 [DER]), with the validity diagnostic of that face along the
+ * curve and the time after which the prediction is not trusted.
+ */
+import { largeDataLossPerP, meanFieldLoss, narrowLatentMoments, smallDataCurves } from './faceCurves';
+import { FACE_NAMES, type FaceId } from './prismPlacement';
+
+/** What the face formulas need from the data: the train spectrum and the population overlaps. */
+export interface EmpiricalSetting {
+  inputDim: number;
+  latentWidth: number;
+  trainRows: number;
+  sigma2: number;
+  /** Eigenvalues of the train covariance Σ̂, descending (p of them). */
+  lambda: ArrayLike<number>;
+  /** s_k = v_kᵀΣv_k for the eigenvectors v_k of Σ̂ and the population covariance Σ; null if none. */
+  sPop: ArrayLike<number> | null;
+  traceS: number;
+  tracePop: number | null;
+  /** ε_aniso of the train covariance. */
+  anisotropy: number;
+}
+
+/** Trust thresholds of the validity diagnostics ([PROP], spec §5a/§5b). */
+export const TRUST = {
+  /** Narrow-latent: trust while H/d_eff(t) ≤ 0.25 (spec §5b). */
+  narrowLatentHOverDeff: 0.25,
+  /** Large-data: the formula assumes Σ̂ ∝ I; trust while ε_aniso ≤ 0.3. */
+  largeDataAnisotropy: 0.3,
+  /**
+   * Small-data: the Gram matrix XXᵀ/n ≈ κIₙ; trust while the coefficient of variation of its
+   * eigenvalues ≤ 0.5 (isotropic data give ≈ √(n/p), i.e. about ε_SD, plus the effect of centering).
+   */
+  smallDataGramSpread: 0.5,
+} as const;
+
+/** Small-data ODE: τ beyond this is not integrated (the curve is held at its last value, with a note). */
+const SMALL_DATA_TAU_CAP = 20;
+
+export interface ValidityDiagnostic {
+  name: string;
+  description: string;
+  threshold: number;
+  /** Along the curve (same grid as t), or null when it is one number. */
+  values: number[] | null;
+  value: number | null;
+  ok: boolean;
+}
+
+export interface FacePrediction {
+  face: FaceId;
+  faceName: string;
+  t: number[];
+  train: number[];
+  pop: number[] | null;
+  kind: 'closed-form' | 'ode';
+  /** Last time at which the validity diagnostic holds (the horizon if always); null: not trusted at all. */
+  trustedUntil: number | null;
+  diagnostic: ValidityDiagnostic;
+  notes: string[];
+  provenance: string;
+}
+
+function trustedUntilFrom(t: readonly number[], ok: readonly boolean[]): number | null {
+  let last: number | null = null;
+  for (let i = 0; i < t.length; i++) {
+    if (!ok[i]) break;
+    last = t[i];
+  }
+  return last;
+}
+
+/** Coefficient of variation of the n eigenvalues of the Gram matrix XXᵀ/n (same nonzero spectrum as Σ̂). */
+export function gramSpread(lambda: ArrayLike<number>, trainRows: number): number {
+  const p = lambda.length, n = trainRows;
+  const vals: number[] = [];
+  for (let k = 0; k < Math.min(n, p); k++) vals.push(Math.max(lambda[k], 0));
+  for (let k = p; k < n; k++) vals.push(0);
+  const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
+  if (!(mean > 0)) return Infinity;
+  const varc = vals.reduce((s, v) => s + (v - mean) ** 2, 0) / vals.length;
+  return Math.sqrt(varc) / mean;
+}
+
+export function largeDataPrediction(st: EmpiricalSetting, ts: readonly number[]): FacePrediction {
+  const { inputDim: p, latentWidth: H, sigma2 } = st;
+  const lbar = st.traceS / p;
+  const unit = largeDataLossPerP(H / p, p * sigma2, ts, lbar).map(v => v * p);
+  const ok = st.anisotropy <= TRUST.largeDataAnisotropy;
+  return {
+    face: 'LD', faceName: FACE_NAMES.LD, t: [...ts],
+    train: unit.map(v => v * lbar),
+    pop: st.tracePop === null ? null : unit.map(v => (v * st.tracePop!) / p),
+    kind: 'closed-form',
+    trustedUntil: ok ? ts[ts.length - 1] : null,
+    diagnostic: {
+      name: 'anisotropy', description: 'ε_aniso of the train covariance: the large-data formula assumes Σ̂ ∝ I',
+      threshold: TRUST.largeDataAnisotropy, values: null, value: st.anisotropy, ok,
+    },
+    notes: [
+      `Σ̂ taken as λ̄I with λ̄ = tr Σ̂/p = ${lbar.toPrecision(4)} (rate 4λ̄); the population curve scales by tr Σ/p. Train = population at leading order.`,
+      ...(ok ? [] : ['The data are anisotropic: this closed form does not describe them.']),
+    ],
+    provenance: 'spec §3.1 (3.1a) [DER] = precursor closed form [PRE]; λ̄ scaling and trust threshold [PROP]',
+  };
+}
+
+export function meanFieldPrediction(st: EmpiricalSetting, ts: readonly number[]): FacePrediction {
+  const ones = new Float64Array(st.lambda.length).fill(1);
+  const r = meanFieldLoss(st.lambda, ones, st.latentWidth * st.sigma2, ts, st.sPop);
+  return {
+    face: 'MF', faceName: FACE_NAMES.MF, t: [...ts], train: r.train, pop: st.sPop ? r.pop : null, kind: 'closed-form',
+    trustedUntil: ts[ts.length - 1],
+    diagnostic: {
+      name: 'none', description: 'the mean-field formula uses the empirical spectrum of any Σ̂; its error is O(√(p/H))',
+      threshold: 0, values: null, value: null, ok: true,
+    },
+    notes: ['A(t) = Σ_k a(t; c, λ_k) v_k v_kᵀ with c = Hσ²; population via s_k = v_kᵀΣv_k.'],
+    provenance: 'spec §3.2 [DER], §5b [PROP]',
+  };
+}
+
+/**
+ * RK4 step of the narrow-latent ODE: the spec's Δt = 1e−3 (§5b), longer for long horizons (at most
+ * 20000 steps), but never above 0.025/(λ_max·max(1, z)), which keeps RK4 accurate to ~1e−6 on the
+ * fastest rate 4λ_max·max(1, z) of the flow (also for data that are not rescaled).
+ */
+export function narrowLatentStep(tMax: number, lambdaMax: number, z: number): number {
+  const cap = 0.025 / (Math.max(lambdaMax, 1e-300) * Math.max(1, z));
+  return Math.min(Math.max(1e-3, tMax / 20000), cap);
+}
+
+export function narrowLatentPrediction(st: EmpiricalSetting, ts: readonly number[]): FacePrediction {
+  const p = st.lambda.length, H = st.latentWidth;
+  const wts = new Float64Array(p).fill(1 / p);
+  const z = p * st.sigma2;
+  const r = narrowLatentMoments(st.lambda, wts, z, ts, st.sPop, narrowLatentStep(ts[ts.length - 1], st.lambda[0], z));
+  const train = r.m0.map((m0, i) => st.traceS / 2 + H * ((m0 * r.m1[i]) / 2 - r.m1[i]));
+  const pop = st.sPop && st.tracePop !== null
+    ? r.m0.map((m0, i) => st.tracePop! / 2 + H * ((m0 * r.m1Pop[i]) / 2 - r.m1Pop[i])) : null;
+  const dEff = r.dEffFraction.map(f => f * p);
+  const ok = dEff.map(d => H / d <= TRUST.narrowLatentHOverDeff);
+  const trustedUntil = trustedUntilFrom(ts, ok);
+  const notes = [`RK4 (Δt = ${narrowLatentStep(ts[ts.length - 1], st.lambda[0], z).toPrecision(2)}) on (α, β) with the empirical moment generating function of Σ̂.`];
+  if (trustedUntil !== null && trustedUntil < ts[ts.length - 1]) {
+    notes.push(`d_eff(t) falls below ${1 / TRUST.narrowLatentHOverDeff}·H after t = ${trustedUntil.toPrecision(3)}: the rows would pile onto the top eigenvectors, and the formula over-predicts the train-loss decrease from there on.`);
+  }
+  return {
+    face: 'NL', faceName: FACE_NAMES.NL, t: [...ts], train, pop, kind: 'ode', trustedUntil,
+    diagnostic: {
+      name: 'd_eff', description: 'd_eff(t) = (Σ_j e^{αλ_j})² / Σ_j e^{2αλ_j}; trusted while H/d_eff ≤ 0.25',
+      threshold: TRUST.narrowLatentHOverDeff, values: dEff, value: null, ok: ok.every(Boolean),
+    },
+    notes,
+    provenance: 'spec §3.3 [DER], §5b [PROP]',
+  };
+}
+
+export function smallDataPrediction(st: EmpiricalSetting, ts: readonly number[]): FacePrediction {
+  const { inputDim: p, latentWidth: H, trainRows: n, sigma2 } = st;
+  const kappa = st.traceS / n;
+  const taus = ts.map(t => Math.min(kappa * t, SMALL_DATA_TAU_CAP));
+  const r = smallDataCurves(H / p, p * sigma2, taus);
+  const spread = gramSpread(st.lambda, n);
+  const ok = spread <= TRUST.smallDataGramSpread;
+  const notes = [`Atom ODE (300 atoms, RK4 Δτ = 0.01) in τ = κt, κ = tr Σ̂/n = ${kappa.toPrecision(4)}; train = tr Σ̂·½[(k₀−1)² + k₁].`,
+    'Population change from the isotropic formula, scaled by tr Σ/p, on top of the expected initial population loss.'];
+  if (kappa * ts[ts.length - 1] > SMALL_DATA_TAU_CAP) notes.push(`Integrated up to τ = ${SMALL_DATA_TAU_CAP}; held constant after t = ${(SMALL_DATA_TAU_CAP / kappa).toPrecision(3)}.`);
+  if (!ok) notes.push('The Gram matrix is far from κIₙ: the small-data reduction does not hold.');
+  let pop: number[] | null = null;
+  if (st.tracePop !== null) {
+    const initial = (st.tracePop / 2) * (sigma2 * sigma2 * H * (H + p + 1) - 2 * H * sigma2 + 1);
+    pop = r.deltaPopPerN.map(d => initial + n * d * (st.tracePop! / p));
+  }
+  return {
+    face: 'SD', faceName: FACE_NAMES.SD, t: [...ts], train: r.trainPerP.map(v => v * st.traceS), pop, kind: 'ode',
+    trustedUntil: ok ? ts[ts.length - 1] : null,
+    diagnostic: {
+      name: 'gram-spread', description: 'coefficient of variation of the eigenvalues of XXᵀ/n (≈ κIₙ on the small-data face)',
+      threshold: TRUST.smallDataGramSpread, values: null, value: spread, ok,
+    },
+    notes,
+    provenance: 'spec §3.4 [DER], §5b [PROP]; anisotropic scaling and trust threshold [PROP]',
+  };
+}
+
+/** The face's prediction, or null for the free face (no closed form [ABS]). */
+export function predictFace(face: FaceId, st: EmpiricalSetting, ts: readonly number[]): FacePrediction | null {
+  switch (face) {
+    case 'LD': return largeDataPrediction(st, ts);
+    case 'MF': return meanFieldPrediction(st, ts);
+    case 'NL': return narrowLatentPrediction(st, ts);
+    case 'SD': return smallDataPrediction(st, ts);
+    default: return null;
+  }
+}
