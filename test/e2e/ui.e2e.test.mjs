@@ -232,6 +232,20 @@ test('5. dark theme screenshots of the panel and the hover', { timeout: 90_000 }
   });
 });
 
-test('6. the browser sent no request off 127.0.0.1', () => {
+test('6. the report panel is restored after the window reloads', { timeout: 120_000 }, (t) => {
+  if (!panelReady) return t.skip('the report panel did not render (step 4 failed)');
+  return step('restore', async () => {
+    await page.locator('.tab').filter({ hasText: 'Embeddings: emb.npy' }).first().click();
+    await page.waitForTimeout(500); // let the page save its state
+    await page.reload();
+    await page.locator('.tab').filter({ hasText: 'Embeddings: emb.npy' }).first().waitFor({ timeout: 60_000 });
+    await page.locator('.tab').filter({ hasText: 'Embeddings: emb.npy' }).first().click();
+    const shape = webview().locator('#overview-shape');
+    await waitForOrWorkbenchError(shape.filter({ hasText: SHAPE }), `#overview-shape "${SHAPE}" in the restored panel`, 60_000);
+    await screenshot(page, 'panel-restored.png');
+  });
+});
+
+test('7. the browser sent no request off 127.0.0.1', () => {
   assert.deepEqual(browser.offHost, []);
 });

@@ -201,3 +201,102 @@ suite('Embedding Diagnostics in a real extension host', () => {
       () => ourDiagnostic(doc.uri, 'file-missing'), () => describeDiagnostics(doc.uri));
   });
 });
+
+suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch mode', () => {
+  let api: EmbeddingDiagnosticsApi;
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    api = await vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID)!.activate();
+  });
+
+  // each test starts from no open views, so whenPanelRendered cannot answer from an earlier one
+  setup(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+  suiteTeardown(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+
+  test('the custom editor opens a dump and shows its shape', async () => {
+    const uri = uriOf(EMB);
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'embeddingDiagnostics.dumpEditor');
+    const text = await api.whenPanelRendered(uri, 45_000);
+    assert.ok(text.includes(EMB_SHAPE), `custom editor shows "${EMB_SHAPE}"; it was:\n${text.slice(0, 1500)}`);
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputCustom, `the active tab is a custom editor (${tab?.label})`);
+    assert.strictEqual((tab.input as vscode.TabInputCustom).viewType, 'embeddingDiagnostics.dumpEditor');
+  });
+
+  test('code actions on a finding: open the report, and suppress the finding for that file', async () => {
+    const doc = await vscode.workspace.openTextDocument(uriOf(TRAIN));
+    await vscode.window.showTextDocument(doc);
+    const dup = await waitFor('a duplicate-rows diagnostic', () => ourDiagnostic(doc.uri, 'duplicate-rows'), () => describeDiagnostics(doc.uri));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, dup.range);
+    const titles = actions.map((a) => a.title);
+    const open = actions.find((a) => a.title === 'Open embedding report for with_nan.npy');
+    assert.ok(open?.command, `an "Open embedding report" action is offered; got ${titles.join(' | ')}`);
+    await vscode.commands.executeCommand(open.command.command, ...(open.command.arguments ?? []));
+    const text = await api.whenPanelRendered(uriOf(WITH_NAN), 45_000);
+    assert.ok(text.includes('500 \u00d7 32'), `the report of with_nan.npy opened; it was:\n${text.slice(0, 1000)}`);
+
+    const suppress = actions.find((a) => a.title === "Suppress 'duplicate-rows' for with_nan.npy");
+    assert.ok(suppress?.command, `a suppress action is offered; got ${titles.join(' | ')}`);
+    // a WorkspaceConfiguration is a snapshot: read it again after each change
+    const config = () => vscode.workspace.getConfiguration('embeddingDiagnostics');
+    try {
+      await vscode.commands.executeCommand(suppress.command.command, ...(suppress.command.arguments ?? []));
+      assert.deepStrictEqual(config().get('suppressedFindings'), { [WITH_NAN]: ['duplicate-rows'] });
+      await waitFor('duplicate-rows to disappear once suppressed',
+        () => (ourDiagnostic(doc.uri, 'duplicate-rows') ? undefined : true), () => describeDiagnostics(doc.uri));
+      assert.ok(ourDiagnostic(doc.uri, 'nan-rows'), `other findings stay: ${describeDiagnostics(doc.uri)}`);
+    } finally {
+      await config().update('suppressedFindings', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor('duplicate-rows to come back when the suppression is removed',
+      () => ourDiagnostic(doc.uri, 'duplicate-rows'), () => describeDiagnostics(doc.uri));
+  });
+
+  test('the compare view shows both dumps', async () => {
+    const left = uriOf(EMB);
+    const right = uriOf('runs/collapsed.npy');
+    await vscode.commands.executeCommand('embeddingDiagnostics.compareDumps', left, right);
+    const text = await api.whenPanelRendered(left, 45_000);
+    for (const s of ['emb.npy', 'collapsed.npy', EMB_SHAPE, '1000 \u00d7 64']) {
+      assert.ok(text.includes(s), `compare view shows "${s}"; it was:\n${text.slice(0, 1500)}`);
+    }
+  });
+
+  test('hover on a dump path inside a Jupyter notebook cell', async () => {
+    const nbUri = uriOf('notebook.ipynb');
+    const notebook = await vscode.workspace.openNotebookDocument(nbUri);
+    const cell = notebook.getCells().find((c) => c.document.getText().includes(EMB));
+    assert.ok(cell, 'the example notebook has a cell that loads runs/emb.npy');
+    assert.strictEqual(cell.document.languageId, 'python');
+    const { inner } = quotedPathRanges(cell.document, EMB);
+    let last = '';
+    await waitFor('a hover in the notebook cell', async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', cell.document.uri, inner.start.translate(0, 3));
+      last = hoverText(hovers);
+      return last.includes(EMB_SHAPE) ? true : undefined;
+    }, () => (last ? JSON.stringify(last.slice(0, 600)) : 'no hover'), 30_000, 500);
+  });
+
+  test('watch mode: a dump rewritten on disk is re-analysed and its diagnostics update', async () => {
+    const watched = uriOf('runs/watched.npy');
+    const script = uriOf('watch_check.py');
+    await vscode.workspace.fs.writeFile(watched, await vscode.workspace.fs.readFile(uriOf(WITH_NAN)));
+    await vscode.workspace.fs.writeFile(script, new TextEncoder().encode('import numpy as np\nx = np.load("runs/watched.npy")\n'));
+    try {
+      const doc = await vscode.workspace.openTextDocument(script);
+      await vscode.window.showTextDocument(doc);
+      await waitFor('nan-rows on the watched dump', () => ourDiagnostic(doc.uri, 'nan-rows'), () => describeDiagnostics(doc.uri), 30_000);
+      // a training job overwrites the dump with healthy embeddings
+      await vscode.workspace.fs.writeFile(watched, await vscode.workspace.fs.readFile(uriOf(EMB)));
+      await waitFor('nan-rows to disappear after the rewrite', () => (ourDiagnostic(doc.uri, 'nan-rows') ? undefined : true),
+        () => describeDiagnostics(doc.uri), 30_000);
+      const report = await api.analyze(watched);
+      assert.deepStrictEqual(report.array.shape, [2000, 64], 'the cache was dropped: the new content is analysed');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(script);
+      await vscode.workspace.fs.delete(watched);
+    }
+  });
+});
