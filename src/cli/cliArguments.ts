@@ -1,18 +1,22 @@
 import { parseArgs } from 'node:util';
 import { EmbdiagError } from '../core/errors';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from '../core/analysis/findings';
+import { INIT_SCHEMES, type InitScheme, type InitSpec, type RegimeConfig } from '../core/regime/autoencoderConfig';
 
 export type OutputMode = 'text' | 'json' | 'markdown';
 
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'analyze'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds };
+  | { kind: 'analyze'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds }
+  | { kind: 'regime'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig };
 
 export const HELP = `embdiag — look inside saved embedding dumps, without Python
 
 Usage
-  embdiag analyze FILE [options]
+  embdiag analyze FILE [options]       health, spectrum and effective rank of a dump
+  embdiag regime FILE --latent H ...    learning regime of a weight-tied linear autoencoder
+                                        trained on the dump (arXiv 2606.05335)
   embdiag --help | --version
 
 Formats
@@ -33,9 +37,24 @@ Options
   -h, --help           this text
   -v, --version        the version
 
+Options of regime (plus --array, --max-rows (default 20000), --seed, --json, --markdown)
+  --latent H           latent width of the autoencoder (required)
+  --init-std S | --init-var V | --init SCHEME
+                       initialisation of W: its std, its variance, or one of
+                       ${INIT_SCHEMES.join(', ')} (default torch-linear-default)
+  --lr ETA             learning rate (required)
+  --lr-convention C    gradient-flow (loss (1/2n)Σ‖WᵀWx−x‖², default) or torch-mse
+                       (PyTorch MSELoss(reduction="mean"); η_GF = 2η/d)
+  --steps K            number of full-batch gradient steps (required)
+  --seeds N            seeds averaged in the simulation check (default 10)
+  --no-simulate        skip the simulation check
+  --held-out F         fraction of rows held out for the population loss (default 0.2)
+  --rescale            rescale the data to tr(Σ)/d = 1 first
+
 Exit codes
   0  analysed, no finding of severity error
-  1  analysed, at least one finding of severity error (e.g. NaN or Inf rows)
+  1  analysed, at least one finding of severity error (e.g. NaN or Inf rows);
+     for regime: the learning rate makes training diverge
   2  bad input: missing or unreadable file, unsupported format, bad arguments
      (with --json, stdout holds {"error": {"code", "message"}})
 `;
@@ -65,6 +84,9 @@ export function parseCliArguments(argv: string[]): CliCommand {
         array: { type: 'string' }, 'max-rows': { type: 'string' }, seed: { type: 'string' },
         json: { type: 'boolean' }, markdown: { type: 'boolean' },
         'collapse-ratio': { type: 'string' }, 'dead-variance': { type: 'string' },
+        latent: { type: 'string' }, 'init-std': { type: 'string' }, 'init-var': { type: 'string' }, init: { type: 'string' },
+        lr: { type: 'string' }, 'lr-convention': { type: 'string' }, steps: { type: 'string' }, seeds: { type: 'string' },
+        'no-simulate': { type: 'boolean' }, 'held-out': { type: 'string' }, rescale: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -76,24 +98,68 @@ export function parseCliArguments(argv: string[]): CliCommand {
   if (v.version) return { kind: 'version' };
   const [command, file, ...extra] = positionals;
   if (command === undefined) return { kind: 'help' };
-  if (command !== 'analyze') throw new EmbdiagError('bad-argument', `Unknown command "${command}". Run "embdiag --help" for usage.`);
-  if (file === undefined) throw new EmbdiagError('bad-argument', 'analyze needs a FILE, e.g. embdiag analyze runs/emb.npy.');
-  if (extra.length) throw new EmbdiagError('bad-argument', `Unexpected argument "${extra[0]}": analyze takes one FILE.`);
+  if (command !== 'analyze' && command !== 'regime') throw new EmbdiagError('bad-argument', `Unknown command "${command}". Run "embdiag --help" for usage.`);
+  if (file === undefined) throw new EmbdiagError('bad-argument', `${command} needs a FILE, e.g. embdiag ${command} runs/emb.npy.`);
+  if (extra.length) throw new EmbdiagError('bad-argument', `Unexpected argument "${extra[0]}": ${command} takes one FILE.`);
   if (v.json && v.markdown) throw new EmbdiagError('bad-argument', '--json and --markdown cannot be combined.');
-  const collapse = nonNegative('--collapse-ratio', v['collapse-ratio'], DEFAULT_THRESHOLDS.collapseRatio);
+  const output: OutputMode = v.json ? 'json' : v.markdown ? 'markdown' : 'text';
+  const regimeOnly = ['latent', 'init-std', 'init-var', 'init', 'lr', 'lr-convention', 'steps', 'seeds', 'no-simulate', 'held-out', 'rescale'] as const;
+  const analyzeOnly = ['collapse-ratio', 'dead-variance'] as const;
+  if (command === 'analyze') {
+    const stray = regimeOnly.find(k => v[k] !== undefined);
+    if (stray) throw new EmbdiagError('bad-argument', `--${stray} belongs to "embdiag regime", not "analyze".`);
+    return {
+      kind: 'analyze', file, arrayName: v.array, output,
+      maxRows: positiveInt('--max-rows', v['max-rows'], 2, 100_000),
+      seed: positiveInt('--seed', v.seed, 0, 0),
+      thresholds: {
+        ...DEFAULT_THRESHOLDS,
+        collapseRatio: nonNegative('--collapse-ratio', v['collapse-ratio'], DEFAULT_THRESHOLDS.collapseRatio),
+        deadDimensionVariance: nonNegative('--dead-variance', v['dead-variance'], DEFAULT_THRESHOLDS.deadDimensionVariance),
+      },
+    };
+  }
+  const stray = analyzeOnly.find(k => v[k] !== undefined);
+  if (stray) throw new EmbdiagError('bad-argument', `--${stray} belongs to "embdiag analyze", not "regime".`);
+  for (const required of ['latent', 'lr', 'steps'] as const) {
+    if (v[required] === undefined) throw new EmbdiagError('bad-argument', `regime needs --${required}. Run "embdiag --help" for usage.`);
+  }
+  const inits = (['init-std', 'init-var', 'init'] as const).filter(k => v[k] !== undefined);
+  if (inits.length > 1) throw new EmbdiagError('bad-argument', `Give one of --init-std, --init-var, --init (got ${inits.map(k => `--${k}`).join(' and ')}).`);
+  let init: InitSpec = { scheme: 'torch-linear-default' };
+  if (v['init-std'] !== undefined) init = { sigma: positiveNumber('--init-std', v['init-std']!) };
+  else if (v['init-var'] !== undefined) init = { sigma2: positiveNumber('--init-var', v['init-var']!) };
+  else if (v.init !== undefined) {
+    if (!(INIT_SCHEMES as readonly string[]).includes(v.init)) throw new EmbdiagError('bad-argument', `--init must be one of ${INIT_SCHEMES.join(', ')} (got "${v.init}").`);
+    init = { scheme: v.init as InitScheme };
+  }
+  const convention = v['lr-convention'] ?? 'gradient-flow';
+  if (convention !== 'gradient-flow' && convention !== 'torch-mse') throw new EmbdiagError('bad-argument', `--lr-convention must be gradient-flow or torch-mse (got "${convention}").`);
+  const heldOut = nonNegative('--held-out', v['held-out'], 0.2);
+  if (heldOut >= 1) throw new EmbdiagError('bad-argument', `--held-out must be below 1 (got ${heldOut}).`);
   return {
-    kind: 'analyze',
-    file,
-    arrayName: v.array,
-    maxRows: positiveInt('--max-rows', v['max-rows'], 2, 100_000),
+    kind: 'regime', file, arrayName: v.array, output,
+    maxRows: positiveInt('--max-rows', v['max-rows'], 2, 20_000),
     seed: positiveInt('--seed', v.seed, 0, 0),
-    output: v.json ? 'json' : v.markdown ? 'markdown' : 'text',
-    thresholds: {
-      ...DEFAULT_THRESHOLDS,
-      collapseRatio: collapse,
-      deadDimensionVariance: nonNegative('--dead-variance', v['dead-variance'], DEFAULT_THRESHOLDS.deadDimensionVariance),
+    config: {
+      latentWidth: positiveInt('--latent', v.latent, 1, 0),
+      init,
+      learningRate: positiveNumber('--lr', v.lr!),
+      learningRateConvention: convention === 'torch-mse' ? 'torch-mse-mean' : 'gradient-flow',
+      steps: positiveInt('--steps', v.steps, 1, 0),
+      seeds: positiveInt('--seeds', v.seeds, 1, 10),
+      simulate: !v['no-simulate'],
+      heldOutFraction: heldOut,
+      splitSeed: positiveInt('--seed', v.seed, 0, 0),
+      rescale: !!v.rescale,
     },
   };
+}
+
+function positiveNumber(name: string, value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x <= 0) throw new EmbdiagError('bad-argument', `${name} must be a positive number (got "${value}").`);
+  return x;
 }
 
 /** True when argv asks for JSON, so even an argument error is reported as JSON. */

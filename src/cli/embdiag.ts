@@ -3,7 +3,10 @@ import { EmbdiagError, isEmbdiagError } from '../core/errors';
 import { renderMarkdown, renderText } from '../core/report/renderText';
 import { reportToJson } from '../core/report/reportJson';
 import { TOOL_VERSION } from '../core/version';
-import { HELP, parseCliArguments, wantsJson } from './cliArguments';
+import { HELP, parseCliArguments, wantsJson, type CliCommand } from './cliArguments';
+import { loadFiniteRows } from '../core/analysis/loadRows';
+import { analyzeRegime } from '../core/regime/regimeReport';
+import { renderRegimeMarkdown, renderRegimeText } from '../core/regime/renderRegime';
 
 /** The `embdiag` command: the same core as the extension, for terminals and CI. */
 async function main(argv: string[]): Promise<number> {
@@ -12,6 +15,7 @@ async function main(argv: string[]): Promise<number> {
     const cmd = parseCliArguments(argv);
     if (cmd.kind === 'help') { process.stdout.write(HELP); return 0; }
     if (cmd.kind === 'version') { process.stdout.write(`embdiag ${TOOL_VERSION}\n`); return 0; }
+    if (cmd.kind === 'regime') return await runRegime(cmd);
     const report = await analyzeFile(cmd.file, {
       maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds,
     }, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
@@ -26,6 +30,26 @@ async function main(argv: string[]): Promise<number> {
     else process.stderr.write(`embdiag: ${err.message}\n`);
     return 2;
   }
+}
+
+async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<number> {
+  const progress = process.stderr.isTTY ? progressToStderr() : undefined;
+  progress?.(0, 'Reading rows');
+  const rows = await loadFiniteRows(cmd.file, { arrayName: cmd.arrayName, maxRows: cmd.maxRows, seed: cmd.seed });
+  if (rows.n < 4) throw new EmbdiagError('bad-shape', `${cmd.file}: only ${rows.n} finite rows; a regime needs at least 4 (some for training, some held out).`);
+  const regime = await analyzeRegime({ X: rows.X, n: rows.n, d: rows.d }, cmd.config, { onProgress: progress ? (p) => progress(p.fraction, p.message) : undefined });
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  const source = { file: cmd.file, arrayName: rows.arrayName, rowsTotal: rows.rowsTotal, rowsRead: rows.rowsRead, droppedNonFinite: rows.droppedNonFinite, sampled: rows.sampled, seed: rows.seed };
+  const out = cmd.output === 'json'
+    ? reportToJson({
+      file: cmd.file, array: { name: rows.arrayName, dtype: rows.dtype }, rowsTotal: rows.rowsTotal, rowsUsed: rows.n,
+      droppedNonFiniteRows: rows.droppedNonFinite,
+      sampling: { sampled: rows.sampled, method: rows.sampled ? 'uniform random sample without replacement' : 'all rows', seed: rows.seed, maxRows: cmd.maxRows },
+      regime,
+    })
+    : cmd.output === 'markdown' ? renderRegimeMarkdown(regime, source) : renderRegimeText(regime, source);
+  process.stdout.write(out);
+  return regime.stepSize.verdict === 'diverges' ? 1 : 0;
 }
 
 function progressToStderr() {

@@ -1,0 +1,72 @@
+import * as path from 'node:path';
+import { FileByteSource } from '../io/fileByteSource';
+import { openDump } from '../formats/openDump';
+import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
+import { EmbdiagError } from '../errors';
+
+/**
+ * Loads a dump's rows into memory as one float64 matrix, for analyses that need the
+ * data itself (gradient descent, k-NN estimators) rather than streaming moments.
+ * Rows beyond `maxRows` are sampled uniformly (seeded); rows with NaN or Inf are dropped
+ * and counted, since one of them would turn every downstream number into NaN.
+ */
+export interface LoadedRows {
+  file: string;
+  arrayName: string;
+  dtype: string;
+  X: Float64Array;
+  /** Rows in X (finite rows kept). */
+  n: number;
+  d: number;
+  rowsTotal: number;
+  rowsRead: number;
+  droppedNonFinite: number;
+  sampled: boolean;
+  seed: number;
+}
+
+export interface LoadRowsOptions { arrayName?: string; maxRows: number; seed: number }
+
+const BLOCK_BYTES = 8 << 20;
+
+export async function loadFiniteRows(filePath: string, options: LoadRowsOptions, isCancelled?: () => boolean): Promise<LoadedRows> {
+  const source = await FileByteSource.open(filePath);
+  try {
+    const dir = path.dirname(filePath);
+    const dump = await openDump(source, {
+      fileName: path.basename(filePath),
+      openSibling: async (name) => { try { return await FileByteSource.open(path.join(dir, name)); } catch { return undefined; } },
+    });
+    const m = await dump.open(options.arrayName);
+    const d = m.dim;
+    const sampled = m.rows > options.maxRows;
+    const rowsRead = sampled ? options.maxRows : m.rows;
+    if (rowsRead * d > 2 ** 28) {
+      throw new EmbdiagError('too-large', `${filePath}: ${rowsRead} rows × ${d} dimensions is too much to hold in memory for this analysis.`,
+        'Lower the row limit (--max-rows).');
+    }
+    const X = new Float64Array(rowsRead * d);
+    const runs = sampled ? uniqueSortedRuns(sampleRowIndices(m.rows, rowsRead, options.seed)) : [[0, m.rows] as [number, number]];
+    const blockRows = Math.max(1, Math.floor(BLOCK_BYTES / (8 * Math.max(1, d))));
+    let kept = 0;
+    let dropped = 0;
+    for (const [start, count] of runs) {
+      for (let r = start; r < start + count; r += blockRows) {
+        if (isCancelled?.()) throw new EmbdiagError('cancelled', 'Cancelled.');
+        const k = Math.min(blockRows, start + count - r);
+        const block = await m.readRows(r, k);
+        for (let i = 0; i < k; i++) {
+          const row = block.subarray(i * d, (i + 1) * d);
+          if (row.every(Number.isFinite)) X.set(row, (kept++) * d);
+          else dropped++;
+        }
+      }
+    }
+    return {
+      file: filePath, arrayName: m.name, dtype: m.dtype, X: X.subarray(0, kept * d), n: kept, d,
+      rowsTotal: m.rows, rowsRead, droppedNonFinite: dropped, sampled, seed: options.seed,
+    };
+  } finally {
+    await source.close();
+  }
+}
