@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import type * as vscode from 'vscode';
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 import type { AnalysisReport } from '../core/report/analysisReport';
-import type { FromWorker, ToWorker } from './workerProtocol';
+import type { FromWorker, TaskResult, ToWorker, WorkerTask } from './workerProtocol';
 
 /** A failed analysis, with the core's error code (`file-missing`, `bad-header`, ..., `cancelled`, `internal`). */
 export class AnalysisError extends Error {
@@ -12,16 +12,18 @@ export class AnalysisError extends Error {
 
 type Progress = (fraction: number, message: string) => void;
 
+export interface RunOptions { onProgress?: Progress; token?: vscode.CancellationToken }
+
 /** What the worker is doing now. */
 export interface AnalysisActivity { running: string | undefined; queued: number; fraction: number; message: string }
 
-interface Subscriber { resolve(r: AnalysisReport): void; reject(e: unknown): void; onProgress?: Progress }
+interface Subscriber { resolve(r: unknown): void; reject(e: unknown): void; onProgress?: Progress }
 
 interface Job {
   id: number;
   key: string;
   path: string;
-  options: AnalyzeOptions;
+  task: WorkerTask;
   subscribers: Set<Subscriber>;
   started?: number;
 }
@@ -39,7 +41,7 @@ export class AnalysisService {
   private readonly queue: Job[] = [];
   private readonly jobsByKey = new Map<string, Job>();
   /** LRU: Map keeps insertion order; a hit is re-inserted. */
-  private readonly cache = new Map<string, AnalysisReport>();
+  private readonly cache = new Map<string, unknown>();
   private nextId = 1;
   private readonly activityListeners = new Set<(activity: AnalysisActivity) => void>();
 
@@ -75,8 +77,8 @@ export class AnalysisService {
 
   /** The cached report for the file as it is now on disk, if any. */
   async cached(path: string, options: AnalyzeOptions): Promise<AnalysisReport | undefined> {
-    const key = await this.keyFor(path, options).catch(() => undefined);
-    return key ? this.cacheGet(key) : undefined;
+    const key = await this.keyFor({ type: 'analyze', path, options }).catch(() => undefined);
+    return key ? this.cacheGet(key) as AnalysisReport | undefined : undefined;
   }
 
   /**
@@ -84,28 +86,34 @@ export class AnalysisService {
    * AnalysisError('cancelled') when `token` fires; the work itself stops only when no
    * other caller is waiting for the same result.
    */
-  async analyze(path: string, options: AnalyzeOptions, opts: { onProgress?: Progress; token?: vscode.CancellationToken } = {}): Promise<AnalysisReport> {
+  analyze(path: string, options: AnalyzeOptions, opts: RunOptions = {}): Promise<AnalysisReport> {
+    return this.run({ type: 'analyze', path, options }, opts);
+  }
+
+  /** Any worker task, with the same caching, sharing and cancellation as `analyze`. */
+  async run<T extends WorkerTask>(task: T, opts: RunOptions = {}): Promise<TaskResult<T['type']>> {
+    const { path } = task;
     let key: string;
     try {
-      key = await this.keyFor(path, options);
+      key = await this.keyFor(task);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new AnalysisError(code === 'ENOENT' ? 'file-missing' : 'unreadable',
         code === 'ENOENT' ? `${path}: no such file.` : `${path}: cannot be read (${code ?? String(e)}).`);
     }
     const hit = this.cacheGet(key);
-    if (hit) return hit;
+    if (hit) return hit as TaskResult<T['type']>;
     if (opts.token?.isCancellationRequested) throw new AnalysisError('cancelled', 'Analysis cancelled.');
 
     let job = this.jobsByKey.get(key);
     if (!job) {
-      job = { id: this.nextId++, key, path, options, subscribers: new Set() };
+      job = { id: this.nextId++, key, path, task, subscribers: new Set() };
       this.jobsByKey.set(key, job);
       this.queue.push(job);
     }
     const theJob = job;
-    return new Promise<AnalysisReport>((resolve, reject) => {
-      const sub: Subscriber = { resolve, reject, onProgress: opts.onProgress };
+    return new Promise<TaskResult<T['type']>>((resolve, reject) => {
+      const sub: Subscriber = { resolve: resolve as (r: unknown) => void, reject, onProgress: opts.onProgress };
       theJob.subscribers.add(sub);
       opts.token?.onCancellationRequested(() => {
         if (!theJob.subscribers.delete(sub)) return;
@@ -130,19 +138,19 @@ export class AnalysisService {
     this.worker = undefined;
   }
 
-  private async keyFor(path: string, options: AnalyzeOptions): Promise<string> {
-    const st = await fs.stat(path);
+  private async keyFor(task: WorkerTask): Promise<string> {
+    const st = await fs.stat(task.path);
     if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-    return `${path}\0${st.size}\0${st.mtimeMs}\0${JSON.stringify(options)}`;
+    return `${task.path}\0${st.size}\0${st.mtimeMs}\0${JSON.stringify(task)}`;
   }
 
-  private cacheGet(key: string): AnalysisReport | undefined {
+  private cacheGet(key: string): unknown {
     const hit = this.cache.get(key);
     if (hit) { this.cache.delete(key); this.cache.set(key, hit); }
     return hit;
   }
 
-  private cachePut(key: string, report: AnalysisReport): void {
+  private cachePut(key: string, report: unknown): void {
     this.invalidate(key.slice(0, key.indexOf('\0'))); // an older version of the same file is stale
     this.cache.set(key, report);
     while (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
@@ -169,7 +177,7 @@ export class AnalysisService {
     const job = this.queue.shift()!;
     this.running = job;
     job.started = Date.now();
-    const msg: ToWorker = { type: 'analyze', id: job.id, path: job.path, options: job.options };
+    const msg: ToWorker = { id: job.id, task: job.task };
     this.ensureWorker().postMessage(msg);
     this.emitActivity();
   }
@@ -185,8 +193,10 @@ export class AnalysisService {
     this.running = undefined;
     this.jobsByKey.delete(job.key);
     if (m.type === 'result') {
-      this.log(`analysed ${job.path}: ${m.report.rowsUsed} of ${m.report.rowsTotal} rows x ${m.report.dim} in ${Date.now() - job.started!} ms (read ${m.report.timings.readMs} ms, eigenvalues ${m.report.timings.eigenMs} ms)`);
-      void this.finishIfUnchanged(job, m.report);
+      const r = m.result as Partial<AnalysisReport>;
+      const detail = typeof r.rowsUsed === 'number' ? `: ${r.rowsUsed} of ${r.rowsTotal} rows x ${r.dim}` : '';
+      this.log(`${job.task.type} ${job.path}${detail} in ${Date.now() - job.started!} ms`);
+      void this.finishIfUnchanged(job, m.result);
     } else {
       this.log(`failed ${job.path}: ${m.code}: ${m.message}`);
       this.fail(job, new AnalysisError(m.code, m.message));
@@ -196,8 +206,8 @@ export class AnalysisService {
   }
 
   /** Cache only if the file did not change while it was read (a training job may still be writing). */
-  private async finishIfUnchanged(job: Job, report: AnalysisReport): Promise<void> {
-    const keyNow = await this.keyFor(job.path, job.options).catch(() => undefined);
+  private async finishIfUnchanged(job: Job, report: unknown): Promise<void> {
+    const keyNow = await this.keyFor(job.task).catch(() => undefined);
     if (keyNow === job.key) this.cachePut(job.key, report);
     else this.log(`${job.path} changed during analysis; result not cached`);
     for (const s of job.subscribers) s.resolve(report);

@@ -1,7 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { analyzeFile } from '../core/analysis/analyzeDump';
-import { isEmbdiagError } from '../core/errors';
-import type { FromWorker, ToWorker } from './workerProtocol';
+import { loadFiniteRows } from '../core/analysis/loadRows';
+import { analyzeRegime } from '../core/regime/regimeReport';
+import { EmbdiagError, isEmbdiagError } from '../core/errors';
+import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
 
 /**
  * Runs analyses off the extension host thread, one at a time. Cancellation is
@@ -12,18 +14,35 @@ if (!port) throw new Error('analysisWorker must run as a worker thread');
 
 const send = (m: FromWorker) => port.postMessage(m);
 
+async function perform(task: WorkerTask, progress: (fraction: number, message: string) => void) {
+  switch (task.type) {
+    case 'analyze':
+      return analyzeFile(task.path, task.options, { onProgress: progress });
+    case 'regime': {
+      progress(0, 'Reading rows');
+      const rows = await loadFiniteRows(task.path, task.load);
+      if (rows.n < 4) throw new EmbdiagError('bad-shape', `${task.path}: only ${rows.n} finite rows; a regime needs at least 4.`);
+      const regime = await analyzeRegime({ X: rows.X, n: rows.n, d: rows.d }, task.config, {
+        onProgress: (p) => progress(0.1 + 0.9 * p.fraction, p.message),
+      });
+      const result: RegimeResult = {
+        regime,
+        source: { file: task.path, arrayName: rows.arrayName, rowsTotal: rows.rowsTotal, rowsRead: rows.rowsRead, droppedNonFinite: rows.droppedNonFinite, sampled: rows.sampled, seed: rows.seed },
+      };
+      return result;
+    }
+  }
+}
+
 port.on('message', async (msg: ToWorker) => {
-  if (msg.type !== 'analyze') return;
   const { id } = msg;
   let last = 0;
   try {
-    const report = await analyzeFile(msg.path, msg.options, {
-      onProgress: (fraction, message) => {
-        const now = Date.now();
-        if (now - last > 100 || fraction >= 1) { last = now; send({ type: 'progress', id, fraction, message }); }
-      },
+    const result = await perform(msg.task, (fraction, message) => {
+      const now = Date.now();
+      if (now - last > 100 || fraction >= 1) { last = now; send({ type: 'progress', id, fraction, message }); }
     });
-    send({ type: 'result', id, report });
+    send({ type: 'result', id, result });
   } catch (e) {
     if (isEmbdiagError(e)) send({ type: 'error', id, code: e.code, message: e.message });
     else send({ type: 'error', id, code: 'internal', message: `Internal error: ${(e as Error)?.stack ?? String(e)}` });

@@ -10,6 +10,7 @@ import type { DumpDiagnostics } from './dumpDiagnostics';
 import { readSettings, suppressFinding } from './settings';
 import { saveReportAs } from './exports';
 import * as ids from './commandIds';
+import { askRegimeConfig, isRegimeConfig, REGIME_MAX_ROWS } from './regimeCommand';
 
 const isDump = (uri: vscode.Uri | undefined): uri is vscode.Uri =>
   !!uri && uri.scheme === 'file' && ALL_DUMP_EXTENSIONS.some(e => uri.fsPath.toLowerCase().endsWith(e));
@@ -142,6 +143,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (typeof fsPath === 'string') await views.show({ kind: 'report', fsPath });
     }),
     reg(ids.ANALYZE_WORKSPACE_COMMAND, () => analyzeWorkspace(ctx)),
+    reg(ids.PREDICT_REGIME_COMMAND, async (arg?: unknown, given?: unknown) => {
+      const uri = await targetOrPick(arg, views, 'Predict the autoencoder regime of which dump?');
+      if (!uri) return;
+      const config = isRegimeConfig(given) ? given : await askRegimeConfig(uri.fsPath, service);
+      if (config) await views.show({ kind: 'report', fsPath: uri.fsPath, regime: { config, maxRows: REGIME_MAX_ROWS } });
+    }),
     reg(ids.COMPARE_DUMPS_COMMAND, async (left?: unknown, right?: unknown) => {
       const a = left instanceof vscode.Uri ? left : await pickDump('Compare: choose the first dump');
       if (!a) return;

@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
       const s = readSettings(uri);
       return service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds });
     },
-    whenPanelRendered: (uri, timeoutMs = 30_000) => views.whenRendered(uri.fsPath, timeoutMs),
+    whenPanelRendered: (uri, timeoutMs = 30_000, mustContain) => views.whenRendered(uri.fsPath, timeoutMs, mustContain),
   };
 }
 

@@ -8,14 +8,18 @@ import { createNonce, renderPanelHtml } from './panelHtml';
 import { AnalysisError, type AnalysisService } from './analysisService';
 import { readSettings } from './settings';
 import { saveReportAs, savePlot } from './exports';
+import type { RegimeConfig } from '../core/regime/autoencoderConfig';
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
 
 /** What a view shows: one dump (optionally one array of a container), or two dumps compared. */
 export type ReportSubject =
-  | { kind: 'report'; fsPath: string; arrayName?: string }
+  | { kind: 'report'; fsPath: string; arrayName?: string; regime?: RegimeRequest }
   | { kind: 'compare'; left: string; right: string };
+
+/** The planned autoencoder whose learning regime the view also shows. */
+export interface RegimeRequest { config: RegimeConfig; maxRows: number }
 
 const subjectKey = (s: ReportSubject) => (s.kind === 'report' ? `report:${s.fsPath}` : `compare:${s.left}\0${s.right}`);
 const subjectTitle = (s: ReportSubject) => (s.kind === 'report'
@@ -28,10 +32,14 @@ const subjectTitle = (s: ReportSubject) => (s.kind === 'report'
  * (re)loads, and re-runs its analysis on request or when the file changes on disk.
  */
 class ReportView {
+  /** The message that describes the main content, replayed when the page (re)loads. */
   last?: HostToWebview;
+  /** Likewise for the regime section, which comes after the report. */
+  lastRegime?: HostToWebview;
   report?: AnalysisReport;
   renderedText?: string;
-  readonly waiters: ((text: string) => void)[] = [];
+  /** Called with each rendered text; a waiter returning true is done and removed. */
+  waiters: ((text: string) => boolean)[] = [];
   private cancel?: vscode.CancellationTokenSource;
 
   constructor(
@@ -51,7 +59,8 @@ class ReportView {
   }
 
   private post(msg: HostToWebview): void {
-    this.last = msg;
+    if (msg.type === 'regime' || msg.type === 'regimeProgress' || msg.type === 'regimeError') this.lastRegime = msg;
+    else { this.last = msg; this.lastRegime = undefined; }
     void this.panel.webview.postMessage(msg);
   }
 
@@ -61,10 +70,11 @@ class ReportView {
     switch (msg.type) {
       case 'ready':
         if (this.last) void this.panel.webview.postMessage(this.last);
+        if (this.lastRegime) void this.panel.webview.postMessage(this.lastRegime);
         break;
       case 'rendered':
         this.renderedText = msg.text;
-        for (const w of this.waiters.splice(0)) w(msg.text);
+        this.waiters = this.waiters.filter(w => !w(msg.text));
         break;
       case 'reanalyze':
         void this.run({ force: true });
@@ -134,6 +144,7 @@ class ReportView {
       if (this.subject.kind === 'report') {
         this.report = reports[0];
         this.post({ type: 'report', report: reports[0] });
+        if (this.subject.regime) await this.runRegime(this.subject.fsPath, this.subject.regime, cts, opts.quiet ?? false);
       } else {
         this.post({ type: 'compare', comparison: compareReports(reports[0], reports[1]) });
       }
@@ -144,6 +155,38 @@ class ReportView {
         type: 'error', file: files[0], code,
         message: code === 'cancelled' ? 'Analysis cancelled. Use Re-analyse to start again.' : (e as Error).message,
       });
+    }
+  }
+
+  /** The regime section: after the report, so the report is never held up by the simulation. */
+  private async runRegime(fsPath: string, request: RegimeRequest, cts: vscode.CancellationTokenSource, quiet: boolean): Promise<void> {
+    const settings = readSettings(vscode.Uri.file(fsPath));
+    const task = {
+      type: 'regime' as const, path: fsPath, config: request.config,
+      load: { maxRows: request.maxRows, seed: settings.seed, arrayName: this.subject.kind === 'report' ? this.subject.arrayName : undefined },
+    };
+    const work = (progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken) => {
+      token?.onCancellationRequested(() => cts.cancel());
+      let reported = 0;
+      return this.owner.service.run(task, {
+        token: cts.token,
+        onProgress: (fraction, message) => {
+          this.post({ type: 'regimeProgress', fraction, message });
+          progress?.report({ message, increment: Math.max(0, 100 * fraction - reported) });
+          reported = Math.max(reported, 100 * fraction);
+        },
+      });
+    };
+    try {
+      this.post({ type: 'regimeProgress', fraction: 0, message: 'Starting the regime analysis' });
+      const result = quiet ? await work() : await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Autoencoder regime of ${path.basename(fsPath)}`, cancellable: true },
+        (progress, token) => work(progress, token));
+      if (this.cancel === cts) this.post({ type: 'regime', result });
+    } catch (e) {
+      if (this.cancel !== cts) return;
+      const code = e instanceof AnalysisError ? e.code : 'internal';
+      this.post({ type: 'regimeError', code, message: code === 'cancelled' ? 'Regime analysis cancelled.' : (e as Error).message });
     }
   }
 }
@@ -211,14 +254,23 @@ export class ReportViews implements vscode.Disposable, vscode.WebviewPanelSerial
     for (const v of this.views) if (v.files().includes(fsPath)) void v.run({ quiet: true });
   }
 
-  whenRendered(fsPath: string, timeoutMs: number): Promise<string> {
+  whenRendered(fsPath: string, timeoutMs: number, mustContain?: string): Promise<string> {
     const views = [...this.views].filter(v => v.files()[0] === fsPath);
     if (views.length === 0) return Promise.reject(new Error(`No report view is open for ${fsPath}.`));
-    const done = views.find(v => v.renderedText !== undefined);
+    const ok = (text: string | undefined): text is string => text !== undefined && (mustContain === undefined || text.includes(mustContain));
+    const done = views.find(v => ok(v.renderedText));
     if (done) return Promise.resolve(done.renderedText!);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`The report view for ${fsPath} did not render within ${timeoutMs} ms.`)), timeoutMs);
-      for (const v of views) v.waiters.push(text => { clearTimeout(timer); resolve(text); });
+      let last = '';
+      const timer = setTimeout(() => reject(new Error(`The report view for ${fsPath} did not render${mustContain ? ` "${mustContain}"` : ''} within ${timeoutMs} ms. Last rendered text:\n${last.slice(0, 1500)}`)), timeoutMs);
+      const waiter = (text: string) => {
+        last = text;
+        if (!ok(text)) return false;
+        clearTimeout(timer);
+        resolve(text);
+        return true;
+      };
+      for (const v of views) v.waiters.push(waiter);
     });
   }
 

@@ -1,10 +1,22 @@
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
+import type { LoadRowsOptions } from '../core/analysis/loadRows';
 import type { AnalysisReport } from '../core/report/analysisReport';
+import type { RegimeConfig } from '../core/regime/autoencoderConfig';
+import type { RegimeResult } from '../core/regime/regimeResult';
+
+/** The work the analysis worker can do; every task reads one dump file. */
+export type WorkerTask =
+  | { type: 'analyze'; path: string; options: AnalyzeOptions }
+  | { type: 'regime'; path: string; load: LoadRowsOptions; config: RegimeConfig };
+
+export type { RegimeResult };
+
+export type TaskResult<T extends WorkerTask['type']> = T extends 'analyze' ? AnalysisReport : RegimeResult;
 
 /** Messages between the extension host and the analysis worker thread. */
-export type ToWorker = { type: 'analyze'; id: number; path: string; options: AnalyzeOptions };
+export type ToWorker = { id: number; task: WorkerTask };
 
 export type FromWorker =
   | { type: 'progress'; id: number; fraction: number; message: string }
-  | { type: 'result'; id: number; report: AnalysisReport }
+  | { type: 'result'; id: number; result: AnalysisReport | RegimeResult }
   | { type: 'error'; id: number; code: string; message: string };

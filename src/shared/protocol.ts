@@ -1,5 +1,6 @@
 import type { AnalysisReport } from '../core/report/analysisReport';
 import type { DumpComparison } from '../core/analysis/compareReports';
+import type { RegimeResult } from '../core/regime/regimeResult';
 
 /**
  * Messages between the extension host and the report webview. Both bundles
@@ -15,7 +16,13 @@ export type HostToWebview =
   /** The analysis failed; `code` is the EmbdiagError code or 'internal'. */
   | { type: 'error'; file: string; code: string; message: string }
   /** Two dumps side by side (the compare view). */
-  | { type: 'compare'; comparison: DumpComparison };
+  | { type: 'compare'; comparison: DumpComparison }
+  /** The autoencoder-regime section for the report shown (sent after the report). */
+  | { type: 'regime'; result: RegimeResult }
+  /** The regime analysis is running (the report stays visible). */
+  | { type: 'regimeProgress'; fraction: number; message: string }
+  /** The regime analysis failed; the report stays visible. */
+  | { type: 'regimeError'; code: string; message: string };
 
 /** Webview -> host. */
 export type WebviewToHost =
