@@ -300,3 +300,44 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
     }
   });
 });
+
+suite('Security: text from files is shown as text in the webview', () => {
+  let api: EmbeddingDiagnosticsApi;
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    api = await vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID)!.activate();
+  });
+  setup(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+
+  test('a dump named <img src=x onerror=alert(1)>.npy: the name appears literally, nothing is injected', async () => {
+    const hostile = uriOf('runs/<img src=x onerror=alert(1)>.npy');
+    await vscode.workspace.fs.copy(uriOf(EMB), hostile, { overwrite: true });
+    try {
+      await vscode.commands.executeCommand(ANALYZE_COMMAND, hostile);
+      const text = await api.whenPanelRendered(hostile, 45_000);
+      // innerText only contains the tag's characters if the page inserted it as text
+      assert.ok(text.includes('<img src=x onerror=alert(1)>.npy'), `file name shown literally; text was:\n${text.slice(0, 800)}`);
+      assert.ok(text.includes(EMB_SHAPE));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(hostile);
+    }
+  });
+
+  test('an npz whose array keys are HTML: the keys appear literally', async () => {
+    // out/test/integration -> repository root -> the committed fixture
+    const fixture = vscode.Uri.file(require('path').resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'security', 'html_key.npz'));
+    const target = uriOf('runs/html_key.npz');
+    await vscode.workspace.fs.copy(fixture, target, { overwrite: true });
+    try {
+      await vscode.commands.executeCommand(ANALYZE_COMMAND, target);
+      const text = await api.whenPanelRendered(target, 45_000);
+      assert.ok(text.includes('<img src=x onerror=alert(1)>'), `array key shown literally; text was:\n${text.slice(0, 800)}`);
+      assert.ok(text.includes('<script>alert(2)</script>'), 'the other key is listed literally');
+      assert.ok(text.includes('40 \u00d7 6'));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(target);
+    }
+  });
+});
