@@ -3,8 +3,12 @@
 // Builds webview/main.ts and src/extension/panelHtml.ts into test-artifacts/preview/, writes
 // one HTML page per theme and scenario (the real shell from renderPanelHtml, with its CSP,
 // plus a stub acquireVsCodeApi, a set of --vscode-* theme variables and a hand-written
-// sample AnalysisReport), serves them on 127.0.0.1, and screenshots them with playwright-core
-// into test-artifacts/preview-*.png. CSP violations and page errors are printed and fail the run.
+// sample AnalysisReport or DumpComparison), serves them on 127.0.0.1, and screenshots them with
+// playwright-core into test-artifacts/preview-*.png. CSP violations and page errors are printed and
+// fail the run. It also drives the page like a user: Tab order and focus rings, the array picker,
+// the report and plot export buttons (the posted SVG/PNG land in test-artifacts/preview/export-*,
+// and the stand-alone SVGs are rendered on their own into preview-export-*.png), and checks every
+// posted message against the protocol's isWebviewToHost.
 //
 // Usage: node scripts/preview-webview.mjs [--chromium /usr/bin/chromium]
 import * as esbuild from 'esbuild';
@@ -31,10 +35,35 @@ await esbuild.build({
   entryPoints: [join(ROOT, 'src/extension/panelHtml.ts')], outfile: join(DIR, 'panelHtml.cjs'),
   bundle: true, platform: 'node', format: 'cjs', target: 'es2022', logLevel: 'warning',
 });
+// The core's own code for the sample data (power-law fit, histogram, comparison) and the protocol check.
+await esbuild.build({
+  stdin: {
+    contents: `export { fitPowerLaw } from './src/core/metrics/powerLawFit';
+      export { histogram } from './src/core/stats/histogram';
+      export { compareReports } from './src/core/analysis/compareReports';
+      export { isWebviewToHost } from './src/shared/protocol';`,
+    resolveDir: ROOT, loader: 'ts',
+  },
+  outfile: join(DIR, 'core.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'es2022', logLevel: 'warning',
+});
 cpSync(join(ROOT, 'webview/styles.css'), join(DIR, 'webview.css'));
 cpSync(join(ROOT, 'node_modules/@vscode/codicons/dist/codicon.css'), join(DIR, 'codicon.css'));
 cpSync(join(ROOT, 'node_modules/@vscode/codicons/dist/codicon.ttf'), join(DIR, 'codicon.ttf'));
 const { renderPanelHtml, createNonce } = require(join(DIR, 'panelHtml.cjs'));
+const { fitPowerLaw, histogram, compareReports, isWebviewToHost } = require(join(DIR, 'core.cjs'));
+
+/** Deterministic pseudo-random numbers (xorshift) and normal deviates, so the previews do not change between runs. */
+function rng(seed) {
+  let x = seed >>> 0 || 1;
+  const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 4294967296; };
+  return { next, normal: () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next()) };
+}
+
+/** Row norms: a main peak plus a small second population (e.g. a few unnormalised rows). */
+function sampleNorms(n, centre, spread, seed) {
+  const r = rng(seed);
+  return Array.from({ length: n }, (_, i) => (i % 37 === 0 ? centre * 1.45 + spread * r.normal() : centre + spread * r.normal()));
+}
 const bundleBytes = readFileSync(join(DIR, 'webview.js')).length;
 
 // ---------------------------------------------------------------- sample reports
@@ -79,6 +108,7 @@ function sampledReport() {
     array: { name: 'embeddings', dtype: 'float32', shape: [250000, 384] },
     arrays: [
       { name: 'embeddings', dtype: 'float32', shape: [250000, 384], analysable: true },
+      { name: 'query_embeddings', dtype: 'float16', shape: [5000, 384], analysable: true },
       { name: 'ids', dtype: 'int64', shape: [250000], analysable: true },
       { name: 'titles', dtype: 'object', shape: [250000], analysable: false, reason: 'object arrays need pickle, which is refused' },
     ],
@@ -88,6 +118,8 @@ function sampledReport() {
     mean: new Array(dim).fill(0.01), variance: new Array(dim).fill(0.02),
     eigenvalues: ev,
     metrics: metricsOf(ev, dim),
+    rowNormHistogram: histogram(sampleNorms(20000, 9.8, 1.1, 7).map(Math.abs), 40),
+    powerLaw: fitPowerLaw(ev),
     notes: ['Read 100000 of 250000 rows (uniform random sample without replacement, seed 0): raise embeddingDiagnostics.maxRows to read them all.'],
     findings: [
       { code: 'duplicate-rows', severity: 'warning', message: '1873 of 100000 rows sampled (1.87%) repeat an earlier row exactly. Check for duplicated inputs or a dataloader that repeats a batch; duplicates bias nearest-neighbour and entropy estimates.' },
@@ -123,6 +155,51 @@ function smallReport() {
   };
 }
 
+/** Two checkpoints of the same model: the later one's spectrum decays faster (partial collapse). */
+function checkpointReport(step, decay, file) {
+  const dim = 128;
+  const ev = Array.from({ length: dim }, (_, i) => 1.6 * (i + 1) ** -decay);
+  const r = rng(step);
+  const mean = Array.from({ length: dim }, () => 0.02 * r.normal() + (step > 2000 ? 0.015 : 0));
+  return {
+    schemaVersion: 1,
+    tool: { name: 'embdiag', version: '0.1.0' },
+    file, fileSize: 20000 * dim * 4 + 128, format: 'npy',
+    array: { name: 'emb', dtype: step > 2000 ? 'float16' : 'float32', shape: [20000, dim] },
+    arrays: [{ name: 'emb', dtype: step > 2000 ? 'float16' : 'float32', shape: [20000, dim], analysable: true }],
+    rowsTotal: 20000, rowsUsed: 20000, rowsInStatistics: step > 2000 ? 19996 : 20000, dim,
+    sampling: { sampled: false, method: 'all rows', seed: 0, maxRows: 100000 },
+    health: { nanRows: step > 2000 ? 4 : 0, infRows: 0, zeroRows: 0, duplicateRows: step > 2000 ? 310 : 0, deadDims: 0, deadDimIndices: [],
+      rowNorms: { min: 0.4, median: 1, mean: 1, max: 1.6 } },
+    mean, variance: new Array(dim).fill(0.01),
+    eigenvalues: ev, metrics: metricsOf(ev, dim),
+    rowNormHistogram: histogram(sampleNorms(5000, 1, 0.08, step), 30),
+    powerLaw: fitPowerLaw(ev),
+    notes: [],
+    findings: step > 2000
+      ? [
+        { code: 'nan-rows', severity: 'error', message: '4 of 20000 rows (0.020%) contain NaN. They are left out of every statistic.' },
+        { code: 'duplicate-rows', severity: 'warning', message: '310 of 20000 rows (1.55%) repeat an earlier row exactly.' },
+      ]
+      : [],
+    timings: { totalMs: 210, readMs: 80, eigenMs: 30 },
+  };
+}
+
+function comparison() {
+  const left = checkpointReport(1000, 0.9, '/home/ada/runs/ckpt-1000/emb.npy');
+  const right = checkpointReport(5000, 1.6, '/home/ada/runs/ckpt-5000/emb.npy');
+  // The later dump lost a few rows on the way (so the comparison has a note to show).
+  right.rowsTotal = right.rowsUsed = 19800;
+  right.rowsInStatistics = 19796;
+  right.array.shape = right.arrays[0].shape = [19800, right.dim];
+  // Diagonal covariances with the reports' eigenvalues, the right one rotated by a permutation.
+  const d = left.dim;
+  const cl = new Float64Array(d * d), cr = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) { cl[i * d + i] = left.eigenvalues[i]; const j = (i * 5) % d; cr[j * d + j] = right.eigenvalues[i]; }
+  return compareReports(left, right, { left: cl, right: cr });
+}
+
 // ---------------------------------------------------------------- themes (a subset of the variables VS Code sets)
 
 const common = {
@@ -151,6 +228,10 @@ const THEMES = {
     '--vscode-sideBarTitle-foreground': '#cccccc', '--vscode-icon-foreground': '#cccccc',
     '--vscode-settings-checkboxBackground': '#313131', '--vscode-settings-checkboxBorder': '#3c3c3c', '--vscode-settings-checkboxForeground': '#cccccc',
     '--vscode-editorHoverWidget-background': '#202020', '--vscode-editorHoverWidget-border': '#454545', '--vscode-editorHoverWidget-foreground': '#cccccc',
+    '--vscode-charts-purple': '#b180d7', '--vscode-settings-dropdownBackground': '#313131', '--vscode-settings-dropdownBorder': '#3c3c3c',
+    '--vscode-settings-dropdownForeground': '#cccccc', '--vscode-settings-dropdownListBorder': '#454545',
+    '--vscode-list-activeSelectionBackground': '#04395e', '--vscode-list-activeSelectionForeground': '#ffffff', '--vscode-list-focusOutline': '#0078d4',
+    '--vscode-list-highlightForeground': '#2aaaff', '--vscode-gitDecoration-modifiedResourceForeground': '#e2c08d',
   } },
   light: { bodyClass: 'vscode-light', vars: {
     ...common,
@@ -172,6 +253,10 @@ const THEMES = {
     '--vscode-sideBarTitle-foreground': '#3b3b3b', '--vscode-icon-foreground': '#3b3b3b',
     '--vscode-settings-checkboxBackground': '#f8f8f8', '--vscode-settings-checkboxBorder': '#cecece', '--vscode-settings-checkboxForeground': '#3b3b3b',
     '--vscode-editorHoverWidget-background': '#f8f8f8', '--vscode-editorHoverWidget-border': '#c8c8c8', '--vscode-editorHoverWidget-foreground': '#3b3b3b',
+    '--vscode-charts-purple': '#652d90', '--vscode-settings-dropdownBackground': '#ffffff', '--vscode-settings-dropdownBorder': '#cecece',
+    '--vscode-settings-dropdownForeground': '#3b3b3b', '--vscode-settings-dropdownListBorder': '#c8c8c8',
+    '--vscode-list-activeSelectionBackground': '#e8e8e8', '--vscode-list-activeSelectionForeground': '#000000', '--vscode-list-focusOutline': '#005fb8',
+    '--vscode-list-hoverForeground': '#3b3b3b', '--vscode-list-highlightForeground': '#0066bf', '--vscode-gitDecoration-modifiedResourceForeground': '#895503',
   } },
   hc: { bodyClass: 'vscode-high-contrast', vars: {
     ...common,
@@ -187,6 +272,10 @@ const THEMES = {
     '--vscode-testing-iconPassed': '#73c991', '--vscode-inputValidation-errorBackground': '#000000', '--vscode-inputValidation-errorBorder': '#6fc3df',
     '--vscode-progressBar-background': '#6fc3df', '--vscode-settings-checkboxBackground': '#000000', '--vscode-settings-checkboxBorder': '#6fc3df',
     '--vscode-editorHoverWidget-background': '#0c141f', '--vscode-editorHoverWidget-border': '#6fc3df', '--vscode-editorHoverWidget-foreground': '#ffffff',
+    '--vscode-charts-red': '#f48771', '--vscode-charts-purple': '#b180d7', '--vscode-charts-yellow': '#cca700', '--vscode-icon-foreground': '#ffffff',
+    '--vscode-settings-dropdownBackground': '#000000', '--vscode-settings-dropdownBorder': '#6fc3df', '--vscode-settings-dropdownForeground': '#ffffff',
+    '--vscode-settings-dropdownListBorder': '#6fc3df', '--vscode-list-activeSelectionForeground': '#ffffff', '--vscode-list-focusOutline': '#f38518',
+    '--vscode-list-hoverForeground': '#ffffff', '--vscode-gitDecoration-modifiedResourceForeground': '#e2c08d', '--vscode-toolbar-hoverOutline': '#f38518',
   } },
 };
 
@@ -195,6 +284,9 @@ const THEMES = {
 const SCENARIOS = {
   report: () => ({ type: 'report', report: sampledReport() }),
   small: () => ({ type: 'report', report: smallReport() }),
+  compare: () => ({ type: 'compare', comparison: comparison() }),
+  // The panel was hidden and shown again: no message, only the state the page saved (as JSON, like VS Code keeps it).
+  restore: () => ({ state: JSON.parse(JSON.stringify({ v: 1, view: { kind: 'compare', comparison: comparison() }, logX: false })) }),
   error: () => ({ type: 'error', file: '/home/ada/data/broken.npy', code: 'truncated', message: 'The file ends after 1048576 of 40960128 bytes the header promises (shape (10000, 1024), float32). It may still be being written, or the copy was cut short.' }),
   progress: () => ({ type: 'progress', file: '/home/ada/data/big.safetensors', fraction: 0.42, message: 'Reading rows 42000 of 100000' }),
 };
@@ -207,11 +299,13 @@ function pageHtml(origin, theme, scenario) {
   });
   const t = THEMES[theme];
   const vars = Object.entries(t.vars).map(([k, v]) => `${k}: ${v};`).join(' ');
-  const message = JSON.stringify(SCENARIOS[scenario]()).replace(/</g, '\\u003c');
+  const made = SCENARIOS[scenario]();
+  const message = made.state ? 'null' : JSON.stringify(made).replace(/</g, '\\u003c');
+  const savedState = made.state ? JSON.stringify(made.state).replace(/</g, '\\u003c') : 'undefined';
   // VS Code sets the variables on <html> and the theme kind as a body class; the stub stands in for acquireVsCodeApi.
   const inject = `  <style nonce="${nonce}">html { ${vars} }</style>
   <script nonce="${nonce}">
-    window.__posted = []; window.__csp = []; window.__state = undefined;
+    window.__posted = []; window.__csp = []; window.__state = ${savedState};
     document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
     window.acquireVsCodeApi = () => ({
       postMessage: m => window.__posted.push(m),
@@ -220,14 +314,15 @@ function pageHtml(origin, theme, scenario) {
     });
     document.addEventListener('DOMContentLoaded', () => {
       document.body.classList.add(${JSON.stringify(t.bodyClass)});
-      setTimeout(() => window.postMessage(${message}, '*'), 0);
+      const message = ${message};
+      if (message) setTimeout(() => window.postMessage(message, '*'), 0);
     });
   </script>
 </head>`;
   return shell.replace('</head>', inject);
 }
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf' };
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.svg': 'image/svg+xml', '.png': 'image/png' };
 const server = createServer((req, res) => {
   const name = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
   if (name.includes('..')) { res.writeHead(400).end(); return; }
@@ -251,21 +346,55 @@ const shots = [
   { theme: 'light', scenario: 'small', width: 820, linearHover: true },
   { theme: 'dark', scenario: 'error', width: 1000 },
   { theme: 'light', scenario: 'progress', width: 1000 },
+  { theme: 'light', scenario: 'compare', width: 1280 },
+  { theme: 'dark', scenario: 'compare', width: 1280, compareHover: true },
+  { theme: 'hc', scenario: 'compare', width: 1280 },
+  { theme: 'dark', scenario: 'compare', width: 560 },
+  { theme: 'light', scenario: 'restore', width: 1000, exportCompare: true, clip: { x: 0, y: 0, width: 1000, height: 700 } },
+  // Interactions: exports, the array picker open, keyboard focus on a plot's export button.
+  { theme: 'dark', scenario: 'report', width: 1280, name: 'preview-dark-exports', exports: true },
+  { theme: 'light', scenario: 'report', width: 1280, name: 'preview-light-picker', picker: true, clip: { x: 0, y: 0, width: 1280, height: 420 } },
+  { theme: 'hc', scenario: 'report', width: 1280, name: 'preview-hc-focus', focus: '#export-spectrum-png', clip: 'focus' },
+  { theme: 'light', scenario: 'report', width: 1280, name: 'preview-light-focus', focus: '#array-picker', clip: { x: 0, y: 0, width: 1280, height: 300 } },
 ];
+
+/** Checks and saves what the page posted for export; returns problems. */
+function checkExports(posted, name) {
+  const problems = [];
+  for (const m of posted) {
+    if (!isWebviewToHost(m)) problems.push(`posted message the host would refuse: ${JSON.stringify(m).slice(0, 120)}`);
+  }
+  const plots = posted.filter(m => m.type === 'exportPlot');
+  for (const m of plots) {
+    const file = join(DIR, `export-${name}-${m.plot}.${m.format}`);
+    if (m.format === 'svg') {
+      writeFileSync(file, m.data);
+      if (!m.data.includes('xmlns="http://www.w3.org/2000/svg"')) problems.push(`${m.plot}.svg: no xmlns`);
+      if (/var\(--/.test(m.data)) problems.push(`${m.plot}.svg: still refers to theme variables`);
+      if (/<!--/.test(m.data)) problems.push(`${m.plot}.svg: has comments`);
+      if (/hit-area|class="hover"/.test(m.data)) problems.push(`${m.plot}.svg: has the hover layer or hit area`);
+    } else {
+      writeFileSync(file, Buffer.from(m.data.slice('data:image/png;base64,'.length), 'base64'));
+    }
+    console.log(`  exported ${m.plot}.${m.format}: ${(m.data.length / 1024).toFixed(1)} KiB`);
+  }
+  return { problems, plots };
+}
 
 const { chromium } = require('playwright-core');
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 let failures = 0;
 try {
-  for (const shot of shots) {
-    const name = `preview-${shot.theme}-${shot.scenario}${shot.width < 700 ? '-narrow' : ''}`;
+  // PREVIEW_ONLY=substring runs only the matching shots.
+  for (const shot of shots.filter(x => !process.env.PREVIEW_ONLY || (x.name ?? `preview-${x.theme}-${x.scenario}`).includes(process.env.PREVIEW_ONLY))) {
+    const name = shot.name ?? `preview-${shot.theme}-${shot.scenario}${shot.width < 700 ? '-narrow' : ''}`;
     writeFileSync(join(DIR, `${name}.html`), pageHtml(origin, shot.theme, shot.scenario));
     const page = await browser.newPage({ viewport: { width: shot.width, height: 900 }, deviceScaleFactor: 1 });
     const problems = [];
     page.on('pageerror', e => problems.push(`page error: ${e.message}`));
     page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
     await page.goto(`${origin}/${name}.html`);
-    if (shot.scenario === 'report' || shot.scenario === 'small') {
+    if (['report', 'small', 'compare', 'restore'].includes(shot.scenario)) {
       await page.waitForFunction(() => window.__posted.some(m => m.type === 'rendered'), null, { timeout: 10000 });
     } else {
       await page.waitForSelector(shot.scenario === 'error' ? '#error' : '#progress');
@@ -283,6 +412,58 @@ try {
       if (box) await page.mouse.move(box.x + box.width * 0.18, box.y + box.height / 2);
       await page.waitForTimeout(200);
     }
+    if (shot.compareHover) {
+      await page.locator('#compare-spectrum-plot').scrollIntoViewIfNeeded();
+      const box = await page.locator('#compare-spectrum-plot .hit-area').boundingBox();
+      if (box) await page.mouse.move(box.x + box.width * 0.42, box.y + box.height / 2);
+      await page.waitForTimeout(200);
+    }
+    let exportPlots = [];
+    if (shot.exports) {
+      for (const id of ['#export-markdown', '#export-json', '#export-spectrum-svg', '#export-spectrum-png', '#export-cumulative-svg', '#export-row-norms-svg', '#export-row-norms-png']) {
+        await page.click(id);
+      }
+      await page.waitForFunction(() => window.__posted.filter(m => m.type === 'exportPlot').length >= 5, null, { timeout: 10000 });
+      const posted = await page.evaluate(() => window.__posted);
+      const reports = posted.filter(m => m.type === 'exportReport').map(m => m.format);
+      if (reports.join() !== 'markdown,json') problems.push(`export buttons posted ${JSON.stringify(reports)}`);
+      const r = checkExports(posted, shot.theme);
+      problems.push(...r.problems);
+      exportPlots = r.plots;
+    }
+    if (shot.exportCompare) {
+      await page.click('#export-compare-spectrum-svg');
+      await page.click('#export-compare-spectrum-png');
+      await page.waitForFunction(() => window.__posted.filter(m => m.type === 'exportPlot').length >= 2, null, { timeout: 10000 });
+      const posted = await page.evaluate(() => window.__posted);
+      const r = checkExports(posted, shot.theme);
+      problems.push(...r.problems);
+      exportPlots = r.plots;
+      const rendered = posted.find(m => m.type === 'rendered');
+      if (!rendered || rendered.file !== '/home/ada/runs/ckpt-1000/emb.npy') problems.push(`restored compare view: rendered ${JSON.stringify(rendered?.file)}`);
+      if (await page.evaluate(() => document.getElementById('log-x')?.checked !== false)) problems.push('restored compare view lost the axis choice');
+    }
+    if (shot.picker) {
+      await page.click('#array-picker');
+      await page.waitForTimeout(250);
+    }
+    if (shot.focus) {
+      // Tab from the top of the page until the target has focus; the path shows the tab order.
+      const order = [];
+      await page.evaluate(() => document.activeElement?.blur());
+      for (let i = 0; i < 80; i++) {
+        await page.keyboard.press('Tab');
+        const at = await page.evaluate(sel => {
+          const a = document.activeElement;
+          return { id: a?.id || a?.tagName.toLowerCase() || '', hit: !!a && a.matches(sel) };
+        }, shot.focus);
+        order.push(at.id);
+        if (at.hit) break;
+      }
+      console.log(`  tab order: ${order.join(' > ')}`);
+      if (!(await page.evaluate(sel => document.activeElement?.matches(sel), shot.focus))) problems.push(`${shot.focus} not reachable with Tab`);
+      await page.waitForTimeout(150);
+    }
     const info = await page.evaluate(() => ({
       posted: window.__posted.map(m => m.type),
       csp: window.__csp,
@@ -294,7 +475,31 @@ try {
     }));
     const rendered = await page.evaluate(() => window.__posted.find(m => m.type === 'rendered'));
     if (rendered) writeFileSync(join(DIR, `${name}.txt`), rendered.text);
-    await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+    let clip = shot.clip;
+    if (clip === 'focus') {
+      const b = await page.evaluate(() => { const r = document.activeElement.closest('figure')?.getBoundingClientRect(); return r && { x: r.x, y: r.y + window.scrollY, width: r.width, height: r.height }; });
+      clip = b ? { x: Math.max(0, b.x - 10), y: Math.max(0, b.y - 10), width: b.width + 20, height: Math.min(b.height + 20, 500) } : undefined;
+    }
+    await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true, clip });
+    if (shot.picker) {
+      // Choose the next array with the keyboard: the page asks the host for it.
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(200);
+      const chosen = await page.evaluate(() => window.__posted.filter(m => m.type === 'selectArray'));
+      console.log(`  array picker posted ${JSON.stringify(chosen)}`);
+      if (chosen.length !== 1 || chosen[0].name !== 'query_embeddings') problems.push(`array picker posted ${JSON.stringify(chosen)}`);
+    }
+    // How the saved SVGs look on their own (outside VS Code's theme variables).
+    for (const m of exportPlots.filter(p => p.format === 'svg')) {
+      const view = await browser.newPage({ viewport: { width: 1300, height: 400 } });
+      const wrapper = `export-${shot.theme}-${m.plot}.html`;
+      writeFileSync(join(DIR, wrapper), `<!DOCTYPE html><body style="margin:0;padding:12px;background:#808080"><img src="export-${shot.theme}-${m.plot}.svg"></body>`);
+      await view.goto(`${origin}/${wrapper}`);
+      await view.waitForFunction(() => document.images[0]?.complete);
+      await view.screenshot({ path: join(OUT, `preview-export-${shot.theme}-${m.plot}-svg.png`), fullPage: true });
+      await view.close();
+    }
     console.log(`${name}.png`, JSON.stringify(info));
     for (const p of [...problems, ...info.csp.map(c => `CSP violation: ${c}`)]) {
       console.log(`  ! ${p}`);

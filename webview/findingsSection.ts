@@ -10,7 +10,7 @@ const SEVERITY: Record<string, { icon: string; cls: string; label: string }> = {
   information: { icon: 'info', cls: 'sev-info', label: 'Info' },
 };
 
-function findingItem(f: Finding): TemplateResult {
+export function findingItem(f: Finding): TemplateResult {
   const s = SEVERITY[f.severity] ?? SEVERITY.information;
   return html`<li class=${`finding finding-${f.severity}`} data-code=${f.code}>
     <vscode-icon name=${s.icon} class=${`finding-icon ${s.cls}`} label=${s.label}></vscode-icon>

@@ -165,3 +165,31 @@ export function summariseSeverities(items: readonly { severity: string }[]): str
   if (i) parts.push(plural(i, 'note'));
   return parts.length ? parts.join(', ') : 'No findings';
 }
+
+/** An array of a container as a picker lists it. */
+export interface ArrayChoice {
+  value: string;
+  label: string;
+  /** Why it cannot be analysed, or what it is. */
+  description: string;
+  disabled: boolean;
+  selected: boolean;
+}
+
+/**
+ * The picker's entries: every array with its dtype and shape (`embeddings — float32, 250000 × 384`);
+ * arrays that cannot be analysed are disabled and say why in their label.
+ */
+export function arrayChoices(arrays: readonly { name: string; dtype: string; shape: readonly number[]; analysable: boolean; reason?: string }[], current: string): ArrayChoice[] {
+  return arrays.map(a => {
+    const base = `${a.name} \u2014 ${a.dtype}, ${formatShape(a.shape)}`;
+    const reason = a.reason ?? 'not analysable';
+    return {
+      value: a.name,
+      label: a.analysable ? base : `${base} (${reason})`,
+      description: a.name === current ? 'Analysed now' : a.analysable ? 'Analyse this array' : `Cannot be analysed: ${reason}`,
+      disabled: !a.analysable,
+      selected: a.name === current,
+    };
+  });
+}

@@ -2,7 +2,18 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { AnalysisReport } from '../src/core/report/analysisReport';
 import { describeRowSet, formatCount, formatIndexList, formatNumber, formatShare, plural } from './format';
-import { section } from './layout';
+import { histogramPlot } from './histogramPlot';
+import { hoverIn, section, type HoverState, type PageActions } from './layout';
+import { asHistogram } from './messages';
+import { plotFigure } from './plotExport';
+
+export interface HealthView {
+  /** Drawing width of the row-norm histogram. */
+  width: number;
+  hover: HoverState | null;
+}
+
+export const HISTOGRAM_HEIGHT = 220;
 
 interface HealthRow {
   id: string;
@@ -55,7 +66,24 @@ function rowNormsTable(r: AnalysisReport): TemplateResult {
   </table>`;
 }
 
-export function healthSection(r: AnalysisReport): TemplateResult {
+function rowNormHistogram(r: AnalysisReport, view: HealthView, actions: PageActions): TemplateResult | typeof nothing {
+  const h = asHistogram(r.rowNormHistogram);
+  if (!h) return nothing;
+  const median = r.health.rowNorms ? r.health.rowNorms.median : null;
+  const plot = histogramPlot({
+    histogram: h, median, width: view.width, height: HISTOGRAM_HEIGHT,
+    hoverIndex: hoverIn(view.hover, 'row-norms'), onHover: i => actions.setHover('row-norms', i),
+  });
+  const total = h.counts.reduce((a, b) => a + b, 0);
+  return plotFigure({
+    id: 'row-norm-figure', plot: 'row-norms', title: 'Row-norm distribution', body: plot, onExport: actions.exportPlot,
+    captionId: 'row-norm-caption',
+    caption: html`Euclidean norms of the ${plural(total, 'finite row')} in ${plural(h.counts.length, 'equal-width bin')}${median !== null ? '; the dashed line marks the median' : ''}.
+      A tight peak is typical of normalised embeddings; a long tail or a second peak points to outliers or mixed sources.`,
+  });
+}
+
+export function healthSection(r: AnalysisReport, view: HealthView, actions: PageActions): TemplateResult {
   const rows = healthRows(r);
   const body = html`<table class="data-table" id="health-table">
       <caption>Counted over ${describeRowSet(r)}; shares are of the ${formatCount(r.rowsUsed)} rows used (dimensions: of d = ${formatCount(r.dim)}).</caption>
@@ -71,6 +99,7 @@ export function healthSection(r: AnalysisReport): TemplateResult {
         </tr>`)}
       </tbody>
     </table>
-    ${rowNormsTable(r)}`;
+    ${rowNormsTable(r)}
+    ${rowNormHistogram(r, view, actions)}`;
   return section('health', 'Health', body);
 }

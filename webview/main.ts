@@ -1,20 +1,23 @@
 /**
  * The report panel's page. It talks to the extension host only through the typed
  * messages of src/shared/protocol.ts, renders with lit (all file-derived text goes
- * through lit's text bindings, never as HTML) and keeps the last report in the
- * webview state so it survives the panel being hidden.
+ * through lit's text bindings, never as HTML) and keeps the last report or comparison
+ * in the webview state so it survives the panel being hidden.
  */
 import './components';
 import { html, nothing, render, type TemplateResult } from 'lit';
 import type { AnalysisReport } from '../src/core/report/analysisReport';
+import type { DumpComparison } from '../src/core/analysis/compareReports';
 import type { HostToWebview } from '../src/shared/protocol';
+import { compareBody, compareHeader } from './compareView';
 import { errorView, type ErrorState } from './errorView';
 import { findingsSection } from './findingsSection';
 import { headerBar } from './headerBar';
 import { healthSection } from './healthSection';
-import type { PageActions } from './layout';
+import type { HoverState, PageActions } from './layout';
 import { isHostToWebview, readPersistedState, type PersistedState } from './messages';
 import { overviewSection } from './overviewSection';
+import { exportPlotData, type PlotFormat, type PlotName } from './plotExport';
 import { progressBanner, progressView, type ProgressState } from './progressView';
 import { defaultLogX, spectrumSection } from './spectrumSection';
 import { post, vscodeApi } from './vscodeApi';
@@ -23,7 +26,12 @@ type View =
   | { kind: 'waiting' }
   | { kind: 'progress'; progress: ProgressState }
   | { kind: 'report'; report: AnalysisReport }
+  | { kind: 'compare'; comparison: DumpComparison }
   | { kind: 'error'; error: ErrorState };
+
+/** Figures whose plots are drawn at their measured width. */
+const FIGURES = ['spectrum-figure', 'row-norm-figure', 'compare-spectrum-figure'] as const;
+type FigureId = typeof FIGURES[number];
 
 interface PageState {
   view: View;
@@ -31,43 +39,85 @@ interface PageState {
   banner: ProgressState | null;
   /** The user's axis choice; null until they pick one. */
   logX: boolean | null;
-  plotWidth: number;
-  hoverIndex: number | null;
+  widths: Record<FigureId, number>;
+  hover: HoverState | null;
+  /** A plot export that failed, shown until the next render of another view. */
+  exportError: string | null;
+  /** The array the user picked, until its report (or an error) arrives. */
+  pendingArray: string | null;
 }
 
 const root = document.getElementById('app') ?? document.body;
 // lit renders into the container; drop the shell's "Loading" placeholder first.
 root.replaceChildren();
-const state: PageState = { view: { kind: 'waiting' }, banner: null, logX: null, plotWidth: 640, hoverIndex: null };
+const state: PageState = {
+  view: { kind: 'waiting' }, banner: null, logX: null,
+  widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900 },
+  hover: null, exportError: null, pendingArray: null,
+};
 
 const actions: PageActions = {
   reanalyze: () => post({ type: 'reanalyze' }),
   copyMarkdown: () => post({ type: 'copyMarkdown' }),
+  exportReport: format => post({ type: 'exportReport', format }),
+  exportPlot: (plot, format) => void exportPlot(plot, format),
+  selectArray: name => {
+    state.pendingArray = name;
+    post({ type: 'selectArray', name });
+    update();
+  },
   setLogX: logX => {
     state.logX = logX;
-    state.hoverIndex = null;
+    state.hover = null;
     persist();
     update();
   },
-  setHover: index => {
-    if (state.hoverIndex === index) return;
-    state.hoverIndex = index;
+  setHover: (plot, index) => {
+    const cur = state.hover;
+    if (index === null ? (cur === null || cur.plot !== plot) : (cur !== null && cur.plot === plot && cur.index === index)) return;
+    state.hover = index === null ? null : { plot, index };
     scheduleUpdate();
   },
 };
 
+async function exportPlot(plot: PlotName, format: PlotFormat): Promise<void> {
+  try {
+    const data = await exportPlotData(plot, format);
+    if (data === undefined) return;
+    state.exportError = null;
+    post({ type: 'exportPlot', plot, format, data });
+  } catch (e) {
+    state.exportError = `Could not save the plot as ${format.toUpperCase()}: ${e instanceof Error ? e.message : String(e)}`;
+    update();
+  }
+}
+
+function exportErrorBanner(): TemplateResult | typeof nothing {
+  if (!state.exportError) return nothing;
+  return html`<p class="export-error" role="alert"><vscode-icon name="error" class="sev-error"></vscode-icon>${state.exportError}</p>`;
+}
+
 function reportPage(r: AnalysisReport): TemplateResult {
   const logX = state.logX ?? defaultLogX(r.eigenvalues.length);
-  return html`${headerBar(r, actions)}
+  return html`${headerBar(r, actions, state.pendingArray)}
     ${state.banner ? progressBanner(state.banner) : nothing}
+    ${exportErrorBanner()}
     <main class="report" aria-label=${`Embedding report for ${r.file}`}>
       <div class="columns">
         ${overviewSection(r)}
-        ${healthSection(r)}
+        ${healthSection(r, { width: state.widths['row-norm-figure'], hover: state.hover }, actions)}
       </div>
-      ${spectrumSection(r, { width: state.plotWidth, logX, hoverIndex: state.hoverIndex }, actions)}
+      ${spectrumSection(r, { width: state.widths['spectrum-figure'], logX, hover: state.hover }, actions)}
       ${findingsSection(r.findings)}
     </main>`;
+}
+
+function comparePage(c: DumpComparison): TemplateResult {
+  const logX = state.logX ?? defaultLogX(Math.max(c.left.eigenvalues.length, c.right.eigenvalues.length));
+  return html`${compareHeader(c, actions)}
+    ${state.banner ? progressBanner(state.banner) : nothing}
+    ${exportErrorBanner()}
+    ${compareBody(c, { width: state.widths['compare-spectrum-figure'], logX, hover: state.hover }, actions)}`;
 }
 
 function page(): TemplateResult {
@@ -77,25 +127,35 @@ function page(): TemplateResult {
     case 'progress': return progressView(v.progress);
     case 'error': return errorView(v.error, actions);
     case 'report': return reportPage(v.report);
+    case 'compare': return comparePage(v.comparison);
   }
 }
 
-/** Width available to the plot: its figure's content box, within sensible bounds. */
-function measurePlotWidth(): number | undefined {
-  const fig = document.getElementById('spectrum-figure');
+/** Width available to a plot: its figure's content box, within sensible bounds. */
+function measure(id: FigureId): number | undefined {
+  const fig = document.getElementById(id);
   if (!fig) return undefined;
   const w = Math.floor(fig.clientWidth);
-  return w > 0 ? Math.max(320, Math.min(w, 1400)) : undefined;
+  return w > 0 ? Math.max(280, Math.min(w, 1400)) : undefined;
+}
+
+/** Updates the stored widths from the layout; true when one changed. */
+function remeasure(): boolean {
+  let changed = false;
+  for (const id of FIGURES) {
+    const w = measure(id);
+    if (w !== undefined && Math.abs(w - state.widths[id]) >= 1) {
+      state.widths[id] = w;
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 function update(): void {
   render(page(), root);
-  // The plot is drawn at its real pixel size (crisp text); fit it once the layout is known.
-  const w = measurePlotWidth();
-  if (w !== undefined && Math.abs(w - state.plotWidth) >= 1) {
-    state.plotWidth = w;
-    render(page(), root);
-  }
+  // Plots are drawn at their real pixel size (crisp text); fit them once the layout is known.
+  if (remeasure()) render(page(), root);
 }
 
 let frame = 0;
@@ -108,39 +168,57 @@ function scheduleUpdate(): void {
 }
 
 new ResizeObserver(() => {
-  const w = measurePlotWidth();
-  if (w !== undefined && Math.abs(w - state.plotWidth) >= 1) scheduleUpdate();
+  const changed = FIGURES.some(id => {
+    const w = measure(id);
+    return w !== undefined && Math.abs(w - state.widths[id]) >= 1;
+  });
+  if (changed) scheduleUpdate();
 }).observe(root);
 
 function persist(): void {
   const v = state.view;
   let view: PersistedState['view'] | undefined;
   if (v.kind === 'report') view = { kind: 'report', report: v.report };
+  else if (v.kind === 'compare') view = { kind: 'compare', comparison: v.comparison };
   else if (v.kind === 'error') view = { kind: 'error', ...v.error };
   if (view) vscodeApi().setState({ v: 1, view, logX: state.logX ?? undefined });
 }
 
-function announceRendered(report: AnalysisReport): void {
-  post({ type: 'rendered', file: report.file, text: document.body.innerText });
+function announceRendered(file: string): void {
+  post({ type: 'rendered', file, text: document.body.innerText });
 }
 
-function showReport(report: AnalysisReport): void {
-  state.view = { kind: 'report', report };
+function show(view: { kind: 'report'; report: AnalysisReport } | { kind: 'compare'; comparison: DumpComparison }): void {
+  state.view = view;
   state.banner = null;
-  state.hoverIndex = null;
+  state.hover = null;
+  state.exportError = null;
+  state.pendingArray = null;
   update();
-  announceRendered(report);
+  announceRendered(view.kind === 'report' ? view.report.file : view.comparison.left.file);
+}
+
+/** The file(s) the current view shows, to decide whether progress is a refresh of it. */
+function shownFiles(): string[] {
+  const v = state.view;
+  if (v.kind === 'report') return [v.report.file];
+  if (v.kind === 'compare') return [v.comparison.left.file, v.comparison.right.file];
+  return [];
 }
 
 function handle(m: HostToWebview): void {
   switch (m.type) {
     case 'report':
-      showReport(m.report);
+      show({ kind: 'report', report: m.report });
+      persist();
+      break;
+    case 'compare':
+      show({ kind: 'compare', comparison: m.comparison });
       persist();
       break;
     case 'progress': {
       const progress = { file: m.file, fraction: m.fraction, message: m.message };
-      if (state.view.kind === 'report' && state.view.report.file === m.file) state.banner = progress;
+      if (shownFiles().includes(m.file)) state.banner = progress;
       else state.view = { kind: 'progress', progress };
       update();
       break;
@@ -148,6 +226,7 @@ function handle(m: HostToWebview): void {
     case 'error':
       state.view = { kind: 'error', error: { file: m.file, code: m.code, message: m.message } };
       state.banner = null;
+      state.pendingArray = null;
       persist();
       update();
       break;
@@ -164,9 +243,11 @@ post({ type: 'ready' });
 const saved = readPersistedState(vscodeApi().getState());
 if (saved) {
   state.logX = saved.logX ?? null;
-  if (saved.view.kind === 'report') showReport(saved.view.report);
+  const v = saved.view;
+  if (v.kind === 'report') show({ kind: 'report', report: v.report });
+  else if (v.kind === 'compare') show({ kind: 'compare', comparison: v.comparison });
   else {
-    state.view = { kind: 'error', error: { file: saved.view.file, code: saved.view.code, message: saved.view.message } };
+    state.view = { kind: 'error', error: { file: v.file, code: v.code, message: v.message } };
     update();
   }
 } else {

@@ -3,6 +3,9 @@
  * Pure: no DOM, so the unit tests run it under Node.
  */
 import type { AnalysisReport } from '../src/core/report/analysisReport';
+import type { DumpComparison } from '../src/core/analysis/compareReports';
+import type { PowerLawFit } from '../src/core/metrics/powerLawFit';
+import type { Histogram } from '../src/core/stats/histogram';
 import type { HostToWebview } from '../src/shared/protocol';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,6 +40,46 @@ export function isAnalysisReport(v: unknown): v is AnalysisReport {
   return true;
 }
 
+const isFiniteNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The report's power-law fit when it is present and usable (older reports have none;
+ * a malformed one is left out rather than rejecting the whole report), else null.
+ */
+export function asPowerLaw(v: unknown): PowerLawFit | null {
+  if (!isObject(v)) return null;
+  if (!isFiniteNum(v.alpha) || !isFiniteNum(v.log10Intercept) || !isFiniteNum(v.kMin) || !isFiniteNum(v.kMax) || !isFiniteNum(v.r2)) return null;
+  if (v.kMin < 1 || v.kMax <= v.kMin) return null;
+  // The same object when it is complete, so the plots' layout caches (keyed by identity) keep hitting.
+  if (isStr(v.formula)) return v as unknown as PowerLawFit;
+  return { alpha: v.alpha, log10Intercept: v.log10Intercept, kMin: v.kMin, kMax: v.kMax, r2: v.r2, formula: '' };
+}
+
+/** The row-norm histogram when present and well-formed (edges = counts + 1, ascending), else null. */
+export function asHistogram(v: unknown): Histogram | null {
+  if (!isObject(v) || !Array.isArray(v.edges) || !Array.isArray(v.counts)) return null;
+  const { edges, counts } = v as { edges: unknown[]; counts: unknown[] };
+  if (counts.length < 1 || edges.length !== counts.length + 1) return null;
+  if (!edges.every(isFiniteNum) || !counts.every(c => isFiniteNum(c) && c >= 0)) return null;
+  for (let i = 1; i < edges.length; i++) if ((edges[i] as number) < (edges[i - 1] as number)) return null;
+  return v as unknown as Histogram;
+}
+
+const isNumOrNull = (v: unknown) => v === null || isNum(v);
+
+/** Structural check of a DumpComparison: two reports plus the figures the compare view reads. */
+export function isDumpComparison(v: unknown): v is DumpComparison {
+  if (!isObject(v) || !isAnalysisReport(v.left) || !isAnalysisReport(v.right) || typeof v.sameDim !== 'boolean') return false;
+  if (!Array.isArray(v.metricDeltas) || !v.metricDeltas.every(d => isObject(d) && isStr(d.key)
+    && isNumOrNull(d.left) && isNumOrNull(d.right) && isNumOrNull(d.delta))) return false;
+  const ms = v.meanShift;
+  if (ms !== null && !(isObject(ms) && isNum(ms.l2) && isNumOrNull(ms.relative) && isStr(ms.formula))) return false;
+  for (const d of [v.spectrumDistance, v.covarianceDistance]) {
+    if (d !== null && d !== undefined && !(isObject(d) && isNum(d.value) && isStr(d.formula))) return false;
+  }
+  return Array.isArray(v.notes) && v.notes.every(isStr);
+}
+
 /** A host message the page understands; anything else is ignored. */
 export function isHostToWebview(v: unknown): v is HostToWebview {
   if (!isObject(v)) return false;
@@ -44,6 +87,7 @@ export function isHostToWebview(v: unknown): v is HostToWebview {
     case 'progress': return isStr(v.file) && isNum(v.fraction) && isStr(v.message);
     case 'error': return isStr(v.file) && isStr(v.code) && isStr(v.message);
     case 'report': return isAnalysisReport(v.report);
+    case 'compare': return isDumpComparison(v.comparison);
     default: return false;
   }
 }
@@ -53,6 +97,7 @@ export interface PersistedState {
   v: 1;
   view:
     | { kind: 'report'; report: AnalysisReport }
+    | { kind: 'compare'; comparison: DumpComparison }
     | { kind: 'error'; file: string; code: string; message: string };
   /** The user's choice of index axis; undefined means automatic. */
   logX?: boolean;
@@ -64,6 +109,7 @@ export function readPersistedState(v: unknown): PersistedState | undefined {
   const view = v.view;
   const logX = typeof v.logX === 'boolean' ? v.logX : undefined;
   if (view.kind === 'report' && isAnalysisReport(view.report)) return { v: 1, view: { kind: 'report', report: view.report }, logX };
+  if (view.kind === 'compare' && isDumpComparison(view.comparison)) return { v: 1, view: { kind: 'compare', comparison: view.comparison }, logX };
   if (view.kind === 'error' && isStr(view.file) && isStr(view.code) && isStr(view.message)) {
     return { v: 1, view: { kind: 'error', file: view.file, code: view.code, message: view.message }, logX };
   }

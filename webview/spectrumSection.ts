@@ -1,17 +1,24 @@
-/** Spectrum: the eigenvalue plot, a note on what it leaves out, and the metrics with their formulas. */
+/**
+ * Spectrum: the eigenvalue plot with its power-law fit, the cumulative explained variance,
+ * a note on what the plots leave out, and the metrics with their formulas.
+ */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { AnalysisReport } from '../src/core/report/analysisReport';
 import { ZERO_EIGENVALUE_TOLERANCE } from '../src/core/metrics/spectrumMetrics';
+import { cumulativeLayout, cumulativePlot, cumulativeSentence } from './cumulativePlot';
 import { formatCount, plural } from './format';
-import type { PageActions } from './layout';
-import { section } from './layout';
+import type { HoverState, PageActions } from './layout';
+import { hoverIn, section } from './layout';
+import { asPowerLaw } from './messages';
 import { metricRows } from './metricInfo';
-import { spectrumLayout, spectrumPlot } from './spectrumPlot';
+import { plotFigure } from './plotExport';
+import { fitFigures, fitTooltip, spectrumLayout, spectrumPlot } from './spectrumPlot';
 
 export interface SpectrumView {
+  /** Drawing width of the spectrum and of the cumulative plot. */
   width: number;
   logX: boolean;
-  hoverIndex: number | null;
+  hover: HoverState | null;
 }
 
 export const PLOT_HEIGHT = 300;
@@ -45,28 +52,41 @@ function metricsTable(r: AnalysisReport): TemplateResult {
 
 export function spectrumSection(r: AnalysisReport, view: SpectrumView, actions: PageActions): TemplateResult {
   const effectiveRank = r.metrics ? r.metrics.effectiveRank : null;
+  const fit = asPowerLaw(r.powerLaw);
   const plotInput = {
-    eigenvalues: r.eigenvalues, effectiveRank, rowsInStatistics: r.rowsInStatistics,
+    eigenvalues: r.eigenvalues, effectiveRank, powerLaw: fit, rowsInStatistics: r.rowsInStatistics,
     width: view.width, height: PLOT_HEIGHT, logX: view.logX,
-    hoverIndex: view.hoverIndex, onHover: actions.setHover,
+    hoverIndex: hoverIn(view.hover, 'spectrum'), onHover: (i: number | null) => actions.setHover('spectrum', i),
   };
   const layout = spectrumLayout(plotInput);
+  const cumulativeInput = {
+    eigenvalues: r.eigenvalues, width: view.width, height: PLOT_HEIGHT, logX: view.logX,
+    hoverIndex: hoverIn(view.hover, 'cumulative'), onHover: (i: number | null) => actions.setHover('cumulative', i),
+  };
   const toggle = html`<vscode-checkbox id="log-x" toggle .checked=${view.logX}
       @change=${(e: Event) => actions.setLogX((e.target as HTMLInputElement).checked)}>Log index axis</vscode-checkbox>`;
-  const body = html`<figure class="plot-figure" id="spectrum-figure">
-      ${spectrumPlot(plotInput)}
-      <figcaption id="spectrum-caption">
-        ${r.eigenvalues.length === 0
-          ? `No eigenvalues: the covariance needs at least 2 finite rows (there ${r.rowsInStatistics === 1 ? 'is 1' : `are ${formatCount(r.rowsInStatistics)}`}).`
-          : html`Eigenvalues of the covariance of ${plural(r.rowsInStatistics, 'finite row')}, largest first.
-            ${layout.omitted > 0
-              ? html`<strong>${plural(layout.omitted, 'numerically zero eigenvalue')} not plotted</strong>
-                (${layout.omittedTiny > 0 ? `zero, negative or at most ${ZERO_EIGENVALUE_TOLERANCE} \u00d7 the largest, i.e. rounding noise` : 'zero or negative'};
-                a log axis cannot show them; showing ${formatCount(layout.points.length)} of ${formatCount(layout.total)}).`
-              : `All ${formatCount(layout.total)} are positive and plotted.`}
-            ${effectiveRank !== null ? html`The dashed line marks the effective rank.` : nothing}`}
-      </figcaption>
-    </figure>
-    ${metricsTable(r)}`;
+  const spectrumCaption = r.eigenvalues.length === 0
+    ? `No eigenvalues: the covariance needs at least 2 finite rows (there ${r.rowsInStatistics === 1 ? 'is 1' : `are ${formatCount(r.rowsInStatistics)}`}).`
+    : html`Eigenvalues of the covariance of ${plural(r.rowsInStatistics, 'finite row')}, largest first.
+      ${layout.omitted > 0
+        ? html`<strong>${plural(layout.omitted, 'numerically zero eigenvalue')} not plotted</strong>
+          (${layout.omittedTiny > 0 ? `zero, negative or at most ${ZERO_EIGENVALUE_TOLERANCE} \u00d7 the largest, i.e. rounding noise` : 'zero or negative'};
+          a log axis cannot show them; showing ${formatCount(layout.points.length)} of ${formatCount(layout.total)}).`
+        : `All ${formatCount(layout.total)} are positive and plotted.`}
+      ${effectiveRank !== null && layout.marker ? html`The dashed vertical line marks the effective rank.` : nothing}
+      ${fit ? html`<span class="fit-summary" id="power-law-fit" tabindex="0" title=${fitTooltip(fit)} aria-description=${fitTooltip(fit)}>Power-law fit
+        \u03bb\u2096 \u2248 C\u00b7k<sup>\u2212\u03b1</sup> over k = ${formatCount(fit.kMin)}\u2013${formatCount(fit.kMax)}: ${fitFigures(fit)}</span>
+        ${fit.alpha < 0.5 ? '(a flat, nearly isotropic spectrum).' : fit.alpha > 2 ? '(a steep decay: variance concentrates in few directions).' : '(\u03b1 near 1 is common for well-trained embeddings).'}` : nothing}`;
+  const figures = r.eigenvalues.length === 0
+    ? plotFigure({ id: 'spectrum-figure', plot: 'spectrum', title: 'Eigenvalue spectrum', body: spectrumPlot(plotInput), caption: spectrumCaption, captionId: 'spectrum-caption', onExport: actions.exportPlot })
+    : html`<div class="plot-grid">
+      ${plotFigure({ id: 'spectrum-figure', plot: 'spectrum', title: 'Eigenvalue spectrum', body: spectrumPlot(plotInput), caption: spectrumCaption, captionId: 'spectrum-caption', onExport: actions.exportPlot })}
+      ${plotFigure({
+        id: 'cumulative-figure', plot: 'cumulative', title: 'Cumulative explained variance', body: cumulativePlot(cumulativeInput),
+        caption: html`Share of the total variance in the top k directions (principal components). ${cumulativeSentence(cumulativeLayout(cumulativeInput).fractions)}`,
+        captionId: 'cumulative-caption', onExport: actions.exportPlot,
+      })}
+    </div>`;
+  const body = html`${figures}${metricsTable(r)}`;
   return section('spectrum', 'Spectrum', body, r.eigenvalues.length > 0 ? toggle : undefined);
 }
