@@ -278,6 +278,20 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
     }, () => (last ? JSON.stringify(last.slice(0, 600)) : 'no hover'), 30_000, 500);
   });
 
+  test('Predict Autoencoder Regime with given inputs shows the regime label and both curves', async function () {
+    this.timeout(120_000);
+    const uri = uriOf(EMB);
+    await vscode.commands.executeCommand('embeddingDiagnostics.predictRegime', uri, {
+      latentWidth: 8, init: { scheme: 'torch-linear-default' }, learningRate: 0.05,
+      learningRateConvention: 'gradient-flow', steps: 100, seeds: 2,
+    });
+    // y = H/p = 8/64 and z = p·σ² = 1/3 for the PyTorch default init: closed forms of the placement
+    const text = await api.whenPanelRendered(uri, 100_000, 'y = 0.125');
+    assert.match(text, /large-data \(y = 0\.125, z = 0\.333\)/, `the regime label is shown; text:\n${text.slice(-2500)}`);
+    assert.ok(text.includes('Predicted ('), 'a predicted curve is in the legend');
+    assert.ok(text.includes('Simulated (GD, 2 seeds)'), 'the simulated curve is in the legend');
+  });
+
   test('watch mode: a dump rewritten on disk is re-analysed and its diagnostics update', async () => {
     const watched = uriOf('runs/watched.npy');
     const script = uriOf('watch_check.py');
