@@ -8,13 +8,35 @@ const production = process.argv.includes('--production');
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', target: 'es2022' };
 
+// The libraries of the HDF5, Parquet and Arrow readers stay out of the worker and CLI bundles:
+// the core imports them lazily, only when such a file is opened, from bundles of their own beside
+// them (built below): dist/h5wasm.mjs (the HDF5 C library as WebAssembly, ~4.7 MB),
+// dist/parquet.mjs (hyparquet + hyparquet-compressors), dist/arrow.mjs (apache-arrow).
+const LAZY_LIBRARIES = {
+  'h5wasm': './h5wasm.mjs', 'h5wasm/node': './h5wasm.mjs',
+  'hyparquet': './parquet.mjs', 'hyparquet-compressors': './parquet.mjs',
+  'apache-arrow': './arrow.mjs',
+};
+const lazyLibraries = {
+  name: 'lazy-format-libraries',
+  setup(build) {
+    build.onResolve({ filter: /^(h5wasm(\/node)?|hyparquet(-compressors)?|apache-arrow)$/ }, args => ({ path: LAZY_LIBRARIES[args.path], external: true }));
+  },
+};
+const core = { plugins: [lazyLibraries], define: { 'process.env.EMBDIAG_BUNDLE': '"dist"' } };
+const library = { ...common, sourcemap: false, platform: 'node', format: 'esm', charset: 'utf8' };
+
 const builds = [
   // Extension host: `vscode` is provided by VS Code at run time.
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
+  { ...common, ...core, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
   // The analysis worker runs the pure core off the extension host thread.
-  { ...common, entryPoints: ['src/extension/analysisWorker.ts'], outfile: 'dist/analysisWorker.js', platform: 'node', format: 'cjs' },
+  { ...common, ...core, entryPoints: ['src/extension/analysisWorker.ts'], outfile: 'dist/analysisWorker.js', platform: 'node', format: 'cjs' },
   // The CLI on the same core.
-  { ...common, entryPoints: ['src/cli/embdiag.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, ...core, entryPoints: ['src/cli/embdiag.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
+  // The format libraries as ES modules, loaded by the worker and the CLI on demand (see LAZY_LIBRARIES).
+  { ...library, minify: false, entryPoints: ['node_modules/h5wasm/dist/node/hdf5_hl.js'], outfile: 'dist/h5wasm.mjs' },
+  { ...library, stdin: { contents: "export * from 'hyparquet';\nexport * from 'hyparquet-compressors';\n", resolveDir: '.', sourcefile: 'parquet-libraries.js' }, outfile: 'dist/parquet.mjs' },
+  { ...library, stdin: { contents: "export * from 'apache-arrow';\n", resolveDir: '.', sourcefile: 'arrow-library.js' }, outfile: 'dist/arrow.mjs' },
   // The report panel's page: its own bundle, no Node APIs.
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' },
 ];

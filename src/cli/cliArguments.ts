@@ -23,9 +23,12 @@ Formats
   .npy (v1–v3, every numeric dtype, both byte orders, C/Fortran order)
   .npz (stored or deflated, ZIP64)   .safetensors (incl. F16/BF16)
   .fvecs .bvecs   .tsv (TensorBoard projector, + metadata.tsv check)   .csv (header optional)
+  .pt .pth .bin (torch.save, zip and legacy; restricted unpickler, nothing is executed)
+  .h5 .hdf5 (datasets in groups, chunked/gzip)   .parquet   .arrow .feather (IPC file)
 
 Options
-  --array NAME         array inside an .npz/.safetensors (default: embeddings, emb,
+  --array NAME         array inside a container: .npz/.safetensors key, .pt key path,
+                       HDF5 dataset path (/model/layer), Parquet/Arrow column (default: embeddings, emb,
                        features, x, else the largest 2-D float array)
   --max-rows N         analyse at most N rows; larger arrays are analysed on a
                        uniform random sample of N rows (default 100000)

@@ -42,7 +42,7 @@ async function pickDump(title: string, exclude?: vscode.Uri): Promise<vscode.Uri
   if (files.length === 0) {
     const chosen = await vscode.window.showOpenDialog({
       title, canSelectMany: false,
-      filters: { 'Embedding dumps': ALL_DUMP_EXTENSIONS.map(e => e.slice(1)) },
+      filters: { 'Embedding dumps': [...ALL_DUMP_EXTENSIONS, '.bin'].map(e => e.slice(1)) },
     });
     return chosen?.[0];
   }

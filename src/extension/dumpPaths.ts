@@ -4,12 +4,15 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { findPathLiterals, type PathLiteral } from '../core/text/pathLiterals';
 
-/** Extensions whose quoted paths get diagnostics; a missing one is worth an error. */
-export const BINARY_DUMP_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.fvecs', '.bvecs'] as const;
+/**
+ * Extensions whose quoted paths get diagnostics; a missing one is worth an error.
+ * `.bin` is left out: in code it is mostly model weights (pytorch_model.bin), not embeddings.
+ */
+export const BINARY_DUMP_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.fvecs', '.bvecs', '.pt', '.pth', '.h5', '.hdf5', '.parquet', '.arrow', '.feather'] as const;
 /** Text formats are common in code for other data, so they get hovers (when the file exists) but no diagnostics. */
 export const ALL_DUMP_EXTENSIONS = [...BINARY_DUMP_EXTENSIONS, '.tsv', '.csv'] as const;
 
-export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv}';
+export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv,pt,pth,h5,hdf5,parquet,arrow,feather}';
 
 /** Languages whose documents get hovers and diagnostics on dump paths. */
 export const DOCUMENT_SELECTOR: vscode.DocumentSelector = [

@@ -282,6 +282,31 @@ export class DenseMatrix implements EmbeddingMatrix {
     return out;
   }
 
+  /** True when rows are little-endian float32 in C order, so readRowsFloat32 converts nothing. */
+  get float32Direct(): boolean {
+    const { dtype, fortranOrder, shape } = this.layout;
+    return dtype.name === 'float32' && (dtype.littleEndian || dtype.itemSize === 1) && (!fortranOrder || shape.length === 1);
+  }
+
+  /**
+   * Rows [start, start + count) as float32, row-major, in a fresh buffer the caller owns.
+   * For little-endian C-ordered float32 the file's bytes are read straight into it (one read,
+   * no per-value decoding); otherwise the rows are decoded by readRows and rounded to float32
+   * (exact for dtypes that float32 represents: float16, bfloat16, float8, 8/16-bit integers, bool).
+   */
+  async readRowsFloat32(start: number, count: number): Promise<Float32Array> {
+    checkRowRange(this.source.name, this.name, this.rows, start, count);
+    if (!this.float32Direct) return Float32Array.from(await this.readRows(start, count));
+    const rowBytes = this.dim * 4;
+    const bytes = await this.source.read(this.layout.dataOffset + start * rowBytes, count * rowBytes);
+    if (bytes.byteOffset % 4 === 0 && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+      return new Float32Array(bytes.buffer, 0, count * this.dim);
+    }
+    const out = new Float32Array(count * this.dim);
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
+
   private async readC(start: number, count: number, out: Float64Array): Promise<void> {
     const rowBytes = this.dim * this.layout.dtype.itemSize;
     const rowsPerRead = Math.max(1, Math.floor(MAX_READ_BYTES / rowBytes));

@@ -6,12 +6,21 @@ import { hasNpyMagic, openNpy } from './npy';
 import { openNpz } from './npz';
 import { openSafetensors } from './safetensors';
 import { openVecs } from './vecs';
-import { hasZipMagic } from './zip';
+import { findTorchPickle, hasTorchLegacyMagic, openTorch } from './torchFile';
+import { hasZipMagic, readZipDirectory } from './zip';
+import { hasHdf5Magic, openHdf5 } from './hdf5';
+import { hasParquetMagic, openParquet } from './parquet';
+import { hasArrowMagic, openArrow } from './arrow';
 
 const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.npy': 'npy', '.npz': 'npz', '.safetensors': 'safetensors',
   '.fvecs': 'fvecs', '.bvecs': 'bvecs', '.tsv': 'tsv', '.csv': 'csv',
+  '.pt': 'pt', '.pth': 'pt', '.bin': 'pt', '.h5': 'hdf5', '.hdf5': 'hdf5',
+  '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow',
 };
+
+/** Extensions too generic to trust: the file is read as their format only when the magic bytes agree. */
+const WEAK_EXTENSIONS = new Set(['.bin']);
 
 /** File extensions we read, lower case with the dot. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(FORMAT_BY_EXTENSION);
@@ -32,22 +41,49 @@ export function isDumpPath(path: string): boolean {
   return formatForPath(path) !== undefined;
 }
 
+/** Bytes read from the start of a file to recognise its format. */
+const HEAD_BYTES = 16;
+
+type Sniffed = DumpFormat | 'zip';
+
+function sniff(head: Uint8Array): Sniffed | undefined {
+  if (hasNpyMagic(head)) return 'npy';
+  if (hasZipMagic(head)) return 'zip';
+  if (hasTorchLegacyMagic(head)) return 'pt';
+  if (hasHdf5Magic(head)) return 'hdf5';
+  if (hasParquetMagic(head)) return 'parquet';
+  if (hasArrowMagic(head)) return 'arrow';
+  return undefined;
+}
+
+const DESCRIPTIONS: Record<string, string> = {
+  npy: 'an .npy array', npz: 'a zip (.npz) archive', pt: 'a PyTorch (torch.save) file', hdf5: 'an HDF5 file',
+  parquet: 'a Parquet file', arrow: 'an Arrow IPC (Feather) file',
+};
+
 /**
- * Opens a dump: the reader is chosen by extension; when the extension says nothing,
- * or contradicts the content (.npy that is a zip, ...), by the magic bytes.
+ * Opens a dump: the reader is chosen by extension; when the extension says nothing (or only
+ * '.bin'), or contradicts the content (.npy that is a zip, ...), by the magic bytes.
  */
 export async function openDump(source: ByteSource, options: OpenDumpOptions): Promise<DumpFile> {
-  const byName = formatForPath(options.fileName);
-  const head = await source.read(0, Math.min(8, source.size));
-  const sniffed: DumpFormat | undefined = hasNpyMagic(head) ? 'npy' : hasZipMagic(head) ? 'npz' : undefined;
+  const extension = extensionOf(options.fileName);
+  const weak = WEAK_EXTENSIONS.has(extension);
+  const byName = weak ? undefined : formatForPath(options.fileName);
+  const head = await source.read(0, Math.min(HEAD_BYTES, source.size));
+  let sniffed = sniff(head);
+  if (sniffed === 'zip') {
+    // A zip is an .npz or a torch.save archive: its directory tells (read only when the name does not).
+    if (byName === 'pt' || byName === 'npz') sniffed = byName;
+    else sniffed = findTorchPickle(await readZipDirectory(source)) ? 'pt' : 'npz';
+  }
   let format = byName;
   const notes: string[] = [];
   if (sniffed && (byName === 'npy' || byName === 'npz' || byName === undefined) && sniffed !== byName) {
-    if (byName) notes.push(`The file is named like .${byName} but its content is ${sniffed === 'npy' ? 'an .npy array' : 'a zip (.npz) archive'}; read as ${sniffed}.`);
+    if (byName) notes.push(`The file is named like .${byName} but its content is ${DESCRIPTIONS[sniffed]}; read as ${sniffed}.`);
     format = sniffed;
   }
   if (!format) {
-    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (unknown extension, and the content is neither .npy nor .npz).`,
+    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet or Arrow files).`,
       `Supported formats: ${SUPPORTED_EXTENSIONS.join(', ')}.`);
   }
   const dump = await openAs(format, source, options);
@@ -62,5 +98,9 @@ function openAs(format: DumpFormat, source: ByteSource, options: OpenDumpOptions
     case 'safetensors': return openSafetensors(source);
     case 'fvecs': case 'bvecs': return openVecs(source, options.fileName, format);
     case 'tsv': case 'csv': return openDelimited(source, options, format);
+    case 'pt': return openTorch(source, options.fileName);
+    case 'hdf5': return openHdf5(source, options.fileName);
+    case 'parquet': return openParquet(source);
+    case 'arrow': return openArrow(source);
   }
 }

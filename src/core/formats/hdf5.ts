@@ -1,0 +1,333 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as H5 from 'h5wasm';
+import type { ByteSource } from '../io/byteSource';
+import { EmbdiagError } from '../errors';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import { DType, DTypeResult, decoderFor, makeDType, refusedDTypeError } from './dtype';
+import { checkRowRange, findArray, matrixGeometry } from './npy';
+
+/**
+ * HDF5 files (.h5 / .hdf5) through h5wasm, the HDF5 C library compiled to WebAssembly. Its Node
+ * build reads the host file system in place (Emscripten NODERAWFS): nothing is copied into the
+ * wasm heap but the hyperslabs we ask for (at most MAX_READ_BYTES each) and HDF5's own chunk
+ * cache. h5wasm is loaded lazily, the first time an HDF5 file is opened.
+ *
+ * Datasets anywhere in the group tree are listed by path ('model/layer_last'; a leading '/' is
+ * accepted when selecting). Rows are read by hyperslab, so chunked and compressed datasets stream.
+ */
+
+type H5Module = typeof H5;
+type H5File = InstanceType<H5Module['File']>;
+type H5Metadata = ReturnType<H5Module['dtype_to_metadata']>;
+
+/** The wasm-side functions we call directly (typed in h5wasm's hdf5_util_helpers.d.ts). */
+interface RawModule {
+  _malloc(n: number): number;
+  _free(ptr: number): void;
+  HEAPU8: Uint8Array;
+  get_dataset_data(fileId: bigint, path: string, count: bigint[], offset: bigint[], strides: bigint[], ptr: bigint): number;
+}
+
+/** Largest hyperslab read at once. */
+const MAX_READ_BYTES = 16 << 20;
+/** Listing stops here: a file with more datasets is not an embedding dump. */
+const MAX_DATASETS = 10_000;
+const MAX_GROUP_DEPTH = 64;
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export function hasHdf5Magic(head: Uint8Array): boolean {
+  return head.length >= 8 && HDF5_SIGNATURE.every((b, i) => head[i] === b);
+}
+
+// ---- loading h5wasm --------------------------------------------------------------------
+
+let loaded: Promise<H5Module> | undefined;
+
+/** h5wasm, loaded once, on first use. */
+export function loadH5wasm(): Promise<H5Module> {
+  loaded ??= (async () => {
+    const h5 = await importH5wasm();
+    await h5.ready;
+    // No filter plugins: HDF5 would look for them in host directories when a file names an
+    // unknown filter. The built-in filters (deflate, shuffle, fletcher32, ...) remain.
+    const plugins = h5.Module as unknown as { get_plugin_search_paths(): string[]; remove_plugin_search_path(index: number): number };
+    for (let n = plugins.get_plugin_search_paths().length; n > 0; n--) plugins.remove_plugin_search_path(0);
+    return h5;
+  })();
+  return loaded;
+}
+
+async function importH5wasm(): Promise<H5Module> {
+  try {
+    // Bundles keep this import() (scripts/build.mjs points it at dist/h5wasm.mjs).
+    return await import('h5wasm/node' as string) as H5Module;
+  } catch (e) {
+    // Unbundled runs only (the bundles set EMBDIAG_BUNDLE and always use dist/h5wasm.mjs):
+    // tsc's CommonJS output turns import() into require(), which h5wasm's import-only exports refuse,
+    // and test bundles written outside the repository cannot resolve the package from where they are.
+    // Load the same ES module by its path (Node loads ES modules through require since 20.19).
+    if (process.env.EMBDIAG_BUNDLE !== 'dist') {
+      const dirs = [...(require.resolve.paths('h5wasm') ?? []), path.join(process.cwd(), 'node_modules')];
+      for (const dir of dirs) {
+        const file = path.join(dir, 'h5wasm', 'dist', 'node', 'hdf5_hl.js');
+        if (fs.existsSync(file)) return require(file) as H5Module;
+      }
+    }
+    throw new EmbdiagError('internal', `The HDF5 reader (h5wasm) could not be loaded: ${(e as Error).message}.`, 'Reinstall the extension.');
+  }
+}
+
+type WriteSync = (fd: number, data: string | ArrayBufferView, ...rest: unknown[]) => number;
+
+/**
+ * Runs an HDF5 call, turning its failures into an EmbdiagError that quotes HDF5's own diagnosis.
+ * HDF5 prints its error stack to stderr, which the wasm build writes straight to file descriptor 2
+ * with fs.writeSync: during the (synchronous) call those writes are collected instead.
+ */
+function h5call<T>(label: string, what: string, fn: () => T): T {
+  const realFs = require('node:fs') as { writeSync: WriteSync };
+  const original = realFs.writeSync;
+  const collected: string[] = [];
+  realFs.writeSync = function (this: unknown, fd: number, data: string | ArrayBufferView, ...rest: unknown[]): number {
+    if (fd !== 2) return original.call(this, fd, data, ...rest);
+    if (typeof data === 'string') { collected.push(data); return Buffer.byteLength(data); }
+    const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+    const length = typeof rest[1] === 'number' ? rest[1] : data.byteLength - offset;
+    collected.push(Buffer.from(data.buffer, data.byteOffset + offset, length).toString('utf8'));
+    return length;
+  } as WriteSync;
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof EmbdiagError) throw e;
+    const text = collected.join('');
+    const details = [...text.matchAll(/in \w+\(\): ([^\n]+)/g)].map(m => m[1].trim());
+    const detail = details.length ? details[details.length - 1] : (e as Error).message;
+    if (/truncated file/.test(text)) {
+      throw new EmbdiagError('truncated', `${label}: cannot ${what}: the HDF5 file is truncated (${detail}).`,
+        'It was probably cut short by an interrupted write or copy; re-save or re-copy it.');
+    }
+    throw new EmbdiagError('bad-header', `${label}: cannot ${what}: ${detail}.`,
+      'The file is damaged or not an HDF5 file; re-save it with h5py.');
+  } finally {
+    realFs.writeSync = original;
+  }
+}
+
+// ---- dtypes -----------------------------------------------------------------------------
+
+const H5T_INTEGER = 0;
+const H5T_FLOAT = 1;
+const H5T_STRING = 3;
+const H5T_COMPOUND = 6;
+const H5T_ENUM = 8;
+const H5T_VLEN = 9;
+const H5T_ARRAY = 10;
+
+function refuse(name: string, reason: string): DTypeResult {
+  return { ok: false, refused: { name, code: 'unsupported-dtype', reason } };
+}
+
+/**
+ * Element type of a dataset. HDF5 converts to little-endian on reading (h5wasm reads into a
+ * little-endian copy of the file type), so the decoder is always little-endian.
+ */
+function hdf5DType(m: H5Metadata): DTypeResult {
+  switch (m.type) {
+    case H5T_FLOAT:
+      if (m.size === 2 || m.size === 4 || m.size === 8) return { ok: true, dtype: makeDType(m.size === 2 ? 'float16' : m.size === 4 ? 'float32' : 'float64') };
+      return refuse(`float${m.size * 8}`, `its ${m.size * 8}-bit float type is not supported; convert it to float32`);
+    case H5T_INTEGER:
+      if ([1, 2, 4, 8].includes(m.size)) return { ok: true, dtype: makeDType(`${m.signed ? 'int' : 'uint'}${m.size * 8}` as 'int8') };
+      return refuse(`int${m.size * 8}`, 'its integer width is not supported');
+    case H5T_ENUM: {
+      const members = m.enum_type?.members ?? {};
+      const names = Object.keys(members).sort().join(',');
+      // h5py stores numpy bool as an enum {FALSE: 0, TRUE: 1} over int8.
+      if (m.size === 1 && names === 'FALSE,TRUE' && members.FALSE === 0 && members.TRUE === 1) return { ok: true, dtype: makeDType('bool') };
+      return refuse('enum', 'it holds enumeration labels, not numbers');
+    }
+    case H5T_STRING: return refuse('str', 'it holds strings, not numbers');
+    case H5T_COMPOUND: return refuse('compound', 'it is a compound (record) dataset; store the embeddings as their own numeric dataset');
+    case H5T_VLEN: return refuse('vlen', 'it holds variable-length sequences; store the embeddings as a 2-D numeric dataset');
+    case H5T_ARRAY: return refuse('array', 'its elements are fixed-size arrays; store the embeddings as a plain 2-D numeric dataset');
+    default: return refuse(`hdf5-class-${m.type}`, `its HDF5 type class ${m.type} is not numeric`);
+  }
+}
+
+interface DatasetEntry {
+  info: ArrayInfo;
+  path: string;
+  dtype?: DType;
+  metadata: H5Metadata;
+  filters: string[];
+}
+
+function describeDataset(name: string, dsPath: string, m: H5Metadata, filters: string[]): DatasetEntry {
+  const shape = m.shape ?? [];
+  const dtype = hdf5DType(m);
+  if (!m.shape) return { info: { name, dtype: dtype.ok ? dtype.dtype.name : dtype.refused.name, shape, analysable: false, reason: 'it has a null (empty) dataspace' }, path: dsPath, metadata: m, filters };
+  if (!dtype.ok) return { info: { name, dtype: dtype.refused.name, shape, analysable: false, reason: dtype.refused.reason }, path: dsPath, metadata: m, filters };
+  const geometry = matrixGeometry(shape);
+  const info: ArrayInfo = geometry.reason
+    ? { name, dtype: dtype.dtype.name, shape, analysable: false, reason: geometry.reason }
+    : { name, dtype: dtype.dtype.name, shape, analysable: true };
+  return { info, path: dsPath, dtype: dtype.dtype, metadata: m, filters };
+}
+
+/** The path h5wasm opens: the source must be the file on disk (HDF5 reads it in place). */
+function diskPath(source: ByteSource): string {
+  let st: fs.Stats | undefined;
+  try { st = fs.statSync(source.name); } catch { st = undefined; }
+  if (!st || !st.isFile() || st.size !== source.size) {
+    throw new EmbdiagError('unreadable', `${source.name}: HDF5 files are read in place by the HDF5 library, which needs the file on disk, and this source is not one.`,
+      'Analyse the file from a local path.');
+  }
+  return path.resolve(source.name);
+}
+
+function withFile<T>(h5: H5Module, label: string, file: string, fn: (f: H5File) => T): T {
+  const f = h5call(label, 'open it as HDF5', () => {
+    const opened = new h5.File(file, 'r');
+    // h5wasm reports a failed H5Fopen as a negative id rather than by throwing.
+    if (BigInt((opened as unknown as { file_id: bigint | number }).file_id) < 0n) throw new Error('H5Fopen failed');
+    return opened;
+  });
+  try {
+    return fn(f);
+  } finally {
+    try { f.close(); } catch { /* already unusable */ }
+  }
+}
+
+/** Every dataset under the root, depth-first in the file's link order. */
+function listDatasets(h5: H5Module, f: H5File, label: string): { datasets: DatasetEntry[]; skipped: string[] } {
+  const datasets: DatasetEntry[] = [];
+  const skipped: string[] = [];
+  const walk = (group: InstanceType<H5Module['Group']>, prefix: string, depth: number): void => {
+    if (depth > MAX_GROUP_DEPTH) { skipped.push(`${prefix || '/'} (groups nested deeper than ${MAX_GROUP_DEPTH})`); return; }
+    for (const key of h5call(label, `list the group '/${prefix}'`, () => group.keys())) {
+      const name = prefix ? `${prefix}/${key}` : key;
+      if (datasets.length >= MAX_DATASETS) {
+        throw new EmbdiagError('too-large', `${label}: holds more than ${MAX_DATASETS} datasets, too many for an embedding dump.`, 'Store the embeddings in a smaller file.');
+      }
+      const entity = h5call(label, `open '/${name}'`, () => group.get(key));
+      if (entity instanceof h5.Group) walk(entity, name, depth + 1);
+      else if (entity instanceof h5.Dataset) {
+        const metadata = h5call(label, `read the metadata of '/${name}'`, () => entity.metadata);
+        const filters = h5call(label, `read the filters of '/${name}'`, () => entity.filters).map(x => x.name);
+        datasets.push(describeDataset(name, `/${name}`, metadata, filters));
+      } else if (entity instanceof h5.ExternalLink) skipped.push(`${name} (a link to another file, not followed)`);
+      else if (entity instanceof h5.BrokenSoftLink) skipped.push(`${name} (a broken link)`);
+    }
+  };
+  walk(f, '', 0);
+  return { datasets, skipped };
+}
+
+/** Opens an HDF5 file: lists its datasets (reading metadata only). */
+export async function openHdf5(source: ByteSource, _fileName: string): Promise<DumpFile> {
+  const label = source.name;
+  const file = diskPath(source);
+  const h5 = await loadH5wasm();
+  const { datasets, skipped } = withFile(h5, label, file, f => listDatasets(h5, f, label));
+  const arrays = datasets.map(d => d.info);
+  const notes = ['HDF5 file, read in place through the HDF5 library (h5wasm).'];
+  if (skipped.length) notes.push(`Not listed: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}.`);
+  return {
+    format: 'hdf5',
+    arrays,
+    notes,
+    findings: [],
+    async open(requested?: string): Promise<EmbeddingMatrix> {
+      const name = requested?.replace(/^\/+/, '');
+      const info = findArray(label, arrays, name);
+      const entry = datasets.find(d => d.info === info)!;
+      if (!entry.dtype) {
+        const dtype = hdf5DType(entry.metadata);
+        if (!dtype.ok) throw refusedDTypeError(label, `dataset '/${info.name}'`, dtype.refused);
+      }
+      if (!info.analysable || !entry.dtype) throw new EmbdiagError('bad-shape', `${label}: dataset '/${info.name}' cannot be analysed: ${info.reason}.`, 'Pick another dataset.');
+      return new Hdf5Matrix(h5, label, file, entry, entry.dtype);
+    },
+  };
+}
+
+/** Rows of a dataset, read by hyperslab: [i0..., range in the last leading dim, all of the last dim]. */
+class Hdf5Matrix implements EmbeddingMatrix {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly rows: number;
+  readonly dim: number;
+  readonly notes: string[];
+  private readonly decode;
+
+  constructor(private readonly h5: H5Module, private readonly label: string, private readonly file: string,
+    private readonly entry: DatasetEntry, private readonly type: DType) {
+    const geometry = matrixGeometry(entry.info.shape);
+    this.name = entry.info.name;
+    this.dtype = type.name;
+    this.shape = entry.info.shape.slice();
+    this.rows = geometry.rows;
+    this.dim = geometry.dim;
+    this.notes = [...geometry.notes];
+    const { chunks, littleEndian } = entry.metadata;
+    if (chunks) {
+      this.notes.push(`Chunked (${chunks.join(' x ')})${entry.filters.length ? `, filters ${entry.filters.join(' + ')}` : ''}: rows are read by hyperslab.`);
+    }
+    if (!littleEndian && type.itemSize > 1) this.notes.push('Stored big-endian; HDF5 converts it on reading.');
+    this.decode = decoderFor(type);
+  }
+
+  async readRows(start: number, count: number): Promise<Float64Array> {
+    checkRowRange(this.label, this.name, this.rows, start, count);
+    const out = new Float64Array(count * this.dim);
+    if (count === 0) return out;
+    const shape = this.shape;
+    const rowBytes = this.dim * this.type.itemSize;
+    const maxRows = Math.max(1, Math.floor(MAX_READ_BYTES / rowBytes));
+    const raw = this.h5.Module as unknown as RawModule;
+    withFile(this.h5, this.label, this.file, f => {
+      const fileId = (f as unknown as { file_id: bigint }).file_id;
+      // Leading dims: the last one varies fastest, so a run of rows sharing the others is one hyperslab.
+      const lead = shape.length > 1 ? shape.slice(0, -1) : [1];
+      const inner = lead[lead.length - 1];
+      let r = start;
+      const end = start + count;
+      while (r < end) {
+        const j = r % inner;
+        const n = Math.min(end - r, inner - j, maxRows);
+        const offset: bigint[] = [];
+        const counts: bigint[] = [];
+        if (shape.length > 1) {
+          let q = Math.floor(r / inner);
+          const prefix: number[] = [];
+          for (let i = lead.length - 2; i >= 0; i--) { prefix.unshift(q % lead[i]); q = Math.floor(q / lead[i]); }
+          for (const p of prefix) { offset.push(BigInt(p)); counts.push(1n); }
+          offset.push(BigInt(j));
+          counts.push(BigInt(n));
+        }
+        offset.push(0n);
+        counts.push(BigInt(this.dim));
+        const nbytes = n * rowBytes;
+        const ptr = raw._malloc(nbytes);
+        if (!ptr) throw new EmbdiagError('too-large', `${this.label}: could not allocate ${nbytes} bytes in the HDF5 reader.`);
+        try {
+          h5call(this.label, `read rows ${r}..${r + n} of '/${this.name}'`, () => {
+            const status = raw.get_dataset_data(fileId, this.entry.path, counts, offset, counts.map(() => 1n), BigInt(ptr));
+            if (status < 0) throw new Error(`H5Dread failed (${status})`);
+          });
+          // HEAPU8 may be replaced when the heap grows: read it after the call.
+          this.decode(raw.HEAPU8.subarray(ptr, ptr + nbytes), n * this.dim, out, (r - start) * this.dim, 1);
+        } finally {
+          raw._free(ptr);
+        }
+        r += n;
+      }
+    });
+    return out;
+  }
+}

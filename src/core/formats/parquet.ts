@@ -1,0 +1,385 @@
+import * as zlib from 'node:zlib';
+import type { AsyncBuffer, FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
+import type { ByteSource } from '../io/byteSource';
+import { EmbdiagError } from '../errors';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { DTypeName } from './dtype';
+import { checkRowRange, findArray } from './npy';
+
+/**
+ * Parquet files (pandas / pyarrow / Hugging Face datasets), decoded by hyparquet. Embeddings are
+ * either a list (or fixed-size list) column of numbers, one list per row, or one numeric column
+ * per dimension ('dim_0', 'dim_1', ... grouped by their common prefix into the array 'dim_*').
+ * Rows are decoded one row group at a time (only the chosen columns), so memory is bounded by a
+ * row group's share of those columns.
+ */
+
+type Hyparquet = typeof import('hyparquet');
+
+/** Footers beyond this are not plausible (hyparquet reads the footer whole). */
+const MAX_FOOTER_BYTES = 64 << 20;
+/** A decoded row group (as float64) is kept for the following reads when it is at most this large. */
+const MAX_CACHED_GROUP_BYTES = 256 << 20;
+
+export function hasParquetMagic(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31;
+}
+
+let modules: Promise<{ hp: Hyparquet; compressors: Record<string, (input: Uint8Array, outputLength: number) => Uint8Array> }> | undefined;
+
+/** hyparquet and the decompressors, loaded on first use. */
+function loadModules() {
+  modules ??= (async () => {
+    const hp = await import('hyparquet');
+    const extra = await import('hyparquet-compressors');
+    const compressors = {
+      // Node's own zlib, capped at the size the page header declares.
+      GZIP: (input: Uint8Array, length: number) => new Uint8Array(zlib.gunzipSync(input, { maxOutputLength: Math.max(1, length) })),
+      BROTLI: (input: Uint8Array, length: number) => new Uint8Array(zlib.brotliDecompressSync(input, { maxOutputLength: Math.max(1, length) })),
+      ZSTD: (input: Uint8Array, length: number) => extra.decompressZstd(input, new Uint8Array(length)),
+      LZ4: extra.decompressLz4,
+      LZ4_RAW: extra.decompressLz4Raw,
+      // SNAPPY: hyparquet's own decoder.
+    };
+    return { hp, compressors };
+  })();
+  return modules;
+}
+
+function asyncBuffer(source: ByteSource): AsyncBuffer {
+  return {
+    byteLength: source.size,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const stop = Math.min(end ?? source.size, source.size);
+      const bytes = await source.read(start, Math.max(0, stop - start));
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes.buffer as ArrayBuffer
+        : bytes.slice().buffer;
+    },
+  };
+}
+
+// ---- schema -----------------------------------------------------------------------------
+
+type Leaf = { ok: true; dtype: DTypeName } | { ok: false; name: string; reason: string };
+
+/** The element type of a primitive column, as we decode it. */
+function leafType(el: SchemaElement): Leaf {
+  const logical = el.logical_type;
+  const converted = el.converted_type;
+  const notNumber = (name: string, what: string): Leaf => ({ ok: false, name, reason: `it holds ${what}, not numbers` });
+  if (logical?.type === 'STRING' || converted === 'UTF8') return notNumber('str', 'strings');
+  if (logical && ['DATE', 'TIME', 'TIMESTAMP', 'DECIMAL', 'INTERVAL', 'UUID', 'JSON', 'BSON', 'STRING', 'ENUM'].includes(logical.type)) {
+    return notNumber(logical.type.toLowerCase(), `${logical.type.toLowerCase()} values`);
+  }
+  if (converted && /^(DATE|TIME|TIMESTAMP|DECIMAL|INTERVAL|UTF8|JSON|BSON|ENUM)/.test(converted)) return notNumber(converted.toLowerCase(), `${converted.toLowerCase()} values`);
+  switch (el.type) {
+    case 'FLOAT': return { ok: true, dtype: 'float32' };
+    case 'DOUBLE': return { ok: true, dtype: 'float64' };
+    case 'BOOLEAN': return { ok: true, dtype: 'bool' };
+    case 'INT32': {
+      if (logical?.type === 'INTEGER') {
+        const { bitWidth, isSigned } = logical as { bitWidth: number; isSigned: boolean };
+        return { ok: true, dtype: `${isSigned ? 'int' : 'uint'}${bitWidth}` as DTypeName };
+      }
+      const map: Record<string, DTypeName> = { INT_8: 'int8', INT_16: 'int16', UINT_8: 'uint8', UINT_16: 'uint16', UINT_32: 'uint32' };
+      return { ok: true, dtype: (converted && map[converted]) || 'int32' };
+    }
+    case 'INT64':
+      return { ok: true, dtype: converted === 'UINT_64' || (logical?.type === 'INTEGER' && !(logical as { isSigned: boolean }).isSigned) ? 'uint64' : 'int64' };
+    case 'FIXED_LEN_BYTE_ARRAY':
+      if (logical?.type === 'FLOAT16') return { ok: true, dtype: 'float16' };
+      return notNumber('bytes', 'fixed-length byte strings');
+    case 'BYTE_ARRAY': return notNumber('str', 'strings or bytes');
+    case 'INT96': return notNumber('int96', 'INT96 timestamps');
+    default: return notNumber(String(el.type), `values of type ${el.type}`);
+  }
+}
+
+function isList(el: SchemaElement): boolean {
+  return el.converted_type === 'LIST' || el.logical_type?.type === 'LIST';
+}
+
+/** What a top-level column is: one number per row, a list of numbers per row, or something else. */
+type ColumnKind =
+  | { kind: 'scalar'; leaf: Leaf }
+  | { kind: 'list'; leaf: Leaf; leafPath: string[] }
+  | { kind: 'other'; name: string; reason: string };
+
+function classify(node: SchemaTree): ColumnKind {
+  const el = node.element;
+  if (node.children.length === 0) {
+    if (el.repetition_type === 'REPEATED') return { kind: 'list', leaf: leafType(el), leafPath: node.path };
+    return { kind: 'scalar', leaf: leafType(el) };
+  }
+  // LIST-annotated group (or any group with a single repeated field): <name> { repeated group list { element } } or 2-level <name> { repeated element }.
+  const repeated = node.children.length === 1 && node.children[0].element.repetition_type === 'REPEATED' ? node.children[0] : undefined;
+  if ((isList(el) || repeated) && repeated) {
+    if (repeated.children.length === 0) return { kind: 'list', leaf: leafType(repeated.element), leafPath: repeated.path };
+    if (repeated.children.length === 1 && repeated.children[0].children.length === 0) {
+      return { kind: 'list', leaf: leafType(repeated.children[0].element), leafPath: repeated.children[0].path };
+    }
+    return { kind: 'other', name: 'list', reason: 'its lists hold structs or nested lists, not numbers' };
+  }
+  if (el.converted_type === 'MAP' || el.logical_type?.type === 'MAP') return { kind: 'other', name: 'map', reason: 'it is a map column' };
+  return { kind: 'other', name: 'struct', reason: 'it is a struct column' };
+}
+
+interface ArraySpec {
+  info: ArrayInfo;
+  /** Top-level columns read for this array (one list column, or one column per dimension). */
+  columns: string[];
+  list: boolean;
+  dtype?: DTypeName;
+}
+
+function widest(types: DTypeName[]): DTypeName {
+  return types.every(t => t === types[0]) ? types[0] : 'float64';
+}
+
+/** Row counts of the row groups, and their starts. */
+function rowGroups(metadata: FileMetaData): { start: number; rows: number }[] {
+  let start = 0;
+  return metadata.row_groups.map(g => {
+    const rows = Number(g.num_rows);
+    const out = { start, rows };
+    start += rows;
+    return out;
+  });
+}
+
+// ---- opening ------------------------------------------------------------------------------
+
+export async function openParquet(source: ByteSource): Promise<DumpFile> {
+  const label = source.name;
+  const bad = (problem: string) => new EmbdiagError('bad-header', `${label}: ${problem}.`,
+    'The file is damaged or truncated, or not a Parquet file; re-save it (e.g. df.to_parquet(path)) or re-copy it.');
+  if (source.size < 12) throw bad(`only ${source.size} bytes, too short for a Parquet file`);
+  const tail = await source.read(source.size - 8, 8);
+  if (String.fromCharCode(...tail.subarray(4)) !== 'PAR1') throw bad('does not end with the Parquet magic bytes PAR1 (the footer is missing: probably cut short)');
+  const footerLength = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
+  if (footerLength > source.size - 12) throw bad(`declares a ${footerLength}-byte footer, longer than the file`);
+  if (footerLength > MAX_FOOTER_BYTES) {
+    throw new EmbdiagError('too-large', `${label}: its Parquet footer is ${footerLength} bytes, more than the ${MAX_FOOTER_BYTES} this tool reads.`, 'Rewrite the file with fewer row groups or columns.');
+  }
+  const { hp, compressors } = await loadModules();
+  const file = asyncBuffer(source);
+  let metadata: FileMetaData;
+  try {
+    metadata = await hp.parquetMetadataAsync(file);
+  } catch (e) {
+    if (e instanceof EmbdiagError) throw e;
+    throw bad(`has an unreadable footer (${(e as Error).message})`);
+  }
+  const totalRows = Number(metadata.num_rows);
+  const groups = rowGroups(metadata);
+  const tree = hp.parquetSchema(metadata);
+
+  // Every top-level column; numeric scalar columns named <prefix><number> are grouped into '<prefix>*'.
+  const specs: ArraySpec[] = [];
+  const dimGroups = new Map<string, { spec: ArraySpec; members: { index: number; name: string; dtype: DTypeName }[] }>();
+  const scalars: { node: SchemaTree; leaf: Leaf }[] = [];
+  for (const node of tree.children) {
+    const kind = classify(node);
+    if (kind.kind === 'scalar') scalars.push({ node, leaf: kind.leaf });
+  }
+  const prefixCounts = new Map<string, number>();
+  for (const { node, leaf } of scalars) {
+    const m = /^(.*?)(\d+)$/.exec(node.element.name);
+    if (m && leaf.ok) prefixCounts.set(m[1], (prefixCounts.get(m[1]) ?? 0) + 1);
+  }
+  for (const node of tree.children) {
+    const name = node.element.name;
+    const kind = classify(node);
+    if (kind.kind === 'scalar') {
+      const m = /^(.*?)(\d+)$/.exec(name);
+      if (m && kind.leaf.ok && (prefixCounts.get(m[1]) ?? 0) >= 2) {
+        let group = dimGroups.get(m[1]);
+        if (!group) {
+          const spec: ArraySpec = { info: { name: `${m[1]}*`, dtype: '', shape: [], analysable: true }, columns: [], list: false };
+          group = { spec, members: [] };
+          dimGroups.set(m[1], group);
+          specs.push(spec);
+        }
+        group.members.push({ index: Number(m[2]), name, dtype: kind.leaf.dtype });
+        continue;
+      }
+      specs.push({
+        info: { name, dtype: kind.leaf.ok ? kind.leaf.dtype : kind.leaf.name, shape: [totalRows], analysable: false,
+          reason: kind.leaf.ok ? 'it holds one number per row; embeddings are a list column or one column per dimension' : kind.leaf.reason },
+        columns: [name], list: false,
+      });
+    } else if (kind.kind === 'list') {
+      if (!kind.leaf.ok) {
+        specs.push({ info: { name, dtype: kind.leaf.name, shape: [totalRows], analysable: false, reason: kind.leaf.reason }, columns: [name], list: true });
+        continue;
+      }
+      const dim = await listDimension(hp, file, metadata, compressors, node, kind.leafPath, groups, label);
+      specs.push({
+        info: dim.dim !== undefined
+          ? { name, dtype: kind.leaf.dtype, shape: [totalRows, dim.dim], analysable: dim.dim > 0, ...(dim.dim > 0 ? {} : { reason: 'its lists are empty' }) }
+          : { name, dtype: kind.leaf.dtype, shape: [totalRows], analysable: false, reason: dim.reason },
+        columns: [name], list: true, dtype: kind.leaf.dtype,
+      });
+    } else {
+      specs.push({ info: { name, dtype: kind.name, shape: [totalRows], analysable: false, reason: kind.reason }, columns: [name], list: false });
+    }
+  }
+  for (const { spec, members } of dimGroups.values()) {
+    members.sort((a, b) => a.index - b.index);
+    spec.columns = members.map(m => m.name);
+    spec.dtype = widest(members.map(m => m.dtype));
+    spec.info.dtype = spec.dtype;
+    spec.info.shape = [totalRows, members.length];
+  }
+  const arrays = specs.map(s => s.info);
+  const notes = [`Parquet file: ${totalRows} rows in ${groups.length} row group${groups.length === 1 ? '' : 's'}${metadata.created_by ? `, written by ${metadata.created_by}` : ''}.`];
+  for (const { spec, members } of dimGroups.values()) {
+    notes.push(`'${spec.info.name}' gathers ${members.length} numeric columns (${members[0].name} … ${members[members.length - 1].name}) into one ${members.length}-dimensional array.`);
+  }
+  return {
+    format: 'parquet',
+    arrays,
+    notes,
+    findings: [],
+    async open(requested?: string): Promise<EmbeddingMatrix> {
+      const info = findArray(label, arrays, requested);
+      const spec = specs.find(s => s.info === info)!;
+      if (!info.analysable || !spec.dtype) {
+        // Numbers in the wrong arrangement are a shape problem; strings, structs, dates a type problem.
+        const numeric = /^(float|int|uint|bool|bfloat)/.test(info.dtype);
+        throw new EmbdiagError(numeric ? 'bad-shape' : 'unsupported-dtype',
+          `${label}: column '${info.name}' cannot be analysed: ${info.reason}.`, 'Pick a list column of numbers, or store the embeddings as one.');
+      }
+      return new ParquetMatrix(hp, file, metadata, compressors, label, spec, groups);
+    },
+  };
+}
+
+/**
+ * The common length of a list column's lists. From the metadata when every row group holds
+ * rows x dim values; otherwise from the first non-null row (decoding one row group).
+ */
+async function listDimension(hp: Hyparquet, file: AsyncBuffer, metadata: FileMetaData, compressors: object, node: SchemaTree,
+  leafPath: string[], groups: { start: number; rows: number }[], label: string): Promise<{ dim?: number; reason: string }> {
+  const leafKey = leafPath.join('.');
+  let dim: number | undefined;
+  let consistent = true;
+  metadata.row_groups.forEach((g, i) => {
+    if (!groups[i].rows) return;
+    const chunk = g.columns.find(c => c.meta_data?.path_in_schema.join('.') === leafKey);
+    const values = chunk?.meta_data ? Number(chunk.meta_data.num_values) : NaN;
+    const d = values / groups[i].rows;
+    if (!Number.isInteger(d) || (dim !== undefined && d !== dim)) consistent = false;
+    else dim = d;
+  });
+  if (consistent && dim !== undefined) return { dim, reason: '' };
+  // Nulls (or ragged lists): look at actual rows, one row group at a time, at most three groups.
+  for (const g of groups.filter(x => x.rows).slice(0, 3)) {
+    let found: number | undefined;
+    await readColumns(hp, file, metadata, compressors, label, [node.element.name], g.start, g.start + g.rows, (_, rows) => {
+      for (const row of rows as ArrayLike<unknown>[]) {
+        if (found === undefined && row && typeof row === 'object' && typeof (row as ArrayLike<unknown>).length === 'number') found = (row as ArrayLike<unknown>).length;
+      }
+    });
+    if (found !== undefined) return { dim: found, reason: '' };
+  }
+  return { reason: 'its first row groups hold only null lists' };
+}
+
+/** hyparquet's parquetRead for rows [rowStart, rowEnd) of some columns; failures become EmbdiagErrors. */
+async function readColumns(hp: Hyparquet, file: AsyncBuffer, metadata: FileMetaData, compressors: object, label: string,
+  columns: string[], rowStart: number, rowEnd: number, sink: (column: string, data: ArrayLike<unknown>, firstRow: number) => void): Promise<void> {
+  // hyparquet calls onChunk from a promise callback it does not await: keep the sink's failure for afterwards.
+  let failure: unknown;
+  try {
+    await hp.parquetRead({
+      file, metadata, columns, rowStart, rowEnd, compressors, utf8: false,
+      onChunk: chunk => {
+        if (failure) return;
+        try { sink(chunk.columnName, chunk.columnData as ArrayLike<unknown>, chunk.rowStart); } catch (e) { failure = e; }
+      },
+    });
+    if (failure) throw failure;
+  } catch (e) {
+    if (e instanceof EmbdiagError) throw e;
+    throw new EmbdiagError('bad-header', `${label}: cannot decode rows ${rowStart}..${rowEnd} of ${columns.length === 1 ? `column '${columns[0]}'` : `${columns.length} columns`}: ${(e as Error).message}.`,
+      'The file is damaged or uses an encoding this reader does not support; re-save it (e.g. with pyarrow).');
+  }
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return NaN; // null
+}
+
+class ParquetMatrix implements EmbeddingMatrix {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly rows: number;
+  readonly dim: number;
+  readonly notes: string[] = [];
+  private cached: { start: number; rows: number; data: Float64Array } | undefined;
+
+  constructor(private readonly hp: Hyparquet, private readonly file: AsyncBuffer, private readonly metadata: FileMetaData,
+    private readonly compressors: object, private readonly label: string, private readonly spec: ArraySpec,
+    private readonly groups: { start: number; rows: number }[]) {
+    this.name = spec.info.name;
+    this.dtype = spec.dtype!;
+    this.shape = spec.info.shape.slice();
+    this.rows = spec.info.shape[0];
+    this.dim = spec.info.shape[1];
+    const largest = Math.max(0, ...groups.map(g => g.rows));
+    this.notes.push(`Read one row group at a time (the largest holds ${largest} rows).`);
+    if (spec.list) this.notes.push('Null lists and null elements are read as NaN.');
+    else this.notes.push('Null values are read as NaN.');
+  }
+
+  async readRows(start: number, count: number): Promise<Float64Array> {
+    checkRowRange(this.label, this.name, this.rows, start, count);
+    const out = new Float64Array(count * this.dim);
+    const end = start + count;
+    for (const g of this.groups) {
+      const gEnd = g.start + g.rows;
+      if (gEnd <= start || g.start >= end || !g.rows) continue;
+      const from = Math.max(start, g.start);
+      const to = Math.min(end, gEnd);
+      if (g.rows * this.dim * 8 <= MAX_CACHED_GROUP_BYTES) {
+        if (this.cached?.start !== g.start) this.cached = { start: g.start, rows: g.rows, data: await this.decode(g.start, gEnd) };
+        out.set(this.cached.data.subarray((from - g.start) * this.dim, (to - g.start) * this.dim), (from - start) * this.dim);
+      } else {
+        out.set(await this.decode(from, to), (from - start) * this.dim);
+      }
+    }
+    return out;
+  }
+
+  /** Rows [from, to) (within one row group) as float64. */
+  private async decode(from: number, to: number): Promise<Float64Array> {
+    const dim = this.dim;
+    const data = new Float64Array((to - from) * dim).fill(NaN);
+    const columnIndex = new Map(this.spec.columns.map((c, i) => [c, i]));
+    await readColumns(this.hp, this.file, this.metadata, this.compressors, this.label, this.spec.columns, from, to, (column, values, firstRow) => {
+      const j = columnIndex.get(column);
+      if (j === undefined) return;
+      const lo = Math.max(from, firstRow);
+      const hi = Math.min(to, firstRow + values.length);
+      for (let r = lo; r < hi; r++) {
+        const v = values[r - firstRow];
+        const o = (r - from) * dim;
+        if (!this.spec.list) { data[o + j] = toNumber(v); continue; }
+        if (v === null || v === undefined) continue; // a null list: NaN row
+        const row = v as ArrayLike<unknown>;
+        if (typeof row.length !== 'number' || row.length !== dim) {
+          throw new EmbdiagError('bad-shape', `${this.label}: row ${r} of column '${this.name}' holds ${typeof row.length === 'number' ? row.length : 'no'} values, but the rows before it hold ${dim}.`,
+            'Embeddings need the same number of dimensions in every row.');
+        }
+        for (let k = 0; k < dim; k++) data[o + k] = toNumber(row[k]);
+      }
+    });
+    return data;
+  }
+}

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { MemoryByteSource } from '../../src/core/io/byteSource';
+import { FileByteSource } from '../../src/core/io/fileByteSource';
+import { EmbdiagError } from '../../src/core/errors';
+import { openDump } from '../../src/core/formats/openDump';
+import { FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
+
+/** Fixtures written by test/fixtures/make_format_fixtures_ml.py with apache-arrow's own writer. */
+const fixtures = expectedFiles('arrow');
+const readable = fixtures.filter(rel => !loadExpected(rel).error);
+const refusals = fixtures.filter(rel => loadExpected(rel).error);
+
+for (const rel of readable) {
+  test(`arrow fixture ${rel} reads as apache-arrow wrote it`, () => checkFixture(rel));
+}
+
+for (const rel of refusals) {
+  const expected = loadExpected(rel);
+  test(`arrow refusal ${rel}: ${expected.error}`, async () => {
+    const file = path.join(FORMAT_FIXTURES, rel);
+    const source = await FileByteSource.open(file);
+    try {
+      await assertRefused(() => openDump(source, { fileName: file }), expected.error!, file);
+    } finally {
+      await source.close();
+    }
+  });
+}
+
+test('record batches are read by row range, in any order', async () => {
+  const want = decodeNumbers(loadExpected('arrow/fixed_size_list.arrow').arrays!.find(a => a.name === 'embedding')!.data!);
+  await withDump('arrow/fixed_size_list.arrow', async dump => {
+    assert.equal(dump.format, 'arrow');
+    assert.ok(dump.notes.some(n => /2 record batches/.test(n)));
+    const m = await dump.open();
+    for (const [start, count] of [[45, 5], [28, 4], [0, 2], [10, 35]]) {
+      assertExactly(await m.readRows(start, count), want.slice(start * m.dim, (start + count) * m.dim), `rows ${start}+${count}`);
+    }
+  });
+});
+
+test('Arrow streams and Feather v1 are refused with the reason', async () => {
+  const stream = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x10, 0, 0, 0, ...new Array(16).fill(0)]);
+  await assert.rejects(openDump(new MemoryByteSource(stream, 'x.arrow'), { fileName: 'x.arrow' }),
+    (e: unknown) => e instanceof EmbdiagError && e.code === 'bad-header' && /stream/.test(e.message));
+  const v1 = new Uint8Array([0x46, 0x45, 0x41, 0x31, ...new Array(20).fill(0)]);
+  await assert.rejects(openDump(new MemoryByteSource(v1, 'x.feather'), { fileName: 'x.feather' }),
+    (e: unknown) => e instanceof EmbdiagError && e.code === 'bad-header' && /Feather v1/.test(e.message));
+});
