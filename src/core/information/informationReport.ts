@@ -1,0 +1,515 @@
+/**
+ * The information-theoretic analysis of an embedding dump, after arXiv 2601.11334 (Pereg, Wand):
+ * representation-rate, entropy of the representation, source-entropy bounds, capacity under
+ * perturbation, rate–distortion of the output, the unified verdict and collapse diagnostics.
+ *
+ * One JSON-serialisable InformationReport; every number is a Figure (figure.ts) that carries
+ * its unit, its kind (estimate / upper bound / lower bound / exact), its estimator (E1–E10 of the
+ * spec), the rows used, flags, and where the idea comes from (the paper or our estimator).
+ *
+ *   analyzeInformationFile(path, flags, options)   resolve inputs, read rows, compute, close;
+ *   analyzeInformation(resolvedInputs, options)    read rows of resolved inputs, compute;
+ *   computeInformation(inMemoryData, options)      the pure core (tests, other hosts).
+ */
+import { EmbdiagError } from '../errors';
+import type { EmbeddingMatrix } from '../formats/dumpFile';
+import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
+import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
+import { TOOL_VERSION } from '../version';
+import { formatNumber } from '../report/format';
+import { awgnCapacityFigure, perturbedCapacity, type PerturbedCapacity } from './capacity';
+import { collapseSection, type CollapseSection } from './collapse';
+import { covariance, diagonal, selectColumns, selectRows, type RowMatrix } from './dense';
+import { CONCEPT, figure, PAPER_REF, proposed, unavailable, valueIn, type Figure } from './figure';
+import { gaussianEntropyFigures, type GaussianEntropyFigures } from './gaussianEntropy';
+import {
+  describeInputs, nodeInformationHost, resolveInformationInputs,
+  type ArrayDescription, type InformationFlags, type InformationHost, type InformationProblem, type InputSource, type ResolvedArray, type ResolvedInformationInputs, type ResolvedScalar,
+} from './informationInputs';
+import { klEntropyFigure } from './knnEntropy';
+import type { ArrayRole, ScalarKey } from './manifest';
+import { countDuplicateRows, deadColumns, finiteRowIndices, numericalRank } from './preprocess';
+import { rateDistortionSection, type RateDistortionSection } from './rateDistortion';
+import {
+  bitsPerCoordinateForDtype, collisionFigures, defaultCollisionSteps, nominalRateFigures, storageUlpForDtype,
+  type CollisionLevel, type NominalRateFigures,
+} from './representationRate';
+import { representationRateMargin, sourceEntropyBounds, type SourceEntropyBounds } from './sourceEntropyBounds';
+import { unifiedVerdict, type Verdict } from './verdict';
+
+export type { Figure } from './figure';
+
+export interface InformationOptions {
+  /** Rows read at most (seeded uniform sample beyond; default 10,000). */
+  maxRows: number;
+  seed: number;
+  /** k of the k-NN estimators (default 3). */
+  k: number;
+  /** Rows given to the brute-force k-NN estimators at most (seeded sample beyond; default 4,000). */
+  knnMaxRows: number;
+  /** Largest PCA projection dimension d′ for k-NN estimators (≤ 10; default 10). */
+  projectionDim: number;
+  /** E2 steps Δ (0 = storage precision); default: storage + s·2^j, j = −6…2. */
+  collisionSteps?: number[];
+  /** Refuse NaN/Inf rows instead of dropping them (P1 strict mode). */
+  strictNonFinite?: boolean;
+  /** Points of the R(D) curve (default 41). */
+  curvePoints?: number;
+  /** Classes when NC1 bins a 1-column Y (default 10). */
+  nc1Bins?: number;
+  /** Which capacity figure the verdict uses; default E7c, then E7b, E7d (KL), E7e, E7a. */
+  verdictCapacity?: 'E7a' | 'E7b' | 'E7c' | 'E7d' | 'E7e' | 'E7f';
+}
+
+export const DEFAULT_INFORMATION_OPTIONS: InformationOptions = { maxRows: 10_000, seed: 0, k: 3, knnMaxRows: 4_000, projectionDim: 10 };
+
+export interface InformationHooks {
+  onProgress?: (fraction: number, message: string) => void;
+  isCancelled?: () => boolean;
+}
+
+export type ScalarInputs = Partial<Record<ScalarKey, number>>;
+
+/** In-memory inputs of computeInformation: row-matched matrices (labels: one value per row). */
+export interface InformationData {
+  embeddings: RowMatrix;
+  /** Storage dtype of Z (for b and the storage step); default float64. */
+  embeddingsDtype?: string;
+  perturbed?: RowMatrix | null;
+  targets?: RowMatrix | null;
+  predictions?: RowMatrix | null;
+  inputs?: RowMatrix | null;
+  inputsDtype?: string;
+  labels?: ArrayLike<number> | null;
+  scalars?: ScalarInputs;
+  scalarSources?: Partial<Record<ScalarKey, InputSource>>;
+  /** Rows of the dump before sampling (default: embeddings.rows). */
+  rowsTotal?: number;
+  /** Roles left out before reading (row-count mismatch ...), with the reason. */
+  excluded?: Partial<Record<ArrayRole, string>>;
+}
+
+export interface InformationReport {
+  schemaVersion: 1;
+  kind: 'information';
+  tool: { name: 'embdiag'; version: string };
+  paper: { reference: string; read: string; note: string };
+  /** File-level description (null for in-memory data). */
+  inputs: {
+    embeddings: ArrayDescription | null;
+    companions: Partial<Record<Exclude<ArrayRole, 'embeddings'>, ArrayDescription>>;
+    /** Which companions entered the analysis. */
+    present: Record<Exclude<ArrayRole, 'embeddings'>, boolean>;
+    scalars: Partial<Record<ScalarKey, ResolvedScalar>>;
+    manifest: string | null;
+  };
+  rows: {
+    /** Rows of the dump. */
+    total: number;
+    /** Rows read (sampled when total > maxRows). */
+    read: number;
+    sampled: boolean;
+    seed: number;
+    maxRows: number;
+    /** P1: rows dropped because some array had NaN/±Inf in them. */
+    droppedNonFinite: number;
+    /** Rows that entered the estimators. */
+    used: number;
+  };
+  preprocessing: {
+    dim: number;
+    /** P2 dead columns of Z (count and the first 100 indices). */
+    deadColumns: number;
+    deadColumnIndices: number[];
+    /** Numerical rank of S_Z on the live columns (P4). */
+    rank: number;
+    /** P3 duplicates: rows of Z equal to an earlier row, and (Z, Z̃) pairs. */
+    duplicateRows: number;
+    duplicatePairs: number | null;
+    /** Scaling of the data (entropies shift by d·log₂ a under Z → aZ; MI does not). */
+    scaling: 'raw';
+  };
+  representationRate: { nominal: NominalRateFigures; collision: CollisionLevel[] };
+  entropy: { gaussian: GaussianEntropyFigures; kozachenkoLeonenko: Figure; projectionDim: number | null };
+  sourceEntropy: SourceEntropyBounds | null;
+  capacity: {
+    /** E7a (input noise model). */
+    awgn: Figure;
+    /** E7b–E7f (perturbed embeddings); null without Z̃. */
+    perturbed: PerturbedCapacity | null;
+    /** Why there is no perturbed section. */
+    perturbedMissing?: string;
+    /** The same, as a figure with its flag (needs_perturbed, or mismatched_rows when Z̃ was left out). */
+    perturbedUnavailable?: Figure;
+  };
+  rateDistortion: RateDistortionSection;
+  verdict: Verdict;
+  collapse: CollapseSection;
+  /** Problems for the Problems panel and the CLI (input resolution and data). */
+  problems: InformationProblem[];
+  notes: string[];
+  timings: { totalMs: number; readMs: number };
+}
+
+const PAPER = {
+  reference: PAPER_REF,
+  read: 'abstract and introduction only',
+  note: 'The paper defines representation-rate (Theorem 6), representation capacity under perturbation (Theorem 8) and representation rate–distortion, and combines them; its formal statements and estimators could not be read. Every number here comes from a standard, cited estimator chosen by us ([PROPOSED]); see each figure\'s provenance.',
+};
+
+function check(hooks: InformationHooks, fraction: number, message: string): void {
+  if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
+  hooks.onProgress?.(fraction, message);
+}
+
+/** The pure core: computes the report from in-memory, row-matched matrices. */
+export function computeInformation(data: InformationData, options: Partial<InformationOptions> = {}, hooks: InformationHooks = {}): InformationReport {
+  const started = Date.now();
+  const opt: InformationOptions = { ...DEFAULT_INFORMATION_OPTIONS, ...options };
+  validateOptions(opt);
+  const scal = data.scalars ?? {};
+  const n0 = data.embeddings.rows;
+  const named: [Exclude<ArrayRole, 'embeddings'>, RowMatrix | null][] = [
+    ['perturbed', data.perturbed ?? null], ['targets', data.targets ?? null], ['predictions', data.predictions ?? null], ['inputs', data.inputs ?? null],
+    ['labels', data.labels ? { rows: data.labels.length, cols: 1, data: Float64Array.from(data.labels) } : null],
+  ];
+  for (const [role, m] of named) {
+    if (m && m.rows !== n0) throw new RangeError(`computeInformation: ${role} has ${m.rows} rows, embeddings ${n0}`);
+  }
+  const problems: InformationProblem[] = [];
+  const notes: string[] = [];
+  const present = Object.fromEntries(named.map(([r, m]) => [r, m !== null])) as Record<Exclude<ArrayRole, 'embeddings'>, boolean>;
+  if (data.targets && data.predictions && data.targets.cols !== data.predictions.cols) {
+    throw new RangeError(`computeInformation: predictions have ${data.predictions.cols} columns, targets ${data.targets.cols}`);
+  }
+
+  // P1
+  const used = [data.embeddings, ...named.map(([, m]) => m).filter((m): m is RowMatrix => m !== null)];
+  const { kept, dropped } = finiteRowIndices(used);
+  if (dropped > 0) {
+    if (opt.strictNonFinite) throw new EmbdiagError('non-finite', `${dropped} row${dropped === 1 ? '' : 's'} hold NaN or ±Inf (strict mode).`, 'Drop them, or run without strict mode to have them dropped.');
+    problems.push({ code: 'non-finite-rows', severity: 'warning', message: `${dropped} row${dropped === 1 ? '' : 's'} with NaN or ±Inf in some array were dropped from every array (n_dropped_nonfinite = ${dropped}).` });
+  }
+  const pick = (m: RowMatrix | null | undefined) => (m ? (dropped ? selectRows(m, kept) : m) : null);
+  const z = pick(data.embeddings)!;
+  const zt = pick(data.perturbed);
+  const y = pick(data.targets);
+  const yh = pick(data.predictions);
+  const x = pick(data.inputs);
+  const labels = data.labels ? (dropped ? Array.from(kept, i => data.labels![i]) : data.labels) : null;
+  const n = z.rows;
+  const d = z.cols;
+  if (n < 2) throw new EmbdiagError('bad-shape', `Only ${n} finite row${n === 1 ? '' : 's'}: nothing can be estimated.`, 'The information analysis needs at least 2 rows (and more than the dimension for most figures).');
+
+  // P2, P4 on Z
+  check(hooks, 0.3, 'Covariance of the embeddings');
+  const fullCov = covariance(z);
+  const dead = deadColumns(diagonal(fullCov, d));
+  const deadSet = new Set(dead);
+  const live = Array.from({ length: d }, (_, j) => j).filter(j => !deadSet.has(j));
+  const zl = dead.length ? selectColumns(z, live) : z;
+  const cov = dead.length ? covariance(zl) : fullCov;
+  const eig = symmetricEigenvalues(cov, live.length);
+  const rank = numericalRank(eig);
+  if (dead.length) problems.push({ code: 'dead-columns', severity: 'information', message: `${dead.length} dead (constant) column${dead.length === 1 ? '' : 's'} of Z removed for the entropy and MI estimators (d_dead = ${dead.length}).` });
+  if (rank < live.length) problems.push({ code: 'rank-deficient', severity: 'warning', message: `The covariance of Z has rank ${rank} < ${live.length}${n <= live.length ? ` (N = ${n} ≤ d)` : ''}: full-dimensional Gaussian entropies and MI are not finite (rank_deficient); subspace values are given.` });
+  const dupRows = countDuplicateRows([z]);
+  const dupPairs = zt ? countDuplicateRows([z, zt]) : null;
+  if (dupRows) problems.push({ code: 'duplicate-rows', severity: 'information', message: `${dupRows} row${dupRows === 1 ? '' : 's'} of Z repeat an earlier row: removed for the k-NN estimators (n_dup = ${dupRows}); counted as collisions by E2.` });
+
+  const inputSymbols = scal.inputSymbols ?? (x ? x.cols : null);
+  const dtype = data.embeddingsDtype ?? 'float64';
+
+  // E1, E2
+  check(hooks, 0.35, 'Representation rate');
+  const b = scal.bitsPerCoordinate ?? bitsPerCoordinateForDtype(dtype);
+  const bSource = scal.bitsPerCoordinate !== undefined ? data.scalarSources?.bitsPerCoordinate ?? 'given' : `dtype ${dtype}`;
+  const nominal = nominalRateFigures({ dim: d, bitsPerCoordinate: b, inputSymbols, rows: n, bitsSource: bSource });
+  const steps = opt.collisionSteps ?? defaultCollisionSteps(z, diagonal(fullCov, d));
+  const collision = steps.map(s => collisionFigures(z, s, x ?? undefined));
+
+  // E3, E4
+  check(hooks, 0.45, 'Entropy of the representation');
+  const gaussian = gaussianEntropyFigures(eig, n, { deadColumns: dead.length });
+  const kl = klEntropyFigure(zl, cov, eig, { k: opt.k, maxRows: opt.knnMaxRows, seed: opt.seed, projectionDim: opt.projectionDim, deadColumns: dead.length });
+
+  // E6
+  check(hooks, 0.55, 'Source entropy bounds');
+  const source = x ? sourceEntropyBounds(x, data.inputsDtype ?? 'float64', scal.inputStep ?? null) : null;
+  if (source && x) source.rateMargin = representationRateMargin(nominal.perModelUse, source.best, x.cols, inputSymbols);
+
+  // E7
+  check(hooks, 0.6, 'Capacity');
+  let power: number | null = scal.inputPower ?? null;
+  let powerSource = power !== null ? data.scalarSources?.inputPower ?? 'given' : 'none';
+  if (power === null && x) {
+    let s = 0;
+    for (let i = 0; i < x.data.length; i++) s += x.data[i] * x.data[i];
+    power = s / x.data.length;
+    powerSource = 'inputs';
+  }
+  const awgn = awgnCapacityFigure({ power, powerSource, noiseStd: scal.noiseStd ?? null, inputSymbols, rows: powerSource === 'inputs' ? n : 0 });
+  let perturbed: PerturbedCapacity | null = null;
+  let perturbedMissing: string | undefined;
+  if (zt) {
+    const ulp = storageUlpForDtype(dtype);
+    let ms = 0;
+    for (let i = 0; i < z.data.length; i++) ms += z.data[i] * z.data[i];
+    const rms = Math.sqrt(ms / Math.max(1, z.data.length));
+    const storageStep = ulp ? (ulp.relative ? ulp.step * (rms || 1) : ulp.step) : 0;
+    perturbed = perturbedCapacity(z, zt, {
+      inputSymbols, k: opt.k, knnMaxRows: opt.knnMaxRows, seed: opt.seed, projectionDim: opt.projectionDim, storageStep, embeddingsCovariance: fullCov,
+      klEntropy: { value: kl.figure.value, basis: kl.basis, rows: kl.rows, columns: live },
+    });
+  } else {
+    perturbedMissing = data.excluded?.perturbed
+      ? `The perturbed embeddings were left out: ${data.excluded.perturbed}`
+      : 'No perturbed-input embeddings Z̃ (--perturbed FILE, container key "embeddings_perturbed", or manifest "perturbed"): E7b–E7f need them.';
+  }
+  const perturbedUnavailable = perturbed ? undefined : unavailable({
+    unit: 'bits per model use', kind: 'lower-bound', quantity: 'C via I(Z;Z̃)', estimator: 'E7b–E7f (perturbed embeddings)', formula: 'see E7b–E7f', rows: 0,
+    provenance: proposed(CONCEPT.capacity, 'Embedding-level capacity estimators need perturbed-input embeddings.'),
+    flags: [data.excluded?.perturbed ? 'mismatched_rows' : 'needs_perturbed'], explanation: perturbedMissing!,
+  });
+
+  // E8
+  check(hooks, 0.8, 'Rate–distortion');
+  const distortionSource = scal.distortion !== undefined ? ((data.scalarSources?.distortion === 'manifest' ? 'manifest' : 'flag') as 'flag' | 'manifest') : 'none';
+  const rd = rateDistortionSection({
+    source: y ?? zl, sourceKind: y ? 'targets' : 'embeddings', predictions: y && yh ? yh : null,
+    distortion: scal.distortion ?? null, distortionSource, inputSymbols, curvePoints: opt.curvePoints,
+  });
+  const leftOut = (['targets', 'predictions'] as const).filter(r => data.excluded?.[r]);
+  if (leftOut.length) {
+    // Say on every E8 figure that an input given by the user was not used.
+    const text = leftOut.map(r => ` The ${r} were left out: ${data.excluded![r]}`).join('');
+    const op = rd.operatingPoint;
+    for (const f of [rd.rateGaussian, rd.shannonLowerBound, ...(op ? [op.mse, op.rateGaussian, op.shannonLowerBound, op.determinantBound] : [])]) {
+      if (!f.flags.includes('mismatched_rows')) f.flags.push('mismatched_rows');
+      f.explanation = (f.explanation ?? '') + text;
+    }
+  }
+
+  // E9
+  const chosen = chooseCapacity(opt.verdictCapacity, perturbed, awgn);
+  const capacityFigure = chosen && chosen.value === null && perturbedUnavailable ? perturbedUnavailable : chosen;
+  const allCapacity = [awgn, perturbed?.snr, perturbed?.cca, perturbed?.lmmseGaussian, perturbed?.lmmseKnn, perturbed?.ksg, perturbed?.waterFilling]
+    .filter((f): f is Figure => !!f && valueIn(f, 'bits per model use') !== null);
+  const generous = allCapacity.length ? allCapacity.reduce((a, c) => (valueIn(c, 'bits per model use')! > valueIn(a, 'bits per model use')! ? c : a)) : null;
+  let verdict: Verdict;
+  if (rd.rateGaussian.value !== null) {
+    verdict = unifiedVerdict({ mode: 'lossy', capacity: capacityFigure, requirement: rd.rateGaussian, generousCapacity: generous, requirementLower: rd.shannonLowerBound.value !== null ? rd.shannonLowerBound : null, inputSymbols, rows: n });
+  } else if (source && source.best.value !== null && x) {
+    const perUse = figure({
+      ...source.best, value: source.best.value * x.cols, unit: 'bits per model use', quantity: 'H(X)',
+      explanation: `${source.best.estimator} × n (n = ${x.cols} input symbols).`,
+    });
+    verdict = unifiedVerdict({ mode: 'lossless', capacity: capacityFigure, requirement: perUse, generousCapacity: generous, inputSymbols, rows: n });
+  } else {
+    verdict = unifiedVerdict({ mode: 'none', capacity: capacityFigure, requirement: null, inputSymbols, rows: n,
+      missing: capacityFigure?.value == null
+        ? `Neither side of the comparison is available: ${perturbedMissing ?? awgn.explanation} And no target distortion D, predictions, or inputs X for R(D) or H(X).`
+        : 'No requirement to compare with: give a target distortion D (--distortion), model predictions with targets (operating point), or inputs X (lossless: C vs H(X)).' });
+  }
+
+  // E10
+  check(hooks, 0.9, 'Collapse');
+  const collapse = collapseSection({ z: zl, eigenvalues: eig, labels, targets: y, bins: opt.nc1Bins });
+
+  if (d > 10) notes.push(`d = ${d} > 10: the k-NN estimators (E4, E7e) run on a PCA projection; its dimension is stated on each figure.`);
+  notes.push('Units: bits. "Per model use" = per embedding vector (one row); per input symbol = ÷ n; D is the TOTAL squared error over output coordinates.');
+  hooks.onProgress?.(1, 'Done');
+  return {
+    schemaVersion: 1, kind: 'information', tool: { name: 'embdiag', version: TOOL_VERSION }, paper: PAPER,
+    inputs: { embeddings: null, companions: {}, present, scalars: Object.fromEntries(Object.entries(scal).map(([k, v]) => [k, { value: v!, source: data.scalarSources?.[k as ScalarKey] ?? 'flag' }])), manifest: null },
+    rows: { total: data.rowsTotal ?? n0, read: n0, sampled: (data.rowsTotal ?? n0) > n0, seed: opt.seed, maxRows: opt.maxRows, droppedNonFinite: dropped, used: n },
+    preprocessing: { dim: d, deadColumns: dead.length, deadColumnIndices: dead.slice(0, 100), rank, duplicateRows: dupRows, duplicatePairs: dupPairs, scaling: 'raw' },
+    representationRate: { nominal, collision },
+    entropy: { gaussian, kozachenkoLeonenko: kl.figure, projectionDim: kl.basis ? kl.basis.projectedDim : null },
+    sourceEntropy: source,
+    capacity: { awgn, perturbed, ...(perturbedMissing ? { perturbedMissing, perturbedUnavailable } : {}) },
+    rateDistortion: rd, verdict, collapse, problems, notes,
+    timings: { totalMs: Date.now() - started, readMs: 0 },
+  };
+}
+
+function chooseCapacity(which: InformationOptions['verdictCapacity'], p: PerturbedCapacity | null, awgn: Figure): Figure | null {
+  const byId: Record<string, Figure | null | undefined> = {
+    E7a: awgn, E7b: p?.snr, E7c: p?.cca, E7d: p?.lmmseKnn, E7e: p?.ksg, E7f: p?.waterFilling,
+  };
+  if (which) return byId[which] ?? null;
+  for (const id of ['E7c', 'E7b', 'E7d', 'E7e', 'E7a']) {
+    const f = byId[id];
+    if (f && valueIn(f, 'bits per model use') !== null) return f;
+  }
+  return p?.cca ?? awgn;
+}
+
+function validateOptions(o: InformationOptions): void {
+  const bad = (name: string, v: unknown, what: string) => {
+    throw new EmbdiagError('bad-argument', `${name} must be ${what} (got ${v}).`);
+  };
+  if (!(Number.isSafeInteger(o.maxRows) && o.maxRows >= 2)) bad('maxRows', o.maxRows, 'an integer ≥ 2');
+  if (!Number.isSafeInteger(o.seed)) bad('seed', o.seed, 'an integer');
+  if (!(Number.isSafeInteger(o.k) && o.k >= 1)) bad('k', o.k, 'an integer ≥ 1');
+  if (!(Number.isSafeInteger(o.knnMaxRows) && o.knnMaxRows > o.k)) bad('knnMaxRows', o.knnMaxRows, 'an integer > k');
+  if (!(Number.isSafeInteger(o.projectionDim) && o.projectionDim >= 1 && o.projectionDim <= 10)) bad('projectionDim', o.projectionDim, 'an integer in 1…10');
+  if (o.collisionSteps && !o.collisionSteps.every(s => s === 0 || (s > 0 && Number.isFinite(s)))) bad('collisionSteps', o.collisionSteps, '0 or positive numbers');
+}
+
+// ---- reading resolved inputs ----------------------------------------------------------------
+
+/** Bytes of float64 row data held in memory at most; maxRows is lowered to fit. */
+const MEMORY_BUDGET_BYTES = 1 << 30;
+
+/** Reads the rows of resolved inputs (seeded sample beyond maxRows) and computes the report. */
+export async function analyzeInformation(inputs: ResolvedInformationInputs, options: Partial<InformationOptions> = {}, hooks: InformationHooks = {}): Promise<InformationReport> {
+  const started = Date.now();
+  const opt: InformationOptions = { ...DEFAULT_INFORMATION_OPTIONS, ...options };
+  validateOptions(opt);
+  const total = inputs.embeddings.rows;
+  const usable = Object.values(inputs.companions).filter((a): a is ResolvedArray => !!a && a.used);
+  const totalCols = inputs.embeddings.dim + usable.reduce((s, a) => s + a.dim, 0);
+  const budgetRows = Math.max(2, Math.floor(MEMORY_BUDGET_BYTES / (8 * Math.max(1, totalCols))));
+  const maxRows = Math.min(opt.maxRows, budgetRows);
+  const notes: string[] = [];
+  if (maxRows < opt.maxRows && total > maxRows) notes.push(`Rows limited to ${maxRows} (not ${opt.maxRows}) to keep ${totalCols} float64 columns within ${MEMORY_BUDGET_BYTES >> 20} MB.`);
+  const sampled = total > maxRows;
+  const indices = sampled ? sampleRowIndices(total, maxRows, opt.seed) : null;
+  const rowsRead = sampled ? maxRows : total;
+  const readStarted = Date.now();
+  let done = 0;
+  const parts = 1 + usable.length;
+  const read = async (a: { matrix: EmbeddingMatrix; column: boolean; dim: number }): Promise<RowMatrix> => {
+    const m = await readSelected(a.matrix, a.column, indices, total, hooks, (f) => hooks.onProgress?.(0.25 * ((done + f) / parts), `Reading ${a.matrix.name}`));
+    done++;
+    return m;
+  };
+  const z = await read(inputs.embeddings);
+  const get = async (role: Exclude<ArrayRole, 'embeddings'>) => {
+    const a = inputs.companions[role];
+    return a && a.used ? read(a) : null;
+  };
+  const zt = await get('perturbed');
+  const y = await get('targets');
+  const yh = await get('predictions');
+  const x = await get('inputs');
+  const lab = await get('labels');
+  const readMs = Date.now() - readStarted;
+  const scalars: ScalarInputs = {};
+  const scalarSources: Partial<Record<ScalarKey, InputSource>> = {};
+  for (const [k, v] of Object.entries(inputs.scalars)) {
+    // Derived/dtype defaults are recomputed by the core from the data; pass explicit ones and defaults alike.
+    scalars[k as ScalarKey] = v!.value;
+    scalarSources[k as ScalarKey] = v!.source;
+  }
+  const excluded: Partial<Record<ArrayRole, string>> = {};
+  for (const [role, a] of Object.entries(inputs.companions)) if (a && !a.used) excluded[role as ArrayRole] = a.excludedReason ?? 'left out';
+  const report = computeInformation({
+    embeddings: z, embeddingsDtype: inputs.embeddings.dtype,
+    perturbed: zt, targets: y, predictions: y ? yh : null, inputs: x, inputsDtype: inputs.companions.inputs?.dtype,
+    labels: lab ? lab.data : null, scalars, scalarSources, rowsTotal: total, excluded,
+  }, { ...opt, maxRows }, { isCancelled: hooks.isCancelled, onProgress: (f, m) => hooks.onProgress?.(0.25 + 0.75 * f, m) });
+  const described = describeInputs(inputs);
+  report.inputs = { ...report.inputs, embeddings: described.embeddings, companions: described.companions, scalars: described.scalars, manifest: described.manifest };
+  report.problems = [...inputs.problems, ...report.problems];
+  report.notes = [...notes, ...report.notes];
+  if (sampled) report.notes.unshift(`Analysed a seeded uniform sample of ${rowsRead} of ${total} rows (seed ${opt.seed}); the same rows of every array.`);
+  report.timings = { totalMs: Date.now() - started, readMs };
+  return report;
+}
+
+/** Resolves the inputs of `dumpPath`, analyses them, and closes every file. */
+export async function analyzeInformationFile(dumpPath: string, flags: InformationFlags = {}, options: Partial<InformationOptions> = {}, hooks: InformationHooks = {}, host: InformationHost = nodeInformationHost): Promise<InformationReport> {
+  const inputs = await resolveInformationInputs(dumpPath, flags, host);
+  try {
+    return await analyzeInformation(inputs, options, hooks);
+  } finally {
+    await inputs.close();
+  }
+}
+
+async function readSelected(m: EmbeddingMatrix, column: boolean, indices: Float64Array | null, total: number, hooks: InformationHooks, progress: (f: number) => void): Promise<RowMatrix> {
+  if (column) {
+    // A 1-D array is one "row" of length N for the readers: read it once, then pick.
+    const all = await m.readRows(0, 1);
+    const data = indices ? Float64Array.from(indices, i => all[i]) : all;
+    progress(1);
+    return { rows: data.length, cols: 1, data };
+  }
+  const dim = m.dim;
+  const rows = indices ? indices.length : total;
+  const out = new Float64Array(rows * dim);
+  const runs = indices ? uniqueSortedRuns(indices) : [[0, total] as [number, number]];
+  const blockRows = Math.max(1, Math.floor((8 << 20) / (8 * Math.max(1, dim))));
+  let filled = 0;
+  for (const [start, count] of runs) {
+    for (let r = start; r < start + count; r += blockRows) {
+      if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
+      const c = Math.min(blockRows, start + count - r);
+      out.set(await m.readRows(r, c), filled * dim);
+      filled += c;
+      progress(filled / Math.max(1, rows));
+    }
+  }
+  return { rows, cols: dim, data: out };
+}
+
+// ---- walking the figures (panel tables, tests) ----------------------------------------------
+
+/** Every figure of a report with its JSON path, e.g. 'capacity.perturbed.cca'. */
+export function listFigures(report: InformationReport): { path: string; figure: Figure }[] {
+  const out: { path: string; figure: Figure }[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (!v || typeof v !== 'object') return;
+    if (isFigure(v)) {
+      out.push({ path, figure: v });
+      return;
+    }
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${path}[${i}]`));
+      return;
+    }
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'curve' || k === 'inputs' || k === 'problems') continue;
+      walk(x, path ? `${path}.${k}` : k);
+    }
+  };
+  walk(report, '');
+  return out;
+}
+
+function isFigure(v: object): v is Figure {
+  return 'estimator' in v && 'kind' in v && 'unit' in v && 'value' in v && 'provenance' in v;
+}
+
+
+// ---- a short summary (hover, CLI text, panel header) --------------------------------------
+
+const KIND_WORD: Record<Figure['kind'], string> = { estimate: '≈', 'upper-bound': '≤', 'lower-bound': '≥', exact: '=' };
+
+/** "≥ 19.70 bits per model use (E7c …)" — the value with its relation to the quantity. */
+export function describeFigure(f: Figure, digits = 4): string {
+  if (f.value === null) return `n/a (${f.flags.join(', ') || 'not computable'})`;
+  const perSymbol = f.unit !== 'bits per input symbol' ? valueIn(f, 'bits per input symbol') : null;
+  return `${KIND_WORD[f.kind]} ${formatNumber(f.value, digits)} ${f.unit}${perSymbol !== null ? ` (${formatNumber(perSymbol, digits)} per input symbol)` : ''}`;
+}
+
+/** A few lines with the headline figures, for hovers and the CLI's text output. */
+export function summarizeInformation(report: InformationReport): string[] {
+  const lines: string[] = [];
+  const nr = report.representationRate.nominal;
+  lines.push(`Representation rate (E1): ${formatNumber(nr.perModelUse.value)} bits per model use` +
+    (nr.perInputSymbol.value !== null ? `, ${formatNumber(nr.perInputSymbol.value)} bits per input symbol` : ' (give n, the input symbols per model use, for bits per input symbol)'));
+  const g = report.entropy.gaussian;
+  const kl = report.entropy.kozachenkoLeonenko;
+  lines.push(`Entropy h(Z): Gaussian ${describeFigure(g.plugin.value !== null ? g.plugin : g.subspace)}; k-NN ${kl.value !== null ? `${formatNumber(kl.value)} bits${report.entropy.projectionDim ? ` on a ${report.entropy.projectionDim}-d projection` : ''}` : 'n/a'}`);
+  const v = report.verdict;
+  if (v.capacity) lines.push(`Capacity: ${v.capacity.estimator} ${v.capacity.value !== null ? `${KIND_WORD[v.capacity.kind]} ${formatNumber(v.capacity.value)} bits per model use` : 'n/a'}`);
+  else lines.push(`Capacity: n/a (${report.capacity.perturbedMissing ?? 'no perturbed embeddings or noise model'})`);
+  const rd = report.rateDistortion;
+  if (rd.rateGaussian.value !== null) lines.push(`R(D = ${formatNumber(rd.distortion.value)}) of ${rd.source === 'targets' ? 'Y' : 'Z'}: ${describeFigure(rd.rateGaussian)}`);
+  lines.push(`Verdict (E9): ${v.status}${v.certified ? ' (certified)' : ''}${v.margin.value !== null ? `, margin ${KIND_WORD[v.margin.kind]} ${formatNumber(v.margin.value)} bits per model use` : ''}. ${v.reason}`);
+  lines.push(`Collapse (E10): effective rank ${formatNumber(report.collapse.effectiveRank.value)} of ${report.preprocessing.dim}${report.collapse.nc1.value !== null ? `, NC1 ${formatNumber(report.collapse.nc1.value)}` : ''}`);
+  return lines;
+}
