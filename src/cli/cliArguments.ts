@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EmbdiagError } from '../core/errors';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from '../core/analysis/findings';
+import type { InformationFlags } from '../core/information/informationInputs';
 import { INIT_SCHEMES, type InitScheme, type InitSpec, type RegimeConfig } from '../core/regime/autoencoderConfig';
 
 export type OutputMode = 'text' | 'json' | 'markdown';
@@ -8,7 +9,9 @@ export type OutputMode = 'text' | 'json' | 'markdown';
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'analyze'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds }
+  | { kind: 'analyze'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds;
+      /** 'auto': only when a sidecar manifest exists; true: always (--information or any of its inputs given); false: --no-information. */
+      information: boolean | 'auto'; informationFlags: InformationFlags }
   | { kind: 'regime'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig };
 
 export const HELP = `embdiag — look inside saved embedding dumps, without Python
@@ -39,6 +42,20 @@ Options
   --dead-variance V    a dimension with variance <= V is dead (default ${DEFAULT_THRESHOLDS.deadDimensionVariance})
   -h, --help           this text
   -v, --version        the version
+
+Information estimates of analyze (arXiv 2601.11334; see README, "Information")
+  Computed when any of these is given, with --information, or when a sidecar
+  manifest (FILE's stem + .embeddings.json) exists; --no-information turns them off.
+  --perturbed FILE     row-matched embeddings of perturbed inputs (Z~)
+  --targets FILE       regression targets Y        --predictions FILE  model predictions Y^
+  --inputs FILE        the inputs X                --labels FILE       class labels (for NC1)
+  --perturbed-array NAME, --targets-array NAME, ...   the array inside each of those files
+  --input-symbols n    input symbols per model use (e.g. 784 for 28x28 images)
+  --bits b             storage bits per coordinate (default: from the dtype)
+  --noise-std s        additive input noise level (with --input-power P)
+  --input-power P      input power for the AWGN form
+  --distortion D       target distortion (total squared error per row)
+  --manifest FILE      read this manifest instead of the sidecar; --no-manifest: none
 
 Options of regime (plus --array, --max-rows (default 20000), --seed, --json, --markdown)
   --latent H           latent width of the autoencoder (required)
@@ -87,6 +104,12 @@ export function parseCliArguments(argv: string[]): CliCommand {
         array: { type: 'string' }, 'max-rows': { type: 'string' }, seed: { type: 'string' },
         json: { type: 'boolean' }, markdown: { type: 'boolean' },
         'collapse-ratio': { type: 'string' }, 'dead-variance': { type: 'string' },
+        information: { type: 'boolean' }, 'no-information': { type: 'boolean' },
+        perturbed: { type: 'string' }, targets: { type: 'string' }, predictions: { type: 'string' }, inputs: { type: 'string' }, labels: { type: 'string' },
+        'perturbed-array': { type: 'string' }, 'targets-array': { type: 'string' }, 'predictions-array': { type: 'string' },
+        'inputs-array': { type: 'string' }, 'labels-array': { type: 'string' },
+        'input-symbols': { type: 'string' }, bits: { type: 'string' }, 'noise-std': { type: 'string' }, 'input-power': { type: 'string' },
+        distortion: { type: 'string' }, manifest: { type: 'string' }, 'no-manifest': { type: 'boolean' },
         latent: { type: 'string' }, 'init-std': { type: 'string' }, 'init-var': { type: 'string' }, init: { type: 'string' },
         lr: { type: 'string' }, 'lr-convention': { type: 'string' }, steps: { type: 'string' }, seeds: { type: 'string' },
         'no-simulate': { type: 'boolean' }, 'held-out': { type: 'string' }, rescale: { type: 'boolean' },
@@ -107,12 +130,33 @@ export function parseCliArguments(argv: string[]): CliCommand {
   if (v.json && v.markdown) throw new EmbdiagError('bad-argument', '--json and --markdown cannot be combined.');
   const output: OutputMode = v.json ? 'json' : v.markdown ? 'markdown' : 'text';
   const regimeOnly = ['latent', 'init-std', 'init-var', 'init', 'lr', 'lr-convention', 'steps', 'seeds', 'no-simulate', 'held-out', 'rescale'] as const;
-  const analyzeOnly = ['collapse-ratio', 'dead-variance'] as const;
+  const infoFiles = ['perturbed', 'targets', 'predictions', 'inputs', 'labels'] as const;
+  const infoKeys = [...infoFiles, 'perturbed-array', 'targets-array', 'predictions-array', 'inputs-array', 'labels-array',
+    'input-symbols', 'bits', 'noise-std', 'input-power', 'distortion', 'manifest', 'no-manifest', 'information', 'no-information'] as const;
+  const analyzeOnly = ['collapse-ratio', 'dead-variance', ...infoKeys] as const;
   if (command === 'analyze') {
     const stray = regimeOnly.find(k => v[k] !== undefined);
     if (stray) throw new EmbdiagError('bad-argument', `--${stray} belongs to "embdiag regime", not "analyze".`);
+    if (v.information && v['no-information']) throw new EmbdiagError('bad-argument', '--information and --no-information cannot be combined.');
+    const givenInfo = infoKeys.some(k => k !== 'no-information' && k !== 'no-manifest' && k !== 'manifest' && v[k] !== undefined);
+    const optNum = (name: string, value: string | undefined) => (value === undefined ? undefined : positiveNumber(name, value));
+    const informationFlags: InformationFlags = {
+      perturbed: v.perturbed, targets: v.targets, predictions: v.predictions, inputs: v.inputs, labels: v.labels,
+      arrays: {
+        embeddings: v.array, perturbed: v['perturbed-array'], targets: v['targets-array'],
+        predictions: v['predictions-array'], inputs: v['inputs-array'], labels: v['labels-array'],
+      },
+      inputSymbols: optNum('--input-symbols', v['input-symbols']),
+      bitsPerCoordinate: optNum('--bits', v.bits),
+      noiseStd: v['noise-std'] === undefined ? undefined : nonNegative('--noise-std', v['noise-std'], 0),
+      inputPower: optNum('--input-power', v['input-power']),
+      distortion: optNum('--distortion', v.distortion),
+      manifest: v['no-manifest'] ? false : v.manifest,
+    };
     return {
       kind: 'analyze', file, arrayName: v.array, output,
+      information: v['no-information'] ? false : (givenInfo || v.manifest !== undefined) ? true : 'auto',
+      informationFlags,
       maxRows: positiveInt('--max-rows', v['max-rows'], 2, 100_000),
       seed: positiveInt('--seed', v.seed, 0, 0),
       thresholds: {

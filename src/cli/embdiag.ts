@@ -5,6 +5,10 @@ import { reportToJson } from '../core/report/reportJson';
 import { TOOL_VERSION } from '../core/version';
 import { HELP, parseCliArguments, wantsJson, type CliCommand } from './cliArguments';
 import { loadFiniteRows } from '../core/analysis/loadRows';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyzeInformationFile, summarizeInformation, type InformationReport } from '../core/information/informationReport';
+import { manifestCandidates } from '../core/information/manifest';
 import { analyzeRegime } from '../core/regime/regimeReport';
 import { renderRegimeMarkdown, renderRegimeText } from '../core/regime/renderRegime';
 
@@ -19,17 +23,27 @@ async function main(argv: string[]): Promise<number> {
     const report = await analyzeFile(cmd.file, {
       maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds,
     }, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
+    const information = await informationIfWanted(cmd);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    const out = cmd.output === 'json' ? reportToJson(report)
-      : cmd.output === 'markdown' ? renderMarkdown(report) : renderText(report);
+    const out = cmd.output === 'json' ? reportToJson(information ? { ...report, information } : report)
+      : cmd.output === 'markdown' ? renderMarkdown(report) + (information ? `\n### Information estimates\n\n${summarizeInformation(information).map(l => `- ${l}`).join('\n')}\n` : '')
+        : renderText(report) + (information ? `\nInformation estimates (arXiv 2601.11334; standard estimators, see README)\n${summarizeInformation(information).map(l => `  ${l}`).join('\n')}\n` : '');
     process.stdout.write(out);
-    return report.findings.some(f => f.severity === 'error') ? 1 : 0;
+    const infoError = information?.problems.some(p => p.severity === 'error') ?? false;
+    return report.findings.some(f => f.severity === 'error') || infoError ? 1 : 0;
   } catch (e) {
     const err = isEmbdiagError(e) ? e : new EmbdiagError('internal', `Internal error: ${(e as Error)?.stack ?? String(e)}`);
     if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2) + '\n');
     else process.stderr.write(`embdiag: ${err.message}\n`);
     return 2;
   }
+}
+
+/** The information analysis, when asked for or when a sidecar manifest describes the dump. */
+async function informationIfWanted(cmd: Extract<CliCommand, { kind: 'analyze' }>): Promise<InformationReport | undefined> {
+  if (cmd.information === false) return undefined;
+  if (cmd.information === 'auto' && !manifestCandidates(path.resolve(cmd.file)).some(p => existsSync(p))) return undefined;
+  return analyzeInformationFile(cmd.file, cmd.informationFlags, { maxRows: Math.min(cmd.maxRows, 10_000), seed: cmd.seed });
 }
 
 async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<number> {
@@ -58,4 +72,6 @@ function progressToStderr() {
   };
 }
 
+// a closed pipe (`embdiag … | head`) is the reader's choice, not an error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
 main(process.argv.slice(2)).then(code => { process.exitCode = code; });
