@@ -10,11 +10,17 @@
 // and the stand-alone SVGs are rendered on their own into preview-export-*.png), and checks every
 // posted message against the protocol's isWebviewToHost.
 //
+// The autoencoder-regime section is previewed on real results: the built CLI (dist/cli.js, from
+// `node scripts/build.mjs`) runs `embdiag regime examples/workspace/runs/emb.npy … --json` for a few
+// configurations (a face prediction with the GD check, the free face with the simulation only, a
+// learning rate past the stability bound), next to a report of that same file.
+//
 // Usage: node scripts/preview-webview.mjs [--chromium /usr/bin/chromium]
 import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -186,6 +192,56 @@ function checkpointReport(step, decay, file) {
   };
 }
 
+// ---------------------------------------------------------------- regime samples (the real core, through the CLI)
+
+const EMB = join(ROOT, 'examples/workspace/runs/emb.npy');
+const CLI = join(ROOT, 'dist/cli.js');
+const regimeCache = new Map();
+
+/** A RegimeResult as the extension sends it: the CLI's `.regime` plus the rows it used. */
+function regimeResult(args) {
+  const key = args.join(' ');
+  if (!regimeCache.has(key)) {
+    if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `node scripts/build.mjs` first');
+    // The CLI writes non-finite numbers as "NaN"/"Infinity" strings; the host posts them as numbers.
+    const revive = (k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
+    let out;
+    try {
+      out = execFileSync(process.execPath, [CLI, 'regime', EMB, ...args, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    } catch (e) {
+      // A step past the stability bound exits with status 1 (for CI), with the full report on stdout.
+      if (e.status !== 1 || !e.stdout) throw e;
+      out = e.stdout;
+    }
+    const json = JSON.parse(out, revive);
+    regimeCache.set(key, {
+      regime: json.regime,
+      source: {
+        file: EMB, arrayName: json.array.name, rowsTotal: json.rowsTotal, rowsRead: json.rowsUsed,
+        droppedNonFinite: json.droppedNonFiniteRows, sampled: json.sampling.sampled, seed: json.sampling.seed,
+      },
+    });
+  }
+  return regimeCache.get(key);
+}
+
+/** Near the large-data face, the narrow-latent face close by: two predictions and the GD check. */
+const REGIME_FACES = ['--latent', '8', '--lr', '0.05', '--steps', '200', '--seeds', '3'];
+/** A large init: the free face, no closed form, simulation only (a loss over several decades). */
+const REGIME_FREE = ['--latent', '64', '--init-var', '0.2', '--lr', '0.01', '--steps', '300', '--seeds', '3'];
+/** Wide latent near the mean-field edge, with a step past the stability bound in PyTorch's units (GD oscillates). */
+const REGIME_WIDE = ['--latent', '256', '--init-var', '0.004', '--lr', '20', '--lr-convention', 'torch-mse', '--steps', '150', '--seeds', '3'];
+/** Twice that step: every GD run diverges (the simulated curves end in NaN). */
+const REGIME_DIVERGED = ['--latent', '256', '--init-var', '0.004', '--lr', '40', '--lr-convention', 'torch-mse', '--steps', '150', '--seeds', '3'];
+
+/** The report of the file the regime samples ran on (2000 × 64 float32, like emb.npy). */
+function embReport() {
+  const r = smallReport();
+  r.file = EMB;
+  r.array.name = r.arrays[0].name = 'emb';
+  return r;
+}
+
 function comparison() {
   const left = checkpointReport(1000, 0.9, '/home/ada/runs/ckpt-1000/emb.npy');
   const right = checkpointReport(5000, 1.6, '/home/ada/runs/ckpt-5000/emb.npy');
@@ -289,6 +345,34 @@ const SCENARIOS = {
   restore: () => ({ state: JSON.parse(JSON.stringify({ v: 1, view: { kind: 'compare', comparison: comparison() }, logX: false })) }),
   error: () => ({ type: 'error', file: '/home/ada/data/broken.npy', code: 'truncated', message: 'The file ends after 1048576 of 40960128 bytes the header promises (shape (10000, 1024), float32). It may still be being written, or the copy was cut short.' }),
   progress: () => ({ type: 'progress', file: '/home/ada/data/big.safetensors', fraction: 0.42, message: 'Reading rows 42000 of 100000' }),
+  // The regime section: the host sends the report, then the regime's progress, then its result.
+  regime: () => ({ messages: [
+    { type: 'report', report: embReport() },
+    { type: 'regimeProgress', fraction: 0.3, message: 'GD run 1/3: step 60/200' },
+    { type: 'regime', result: regimeResult(REGIME_FACES) },
+  ] }),
+  'regime-free': () => ({ messages: [{ type: 'report', report: embReport() }, { type: 'regime', result: regimeResult(REGIME_FREE) }] }),
+  'regime-wide': () => ({ messages: [{ type: 'report', report: embReport() }, { type: 'regime', result: regimeResult(REGIME_WIDE) }] }),
+  'regime-diverged': () => ({ messages: [{ type: 'report', report: embReport() }, { type: 'regime', result: regimeResult(REGIME_DIVERGED) }] }),
+  'regime-progress': () => ({ messages: [
+    { type: 'report', report: embReport() },
+    { type: 'regimeProgress', fraction: 0.42, message: 'GD run 2/3: step 52/200' },
+  ] }),
+  'regime-error': () => ({ messages: [
+    { type: 'report', report: embReport() },
+    { type: 'regimeError', code: 'bad-argument', message: 'Latent width H = 0 must be a positive integer.' },
+  ] }),
+  // Reloaded page (state saved with a regime), then the host re-sends the report of the same array without a regime: the note shows.
+  'regime-stale': () => ({
+    state: JSON.parse(JSON.stringify({ v: 1, view: { kind: 'report', report: embReport() }, regime: { result: regimeResult(REGIME_FACES), stale: false } })),
+    messages: [{ type: 'report', report: embReport() }],
+  }),
+};
+
+/** Text the page must show once a scenario is rendered (waited for in the 'rendered' message). */
+const EXPECT_TEXT = {
+  regime: 'Simulated (GD, 3 seeds)', 'regime-free': 'No closed form applies here', 'regime-wide': 'Predicted (', 'regime-diverged': '3 diverged',
+  'regime-error': 'bad-argument', 'regime-stale': 'from an earlier run',
 };
 
 function pageHtml(origin, theme, scenario) {
@@ -300,7 +384,9 @@ function pageHtml(origin, theme, scenario) {
   const t = THEMES[theme];
   const vars = Object.entries(t.vars).map(([k, v]) => `${k}: ${v};`).join(' ');
   const made = SCENARIOS[scenario]();
-  const message = made.state ? 'null' : JSON.stringify(made).replace(/</g, '\\u003c');
+  // One message, several in order (as the host sends them), or none (only a saved state).
+  const list = made.messages ?? (made.state ? [] : [made]);
+  const messages = JSON.stringify(list).replace(/</g, '\\u003c');
   const savedState = made.state ? JSON.stringify(made.state).replace(/</g, '\\u003c') : 'undefined';
   // VS Code sets the variables on <html> and the theme kind as a body class; the stub stands in for acquireVsCodeApi.
   const inject = `  <style nonce="${nonce}">html { ${vars} }</style>
@@ -314,8 +400,8 @@ function pageHtml(origin, theme, scenario) {
     });
     document.addEventListener('DOMContentLoaded', () => {
       document.body.classList.add(${JSON.stringify(t.bodyClass)});
-      const message = ${message};
-      if (message) setTimeout(() => window.postMessage(message, '*'), 0);
+      const messages = ${messages};
+      messages.forEach((m, i) => setTimeout(() => window.postMessage(m, '*'), 40 * i));
     });
   </script>
 </head>`;
@@ -356,6 +442,17 @@ const shots = [
   { theme: 'light', scenario: 'report', width: 1280, name: 'preview-light-picker', picker: true, clip: { x: 0, y: 0, width: 1280, height: 420 } },
   { theme: 'hc', scenario: 'report', width: 1280, name: 'preview-hc-focus', focus: '#export-spectrum-png', clip: 'focus' },
   { theme: 'light', scenario: 'report', width: 1280, name: 'preview-light-focus', focus: '#array-picker', clip: { x: 0, y: 0, width: 1280, height: 300 } },
+  // The autoencoder-regime section (element shots of #regime, plus the whole page for the first).
+  { theme: 'light', scenario: 'regime', width: 1280, element: '#regime', fullPageToo: true },
+  { theme: 'dark', scenario: 'regime', width: 1280, element: '#regime', regimeExports: true, regimeHover: true },
+  { theme: 'hc', scenario: 'regime', width: 1280, element: '#regime' },
+  { theme: 'dark', scenario: 'regime', width: 560, element: '#regime' },
+  { theme: 'dark', scenario: 'regime-free', width: 1280, element: '#regime' },
+  { theme: 'light', scenario: 'regime-wide', width: 1000, element: '#regime' },
+  { theme: 'dark', scenario: 'regime-diverged', width: 1000, element: '#regime' },
+  { theme: 'light', scenario: 'regime-progress', width: 1000, element: '#regime' },
+  { theme: 'dark', scenario: 'regime-error', width: 1000, element: '#regime' },
+  { theme: 'light', scenario: 'regime-stale', width: 1000, element: '#regime', checkStale: true },
 ];
 
 /** Checks and saves what the page posted for export; returns problems. */
@@ -394,7 +491,11 @@ try {
     page.on('pageerror', e => problems.push(`page error: ${e.message}`));
     page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
     await page.goto(`${origin}/${name}.html`);
-    if (['report', 'small', 'compare', 'restore'].includes(shot.scenario)) {
+    if (EXPECT_TEXT[shot.scenario]) {
+      await page.waitForFunction(t => window.__posted.some(m => m.type === 'rendered' && m.text.includes(t)), EXPECT_TEXT[shot.scenario], { timeout: 10000 });
+    } else if (shot.scenario === 'regime-progress') {
+      await page.waitForSelector('#regime-progress');
+    } else if (['report', 'small', 'compare', 'restore'].includes(shot.scenario)) {
       await page.waitForFunction(() => window.__posted.some(m => m.type === 'rendered'), null, { timeout: 10000 });
     } else {
       await page.waitForSelector(shot.scenario === 'error' ? '#error' : '#progress');
@@ -443,6 +544,28 @@ try {
       if (!rendered || rendered.file !== '/home/ada/runs/ckpt-1000/emb.npy') problems.push(`restored compare view: rendered ${JSON.stringify(rendered?.file)}`);
       if (await page.evaluate(() => document.getElementById('log-x')?.checked !== false)) problems.push('restored compare view lost the axis choice');
     }
+    if (shot.regimeExports) {
+      await page.click('#export-regime-loss-svg');
+      await page.click('#export-regime-loss-png');
+      await page.waitForFunction(() => window.__posted.filter(m => m.type === 'exportPlot').length >= 2, null, { timeout: 10000 });
+      const r = checkExports(await page.evaluate(() => window.__posted), shot.theme);
+      problems.push(...r.problems);
+      exportPlots = r.plots;
+      if (r.plots.map(m => m.plot).join() !== 'regime-loss,regime-loss') problems.push(`regime export posted ${JSON.stringify(r.plots.map(m => m.plot))}`);
+    }
+    if (shot.regimeHover) {
+      await page.locator('#regime-loss-plot').scrollIntoViewIfNeeded();
+      const box = await page.locator('#regime-loss-plot .hit-area').boundingBox();
+      if (box) await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+      await page.waitForTimeout(200);
+      if (!(await page.evaluate(() => !!document.querySelector('#regime-loss-plot .hover')))) problems.push('no hover read-out on the loss plot');
+    }
+    if (shot.scenario.startsWith('regime') && shot.scenario !== 'regime-progress') {
+      // The regime is saved next to the report (and the stale mark with it).
+      const saved = await page.evaluate(() => window.__state?.regime ?? null);
+      if (shot.scenario === 'regime-error' ? saved !== null : !saved?.result) problems.push(`saved regime state: ${JSON.stringify(saved)?.slice(0, 80)}`);
+      if (shot.checkStale && saved?.stale !== true) problems.push('the refreshed report did not mark the saved regime as from an earlier run');
+    }
     if (shot.picker) {
       await page.click('#array-picker');
       await page.waitForTimeout(250);
@@ -471,16 +594,21 @@ try {
       rows: document.getElementById('overview-rows')?.textContent ?? null,
       svg: document.getElementById('spectrum-plot')?.getAttribute('aria-label') ?? null,
       state: window.__state ? Object.keys(window.__state) : null,
-      textLength: (window.__posted.find(m => m.type === 'rendered') ?? { text: '' }).text.length,
+      textLength: (window.__posted.findLast(m => m.type === 'rendered') ?? { text: '' }).text.length,
     }));
-    const rendered = await page.evaluate(() => window.__posted.find(m => m.type === 'rendered'));
+    const rendered = await page.evaluate(() => window.__posted.findLast(m => m.type === 'rendered'));
     if (rendered) writeFileSync(join(DIR, `${name}.txt`), rendered.text);
     let clip = shot.clip;
     if (clip === 'focus') {
       const b = await page.evaluate(() => { const r = document.activeElement.closest('figure')?.getBoundingClientRect(); return r && { x: r.x, y: r.y + window.scrollY, width: r.width, height: r.height }; });
       clip = b ? { x: Math.max(0, b.x - 10), y: Math.max(0, b.y - 10), width: b.width + 20, height: Math.min(b.height + 20, 500) } : undefined;
     }
-    await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true, clip });
+    if (shot.element) {
+      await page.locator(shot.element).screenshot({ path: join(OUT, `${name}.png`) });
+      if (shot.fullPageToo) await page.screenshot({ path: join(OUT, `${name}-page.png`), fullPage: true });
+    } else {
+      await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true, clip });
+    }
     if (shot.picker) {
       // Choose the next array with the keyboard: the page asks the host for it.
       await page.keyboard.press('ArrowDown');

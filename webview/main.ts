@@ -15,10 +15,11 @@ import { findingsSection } from './findingsSection';
 import { headerBar } from './headerBar';
 import { healthSection } from './healthSection';
 import type { HoverState, PageActions } from './layout';
-import { isHostToWebview, readPersistedState, type PersistedState } from './messages';
+import { isHostToWebview, readPersistedState, regimeMatchesReport, type PersistedState } from './messages';
 import { overviewSection } from './overviewSection';
-import { exportPlotData, type PlotFormat, type PlotName } from './plotExport';
+import { exportPlotData, plotPngDataUrl, plotSvgText, type PlotFormat, type PlotName } from './plotExport';
 import { progressBanner, progressView, type ProgressState } from './progressView';
+import { regimeSection, type RegimeActions, type RegimeView } from './regimeSection';
 import { defaultLogX, spectrumSection } from './spectrumSection';
 import { post, vscodeApi } from './vscodeApi';
 
@@ -30,7 +31,7 @@ type View =
   | { kind: 'error'; error: ErrorState };
 
 /** Figures whose plots are drawn at their measured width. */
-const FIGURES = ['spectrum-figure', 'row-norm-figure', 'compare-spectrum-figure'] as const;
+const FIGURES = ['spectrum-figure', 'row-norm-figure', 'compare-spectrum-figure', 'regime-loss-figure'] as const;
 type FigureId = typeof FIGURES[number];
 
 interface PageState {
@@ -45,6 +46,10 @@ interface PageState {
   exportError: string | null;
   /** The array the user picked, until its report (or an error) arrives. */
   pendingArray: string | null;
+  /** The autoencoder-regime section under the report; null until a regime message arrives. */
+  regime: RegimeView | null;
+  /** Index of the loss plot's time grid under the pointer. */
+  regimeHover: number | null;
 }
 
 const root = document.getElementById('app') ?? document.body;
@@ -52,8 +57,8 @@ const root = document.getElementById('app') ?? document.body;
 root.replaceChildren();
 const state: PageState = {
   view: { kind: 'waiting' }, banner: null, logX: null,
-  widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900 },
-  hover: null, exportError: null, pendingArray: null,
+  widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900, 'regime-loss-figure': 900 },
+  hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null,
 };
 
 const actions: PageActions = {
@@ -79,6 +84,29 @@ const actions: PageActions = {
     scheduleUpdate();
   },
 };
+
+const regimeActions: RegimeActions = {
+  exportPlot: format => void exportRegimePlot(format),
+  setHover: index => {
+    if (index === state.regimeHover) return;
+    state.regimeHover = index;
+    scheduleUpdate();
+  },
+};
+
+/** The regime loss plot is saved like the other plots, under the name 'regime-loss'. */
+async function exportRegimePlot(format: PlotFormat): Promise<void> {
+  const el = document.getElementById('regime-loss-plot');
+  if (!(el instanceof SVGSVGElement)) return;
+  try {
+    const data = format === 'svg' ? plotSvgText(el) : await plotPngDataUrl(el);
+    state.exportError = null;
+    post({ type: 'exportPlot', plot: 'regime-loss', format, data });
+  } catch (e) {
+    state.exportError = `Could not save the plot as ${format.toUpperCase()}: ${e instanceof Error ? e.message : String(e)}`;
+    update();
+  }
+}
 
 async function exportPlot(plot: PlotName, format: PlotFormat): Promise<void> {
   try {
@@ -108,6 +136,7 @@ function reportPage(r: AnalysisReport): TemplateResult {
         ${healthSection(r, { width: state.widths['row-norm-figure'], hover: state.hover }, actions)}
       </div>
       ${spectrumSection(r, { width: state.widths['spectrum-figure'], logX, hover: state.hover }, actions)}
+      ${state.regime ? regimeSection(state.regime, { width: state.widths['regime-loss-figure'], hoverIndex: state.regimeHover }, regimeActions) : nothing}
       ${findingsSection(r.findings)}
     </main>`;
 }
@@ -181,7 +210,11 @@ function persist(): void {
   if (v.kind === 'report') view = { kind: 'report', report: v.report };
   else if (v.kind === 'compare') view = { kind: 'compare', comparison: v.comparison };
   else if (v.kind === 'error') view = { kind: 'error', ...v.error };
-  if (view) vscodeApi().setState({ v: 1, view, logX: state.logX ?? undefined });
+  if (!view) return;
+  const saved: PersistedState = { v: 1, view, logX: state.logX ?? undefined };
+  // Only a finished regime is kept; progress and errors are replayed by the host when the page reloads.
+  if (state.regime?.kind === 'result') saved.regime = { result: state.regime.result, stale: state.regime.stale };
+  vscodeApi().setState(saved);
 }
 
 function announceRendered(file: string): void {
@@ -206,15 +239,51 @@ function shownFiles(): string[] {
   return [];
 }
 
+/**
+ * A new report keeps a finished regime of the same file and array (marked as from an earlier run
+ * until a regime message replaces it) and drops anything else: a regime of another array, or a
+ * progress bar or error of a run the new report superseded.
+ */
+function regimeForReport(report: AnalysisReport): RegimeView | null {
+  const g = state.regime;
+  if (g?.kind === 'result' && regimeMatchesReport(g.result.source, report)) return { ...g, stale: true };
+  return null;
+}
+
+/** The section changed: draw it, save it, and tell the host what the page now shows. */
+function showRegime(regime: RegimeView, announce: boolean): void {
+  state.regime = regime;
+  state.regimeHover = null;
+  update();
+  persist();
+  if (announce) {
+    const v = state.view;
+    const file = v.kind === 'report' ? v.report.file : regime.kind === 'result' ? regime.result.source.file : undefined;
+    if (file !== undefined) announceRendered(file);
+  }
+}
+
 function handle(m: HostToWebview): void {
   switch (m.type) {
     case 'report':
+      state.regime = regimeForReport(m.report);
+      state.regimeHover = null;
       show({ kind: 'report', report: m.report });
       persist();
       break;
     case 'compare':
+      state.regime = null;
       show({ kind: 'compare', comparison: m.comparison });
       persist();
+      break;
+    case 'regime':
+      showRegime({ kind: 'result', result: m.result, stale: false }, true);
+      break;
+    case 'regimeProgress':
+      showRegime({ kind: 'progress', fraction: m.fraction, message: m.message }, false);
+      break;
+    case 'regimeError':
+      showRegime({ kind: 'error', code: m.code, message: m.message }, true);
       break;
     case 'progress': {
       const progress = { file: m.file, fraction: m.fraction, message: m.message };
@@ -243,6 +312,7 @@ post({ type: 'ready' });
 const saved = readPersistedState(vscodeApi().getState());
 if (saved) {
   state.logX = saved.logX ?? null;
+  if (saved.regime) state.regime = { kind: 'result', result: saved.regime.result, stale: saved.regime.stale };
   const v = saved.view;
   if (v.kind === 'report') show({ kind: 'report', report: v.report });
   else if (v.kind === 'compare') show({ kind: 'compare', comparison: v.comparison });

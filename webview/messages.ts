@@ -7,6 +7,7 @@ import type { DumpComparison } from '../src/core/analysis/compareReports';
 import type { PowerLawFit } from '../src/core/metrics/powerLawFit';
 import type { Histogram } from '../src/core/stats/histogram';
 import type { HostToWebview } from '../src/shared/protocol';
+import type { RegimeResult } from '../src/core/regime/regimeResult';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number';
@@ -80,6 +81,67 @@ export function isDumpComparison(v: unknown): v is DumpComparison {
   return Array.isArray(v.notes) && v.notes.every(isStr);
 }
 
+// ---------------------------------------------------------------- regime section
+
+const FACES = ['LD', 'SD', 'MF', 'NL', 'F'] as const;
+const isFace = (v: unknown): boolean => typeof v === 'string' && (FACES as readonly string[]).includes(v);
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+/** A curve's values: numbers, or null where a NaN/Infinity went through JSON (the page skips those points). */
+const isCurve = (v: unknown): boolean => Array.isArray(v) && v.every(isNumOrNull);
+/** A Figure {value, kind, provenance}; value null when not defined. */
+const isFigure = (v: unknown): boolean => isObject(v) && isNumOrNull(v.value) && isStr(v.kind) && isStr(v.provenance);
+const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+
+function isPlacement(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  const d = v.distances, c = v.coordinates, p = v.parameters;
+  if (!isObject(d) || !FACES.every(f => isFigure(d[f]))) return false;
+  if (!isObject(p) || !FACES.every(f => Array.isArray(p[f]) && (p[f] as unknown[]).every(q => isObject(q) && isStr(q.name) && isNum(q.value)))) return false;
+  if (!isObject(c) || !isFigure(c.latent) || !isFigure(c.data) || !isFigure(c.init)) return false;
+  return isFigure(v.anisotropy) && Array.isArray(v.ranking) && v.ranking.every(isFace) && isFace(v.nearest) && isStr(v.nearestName)
+    && (v.nearEdge === null || isFace(v.nearEdge)) && isBool(v.interior) && isBool(v.closedFormApplies) && isStr(v.label) && isStr(v.provenance);
+}
+
+function isPrediction(v: unknown): boolean {
+  if (!isObject(v) || !isFace(v.face) || !isStr(v.faceName) || (v.role !== 'nearest' && v.role !== 'second')) return false;
+  if (!isCurve(v.t) || !isCurve(v.train) || (v.pop !== null && !isCurve(v.pop)) || !isStr(v.kind) || !isNumOrNull(v.trustedUntil)) return false;
+  const g = v.diagnostic;
+  return isObject(g) && isStr(g.name) && isStr(g.description) && isNum(g.threshold) && isNumOrNull(g.value) && isBool(g.ok)
+    && isStrArray(v.notes) && isStr(v.provenance);
+}
+
+function isSimulation(v: unknown): boolean {
+  if (v === null) return true;
+  return isObject(v) && isNum(v.runs) && isNum(v.divergedRuns) && Array.isArray(v.seeds) && v.seeds.every(isNumOrNull)
+    && isCurve(v.t) && isCurve(v.trainMean) && isCurve(v.trainSd)
+    && (v.popMean === null || isCurve(v.popMean)) && (v.popSd === null || isCurve(v.popSd));
+}
+
+/** Structural check of a RegimeReport: the fields the regime section reads. */
+export function isRegimeReport(v: unknown): boolean {
+  if (!isObject(v) || !isStr(v.provenanceNote) || !isStrArray(v.findings)) return false;
+  const i = v.input, a = v.autoencoder, s = v.stepSize, l = v.limits;
+  if (!isObject(i) || !isNum(i.rows) || !isNum(i.inputDim) || !isNum(i.trainRows) || !isNum(i.heldOutRows) || !isStr(i.populationSource)
+    || !isBool(i.centered) || !isFigure(i.meanNorm) || !isBool(i.rescaled) || !isFigure(i.scaleFactor)) return false;
+  if (!isObject(a) || !isNum(a.latentWidth) || !isFigure(a.sigma2) || !isStr(a.initMapping) || !isFigure(a.eta) || !isNum(a.etaInput)
+    || !isStr(a.convention) || !isStr(a.learningRateMapping) || !isNum(a.steps) || !isNum(a.tMax)) return false;
+  if (!isPlacement(v.placement)) return false;
+  if (!isObject(s) || !['ok', 'lags-flow', 'unstable-early', 'diverges'].includes(s.verdict as string) || !isStr(s.message)
+    || !isFigure(s.largestSafeStep) || !isNumOrNull(s.largestSafeStepInput)) return false;
+  if (!isObject(l) || !isBool(l.applies) || !isFigure(l.train) || !isFigure(l.pop) || !isStr(l.note)) return false;
+  if (!Array.isArray(v.predictions) || !v.predictions.every(isPrediction) || !isSimulation(v.simulation)) return false;
+  return Array.isArray(v.agreement) && v.agreement.every(g => isObject(g) && isFace(g.face) && isNumOrNull(g.horizon)
+    && isNumOrNull(g.maxRelativeGapTrain) && isNumOrNull(g.maxRelativeGapPop));
+}
+
+/** A regime analysis with the rows it used, as the host sends it in a 'regime' message. */
+export function isRegimeResult(v: unknown): v is RegimeResult {
+  if (!isObject(v) || !isRegimeReport(v.regime)) return false;
+  const s = v.source;
+  return isObject(s) && isStr(s.file) && isStr(s.arrayName) && isNum(s.rowsTotal) && isNum(s.rowsRead)
+    && isNum(s.droppedNonFinite) && isBool(s.sampled) && isNum(s.seed);
+}
+
 /** A host message the page understands; anything else is ignored. */
 export function isHostToWebview(v: unknown): v is HostToWebview {
   if (!isObject(v)) return false;
@@ -88,6 +150,9 @@ export function isHostToWebview(v: unknown): v is HostToWebview {
     case 'error': return isStr(v.file) && isStr(v.code) && isStr(v.message);
     case 'report': return isAnalysisReport(v.report);
     case 'compare': return isDumpComparison(v.comparison);
+    case 'regime': return isRegimeResult(v.result);
+    case 'regimeProgress': return isNum(v.fraction) && isStr(v.message);
+    case 'regimeError': return isStr(v.code) && isStr(v.message);
     default: return false;
   }
 }
@@ -101,6 +166,22 @@ export interface PersistedState {
     | { kind: 'error'; file: string; code: string; message: string };
   /** The user's choice of index axis; undefined means automatic. */
   logX?: boolean;
+  /** The regime section's last result (absent in states saved before the section existed). */
+  regime?: PersistedRegime;
+}
+
+/** The regime result kept next to the report; `stale`: a later report of the same array came without a new regime. */
+export interface PersistedRegime { result: RegimeResult; stale: boolean }
+
+/** The saved regime when present and well-formed, else undefined (a malformed one is dropped, the rest still loads). */
+export function readPersistedRegime(v: unknown): PersistedRegime | undefined {
+  if (!isObject(v) || !isRegimeResult(v.result)) return undefined;
+  return { result: v.result, stale: v.stale === true };
+}
+
+/** Whether a regime result belongs to the report's file and array (so it may stay next to a refreshed report). */
+export function regimeMatchesReport(source: { file: string; arrayName: string }, report: { file: string; array: { name: string } }): boolean {
+  return source.file === report.file && source.arrayName === report.array.name;
 }
 
 /** The saved state when it is one this page version wrote, else undefined. */
@@ -108,10 +189,13 @@ export function readPersistedState(v: unknown): PersistedState | undefined {
   if (!isObject(v) || v.v !== 1 || !isObject(v.view)) return undefined;
   const view = v.view;
   const logX = typeof v.logX === 'boolean' ? v.logX : undefined;
-  if (view.kind === 'report' && isAnalysisReport(view.report)) return { v: 1, view: { kind: 'report', report: view.report }, logX };
+  const regime = readPersistedRegime(v.regime);
+  // The key only when there is a regime, so states without one read back exactly as they were.
+  const withRegime = (s: PersistedState): PersistedState => (regime ? { ...s, regime } : s);
+  if (view.kind === 'report' && isAnalysisReport(view.report)) return withRegime({ v: 1, view: { kind: 'report', report: view.report }, logX });
   if (view.kind === 'compare' && isDumpComparison(view.comparison)) return { v: 1, view: { kind: 'compare', comparison: view.comparison }, logX };
   if (view.kind === 'error' && isStr(view.file) && isStr(view.code) && isStr(view.message)) {
-    return { v: 1, view: { kind: 'error', file: view.file, code: view.code, message: view.message }, logX };
+    return withRegime({ v: 1, view: { kind: 'error', file: view.file, code: view.code, message: view.message }, logX });
   }
   return undefined;
 }
