@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { analyzeFile } from '../core/analysis/analyzeDump';
 import { loadFiniteRows } from '../core/analysis/loadRows';
 import { analyzeRegime } from '../core/regime/regimeReport';
+import { analyzeInformationFile } from '../core/information/informationReport';
 import { EmbdiagError, isEmbdiagError } from '../core/errors';
 import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
 
@@ -31,6 +32,10 @@ async function perform(task: WorkerTask, progress: (fraction: number, message: s
       };
       return result;
     }
+    case 'information':
+      return analyzeInformationFile(task.path, task.flags, task.options, {
+        onProgress: (fraction: number, message: string) => progress(fraction, message),
+      });
   }
 }
 

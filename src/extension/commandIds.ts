@@ -2,6 +2,7 @@
 export const ANALYZE_FILE_COMMAND = 'embeddingDiagnostics.analyzeFile';
 export const ANALYZE_WORKSPACE_COMMAND = 'embeddingDiagnostics.analyzeWorkspace';
 export const PREDICT_REGIME_COMMAND = 'embeddingDiagnostics.predictRegime';
+export const RATE_CAPACITY_COMMAND = 'embeddingDiagnostics.analyzeRateCapacity';
 export const COMPARE_DUMPS_COMMAND = 'embeddingDiagnostics.compareDumps';
 export const COMPARE_WITH_COMMAND = 'embeddingDiagnostics.compareWith';
 export const COPY_MARKDOWN_COMMAND = 'embeddingDiagnostics.copyReportMarkdown';

@@ -11,6 +11,7 @@ import { readSettings, suppressFinding } from './settings';
 import { saveReportAs } from './exports';
 import * as ids from './commandIds';
 import { askRegimeConfig, isRegimeConfig, REGIME_MAX_ROWS } from './regimeCommand';
+import { askInformationInputs, isInformationFlags } from './informationCommand';
 
 const isDump = (uri: vscode.Uri | undefined): uri is vscode.Uri =>
   !!uri && uri.scheme === 'file' && ALL_DUMP_EXTENSIONS.some(e => uri.fsPath.toLowerCase().endsWith(e));
@@ -148,6 +149,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (!uri) return;
       const config = isRegimeConfig(given) ? given : await askRegimeConfig(uri.fsPath, service);
       if (config) await views.show({ kind: 'report', fsPath: uri.fsPath, regime: { config, maxRows: REGIME_MAX_ROWS } });
+    }),
+    reg(ids.RATE_CAPACITY_COMMAND, async (arg?: unknown, given?: unknown) => {
+      const uri = await targetOrPick(arg, views, 'Rate and capacity of which dump?');
+      if (!uri) return;
+      const flags = isInformationFlags(given) ? given : await askInformationInputs(uri);
+      if (flags) await views.show({ kind: 'report', fsPath: uri.fsPath, information: flags });
     }),
     reg(ids.COMPARE_DUMPS_COMMAND, async (left?: unknown, right?: unknown) => {
       const a = left instanceof vscode.Uri ? left : await pickDump('Compare: choose the first dump');

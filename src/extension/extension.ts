@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { AnalysisService } from './analysisService';
 import { DumpDiagnostics } from './dumpDiagnostics';
+import { ManifestDiagnostics } from './manifestDiagnostics';
 import { DumpHoverProvider } from './hoverProvider';
 import { DUMP_EDITOR_VIEW_TYPE, REPORT_VIEW_TYPE, ReportViews } from './reportViews';
 import { registerCommands } from './commands';
@@ -23,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
   const service = new AnalysisService(vscode.Uri.joinPath(context.extensionUri, 'dist', 'analysisWorker.js').fsPath, log);
   const views = new ReportViews(context.extensionUri, service, log);
   const diagnostics = new DumpDiagnostics(service);
+  const manifests = new ManifestDiagnostics();
 
   // Watch mode: drop the cache at once, re-check documents and open views once the file settles.
   const settle = new Map<string, NodeJS.Timeout>();
@@ -33,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
       settle.delete(uri.fsPath);
       log(`${uri.fsPath} changed on disk: re-checking`);
       diagnostics.dumpChanged(uri.fsPath);
+      manifests.refreshAll();
       views.refreshIfOpen(uri.fsPath);
     }, SETTLE_MS));
   };
@@ -42,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
   watcher.onDidDelete(onDumpEvent);
 
   context.subscriptions.push(
-    output, watcher, diagnostics, views, new AnalysisStatusBar(service),
+    output, watcher, diagnostics, manifests, views, new AnalysisStatusBar(service),
     { dispose: () => service.dispose() },
     { dispose: () => settle.forEach(t => clearTimeout(t)) },
     vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new DumpHoverProvider(service)),

@@ -9,13 +9,22 @@ import { AnalysisError, type AnalysisService } from './analysisService';
 import { readSettings } from './settings';
 import { saveReportAs, savePlot } from './exports';
 import type { RegimeConfig } from '../core/regime/autoencoderConfig';
+import type { RegimeResult } from '../core/regime/regimeResult';
+import type { InformationFlags } from '../core/information/informationInputs';
+import type { InformationReport } from '../core/information/informationReport';
+import { manifestCandidates } from '../core/information/manifest';
+import { existsSync } from 'node:fs';
+import type { WorkerTask } from './workerProtocol';
+
+/** A manifest beside the dump asks for the information section without any command. */
+const hasSidecarManifest = (fsPath: string) => manifestCandidates(fsPath).some(p => existsSync(p));
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
 
 /** What a view shows: one dump (optionally one array of a container), or two dumps compared. */
 export type ReportSubject =
-  | { kind: 'report'; fsPath: string; arrayName?: string; regime?: RegimeRequest }
+  | { kind: 'report'; fsPath: string; arrayName?: string; regime?: RegimeRequest; information?: InformationFlags }
   | { kind: 'compare'; left: string; right: string };
 
 /** The planned autoencoder whose learning regime the view also shows. */
@@ -34,8 +43,9 @@ const subjectTitle = (s: ReportSubject) => (s.kind === 'report'
 class ReportView {
   /** The message that describes the main content, replayed when the page (re)loads. */
   last?: HostToWebview;
-  /** Likewise for the regime section, which comes after the report. */
+  /** Likewise for the sections that come after the report. */
   lastRegime?: HostToWebview;
+  lastInformation?: HostToWebview;
   report?: AnalysisReport;
   renderedText?: string;
   /** Called with each rendered text; a waiter returning true is done and removed. */
@@ -60,7 +70,8 @@ class ReportView {
 
   private post(msg: HostToWebview): void {
     if (msg.type === 'regime' || msg.type === 'regimeProgress' || msg.type === 'regimeError') this.lastRegime = msg;
-    else { this.last = msg; this.lastRegime = undefined; }
+    else if (msg.type === 'information' || msg.type === 'informationProgress' || msg.type === 'informationError') this.lastInformation = msg;
+    else { this.last = msg; this.lastRegime = undefined; this.lastInformation = undefined; }
     void this.panel.webview.postMessage(msg);
   }
 
@@ -70,6 +81,7 @@ class ReportView {
     switch (msg.type) {
       case 'ready':
         if (this.last) void this.panel.webview.postMessage(this.last);
+        if (this.lastInformation) void this.panel.webview.postMessage(this.lastInformation);
         if (this.lastRegime) void this.panel.webview.postMessage(this.lastRegime);
         break;
       case 'rendered':
@@ -144,7 +156,21 @@ class ReportView {
       if (this.subject.kind === 'report') {
         this.report = reports[0];
         this.post({ type: 'report', report: reports[0] });
-        if (this.subject.regime) await this.runRegime(this.subject.fsPath, this.subject.regime, cts, opts.quiet ?? false);
+        const subject = this.subject;
+        const settings2 = readSettings(vscode.Uri.file(subject.fsPath));
+        const information = subject.information ?? (hasSidecarManifest(subject.fsPath) ? {} : undefined);
+        if (information) {
+          await this.runSection('information', {
+            type: 'information', path: subject.fsPath, flags: { ...information, arrays: { embeddings: subject.arrayName, ...information.arrays } },
+            options: { maxRows: Math.min(settings2.maxRows, 10_000), seed: settings2.seed },
+          }, `Rate and capacity of ${path.basename(subject.fsPath)}`, cts, opts.quiet || subject.information === undefined);
+        }
+        if (subject.regime) {
+          await this.runSection('regime', {
+            type: 'regime', path: subject.fsPath, config: subject.regime.config,
+            load: { maxRows: subject.regime.maxRows, seed: settings2.seed, arrayName: subject.arrayName },
+          }, `Autoencoder regime of ${path.basename(subject.fsPath)}`, cts, opts.quiet ?? false);
+        }
       } else {
         this.post({ type: 'compare', comparison: compareReports(reports[0], reports[1]) });
       }
@@ -158,35 +184,39 @@ class ReportView {
     }
   }
 
-  /** The regime section: after the report, so the report is never held up by the simulation. */
-  private async runRegime(fsPath: string, request: RegimeRequest, cts: vscode.CancellationTokenSource, quiet: boolean): Promise<void> {
-    const settings = readSettings(vscode.Uri.file(fsPath));
-    const task = {
-      type: 'regime' as const, path: fsPath, config: request.config,
-      load: { maxRows: request.maxRows, seed: settings.seed, arrayName: this.subject.kind === 'report' ? this.subject.arrayName : undefined },
-    };
+  /**
+   * A section computed after the report (regime, information), so the report is never held
+   * up by it; its progress and errors stay inside the section.
+   */
+  private async runSection(section: 'regime' | 'information', task: WorkerTask, title: string, cts: vscode.CancellationTokenSource, quiet: boolean): Promise<void> {
+    const post = (m: HostToWebview) => this.post(m);
+    const progressMsg = (fraction: number, message: string): HostToWebview =>
+      section === 'regime' ? { type: 'regimeProgress', fraction, message } : { type: 'informationProgress', fraction, message };
     const work = (progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken) => {
       token?.onCancellationRequested(() => cts.cancel());
       let reported = 0;
       return this.owner.service.run(task, {
         token: cts.token,
         onProgress: (fraction, message) => {
-          this.post({ type: 'regimeProgress', fraction, message });
+          post(progressMsg(fraction, message));
           progress?.report({ message, increment: Math.max(0, 100 * fraction - reported) });
           reported = Math.max(reported, 100 * fraction);
         },
       });
     };
     try {
-      this.post({ type: 'regimeProgress', fraction: 0, message: 'Starting the regime analysis' });
+      post(progressMsg(0, 'Starting'));
       const result = quiet ? await work() : await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Autoencoder regime of ${path.basename(fsPath)}`, cancellable: true },
-        (progress, token) => work(progress, token));
-      if (this.cancel === cts) this.post({ type: 'regime', result });
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => work(progress, token));
+      if (this.cancel !== cts) return;
+      post(section === 'regime'
+        ? { type: 'regime', result: result as RegimeResult }
+        : { type: 'information', report: result as InformationReport });
     } catch (e) {
       if (this.cancel !== cts) return;
       const code = e instanceof AnalysisError ? e.code : 'internal';
-      this.post({ type: 'regimeError', code, message: code === 'cancelled' ? 'Regime analysis cancelled.' : (e as Error).message });
+      const message = code === 'cancelled' ? 'Cancelled.' : (e as Error).message;
+      post(section === 'regime' ? { type: 'regimeError', code, message } : { type: 'informationError', code, message });
     }
   }
 }

@@ -3,20 +3,24 @@ import type { LoadRowsOptions } from '../core/analysis/loadRows';
 import type { AnalysisReport } from '../core/report/analysisReport';
 import type { RegimeConfig } from '../core/regime/autoencoderConfig';
 import type { RegimeResult } from '../core/regime/regimeResult';
+import type { InformationFlags } from '../core/information/informationInputs';
+import type { InformationOptions, InformationReport } from '../core/information/informationReport';
 
 /** The work the analysis worker can do; every task reads one dump file. */
 export type WorkerTask =
   | { type: 'analyze'; path: string; options: AnalyzeOptions }
-  | { type: 'regime'; path: string; load: LoadRowsOptions; config: RegimeConfig };
+  | { type: 'regime'; path: string; load: LoadRowsOptions; config: RegimeConfig }
+  | { type: 'information'; path: string; flags: InformationFlags; options: Partial<InformationOptions> };
 
 export type { RegimeResult };
 
-export type TaskResult<T extends WorkerTask['type']> = T extends 'analyze' ? AnalysisReport : RegimeResult;
+export type TaskResult<T extends WorkerTask['type']> =
+  T extends 'analyze' ? AnalysisReport : T extends 'regime' ? RegimeResult : InformationReport;
 
 /** Messages between the extension host and the analysis worker thread. */
 export type ToWorker = { id: number; task: WorkerTask };
 
 export type FromWorker =
   | { type: 'progress'; id: number; fraction: number; message: string }
-  | { type: 'result'; id: number; result: AnalysisReport | RegimeResult }
+  | { type: 'result'; id: number; result: AnalysisReport | RegimeResult | InformationReport }
   | { type: 'error'; id: number; code: string; message: string };

@@ -1,6 +1,7 @@
 import type { AnalysisReport } from '../core/report/analysisReport';
 import type { DumpComparison } from '../core/analysis/compareReports';
 import type { RegimeResult } from '../core/regime/regimeResult';
+import type { InformationReport } from '../core/information/informationReport';
 
 /**
  * Messages between the extension host and the report webview. Both bundles
@@ -22,7 +23,11 @@ export type HostToWebview =
   /** The regime analysis is running (the report stays visible). */
   | { type: 'regimeProgress'; fraction: number; message: string }
   /** The regime analysis failed; the report stays visible. */
-  | { type: 'regimeError'; code: string; message: string };
+  | { type: 'regimeError'; code: string; message: string }
+  /** The information section (rate, capacity, rate–distortion, verdict) for the report shown. */
+  | { type: 'information'; report: InformationReport }
+  | { type: 'informationProgress'; fraction: number; message: string }
+  | { type: 'informationError'; code: string; message: string };
 
 /** Webview -> host. */
 export type WebviewToHost =

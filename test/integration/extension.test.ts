@@ -355,3 +355,49 @@ suite('Security: text from files is shown as text in the webview', () => {
     }
   });
 });
+
+suite('Rate and capacity: manifest diagnostics and the Information section', () => {
+  let api: EmbeddingDiagnosticsApi;
+  const fixture = (name: string) => vscode.Uri.file(require('path').resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'information', name));
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    api = await vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID)!.activate();
+  });
+  setup(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+
+  test('a manifest whose targets have another row count shows the error on the "targets" key', async () => {
+    const manifest = uriOf('runs/emb.embeddings.json');
+    const text = '{\n  "version": 1,\n  "targets": "with_nan.npy",\n  "distortion": 1\n}\n';
+    await vscode.workspace.fs.writeFile(manifest, new TextEncoder().encode(text));
+    try {
+      const doc = await vscode.workspace.openTextDocument(manifest);
+      await vscode.window.showTextDocument(doc);
+      const d = await waitFor('a row-count-mismatch diagnostic on the manifest',
+        () => vscode.languages.getDiagnostics(doc.uri).find((x) => codeOf(x) === 'row-count-mismatch'), () => describeDiagnostics(doc.uri), 30_000);
+      assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
+      assert.strictEqual(doc.getText(d.range), '"targets"', `the diagnostic sits on the key; it covers ${JSON.stringify(doc.getText(d.range))}`);
+      assert.match(d.message, /500 rows but the embeddings have 2000/);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(manifest);
+    }
+  });
+
+  test('Analyze Rate and Capacity with given inputs shows the verdict in the panel', async function () {
+    this.timeout(150_000);
+    const z = uriOf('runs/pair_z.npy');
+    const copies = ['pair_z.npy', 'pair_z_perturbed.npy', 'pair_targets.npy'];
+    for (const name of copies) await vscode.workspace.fs.copy(fixture(name), uriOf(`runs/${name}`), { overwrite: true });
+    try {
+      await vscode.commands.executeCommand('embeddingDiagnostics.analyzeRateCapacity', z, {
+        perturbed: uriOf('runs/pair_z_perturbed.npy').fsPath, targets: uriOf('runs/pair_targets.npy').fsPath, distortion: 2, manifest: false,
+      });
+      const text = await api.whenPanelRendered(z, 140_000, 'Verdict');
+      assert.match(text, /achievable/i, `the verdict is shown; text:\n${text.slice(-2000)}`);
+      assert.ok(text.includes('R(D)'), 'the R(D) curve is labelled');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      for (const name of copies) await vscode.workspace.fs.delete(uriOf(`runs/${name}`));
+    }
+  });
+});

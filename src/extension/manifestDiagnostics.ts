@@ -1,0 +1,66 @@
+import * as vscode from 'vscode';
+import { checkManifest } from '../core/information/informationInputs';
+import { isManifestPath } from '../core/information/manifest';
+import { DIAGNOSTIC_SOURCE } from './dumpDiagnostics';
+
+const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+};
+
+/**
+ * Problems of sidecar manifests (`emb.embeddings.json`) on the offending key: a missing
+ * file, row counts that do not match the embeddings, `inputSymbols` missing when a
+ * per-symbol figure is asked for. Schema validation itself comes from the contributed
+ * JSON schema; these are the checks a schema cannot make.
+ */
+export class ManifestDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('embeddings-manifest');
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly disposables: vscode.Disposable[] = [this.collection];
+
+  constructor() {
+    this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument(d => this.schedule(d, 0)),
+      vscode.workspace.onDidChangeTextDocument(e => this.schedule(e.document, 400)),
+      vscode.workspace.onDidCloseTextDocument(d => this.collection.delete(d.uri)),
+    );
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+  }
+
+  /** A file changed on disk: manifests may refer to it, so recheck the open ones. */
+  refreshAll(): void {
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 200);
+  }
+
+  private schedule(document: vscode.TextDocument, delayMs: number): void {
+    if (document.uri.scheme !== 'file' || !isManifestPath(document.uri.fsPath)) return;
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => { this.timers.delete(key); void this.update(document); }, delayMs));
+  }
+
+  private async update(document: vscode.TextDocument): Promise<void> {
+    const version = document.version;
+    let problems;
+    try {
+      problems = await checkManifest(document.uri.fsPath, document.getText());
+    } catch (e) {
+      problems = [{ code: 'internal', severity: 'error', message: `The manifest could not be checked: ${(e as Error).message}`, offset: 0, length: 0 }];
+    }
+    if (document.isClosed || document.version !== version) return;
+    this.collection.set(document.uri, problems.map(p => {
+      const range = new vscode.Range(document.positionAt(p.offset), document.positionAt(p.offset + Math.max(p.length, 1)));
+      const d = new vscode.Diagnostic(range, p.message, SEVERITY[p.severity] ?? vscode.DiagnosticSeverity.Warning);
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = p.code;
+      return d;
+    }));
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const d of this.disposables) d.dispose();
+  }
+}
