@@ -242,6 +242,31 @@ function embReport() {
   return r;
 }
 
+// ---------------------------------------------------------------- information samples (the real core, through the CLI)
+
+const PAIR = join(ROOT, 'test/fixtures/information/pair_z.npy');
+const infoCache = new Map();
+
+/**
+ * The CLI's `analyze … --json` of the information fixture: the AnalysisReport (without its
+ * `.information`) and the InformationReport the host sends after it. With the fixture's manifest
+ * (perturbed embeddings, targets, predictions, inputs, labels) every section has numbers; without
+ * it (`--no-manifest --information`) the capacity and R(D) figures are null with their flags.
+ */
+function informationSample(args = []) {
+  const key = args.join(' ');
+  if (!infoCache.has(key)) {
+    if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `node scripts/build.mjs` first');
+    const revive = (k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
+    const json = JSON.parse(execFileSync(process.execPath, [CLI, 'analyze', PAIR, ...args, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 }), revive);
+    const { information, ...report } = json;
+    report.file = PAIR;
+    infoCache.set(key, { report, information });
+  }
+  return infoCache.get(key);
+}
+const INFO_MISSING = ['--no-manifest', '--information'];
+
 function comparison() {
   const left = checkpointReport(1000, 0.9, '/home/ada/runs/ckpt-1000/emb.npy');
   const right = checkpointReport(5000, 1.6, '/home/ada/runs/ckpt-5000/emb.npy');
@@ -367,12 +392,37 @@ const SCENARIOS = {
     state: JSON.parse(JSON.stringify({ v: 1, view: { kind: 'report', report: embReport() }, regime: { result: regimeResult(REGIME_FACES), stale: false } })),
     messages: [{ type: 'report', report: embReport() }],
   }),
+  // The information section: the report, the information's progress, then its result.
+  information: () => ({ messages: [
+    { type: 'report', report: informationSample().report },
+    { type: 'informationProgress', fraction: 0.55, message: 'Capacity (E7)' },
+    { type: 'information', report: informationSample().information },
+  ] }),
+  'information-missing': () => ({ messages: [
+    { type: 'report', report: informationSample(INFO_MISSING).report },
+    { type: 'information', report: informationSample(INFO_MISSING).information },
+  ] }),
+  'information-progress': () => ({ messages: [
+    { type: 'report', report: informationSample().report },
+    { type: 'informationProgress', fraction: 0.42, message: 'Entropy of the representation (E3, E4)' },
+  ] }),
+  'information-error': () => ({ messages: [
+    { type: 'report', report: informationSample().report },
+    { type: 'informationError', code: 'mismatched-rows', message: 'The perturbed embeddings have 1999 rows, the embeddings 2000: rows must be matched.' },
+  ] }),
+  // Reloaded page with a saved information result, then the same file's report again: the "earlier run" note shows.
+  'information-stale': () => ({
+    state: JSON.parse(JSON.stringify({ v: 1, view: { kind: 'report', report: informationSample().report },
+      information: { report: informationSample().information, file: PAIR, arrayName: informationSample().report.array.name, stale: false } })),
+    messages: [{ type: 'report', report: informationSample().report }],
+  }),
 };
 
 /** Text the page must show once a scenario is rendered (waited for in the 'rendered' message). */
 const EXPECT_TEXT = {
   regime: 'Simulated (GD, 3 seeds)', 'regime-free': 'No closed form applies here', 'regime-wide': 'Predicted (', 'regime-diverged': '3 diverged',
   'regime-error': 'bad-argument', 'regime-stale': 'from an earlier run',
+  information: 'Verdict', 'information-missing': 'Verdict', 'information-error': 'mismatched-rows', 'information-stale': 'from an earlier run',
 };
 
 function pageHtml(origin, theme, scenario) {
@@ -453,6 +503,15 @@ const shots = [
   { theme: 'light', scenario: 'regime-progress', width: 1000, element: '#regime' },
   { theme: 'dark', scenario: 'regime-error', width: 1000, element: '#regime' },
   { theme: 'light', scenario: 'regime-stale', width: 1000, element: '#regime', checkStale: true },
+  // The information section (element shots of #information, plus the whole page for the first).
+  { theme: 'light', scenario: 'information', width: 1280, element: '#information', fullPageToo: true },
+  { theme: 'dark', scenario: 'information', width: 1280, element: '#information', infoExports: true, infoHover: true },
+  { theme: 'hc', scenario: 'information', width: 1280, element: '#information' },
+  { theme: 'dark', scenario: 'information', width: 560, element: '#information' },
+  { theme: 'light', scenario: 'information-missing', width: 1000, element: '#information' },
+  { theme: 'light', scenario: 'information-progress', width: 1000, element: '#information' },
+  { theme: 'dark', scenario: 'information-error', width: 1000, element: '#information' },
+  { theme: 'light', scenario: 'information-stale', width: 1000, element: '#information', checkStale: true },
 ];
 
 /** Checks and saves what the page posted for export; returns problems. */
@@ -492,9 +551,12 @@ try {
     page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
     await page.goto(`${origin}/${name}.html`);
     if (EXPECT_TEXT[shot.scenario]) {
-      await page.waitForFunction(t => window.__posted.some(m => m.type === 'rendered' && m.text.includes(t)), EXPECT_TEXT[shot.scenario], { timeout: 10000 });
+      await page.waitForFunction(t => window.__posted.some(m => m.type === 'rendered' && m.text.includes(t)), EXPECT_TEXT[shot.scenario], { timeout: 10000 })
+        .catch(e => { throw new Error(`${name}: ${e.message}; ${problems.join('; ') || 'no page error'}`); });
     } else if (shot.scenario === 'regime-progress') {
       await page.waitForSelector('#regime-progress');
+    } else if (shot.scenario === 'information-progress') {
+      await page.waitForSelector('#information-progress');
     } else if (['report', 'small', 'compare', 'restore'].includes(shot.scenario)) {
       await page.waitForFunction(() => window.__posted.some(m => m.type === 'rendered'), null, { timeout: 10000 });
     } else {
@@ -565,6 +627,31 @@ try {
       const saved = await page.evaluate(() => window.__state?.regime ?? null);
       if (shot.scenario === 'regime-error' ? saved !== null : !saved?.result) problems.push(`saved regime state: ${JSON.stringify(saved)?.slice(0, 80)}`);
       if (shot.checkStale && saved?.stale !== true) problems.push('the refreshed report did not mark the saved regime as from an earlier run');
+    }
+    if (shot.infoExports) {
+      await page.click('#export-rate-distortion-svg');
+      await page.click('#export-rate-distortion-png');
+      await page.waitForFunction(() => window.__posted.filter(m => m.type === 'exportPlot').length >= 2, null, { timeout: 10000 });
+      const r = checkExports(await page.evaluate(() => window.__posted), shot.theme);
+      problems.push(...r.problems);
+      exportPlots = r.plots;
+      if (r.plots.map(m => m.plot).join() !== 'rate-distortion,rate-distortion') problems.push(`information export posted ${JSON.stringify(r.plots.map(m => m.plot))}`);
+    }
+    if (shot.infoHover) {
+      await page.locator('#rd-plot').scrollIntoViewIfNeeded();
+      const box = await page.locator('#rd-plot .hit-area').boundingBox();
+      if (box) await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+      await page.waitForTimeout(200);
+      if (!(await page.evaluate(() => !!document.querySelector('#rd-plot .hover')))) problems.push('no hover read-out on the R(D) plot');
+    }
+    if (shot.scenario.startsWith('information')) {
+      const text = await page.evaluate(() => document.getElementById('information')?.innerText ?? '');
+      if (/\bNaN\b|Infinity/.test(text)) problems.push('the information section shows NaN or Infinity');
+      if (shot.scenario !== 'information-progress') {
+        const saved = await page.evaluate(() => window.__state?.information ?? null);
+        if (shot.scenario === 'information-error' ? saved !== null : !saved?.report) problems.push(`saved information state: ${JSON.stringify(saved)?.slice(0, 80)}`);
+        if (shot.checkStale && saved?.stale !== true) problems.push('the refreshed report did not mark the saved information as from an earlier run');
+      }
     }
     if (shot.picker) {
       await page.click('#array-picker');

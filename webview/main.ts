@@ -20,6 +20,8 @@ import { overviewSection } from './overviewSection';
 import { exportPlotData, plotPngDataUrl, plotSvgText, type PlotFormat, type PlotName } from './plotExport';
 import { progressBanner, progressView, type ProgressState } from './progressView';
 import { regimeSection, type RegimeActions, type RegimeView } from './regimeSection';
+import { informationForReport, type InformationView } from './informationModel';
+import { informationSection, type InformationActions } from './informationSection';
 import { defaultLogX, spectrumSection } from './spectrumSection';
 import { post, vscodeApi } from './vscodeApi';
 
@@ -31,7 +33,7 @@ type View =
   | { kind: 'error'; error: ErrorState };
 
 /** Figures whose plots are drawn at their measured width. */
-const FIGURES = ['spectrum-figure', 'row-norm-figure', 'compare-spectrum-figure', 'regime-loss-figure'] as const;
+const FIGURES = ['spectrum-figure', 'row-norm-figure', 'compare-spectrum-figure', 'regime-loss-figure', 'rd-figure'] as const;
 type FigureId = typeof FIGURES[number];
 
 interface PageState {
@@ -50,6 +52,10 @@ interface PageState {
   regime: RegimeView | null;
   /** Index of the loss plot's time grid under the pointer. */
   regimeHover: number | null;
+  /** The information section under the spectrum; null until an information message arrives. */
+  information: InformationView | null;
+  /** Index of the R(D) curve point under the pointer. */
+  informationHover: number | null;
 }
 
 const root = document.getElementById('app') ?? document.body;
@@ -57,8 +63,8 @@ const root = document.getElementById('app') ?? document.body;
 root.replaceChildren();
 const state: PageState = {
   view: { kind: 'waiting' }, banner: null, logX: null,
-  widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900, 'regime-loss-figure': 900 },
-  hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null,
+  widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900, 'regime-loss-figure': 900, 'rd-figure': 900 },
+  hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null, information: null, informationHover: null,
 };
 
 const actions: PageActions = {
@@ -94,14 +100,28 @@ const regimeActions: RegimeActions = {
   },
 };
 
+const informationActions: InformationActions = {
+  exportPlot: format => void exportSectionPlot('rd-plot', 'rate-distortion', format),
+  setHover: index => {
+    if (index === state.informationHover) return;
+    state.informationHover = index;
+    scheduleUpdate();
+  },
+};
+
 /** The regime loss plot is saved like the other plots, under the name 'regime-loss'. */
-async function exportRegimePlot(format: PlotFormat): Promise<void> {
-  const el = document.getElementById('regime-loss-plot');
+function exportRegimePlot(format: PlotFormat): Promise<void> {
+  return exportSectionPlot('regime-loss-plot', 'regime-loss', format);
+}
+
+/** A section's plot (by its svg element id) saved under `plot`. */
+async function exportSectionPlot(elementId: string, plot: string, format: PlotFormat): Promise<void> {
+  const el = document.getElementById(elementId);
   if (!(el instanceof SVGSVGElement)) return;
   try {
     const data = format === 'svg' ? plotSvgText(el) : await plotPngDataUrl(el);
     state.exportError = null;
-    post({ type: 'exportPlot', plot: 'regime-loss', format, data });
+    post({ type: 'exportPlot', plot, format, data });
   } catch (e) {
     state.exportError = `Could not save the plot as ${format.toUpperCase()}: ${e instanceof Error ? e.message : String(e)}`;
     update();
@@ -136,6 +156,7 @@ function reportPage(r: AnalysisReport): TemplateResult {
         ${healthSection(r, { width: state.widths['row-norm-figure'], hover: state.hover }, actions)}
       </div>
       ${spectrumSection(r, { width: state.widths['spectrum-figure'], logX, hover: state.hover }, actions)}
+      ${state.information ? informationSection(state.information, { width: state.widths['rd-figure'], hoverIndex: state.informationHover }, informationActions) : nothing}
       ${state.regime ? regimeSection(state.regime, { width: state.widths['regime-loss-figure'], hoverIndex: state.regimeHover }, regimeActions) : nothing}
       ${findingsSection(r.findings)}
     </main>`;
@@ -214,6 +235,8 @@ function persist(): void {
   const saved: PersistedState = { v: 1, view, logX: state.logX ?? undefined };
   // Only a finished regime is kept; progress and errors are replayed by the host when the page reloads.
   if (state.regime?.kind === 'result') saved.regime = { result: state.regime.result, stale: state.regime.stale };
+  const info = state.information;
+  if (info?.kind === 'result') saved.information = { report: info.report, file: info.file, arrayName: info.arrayName, stale: info.stale };
   vscodeApi().setState(saved);
 }
 
@@ -263,16 +286,39 @@ function showRegime(regime: RegimeView, announce: boolean): void {
   }
 }
 
+/** The information section changed: draw it, save it, and tell the host what the page now shows. */
+function showInformation(information: InformationView, announce: boolean): void {
+  state.information = information;
+  state.informationHover = null;
+  update();
+  persist();
+  if (announce) {
+    const v = state.view;
+    const file = v.kind === 'report' ? v.report.file : information.kind === 'result' ? information.file : undefined;
+    if (file !== undefined) announceRendered(file);
+  }
+}
+
+/** The file and array the information that just arrived belongs to: the report shown. */
+function shownArray(): { file: string; arrayName: string } {
+  const v = state.view;
+  if (v.kind === 'report') return { file: v.report.file, arrayName: v.report.array.name };
+  return { file: '', arrayName: '' };
+}
+
 function handle(m: HostToWebview): void {
   switch (m.type) {
     case 'report':
       state.regime = regimeForReport(m.report);
       state.regimeHover = null;
+      state.information = informationForReport(state.information, m.report);
+      state.informationHover = null;
       show({ kind: 'report', report: m.report });
       persist();
       break;
     case 'compare':
       state.regime = null;
+      state.information = null;
       show({ kind: 'compare', comparison: m.comparison });
       persist();
       break;
@@ -284,6 +330,15 @@ function handle(m: HostToWebview): void {
       break;
     case 'regimeError':
       showRegime({ kind: 'error', code: m.code, message: m.message }, true);
+      break;
+    case 'information':
+      showInformation({ kind: 'result', report: m.report, ...shownArray(), stale: false }, true);
+      break;
+    case 'informationProgress':
+      showInformation({ kind: 'progress', fraction: m.fraction, message: m.message }, false);
+      break;
+    case 'informationError':
+      showInformation({ kind: 'error', code: m.code, message: m.message }, true);
       break;
     case 'progress': {
       const progress = { file: m.file, fraction: m.fraction, message: m.message };
@@ -313,6 +368,7 @@ const saved = readPersistedState(vscodeApi().getState());
 if (saved) {
   state.logX = saved.logX ?? null;
   if (saved.regime) state.regime = { kind: 'result', result: saved.regime.result, stale: saved.regime.stale };
+  if (saved.information) state.information = { kind: 'result', ...saved.information };
   const v = saved.view;
   if (v.kind === 'report') show({ kind: 'report', report: v.report });
   else if (v.kind === 'compare') show({ kind: 'compare', comparison: v.comparison });

@@ -8,6 +8,7 @@ import type { PowerLawFit } from '../src/core/metrics/powerLawFit';
 import type { Histogram } from '../src/core/stats/histogram';
 import type { HostToWebview } from '../src/shared/protocol';
 import type { RegimeResult } from '../src/core/regime/regimeResult';
+import type { InformationReport } from '../src/core/information/informationReport';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number';
@@ -79,6 +80,48 @@ export function isDumpComparison(v: unknown): v is DumpComparison {
     if (d !== null && d !== undefined && !(isObject(d) && isNum(d.value) && isStr(d.formula))) return false;
   }
   return Array.isArray(v.notes) && v.notes.every(isStr);
+}
+
+// ---------------------------------------------------------------- information section
+
+/** An information Figure: {value|null, unit, kind, quantity, estimator, formula, rows, flags, provenance {tag, concept, note}}. */
+export function isInformationFigure(v: unknown): boolean {
+  if (!isObject(v) || !isNumOrNull(v.value) || !isStr(v.unit) || !isStr(v.kind) || !isStr(v.quantity) || !isStr(v.estimator)
+    || !isStr(v.formula) || !isNum(v.rows) || !isStrArray(v.flags)) return false;
+  if (v.explanation !== undefined && !isStr(v.explanation)) return false;
+  const p = v.provenance;
+  if (!isObject(p) || !isStr(p.tag) || !isStr(p.concept) || !isStr(p.note)) return false;
+  return v.normalized === undefined || (Array.isArray(v.normalized) && v.normalized.every(n => isObject(n) && isStr(n.unit) && isNumOrNull(n.value)));
+}
+
+/** Every object of the report that claims to be a figure (has estimator, kind, unit, value, provenance) is a well-formed one. */
+function figuresWellFormed(v: unknown, depth = 0): boolean {
+  if (depth > 12 || v === null || typeof v !== 'object') return true;
+  if (Array.isArray(v)) return v.every(x => figuresWellFormed(x, depth + 1));
+  if ('estimator' in v && 'kind' in v && 'unit' in v && 'value' in v && 'provenance' in v) return isInformationFigure(v);
+  return Object.entries(v).every(([k, x]) => k === 'curve' || k === 'inputs' || k === 'problems' || figuresWellFormed(x, depth + 1));
+}
+
+/** Structural check of an InformationReport: the fields the information section reads. */
+export function isInformationReport(v: unknown): v is InformationReport {
+  if (!isObject(v) || v.kind !== 'information') return false;
+  const rows = v.rows, pre = v.preprocessing, verdict = v.verdict, rd = v.rateDistortion, cap = v.capacity;
+  if (!isObject(rows) || !isNum(rows.total) || !isNum(rows.read) || !isNum(rows.used) || !isBool(rows.sampled) || !isNum(rows.seed)
+    || !isNum(rows.droppedNonFinite)) return false;
+  if (!isObject(pre) || !isNum(pre.dim) || !isNum(pre.rank) || !isNum(pre.deadColumns) || !isNum(pre.duplicateRows)) return false;
+  if (!isObject(verdict) || !['lossy', 'lossless', 'none'].includes(verdict.mode as string) || !isStr(verdict.status) || !isBool(verdict.certified)
+    || !isInformationFigure(verdict.margin) || !isStr(verdict.reason) || !isStrArray(verdict.assumptions)) return false;
+  const c = verdict.capacity;
+  if (c !== null && !(isObject(c) && isStr(c.estimator) && isNumOrNull(c.value) && isStr(c.kind))) return false;
+  if (!isObject(rd) || !isStr(rd.source) || !isNum(rd.dim) || !isInformationFigure(rd.rateGaussian) || !isInformationFigure(rd.shannonLowerBound)) return false;
+  if (!isObject(rd.distortion) || !isNumOrNull(rd.distortion.value) || !isStr(rd.distortion.source)) return false;
+  if (!Array.isArray(rd.curve) || !rd.curve.every(p => isObject(p) && isNumOrNull(p.distortion) && isNumOrNull(p.gaussian) && isNumOrNull(p.shannonLowerBound))) return false;
+  const op = rd.operatingPoint;
+  if (op !== null && !(isObject(op) && isInformationFigure(op.mse) && isInformationFigure(op.rateGaussian))) return false;
+  if (!isObject(cap) || !isInformationFigure(cap.awgn)) return false;
+  if (!Array.isArray(v.problems) || !v.problems.every(p => isObject(p) && isStr(p.code) && isStr(p.severity) && isStr(p.message))) return false;
+  if (!isStrArray(v.notes)) return false;
+  return figuresWellFormed(v);
 }
 
 // ---------------------------------------------------------------- regime section
@@ -153,6 +196,9 @@ export function isHostToWebview(v: unknown): v is HostToWebview {
     case 'regime': return isRegimeResult(v.result);
     case 'regimeProgress': return isNum(v.fraction) && isStr(v.message);
     case 'regimeError': return isStr(v.code) && isStr(v.message);
+    case 'information': return isInformationReport(v.report);
+    case 'informationProgress': return isNum(v.fraction) && isStr(v.message);
+    case 'informationError': return isStr(v.code) && isStr(v.message);
     default: return false;
   }
 }
@@ -168,6 +214,17 @@ export interface PersistedState {
   logX?: boolean;
   /** The regime section's last result (absent in states saved before the section existed). */
   regime?: PersistedRegime;
+  /** The information section's last result (absent in states saved before the section existed). */
+  information?: PersistedInformation;
+}
+
+/** The information report kept next to the report it arrived for (its file and array); `stale` as for the regime. */
+export interface PersistedInformation { report: InformationReport; file: string; arrayName: string; stale: boolean }
+
+/** The saved information result when present and well-formed, else undefined (the rest still loads). */
+export function readPersistedInformation(v: unknown): PersistedInformation | undefined {
+  if (!isObject(v) || !isInformationReport(v.report) || !isStr(v.file) || !isStr(v.arrayName)) return undefined;
+  return { report: v.report, file: v.file, arrayName: v.arrayName, stale: v.stale === true };
 }
 
 /** The regime result kept next to the report; `stale`: a later report of the same array came without a new regime. */
@@ -190,8 +247,13 @@ export function readPersistedState(v: unknown): PersistedState | undefined {
   const view = v.view;
   const logX = typeof v.logX === 'boolean' ? v.logX : undefined;
   const regime = readPersistedRegime(v.regime);
-  // The key only when there is a regime, so states without one read back exactly as they were.
-  const withRegime = (s: PersistedState): PersistedState => (regime ? { ...s, regime } : s);
+  const information = readPersistedInformation(v.information);
+  // The keys only when there is a regime / an information result, so states without one read back exactly as they were.
+  const withRegime = (s: PersistedState): PersistedState => {
+    let out = regime ? { ...s, regime } : s;
+    if (information) out = { ...out, information };
+    return out;
+  };
   if (view.kind === 'report' && isAnalysisReport(view.report)) return withRegime({ v: 1, view: { kind: 'report', report: view.report }, logX });
   if (view.kind === 'compare' && isDumpComparison(view.comparison)) return { v: 1, view: { kind: 'compare', comparison: view.comparison }, logX };
   if (view.kind === 'error' && isStr(view.file) && isStr(view.code) && isStr(view.message)) {

@@ -4,9 +4,12 @@ import { FileByteSource } from '../io/fileByteSource';
 import { EmbdiagError } from '../errors';
 import { openDump } from '../formats/openDump';
 import type { EmbeddingMatrix } from '../formats/dumpFile';
-import { StreamingStatistics } from '../stats/streamingStatistics';
+import { DenseMatrix } from '../formats/npy';
+import { StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
+import { WasmStatistics, wasmStatisticsAvailable, type WasmElement } from '../stats/wasmStatistics';
+import { gramEigenvalues } from '../linalg/gramEigenvalues';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
-import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
+import { EigenWorkspace, symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { spectrumMetrics } from '../metrics/spectrumMetrics';
 import type { AnalysisReport, HealthSection, RowNormSummary } from '../report/analysisReport';
 import { deriveFindings, DEFAULT_THRESHOLDS, type FindingThresholds } from './findings';
@@ -20,6 +23,23 @@ export interface AnalyzeOptions {
   /** Array inside a container (npz, safetensors); default: the choice rule of DumpFile.open. */
   arrayName?: string;
   thresholds?: FindingThresholds;
+  /**
+   * Statistics engine. 'auto' (default): when the covariance costs enough to matter, the
+   * WebAssembly SIMD kernels on worker threads — float32 arithmetic (float32 products summed 32
+   * at a time into float64) for dtypes float32 represents exactly (float32, float16, bfloat16,
+   * float8, 8/16-bit integers, bool), float64 arithmetic for the others; below that, the
+   * float64 JS StreamingStatistics. 'js', 'float64' and 'float32' force one (the float32
+   * kernels only where the dtype allows, else float64).
+   */
+  kernels?: 'auto' | 'js' | 'float64' | 'float32';
+  /** Worker threads of the float32 kernels (default: min(2, cores); 0: on the calling thread). */
+  workers?: number;
+  /**
+   * Before the exact analysis, deliver a quick report through `hooks.onQuickReport`, computed on
+   * a uniform random sample of rows (size chosen to take well under a second, or `rows`). The
+   * report says so: sampling.sampled is true and sampling.method names the quick pass and its size.
+   */
+  quickFirstPass?: boolean | { rows: number };
 }
 
 export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = { maxRows: 100_000, seed: 0 };
@@ -29,10 +49,33 @@ export interface AnalyzeHooks {
   onProgress?: (fraction: number, message: string) => void;
   /** Polled between blocks; throw-free cancellation for callers that cannot terminate a thread. */
   isCancelled?: () => boolean;
+  /** The quick first-pass report (only with options.quickFirstPass), delivered before the exact one. */
+  onQuickReport?: (report: AnalysisReport) => void;
 }
 
 /** Bytes of float64 rows decoded per block: large enough for sequential reads, small enough for memory. */
 const BLOCK_BYTES = 8 << 20;
+/** Bytes of float32 rows per block of the float32 path (each block goes to a worker whole). */
+const F32_BLOCK_BYTES = 4 << 20;
+/** Below this many multiply-adds (rows·dim²) the float64 JS path takes well under a second: keep it. */
+const F32_MIN_WORK = 2 ** 30;
+/** dtypes whose every value float32 holds exactly. */
+const FLOAT32_EXACT = new Set(['float32', 'float16', 'bfloat16', 'float8_e4m3fn', 'float8_e5m2', 'int8', 'uint8', 'int16', 'uint16', 'bool']);
+/** Work budget of the quick first pass, in multiply-adds (≈ 50 ms of plain JS on a free core). */
+const QUICK_WORK = 4e7;
+
+/** Reads in flight during the quick pass (dense arrays only). */
+const QUICK_READS = 16;
+/**
+ * Below this size the quick pass solves its eigenvalues in plain JS (≈ 40 ms at 400), sparing the
+ * first report the compilation of the WebAssembly kernels (the exact pass compiles them anyway).
+ */
+const QUICK_JS_EIGEN = 600;
+
+/** A matrix that can hand out float32 rows without going through float64 (DenseMatrix). */
+interface Float32Rows { readRowsFloat32(start: number, count: number): Promise<Float32Array> }
+const hasFloat32Rows = (m: EmbeddingMatrix): m is EmbeddingMatrix & Float32Rows =>
+  typeof (m as Partial<Float32Rows>).readRowsFloat32 === 'function';
 
 /** Opens `filePath`, analyses it, and always closes it. */
 export async function analyzeFile(filePath: string, options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
@@ -66,19 +109,82 @@ export async function analyzeSource(
   const sampled = rowsTotal > options.maxRows;
   const rowsUsed = sampled ? options.maxRows : rowsTotal;
 
+  const runs = (): Iterable<readonly [number, number]> =>
+    sampled ? uniqueSortedRuns(sampleRowIndices(rowsTotal, rowsUsed, options.seed)) : [[0, rowsTotal]];
+  const context: ReportContext = { source, dump, matrix, options, thresholds, started, displayPath, rowsTotal, rowsUsed, sampled };
+
+  if (options.quickFirstPass && hooks.onQuickReport) {
+    const quick = await quickReport(context, hooks);
+    if (quick) hooks.onQuickReport(quick);
+  }
+
   const readStarted = Date.now();
-  const stats = new StreamingStatistics(dim, { hashDuplicates: true });
-  await streamRows(matrix, sampled ? uniqueSortedRuns(sampleRowIndices(rowsTotal, rowsUsed, options.seed)) : [[0, rowsTotal]], rowsUsed,
-    (block, n) => stats.add(block, n), hooks);
-  const st = stats.finish();
+  const kernels = options.kernels ?? 'auto';
+  const float32Exact = FLOAT32_EXACT.has(matrix.dtype);
+  let element: WasmElement | null = null;
+  if (kernels !== 'js' && wasmStatisticsAvailable() && (kernels !== 'auto' || rowsUsed * dim * dim >= F32_MIN_WORK)) {
+    element = float32Exact && kernels !== 'float64' ? 'float32' : 'float64';
+  }
+  let st: StatisticsResult;
+  // The WebAssembly path builds its covariance straight into the eigenvalue solver's memory.
+  let workspace: EigenWorkspace | null = null;
+  if (element) {
+    const blockRows = Math.max(1, Math.floor(F32_BLOCK_BYTES / ((element === 'float64' ? 8 : 4) * dim)));
+    const stats = new WasmStatistics(dim, { element, workers: options.workers, maxBlockRows: blockRows, hashDuplicates: true });
+    const read: (r: number, n: number) => Promise<Float32Array | Float64Array> = element === 'float64' ? (r, n) => matrix.readRows(r, n)
+      : hasFloat32Rows(matrix) ? (r: number, n: number) => matrix.readRowsFloat32(r, n)
+        : async (r: number, n: number) => Float32Array.from(await matrix.readRows(r, n));
+    try {
+      await streamBlocks<Float32Array | Float64Array>(runs(), rowsUsed, blockRows, read, (block, n) => stats.add(block, n), hooks);
+    } catch (e) {
+      await stats.abort();
+      throw e;
+    }
+    workspace = EigenWorkspace.create(dim);
+    st = await stats.finish({ covarianceInto: workspace?.matrix });
+  } else {
+    const stats = new StreamingStatistics(dim, { hashDuplicates: true });
+    await streamRows(matrix, runs(), rowsUsed, (block, n) => stats.add(block, n), hooks);
+    st = stats.finish();
+  }
   const readMs = Date.now() - readStarted;
 
   hooks.onProgress?.(0.95, 'Computing eigenvalues');
   const eigenStarted = Date.now();
   // values near float64's limits make squares overflow; say so instead of computing on Infinity
   const overflow = st.covariance !== null && !st.covariance.every(Number.isFinite);
-  const eigenvalues = st.covariance && !overflow ? symmetricEigenvalues(st.covariance, dim) : new Float64Array(0);
+  const eigenvalues = !st.covariance || overflow ? new Float64Array(0)
+    : workspace && st.covariance.buffer === workspace.matrix.buffer ? workspace.eigenvalues()
+      : symmetricEigenvalues(st.covariance, dim);
+  st.covariance = null; // not needed any more: let it go before the report is built
+  workspace = null;
   const eigenMs = Date.now() - eigenStarted;
+  hooks.onProgress?.(1, 'Done');
+  return buildReport(context, st, eigenvalues, overflow, { readMs, eigenMs }, {
+    method: sampled ? 'uniform random sample without replacement' : 'all rows', maxRows: options.maxRows,
+  });
+}
+
+interface ReportContext {
+  source: ByteSource;
+  dump: Awaited<ReturnType<typeof openDump>>;
+  matrix: EmbeddingMatrix;
+  options: AnalyzeOptions;
+  thresholds: FindingThresholds;
+  started: number;
+  displayPath: string;
+  rowsTotal: number;
+  rowsUsed: number;
+  sampled: boolean;
+}
+
+function buildReport(
+  ctx: ReportContext, st: StatisticsResult, eigenvalues: Float64Array, overflow: boolean,
+  t: { readMs: number; eigenMs: number }, sampling: { method: AnalysisReport['sampling']['method']; maxRows: number; note?: string },
+): AnalysisReport {
+  const { source, dump, matrix, options, thresholds, rowsTotal, rowsUsed, sampled } = ctx;
+  const dim = matrix.dim;
+  const { readMs, eigenMs } = t;
   const metrics = eigenvalues.length > 0 ? spectrumMetrics(eigenvalues) : null;
 
   const variance = st.variance && !overflow ? Array.from(st.variance) : [];
@@ -90,21 +196,21 @@ export async function analyzeSource(
       if (deadDimIndices.length < 100) deadDimIndices.push(j);
     }
   }
+  const norms = summariseNorms(st.rowNorms);
   const health: HealthSection = {
     nanRows: st.nanRows, infRows: st.infRows, zeroRows: st.zeroRows, duplicateRows: st.duplicateRows,
-    deadDims, deadDimIndices, rowNorms: summariseNorms(st.rowNorms),
+    deadDims, deadDimIndices, rowNorms: norms,
   };
   const findings = [
     ...dump.findings,
     ...(overflow ? [{ code: 'numeric-overflow', severity: 'error' as const, message:
-      `Some values are so large (largest row norm ${formatNumber(summariseNorms(st.rowNorms)?.max)}) that their squares overflow float64, so no covariance, spectrum or rank could be computed. Rescale the embeddings, or look for the diverged rows.` }] : []),
+      `Some values are so large (largest row norm ${formatNumber(norms?.max)}) that their squares overflow float64, so no covariance, spectrum or rank could be computed. Rescale the embeddings, or look for the diverged rows.` }] : []),
     ...deriveFindings({ rowsTotal, rowsUsed, rowsInStatistics: st.count, dim, sampled, seed: options.seed, health, metrics }, thresholds),
   ];
-  hooks.onProgress?.(1, 'Done');
   return {
     schemaVersion: 1,
     tool: { name: 'embdiag', version: TOOL_VERSION },
-    file: displayPath,
+    file: ctx.displayPath,
     fileSize: source.size,
     format: dump.format,
     array: { name: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape] },
@@ -115,19 +221,75 @@ export async function analyzeSource(
     dim,
     sampling: {
       sampled,
-      method: sampled ? 'uniform random sample without replacement' : 'all rows',
+      method: sampling.method,
       seed: options.seed,
-      maxRows: options.maxRows,
+      maxRows: sampling.maxRows,
     },
     health,
     mean: Array.from(st.mean),
     variance,
     eigenvalues: Array.from(eigenvalues),
     metrics,
-    notes: [...dump.notes, ...matrix.notes],
+    notes: [...(sampling.note ? [sampling.note] : []), ...dump.notes, ...matrix.notes],
     findings,
-    timings: { totalMs: Date.now() - started, readMs, eigenMs },
+    timings: { totalMs: Date.now() - ctx.started, readMs, eigenMs },
   };
+}
+
+/**
+ * The quick first pass: a uniform random sample small enough to finish well within a second
+ * whatever the file size (the sample's rows are read one run at a time), its covariance
+ * eigenvalues through the covariance (sample ≥ dim) or the Gram matrix (sample < dim).
+ * Undefined when the exact analysis would use no more rows than the sample.
+ */
+async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<AnalysisReport | undefined> {
+  const { matrix, options, rowsUsed } = ctx;
+  const dim = matrix.dim;
+  const requested = typeof options.quickFirstPass === 'object' ? options.quickFirstPass.rows : 0;
+  const byBudget = Math.max(Math.sqrt((2 * QUICK_WORK) / dim), Math.min(dim, (2 * QUICK_WORK) / (dim * dim)));
+  const q = Math.max(2, Math.floor(requested > 0 ? requested : Math.max(100, byBudget)));
+  if (q >= rowsUsed) return undefined;
+  const started = Date.now();
+  const gram = q < dim;
+  const stats = new StreamingStatistics(dim, { hashDuplicates: true, covariance: !gram });
+  const kept = gram ? new Float64Array(q * dim) : null;
+  let keptRows = 0;
+  const runs = [...uniqueSortedRuns(sampleRowIndices(ctx.rowsTotal, q, options.seed))];
+  // Dense arrays take positioned reads: fetch the sample's rows QUICK_READS at a time (the
+  // latency of hundreds of small reads, not their bytes, is what costs); others read in order.
+  const blocks = await readRunsConcurrently(matrix, runs, matrix instanceof DenseMatrix ? QUICK_READS : 1, hooks);
+  for (let b = 0; b < runs.length; b++) {
+    const block = blocks[b];
+    const n = runs[b][1];
+    stats.add(block, n);
+    if (!kept) continue;
+    for (let r = 0; r < n; r++) {
+      const row = block.subarray(r * dim, (r + 1) * dim);
+      let finite = true;
+      for (let j = 0; j < dim; j++) if (!Number.isFinite(row[j])) { finite = false; break; }
+      if (finite) kept.set(row, (keptRows++) * dim);
+    }
+  }
+  const st = stats.finish();
+  const readMs = Date.now() - started;
+  const eigenStarted = Date.now();
+  let eigenvalues: Float64Array = new Float64Array(0);
+  let overflow = false;
+  if (st.count >= 2) {
+    if (kept) {
+      eigenvalues = gramEigenvalues(kept.subarray(0, keptRows * dim), keptRows, dim, st.mean, { forceJs: keptRows <= QUICK_JS_EIGEN });
+      overflow = !eigenvalues.every(Number.isFinite);
+    } else if (st.covariance) {
+      overflow = !st.covariance.every(Number.isFinite);
+      if (!overflow) eigenvalues = symmetricEigenvalues(st.covariance, dim, { forceJs: dim <= QUICK_JS_EIGEN });
+    }
+    if (overflow) eigenvalues = new Float64Array(0);
+  }
+  const report = buildReport({ ...ctx, rowsUsed: q, sampled: true, started }, st, eigenvalues, overflow,
+    { readMs, eigenMs: Date.now() - eigenStarted },
+    { method: 'uniform random sample without replacement', maxRows: q,
+      note: `Quick first pass: computed on a uniform random sample of ${q} of the ${ctx.rowsTotal} rows (seed ${options.seed}); the exact report follows.` });
+  return report;
 }
 
 /** Reads the requested row runs in blocks, in ascending order, feeding each block to `sink`. */
@@ -146,6 +308,49 @@ async function streamRows(
       if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
       const n = Math.min(blockRows, start + count - r);
       sink(await matrix.readRows(r, n), n);
+      done += n;
+      const now = Date.now();
+      if (hooks.onProgress && now - lastReport > 100) {
+        lastReport = now;
+        hooks.onProgress(0.9 * (done / Math.max(1, rowsWanted)), `Read ${done} of ${rowsWanted} rows`);
+      }
+    }
+  }
+}
+
+/** Reads each run whole, `concurrency` reads in flight; blocks come back in the order of `runs`. */
+async function readRunsConcurrently(
+  matrix: EmbeddingMatrix, runs: readonly (readonly [number, number])[], concurrency: number, hooks: AnalyzeHooks,
+): Promise<Float64Array[]> {
+  const blocks: Float64Array[] = new Array(runs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < runs.length) {
+      const i = next++;
+      if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
+      blocks[i] = await matrix.readRows(runs[i][0], runs[i][1]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, runs.length)) }, lane));
+  return blocks;
+}
+
+/** The WebAssembly path's reader: blocks of rows, each a fresh buffer handed over to `sink`. */
+async function streamBlocks<T>(
+  runs: Iterable<readonly [number, number]>,
+  rowsWanted: number,
+  blockRows: number,
+  read: (start: number, count: number) => Promise<T>,
+  sink: (block: T, rows: number) => Promise<void>,
+  hooks: AnalyzeHooks,
+): Promise<void> {
+  let done = 0;
+  let lastReport = 0;
+  for (const [start, count] of runs) {
+    for (let r = start; r < start + count; r += blockRows) {
+      if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
+      const n = Math.min(blockRows, start + count - r);
+      await sink(await read(r, n), n);
       done += n;
       const now = Date.now();
       if (hooks.onProgress && now - lastReport > 100) {

@@ -47,14 +47,26 @@ function loadModules() {
 }
 
 function asyncBuffer(source: ByteSource): AsyncBuffer {
+  const read = async (start: number, end?: number): Promise<ArrayBuffer> => {
+    // The offsets come from the file's metadata (column chunk and page offsets): a damaged file gives any number.
+    if (!Number.isSafeInteger(start) || start < 0 || start > source.size || (end !== undefined && !(Number.isSafeInteger(end) && end >= start))) {
+      throw new EmbdiagError('bad-header', `${source.name}: its Parquet metadata points at bytes ${start}..${end ?? source.size}, outside the ${source.size}-byte file.`,
+        'The file is damaged or truncated; re-save it (e.g. df.to_parquet(path)) or re-copy it.');
+    }
+    const stop = Math.min(end ?? source.size, source.size);
+    const bytes = await source.read(start, Math.max(0, stop - start));
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? bytes.buffer as ArrayBuffer
+      : bytes.slice().buffer;
+  };
   return {
     byteLength: source.size,
-    async slice(start: number, end?: number): Promise<ArrayBuffer> {
-      const stop = Math.min(end ?? source.size, source.size);
-      const bytes = await source.read(start, Math.max(0, stop - start));
-      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? bytes.buffer as ArrayBuffer
-        : bytes.slice().buffer;
+    slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const promise = read(start, end);
+      // hyparquet prefetches ranges and stops awaiting them after the first failure: a rejection it
+      // never awaits must not surface as an unhandled rejection (fatal in the CLI). Awaiting callers still see it.
+      promise.catch(() => undefined);
+      return promise;
     },
   };
 }

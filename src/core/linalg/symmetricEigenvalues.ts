@@ -2,7 +2,15 @@
  * Eigenvalues (only) of a real symmetric matrix: Householder reduction to tridiagonal form,
  * then the implicit QL iteration with Wilkinson-type shifts. No eigenvectors are accumulated,
  * so the cost is about (4/3)n³ flops for the reduction plus O(n²) for the iteration.
+ * The reduction runs in WebAssembly SIMD (wasm/kernels.c, the same algorithm) when the runtime
+ * has it, else in the plain JS below.
  */
+import { allocOrThrow, instantiateKernels, type KernelExports } from './wasmKernels';
+
+export interface SymmetricEigenvaluesOptions {
+  /** Use the plain-JS reduction even when WebAssembly SIMD is available (tests, comparisons). */
+  forceJs?: boolean;
+}
 
 /** Machine epsilon of float64 (2⁻⁵²): off-diagonals below ε·(|dₘ|+|dₘ₊₁|) are negligible. */
 const EPS = 2 ** -52;
@@ -14,20 +22,77 @@ const MAX_SWEEPS = 60;
  * Only the lower triangle is read (so a slightly asymmetric covariance is fine); `a` is not modified.
  * Throws RangeError on a wrong length or a non-finite entry.
  */
-export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
+export function symmetricEigenvalues(a: Float64Array, n: number, options: SymmetricEigenvaluesOptions = {}): Float64Array {
   if (!(Number.isSafeInteger(n) && n >= 0) || a.length < n * n) {
     throw new RangeError(`symmetricEigenvalues: need an n×n matrix (n = ${n}, length ${a.length})`);
   }
+  checkFiniteLower(a, n);
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  if (options.forceJs || n < 3 || !tridiagonalizeWasm(a, n, d, e)) tridiagonalize(Float64Array.from(a.subarray(0, n * n)), n, d, e);
+  tridiagonalQL(d, e);
+  return d.sort().reverse();
+}
+
+/**
+ * An n×n matrix buffer inside a WebAssembly instance of the kernels: a caller that builds its
+ * matrix (say, a covariance) directly in `matrix` gets its eigenvalues without the copy that
+ * symmetricEigenvalues makes, so the peak memory is one n×n float64 array instead of two.
+ */
+export class EigenWorkspace {
+  private constructor(
+    private readonly k: KernelExports,
+    readonly n: number,
+    /** Row-major n×n; only the lower triangle is read. Destroyed by eigenvalues(). */
+    readonly matrix: Float64Array,
+    private readonly ptrs: { w: number; d: number; e: number; q: number; next: number },
+  ) {}
+
+  /** A workspace, or null when WebAssembly SIMD is unavailable (use symmetricEigenvalues then). */
+  static create(n: number): EigenWorkspace | null {
+    if (!(Number.isSafeInteger(n) && n >= 3)) return null;
+    const k = instantiateKernels();
+    if (!k) return null;
+    // Everything is allocated before any view is made: growing the memory would detach views.
+    const w = allocOrThrow(k, n * n * 8);
+    const d = allocOrThrow(k, n * 8), e = allocOrThrow(k, n * 8), q = allocOrThrow(k, n * 8), next = allocOrThrow(k, n * 8);
+    return new EigenWorkspace(k, n, new Float64Array(k.memory.buffer, w, n * n), { w, d, e, q, next });
+  }
+
+  /** All eigenvalues of `matrix` (as symmetricEigenvalues), which it overwrites. */
+  eigenvalues(): Float64Array {
+    const { n, matrix, k, ptrs } = this;
+    checkFiniteLower(matrix, n);
+    k.tridiagonalize(ptrs.w, n, ptrs.d, ptrs.e, ptrs.q, ptrs.next);
+    const d = new Float64Array(k.memory.buffer, ptrs.d, n).slice();
+    const e = new Float64Array(k.memory.buffer, ptrs.e, n).slice();
+    tridiagonalQL(d, e);
+    return d.sort().reverse();
+  }
+}
+
+function checkFiniteLower(a: Float64Array, n: number): void {
   for (let r = 0; r < n; r++) {
     for (let c = 0, p = r * n; c <= r; c++, p++) {
       if (!Number.isFinite(a[p])) throw new RangeError(`symmetricEigenvalues: entry (${r}, ${c}) is ${a[p]}`);
     }
   }
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  tridiagonalize(Float64Array.from(a.subarray(0, n * n)), n, d, e);
-  tridiagonalQL(d, e);
-  return d.sort().reverse();
+}
+
+/**
+ * The reduction of `tridiagonalize` in WebAssembly, on a copy of `a` in the instance's own
+ * memory (released with the instance). False when WebAssembly SIMD is unavailable.
+ */
+function tridiagonalizeWasm(a: Float64Array, n: number, d: Float64Array, e: Float64Array): boolean {
+  const k = instantiateKernels();
+  if (!k) return false;
+  const w = allocOrThrow(k, n * n * 8);
+  const dp = allocOrThrow(k, n * 8), ep = allocOrThrow(k, n * 8), qp = allocOrThrow(k, n * 8), np = allocOrThrow(k, n * 8);
+  new Float64Array(k.memory.buffer, w, n * n).set(a.subarray(0, n * n));
+  k.tridiagonalize(w, n, dp, ep, qp, np);
+  d.set(new Float64Array(k.memory.buffer, dp, n));
+  e.set(new Float64Array(k.memory.buffer, ep, n));
+  return true;
 }
 
 /**

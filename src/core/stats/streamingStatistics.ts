@@ -17,6 +17,12 @@
 export interface StreamingStatisticsOptions {
   /** Count rows identical to an earlier row (hashing costs one pass over each row). Default true. */
   hashDuplicates?: boolean;
+  /**
+   * Accumulate the full covariance (O(dim²) per row). Default true. When false only the
+   * per-dimension variance is kept (O(dim) per row) and `covariance` is null: for callers that
+   * get the spectrum another way (e.g. through the Gram matrix of a small sample).
+   */
+  covariance?: boolean;
 }
 
 export interface StatisticsResult {
@@ -58,6 +64,7 @@ const HASH_SHARDS = 16;
 export class StreamingStatistics {
   private readonly dim: number;
   private readonly hashDuplicates: boolean;
+  private readonly withCovariance: boolean;
 
   private rowsSeen = 0;
   private nanRows = 0;
@@ -86,8 +93,10 @@ export class StreamingStatistics {
     if (!(Number.isSafeInteger(dim) && dim >= 1)) throw new RangeError(`dim must be a positive integer (got ${dim})`);
     this.dim = dim;
     this.hashDuplicates = options.hashDuplicates ?? true;
+    this.withCovariance = options.covariance ?? true;
     this.mean = new Float64Array(dim);
-    this.m2 = new Float64Array(dim * dim);
+    // Without the covariance, m2 holds the diagonal only, at m2[i] (see flushChunk and finish).
+    this.m2 = new Float64Array(this.withCovariance ? dim * dim : dim);
     this.chunk = new Float64Array(dim * CHUNK_ROWS);
     this.chunkMean = new Float64Array(dim);
     for (let s = 0; s < HASH_SHARDS; s++) this.seen.push(new Set<number>());
@@ -144,7 +153,10 @@ export class StreamingStatistics {
     const { dim, count } = this;
     let variance: Float64Array | null = null;
     let covariance: Float64Array | null = null;
-    if (count >= 2) {
+    if (count >= 2 && !this.withCovariance) {
+      variance = new Float64Array(dim);
+      for (let i = 0; i < dim; i++) variance[i] = this.m2[i] / (count - 1);
+    } else if (count >= 2) {
       covariance = new Float64Array(dim * dim);
       variance = new Float64Array(dim);
       const scale = 1 / (count - 1);
@@ -224,6 +236,12 @@ export class StreamingStatistics {
 
     const na = this.merged;
     const n = na + nb;
+    if (!this.withCovariance) {
+      accumulateDiagonal(chunk, CHUNK_ROWS, nb, dim, chunkMean, mean, m2, na);
+      this.merged = n;
+      this.chunkRows = 0;
+      return;
+    }
     if (na > 0) {
       // Reuse chunkMean as δ = mean_b − mean_a after updating the running mean.
       const w = (na * nb) / n;
@@ -243,6 +261,29 @@ export class StreamingStatistics {
     accumulateUpperCrossProduct(chunk, CHUNK_ROWS, nb, dim, m2);
     this.merged = n;
     this.chunkRows = 0;
+  }
+}
+
+/**
+ * The diagonal-only merge: out[i] += Σ_r x[i*stride + r]² + δᵢ²·na·nb/n for the centred chunk x,
+ * and the running mean updated from the chunk mean (chunkMean on entry).
+ */
+function accumulateDiagonal(x: Float64Array, stride: number, rows: number, dim: number, chunkMean: Float64Array,
+  mean: Float64Array, out: Float64Array, na: number): void {
+  const n = na + rows;
+  const w = (na * rows) / n;
+  for (let i = 0; i < dim; i++) {
+    const a = i * stride;
+    let s = 0;
+    for (let r = 0; r < rows; r++) s += x[a + r] * x[a + r];
+    if (na > 0) {
+      const delta = chunkMean[i] - mean[i];
+      out[i] += s + delta * delta * w;
+      mean[i] += (delta * rows) / n;
+    } else {
+      out[i] += s;
+      mean[i] = chunkMean[i];
+    }
   }
 }
 
