@@ -81,6 +81,12 @@ export class AnalysisService {
     return key ? this.cacheGet(key) as AnalysisReport | undefined : undefined;
   }
 
+  /** The cached result of any task for the file as it is now on disk, if any. */
+  async cachedTask<T extends WorkerTask>(task: T): Promise<TaskResult<T['type']> | undefined> {
+    const key = await this.keyFor(task).catch(() => undefined);
+    return key ? this.cacheGet(key) as TaskResult<T['type']> | undefined : undefined;
+  }
+
   /**
    * Analyse `path` (from cache when the file has not changed). The promise rejects with
    * AnalysisError('cancelled') when `token` fires; the work itself stops only when no

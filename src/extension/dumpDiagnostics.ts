@@ -3,6 +3,8 @@ import type { Finding } from '../core/report/analysisReport';
 import { DOCUMENT_SELECTOR, dumpLiteralsIn, isWriteContext, literalRange, resolveDumpPath } from './dumpPaths';
 import { AnalysisError, type AnalysisService } from './analysisService';
 import { readSettings, suppressionKey } from './settings';
+import { hasSidecarManifest, informationTask } from './informationTask';
+import { informationFindings } from '../core/information/informationFindings';
 
 export const DIAGNOSTIC_SOURCE = 'embeddings';
 
@@ -93,7 +95,15 @@ export class DumpDiagnostics implements vscode.Disposable {
         const basis = report.sampling.sampled
           ? ` (from a uniform sample of ${report.rowsUsed} of ${report.rowsTotal} rows, seed ${report.sampling.seed})` : '';
         const suppressed = new Set(settings.suppressedFindings[suppressionKey(resolved.fsPath)] ?? []);
-        return report.findings
+        const findings = [...report.findings];
+        if (hasSidecarManifest(resolved.fsPath)) {
+          // the user described the dump's inputs: the rate–capacity findings apply too
+          try {
+            const info = await this.service.run(informationTask(resolved.fsPath, settings));
+            findings.push(...informationFindings(info, settings.thresholds.collisionError));
+          } catch { /* the manifest's own diagnostics say what is wrong with it */ }
+        }
+        return findings
           .filter(f => f.code !== 'sampled' && !suppressed.has(f.code))
           .map(f => make(range, f.code, severityOf[f.severity], `${literal.value}: ${f.message}${basis}`));
       } catch (e) {

@@ -5,6 +5,8 @@ import { renderSummaryMarkdown, escapeMarkdownText } from '../core/report/render
 import { ALL_DUMP_EXTENSIONS, BINARY_DUMP_EXTENSIONS, literalRange, resolveDumpPath } from './dumpPaths';
 import { AnalysisError, type AnalysisService } from './analysisService';
 import { readSettings } from './settings';
+import { informationTask } from './informationTask';
+import { informationHoverLines } from '../core/information/informationFindings';
 import { OPEN_REPORT_COMMAND } from './commandIds';
 
 /** A short report when the pointer rests on a quoted dump path in code. */
@@ -31,6 +33,9 @@ export class DumpHoverProvider implements vscode.HoverProvider {
     try {
       const report = await this.service.analyze(resolved.fsPath, options, { token });
       md.appendMarkdown(renderSummaryMarkdown(report, literal.value));
+      // rate, capacity and verdict when already computed (the panel or diagnostics ran them): a hover never waits for them
+      const info = await this.service.cachedTask(informationTask(resolved.fsPath, settings));
+      if (info) md.appendMarkdown('\n\n' + informationHoverLines(info).map(escapeMarkdownText).join('  \n'));
       const args = encodeURIComponent(JSON.stringify([resolved.fsPath]));
       md.appendMarkdown(`\n\n[$(graph) Open full report](command:${OPEN_REPORT_COMMAND}?${args} "Open the Embedding Diagnostics report")`);
       md.isTrusted = { enabledCommands: [OPEN_REPORT_COMMAND] };

@@ -12,12 +12,8 @@ import type { RegimeConfig } from '../core/regime/autoencoderConfig';
 import type { RegimeResult } from '../core/regime/regimeResult';
 import type { InformationFlags } from '../core/information/informationInputs';
 import type { InformationReport } from '../core/information/informationReport';
-import { manifestCandidates } from '../core/information/manifest';
-import { existsSync } from 'node:fs';
 import type { WorkerTask } from './workerProtocol';
-
-/** A manifest beside the dump asks for the information section without any command. */
-const hasSidecarManifest = (fsPath: string) => manifestCandidates(fsPath).some(p => existsSync(p));
+import { hasSidecarManifest, informationTask } from './informationTask';
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
@@ -160,10 +156,8 @@ class ReportView {
         const settings2 = readSettings(vscode.Uri.file(subject.fsPath));
         const information = subject.information ?? (hasSidecarManifest(subject.fsPath) ? {} : undefined);
         if (information) {
-          await this.runSection('information', {
-            type: 'information', path: subject.fsPath, flags: { ...information, arrays: { embeddings: subject.arrayName, ...information.arrays } },
-            options: { maxRows: Math.min(settings2.maxRows, 10_000), seed: settings2.seed },
-          }, `Rate and capacity of ${path.basename(subject.fsPath)}`, cts, opts.quiet || subject.information === undefined);
+          await this.runSection('information', informationTask(subject.fsPath, settings2, information, subject.arrayName),
+            `Rate and capacity of ${path.basename(subject.fsPath)}`, cts, opts.quiet || subject.information === undefined);
         }
         if (subject.regime) {
           await this.runSection('regime', {

@@ -8,7 +8,7 @@ export interface Settings {
   seed: number;
   enableHovers: boolean;
   enableDiagnostics: boolean;
-  thresholds: FindingThresholds;
+  thresholds: FindingThresholds & { collisionError: number };
   /** Finding codes not shown as diagnostics, per dump path (workspace-relative, or absolute outside a workspace). */
   suppressedFindings: Record<string, string[]>;
 }
@@ -36,6 +36,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
       deadDimensionVariance: num('thresholds.deadDimensionVariance', DEFAULT_THRESHOLDS.deadDimensionVariance),
       duplicateRowFraction: num('thresholds.duplicateRowFraction', DEFAULT_THRESHOLDS.duplicateRowFraction),
       zeroRowFraction: num('thresholds.zeroRowFraction', DEFAULT_THRESHOLDS.zeroRowFraction),
+      collisionError: num('thresholds.collisionError', 0.01),
     },
   };
 }
