@@ -5,6 +5,8 @@ import { AnalysisError, type AnalysisService } from './analysisService';
 import { readSettings, suppressionKey } from './settings';
 import { hasSidecarManifest, informationTask } from './informationTask';
 import { informationFindings } from '../core/information/informationFindings';
+import { regimeFindings } from '../core/regime/regimeFindings';
+import { manifestAutoencoder, regimeCheckTask } from './manifestAutoencoder';
 
 export const DIAGNOSTIC_SOURCE = 'embeddings';
 
@@ -102,6 +104,12 @@ export class DumpDiagnostics implements vscode.Disposable {
             const info = await this.service.run(informationTask(resolved.fsPath, settings));
             findings.push(...informationFindings(info, settings.thresholds.collisionError));
           } catch { /* the manifest's own diagnostics say what is wrong with it */ }
+          const planned = await manifestAutoencoder(resolved.fsPath);
+          if (planned) {
+            try {
+              findings.push(...regimeFindings((await this.service.run(regimeCheckTask(resolved.fsPath, planned.config, settings))).regime));
+            } catch { /* shown on the manifest */ }
+          }
         }
         return findings
           .filter(f => f.code !== 'sampled' && !suppressed.has(f.code))

@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
   const service = new AnalysisService(vscode.Uri.joinPath(context.extensionUri, 'dist', 'analysisWorker.js').fsPath, log);
   const views = new ReportViews(context.extensionUri, service, log);
   const diagnostics = new DumpDiagnostics(service);
-  const manifests = new ManifestDiagnostics();
+  const manifests = new ManifestDiagnostics(service);
 
   // Watch mode: drop the cache at once, re-check documents and open views once the file settles.
   const settle = new Map<string, NodeJS.Timeout>();

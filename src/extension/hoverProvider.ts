@@ -7,6 +7,8 @@ import { AnalysisError, type AnalysisService } from './analysisService';
 import { readSettings } from './settings';
 import { informationTask } from './informationTask';
 import { informationHoverLines } from '../core/information/informationFindings';
+import { regimeHoverLine } from '../core/regime/regimeFindings';
+import { manifestAutoencoder, regimeCheckTask } from './manifestAutoencoder';
 import { OPEN_REPORT_COMMAND } from './commandIds';
 
 /** A short report when the pointer rests on a quoted dump path in code. */
@@ -36,6 +38,9 @@ export class DumpHoverProvider implements vscode.HoverProvider {
       // rate, capacity and verdict when already computed (the panel or diagnostics ran them): a hover never waits for them
       const info = await this.service.cachedTask(informationTask(resolved.fsPath, settings));
       if (info) md.appendMarkdown('\n\n' + informationHoverLines(info).map(escapeMarkdownText).join('  \n'));
+      const planned = await manifestAutoencoder(resolved.fsPath);
+      const regime = planned && await this.service.cachedTask(regimeCheckTask(resolved.fsPath, planned.config, settings));
+      if (regime) md.appendMarkdown('\n\n' + escapeMarkdownText(regimeHoverLine(regime.regime)));
       const args = encodeURIComponent(JSON.stringify([resolved.fsPath]));
       md.appendMarkdown(`\n\n[$(graph) Open full report](command:${OPEN_REPORT_COMMAND}?${args} "Open the Embedding Diagnostics report")`);
       md.isTrusted = { enabledCommands: [OPEN_REPORT_COMMAND] };

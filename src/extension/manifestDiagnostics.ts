@@ -1,6 +1,22 @@
 import * as vscode from 'vscode';
 import { checkManifest } from '../core/information/informationInputs';
-import { isManifestPath } from '../core/information/manifest';
+import { isManifestPath, locate, parseManifest, MANIFEST_SUFFIX } from '../core/information/manifest';
+import { regimeFindings } from '../core/regime/regimeFindings';
+import { regimeCheckTask, toRegimeConfig } from './manifestAutoencoder';
+import { readSettings } from './settings';
+import type { AnalysisService } from './analysisService';
+import { promises as fs } from 'node:fs';
+import { SUPPORTED_EXTENSIONS } from '../core/formats/openDump';
+
+/** The dump a sidecar manifest belongs to: `emb.embeddings.json` → `emb.<ext>` or `emb.npy.embeddings.json` → `emb.npy`. */
+async function dumpBesideManifest(manifestPath: string): Promise<string | undefined> {
+  const stem = manifestPath.slice(0, -MANIFEST_SUFFIX.length);
+  const candidates = [stem, ...SUPPORTED_EXTENSIONS.map(e => stem + e)];
+  for (const c of candidates) {
+    try { if ((await fs.stat(c)).isFile()) return c; } catch { /* next */ }
+  }
+  return undefined;
+}
 import { DIAGNOSTIC_SOURCE } from './dumpDiagnostics';
 
 const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
@@ -20,7 +36,7 @@ export class ManifestDiagnostics implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [this.collection];
 
-  constructor() {
+  constructor(private readonly service?: AnalysisService) {
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument(d => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument(e => this.schedule(e.document, 400)),
@@ -43,11 +59,23 @@ export class ManifestDiagnostics implements vscode.Disposable {
 
   private async update(document: vscode.TextDocument): Promise<void> {
     const version = document.version;
-    let problems;
+    let problems: { code: string; severity: string; message: string; offset: number; length: number; path?: unknown; pointer?: string }[];
     try {
       problems = await checkManifest(document.uri.fsPath, document.getText());
     } catch (e) {
       problems = [{ code: 'internal', severity: 'error', message: `The manifest could not be checked: ${(e as Error).message}`, offset: 0, length: 0 }];
+    }
+    // a planned autoencoder whose learning rate diverges: the warning goes on "learningRate"
+    const parsed = parseManifest(document.getText());
+    const ae = parsed.manifest.autoencoder;
+    const dump = ae && this.service ? await dumpBesideManifest(document.uri.fsPath) : undefined;
+    if (ae && dump && this.service) {
+      try {
+        const { regime } = await this.service.run(regimeCheckTask(dump, toRegimeConfig(ae), readSettings(document.uri)));
+        for (const f of regimeFindings(regime).filter(x => x.code === 'unstable-learning-rate')) {
+          problems.push({ code: f.code, severity: 'warning', message: f.message, path: ['autoencoder', 'learningRate'], pointer: '/autoencoder/learningRate', ...locate(parsed.root, ['autoencoder', 'learningRate']) });
+        }
+      } catch { /* the dump itself is reported elsewhere */ }
     }
     if (document.isClosed || document.version !== version) return;
     this.collection.set(document.uri, problems.map(p => {

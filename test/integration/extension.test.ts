@@ -384,6 +384,29 @@ suite('Rate and capacity: manifest diagnostics and the Information section', () 
     }
   });
 
+  test('a planned autoencoder with a diverging learning rate: a warning on the manifest key and on the dump path', async function () {
+    this.timeout(90_000);
+    const manifest = uriOf('runs/emb.embeddings.json');
+    const text = '{\n  "version": 1,\n  "autoencoder": { "latentWidth": 8, "learningRate": 50, "steps": 10 }\n}\n';
+    await vscode.workspace.fs.writeFile(manifest, new TextEncoder().encode(text));
+    try {
+      const doc = await vscode.workspace.openTextDocument(manifest);
+      await vscode.window.showTextDocument(doc);
+      const onKey = await waitFor('unstable-learning-rate on the manifest',
+        () => vscode.languages.getDiagnostics(doc.uri).find((x) => codeOf(x) === 'unstable-learning-rate'), () => describeDiagnostics(doc.uri), 60_000);
+      assert.strictEqual(doc.getText(onKey.range), '"learningRate"');
+      assert.match(onKey.message, /will diverge/);
+      const train = await vscode.workspace.openTextDocument(uriOf(TRAIN));
+      await vscode.window.showTextDocument(train);
+      const onPath = await waitFor('unstable-learning-rate on the runs/emb.npy path in train.py',
+        () => ourDiagnostic(train.uri, 'unstable-learning-rate'), () => describeDiagnostics(train.uri), 60_000);
+      assert.ok(onPath.range.contains(quotedPathRanges(train, EMB).inner));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(manifest);
+    }
+  });
+
   test('Analyze Rate and Capacity with given inputs shows the verdict in the panel', async function () {
     this.timeout(150_000);
     const z = uriOf('runs/pair_z.npy');

@@ -28,11 +28,25 @@ export interface ManifestArrayRef {
 export interface Manifest {
   version?: number;
   description?: string;
+  /**
+   * The planned weight-tied autoencoder (regime analysis), as written: checked for its shape
+   * here, validated fully by the regime core when it runs.
+   */
+  autoencoder?: ManifestAutoencoder;
   arrays: Partial<Record<ArrayRole, ManifestArrayRef>>;
   scalars: Partial<Record<ScalarKey, number>>;
 }
 
 export type ProblemSeverity = 'error' | 'warning' | 'information';
+
+export interface ManifestAutoencoder {
+  latentWidth: number;
+  init: { sigma: number } | { sigma2: number } | { scheme: string };
+  learningRate: number;
+  learningRateConvention?: 'gradient-flow' | 'torch-mse-mean';
+  steps: number;
+  seeds?: number;
+}
 
 /** A problem located in the manifest text. */
 export interface ManifestProblem {
@@ -275,13 +289,13 @@ export function parseManifest(text: string): ParsedManifest {
     if (seen.has(prop.key)) add('manifest-duplicate-key', 'warning', `"${prop.key}" appears more than once; the last one is used.`, [prop.key], keyRange);
     seen.add(prop.key);
     let key = prop.key;
-    if (!(ARRAY_ROLES as readonly string[]).includes(key) && !(SCALAR_KEYS as readonly string[]).includes(key) && !['$schema', 'version', 'description'].includes(key)) {
+    if (!(ARRAY_ROLES as readonly string[]).includes(key) && !(SCALAR_KEYS as readonly string[]).includes(key) && !['$schema', 'version', 'description', 'autoencoder'].includes(key)) {
       const alias = ALIASES[key] ?? ALIASES[key.toLowerCase()];
       if (alias) {
         add('manifest-alias', 'warning', `"${key}" is read as "${alias}"; write "${alias}" to silence this warning.`, [prop.key], keyRange);
         key = alias;
       } else {
-        add('manifest-unknown-key', 'warning', `Unknown key "${key}" is ignored. Known keys: ${[...ARRAY_ROLES, ...SCALAR_KEYS, 'version', 'description'].join(', ')}.`, [prop.key], keyRange);
+        add('manifest-unknown-key', 'warning', `Unknown key "${key}" is ignored. Known keys: ${[...ARRAY_ROLES, ...SCALAR_KEYS, 'autoencoder', 'version', 'description'].join(', ')}.`, [prop.key], keyRange);
         continue;
       }
     }
@@ -289,6 +303,11 @@ export function parseManifest(text: string): ParsedManifest {
     if (key === '$schema' || key === 'description') {
       if (v.type !== 'string') add('manifest-type', 'error', `"${prop.key}" must be a string.`, [prop.key], keyRange);
       else if (key === 'description') manifest.description = v.value;
+      continue;
+    }
+    if (key === 'autoencoder') {
+      const ae = readAutoencoder(v, (code, message, sub) => add(code, 'error', message, ['autoencoder', ...sub], locate(root, ['autoencoder', ...sub])));
+      if (ae) manifest.autoencoder = ae;
       continue;
     }
     if (key === 'version') {
@@ -380,4 +399,46 @@ export function manifestCandidates(dumpPath: string): string[] {
 /** True when a path looks like a sidecar manifest. */
 export function isManifestPath(path: string): boolean {
   return path.toLowerCase().endsWith(MANIFEST_SUFFIX);
+}
+
+const INIT_SCHEME_NAMES = ['torch-linear-default', 'xavier-normal', 'xavier-uniform', 'kaiming-normal'];
+
+/** The `autoencoder` object: field types and ranges, each problem on its own key. */
+function readAutoencoder(node: JsonNode, problem: (code: string, message: string, path: string[]) => void): ManifestAutoencoder | undefined {
+  if (node.type !== 'object') { problem('manifest-type', '"autoencoder" must be an object with latentWidth, init, learningRate and steps.', []); return undefined; }
+  const get = (k: string) => node.properties.find(p => p.key === k)?.value;
+  let ok = true;
+  const posNumber = (k: string, integer: boolean): number | undefined => {
+    const v = get(k);
+    if (v === undefined) { problem('manifest-missing-key', `"autoencoder" needs "${k}".`, []); ok = false; return undefined; }
+    if (v.type !== 'number' || !(v.value > 0) || (integer && !Number.isInteger(v.value))) {
+      problem('manifest-type', `"${k}" must be a positive ${integer ? 'whole number' : 'number'}.`, [k]); ok = false; return undefined;
+    }
+    return v.value;
+  };
+  const latentWidth = posNumber('latentWidth', true);
+  const learningRate = posNumber('learningRate', false);
+  const steps = posNumber('steps', true);
+  let init: ManifestAutoencoder['init'] = { scheme: 'torch-linear-default' };
+  const initNode = get('init');
+  if (initNode?.type === 'string') {
+    if (INIT_SCHEME_NAMES.includes(initNode.value)) init = { scheme: initNode.value };
+    else { problem('manifest-value', `"init" must be one of ${INIT_SCHEME_NAMES.join(', ')}, or an object {"sigma": …} / {"sigma2": …}.`, ['init']); ok = false; }
+  } else if (initNode?.type === 'object') {
+    const sigma = initNode.properties.find(p => p.key === 'sigma')?.value;
+    const sigma2 = initNode.properties.find(p => p.key === 'sigma2')?.value;
+    if (sigma?.type === 'number' && sigma.value > 0) init = { sigma: sigma.value };
+    else if (sigma2?.type === 'number' && sigma2.value > 0) init = { sigma2: sigma2.value };
+    else { problem('manifest-value', '"init" needs a positive "sigma" or "sigma2".', ['init']); ok = false; }
+  } else if (initNode !== undefined) { problem('manifest-type', '"init" must be a scheme name or an object.', ['init']); ok = false; }
+  const conv = get('learningRateConvention');
+  let learningRateConvention: ManifestAutoencoder['learningRateConvention'];
+  if (conv !== undefined) {
+    if (conv.type === 'string' && (conv.value === 'gradient-flow' || conv.value === 'torch-mse-mean')) learningRateConvention = conv.value;
+    else { problem('manifest-value', '"learningRateConvention" must be "gradient-flow" or "torch-mse-mean".', ['learningRateConvention']); ok = false; }
+  }
+  const seedsNode = get('seeds');
+  const seeds = seedsNode?.type === 'number' && Number.isInteger(seedsNode.value) && seedsNode.value > 0 ? seedsNode.value : undefined;
+  if (!ok || latentWidth === undefined || learningRate === undefined || steps === undefined) return undefined;
+  return { latentWidth, init, learningRate, learningRateConvention, steps, seeds };
 }
