@@ -109,7 +109,7 @@ test('the JSON Schema is draft-07, describes every key the parser knows, and not
   const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schemas', 'embeddings-manifest.schema.json'), 'utf8'));
   assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
   const keys = Object.keys(schema.properties).sort();
-  assert.deepEqual(keys, [...ARRAY_ROLES, ...SCALAR_KEYS, '$schema', 'version', 'description'].sort());
+  assert.deepEqual(keys, [...ARRAY_ROLES, ...SCALAR_KEYS, '$schema', 'version', 'description', 'autoencoder'].sort());
   for (const k of keys) assert.ok(typeof schema.properties[k].description === 'string' && schema.properties[k].description.length > 20, `${k} has a description`);
   const ref = schema.definitions.arrayRef.oneOf;
   assert.ok(ref[0].description && ref[1].properties.file.description && ref[1].properties.array.description);
@@ -122,6 +122,19 @@ test('the JSON Schema is draft-07, describes every key the parser knows, and not
     else if (t === 'number') assert.equal(typeof v, 'number', k);
   }
   assert.deepEqual(parseManifest(JSON.stringify(fixture)).problems, []);
+});
+
+test('the planned autoencoder: read when well-formed, each problem located on its own key', () => {
+  const good = parseManifest('{"version": 1, "autoencoder": {"latentWidth": 8, "init": {"sigma": 0.1}, "learningRate": 0.5, "learningRateConvention": "torch-mse-mean", "steps": 100}}');
+  assert.deepEqual(good.problems, []);
+  assert.deepEqual(good.manifest.autoencoder, { latentWidth: 8, init: { sigma: 0.1 }, learningRate: 0.5, learningRateConvention: 'torch-mse-mean', steps: 100, seeds: undefined });
+  const text = '{"autoencoder": {"latentWidth": 2.5, "init": "he", "learningRate": 0.1, "steps": 10}}';
+  const bad = parseManifest(text);
+  assert.equal(bad.manifest.autoencoder, undefined);
+  const at = (pointer: string) => bad.problems.find(p => p.pointer === pointer);
+  assert.equal(text.slice(at('/autoencoder/latentWidth')!.offset, at('/autoencoder/latentWidth')!.offset + at('/autoencoder/latentWidth')!.length), '"latentWidth"');
+  assert.match(at('/autoencoder/init')!.message, /must be one of torch-linear-default/);
+  assert.ok(parseManifest('{"autoencoder": {"latentWidth": 8, "learningRate": 0.1}}').problems.some(p => p.code === 'manifest-missing-key' && p.message.includes('"steps"')));
 });
 
 test('resolution order: flags > container keys > manifest; derived n; 1-D targets read as a column', async () => {
