@@ -12,12 +12,17 @@ export class AnalysisError extends Error {
 
 type Progress = (fraction: number, message: string) => void;
 
-export interface RunOptions { onProgress?: Progress; token?: vscode.CancellationToken }
+export interface RunOptions {
+  onProgress?: Progress;
+  token?: vscode.CancellationToken;
+  /** A quick sampled report before the exact one (analyze tasks whose options ask for quickFirstPass). */
+  onPartial?: (report: AnalysisReport) => void;
+}
 
 /** What the worker is doing now. */
 export interface AnalysisActivity { running: string | undefined; queued: number; fraction: number; message: string }
 
-interface Subscriber { resolve(r: unknown): void; reject(e: unknown): void; onProgress?: Progress }
+interface Subscriber { resolve(r: unknown): void; reject(e: unknown): void; onProgress?: Progress; onPartial?: (r: AnalysisReport) => void }
 
 interface Job {
   id: number;
@@ -119,7 +124,7 @@ export class AnalysisService {
     }
     const theJob = job;
     return new Promise<TaskResult<T['type']>>((resolve, reject) => {
-      const sub: Subscriber = { resolve: resolve as (r: unknown) => void, reject, onProgress: opts.onProgress };
+      const sub: Subscriber = { resolve: resolve as (r: unknown) => void, reject, onProgress: opts.onProgress, onPartial: opts.onPartial };
       theJob.subscribers.add(sub);
       opts.token?.onCancellationRequested(() => {
         if (!theJob.subscribers.delete(sub)) return;
@@ -147,7 +152,9 @@ export class AnalysisService {
   private async keyFor(task: WorkerTask): Promise<string> {
     const st = await fs.stat(task.path);
     if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-    return `${task.path}\0${st.size}\0${st.mtimeMs}\0${JSON.stringify(task)}`;
+    // asking for a quick first report does not change the result: share the job and the cache entry
+    const identity = JSON.stringify(task, (k, v) => (k === 'quickFirstPass' ? undefined : v));
+    return `${task.path}\0${st.size}\0${st.mtimeMs}\0${identity}`;
   }
 
   private cacheGet(key: string): unknown {
@@ -191,6 +198,10 @@ export class AnalysisService {
   private onMessage(m: FromWorker): void {
     const job = this.running;
     if (!job || job.id !== m.id) return; // a message from a job cancelled meanwhile
+    if (m.type === 'partial') {
+      for (const s of job.subscribers) s.onPartial?.(m.report);
+      return;
+    }
     if (m.type === 'progress') {
       for (const s of job.subscribers) s.onProgress?.(m.fraction, m.message);
       this.emitActivity(m.fraction, m.message);

@@ -5,6 +5,7 @@ import { analyzeRegime } from '../core/regime/regimeReport';
 import { analyzeInformationFile } from '../core/information/informationReport';
 import { EmbdiagError, isEmbdiagError } from '../core/errors';
 import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
+import type { AnalysisReport } from '../core/report/analysisReport';
 
 /**
  * Runs analyses off the extension host thread, one at a time. Cancellation is
@@ -15,10 +16,10 @@ if (!port) throw new Error('analysisWorker must run as a worker thread');
 
 const send = (m: FromWorker) => port.postMessage(m);
 
-async function perform(task: WorkerTask, progress: (fraction: number, message: string) => void) {
+async function perform(task: WorkerTask, progress: (fraction: number, message: string) => void, partial: (r: AnalysisReport) => void) {
   switch (task.type) {
     case 'analyze':
-      return analyzeFile(task.path, task.options, { onProgress: progress });
+      return analyzeFile(task.path, task.options, { onProgress: progress, onQuickReport: partial });
     case 'regime': {
       progress(0, 'Reading rows');
       const rows = await loadFiniteRows(task.path, task.load);
@@ -46,7 +47,7 @@ port.on('message', async (msg: ToWorker) => {
     const result = await perform(msg.task, (fraction, message) => {
       const now = Date.now();
       if (now - last > 100 || fraction >= 1) { last = now; send({ type: 'progress', id, fraction, message }); }
-    });
+    }, (report) => send({ type: 'partial', id, report }));
     send({ type: 'result', id, result });
   } catch (e) {
     if (isEmbdiagError(e)) send({ type: 'error', id, code: e.code, message: e.message });

@@ -10,8 +10,9 @@ export interface EmbeddingDiagnosticsApi {
   analyze(uri: vscode.Uri): Promise<AnalysisReport>;
   /**
    * Resolves with the visible text of the report panel for `uri` once its webview has
-   * rendered a report (it posts a `rendered` message), and — when `mustContain` is given — once that
-   * text contains it (e.g. a section that arrives later). Rejects after `timeoutMs`.
+   * rendered a report (it posts a `rendered` message), and — when `mustContain` is given — once a
+   * text rendered since the panel's analysis started contains it (e.g. the quick first report, or a
+   * section that arrives later). Rejects after `timeoutMs`.
    */
   whenPanelRendered(uri: vscode.Uri, timeoutMs?: number, mustContain?: string): Promise<string>;
 }

@@ -44,6 +44,8 @@ class ReportView {
   lastInformation?: HostToWebview;
   report?: AnalysisReport;
   renderedText?: string;
+  /** The texts rendered since the last run started, oldest first (a quick report, then the exact one, then sections). */
+  renderedHistory: string[] = [];
   /** Called with each rendered text; a waiter returning true is done and removed. */
   waiters: ((text: string) => boolean)[] = [];
   private cancel?: vscode.CancellationTokenSource;
@@ -82,6 +84,7 @@ class ReportView {
         break;
       case 'rendered':
         this.renderedText = msg.text;
+        this.renderedHistory = [...this.renderedHistory.slice(-9), msg.text];
         this.waiters = this.waiters.filter(w => !w(msg.text));
         break;
       case 'reanalyze':
@@ -120,6 +123,7 @@ class ReportView {
     const settings = readSettings(vscode.Uri.file(files[0]));
     const base = { maxRows: settings.maxRows, seed: settings.seed, thresholds: settings.thresholds };
     this.renderedText = undefined;
+    this.renderedHistory = [];
     const label = files.map(f => path.basename(f)).join(' and ');
     this.post({ type: 'progress', file: files[0], fraction: 0, message: 'Starting analysis' });
 
@@ -129,8 +133,11 @@ class ReportView {
       for (const [i, file] of files.entries()) {
         let reported = 0;
         const options = this.subject.kind === 'report' && this.subject.arrayName ? { ...base, arrayName: this.subject.arrayName } : base;
-        reports.push(await this.owner.service.analyze(file, options, {
+        // a single dump's panel shows a quick sampled report at once (labelled as such), then the exact one
+        const quick = this.subject.kind === 'report';
+        reports.push(await this.owner.service.analyze(file, quick ? { ...options, quickFirstPass: true } : options, {
           token: cts.token,
+          onPartial: quick ? (r) => { if (this.cancel === cts) this.post({ type: 'report', report: r }); } : undefined,
           onProgress: (fraction, message) => {
             const overall = (i + fraction) / files.length;
             const text = files.length > 1 ? `${path.basename(file)}: ${message}` : message;
@@ -282,8 +289,8 @@ export class ReportViews implements vscode.Disposable, vscode.WebviewPanelSerial
     const views = [...this.views].filter(v => v.files()[0] === fsPath);
     if (views.length === 0) return Promise.reject(new Error(`No report view is open for ${fsPath}.`));
     const ok = (text: string | undefined): text is string => text !== undefined && (mustContain === undefined || text.includes(mustContain));
-    const done = views.find(v => ok(v.renderedText));
-    if (done) return Promise.resolve(done.renderedText!);
+    const seen = views.flatMap(v => (mustContain === undefined ? [v.renderedText] : v.renderedHistory)).find(ok);
+    if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       let last = '';
       const timer = setTimeout(() => reject(new Error(`The report view for ${fsPath} did not render${mustContain ? ` "${mustContain}"` : ''} within ${timeoutMs} ms. Last rendered text:\n${last.slice(0, 1500)}`)), timeoutMs);

@@ -22,5 +22,7 @@ export type ToWorker = { id: number; task: WorkerTask };
 
 export type FromWorker =
   | { type: 'progress'; id: number; fraction: number; message: string }
+  /** A first, sampled report before the exact one (analyze tasks with quickFirstPass). */
+  | { type: 'partial'; id: number; report: AnalysisReport }
   | { type: 'result'; id: number; result: AnalysisReport | RegimeResult | InformationReport }
   | { type: 'error'; id: number; code: string; message: string };

@@ -263,6 +263,36 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
     }
   });
 
+  test('a large dump: a labelled quick report from a sample first, then the exact report', async function () {
+    this.timeout(120_000);
+    // 30000 x 256 float32 written by hand: an .npy v1 header, then little-endian floats
+    const rows = 30000, dim = 256;
+    let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
+    header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+    const head = new Uint8Array(10 + header.length);
+    head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+    head.set(new TextEncoder().encode(header), 10);
+    const data = new Float32Array(rows * dim);
+    let x = 12345;
+    for (let i = 0; i < data.length; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; data[i] = (x / 2 ** 32 - 0.5) / (1 + (i % dim)); }
+    const big = uriOf('runs/big.npy');
+    const bytes = new Uint8Array(head.length + data.byteLength);
+    bytes.set(head); bytes.set(new Uint8Array(data.buffer), head.length);
+    await vscode.workspace.fs.writeFile(big, bytes);
+    try {
+      await vscode.commands.executeCommand(ANALYZE_COMMAND, big);
+      const quick = await api.whenPanelRendered(big, 60_000, 'Quick first pass');
+      assert.match(quick, /uniform random sample of \d+ of the 30000 rows/, 'the quick report says it is a sample and of how many rows');
+      // the exact report follows: every row used, and no quick-pass note
+      const exact = await api.whenPanelRendered(big, 60_000, '30000 / 30000');
+      assert.ok(!exact.includes('Quick first pass'), 'the exact report replaces the quick one');
+      assert.ok(exact.includes('30000 \u00d7 256'));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(big);
+    }
+  });
+
   test('hover on a dump path inside a Jupyter notebook cell', async () => {
     const nbUri = uriOf('notebook.ipynb');
     const notebook = await vscode.workspace.openNotebookDocument(nbUri);
