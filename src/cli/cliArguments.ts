@@ -61,7 +61,8 @@ Options of regime (plus --array, --max-rows (default 20000), --seed, --json, --m
   --latent H           latent width of the autoencoder (required)
   --init-std S | --init-var V | --init SCHEME
                        initialisation of W: its std, its variance, or one of
-                       ${INIT_SCHEMES.join(', ')} (default torch-linear-default)
+                       ${INIT_SCHEMES.join(', ')} (default torch-linear-default;
+                       short names torch-linear, xavier, kaiming)
   --lr ETA             learning rate (required)
   --lr-convention C    gradient-flow (loss (1/2n)Σ‖WᵀWx−x‖², default) or torch-mse
                        (PyTorch MSELoss(reduction="mean"); η_GF = 2η/d)
@@ -177,8 +178,11 @@ export function parseCliArguments(argv: string[]): CliCommand {
   if (v['init-std'] !== undefined) init = { sigma: positiveNumber('--init-std', v['init-std']!) };
   else if (v['init-var'] !== undefined) init = { sigma2: positiveNumber('--init-var', v['init-var']!) };
   else if (v.init !== undefined) {
-    if (!(INIT_SCHEMES as readonly string[]).includes(v.init)) throw new EmbdiagError('bad-argument', `--init must be one of ${INIT_SCHEMES.join(', ')} (got "${v.init}").`);
-    init = { scheme: v.init as InitScheme };
+    // short names people type: torch-linear (nn.Linear's default), xavier, kaiming
+    const alias: Record<string, InitScheme> = { 'torch-linear': 'torch-linear-default', xavier: 'xavier-normal', kaiming: 'kaiming-normal' };
+    const scheme = alias[v.init] ?? v.init;
+    if (!(INIT_SCHEMES as readonly string[]).includes(scheme)) throw new EmbdiagError('bad-argument', `--init must be one of ${INIT_SCHEMES.join(', ')} (or torch-linear, xavier, kaiming; got "${v.init}").`);
+    init = { scheme: scheme as InitScheme };
   }
   const convention = v['lr-convention'] ?? 'gradient-flow';
   if (convention !== 'gradient-flow' && convention !== 'torch-mse') throw new EmbdiagError('bad-argument', `--lr-convention must be gradient-flow or torch-mse (got "${convention}").`);

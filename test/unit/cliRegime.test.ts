@@ -63,3 +63,12 @@ for (const [args, fragment] of [
     assert.ok(j.error.message.includes(fragment), j.error.message);
   });
 }
+
+test('the issue\'s own example flags: --init torch-linear --lr-convention torch-mse map to nn.Linear\'s σ² = 1/(3d) and η_GF = 2η/d', () => {
+  const r = run('regime', EMB, '--latent', '8', '--init', 'torch-linear', '--lr', '0.01', '--lr-convention', 'torch-mse', '--steps', '20', '--no-simulate', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const a = JSON.parse(r.stdout).regime.autoencoder;
+  assertClose(a.sigma2.value, 1 / (3 * expected.d), 1e-12, 1e-12, 'σ²');
+  assertClose(a.eta.value, (2 * 0.01) / expected.d, 1e-12, 1e-12, 'η in gradient-flow units');
+  assert.equal(a.convention, 'torch-mse-mean');
+});
