@@ -77,6 +77,9 @@ interface Float32Rows { readRowsFloat32(start: number, count: number): Promise<F
 const hasFloat32Rows = (m: EmbeddingMatrix): m is EmbeddingMatrix & Float32Rows =>
   typeof (m as Partial<Float32Rows>).readRowsFloat32 === 'function';
 
+/** Largest dimension analysed: its float64 covariance is 2 GiB. */
+export const MAX_COVARIANCE_DIM = 16_384;
+
 /** Opens `filePath`, analyses it, and always closes it. */
 export async function analyzeFile(filePath: string, options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
   const source = await FileByteSource.open(filePath);
@@ -106,6 +109,11 @@ export async function analyzeSource(
   const dump = await openDump(source, { fileName, openSibling });
   const matrix = await dump.open(options.arrayName);
   const { rows: rowsTotal, dim } = matrix;
+  // the d × d covariance is held in float64: refuse clearly rather than run out of memory
+  if (dim > MAX_COVARIANCE_DIM) {
+    throw new EmbdiagError('too-large', `${displayPath}: ${dim} dimensions: its ${dim} × ${dim} covariance would need ${(8 * dim * dim / 2 ** 30).toFixed(0)} GiB.`,
+      `Analyse a projection or a slice with at most ${MAX_COVARIANCE_DIM} dimensions.`);
+  }
   const sampled = rowsTotal > options.maxRows;
   const rowsUsed = sampled ? options.maxRows : rowsTotal;
 

@@ -20,6 +20,10 @@ type RecordBatch = import('apache-arrow').RecordBatch;
 
 const ARROW_MAGIC = 'ARROW1';
 
+const DTYPE_BYTES: Partial<Record<DTypeName, number>> = {
+  float64: 8, float32: 4, float16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint64: 8, uint32: 4, uint16: 2, uint8: 1, bool: 1,
+};
+
 export function hasArrowMagic(head: Uint8Array): boolean {
   return head.length >= 6 && String.fromCharCode(...head.subarray(0, 6)) === ARROW_MAGIC;
 }
@@ -126,7 +130,9 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     const name = f.name;
     const t = f.type;
     if (arrow.DataType.isFixedSizeList(t) || arrow.DataType.isList(t)) {
-      const leaf = leafType(arrow, (t as unknown as { children: Field[] }).children[0].type);
+      const element = (t as unknown as { children?: Field[] }).children?.[0];
+      if (!element) throw bad(`has a list column '${name}' without an element type`);
+      const leaf = leafType(arrow, element.type);
       if (!leaf.ok) {
         specs.push({ info: { name, dtype: leaf.name, shape: [totalRows], analysable: false, reason: leaf.reason }, columns: [name], list: true });
         continue;
@@ -191,6 +197,12 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
         const numeric = /^(float|int|uint|bool)/.test(info.dtype);
         throw new EmbdiagError(numeric ? 'bad-shape' : 'unsupported-dtype', `${label}: column '${info.name}' cannot be analysed: ${info.reason}.`,
           'Pick a list column of numbers, or store the embeddings as one.');
+      }
+      // Every value of the array is in some record batch's body: a row count or a list length beyond that is damage.
+      const bits = spec.dtype === 'bool' ? 1 : 8 * (DTYPE_BYTES[spec.dtype] ?? 1);
+      const bodyBytes = layout.recordBatches.reduce((n, b) => n + b.bodyLength, 0);
+      if (info.shape[0] * info.shape[1] * bits > bodyBytes * 8) {
+        throw bad(`declares ${info.shape[0]} x ${info.shape[1]} ${spec.dtype} values for '${info.name}', but its record batches hold only ${bodyBytes} bytes`);
       }
       return new ArrowMatrix(label, spec, batches, readBatch);
     },
@@ -503,7 +515,7 @@ class ArrowMatrix implements EmbeddingMatrix {
     this.shape = spec.info.shape.slice();
     this.rows = spec.info.shape[0];
     this.dim = spec.info.shape[1];
-    this.notes = [`Read one record batch at a time (the largest holds ${Math.max(0, ...batches.map(b => b.rows))} rows).`,
+    this.notes = [`Read one record batch at a time (the largest holds ${batches.reduce((m, b) => Math.max(m, b.rows), 0)} rows).`,
       spec.list ? 'Null lists and null elements are read as NaN.' : 'Null values are read as NaN.'];
   }
 

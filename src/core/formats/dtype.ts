@@ -93,7 +93,10 @@ export function safetensorsDType(name: unknown): DTypeResult {
   const ours = typeof name === 'string' ? SAFETENSORS_DTYPES[name] : undefined;
   if (ours) return { ok: true, dtype: makeDType(ours, true) };
   if (typeof name === 'string' && /^C\d+$/.test(name)) return refuse(name, 'unsupported-dtype', 'it holds complex numbers');
-  return refuse(String(name), 'unsupported-dtype', `its dtype ${JSON.stringify(name)} is not supported (supported: ${Object.keys(SAFETENSORS_DTYPES).join(', ')})`);
+  // Not String(name) / JSON.stringify(name) on anything but a string: both recurse into a nested array from a hostile header.
+  const shown = typeof name === 'string' ? JSON.stringify(name.length > 40 ? name.slice(0, 40) + '…' : name)
+    : name === null || typeof name !== 'object' ? String(name) : Array.isArray(name) ? 'a JSON array' : 'a JSON object';
+  return refuse(typeof name === 'string' ? name.slice(0, 40) : shown, 'unsupported-dtype', `its dtype ${shown} is not supported (supported: ${Object.keys(SAFETENSORS_DTYPES).join(', ')})`);
 }
 
 function refuse(name: string, code: EmbdiagErrorCode, reason: string): DTypeResult {

@@ -34,6 +34,10 @@ const MAX_READ_BYTES = 16 << 20;
 /** Listing stops here: a file with more datasets is not an embedding dump. */
 const MAX_DATASETS = 10_000;
 const MAX_GROUP_DEPTH = 64;
+/** Deflate's largest expansion (about 1032:1): no filter we read stores values more densely. */
+const MAX_DEFLATE_RATIO = 1032;
+/** Links followed while listing, at most (a backstop when groups cannot be identified). */
+const MAX_LINKS = 100_000;
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -80,28 +84,77 @@ async function importH5wasm(): Promise<H5Module> {
 }
 
 type WriteSync = (fd: number, data: string | ArrayBufferView, ...rest: unknown[]) => number;
+type OpenSync = (file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => number;
+
+/**
+ * The one file HDF5 may open while it runs (set by withFile). An HDF5 file can name others: a
+ * dataset's raw data can live in external files (any path, e.g. a private key read as uint8) and
+ * a virtual dataset maps other HDF5 files. Only the file being analysed is read.
+ */
+let confinedTo: string | undefined;
+
+/** fs functions the wasm build could use to change files: never needed to read one. */
+const MUTATING_FS = ['writeFileSync', 'unlinkSync', 'renameSync', 'mkdirSync', 'rmdirSync', 'symlinkSync', 'truncateSync', 'ftruncateSync',
+  'chmodSync', 'fchmodSync', 'chownSync', 'fchownSync', 'utimesSync', 'futimesSync'];
+
+function accessDenied(what: string): Error {
+  return Object.assign(new Error(`EACCES: permission denied, ${what}`), { code: 'EACCES', errno: -13 });
+}
 
 /**
  * Runs an HDF5 call, turning its failures into an EmbdiagError that quotes HDF5's own diagnosis.
  * HDF5 prints its error stack to stderr, which the wasm build writes straight to file descriptor 2
- * with fs.writeSync: during the (synchronous) call those writes are collected instead.
+ * with fs.writeSync: during the (synchronous) call those writes are collected instead. The wasm
+ * build reaches the file system through Node's fs (NODERAWFS): during the call, opening anything
+ * but the file being analysed (read-only), and every call that changes files, is refused.
  */
 function h5call<T>(label: string, what: string, fn: () => T): T {
-  const realFs = require('node:fs') as { writeSync: WriteSync };
-  const original = realFs.writeSync;
+  const realFs = require('node:fs') as Record<string, unknown> & { writeSync: WriteSync; openSync: OpenSync; readFileSync: (...a: unknown[]) => unknown };
+  const originals = new Map<string, unknown>();
+  const patch = (name: string, replacement: unknown) => { originals.set(name, realFs[name]); realFs[name] = replacement; };
   const collected: string[] = [];
-  realFs.writeSync = function (this: unknown, fd: number, data: string | ArrayBufferView, ...rest: unknown[]): number {
+  const original = realFs.writeSync;
+  patch('writeSync', function (this: unknown, fd: number, data: string | ArrayBufferView, ...rest: unknown[]): number {
     if (fd !== 2) return original.call(this, fd, data, ...rest);
     if (typeof data === 'string') { collected.push(data); return Buffer.byteLength(data); }
     const offset = typeof rest[0] === 'number' ? rest[0] : 0;
     const length = typeof rest[1] === 'number' ? rest[1] : data.byteLength - offset;
     collected.push(Buffer.from(data.buffer, data.byteOffset + offset, length).toString('utf8'));
     return length;
-  } as WriteSync;
+  } as WriteSync);
+  const refused: string[] = [];
+  if (confinedTo !== undefined) {
+    const allowed = confinedTo;
+    const open = realFs.openSync;
+    const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND } = fs.constants;
+    patch('openSync', function (this: unknown, file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode): number {
+      const target = path.resolve(String(file));
+      const writing = typeof flags === 'number' ? (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)) !== 0 : typeof flags === 'string' && /[wa+]/.test(flags);
+      if (target !== allowed || writing) {
+        refused.push(target);
+        throw accessDenied(`open '${target}'`);
+      }
+      return open.call(this, file, flags, mode);
+    } as OpenSync);
+    const readFile = realFs.readFileSync;
+    patch('readFileSync', function (this: unknown, file: unknown, ...rest: unknown[]): unknown {
+      const target = typeof file === 'number' ? undefined : path.resolve(String(file));
+      if (target !== undefined && target !== allowed) { refused.push(target); throw accessDenied(`open '${target}'`); }
+      return readFile.call(this, file, ...rest);
+    });
+    for (const name of MUTATING_FS) patch(name, () => { refused.push(`(${name})`); throw accessDenied(name); });
+  }
+  const refusal = () => new EmbdiagError('unreadable',
+    `${label}: cannot ${what}: the file asks HDF5 to open another file (${refused[0]}), as the raw data of an external dataset or the source of a virtual dataset; only the file being analysed is read.`,
+    'Store the embeddings inside the HDF5 file itself (h5py: create the dataset without external=, and copy virtual datasets into real ones).');
   try {
-    return fn();
+    const result = fn();
+    // A virtual dataset whose sources cannot be opened reads as its fill value, without an error.
+    if (refused.length) throw refusal();
+    return result;
   } catch (e) {
     if (e instanceof EmbdiagError) throw e;
+    if (refused.length) throw refusal();
     const text = collected.join('');
     const details = [...text.matchAll(/in \w+\(\): ([^\n]+)/g)].map(m => m[1].trim());
     const detail = details.length ? details[details.length - 1] : (e as Error).message;
@@ -112,7 +165,7 @@ function h5call<T>(label: string, what: string, fn: () => T): T {
     throw new EmbdiagError('bad-header', `${label}: cannot ${what}: ${detail}.`,
       'The file is damaged or not an HDF5 file; re-save it with h5py.');
   } finally {
-    realFs.writeSync = original;
+    for (const [name, fn0] of originals) realFs[name] = fn0;
   }
 }
 
@@ -163,13 +216,38 @@ interface DatasetEntry {
   dtype?: DType;
   metadata: H5Metadata;
   filters: string[];
+  /** Set when the dataset's filter pipeline needs a filter this build of HDF5 lacks. */
+  missingFilter?: string;
+  /** Set when the dataset declares far more than the file can hold. */
+  tooLarge?: string;
+  /** Set when the dataset's data is in other files (a virtual dataset). */
+  elsewhere?: string;
 }
 
-function describeDataset(name: string, dsPath: string, m: H5Metadata, filters: string[]): DatasetEntry {
+/** Filters compiled into h5wasm (plugins are disabled): deflate, shuffle, fletcher32, szip, nbit, scaleoffset. */
+const BUILT_IN_FILTERS = new Set([1, 2, 3, 4, 5, 6]);
+
+function describeDataset(name: string, dsPath: string, m: H5Metadata, filterList: { id: number; name: string }[]): DatasetEntry {
   const shape = m.shape ?? [];
   const dtype = hdf5DType(m);
+  const filters = filterList.map(x => x.name);
   if (!m.shape) return { info: { name, dtype: dtype.ok ? dtype.dtype.name : dtype.refused.name, shape, analysable: false, reason: 'it has a null (empty) dataspace' }, path: dsPath, metadata: m, filters };
   if (!dtype.ok) return { info: { name, dtype: dtype.refused.name, shape, analysable: false, reason: dtype.refused.reason }, path: dsPath, metadata: m, filters };
+  if (m.virtual_sources?.length) {
+    const files = [...new Set(m.virtual_sources.map(v => v.file_name))].slice(0, 3).join(', ');
+    const reason = `it is a virtual dataset whose data lives in other files (${files}); only the file being analysed is read`;
+    return { info: { name, dtype: dtype.dtype.name, shape, analysable: false, reason }, path: dsPath, metadata: m, filters, elsewhere: reason };
+  }
+  const missing = filterList.find(x => !BUILT_IN_FILTERS.has(x.id));
+  if (missing) {
+    const reason = `it is compressed with the HDF5 filter '${missing.name || 'unnamed'}' (id ${missing.id}), which this reader does not include (only deflate/gzip, shuffle, fletcher32, szip, nbit and scaleoffset)`;
+    return { info: { name, dtype: dtype.dtype.name, shape, analysable: false, reason }, path: dsPath, metadata: m, filters, missingFilter: reason };
+  }
+  let elements = 1;
+  for (const d of shape) elements *= d;
+  if (!shape.every(d => Number.isSafeInteger(d) && d >= 0) || !Number.isSafeInteger(elements)) {
+    return { info: { name, dtype: dtype.dtype.name, shape, analysable: false, reason: `its shape (${shape.join(', ')}) is impossibly large` }, path: dsPath, metadata: m, filters };
+  }
   const geometry = matrixGeometry(shape);
   const info: ArrayInfo = geometry.reason
     ? { name, dtype: dtype.dtype.name, shape, analysable: false, reason: geometry.reason }
@@ -189,16 +267,22 @@ function diskPath(source: ByteSource): string {
 }
 
 function withFile<T>(h5: H5Module, label: string, file: string, fn: (f: H5File) => T): T {
-  const f = h5call(label, 'open it as HDF5', () => {
-    const opened = new h5.File(file, 'r');
-    // h5wasm reports a failed H5Fopen as a negative id rather than by throwing.
-    if (BigInt((opened as unknown as { file_id: bigint | number }).file_id) < 0n) throw new Error('H5Fopen failed');
-    return opened;
-  });
+  const outer = confinedTo;
+  confinedTo = path.resolve(file);
   try {
-    return fn(f);
+    const f = h5call(label, 'open it as HDF5', () => {
+      const opened = new h5.File(file, 'r');
+      // h5wasm reports a failed H5Fopen as a negative id rather than by throwing.
+      if (BigInt((opened as unknown as { file_id: bigint | number }).file_id) < 0n) throw new Error('H5Fopen failed');
+      return opened;
+    });
+    try {
+      return fn(f);
+    } finally {
+      try { f.close(); } catch { /* already unusable */ }
+    }
   } finally {
-    try { f.close(); } catch { /* already unusable */ }
+    confinedTo = outer;
   }
 }
 
@@ -206,18 +290,35 @@ function withFile<T>(h5: H5Module, label: string, file: string, fn: (f: H5File) 
 function listDatasets(h5: H5Module, f: H5File, label: string): { datasets: DatasetEntry[]; skipped: string[] } {
   const datasets: DatasetEntry[] = [];
   const skipped: string[] = [];
+  // Hard links can make a group its own descendant (g/a -> g, g/b -> g): walking paths would never end
+  // (2^depth paths). Each group is listed once, recognised by its object address (an HDF5 object reference).
+  const listed = new Set<string>();
+  const address = (group: InstanceType<H5Module['Group']>): string | undefined => {
+    try {
+      const ref = Array.from((group.create_reference() as unknown as { ref_data: ArrayLike<number> }).ref_data);
+      return ref.some(b => b !== 0) ? ref.join(',') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  let links = 0;
   const walk = (group: InstanceType<H5Module['Group']>, prefix: string, depth: number): void => {
     if (depth > MAX_GROUP_DEPTH) { skipped.push(`${prefix || '/'} (groups nested deeper than ${MAX_GROUP_DEPTH})`); return; }
+    const id = h5call(label, `identify the group '/${prefix}'`, () => address(group));
+    if (id !== undefined) {
+      if (listed.has(id)) { skipped.push(`${prefix} (another link to a group already listed)`); return; }
+      listed.add(id);
+    }
     for (const key of h5call(label, `list the group '/${prefix}'`, () => group.keys())) {
       const name = prefix ? `${prefix}/${key}` : key;
-      if (datasets.length >= MAX_DATASETS) {
-        throw new EmbdiagError('too-large', `${label}: holds more than ${MAX_DATASETS} datasets, too many for an embedding dump.`, 'Store the embeddings in a smaller file.');
+      if (datasets.length >= MAX_DATASETS || ++links > MAX_LINKS) {
+        throw new EmbdiagError('too-large', `${label}: holds more than ${datasets.length >= MAX_DATASETS ? `${MAX_DATASETS} datasets` : `${MAX_LINKS} links`}, too many for an embedding dump.`, 'Store the embeddings in a smaller file.');
       }
       const entity = h5call(label, `open '/${name}'`, () => group.get(key));
       if (entity instanceof h5.Group) walk(entity, name, depth + 1);
       else if (entity instanceof h5.Dataset) {
         const metadata = h5call(label, `read the metadata of '/${name}'`, () => entity.metadata);
-        const filters = h5call(label, `read the filters of '/${name}'`, () => entity.filters).map(x => x.name);
+        const filters = h5call(label, `read the filters of '/${name}'`, () => entity.filters);
         datasets.push(describeDataset(name, `/${name}`, metadata, filters));
       } else if (entity instanceof h5.ExternalLink) skipped.push(`${name} (a link to another file, not followed)`);
       else if (entity instanceof h5.BrokenSoftLink) skipped.push(`${name} (a broken link)`);
@@ -233,6 +334,17 @@ export async function openHdf5(source: ByteSource, _fileName: string): Promise<D
   const file = diskPath(source);
   const h5 = await loadH5wasm();
   const { datasets, skipped } = withFile(h5, label, file, f => listDatasets(h5, f, label));
+  // HDF5 returns the fill value for chunks never written, so a few hundred bytes can declare terabytes.
+  // What no chunk, even deflated at the best possible ratio, could store was mostly never written.
+  const plausibleBytes = source.size * MAX_DEFLATE_RATIO + (1 << 20);
+  for (const d of datasets) {
+    if (!d.info.analysable || !d.dtype) continue;
+    const bytes = d.info.shape.reduce((n, x) => n * x, 1) * d.dtype.itemSize;
+    if (bytes > plausibleBytes) {
+      d.tooLarge = `it declares ${d.info.shape.join(' x ')} ${d.dtype.name} values (${bytes} bytes), more than the ${source.size}-byte file can hold even compressed, so most of it was never written (HDF5 reads unwritten chunks as the fill value)`;
+      d.info = { ...d.info, analysable: false, reason: d.tooLarge };
+    }
+  }
   const arrays = datasets.map(d => d.info);
   const notes = ['HDF5 file, read in place through the HDF5 library (h5wasm).'];
   if (skipped.length) notes.push(`Not listed: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}.`);
@@ -248,6 +360,18 @@ export async function openHdf5(source: ByteSource, _fileName: string): Promise<D
       if (!entry.dtype) {
         const dtype = hdf5DType(entry.metadata);
         if (!dtype.ok) throw refusedDTypeError(label, `dataset '/${info.name}'`, dtype.refused);
+      }
+      if (entry.elsewhere) {
+        throw new EmbdiagError('unreadable', `${label}: dataset '/${info.name}' cannot be read: ${entry.elsewhere}.`,
+          'Copy the data into a real dataset of this file (h5py: f.create_dataset(name, data=f[virtual][...])).');
+      }
+      if (entry.tooLarge) {
+        throw new EmbdiagError('too-large', `${label}: dataset '/${info.name}' cannot be analysed: ${entry.tooLarge}.`,
+          'Write the embeddings into a dataset of their actual size (or resize it to the rows written).');
+      }
+      if (entry.missingFilter) {
+        throw new EmbdiagError('bad-header', `${label}: dataset '/${info.name}' cannot be read: ${entry.missingFilter}.`,
+          "Re-save the dataset uncompressed or with gzip (h5py: compression='gzip').");
       }
       if (!info.analysable || !entry.dtype) throw new EmbdiagError('bad-shape', `${label}: dataset '/${info.name}' cannot be analysed: ${info.reason}.`, 'Pick another dataset.');
       return new Hdf5Matrix(h5, label, file, entry, entry.dtype);

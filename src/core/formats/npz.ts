@@ -3,7 +3,10 @@ import { EmbdiagError } from '../errors';
 import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
 import { refusedDTypeError } from './dtype';
 import { DenseMatrix, checkNpyDataLength, findArray, npyArrayInfo, parseNpyHeader } from './npy';
-import { ZipEntry, openZipEntry, readZipDirectory } from './zip';
+import { ZipEntry, openZipEntry, openZipEntryForRandomAccess, readZipDirectory } from './zip';
+
+/** Largest compressed entry decoded whole into memory (for reading out of order). */
+const MAX_IN_MEMORY_BYTES = 128 << 20;
 
 /**
  * Opens an .npz archive (np.savez: stored entries; np.savez_compressed: deflated).
@@ -45,10 +48,18 @@ export async function openNpz(source: ByteSource): Promise<DumpFile> {
     async open(requested?: string): Promise<EmbeddingMatrix> {
       const info = findArray(source.name, arrays, requested);
       const entry = byName.get(info.name)!;
-      const entrySource = await openZipEntry(source, entry);
+      let entrySource = await openZipEntry(source, entry);
       const header = await parseNpyHeader(entrySource, entrySource.name);
       if (!header.dtype.ok) throw refusedDTypeError(source.name, `array '${info.name}'`, header.dtype.refused);
       if (!info.analysable) throw new EmbdiagError('bad-shape', `${source.name}: array '${info.name}' cannot be analysed: ${info.reason}.`, 'Pick another array.');
+      if (entry.method !== 0 && header.fortranOrder && header.shape.length > 1) {
+        // Rows of a Fortran-order array are spread over the whole entry: read out of order, which a
+        // deflate stream cannot do without decoding from the start each time. Decode it once.
+        await entrySource.close();
+        entrySource = await openZipEntryForRandomAccess(source, entry, MAX_IN_MEMORY_BYTES, () => new EmbdiagError('too-large',
+          `${source.name}: array '${info.name}' is compressed and stored in Fortran (column-major) order; reading it by rows needs it decoded whole, and its ${entry.uncompressedSize} bytes are more than the ${MAX_IN_MEMORY_BYTES} this tool decodes in memory.`,
+          'Re-save it in C order (np.savez_compressed(path, x=np.ascontiguousarray(x))) or uncompressed (np.savez).'));
+      }
       return new DenseMatrix(entrySource, {
         name: info.name, dtype: header.dtype.dtype, shape: header.shape,
         dataOffset: header.dataOffset, fortranOrder: header.fortranOrder,

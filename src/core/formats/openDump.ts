@@ -1,6 +1,6 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { DumpFile, DumpFormat, OpenDumpOptions } from './dumpFile';
+import type { DumpFile, DumpFormat, EmbeddingMatrix, OpenDumpOptions } from './dumpFile';
 import { openDelimited } from './delimited';
 import { hasNpyMagic, openNpy } from './npy';
 import { openNpz } from './npz';
@@ -88,6 +88,40 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
   }
   const dump = await openAs(format, source, options);
   if (notes.length) dump.notes.unshift(...notes);
+  return reportingPrecisionLoss(dump);
+}
+
+/**
+ * 64-bit integers beyond ±2^53 do not survive the conversion to float64 that every statistic
+ * works in: they are rounded, so rows that differ only in the low bits look identical. The first
+ * read that meets such a value adds a finding saying so (the report is built after reading).
+ */
+function reportingPrecisionLoss(dump: DumpFile): DumpFile {
+  const open = dump.open.bind(dump);
+  let reported = false;
+  dump.open = async (name?: string): Promise<EmbeddingMatrix> => {
+    const matrix = await open(name);
+    if (matrix.dtype !== 'int64' && matrix.dtype !== 'uint64') return matrix;
+    const readRows = matrix.readRows.bind(matrix);
+    (matrix as { readRows: EmbeddingMatrix['readRows'] }).readRows = async (start, count) => {
+      const values = await readRows(start, count);
+      if (!reported) {
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i];
+          if (!(Math.abs(v) > Number.MAX_SAFE_INTEGER)) continue;
+          reported = true;
+          const step = 2 ** (Math.floor(Math.log2(Math.abs(v))) - 52);
+          dump.findings.push({
+            code: 'precision-loss', severity: 'warning',
+            message: `'${matrix.name}' holds ${matrix.dtype} values beyond ±2^53 (e.g. about ${v.toExponential(6)}), which float64, the precision of every statistic here, cannot hold exactly: they are rounded to multiples of ${step}. Values differing by less than that become equal (duplicate-row counts grow, small variances vanish). If they are IDs or hashes they are not embeddings; otherwise subtract an offset or save them as float64.`,
+          });
+          break;
+        }
+      }
+      return values;
+    };
+    return matrix;
+  };
   return dump;
 }
 

@@ -16,6 +16,8 @@ import { checkRowRange, findArray } from './npy';
 
 type Hyparquet = typeof import('hyparquet');
 
+/** Far beyond any embedding: a list length past this comes from damaged metadata. */
+const MAX_DIM = 1 << 24;
 /** Footers beyond this are not plausible (hyparquet reads the footer whole). */
 const MAX_FOOTER_BYTES = 64 << 20;
 /** A decoded row group (as float64) is kept for the following reads when it is at most this large. */
@@ -185,7 +187,19 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
   }
   const totalRows = Number(metadata.num_rows);
   const groups = rowGroups(metadata);
-  const tree = hp.parquetSchema(metadata);
+  if (!groups.every(g => Number.isSafeInteger(g.rows) && g.rows >= 0)) throw bad('has a row group with an invalid row count');
+  const groupRows = groups.reduce((n, g) => n + g.rows, 0);
+  if (!Number.isSafeInteger(totalRows) || totalRows !== groupRows) {
+    throw bad(`declares ${metadata.num_rows} rows, but its row groups hold ${groupRows}`);
+  }
+  let tree: SchemaTree;
+  try {
+    // hyparquet builds the tree from the schema list's child counts, trusting them.
+    tree = hp.parquetSchema(metadata);
+  } catch (e) {
+    throw bad(`has an unreadable schema (${(e as Error).message})`);
+  }
+  pageCheckers.set(metadata, new PageChecker(hp, source, metadata, tree, compressors, label));
 
   // Every top-level column; numeric scalar columns named <prefix><number> are grouped into '<prefix>*'.
   const specs: ArraySpec[] = [];
@@ -282,7 +296,7 @@ async function listDimension(hp: Hyparquet, file: AsyncBuffer, metadata: FileMet
     const chunk = g.columns.find(c => c.meta_data?.path_in_schema.join('.') === leafKey);
     const values = chunk?.meta_data ? Number(chunk.meta_data.num_values) : NaN;
     const d = values / groups[i].rows;
-    if (!Number.isInteger(d) || (dim !== undefined && d !== dim)) consistent = false;
+    if (!Number.isSafeInteger(d) || d < 0 || d > MAX_DIM || (dim !== undefined && d !== dim)) consistent = false;
     else dim = d;
   });
   if (consistent && dim !== undefined) return { dim, reason: '' };
@@ -299,11 +313,278 @@ async function listDimension(hp: Hyparquet, file: AsyncBuffer, metadata: FileMet
   return { reason: 'its first row groups hold only null lists' };
 }
 
+// ---- checking pages before hyparquet decodes them -------------------------------------------------
+
+/**
+ * hyparquet trusts a page's header and encoded runs: `num_values` sizes its arrays, and a run-length
+ * (RLE) run writes as many values as its header says, past the end of its array. Five bytes claiming
+ * a run of 2^31 values exhaust the memory and end the process (not an exception). So before a
+ * column chunk is decoded, its pages are walked here: header sizes against the chunk, at most
+ * MAX_PAGE_VALUES values and MAX_PAGE_BYTES bytes per page, and every RLE run of the levels and
+ * dictionary indices (after decompression, as hyparquet will see them) within the page's values.
+ */
+const MAX_PAGE_VALUES = 1 << 24;
+/** Values of one column chunk (one row group of one column) decoded at once, at most. */
+const MAX_CHUNK_VALUES = 1 << 26;
+const MAX_PAGE_BYTES = 64 << 20;
+
+const PAGE_DATA = 0;
+const PAGE_DICTIONARY = 2;
+const PAGE_DATA_V2 = 3;
+const ENCODING_PLAIN_DICTIONARY = 2;
+const ENCODING_RLE = 3;
+const ENCODING_RLE_DICTIONARY = 8;
+
+class PageError extends Error {}
+
+/** A Thrift compact-protocol struct: field id → value (nested structs as maps; lists, binaries and doubles skipped). */
+type ThriftStruct = Map<number, number | boolean | ThriftStruct | undefined>;
+
+/** Reads one Thrift compact struct from `b` at `pos.at`, bounded in depth and by the buffer. */
+function readThriftStruct(b: Uint8Array, pos: { at: number }, depth = 0): ThriftStruct {
+  if (depth > 16) throw new PageError('a page header nests too deeply');
+  const byte = (): number => {
+    if (pos.at >= b.length) throw new PageError('a page header runs past the column chunk');
+    return b[pos.at++];
+  };
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; shift < 64; shift += 7) {
+      const x = byte();
+      if (shift < 53) v += (x & 0x7f) * 2 ** shift;
+      if (!(x & 0x80)) return v;
+    }
+    throw new PageError('a page header holds an overlong integer');
+  };
+  const zigzag = (): number => { const v = varint(); return v % 2 ? -(v + 1) / 2 : v / 2; };
+  const skip = (type: number, d: number): number | boolean | ThriftStruct | undefined => {
+    switch (type) {
+      case 1: return true;
+      case 2: return false;
+      case 3: return byte();
+      case 4: case 5: case 6: return zigzag();
+      case 7: pos.at += 8; if (pos.at > b.length) throw new PageError('a page header runs past the column chunk'); return undefined;
+      case 8: { const n = varint(); pos.at += n; if (pos.at > b.length) throw new PageError('a page header runs past the column chunk'); return undefined; }
+      case 9: case 10: {
+        const head = byte();
+        const n = head >> 4 === 15 ? varint() : head >> 4;
+        if (n > b.length - pos.at) throw new PageError('a page header lists more items than it has bytes');
+        for (let i = 0; i < n; i++) skip((head & 15) === 1 || (head & 15) === 2 ? 3 : head & 15, d + 1);
+        return undefined;
+      }
+      case 11: {
+        const n = varint();
+        if (n > b.length - pos.at) throw new PageError('a page header maps more items than it has bytes');
+        if (n) { const kv = byte(); for (let i = 0; i < n; i++) { skip(kv >> 4, d + 1); skip(kv & 15, d + 1); } }
+        return undefined;
+      }
+      case 12: return readThriftStruct(b, pos, d + 1);
+      default: throw new PageError(`a page header holds an unknown field type ${type}`);
+    }
+  };
+  const out: ThriftStruct = new Map();
+  let id = 0;
+  for (;;) {
+    const head = byte();
+    const type = head & 15;
+    if (type === 0) return out;
+    id = head >> 4 ? id + (head >> 4) : zigzag();
+    out.set(id, skip(type, depth));
+  }
+}
+
+const int = (s: ThriftStruct | undefined, id: number): number | undefined => {
+  const v = s?.get(id);
+  return typeof v === 'number' ? v : undefined;
+};
+const struct = (s: ThriftStruct, id: number): ThriftStruct | undefined => {
+  const v = s.get(id);
+  return v instanceof Map ? v : undefined;
+};
+
+/**
+ * Walks an RLE / bit-packed hybrid stream as hyparquet decodes it (from `at` until `values` values
+ * or `end`, the end of the page: hyparquet does not stop at a stream's declared length): fails on
+ * an RLE run longer than the values that remain. Bit-packed runs consume their bytes, so they are
+ * bounded by the data.
+ */
+function checkHybrid(b: Uint8Array, at: number, end: number, width: number, values: number, what: string): void {
+  const runBytes = (width + 7) >> 3;
+  let seen = 0;
+  while (seen < values && at < end) {
+    let header = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (at >= end || shift > 28) return; // hyparquet fails on its own here
+      const x = b[at++];
+      header += (x & 0x7f) * 2 ** shift;
+      if (!(x & 0x80)) break;
+    }
+    if (header % 2) {
+      const groups = Math.floor(header / 2);
+      at += groups * width;
+      seen += groups * 8;
+    } else {
+      const run = header / 2;
+      if (run > values - seen) throw new PageError(`its ${what} hold a run of ${run} values where only ${values - seen} remain`);
+      at += runBytes;
+      seen += run;
+    }
+  }
+}
+
+const bitWidth = (max: number): number => (max ? 32 - Math.clz32(max) : 0);
+
+/** Checks the column chunks a read decodes (each once). */
+class PageChecker {
+  private readonly checked = new Set<string>();
+
+  constructor(private readonly hp: Hyparquet, private readonly source: ByteSource, private readonly metadata: FileMetaData,
+    private readonly tree: SchemaTree, private readonly compressors: Record<string, (input: Uint8Array, outputLength: number) => Uint8Array>,
+    private readonly label: string) {}
+
+  async check(columns: string[], rowStart: number, rowEnd: number): Promise<void> {
+    let start = 0;
+    for (let g = 0; g < this.metadata.row_groups.length; g++) {
+      const group = this.metadata.row_groups[g];
+      const rows = Number(group.num_rows);
+      const overlaps = start < rowEnd && start + rows > rowStart;
+      start += rows;
+      if (!overlaps) continue;
+      for (const chunk of group.columns) {
+        const meta = chunk.meta_data;
+        if (!meta || !columns.includes(meta.path_in_schema[0])) continue;
+        const key = `${g}/${meta.path_in_schema.join('.')}`;
+        if (this.checked.has(key)) continue;
+        try {
+          await this.checkChunk(meta, rows);
+        } catch (e) {
+          if (!(e instanceof PageError)) throw e;
+          const leaf = meta.path_in_schema.length > 1 ? ` (${meta.path_in_schema.join('.')})` : '';
+          throw new EmbdiagError('bad-header', `${this.label}: column '${meta.path_in_schema[0]}'${leaf} of row group ${g} has a damaged page: ${e.message}.`,
+            'The file is damaged, or was written by a tool this reader cannot follow; re-save it (e.g. with pyarrow).');
+        }
+        this.checked.add(key);
+      }
+    }
+  }
+
+  private levels(path: string[]): { maxDefinition: number; maxRepetition: number; depth: number } {
+    let node: SchemaTree | undefined = this.tree;
+    let maxDefinition = 0;
+    let maxRepetition = 0;
+    for (const name of path) {
+      node = node.children.find((c: SchemaTree) => c.element.name === name);
+      if (!node) throw new PageError(`its path ${path.join('.')} is not in the schema`);
+      if (node.element.repetition_type !== 'REQUIRED') maxDefinition++;
+      if (node.element.repetition_type === 'REPEATED') maxRepetition++;
+    }
+    return { maxDefinition, maxRepetition, depth: path.length };
+  }
+
+  private decompress(codec: string, input: Uint8Array, size: number): Uint8Array {
+    if (codec === 'UNCOMPRESSED') return input;
+    try {
+      if (codec === 'SNAPPY') {
+        const out = new Uint8Array(size);
+        this.hp.snappyUncompress(input, out);
+        return out;
+      }
+      const decompress = this.compressors[codec];
+      if (!decompress) throw new PageError(`it is compressed with ${codec}, which this reader does not have`);
+      return decompress(input, size);
+    } catch (e) {
+      if (e instanceof PageError) throw e;
+      throw new PageError(`its ${codec} data does not decompress (${(e as Error).message})`);
+    }
+  }
+
+  private async checkChunk(meta: NonNullable<FileMetaData['row_groups'][number]['columns'][number]['meta_data']>, rows: number): Promise<void> {
+    const first = Number(meta.dictionary_page_offset || meta.data_page_offset);
+    const length = Number(meta.total_compressed_size);
+    const chunkValues = Number(meta.num_values);
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(length) || first < 0 || length < 0 || first + length > this.source.size) {
+      throw new PageError(`its bytes ${first}..${first + length} lie outside the ${this.source.size}-byte file`);
+    }
+    const { maxDefinition, maxRepetition, depth } = this.levels(meta.path_in_schema);
+    if (!Number.isSafeInteger(chunkValues) || chunkValues < 0 || (maxRepetition === 0 && chunkValues !== rows)) {
+      throw new PageError(`it declares ${meta.num_values} values for ${rows} rows`);
+    }
+    if (chunkValues > MAX_CHUNK_VALUES) {
+      // hyparquet decodes a list column's whole chunk at once, even for one row.
+      throw new EmbdiagError('too-large', `${this.label}: column '${meta.path_in_schema[0]}' holds ${chunkValues} values in one row group, more than the ${MAX_CHUNK_VALUES} this reader decodes at once.`,
+        'Rewrite the file with smaller row groups (e.g. pyarrow.parquet.write_table(table, path, row_group_size=10000)).');
+    }
+    const bytes = await this.source.read(first, length);
+    const pos = { at: 0 };
+    let values = 0;
+    while (pos.at < bytes.length - 1 && values < chunkValues) {
+      const pageAt = pos.at;
+      const header = readThriftStruct(bytes, pos);
+      const type = int(header, 1);
+      const uncompressed = int(header, 2) ?? -1;
+      const compressed = int(header, 3) ?? -1;
+      if (compressed < 0 || pos.at + compressed > bytes.length) throw new PageError(`the page at byte ${first + pageAt} declares ${compressed} bytes, past the end of the column chunk`);
+      if (uncompressed < 0 || uncompressed > MAX_PAGE_BYTES) throw new PageError(`the page at byte ${first + pageAt} declares ${uncompressed} uncompressed bytes`);
+      const body = bytes.subarray(pos.at, pos.at + compressed);
+      pos.at += compressed;
+      const v1 = struct(header, 5);
+      const v2 = struct(header, 8);
+      const dictionary = struct(header, 7);
+      const count = int(type === PAGE_DATA ? v1 : type === PAGE_DATA_V2 ? v2 : type === PAGE_DICTIONARY ? dictionary : undefined, 1) ?? 0;
+      if (count < 0 || count > MAX_PAGE_VALUES) throw new PageError(`the page at byte ${first + pageAt} declares ${count} values (at most ${MAX_PAGE_VALUES} are read per page)`);
+      if (type !== PAGE_DATA && type !== PAGE_DATA_V2) continue;
+      values += count;
+      if (values > chunkValues) throw new PageError(`its pages hold more values than the ${chunkValues} it declares`);
+      const encoding = int(type === PAGE_DATA ? v1 : v2, type === PAGE_DATA ? 2 : 4);
+      const what = `page at byte ${first + pageAt}`;
+      if (type === PAGE_DATA) {
+        const page = this.decompress(meta.codec, body, uncompressed);
+        const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+        let at = 0;
+        for (const [max, name] of [[depth > 1 ? maxRepetition : 0, 'repetition levels'], [maxDefinition, 'definition levels']] as const) {
+          if (!max) continue;
+          if (at + 4 > page.length) throw new PageError(`the ${what} ends inside its ${name}`);
+          const n = view.getUint32(at, true);
+          // hyparquet decodes until it has `count` levels, whatever the stream's length says: so does the check.
+          checkHybrid(page, at + 4, page.length, bitWidth(max), count, `${name} (${what})`);
+          at += 4 + n;
+        }
+        this.checkValues(page, at, encoding, meta.type === 'BOOLEAN', count, what);
+      } else {
+        const repLength = int(v2, 6) ?? 0;
+        const defLength = int(v2, 5) ?? 0;
+        if (repLength < 0 || defLength < 0 || repLength + defLength > body.length) throw new PageError(`the ${what} declares levels longer than the page`);
+        if (depth > 1 && maxRepetition) checkHybrid(body, 0, body.length, bitWidth(maxRepetition), count, `repetition levels (${what})`);
+        if (maxDefinition) checkHybrid(body, repLength, body.length, bitWidth(maxDefinition), count, `definition levels (${what})`);
+        const rest = body.subarray(repLength + defLength);
+        const page = v2?.get(7) === false ? rest : this.decompress(meta.codec, rest, Math.max(0, uncompressed - repLength - defLength));
+        this.checkValues(page, 0, encoding, meta.type === 'BOOLEAN', count, what);
+      }
+    }
+  }
+
+  /** The values' own hybrid streams: booleans in RLE, dictionary indices. */
+  private checkValues(page: Uint8Array, at: number, encoding: number | undefined, boolean: boolean, count: number, what: string): void {
+    if (encoding === ENCODING_RLE && boolean) {
+      if (at + 4 > page.length) return;
+      checkHybrid(page, at + 4, page.length, 1, count, `boolean values (${what})`);
+    } else if (encoding === ENCODING_RLE_DICTIONARY || encoding === ENCODING_PLAIN_DICTIONARY || encoding === ENCODING_RLE) {
+      if (at >= page.length) return;
+      const width = page[at];
+      if (width) checkHybrid(page, at + 1, page.length, width, count, `dictionary indices (${what})`);
+    }
+  }
+}
+
+/** The page checker of each opened file (readColumns finds it by the file's metadata). */
+const pageCheckers = new WeakMap<FileMetaData, PageChecker>();
+
 /** hyparquet's parquetRead for rows [rowStart, rowEnd) of some columns; failures become EmbdiagErrors. */
 async function readColumns(hp: Hyparquet, file: AsyncBuffer, metadata: FileMetaData, compressors: object, label: string,
   columns: string[], rowStart: number, rowEnd: number, sink: (column: string, data: ArrayLike<unknown>, firstRow: number) => void): Promise<void> {
   // hyparquet calls onChunk from a promise callback it does not await: keep the sink's failure for afterwards.
   let failure: unknown;
+  await pageCheckers.get(metadata)?.check(columns, rowStart, rowEnd);
   try {
     await hp.parquetRead({
       file, metadata, columns, rowStart, rowEnd, compressors, utf8: false,
@@ -344,7 +625,7 @@ class ParquetMatrix implements EmbeddingMatrix {
     this.shape = spec.info.shape.slice();
     this.rows = spec.info.shape[0];
     this.dim = spec.info.shape[1];
-    const largest = Math.max(0, ...groups.map(g => g.rows));
+    const largest = groups.reduce((m, g) => Math.max(m, g.rows), 0);
     this.notes.push(`Read one row group at a time (the largest holds ${largest} rows).`);
     if (spec.list) this.notes.push('Null lists and null elements are read as NaN.');
     else this.notes.push('Null values are read as NaN.');

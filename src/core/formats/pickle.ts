@@ -344,7 +344,7 @@ export function unpickle(data: Uint8Array, start: number, options: UnpickleOptio
           const items = popMark();
           const target = top();
           if (!(target instanceof PySet)) throw malformed(`ADDITEMS on ${describePyValue(target)}, which is not a set`);
-          target.items.push(...items);
+          for (const item of items) target.items.push(item); // not push(...items): a million arguments overflow the stack
           break;
         }
         case 0x91: push(new PySet(popMark())); break; // FROZENSET

@@ -7,6 +7,48 @@ import { DenseMatrix, findArray, matrixGeometry } from './npy';
 /** The safetensors library refuses larger headers too. */
 const MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * A short rendering of a JSON value for messages and notes. JSON.stringify recurses, so a header
+ * nested a million levels deep (JSON.parse reads it fine) would overflow the stack.
+ */
+function preview(value: unknown, limit = 80): string {
+  let out = '';
+  const visit = (v: unknown, depth: number): void => {
+    if (out.length > limit) return;
+    if (v === null || typeof v !== 'object') { out += typeof v === 'string' ? JSON.stringify(v.length > limit ? v.slice(0, limit) : v) : String(v); return; }
+    if (depth >= 3) { out += Array.isArray(v) ? '[…]' : '{…}'; return; }
+    const entries: [string | undefined, unknown][] = Array.isArray(v) ? v.map(x => [undefined, x]) : Object.entries(v);
+    out += Array.isArray(v) ? '[' : '{';
+    entries.forEach(([k, x], i) => {
+      if (out.length > limit) return;
+      if (i) out += ',';
+      if (k !== undefined) out += JSON.stringify(k.length > limit ? k.slice(0, limit) : k) + ':';
+      visit(x, depth + 1);
+    });
+    out += Array.isArray(v) ? ']' : '}';
+  };
+  visit(value, 0);
+  return out.length > limit ? out.slice(0, limit) + '…' : out;
+}
+
+/** Fewer bytes per JSON array/object than any list of tensor descriptions has. */
+const MIN_BYTES_PER_CONTAINER = 12;
+
+/** '[' and '{' outside JSON strings (one pass over the bytes, nothing allocated). */
+function countJsonContainers(bytes: Uint8Array): number {
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) count++;
+  }
+  return count;
+}
+
 interface Tensor {
   info: ArrayInfo;
   dtype?: DType;
@@ -33,9 +75,16 @@ export async function openSafetensors(source: ByteSource): Promise<DumpFile> {
   }
   const dataStart = 8 + headerLength;
   const dataBytes = source.size - dataStart;
+  const headerBytes = await source.read(8, headerLength);
+  // JSON.parse builds every array and object: a 100 MB header of '[],[],…' takes a minute and gigabytes.
+  // A tensor description needs at least ~17 bytes per array/object ("a":{"dtype":"F32","shape":[],"data_offsets":[0,0]}).
+  const containers = countJsonContainers(headerBytes);
+  if (containers > headerLength / MIN_BYTES_PER_CONTAINER + 64) {
+    throw bad(`has a ${headerLength}-byte header holding ${containers} JSON arrays and objects, far more than tensor descriptions need`);
+  }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await source.read(8, headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
     throw bad(`has a header that is not valid JSON (${(e as Error).message})`);
   }
@@ -46,7 +95,7 @@ export async function openSafetensors(source: ByteSource): Promise<DumpFile> {
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (raw && typeof raw === 'object') {
-        const text = Object.entries(raw as Record<string, unknown>).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+        const text = Object.entries(raw as Record<string, unknown>).slice(0, 50).map(([k, v]) => `${k.slice(0, 100)}=${typeof v === 'string' ? v.slice(0, 300) : preview(v)}`).join(', ');
         if (text) notes.push(`Metadata: ${text.length > 300 ? text.slice(0, 300) + '…' : text}`);
       }
       continue;
@@ -54,10 +103,10 @@ export async function openSafetensors(source: ByteSource): Promise<DumpFile> {
     const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
     if (!t || typeof t !== 'object') throw bad(`has an entry '${name}' that is not a tensor description`);
     const shape = t.shape;
-    if (!Array.isArray(shape) || !shape.every(d => Number.isSafeInteger(d) && d >= 0)) throw bad(`has tensor '${name}' with an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || !shape.every(d => Number.isSafeInteger(d) && d >= 0)) throw bad(`has tensor '${name}' with an invalid shape ${preview(shape)}`);
     const offsets = t.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(o => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
-      throw bad(`has tensor '${name}' with invalid data_offsets ${JSON.stringify(offsets)}`);
+      throw bad(`has tensor '${name}' with invalid data_offsets ${preview(offsets)}`);
     }
     const [begin, end] = offsets as number[];
     if (end > dataBytes) {
@@ -71,7 +120,10 @@ export async function openSafetensors(source: ByteSource): Promise<DumpFile> {
       tensors.push({ info: { name, dtype: dtype.refused.name, shape: shape as number[], analysable: false, reason: dtype.refused.reason }, refused: dtype.refused, begin, end });
       continue;
     }
-    if (!Number.isSafeInteger(elements) || elements * dtype.dtype.itemSize !== end - begin) {
+    if (!Number.isSafeInteger(elements * dtype.dtype.itemSize)) {
+      throw bad(`has tensor '${name}' with an impossibly large shape (${shape.join(', ')}): its byte size is beyond 2^53`);
+    }
+    if (elements * dtype.dtype.itemSize !== end - begin) {
       throw bad(`has tensor '${name}' of shape (${shape.join(', ')}) ${t.dtype}, which needs ${elements * dtype.dtype.itemSize} bytes, but its data_offsets span ${end - begin}`);
     }
     const geometry = matrixGeometry(shape as number[]);

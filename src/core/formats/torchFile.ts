@@ -4,7 +4,7 @@ import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
 import { DType, DTypeName, DTypeResult, decoderFor, makeDType, refusedDTypeError } from './dtype';
 import { DenseMatrix, checkRowRange, fileStem, findArray, matrixGeometry } from './npy';
 import { AllowedGlobal, PyCustom, PyDict, PyGlobal, PySet, PyTuple, PyValue, describePyValue, unpickle, walkPickle } from './pickle';
-import { ZipEntry, hasZipMagic, openZipEntry, readZipDirectory } from './zip';
+import { ZipEntry, hasZipMagic, openZipEntry, openZipEntryForRandomAccess, readZipDirectory } from './zip';
 
 /**
  * PyTorch files written by torch.save (.pt / .pth / .bin):
@@ -17,6 +17,8 @@ import { ZipEntry, hasZipMagic, openZipEntry, readZipDirectory } from './zip';
  * need are understood, anything else is refused without being executed.
  */
 
+/** Largest compressed storage decoded whole into memory. */
+const MAX_IN_MEMORY_BYTES = 128 << 20;
 /** data.pkl (or the legacy pickles) larger than this are not plausible for a tensor file. */
 const MAX_PICKLE_BYTES = 64 << 20;
 /** The legacy format's magic number, pickled first (protocol 2 LONG1). */
@@ -519,7 +521,13 @@ async function openTorchZip(source: ByteSource, fileName: string): Promise<DumpF
       throw new EmbdiagError('truncated', `${source.name}: the storage '${s.key}' that a tensor uses has no entry '${prefix}data/${s.key}' in the archive.`,
         'The archive is incomplete; re-save it with torch.save.');
     }
-    return { byteLength: entry.uncompressedSize, open: () => openZipEntry(source, entry) };
+    // torch.save stores storages uncompressed; a compressed one is decoded whole, since views read it in any order.
+    return {
+      byteLength: entry.uncompressedSize,
+      open: () => openZipEntryForRandomAccess(source, entry, MAX_IN_MEMORY_BYTES, () => new EmbdiagError('too-large',
+        `${source.name}: the storage '${s.key}' is compressed in the archive (torch.save never does that) and its ${entry.uncompressedSize} bytes are more than the ${MAX_IN_MEMORY_BYTES} this tool decodes in memory.`,
+        'Re-save it with torch.save.')),
+    };
   };
   const version = byName.get(prefix + '.format_version') ?? byName.get(prefix + 'version');
   const versionText = version && version.uncompressedSize < 16 ? new TextDecoder().decode(await readEntry(version)).trim() : undefined;

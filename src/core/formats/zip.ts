@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { ByteSource, SliceByteSource, checkRange } from '../io/byteSource';
+import { ByteSource, MemoryByteSource, SliceByteSource, checkRange } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
 
 /** One file in a zip archive, as the central directory describes it. */
@@ -133,6 +133,15 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipEntry[]> 
     entries.push({ name, method, flags, crc32, compressedSize, uncompressedSize, localHeaderOffset });
     p = end;
   }
+  // Entries sharing bytes (many central records pointing at one local header and its data) are how
+  // "overlapping" zip bombs multiply a small file: every entry's header and data must be its own.
+  const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const [a, b] = [byOffset[i - 1], byOffset[i]];
+    if (a.localHeaderOffset + 30 + a.compressedSize > b.localHeaderOffset) {
+      throw corrupt(source, `has entries '${a.name}' and '${b.name}' whose data overlap (bytes ${a.localHeaderOffset}.. and ${b.localHeaderOffset}..)`);
+    }
+  }
   return entries;
 }
 
@@ -154,9 +163,37 @@ export async function openZipEntry(source: ByteSource, entry: ZipEntry): Promise
     if (entry.compressedSize !== entry.uncompressedSize) throw corrupt(source, `has stored entry '${entry.name}' whose sizes disagree (${entry.compressedSize} vs ${entry.uncompressedSize})`);
     return new SliceByteSource(source, dataStart, entry.uncompressedSize, label);
   }
-  if (entry.method === 8) return new InflatedEntrySource(source, dataStart, entry.compressedSize, entry.uncompressedSize, label, entry.crc32);
+  if (entry.method === 8) {
+    if (entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      throw corrupt(source, `has entry '${entry.name}' declaring ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed bytes, more than deflate can produce (at most ${MAX_DEFLATE_RATIO}:1)`);
+    }
+    return new InflatedEntrySource(source, dataStart, entry.compressedSize, entry.uncompressedSize, label, entry.crc32);
+  }
   throw new EmbdiagError('bad-archive', `${label}: compression method ${entry.method} is not supported (only stored and deflated).`,
     'Re-save with np.savez or np.savez_compressed.');
+}
+
+/** Deflate's largest expansion: a 258-byte match per 2 bits, about 1032:1. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * An entry that will be read out of order (a Fortran-order array read by rows, a strided tensor):
+ * stored entries are sliced as usual; deflated ones are decoded once into memory, because the
+ * forward-only inflater would restart from the beginning for every backward step (hours for a
+ * large entry). Entries larger than `maxBytes` are refused with `tooLarge`.
+ */
+export async function openZipEntryForRandomAccess(source: ByteSource, entry: ZipEntry, maxBytes: number, tooLarge: () => EmbdiagError): Promise<ByteSource> {
+  const opened = await openZipEntry(source, entry);
+  if (entry.method === 0) return opened;
+  if (opened.size > maxBytes) {
+    await opened.close();
+    throw tooLarge();
+  }
+  try {
+    return new MemoryByteSource((await opened.read(0, opened.size)).slice(), opened.name);
+  } finally {
+    await opened.close();
+  }
 }
 
 /** Compressed bytes fed to the inflater per ranged read. */
