@@ -39,13 +39,24 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
       views.refreshIfOpen(uri.fsPath);
     }, SETTLE_MS));
   };
+  // A sidecar manifest changes what is computed for its dump (information inputs, the planned
+  // autoencoder): drop cached results and re-check the documents.
+  const manifestWatcher = vscode.workspace.createFileSystemWatcher('**/*.embeddings.json');
+  let manifestTimer: NodeJS.Timeout | undefined;
+  const onManifestEvent = () => {
+    clearTimeout(manifestTimer);
+    manifestTimer = setTimeout(() => { service.clear(); diagnostics.refreshAll(); manifests.refreshAll(); }, 300);
+  };
+  manifestWatcher.onDidChange(onManifestEvent);
+  manifestWatcher.onDidCreate(onManifestEvent);
+  manifestWatcher.onDidDelete(onManifestEvent);
   const watcher = vscode.workspace.createFileSystemWatcher(DUMP_GLOB);
   watcher.onDidChange(onDumpEvent);
   watcher.onDidCreate(onDumpEvent);
   watcher.onDidDelete(onDumpEvent);
 
   context.subscriptions.push(
-    output, watcher, diagnostics, manifests, views, new AnalysisStatusBar(service),
+    output, watcher, manifestWatcher, { dispose: () => clearTimeout(manifestTimer) }, diagnostics, manifests, views, new AnalysisStatusBar(service),
     { dispose: () => service.dispose() },
     { dispose: () => settle.forEach(t => clearTimeout(t)) },
     vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new DumpHoverProvider(service)),
