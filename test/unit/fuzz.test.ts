@@ -8,10 +8,15 @@
  * The property: either the data comes back consistent with the declared shape, or the reader
  * throws an EmbdiagError with a known code and a message naming the file. Never another
  * exception type, never more than CASE_LIMIT_MS per case, never more bytes read than a
- * multiple of the file size, never a value array larger than the file can describe.
+ * multiple of the file size, never a value array larger than the file can describe, never an
+ * unhandled promise rejection. The restricted unpickler also gets generated opcode programs.
+ *
+ * Each reader runs in a worker thread with a heap limit, announcing every case before running it:
+ * a case stuck in a synchronous loop (which no timer interrupts) or exhausting memory stops the
+ * worker, and the test fails naming the case, instead of the whole run hanging or dying.
  *
  * Environment:
- *   FUZZ_RUNS     cases per reader (default: 10,000 for the cheap readers, fewer for hdf5/parquet/arrow)
+ *   FUZZ_RUNS     cases per reader (default: 10,000 for every reader)
  *   FUZZ_SEED     the fast-check seed (default: a fixed one, so the suite is reproducible)
  *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,torch,pickle,hdf5,parquet,arrow)
  *   FUZZ_CASE_MS  per-case time limit (default 2000)
@@ -19,6 +24,7 @@
  * `npm run fuzz` (scripts/fuzz.mjs) runs the same properties with many more cases and a random seed.
  */
 import { test } from 'node:test';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -28,11 +34,10 @@ import { EmbdiagError } from '../../src/core/errors';
 import { ByteSource, MemoryByteSource } from '../../src/core/io/byteSource';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { openDump } from '../../src/core/formats/openDump';
-import { AllowedGlobal, PyDict, PyGlobal, PySet, PyTuple, PyValue, unpickle, walkPickle } from '../../src/core/formats/pickle';
+import { AllowedGlobal, PyDict, PyGlobal, PySet, PyTuple, unpickle, walkPickle } from '../../src/core/formats/pickle';
 import { FIXTURES } from './support';
 
 const HOSTILE = path.join(FIXTURES, 'hostile');
-const FORMATS = path.join(FIXTURES, 'formats');
 
 const envInt = (name: string): number | undefined => {
   const raw = process.env[name];
@@ -215,11 +220,11 @@ const READERS: ReaderSpec[] = [
     seeds: ['seeds/small.tsv', 'seeds/header.csv', 'seeds/crlf.csv'] },
   { reader: 'torch', defaultRuns: 10_000,
     seeds: ['seeds/zip_tensor.pt', 'seeds/zip_state_dict.pt', 'seeds/legacy.pt', 'seeds/zip_view.pt'] },
-  { reader: 'hdf5', defaultRuns: 1_000, disk: true, maxValues: size => size * DEFLATE_MAX_RATIO + (1 << 20),
+  { reader: 'hdf5', defaultRuns: 10_000, disk: true, maxValues: size => size * DEFLATE_MAX_RATIO + (1 << 20),
     seeds: ['seeds/contiguous.h5', 'seeds/chunked_gzip.h5', 'seeds/latest_contiguous.h5', 'seeds/latest_chunked.h5'] },
-  { reader: 'parquet', defaultRuns: 2_000,
+  { reader: 'parquet', defaultRuns: 10_000,
     seeds: ['../formats/parquet/list_float_snappy.parquet', '../formats/parquet/per_dim_columns.parquet', '../formats/parquet/refusals/ragged.parquet'] },
-  { reader: 'arrow', defaultRuns: 2_000, maxValues: size => 8 * size,
+  { reader: 'arrow', defaultRuns: 10_000, maxValues: size => 8 * size,
     seeds: ['../formats/arrow/per_dim.arrow', '../formats/arrow/list_double.feather', '../formats/arrow/fixed_size_list.arrow'] },
 ];
 
@@ -333,8 +338,10 @@ function fuzzReader(spec: ReaderSpec, runs: number, seed: number): Promise<Stats
     const base = seeds[s];
     let bytes = base.bytes;
     for (const m of mutations) bytes = apply(bytes, m);
-    // A crash of the whole process (out of memory, an abort in wasm) cannot be caught: FUZZ_TRACE names the case first.
-    if (TRACE) fs.writeFileSync(TRACE, `${spec.reader} ${base.name}\n${mutations.map(describeMutation).join('\n')}\n`);
+    // A hang or a crash cannot be caught by the case itself: the case is named to the watchdog (and FUZZ_TRACE) first.
+    const described = `${spec.reader} ${base.name}\n${mutations.map(describeMutation).join('\n')}\n`;
+    announce(described);
+    if (TRACE) fs.writeFileSync(TRACE, described);
     const started = performance.now();
     let outcome: Outcome;
     try {
@@ -384,34 +391,6 @@ async function checkProperty<T>(property: fc.IAsyncProperty<T>, seed: number, ru
 function summary(spec: ReaderSpec, runs: number, s: Stats, ms: number): string {
   const codes = [...s.codes.entries()].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
   return `fuzz ${spec.reader}: ${s.cases}/${runs} cases in ${(ms / 1000).toFixed(1)} s (${(s.cases / (ms / 1000)).toFixed(0)}/s, slowest ${s.slowestMs.toFixed(0)} ms, seed ${SEED}): ${s.ok} read, refused: ${codes || 'none'}`;
-}
-
-test('every fuzzing seed is a valid file its reader reads whole', async () => {
-  for (const spec of READERS) {
-    if (ONLY && !ONLY.has(spec.reader)) continue;
-    const tmpDir = spec.disk ? fs.mkdtempSync(path.join(os.tmpdir(), `embdiag-seed-${spec.reader}-`)) : undefined;
-    try {
-      for (const seed of loadSeeds(spec)) {
-        const outcome = await exercise(seed.bytes, seed.fileName, spec, tmpDir);
-        assert.ok(outcome.ok || seed.name.includes('refusals'), `${seed.name}: refused with ${outcome.code}`);
-        assert.ok(outcome.values > 0 || seed.name.includes('refusals'), `${seed.name}: no values read`);
-      }
-    } finally {
-      if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
-    }
-  }
-});
-
-for (const spec of READERS) {
-  if (ONLY && !ONLY.has(spec.reader)) continue;
-  const runs = RUNS_OVERRIDE ?? spec.defaultRuns;
-  test(`fuzz ${spec.reader}: ${runs} mutated files, each read or refused with an EmbdiagError (seed ${SEED})`, async t => {
-    const started = performance.now();
-    const stats = await fuzzReader(spec, runs, SEED);
-    const line = summary(spec, runs, stats, performance.now() - started);
-    t.diagnostic(line);
-    if (process.env.FUZZ_VERBOSE) console.log(line);
-  });
 }
 
 // ---- the restricted unpickler, with generated opcode programs ------------------------------------
@@ -503,28 +482,129 @@ function runPickle(bytes: Uint8Array): void {
   }
 }
 
-if (!ONLY || ONLY.has('pickle')) {
-  const runs = RUNS_OVERRIDE ?? 10_000;
-  test(`fuzz pickle: ${runs} generated opcode programs, each unpickled or refused with an EmbdiagError (seed ${SEED})`, async t => {
-    const started = performance.now();
-    let slowest = 0;
-    const program = fc.tuple(fc.constantFrom(Uint8Array.of(0x80, 2), Uint8Array.of(0x80, 4), new Uint8Array(0)), fc.array(instruction, { maxLength: 40 }), fc.boolean())
-      .map(([proto, body, stop]) => cat(proto, ...body, ...(stop ? [0x2e] : [])));
-    await checkProperty(fc.asyncProperty(program, async bytes => {
-      const t0 = performance.now();
-      try {
-        runPickle(bytes);
-      } catch (e) {
-        throw new Error(`pickle bytes [${Array.from(bytes).join(',')}]: ${e instanceof Error ? e.stack : String(e)}`);
-      }
-      const ms = performance.now() - t0;
-      slowest = Math.max(slowest, ms);
-      if (ms > CASE_LIMIT_MS) throw new Error(`pickle bytes [${Array.from(bytes).join(',')}] took ${ms.toFixed(0)} ms`);
-    }), SEED, runs, 'pickle');
-    const line = `fuzz pickle: ${runs} programs in ${((performance.now() - started) / 1000).toFixed(1)} s (slowest ${slowest.toFixed(0)} ms, seed ${SEED})`;
-    t.diagnostic(line);
-    if (process.env.FUZZ_VERBOSE) console.log(line);
+/** The pickle job: generated programs through the unpickler (and walkPickle). */
+async function fuzzPickle(runs: number, seed: number): Promise<{ slowestMs: number }> {
+  let slowest = 0;
+  const program = fc.tuple(fc.constantFrom(Uint8Array.of(0x80, 2), Uint8Array.of(0x80, 4), new Uint8Array(0)), fc.array(instruction, { maxLength: 40 }), fc.boolean())
+    .map(([proto, body, stop]) => cat(proto, ...body, ...(stop ? [0x2e] : [])));
+  await checkProperty(fc.asyncProperty(program, async bytes => {
+    announce(`pickle bytes [${Array.from(bytes).join(',')}]`);
+    const t0 = performance.now();
+    try {
+      runPickle(bytes);
+    } catch (e) {
+      throw new Error(`pickle bytes [${Array.from(bytes).join(',')}]: ${e instanceof Error ? e.stack : String(e)}`);
+    }
+    const ms = performance.now() - t0;
+    slowest = Math.max(slowest, ms);
+    if (ms > CASE_LIMIT_MS) throw new Error(`pickle bytes [${Array.from(bytes).join(',')}] took ${ms.toFixed(0)} ms`);
+  }), seed, runs, 'pickle');
+  return { slowestMs: slowest };
+}
+
+// ---- jobs in worker threads, under a watchdog ---------------------------------------------------------
+
+/**
+ * Each reader's property runs in a worker thread with a heap limit: a case stuck in a synchronous
+ * loop (no timer can interrupt it) or allocating without bound ends the worker, not the test run,
+ * and the watchdog names the case, which the worker announced before running it.
+ */
+const HANG_MS = Math.max(10_000, 5 * CASE_LIMIT_MS);
+const WORKER_HEAP_MB = 1536;
+
+type Announce = (text: string) => void;
+let announce: Announce = () => undefined;
+
+type JobResult = { kind: 'reader'; stats: { cases: number; ok: number; codes: [string, number][]; slowestMs: number } } | { kind: 'pickle'; slowestMs: number };
+type FromJob = { type: 'case'; text: string } | { type: 'done'; result: JobResult } | { type: 'failed'; message: string };
+
+async function runJob(job: string, runs: number, seed: number): Promise<JobResult> {
+  if (job === 'pickle') return { kind: 'pickle', ...(await fuzzPickle(runs, seed)) };
+  const spec = READERS.find(r => r.reader === job)!;
+  const stats = await fuzzReader(spec, runs, seed);
+  return { kind: 'reader', stats: { cases: stats.cases, ok: stats.ok, codes: [...stats.codes.entries()], slowestMs: stats.slowestMs } };
+}
+
+if (!isMainThread && (workerData as { fuzzJob?: string } | null)?.fuzzJob) {
+  const { fuzzJob, runs, seed } = workerData as { fuzzJob: string; runs: number; seed: number };
+  const port = parentPort!;
+  announce = text => port.postMessage({ type: 'case', text } satisfies FromJob);
+  runJob(fuzzJob, runs, seed).then(
+    result => port.postMessage({ type: 'done', result } satisfies FromJob),
+    e => port.postMessage({ type: 'failed', message: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies FromJob));
+}
+
+/** Runs a job in a worker (this very file); rejects naming the case on a failure, a hang or a crash of the worker. */
+function inWorker(job: string, runs: number, seed: number): Promise<JobResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(__filename, { workerData: { fuzzJob: job, runs, seed }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    let lastCase = '(none yet)';
+    let lastSeen = Date.now();
+    let settled = false;
+    const settle = (error: Error | undefined, result?: JobResult) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(watchdog);
+      if (error) reject(error); else resolve(result!);
+    };
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastSeen < HANG_MS) return;
+      void worker.terminate();
+      settle(new Error(`fuzz ${job}: a case ran for more than ${HANG_MS} ms without finishing (a hang: the worker was stopped). The case:\n${lastCase}`));
+    }, 500);
+    worker.on('message', (m: FromJob) => {
+      lastSeen = Date.now();
+      if (m.type === 'case') lastCase = m.text;
+      else if (m.type === 'done') { settle(undefined, m.result); void worker.terminate(); }
+      else settle(new Error(m.message));
+    });
+    worker.on('error', e => settle(new Error(`fuzz ${job}: the worker died (${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}) during the case:\n${lastCase}`)));
+    worker.on('exit', code => settle(new Error(`fuzz ${job}: the worker exited (code ${code}) during the case:\n${lastCase}`)));
   });
 }
 
-export { apply, mutation, exercise, READERS, type ReaderSpec, type PyValue, unpickle };
+if (isMainThread) {
+  test('every fuzzing seed is a valid file its reader reads whole', async () => {
+    for (const spec of READERS) {
+      if (ONLY && !ONLY.has(spec.reader)) continue;
+      const tmpDir = spec.disk ? fs.mkdtempSync(path.join(os.tmpdir(), `embdiag-seed-${spec.reader}-`)) : undefined;
+      try {
+        for (const seed of loadSeeds(spec)) {
+          const outcome = await exercise(seed.bytes, seed.fileName, spec, tmpDir);
+          assert.ok(outcome.ok || seed.name.includes('refusals'), `${seed.name}: refused with ${outcome.code}`);
+          assert.ok(outcome.values > 0 || seed.name.includes('refusals'), `${seed.name}: no values read`);
+        }
+      } finally {
+        if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  for (const spec of READERS) {
+    if (ONLY && !ONLY.has(spec.reader)) continue;
+    const runs = RUNS_OVERRIDE ?? spec.defaultRuns;
+    test(`fuzz ${spec.reader}: ${runs} mutated files, each read or refused with an EmbdiagError (seed ${SEED})`, async t => {
+      const started = performance.now();
+      const result = await inWorker(spec.reader, runs, SEED);
+      if (result.kind !== 'reader') throw new Error('unexpected job result');
+      const stats: Stats = { ...result.stats, codes: new Map(result.stats.codes), totalMs: 0 };
+      const line = summary(spec, runs, stats, performance.now() - started);
+      t.diagnostic(line);
+      if (process.env.FUZZ_VERBOSE) console.log(line);
+    });
+  }
+
+  if (!ONLY || ONLY.has('pickle')) {
+    const runs = RUNS_OVERRIDE ?? 10_000;
+    test(`fuzz pickle: ${runs} generated opcode programs, each unpickled or refused with an EmbdiagError (seed ${SEED})`, async t => {
+      const started = performance.now();
+      const result = await inWorker('pickle', runs, SEED);
+      if (result.kind !== 'pickle') throw new Error('unexpected job result');
+      const line = `fuzz pickle: ${runs} programs in ${((performance.now() - started) / 1000).toFixed(1)} s (slowest ${result.slowestMs.toFixed(0)} ms, seed ${SEED})`;
+      t.diagnostic(line);
+      if (process.env.FUZZ_VERBOSE) console.log(line);
+    });
+  }
+}
+
+export { apply, mutation, exercise, READERS, type ReaderSpec };

@@ -19,6 +19,8 @@ type DataType = import('apache-arrow').DataType;
 type RecordBatch = import('apache-arrow').RecordBatch;
 
 const ARROW_MAGIC = 'ARROW1';
+/** Far beyond any embedding: a list size past this comes from a damaged schema. */
+const MAX_DIM = 1 << 24;
 
 const DTYPE_BYTES: Partial<Record<DTypeName, number>> = {
   float64: 8, float32: 4, float16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint64: 8, uint32: 4, uint16: 2, uint8: 1, bool: 1,
@@ -50,6 +52,15 @@ function fileHandle(source: ByteSource) {
 
 type Leaf = { ok: true; dtype: DTypeName } | { ok: false; name: string; reason: string };
 
+/** A type's name for messages: apache-arrow's toString throws on a type a damaged schema left incomplete. */
+function typeName(t: DataType): string {
+  try {
+    return String(t);
+  } catch {
+    return `Arrow type ${(t as unknown as { typeId?: unknown }).typeId ?? '?'}`;
+  }
+}
+
 function leafType(arrow: Arrow, t: DataType): Leaf {
   const { DataType: D } = arrow;
   if (D.isFloat(t)) {
@@ -62,7 +73,7 @@ function leafType(arrow: Arrow, t: DataType): Leaf {
   }
   if (D.isBool(t)) return { ok: true, dtype: 'bool' };
   if (D.isUtf8(t) || D.isLargeUtf8(t)) return { ok: false, name: 'str', reason: 'it holds strings, not numbers' };
-  return { ok: false, name: String(t), reason: `it holds ${String(t)} values, not numbers` };
+  return { ok: false, name: typeName(t), reason: `it holds ${typeName(t)} values, not numbers` };
 }
 
 interface ArraySpec {
@@ -107,7 +118,18 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
   const dimGroups = new Map<string, { spec: ArraySpec; members: { index: number; name: string; dtype: DTypeName }[] }>();
   const prefixCounts = new Map<string, number>();
   const scalarLeaf = (f: Field): Leaf | undefined => (arrow.DataType.isList(f.type) || arrow.DataType.isFixedSizeList(f.type) || arrow.DataType.isStruct(f.type) ? undefined : leafType(arrow, f.type));
+  // Columns are read by name (RecordBatch.getChild): a column without a name, or with the name of an
+  // earlier one, cannot be told apart. They are listed, under a name of their own, as not analysable.
+  const seen = new Map<string, number>();
+  const naming = new Map<Field, { name: string; problem?: string }>();
+  schema.fields.forEach((f, i) => {
+    if (typeof f.name !== 'string') { naming.set(f, { name: `(unnamed column ${i})`, problem: 'it has no name in the schema' }); return; }
+    const k = seen.get(f.name) ?? 0;
+    seen.set(f.name, k + 1);
+    naming.set(f, k ? { name: `${f.name}#${k + 1}`, problem: `an earlier column is also named '${f.name}'` } : { name: f.name });
+  });
   for (const f of schema.fields) {
+    if (naming.get(f)!.problem) continue;
     const m = /^(.*?)(\d+)$/.exec(f.name);
     if (m && scalarLeaf(f)?.ok) prefixCounts.set(m[1], (prefixCounts.get(m[1]) ?? 0) + 1);
   }
@@ -127,8 +149,12 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
   };
 
   for (const f of schema.fields) {
-    const name = f.name;
+    const { name, problem } = naming.get(f)!;
     const t = f.type;
+    if (problem) {
+      specs.push({ info: { name, dtype: typeName(t), shape: [totalRows], analysable: false, reason: problem }, columns: [name], list: false });
+      continue;
+    }
     if (arrow.DataType.isFixedSizeList(t) || arrow.DataType.isList(t)) {
       const element = (t as unknown as { children?: Field[] }).children?.[0];
       if (!element) throw bad(`has a list column '${name}' without an element type`);
@@ -138,12 +164,20 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
         continue;
       }
       let dim: number | undefined = arrow.DataType.isFixedSizeList(t) ? (t as unknown as { listSize: number }).listSize : undefined;
+      if (dim !== undefined && !(Number.isSafeInteger(dim) && dim >= 0 && dim <= MAX_DIM)) {
+        throw bad(`has a fixed-size list column '${name}' of ${dim} values per row`);
+      }
       if (dim === undefined) {
         for (let i = 0; i < Math.min(batches.length, 3) && dim === undefined; i++) {
-          const col = (await readBatch(i)).getChild(name);
-          for (let r = 0; col && r < col.length && dim === undefined; r++) {
-            const row = col.get(r) as { length: number } | null;
-            if (row) dim = row.length;
+          const batch = await readBatch(i);
+          try {
+            const col = batch.getChild(name);
+            for (let r = 0; col && r < col.length && dim === undefined; r++) {
+              const row = col.get(r) as { length: number } | null;
+              if (row) dim = row.length;
+            }
+          } catch (e) {
+            throw bad(`has a record batch ${i} whose column '${name}' cannot be decoded (${(e as Error)?.message ?? String(e)})`);
           }
         }
       }
@@ -530,23 +564,35 @@ class ArrowMatrix implements EmbeddingMatrix {
       const batch = await this.readBatch(i);
       const from = Math.max(start, b.start);
       const to = Math.min(end, b.start + b.rows);
-      this.spec.columns.forEach((column, j) => {
-        const vector = batch.getChild(column);
-        if (!vector) throw new EmbdiagError('bad-header', `${this.label}: record batch ${i} has no column '${column}'.`, 'Re-save the file.');
-        for (let r = from; r < to; r++) {
-          const o = (r - start) * dim;
-          const v = vector.get(r - b.start);
-          if (!this.spec.list) { out[o + j] = toNumber(v); continue; }
-          if (v === null || v === undefined) continue;
-          const row = v as { length: number; get(k: number): unknown };
-          if (row.length !== dim) {
-            throw new EmbdiagError('bad-shape', `${this.label}: row ${r} of column '${this.name}' holds ${row.length} values, but the rows before it hold ${dim}.`,
-              'Embeddings need the same number of dimensions in every row.');
-          }
-          for (let k = 0; k < dim; k++) out[o + k] = toNumber(row.get(k));
-        }
-      });
+      // apache-arrow decodes values lazily: damaged buffers surface here, as its own exceptions.
+      try {
+        this.extract(batch, i, b, from, to, start, out);
+      } catch (e) {
+        if (e instanceof EmbdiagError) throw e;
+        throw new EmbdiagError('bad-header', `${this.label}: record batch ${i} of column '${this.name}' cannot be decoded (${(e as Error)?.message ?? String(e)}).`,
+          'The file is damaged; re-save it (pyarrow.feather.write_feather) or re-copy it.');
+      }
     }
     return out;
+  }
+
+  private extract(batch: RecordBatch, i: number, b: { start: number; rows: number }, from: number, to: number, start: number, out: Float64Array): void {
+    const dim = this.dim;
+    this.spec.columns.forEach((column, j) => {
+      const vector = batch.getChild(column);
+      if (!vector) throw new EmbdiagError('bad-header', `${this.label}: record batch ${i} has no column '${column}'.`, 'Re-save the file.');
+      for (let r = from; r < to; r++) {
+        const o = (r - start) * dim;
+        const v = vector.get(r - b.start);
+        if (!this.spec.list) { out[o + j] = toNumber(v); continue; }
+        if (v === null || v === undefined) continue;
+        const row = v as { length: number; get(k: number): unknown };
+        if (row.length !== dim) {
+          throw new EmbdiagError('bad-shape', `${this.label}: row ${r} of column '${this.name}' holds ${row.length} values, but the rows before it hold ${dim}.`,
+            'Embeddings need the same number of dimensions in every row.');
+        }
+        for (let k = 0; k < dim; k++) out[o + k] = toNumber(row.get(k));
+      }
+    });
   }
 }

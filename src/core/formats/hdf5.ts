@@ -93,6 +93,18 @@ type OpenSync = (file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => numb
  */
 let confinedTo: string | undefined;
 
+/**
+ * Memory the HDF5 library may grow to while listing, or reading a contiguous dataset: hyperslabs are
+ * at most MAX_READ_BYTES, HDF5's chunk cache 1 MiB. Reading a chunked dataset adds 4 chunks' worth
+ * (a chunk, its compressed form, filter buffers), up to the wasm limit.
+ */
+const BASE_WASM_HEAP_BYTES = 128 << 20;
+const MAX_WASM_HEAP_BYTES = 2 ** 31;
+let heapLimit = BASE_WASM_HEAP_BYTES;
+
+/** Set once the wasm module has trapped or aborted: it is not called again (see h5call). */
+let broken: string | undefined;
+
 /** fs functions the wasm build could use to change files: never needed to read one. */
 const MUTATING_FS = ['writeFileSync', 'unlinkSync', 'renameSync', 'mkdirSync', 'rmdirSync', 'symlinkSync', 'truncateSync', 'ftruncateSync',
   'chmodSync', 'fchmodSync', 'chownSync', 'fchownSync', 'utimesSync', 'futimesSync'];
@@ -109,6 +121,10 @@ function accessDenied(what: string): Error {
  * but the file being analysed (read-only), and every call that changes files, is refused.
  */
 function h5call<T>(label: string, what: string, fn: () => T): T {
+  if (broken !== undefined) {
+    throw new EmbdiagError('internal', `${label}: cannot ${what}: the HDF5 library stopped working after an earlier damaged file made it abort (${broken}).`,
+      'Reload the window (or restart the command) to read HDF5 files again.');
+  }
   const realFs = require('node:fs') as Record<string, unknown> & { writeSync: WriteSync; openSync: OpenSync; readFileSync: (...a: unknown[]) => unknown };
   const originals = new Map<string, unknown>();
   const patch = (name: string, replacement: unknown) => { originals.set(name, realFs[name]); realFs[name] = replacement; };
@@ -144,20 +160,44 @@ function h5call<T>(label: string, what: string, fn: () => T): T {
     });
     for (const name of MUTATING_FS) patch(name, () => { refused.push(`(${name})`); throw accessDenied(name); });
   }
+  // HDF5 allocates what size fields in the file say: a damaged one makes it take (and touch) all it can
+  // get, which is slow (seconds per GiB). Growth of the wasm heap is refused beyond MAX_WASM_HEAP_BYTES.
+  const grow = WebAssembly.Memory.prototype.grow;
+  let growthRefused = 0;
+  WebAssembly.Memory.prototype.grow = function (this: WebAssembly.Memory, delta: number): number {
+    if (this.buffer.byteLength + delta * 65536 > heapLimit) {
+      growthRefused = this.buffer.byteLength + delta * 65536;
+      throw new RangeError(`the HDF5 reader is limited to ${heapLimit} bytes of memory`);
+    }
+    return grow.call(this, delta);
+  };
   const refusal = () => new EmbdiagError('unreadable',
     `${label}: cannot ${what}: the file asks HDF5 to open another file (${refused[0]}), as the raw data of an external dataset or the source of a virtual dataset; only the file being analysed is read.`,
     'Store the embeddings inside the HDF5 file itself (h5py: create the dataset without external=, and copy virtual datasets into real ones).');
   try {
     const result = fn();
-    // A virtual dataset whose sources cannot be opened reads as its fill value, without an error.
+    // A virtual dataset whose sources cannot be opened reads as its fill value, without an error;
+    // a listing whose allocation failed comes back empty, without one.
     if (refused.length) throw refusal();
+    if (growthRefused) throw new Error('memory allocation failed');
     return result;
   } catch (e) {
     if (e instanceof EmbdiagError) throw e;
     if (refused.length) throw refusal();
+    if (e instanceof WebAssembly.RuntimeError || /^Aborted\(/.test((e as Error)?.message ?? '')) {
+      // A trap or abort() inside the wasm module: its memory and HDF5's global state are not to be trusted
+      // again (calls into an aborted module can hang). Nothing more is asked of it in this process.
+      broken = (e as Error).message;
+      throw new EmbdiagError('bad-header', `${label}: cannot ${what}: the file made the HDF5 library abort (${broken}).`,
+        'The file is damaged; re-save it with h5py. Reload the window (or restart the command) before reading other HDF5 files.');
+    }
     const text = collected.join('');
     const details = [...text.matchAll(/in \w+\(\): ([^\n]+)/g)].map(m => m[1].trim());
     const detail = details.length ? details[details.length - 1] : (e as Error).message;
+    if (growthRefused) {
+      throw new EmbdiagError('too-large', `${label}: cannot ${what}: HDF5 asked for ${growthRefused} bytes of memory, more than the ${heapLimit} it may use (${detail}).`,
+        'A size in the file is damaged, or its chunks are very large; re-save it with h5py (smaller chunks, e.g. chunks=True).');
+    }
     if (/truncated file/.test(text)) {
       throw new EmbdiagError('truncated', `${label}: cannot ${what}: the HDF5 file is truncated (${detail}).`,
         'It was probably cut short by an interrupted write or copy; re-save or re-copy it.');
@@ -166,6 +206,7 @@ function h5call<T>(label: string, what: string, fn: () => T): T {
       'The file is damaged or not an HDF5 file; re-save it with h5py.');
   } finally {
     for (const [name, fn0] of originals) realFs[name] = fn0;
+    WebAssembly.Memory.prototype.grow = grow;
   }
 }
 
@@ -279,7 +320,8 @@ function withFile<T>(h5: H5Module, label: string, file: string, fn: (f: H5File) 
     try {
       return fn(f);
     } finally {
-      try { f.close(); } catch { /* already unusable */ }
+      // Not into a module that has just aborted (calls into it can hang).
+      try { if (broken === undefined) f.close(); } catch { /* already unusable */ }
     }
   } finally {
     confinedTo = outer;
@@ -410,10 +452,23 @@ class Hdf5Matrix implements EmbeddingMatrix {
     checkRowRange(this.label, this.name, this.rows, start, count);
     const out = new Float64Array(count * this.dim);
     if (count === 0) return out;
-    const shape = this.shape;
     const rowBytes = this.dim * this.type.itemSize;
     const maxRows = Math.max(1, Math.floor(MAX_READ_BYTES / rowBytes));
     const raw = this.h5.Module as unknown as RawModule;
+    const { chunks } = this.entry.metadata;
+    const chunkBytes = chunks ? chunks.reduce((n, c) => n * c, 1) * this.type.itemSize : 0;
+    const outer = heapLimit;
+    heapLimit = Math.min(MAX_WASM_HEAP_BYTES, BASE_WASM_HEAP_BYTES + 4 * chunkBytes);
+    try {
+      this.readHyperslabs(raw, start, count, out, maxRows, rowBytes);
+    } finally {
+      heapLimit = outer;
+    }
+    return out;
+  }
+
+  private readHyperslabs(raw: RawModule, start: number, count: number, out: Float64Array, maxRows: number, rowBytes: number): void {
+    const shape = this.shape;
     withFile(this.h5, this.label, this.file, f => {
       const fileId = (f as unknown as { file_id: bigint }).file_id;
       // Leading dims: the last one varies fastest, so a run of rows sharing the others is one hyperslab.
@@ -437,7 +492,7 @@ class Hdf5Matrix implements EmbeddingMatrix {
         offset.push(0n);
         counts.push(BigInt(this.dim));
         const nbytes = n * rowBytes;
-        const ptr = raw._malloc(nbytes);
+        const ptr = h5call(this.label, `allocate ${nbytes} bytes`, () => raw._malloc(nbytes));
         if (!ptr) throw new EmbdiagError('too-large', `${this.label}: could not allocate ${nbytes} bytes in the HDF5 reader.`);
         try {
           h5call(this.label, `read rows ${r}..${r + n} of '/${this.name}'`, () => {
@@ -447,11 +502,10 @@ class Hdf5Matrix implements EmbeddingMatrix {
           // HEAPU8 may be replaced when the heap grows: read it after the call.
           this.decode(raw.HEAPU8.subarray(ptr, ptr + nbytes), n * this.dim, out, (r - start) * this.dim, 1);
         } finally {
-          raw._free(ptr);
+          if (broken === undefined) raw._free(ptr);
         }
         r += n;
       }
     });
-    return out;
   }
 }

@@ -176,6 +176,12 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
   if (footerLength > MAX_FOOTER_BYTES) {
     throw new EmbdiagError('too-large', `${label}: its Parquet footer is ${footerLength} bytes, more than the ${MAX_FOOTER_BYTES} this tool reads.`, 'Rewrite the file with fewer row groups or columns.');
   }
+  try {
+    checkFooterSchema(await source.read(source.size - 8 - footerLength, footerLength));
+  } catch (e) {
+    if (e instanceof PageError) throw bad(`has a damaged footer (${e.message})`);
+    throw e;
+  }
   const { hp, compressors } = await loadModules();
   const file = asyncBuffer(source);
   let metadata: FileMetaData;
@@ -205,7 +211,19 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
   const specs: ArraySpec[] = [];
   const dimGroups = new Map<string, { spec: ArraySpec; members: { index: number; name: string; dtype: DTypeName }[] }>();
   const scalars: { node: SchemaTree; leaf: Leaf }[] = [];
+  // hyparquet selects columns by name: a column without a name, or with an earlier column's, cannot be
+  // told apart. It is listed, under a name of its own, as not analysable.
+  const seen = new Map<string, number>();
+  const naming = new Map<SchemaTree, { name: string; problem?: string }>();
+  tree.children.forEach((node, i) => {
+    const raw = node.element.name;
+    if (typeof raw !== 'string') { naming.set(node, { name: `(unnamed column ${i})`, problem: 'it has no name in the schema' }); return; }
+    const k = seen.get(raw) ?? 0;
+    seen.set(raw, k + 1);
+    naming.set(node, k ? { name: `${raw}#${k + 1}`, problem: `an earlier column is also named '${raw}'` } : { name: raw });
+  });
   for (const node of tree.children) {
+    if (naming.get(node)!.problem) continue;
     const kind = classify(node);
     if (kind.kind === 'scalar') scalars.push({ node, leaf: kind.leaf });
   }
@@ -215,7 +233,11 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
     if (m && leaf.ok) prefixCounts.set(m[1], (prefixCounts.get(m[1]) ?? 0) + 1);
   }
   for (const node of tree.children) {
-    const name = node.element.name;
+    const { name, problem } = naming.get(node)!;
+    if (problem) {
+      specs.push({ info: { name, dtype: 'unknown', shape: [totalRows], analysable: false, reason: problem }, columns: [name], list: false });
+      continue;
+    }
     const kind = classify(node);
     if (kind.kind === 'scalar') {
       const m = /^(.*?)(\d+)$/.exec(name);
@@ -324,8 +346,15 @@ async function listDimension(hp: Hyparquet, file: AsyncBuffer, metadata: FileMet
  * dictionary indices (after decompression, as hyparquet will see them) within the page's values.
  */
 const MAX_PAGE_VALUES = 1 << 24;
+/**
+ * Values per byte of a (decompressed) page, at most: runs let a few bytes stand for millions of
+ * values, each decoded one by one. Writers cut pages at ~20,000 rows, so even a constant column
+ * stays near 1,000 per byte; small pages may hold MIN_PAGE_VALUES whatever their size.
+ */
+const MAX_VALUES_PER_PAGE_BYTE = 2048;
+const MIN_PAGE_VALUES = 8192;
 /** Values of one column chunk (one row group of one column) decoded at once, at most. */
-const MAX_CHUNK_VALUES = 1 << 26;
+const MAX_CHUNK_VALUES = 1 << 28;
 const MAX_PAGE_BYTES = 64 << 20;
 
 const PAGE_DATA = 0;
@@ -340,11 +369,15 @@ class PageError extends Error {}
 /** A Thrift compact-protocol struct: field id → value (nested structs as maps; lists, binaries and doubles skipped). */
 type ThriftStruct = Map<number, number | boolean | ThriftStruct | undefined>;
 
-/** Reads one Thrift compact struct from `b` at `pos.at`, bounded in depth and by the buffer. */
-function readThriftStruct(b: Uint8Array, pos: { at: number }, depth = 0): ThriftStruct {
-  if (depth > 16) throw new PageError('a page header nests too deeply');
+/**
+ * Reads one Thrift compact struct from `b` at `pos.at`, bounded in depth and by the buffer.
+ * `onList(fieldId, elementType, count, pos)` may consume a list field itself (returning true).
+ */
+function readThriftStruct(b: Uint8Array, pos: { at: number }, depth = 0,
+  onList?: (id: number, elementType: number, count: number, pos: { at: number }) => boolean): ThriftStruct {
+  if (depth > 16) throw new PageError('a Thrift structure nests too deeply');
   const byte = (): number => {
-    if (pos.at >= b.length) throw new PageError('a page header runs past the column chunk');
+    if (pos.at >= b.length) throw new PageError('a Thrift structure runs past its bytes');
     return b[pos.at++];
   };
   const varint = (): number => {
@@ -354,32 +387,36 @@ function readThriftStruct(b: Uint8Array, pos: { at: number }, depth = 0): Thrift
       if (shift < 53) v += (x & 0x7f) * 2 ** shift;
       if (!(x & 0x80)) return v;
     }
-    throw new PageError('a page header holds an overlong integer');
+    throw new PageError('a Thrift structure holds an overlong integer');
   };
   const zigzag = (): number => { const v = varint(); return v % 2 ? -(v + 1) / 2 : v / 2; };
+  const listHeader = (): [number, number] => {
+    const head = byte();
+    const n = head >> 4 === 15 ? varint() : head >> 4;
+    if (n > b.length - pos.at) throw new PageError('a Thrift list claims more items than it has bytes');
+    return [(head & 15) === 1 || (head & 15) === 2 ? 3 : head & 15, n];
+  };
   const skip = (type: number, d: number): number | boolean | ThriftStruct | undefined => {
     switch (type) {
       case 1: return true;
       case 2: return false;
       case 3: return byte();
       case 4: case 5: case 6: return zigzag();
-      case 7: pos.at += 8; if (pos.at > b.length) throw new PageError('a page header runs past the column chunk'); return undefined;
-      case 8: { const n = varint(); pos.at += n; if (pos.at > b.length) throw new PageError('a page header runs past the column chunk'); return undefined; }
+      case 7: pos.at += 8; if (pos.at > b.length) throw new PageError('a Thrift structure runs past its bytes'); return undefined;
+      case 8: { const n = varint(); pos.at += n; if (pos.at > b.length) throw new PageError('a Thrift structure runs past its bytes'); return undefined; }
       case 9: case 10: {
-        const head = byte();
-        const n = head >> 4 === 15 ? varint() : head >> 4;
-        if (n > b.length - pos.at) throw new PageError('a page header lists more items than it has bytes');
-        for (let i = 0; i < n; i++) skip((head & 15) === 1 || (head & 15) === 2 ? 3 : head & 15, d + 1);
+        const [element, n] = listHeader();
+        for (let i = 0; i < n; i++) skip(element, d + 1);
         return undefined;
       }
       case 11: {
         const n = varint();
-        if (n > b.length - pos.at) throw new PageError('a page header maps more items than it has bytes');
+        if (n > b.length - pos.at) throw new PageError('a Thrift map claims more items than it has bytes');
         if (n) { const kv = byte(); for (let i = 0; i < n; i++) { skip(kv >> 4, d + 1); skip(kv & 15, d + 1); } }
         return undefined;
       }
       case 12: return readThriftStruct(b, pos, d + 1);
-      default: throw new PageError(`a page header holds an unknown field type ${type}`);
+      default: throw new PageError(`a Thrift structure holds an unknown field type ${type}`);
     }
   };
   const out: ThriftStruct = new Map();
@@ -389,7 +426,45 @@ function readThriftStruct(b: Uint8Array, pos: { at: number }, depth = 0): Thrift
     const type = head & 15;
     if (type === 0) return out;
     id = head >> 4 ? id + (head >> 4) : zigzag();
+    if ((type === 9 || type === 10) && onList) {
+      const at = pos.at;
+      const [element, n] = listHeader();
+      if (onList(id, element, n, pos)) continue;
+      pos.at = at;
+    }
     out.set(id, skip(type, depth));
+  }
+}
+
+/**
+ * hyparquet builds the schema tree from each element's `num_children`, trusting them: a negative
+ * count loops forever (GeoParquet column marking) and a count past the list fails with a TypeError.
+ * The footer's schema list is read here first and checked to form one tree.
+ */
+function checkFooterSchema(footer: Uint8Array): void {
+  const children: number[] = [];
+  readThriftStruct(footer, { at: 0 }, 0, (id, elementType, count, pos) => {
+    if (id !== 2) return false; // FileMetaData.schema: list<SchemaElement>
+    if (elementType !== 12) throw new PageError('its schema is not a list of elements');
+    for (let i = 0; i < count; i++) {
+      const n = int(readThriftStruct(footer, pos, 1), 5);
+      children.push(n ?? 0);
+    }
+    return true;
+  });
+  if (!children.length) throw new PageError('it has no schema');
+  // Walk the tree as hyparquet will (iteratively: the nesting is as deep as the file says).
+  const pending = [children[0]];
+  if (children[0] < 0) throw new PageError(`its schema root declares ${children[0]} children`);
+  let next = 1;
+  while (pending.length) {
+    if (pending[pending.length - 1] === 0) { pending.pop(); continue; }
+    pending[pending.length - 1]--;
+    if (next >= children.length) throw new PageError(`its schema declares more elements than the ${children.length} it lists`);
+    const n = children[next++];
+    if (!Number.isSafeInteger(n) || n < 0) throw new PageError(`its schema has an element with ${n} children`);
+    if (pending.length > 64) throw new PageError('its schema nests more than 64 levels deep');
+    pending.push(n);
   }
 }
 
@@ -403,30 +478,35 @@ const struct = (s: ThriftStruct, id: number): ThriftStruct | undefined => {
 };
 
 /**
- * Walks an RLE / bit-packed hybrid stream as hyparquet decodes it (from `at` until `values` values
- * or `end`, the end of the page: hyparquet does not stop at a stream's declared length): fails on
- * an RLE run longer than the values that remain. Bit-packed runs consume their bytes, so they are
- * bounded by the data.
+ * Walks an RLE / bit-packed hybrid stream exactly as hyparquet decodes it (encoding.js): from `at`
+ * until `values` values or `end`, the end of the page (hyparquet does not stop at a stream's declared
+ * length), with its 32-bit arithmetic (varints OR'ed with `<<`, bit-packed counts `header >> 1 << 3`),
+ * so that the same runs are seen. Fails on an RLE run longer than the values that remain: hyparquet
+ * writes all of them. Where hyparquet would read past the page (and fail by itself), the walk stops.
  */
 function checkHybrid(b: Uint8Array, at: number, end: number, width: number, values: number, what: string): void {
   const runBytes = (width + 7) >> 3;
   let seen = 0;
-  while (seen < values && at < end) {
+  while (seen < values) {
     let header = 0;
     for (let shift = 0; ; shift += 7) {
-      if (at >= end || shift > 28) return; // hyparquet fails on its own here
+      if (at >= end) return;
       const x = b[at++];
-      header += (x & 0x7f) * 2 ** shift;
+      header |= (x & 0x7f) << shift;
       if (!(x & 0x80)) break;
     }
-    if (header % 2) {
-      const groups = Math.floor(header / 2);
-      at += groups * width;
-      seen += groups * 8;
+    if (header & 1) {
+      const count = header >> 1 << 3;
+      // hyparquet reads one byte, then more as bits run out; a negative count reads until it fails.
+      if (count < 0) return;
+      at += Math.max(1, Math.ceil((count * width) / 8));
+      if (at > end) return;
+      seen = Math.min(values, seen + count);
     } else {
-      const run = header / 2;
+      const run = header >>> 1;
       if (run > values - seen) throw new PageError(`its ${what} hold a run of ${run} values where only ${values - seen} remain`);
       at += runBytes;
+      if (at > end) return;
       seen += run;
     }
   }
@@ -517,7 +597,8 @@ class PageChecker {
     const bytes = await this.source.read(first, length);
     const pos = { at: 0 };
     let values = 0;
-    while (pos.at < bytes.length - 1 && values < chunkValues) {
+    // To the end of the declared bytes, as hyparquet reads list columns (whatever the value count says).
+    while (pos.at < bytes.length - 1) {
       const pageAt = pos.at;
       const header = readThriftStruct(bytes, pos);
       const type = int(header, 1);
@@ -537,8 +618,14 @@ class PageChecker {
       if (values > chunkValues) throw new PageError(`its pages hold more values than the ${chunkValues} it declares`);
       const encoding = int(type === PAGE_DATA ? v1 : v2, type === PAGE_DATA ? 2 : 4);
       const what = `page at byte ${first + pageAt}`;
+      const dense = (bytes: number) => {
+        if (count > Math.max(MIN_PAGE_VALUES, MAX_VALUES_PER_PAGE_BYTE * bytes)) {
+          throw new PageError(`the ${what} declares ${count} values in ${bytes} bytes`);
+        }
+      };
       if (type === PAGE_DATA) {
         const page = this.decompress(meta.codec, body, uncompressed);
+        dense(page.length);
         const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
         let at = 0;
         for (const [max, name] of [[depth > 1 ? maxRepetition : 0, 'repetition levels'], [maxDefinition, 'definition levels']] as const) {
@@ -558,6 +645,7 @@ class PageChecker {
         if (maxDefinition) checkHybrid(body, repLength, body.length, bitWidth(maxDefinition), count, `definition levels (${what})`);
         const rest = body.subarray(repLength + defLength);
         const page = v2?.get(7) === false ? rest : this.decompress(meta.codec, rest, Math.max(0, uncompressed - repLength - defLength));
+        dense(repLength + defLength + page.length);
         this.checkValues(page, 0, encoding, meta.type === 'BOOLEAN', count, what);
       }
     }
