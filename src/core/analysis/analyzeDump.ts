@@ -127,34 +127,13 @@ export async function analyzeSource(
   }
 
   const readStarted = Date.now();
-  const kernels = options.kernels ?? 'auto';
-  const float32Exact = FLOAT32_EXACT.has(matrix.dtype);
-  let element: WasmElement | null = null;
-  if (kernels !== 'js' && wasmStatisticsAvailable() && (kernels !== 'auto' || rowsUsed * dim * dim >= F32_MIN_WORK)) {
-    element = float32Exact && kernels !== 'float64' ? 'float32' : 'float64';
-  }
-  let st: StatisticsResult;
   // The WebAssembly path builds its covariance straight into the eigenvalue solver's memory.
-  let workspace: EigenWorkspace | null = null;
-  if (element) {
-    const blockRows = Math.max(1, Math.floor(F32_BLOCK_BYTES / ((element === 'float64' ? 8 : 4) * dim)));
-    const stats = new WasmStatistics(dim, { element, workers: options.workers, maxBlockRows: blockRows, hashDuplicates: true });
-    const read: (r: number, n: number) => Promise<Float32Array | Float64Array> = element === 'float64' ? (r, n) => matrix.readRows(r, n)
-      : hasFloat32Rows(matrix) ? (r: number, n: number) => matrix.readRowsFloat32(r, n)
-        : async (r: number, n: number) => Float32Array.from(await matrix.readRows(r, n));
-    try {
-      await streamBlocks<Float32Array | Float64Array>(runs(), rowsUsed, blockRows, read, (block, n) => stats.add(block, n), hooks);
-    } catch (e) {
-      await stats.abort();
-      throw e;
-    }
-    workspace = EigenWorkspace.create(dim);
-    st = await stats.finish({ covarianceInto: workspace?.matrix });
-  } else {
-    const stats = new StreamingStatistics(dim, { hashDuplicates: true });
-    await streamRows(matrix, runs(), rowsUsed, (block, n) => stats.add(block, n), hooks);
-    st = stats.finish();
-  }
+  const solver: { workspace: EigenWorkspace | null } = { workspace: null };
+  const st = await statisticsOfRows(matrix, runs(), rowsUsed, options, hooks, {
+    hashDuplicates: true,
+    covarianceBuffer: () => (solver.workspace = EigenWorkspace.create(dim))?.matrix,
+  });
+  let workspace = solver.workspace;
   const readMs = Date.now() - readStarted;
 
   hooks.onProgress?.(0.95, 'Computing eigenvalues');
@@ -171,6 +150,47 @@ export async function analyzeSource(
   return buildReport(context, st, eigenvalues, overflow, { readMs, eigenMs }, {
     method: sampled ? 'uniform random sample without replacement' : 'all rows', maxRows: options.maxRows,
   });
+}
+
+/**
+ * One pass of the statistics over the rows in `runs` (ascending), with the engine the analysis
+ * uses: the WebAssembly kernels when the covariance costs enough to matter (see
+ * AnalyzeOptions.kernels), else the float64 JS StreamingStatistics. `covarianceBuffer` (called
+ * only by the WebAssembly path, once the rows are read) supplies a dim × dim array to build the
+ * covariance in. Cancellation through hooks.isCancelled; progress up to 0.9.
+ */
+export async function statisticsOfRows(
+  matrix: EmbeddingMatrix,
+  runs: Iterable<readonly [number, number]>,
+  rowsUsed: number,
+  engine: Pick<AnalyzeOptions, 'kernels' | 'workers'>,
+  hooks: AnalyzeHooks,
+  extra: { hashDuplicates: boolean; covarianceBuffer?: () => Float64Array | undefined },
+): Promise<StatisticsResult> {
+  const dim = matrix.dim;
+  const kernels = engine.kernels ?? 'auto';
+  const float32Exact = FLOAT32_EXACT.has(matrix.dtype);
+  let element: WasmElement | null = null;
+  if (kernels !== 'js' && wasmStatisticsAvailable() && (kernels !== 'auto' || rowsUsed * dim * dim >= F32_MIN_WORK)) {
+    element = float32Exact && kernels !== 'float64' ? 'float32' : 'float64';
+  }
+  if (!element) {
+    const stats = new StreamingStatistics(dim, { hashDuplicates: extra.hashDuplicates });
+    await streamRows(matrix, runs, rowsUsed, (block, n) => stats.add(block, n), hooks);
+    return stats.finish();
+  }
+  const blockRows = Math.max(1, Math.floor(F32_BLOCK_BYTES / ((element === 'float64' ? 8 : 4) * dim)));
+  const stats = new WasmStatistics(dim, { element, workers: engine.workers, maxBlockRows: blockRows, hashDuplicates: extra.hashDuplicates });
+  const read: (r: number, n: number) => Promise<Float32Array | Float64Array> = element === 'float64' ? (r, n) => matrix.readRows(r, n)
+    : hasFloat32Rows(matrix) ? (r: number, n: number) => matrix.readRowsFloat32(r, n)
+      : async (r: number, n: number) => Float32Array.from(await matrix.readRows(r, n));
+  try {
+    await streamBlocks<Float32Array | Float64Array>(runs, rowsUsed, blockRows, read, (block, n) => stats.add(block, n), hooks);
+  } catch (e) {
+    await stats.abort();
+    throw e;
+  }
+  return stats.finish({ covarianceInto: extra.covarianceBuffer?.() });
 }
 
 interface ReportContext {

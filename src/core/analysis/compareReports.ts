@@ -20,6 +20,24 @@ export interface DumpComparison {
   notes: string[];
 }
 
+export const COVARIANCE_DISTANCE_FORMULA = '2‖Σ_R − Σ_L‖_F / (‖Σ_L‖_F + ‖Σ_R‖_F)';
+
+/** 2‖B − A‖_F / (‖A‖_F + ‖B‖_F) of two equal-length arrays; null when both are zero. */
+export function relativeFrobeniusDistance(a: ArrayLike<number>, b: ArrayLike<number>): { value: number | null; normA: number; normB: number } {
+  if (a.length !== b.length) throw new RangeError(`matrices of different sizes (${a.length} and ${b.length} entries)`);
+  // scaled sums of squares (as in LAPACK's dnrm2), so entries near float64's limits neither overflow nor underflow
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]), Math.abs(b[i]));
+  if (scale === 0 || !Number.isFinite(scale)) return { value: scale === 0 ? null : NaN, normA: scale === 0 ? 0 : NaN, normB: scale === 0 ? 0 : NaN };
+  let diff = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] / scale, y = b[i] / scale;
+    diff += (y - x) * (y - x); na += x * x; nb += y * y;
+  }
+  const normA = Math.sqrt(na), normB = Math.sqrt(nb);
+  return { value: (2 * Math.sqrt(diff)) / (normA + normB), normA: normA * scale, normB: normB * scale };
+}
+
 const METRIC_KEYS = ['effectiveRank', 'rankMe', 'participationRatio', 'stableRank', 'conditionNumber', 'totalVariance'] as const;
 
 function norm2(a: ArrayLike<number>): number {
@@ -61,13 +79,8 @@ export function compareReports(
     if (denom > 0) spectrumDistance = { value: norm2(d) / denom, formula: '‖λ_R − λ_L‖₂ / ‖(λ_L + λ_R)/2‖₂' };
   }
   if (sameDim && covariances && covariances.left.length === covariances.right.length) {
-    let diff = 0, nl = 0, nr = 0;
-    for (let i = 0; i < covariances.left.length; i++) {
-      const a = covariances.left[i], b = covariances.right[i];
-      diff += (b - a) * (b - a); nl += a * a; nr += b * b;
-    }
-    const denom = Math.sqrt(nl) + Math.sqrt(nr);
-    if (denom > 0) covarianceDistance = { value: (2 * Math.sqrt(diff)) / denom, formula: '2‖Σ_R − Σ_L‖_F / (‖Σ_L‖_F + ‖Σ_R‖_F)' };
+    const { value } = relativeFrobeniusDistance(covariances.left, covariances.right);
+    if (value !== null && Number.isFinite(value)) covarianceDistance = { value, formula: COVARIANCE_DISTANCE_FORMULA };
   }
   return { left, right, sameDim, metricDeltas, meanShift, spectrumDistance, covarianceDistance, notes };
 }
