@@ -39,8 +39,10 @@ function loadModules() {
       GZIP: (input: Uint8Array, length: number) => new Uint8Array(zlib.gunzipSync(input, { maxOutputLength: Math.max(1, length) })),
       BROTLI: (input: Uint8Array, length: number) => new Uint8Array(zlib.brotliDecompressSync(input, { maxOutputLength: Math.max(1, length) })),
       ZSTD: (input: Uint8Array, length: number) => extra.decompressZstd(input, new Uint8Array(length)),
-      LZ4: extra.decompressLz4,
-      LZ4_RAW: extra.decompressLz4Raw,
+      // An empty page (a dictionary page of an all-null column chunk) is the one-byte block 0x00, which
+      // hyparquet-compressors' LZ4 decoders refuse ('lz4 offset out of range 0'): it decodes to nothing.
+      LZ4: (input: Uint8Array, length: number) => (length === 0 ? new Uint8Array(0) : extra.decompressLz4(input, length)),
+      LZ4_RAW: (input: Uint8Array, length: number) => (length === 0 ? new Uint8Array(0) : extra.decompressLz4Raw(input, length)),
       // SNAPPY: hyparquet's own decoder.
     };
     return { hp, compressors };
