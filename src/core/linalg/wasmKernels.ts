@@ -45,7 +45,12 @@ export function kernelsModule(): WebAssembly.Module | null {
     // Our kernels are few, long-running calls: V8's baseline tier (Liftoff) would run a whole
     // O(n³) call unoptimised (wasm has no on-stack replacement), 2–3x slower. Compile this module
     // optimised, then give the process its default back for anyone else's modules.
+    // Eagerly: V8 compiles wasm functions lazily, on their first call, with the flags of that
+    // moment — after the restore below, that would be Liftoff again (the eigenvalue reduction,
+    // a single call, then ran 2x slower). Eager TurboFan compilation costs ~80 ms of CPU, on
+    // V8's background threads as well.
     const liftoff = setFlag('--no-liftoff');
+    const eager = setFlag('--no-wasm-lazy-compilation');
     try {
       compiledRelaxed = WebAssembly.validate(relaxed);
       compiled = new WebAssembly.Module(compiledRelaxed ? relaxed : kernelsBytes(false));
@@ -53,6 +58,7 @@ export function kernelsModule(): WebAssembly.Module | null {
       compiled = null;
     } finally {
       if (liftoff) setFlag('--liftoff');
+      if (eager) setFlag('--wasm-lazy-compilation');
     }
   }
   return compiled;
