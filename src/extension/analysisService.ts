@@ -31,20 +31,33 @@ interface Job {
   task: WorkerTask;
   subscribers: Set<Subscriber>;
   started?: number;
+  /** Set while the job waits for its file to settle after it changed during analysis. */
+  settling?: NodeJS.Timeout;
+  /** After settling, the job for the same file that someone else had started, which this one now waits on. */
+  forwardedTo?: { job: Job; forwarder: Subscriber };
 }
 
 const CACHE_LIMIT = 64;
+
+/** A file that changed during analysis is re-run once its size and mtime have held still this long. */
+export const SETTLE_MS = 1500;
+/** How long to wait for a file that keeps changing before giving up with `file-changed`. */
+const MAX_SETTLE_WAIT_MS = 10 * 60_000;
 
 /**
  * Runs analyses in one worker thread (two cores: one for the editor, one for us),
  * queues them, shares a running analysis between callers asking for the same file,
  * caches results by path + size + mtime + options, and cancels by terminating the worker.
+ * A file that changes during analysis (a training job still writing) is re-run for the same
+ * callers once it has settled; they are told so through their progress callback.
  */
 export class AnalysisService {
   private worker: Worker | undefined;
   private running: Job | undefined;
   private readonly queue: Job[] = [];
   private readonly jobsByKey = new Map<string, Job>();
+  /** Jobs whose file changed during analysis, waiting for it to settle (neither queued nor running). */
+  private readonly settlingJobs = new Set<Job>();
   /** LRU: Map keeps insertion order; a hit is re-inserted. */
   private readonly cache = new Map<string, unknown>();
   private nextId = 1;
@@ -60,7 +73,7 @@ export class AnalysisService {
 
   /** Stops the running analysis and drops the queue; every waiting caller gets AnalysisError('cancelled'). */
   cancelAll(): void {
-    const jobs = [...this.queue, ...(this.running ? [this.running] : [])];
+    const jobs = [...this.queue, ...(this.running ? [this.running] : []), ...this.settlingJobs];
     this.queue.length = 0;
     for (const job of jobs) this.fail(job, new AnalysisError('cancelled', 'Analysis cancelled.'));
     if (this.running) {
@@ -142,7 +155,7 @@ export class AnalysisService {
   clear(): void { this.cache.clear(); }
 
   dispose(): void {
-    for (const job of [...this.queue, ...(this.running ? [this.running] : [])]) this.fail(job, new AnalysisError('cancelled', 'Extension is shutting down.'));
+    for (const job of [...this.queue, ...(this.running ? [this.running] : []), ...this.settlingJobs]) this.fail(job, new AnalysisError('cancelled', 'Extension is shutting down.'));
     this.queue.length = 0;
     this.running = undefined;
     void this.worker?.terminate();
@@ -154,7 +167,9 @@ export class AnalysisService {
     if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
     // asking for a quick first report does not change the result: share the job and the cache entry
     const identity = JSON.stringify(task, (k, v) => (k === 'quickFirstPass' ? undefined : v));
-    return `${task.path}\0${st.size}\0${st.mtimeMs}\0${identity}`;
+    // a task on two files (the covariance distance) is stale when either changes
+    const other = 'otherPath' in task ? await fs.stat(task.otherPath) : undefined;
+    return `${task.path}\0${st.size}\0${st.mtimeMs}\0${other ? `${other.size}\0${other.mtimeMs}\0` : ''}${identity}`;
   }
 
   private cacheGet(key: string): unknown {
@@ -164,7 +179,10 @@ export class AnalysisService {
   }
 
   private cachePut(key: string, report: unknown): void {
-    this.invalidate(key.slice(0, key.indexOf('\0'))); // an older version of the same file is stale
+    // results for an older version of the same file are stale; other results for this version stay
+    const [file, size, mtime] = key.split('\0', 3);
+    const version = `${file}\0${size}\0${mtime}\0`;
+    for (const k of [...this.cache.keys()]) if (k.startsWith(`${file}\0`) && !k.startsWith(version)) this.cache.delete(k);
     this.cache.set(key, report);
     while (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
   }
@@ -214,6 +232,8 @@ export class AnalysisService {
       const detail = typeof r.rowsUsed === 'number' ? `: ${r.rowsUsed} of ${r.rowsTotal} rows x ${r.dim}` : '';
       this.log(`${job.task.type} ${job.path}${detail} in ${Date.now() - job.started!} ms`);
       void this.finishIfUnchanged(job, m.result);
+    } else if (m.code === 'file-changed') {
+      this.rerunWhenSettled(job, m.message);
     } else {
       this.log(`failed ${job.path}: ${m.code}: ${m.message}`);
       this.fail(job, new AnalysisError(m.code, m.message));
@@ -225,19 +245,97 @@ export class AnalysisService {
   /** Cache only if the file did not change while it was read (a training job may still be writing). */
   private async finishIfUnchanged(job: Job, report: unknown): Promise<void> {
     const keyNow = await this.keyFor(job.task).catch(() => undefined);
-    if (keyNow === job.key) this.cachePut(job.key, report);
-    else this.log(`${job.path} changed during analysis; result not cached`);
-    for (const s of job.subscribers) s.resolve(report);
+    if (keyNow === job.key) {
+      this.cachePut(job.key, report);
+      for (const s of job.subscribers) s.resolve(report);
+      return;
+    }
+    this.rerunWhenSettled(job, `${job.path}: the file changed during analysis.`);
+  }
+
+  /**
+   * The file changed while the job read it: tell the callers, wait until size and mtime hold still
+   * for SETTLE_MS, then run the job again for them (under the new key). A file that vanishes fails
+   * the job with `file-missing`; one that never settles, with `file-changed`.
+   */
+  private rerunWhenSettled(job: Job, reason: string): void {
+    this.log(`${reason} Re-analysing once it settles.`);
+    this.jobsByKey.delete(job.key);
+    for (const s of job.subscribers) s.onProgress?.(0, 'File changed during analysis; re-analysing once it stops changing');
+    const since = Date.now();
+    let last = '';
+    let stableSince = Date.now();
+    this.settlingJobs.add(job);
+    const poll = async () => {
+      job.settling = undefined;
+      if (job.subscribers.size === 0) { this.settlingJobs.delete(job); return; } // every caller went away meanwhile
+      let key: string;
+      try {
+        key = await this.keyFor(job.task);
+      } catch {
+        this.fail(job, new AnalysisError('file-missing', `${job.path}: the file disappeared while it was being analysed.`));
+        return;
+      }
+      if (job.subscribers.size === 0) { this.settlingJobs.delete(job); return; }
+      if (key !== last) { last = key; stableSince = Date.now(); }
+      if (Date.now() - stableSince >= SETTLE_MS) {
+        const other = this.jobsByKey.get(key);
+        this.settlingJobs.delete(job);
+        if (other) {
+          // Someone already asked for the settled file: wait on that job.
+          const forwarder: Subscriber = {
+            resolve: r => { for (const s of job.subscribers) s.resolve(r); job.subscribers.clear(); },
+            reject: e => { for (const s of job.subscribers) s.reject(e); job.subscribers.clear(); },
+            onProgress: (f, msg) => { for (const s of job.subscribers) s.onProgress?.(f, msg); },
+            onPartial: r => { for (const s of job.subscribers) s.onPartial?.(r); },
+          };
+          other.subscribers.add(forwarder);
+          job.forwardedTo = { job: other, forwarder };
+          return;
+        }
+        const hit = this.cacheGet(key);
+        if (hit) {
+          for (const s of job.subscribers) s.resolve(hit);
+          job.subscribers.clear();
+          return;
+        }
+        job.key = key;
+        job.id = this.nextId++;
+        this.jobsByKey.set(key, job);
+        this.queue.push(job);
+        this.pump();
+        this.emitActivity();
+        return;
+      }
+      if (Date.now() - since > MAX_SETTLE_WAIT_MS) {
+        this.fail(job, new AnalysisError('file-changed', `${reason} It kept changing for ${Math.round(MAX_SETTLE_WAIT_MS / 60_000)} minutes; analyse it again when the writer has finished.`));
+        return;
+      }
+      job.settling = setTimeout(() => void poll(), Math.min(250, SETTLE_MS));
+    };
+    job.settling = setTimeout(() => void poll(), Math.min(250, SETTLE_MS));
   }
 
   private fail(job: Job, err: AnalysisError): void {
-    this.jobsByKey.delete(job.key);
+    clearTimeout(job.settling);
+    job.settling = undefined;
+    this.settlingJobs.delete(job);
+    if (this.jobsByKey.get(job.key) === job) this.jobsByKey.delete(job.key);
     for (const s of job.subscribers) s.reject(err);
     job.subscribers.clear();
   }
 
   private cancelJob(job: Job): void {
-    this.jobsByKey.delete(job.key);
+    clearTimeout(job.settling);
+    job.settling = undefined;
+    this.settlingJobs.delete(job);
+    if (job.forwardedTo) {
+      const { job: other, forwarder } = job.forwardedTo;
+      job.forwardedTo = undefined;
+      if (other.subscribers.delete(forwarder) && other.subscribers.size === 0) this.cancelJob(other);
+      return;
+    }
+    if (this.jobsByKey.get(job.key) === job) this.jobsByKey.delete(job.key);
     const i = this.queue.indexOf(job);
     if (i >= 0) { this.queue.splice(i, 1); return; }
     if (this.running === job) {

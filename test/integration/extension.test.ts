@@ -293,6 +293,52 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
     }
   });
 
+  test('closing the panel mid-analysis stops the analysis: no worker thread is left behind', async function () {
+    this.timeout(120_000);
+    if (process.platform !== 'linux') this.skip(); // counts threads through /proc (the CI harness is Linux)
+    // Threads of the extension host process (Linux): the analysis worker and its kernel threads show here.
+    const threads = () => require('node:fs').readdirSync('/proc/self/task').length as number;
+    const quietThreads = async () => {
+      let count = threads();
+      let stableSince = Date.now();
+      while (Date.now() - stableSince < 300) {
+        await sleep(20);
+        if (threads() !== count) { count = threads(); stableSince = Date.now(); }
+      }
+      return count;
+    };
+    const rows = 100000, dim = 768; // about 300 MB: the exact pass takes seconds, so the panel closes while it runs
+    let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
+    header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+    const bytes = new Uint8Array(10 + header.length + rows * dim * 4);
+    bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+    bytes.set(new TextEncoder().encode(header), 10);
+    const data = new Float32Array(bytes.buffer, 10 + header.length, rows * dim);
+    let x = 777;
+    for (let i = 0; i < data.length; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; data[i] = x / 2 ** 32 - 0.5; }
+    const big = uriOf('runs/closed-early.npy');
+    await vscode.workspace.fs.writeFile(big, bytes);
+    try {
+      const baseline = await quietThreads();
+      await vscode.commands.executeCommand(ANALYZE_COMMAND, big);
+      // The quick report is shown while the exact pass runs on the worker and its kernel threads.
+      await api.whenPanelRendered(big, 60_000, 'Quick first pass');
+      // An idle worker from earlier tests may already be in the baseline; the running one must go away.
+      const during = threads();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      const closed = Date.now();
+      await waitFor('the worker threads to exit after the panel closed', () => (threads() < during && threads() <= baseline ? true : undefined),
+        () => `${threads()} threads, ${during} during the analysis, ${baseline} before it`, 5_000, 10);
+      const ms = Date.now() - closed;
+      await sleep(500);
+      assert.ok(threads() <= baseline, `no thread came back: ${threads()} threads, ${baseline} before the analysis`);
+      console.log(`  [panel closed mid-analysis: worker threads gone after ${ms} ms]`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(big);
+    }
+  });
+
   test('hover on a dump path inside a Jupyter notebook cell', async () => {
     const nbUri = uriOf('notebook.ipynb');
     const notebook = await vscode.workspace.openNotebookDocument(nbUri);

@@ -13,6 +13,11 @@ export interface ByteSource {
    */
   read(offset: number, length: number): Promise<Uint8Array>;
   close(): Promise<void>;
+  /**
+   * Sources that can change underneath (files): rejects with `file-changed` when the source
+   * is no longer what was opened. Results are only trusted after this passes.
+   */
+  assertUnchanged?(): Promise<void>;
 }
 
 /** A ByteSource over bytes already in memory (tests, small embedded entries). */

@@ -1,0 +1,188 @@
+/**
+ * The extension's AnalysisService in plain Node, with its real worker (the tsc build of
+ * src/extension/analysisWorker.ts): files that change while they are analysed, and cancellation
+ * that really stops the worker threads. The service imports only types from `vscode`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AnalysisError, AnalysisService } from '../../src/extension/analysisService';
+import type { AnalyzeOptions } from '../../src/core/analysis/analyzeDump';
+
+const WORKER = path.join(__dirname, '..', '..', 'src', 'extension', 'analysisWorker.js');
+const OPTIONS: AnalyzeOptions = { maxRows: 1_000_000, seed: 0 };
+
+function npyBytes(rows: number, dim: number, value: (r: number, c: number) => number): Buffer {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
+  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
+  const header = Buffer.alloc(total, 0x20);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(header, 0);
+  header.writeUInt16LE(total - 10, 8);
+  header.write(dict, 10, 'latin1');
+  header[total - 1] = 0x0a;
+  const data = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < dim; c++) data[r * dim + c] = value(r, c);
+  return Buffer.concat([header, Buffer.from(data.buffer)]);
+}
+
+/** A pseudo-random value in [-1, 1): data with a full-rank covariance, cheap to generate. */
+const noise = (r: number, c: number) => (((r * 7919 + c * 104_729) % 2003) / 1001.5) - 1;
+
+class FakeToken {
+  isCancellationRequested = false;
+  private readonly listeners: (() => void)[] = [];
+  onCancellationRequested = (listener: () => void) => { this.listeners.push(listener); return { dispose() { /* not needed */ } }; };
+  cancel(): void { this.isCancellationRequested = true; for (const l of this.listeners) l(); }
+}
+
+/** Threads of this process (Linux): worker threads included, so a leaked worker shows. */
+const threadCount = () => fs.readdirSync('/proc/self/task').length;
+
+/** The thread count once threads of earlier tests have finished exiting (stable for 200 ms). */
+async function quietThreadCount(): Promise<number> {
+  let count = threadCount();
+  let stableSince = performance.now();
+  while (performance.now() - stableSince < 200) {
+    await new Promise(r => setTimeout(r, 10));
+    const now = threadCount();
+    if (now !== count) { count = now; stableSince = performance.now(); }
+  }
+  return count;
+}
+
+function withService(fn: (service: AnalysisService, dir: string, log: string[]) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embdiag-service-'));
+    const log: string[] = [];
+    const service = new AnalysisService(WORKER, line => log.push(line));
+    try {
+      await fn(service, dir, log);
+    } finally {
+      service.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test('a file rewritten with more rows during analysis: the callers are told it changed, and get the report of the settled file', withService(async (service, dir, log) => {
+  const file = path.join(dir, 'growing.npy');
+  const dim = 256;
+  fs.writeFileSync(file, npyBytes(60_000, dim, (r, c) => 1 + noise(r, c)));
+  // Version 2: column 0 is 5 + (-1)^r, whose mean over an even number of rows is exactly 5.
+  const v2Rows = 64_000;
+  const v2 = npyBytes(v2Rows, dim, (r, c) => (c === 0 ? 5 + (r % 2 ? -1 : 1) : noise(r, c)));
+  const messages: string[] = [];
+  let rewritten = false;
+  const report = await service.analyze(file, OPTIONS, {
+    onProgress: (_f, message) => {
+      messages.push(message);
+      if (!rewritten) { rewritten = true; fs.writeFileSync(file, v2); }
+    },
+  });
+  assert.ok(rewritten, 'the analysis reported progress, so the file was rewritten while it ran');
+  assert.ok(messages.some(m => /changed during analysis/i.test(m)), `callers were told the file changed: ${messages.join(' | ')}`);
+  assert.ok(log.some(l => /changed during analysis/.test(l)), 'the output channel says so');
+  assert.equal(report.rowsTotal, v2Rows, 'the report is of the rewritten file');
+  assert.ok(Math.abs(report.mean[0] - 5) < 1e-9, `mean of column 0 is that of version 2 (5), got ${report.mean[0]}`);
+  // The settled result is cached: asking again is answered without the worker.
+  const cached = await service.cached(file, OPTIONS);
+  assert.equal(cached?.rowsTotal, v2Rows);
+}));
+
+test('a file rewritten in place with the same size during analysis is re-analysed too', withService(async (service, dir) => {
+  const file = path.join(dir, 'same-size.npy');
+  const rows = 60_000, dim = 256;
+  fs.writeFileSync(file, npyBytes(rows, dim, (r, c) => (c === 0 ? 1 : noise(r, c))));
+  const v2 = npyBytes(rows, dim, (r, c) => (c === 0 ? 3 : noise(r, c)));
+  const messages: string[] = [];
+  let rewritten = false;
+  const report = await service.analyze(file, OPTIONS, {
+    onProgress: (_f, message) => {
+      messages.push(message);
+      if (rewritten) return;
+      rewritten = true;
+      const fd = fs.openSync(file, 'r+');
+      try { fs.writeSync(fd, v2, 0, v2.length, 0); } finally { fs.closeSync(fd); }
+      // Filesystems with coarse timestamps could keep the old mtime: make the rewrite visible, as a real one is.
+      const later = new Date(fs.statSync(file).mtimeMs + 2000);
+      fs.utimesSync(file, later, later);
+    },
+  });
+  assert.ok(rewritten);
+  assert.ok(messages.some(m => /changed during analysis/i.test(m)), `callers were told the file changed: ${messages.join(' | ')}`);
+  assert.equal(report.rowsTotal, rows);
+  assert.equal(report.mean[0], 3, 'the report is of the rewritten values');
+}));
+
+test('a file deleted while it waits to settle fails with file-missing', withService(async (service, dir) => {
+  const file = path.join(dir, 'vanishing.npy');
+  fs.writeFileSync(file, npyBytes(60_000, 256, noise));
+  let touched = false;
+  await assert.rejects(service.analyze(file, OPTIONS, {
+    onProgress: (_f, message) => {
+      if (!touched) {
+        touched = true;
+        fs.appendFileSync(file, Buffer.alloc(64));
+      } else if (/changed during analysis/i.test(message)) {
+        fs.rmSync(file);
+      }
+    },
+  }), (e: unknown) => e instanceof AnalysisError && e.code === 'file-missing');
+}));
+
+test('cancel stops the worker and its kernel threads within 200 ms; nothing is left running', t => withService(async (service, dir) => {
+  const file = path.join(dir, 'large.npy');
+  fs.writeFileSync(file, npyBytes(40_000, 1024, noise));
+  await fs.promises.stat(file); // libuv's thread pool exists before the baseline is taken
+  const baseline = await quietThreadCount();
+  const token = new FakeToken();
+  let busy!: () => void;
+  const started = new Promise<void>(resolve => { busy = resolve; });
+  const run = service.analyze(file, OPTIONS, { token: token as never, onProgress: () => busy() });
+  await started;
+  assert.ok(threadCount() > baseline, 'the analysis runs on threads of its own');
+  const t0 = performance.now();
+  token.cancel();
+  await assert.rejects(run, (e: unknown) => e instanceof AnalysisError && e.code === 'cancelled');
+  while (threadCount() > baseline && performance.now() - t0 < 2000) await new Promise(r => setTimeout(r, 2));
+  const ms = performance.now() - t0;
+  assert.equal(threadCount(), baseline, 'every worker thread has exited');
+  t.diagnostic(`worker threads stopped ${ms.toFixed(0)} ms after cancel`);
+  assert.ok(ms <= 200, `the worker threads stopped ${ms.toFixed(0)} ms after cancel (limit 200 ms)`);
+  // The service still works after a cancel: a new worker is started for the next job.
+  const small = path.join(dir, 'small.npy');
+  fs.writeFileSync(small, npyBytes(100, 4, (r, c) => r + c));
+  const report = await service.analyze(small, OPTIONS);
+  assert.equal(report.rowsTotal, 100);
+})());
+
+test('when the last caller goes away the job stops; while another caller waits it goes on', withService(async (service, dir) => {
+  const file = path.join(dir, 'shared.npy');
+  fs.writeFileSync(file, npyBytes(30_000, 512, noise));
+  await fs.promises.stat(file);
+  const baseline = await quietThreadCount();
+  const first = new FakeToken(), second = new FakeToken();
+  let busy!: () => void;
+  const started = new Promise<void>(resolve => { busy = resolve; });
+  const a = service.analyze(file, OPTIONS, { token: first as never, onProgress: () => busy() });
+  const b = service.analyze(file, OPTIONS, { token: second as never });
+  await started;
+  first.cancel();
+  await assert.rejects(a, (e: unknown) => e instanceof AnalysisError && e.code === 'cancelled');
+  const report = await b;
+  assert.equal(report.rowsTotal, 30_000, 'the second caller still gets its report');
+  // Closing the only panel (its token) mid-analysis leaves no thread behind.
+  service.invalidate(file);
+  const third = new FakeToken();
+  let busy3!: () => void;
+  const started3 = new Promise<void>(resolve => { busy3 = resolve; });
+  const c = service.analyze(file, { ...OPTIONS, seed: 1 }, { token: third as never, onProgress: () => busy3() });
+  await started3;
+  third.cancel();
+  await assert.rejects(c);
+  const t0 = performance.now();
+  while (threadCount() > baseline && performance.now() - t0 < 2000) await new Promise(r => setTimeout(r, 2));
+  assert.equal(threadCount(), baseline, 'no worker thread is left after the last caller went away');
+}));
