@@ -3,10 +3,11 @@
  * their own colours (the right one also dashed, so the two differ without colour), a
  * legend with the file names, a text alternative and a read-out of both values at an index.
  */
-import { html, nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
+import { nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
 import { formatCount, formatNumber } from './format';
 import { indexAt } from './plotGeometry';
-import { axesLayer, gridLayer, hitArea, hoverReadout, legendLayer, type LegendEntry } from './plotParts';
+import { axesLayer, gridLayer, hitArea, hoverReadout, legendLayer, plotSvg, type LegendEntry, type PlotCursor } from './plotParts';
+import { compareSpectrumAnnouncement, compareSpectrumReadout } from './plotReadouts';
 import { layoutSpectra, type SpectraLayout } from './plotScale';
 
 export interface CompareSpectrumInput {
@@ -37,13 +38,26 @@ function hoverLayer(l: SpectraLayout, index: number | null): SVGTemplateResult |
   const pts = l.series.map(s => s.points.find(p => p.index === index));
   if (!pts[0] && !pts[1]) return nothing;
   const x = (pts[0] ?? pts[1])!.x;
-  const text = `\u03bb${formatCount(index)}: L ${pts[0] ? formatNumber(pts[0].value, 3) : '\u2014'} \u00b7 R ${pts[1] ? formatNumber(pts[1].value, 3) : '\u2014'}`;
+  const text = compareSpectrumReadout(index, pts[0]?.value, pts[1]?.value);
   const y = Math.min(...pts.filter(p => p).map(p => p!.y));
   return svg`<g class="hover" aria-hidden="true" data-export="omit">
     <line class="hover-line" x1=${x} x2=${x} y1=${l.box.top} y2=${l.box.bottom}></line>
     ${pts.map((p, i) => (p ? svg`<circle class=${`hover-dot side-${SIDES[i]}`} cx=${p.x} cy=${p.y} r="4"></circle>` : nothing))}
     ${hoverReadout(l.box, x, y, text)}
   </g>`;
+}
+
+/** The keyboard steps through k = 1..xMax; the hover index is k. */
+function compareCursor(l: SpectraLayout, input: CompareSpectrumInput): PlotCursor {
+  const k = input.hoverIndex;
+  const valueAt = (i: number) => (k === null ? undefined : l.series[i].points.find(p => p.index === k)?.value);
+  const empty = l.series.every(s => s.points.length === 0);
+  return {
+    count: empty ? 0 : l.xMax,
+    position: k === null || empty ? null : k - 1,
+    select: pos => input.onHover(pos === null ? null : pos + 1),
+    announcement: k === null ? '' : compareSpectrumAnnouncement(k, l.xMax, valueAt(0), valueAt(1), input.labels),
+  };
 }
 
 export function compareSpectrumSummary(l: SpectraLayout, labels: { left: string; right: string }): string {
@@ -62,11 +76,11 @@ export function compareSpectrumPlot(input: CompareSpectrumInput): TemplateResult
   const summary = compareSpectrumSummary(l, input.labels);
   const entries: LegendEntry[] = l.legend.items.map((item, i) => ({ item, kind: i === 0 ? 'line' : 'dashed', cls: `series-${SIDES[i]}` }));
   const empty = l.series.every(s => s.points.length === 0);
-  return html`<svg id="compare-spectrum-plot" class="plot" role="img" aria-label=${summary}
-      width=${l.width} height=${l.height} viewBox=${`0 0 ${l.width} ${l.height}`} xmlns="http://www.w3.org/2000/svg">
-    <title>Eigenvalue spectra: ${input.labels.left} and ${input.labels.right}</title>
-    <desc>${`${summary} Horizontal axis: index from 1 to ${formatCount(l.xMax)} on a ${l.logX ? 'log' : 'linear'} scale.`}</desc>
-    ${gridLayer(box, l.xTicks, l.yTicks)}
+  return plotSvg({
+    id: 'compare-spectrum-plot', cls: 'plot', label: summary, title: `Eigenvalue spectra: ${input.labels.left} and ${input.labels.right}`,
+    description: `${summary} Horizontal axis: index from 1 to ${formatCount(l.xMax)} on a ${l.logX ? 'log' : 'linear'} scale.`,
+    size: l, viewBox: l, cursor: compareCursor(l, input),
+  }, svg`${gridLayer(box, l.xTicks, l.yTicks)}
     ${axesLayer({ box, width: l.width, height: l.height, xTicks: l.xTicks, yTicks: l.yTicks,
       xTitle: `Index k (1-based, ${l.logX ? 'log' : 'linear'} scale)`, yTitle: 'Eigenvalue (log\u2081\u2080 scale)' })}
     ${l.series.map((s, i) => (s.linePath ? svg`<path class=${`series-${SIDES[i]}${i === 1 ? ' dashed' : ''}`} d=${s.linePath} aria-hidden="true"></path>` : nothing))}
@@ -76,6 +90,5 @@ export function compareSpectrumPlot(input: CompareSpectrumInput): TemplateResult
     ${hitArea(box, px => {
       const k = indexAt(l.xPos, px, l.xMax);
       if (k !== input.hoverIndex) input.onHover(k);
-    }, () => input.onHover(null))}
-  </svg>`;
+    }, () => input.onHover(null))}`);
 }

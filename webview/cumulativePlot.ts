@@ -3,9 +3,10 @@
  * directions against k (linear 0–100% vertically; log or linear k like the spectrum),
  * with the k that reaches 90% marked, a text alternative and a hover read-out.
  */
-import { html, nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
-import { formatCount, formatPercent } from './format';
-import { axesLayer, gridLayer, hitArea, hoverReadout } from './plotParts';
+import { nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
+import { formatCount } from './format';
+import { axesLayer, gridLayer, hitArea, hoverReadout, plotSvg, type PlotCursor } from './plotParts';
+import { cumulativeAnnouncement, cumulativeReadout } from './plotReadouts';
 import { componentsFor, layoutCumulative, type CumulativeLayout } from './plotGeometry';
 import { nearestPoint } from './plotScale';
 
@@ -40,12 +41,22 @@ export function cumulativeSentence(fractions: readonly number[]): string {
 function hoverLayer(l: CumulativeLayout, hoverIndex: number | null): SVGTemplateResult | typeof nothing {
   const p = hoverIndex === null ? undefined : l.points[hoverIndex - 1];
   if (!p) return nothing;
-  const text = `top ${formatCount(p.index)}: ${formatPercent(p.value)}`;
   return svg`<g class="hover" aria-hidden="true" data-export="omit">
     <line class="hover-line" x1=${p.x} x2=${p.x} y1=${l.box.top} y2=${l.box.bottom}></line>
     <circle class="hover-dot" cx=${p.x} cy=${p.y} r="4"></circle>
-    ${hoverReadout(l.box, p.x, p.y, text)}
+    ${hoverReadout(l.box, p.x, p.y, cumulativeReadout(p))}
   </g>`;
+}
+
+/** The keyboard steps through k = 1..n; the hover index is k. */
+function cumulativeCursor(l: CumulativeLayout, input: CumulativePlotInput): PlotCursor {
+  const p = input.hoverIndex === null ? undefined : l.points[input.hoverIndex - 1];
+  return {
+    count: l.points.length,
+    position: p ? input.hoverIndex! - 1 : null,
+    select: pos => input.onHover(pos === null ? null : pos + 1),
+    announcement: p ? cumulativeAnnouncement(p, l.total) : '',
+  };
 }
 
 export function cumulativePlot(input: CumulativePlotInput): TemplateResult {
@@ -53,12 +64,12 @@ export function cumulativePlot(input: CumulativePlotInput): TemplateResult {
   const { box } = l;
   const sentence = cumulativeSentence(l.fractions);
   const midY = (box.top + box.bottom) / 2;
-  return html`<svg id="cumulative-plot" class="plot" role="img" aria-label=${`Cumulative explained variance against k. ${sentence}`}
-      width=${l.width} height=${l.height} viewBox=${`0 0 ${l.width} ${l.height}`} xmlns="http://www.w3.org/2000/svg">
-    <title>Cumulative explained variance</title>
-    <desc>${`Line plot of the share of the total variance in the top k eigenvalues, for k from 1 to ${formatCount(l.total)} `
-      + `(${l.logX ? 'log' : 'linear'} scale), vertical axis 0% to 100%. ${sentence}`}</desc>
-    ${gridLayer(box, l.xTicks, l.yTicks)}
+  return plotSvg({
+    id: 'cumulative-plot', cls: 'plot', label: `Cumulative explained variance against k. ${sentence}`, title: 'Cumulative explained variance',
+    description: `Line plot of the share of the total variance in the top k eigenvalues, for k from 1 to ${formatCount(l.total)} `
+      + `(${l.logX ? 'log' : 'linear'} scale), vertical axis 0% to 100%. ${sentence}`,
+    size: l, viewBox: l, cursor: cumulativeCursor(l, input),
+  }, svg`${gridLayer(box, l.xTicks, l.yTicks)}
     ${axesLayer({ box, width: l.width, height: l.height, xTicks: l.xTicks, yTicks: l.yTicks,
       xTitle: `Components k (${l.logX ? 'log' : 'linear'} scale)`, yTitle: 'Variance explained (%)' })}
     ${l.guides.map(g => {
@@ -79,6 +90,5 @@ export function cumulativePlot(input: CumulativePlotInput): TemplateResult {
     ${hitArea(box, px => {
       const p = nearestPoint(l, px);
       if (p && p.index !== input.hoverIndex) input.onHover(p.index);
-    }, () => input.onHover(null))}
-  </svg>`;
+    }, () => input.onHover(null))}`);
 }

@@ -2,9 +2,10 @@
  * The row-norm histogram: how many finite rows have each Euclidean norm, as bars, with
  * the median marked, axis titles, a text alternative and a hover read-out per bar.
  */
-import { html, nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
+import { nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
 import { formatCount, formatNumber, formatShare, plural } from './format';
-import { axesLayer, gridLayer, hitArea, hoverReadout } from './plotParts';
+import { axesLayer, gridLayer, hitArea, hoverReadout, plotSvg, type PlotCursor } from './plotParts';
+import { binRange, histogramAnnouncement, histogramReadout } from './plotReadouts';
 import { barAt, layoutHistogram, type HistogramData, type HistogramLayout } from './plotGeometry';
 
 export interface HistogramPlotInput {
@@ -26,11 +27,6 @@ export function histogramLayout(p: Pick<HistogramPlotInput, 'histogram' | 'media
   return cache.layout;
 }
 
-/** `[9.21, 9.79)` — the last bin is closed. */
-export function binRange(lo: number, hi: number, last: boolean): string {
-  return lo === hi ? formatNumber(lo) : `[${formatNumber(lo)}, ${formatNumber(hi)}${last ? ']' : ')'}`;
-}
-
 /** Text alternative: the range, the bin width and the fullest bin. */
 export function histogramDescription(l: HistogramLayout, median: number | null): string {
   if (l.bars.length === 0 || l.total === 0) return 'No finite rows to plot.';
@@ -46,11 +42,21 @@ export function histogramDescription(l: HistogramLayout, median: number | null):
 function hoverLayer(l: HistogramLayout, index: number | null): SVGTemplateResult | typeof nothing {
   const b = index === null ? undefined : l.bars[index];
   if (!b) return nothing;
-  const text = `${binRange(b.lo, b.hi, b.index === l.bars.length - 1)}: ${plural(b.count, 'row')} (${formatShare(b.count, l.total)})`;
   return svg`<g class="hover" aria-hidden="true" data-export="omit">
     <rect class="hover-bar" x=${b.x} y=${b.y} width=${b.width} height=${b.height}></rect>
-    ${hoverReadout(l.box, b.x + b.width / 2, Math.min(b.y, l.box.bottom - 4), text)}
+    ${hoverReadout(l.box, b.x + b.width / 2, Math.min(b.y, l.box.bottom - 4), histogramReadout(b, l.bars.length, l.total))}
   </g>`;
+}
+
+/** The keyboard steps through the bins; the hover index is the bin's. */
+function histogramCursor(l: HistogramLayout, input: HistogramPlotInput): PlotCursor {
+  const b = input.hoverIndex === null ? undefined : l.bars[input.hoverIndex];
+  return {
+    count: l.bars.length,
+    position: b ? b.index : null,
+    select: input.onHover,
+    announcement: b ? histogramAnnouncement(b, l.bars.length, l.total) : '',
+  };
 }
 
 export function histogramPlot(input: HistogramPlotInput): TemplateResult {
@@ -58,11 +64,10 @@ export function histogramPlot(input: HistogramPlotInput): TemplateResult {
   const { box } = l;
   const desc = histogramDescription(l, input.median);
   const markerRight = l.marker !== null && l.marker.x > (box.left + box.right) / 2;
-  return html`<svg id="row-norm-histogram" class="plot" role="img" aria-label=${desc}
-      width=${l.width} height=${l.height} viewBox=${`0 0 ${l.width} ${l.height}`} xmlns="http://www.w3.org/2000/svg">
-    <title>Row-norm histogram</title>
-    <desc>${desc}</desc>
-    ${gridLayer(box, [], l.yTicks)}
+  return plotSvg({
+    id: 'row-norm-histogram', cls: 'plot', label: desc, title: 'Row-norm histogram', description: desc,
+    size: l, viewBox: l, cursor: histogramCursor(l, input),
+  }, svg`${gridLayer(box, [], l.yTicks)}
     <g class="bars" aria-hidden="true">
       ${l.bars.map(b => svg`<rect class="bar" x=${b.x} y=${b.y} width=${b.width} height=${b.height}></rect>`)}
     </g>
@@ -77,6 +82,5 @@ export function histogramPlot(input: HistogramPlotInput): TemplateResult {
       const b = barAt(l, px);
       const i = b ? b.index : null;
       if (i !== input.hoverIndex) input.onHover(i);
-    }, () => input.onHover(null))}
-  </svg>`;
+    }, () => input.onHover(null))}`);
 }

@@ -13,7 +13,8 @@ import {
   type FigureRow, type InformationView, type RdLayout,
 } from './informationModel';
 import type { PlotFormat } from './plotExport';
-import { axesLayer, clipDef, gridLayer, hitArea, hoverReadout } from './plotParts';
+import { axesLayer, clipDef, gridLayer, hitArea, hoverReadout, plotSvg, type PlotCursor } from './plotParts';
+import { rdAnnouncement, rdReadout } from './plotReadouts';
 import { LEGEND_SWATCH } from './plotScale';
 
 export interface InformationSectionView {
@@ -77,12 +78,17 @@ function legendSwatch(kind: RdLayout['legendEntries'][number]['kind'], x0: numbe
 
 function rdPlot(l: RdLayout, summary: string, hoverIndex: number | null, actions: InformationActions): TemplateResult {
   const { box } = l;
-  const hover = hoverIndex !== null && l.points[hoverIndex] ? l.points[hoverIndex] : null;
-  return html`<svg id="rd-plot" class="plot rd-plot" role="img" aria-label=${summary}
-      width=${l.width} height=${l.height} viewBox=${`0 0 ${l.width} ${l.height}`} xmlns="http://www.w3.org/2000/svg">
-    <title>Rate\u2013distortion curve R(D) with the capacity</title>
-    <desc>${summary}</desc>
-    ${clipDef('rd-clip', box)}
+  const position = hoverIndex !== null && l.points[hoverIndex] ? hoverIndex : null;
+  const hover = position === null ? null : l.points[position];
+  // The keyboard steps through the curve's points; the hover index is the point's.
+  const cursor: PlotCursor = {
+    count: l.points.length, position, select: actions.setHover,
+    announcement: hover ? rdAnnouncement(hover, position!, l.points.length) : '',
+  };
+  return plotSvg({
+    id: 'rd-plot', cls: 'plot rd-plot', label: summary, title: 'Rate\u2013distortion curve R(D) with the capacity', description: summary,
+    size: l, viewBox: l, cursor,
+  }, svg`${clipDef('rd-clip', box)}
     ${gridLayer(box, l.xTicks, l.yTicks)}
     ${axesLayer({ box, width: l.width, height: l.height, xTicks: l.xTicks, yTicks: l.yTicks,
       xTitle: 'Distortion D: total squared error (output units\u00b2, log\u2081\u2080 scale)', yTitle: 'Rate (bits per model use)' })}
@@ -106,12 +112,11 @@ function rdPlot(l: RdLayout, summary: string, hoverIndex: number | null, actions
     ${hover ? svg`<g class="hover" aria-hidden="true" data-export="omit">
       <line class="hover-line" x1=${hover.x} x2=${hover.x} y1=${box.top} y2=${box.bottom}></line>
       <circle class="hover-dot" cx=${hover.x} cy=${hover.y} r="4"></circle>
-      ${hoverReadout(box, hover.x, hover.y, `D = ${formatNumber(hover.d, 3)}: R(D) \u2264 ${formatNumber(hover.r, 4)} bits`)}</g>` : nothing}
+      ${hoverReadout(box, hover.x, hover.y, rdReadout(hover))}</g>` : nothing}
     ${l.points.length ? hitArea(box, px => {
       const i = nearestRdPoint(l, px);
       if (i !== hoverIndex) actions.setHover(i);
-    }, () => actions.setHover(null)) : nothing}
-  </svg>`;
+    }, () => actions.setHover(null)) : nothing}`);
 }
 
 function toolbar(actions: InformationActions): TemplateResult {

@@ -52,6 +52,8 @@ interface PageState {
   regime: RegimeView | null;
   /** Index of the loss plot's time grid under the pointer. */
   regimeHover: number | null;
+  /** The prism's keyboard cursor. */
+  prismCursor: number | null;
   /** The information section under the spectrum; null until an information message arrives. */
   information: InformationView | null;
   /** Index of the R(D) curve point under the pointer. */
@@ -64,7 +66,7 @@ root.replaceChildren();
 const state: PageState = {
   view: { kind: 'waiting' }, banner: null, logX: null,
   widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900, 'regime-loss-figure': 900, 'rd-figure': 900 },
-  hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null, information: null, informationHover: null,
+  hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null, prismCursor: null, information: null, informationHover: null,
 };
 
 const actions: PageActions = {
@@ -96,6 +98,11 @@ const regimeActions: RegimeActions = {
   setHover: index => {
     if (index === state.regimeHover) return;
     state.regimeHover = index;
+    scheduleUpdate();
+  },
+  setPrismCursor: position => {
+    if (position === state.prismCursor) return;
+    state.prismCursor = position;
     scheduleUpdate();
   },
 };
@@ -157,7 +164,7 @@ function reportPage(r: AnalysisReport): TemplateResult {
       </div>
       ${spectrumSection(r, { width: state.widths['spectrum-figure'], logX, hover: state.hover }, actions)}
       ${state.information ? informationSection(state.information, { width: state.widths['rd-figure'], hoverIndex: state.informationHover }, informationActions) : nothing}
-      ${state.regime ? regimeSection(state.regime, { width: state.widths['regime-loss-figure'], hoverIndex: state.regimeHover }, regimeActions) : nothing}
+      ${state.regime ? regimeSection(state.regime, { width: state.widths['regime-loss-figure'], hoverIndex: state.regimeHover, prismCursor: state.prismCursor }, regimeActions) : nothing}
       ${findingsSection(r.findings)}
     </main>`;
 }
@@ -277,6 +284,7 @@ function regimeForReport(report: AnalysisReport): RegimeView | null {
 function showRegime(regime: RegimeView, announce: boolean): void {
   state.regime = regime;
   state.regimeHover = null;
+  state.prismCursor = null;
   update();
   persist();
   if (announce) {

@@ -40,7 +40,11 @@ export function plotSvgText(svg: SVGSVGElement): string {
   }
   // Pointer targets and the hover read-out belong to the page, not to the picture.
   for (const el of Array.from(clone.querySelectorAll('[data-export="omit"]'))) el.remove();
+  // The keyboard cursor belongs to the page too: the saved file is a picture with its text alternative.
   clone.removeAttribute('tabindex');
+  clone.removeAttribute('aria-roledescription');
+  clone.removeAttribute('aria-describedby');
+  clone.setAttribute('role', 'img');
   const lookup = themeLookup();
   const background = resolveCssVars(BACKGROUND, lookup, '#ffffff');
   const markup = new XMLSerializer().serializeToString(clone);

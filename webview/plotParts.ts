@@ -1,11 +1,94 @@
 /**
- * SVG pieces every plot shares: grid, axes with ticks and titles, a legend band and the
- * hover read-out. Colours come from classes styled in styles.css (--vscode-* variables).
- * Elements the saved file should not contain carry data-export="omit".
+ * SVG pieces every plot shares: the focusable <svg> with its keyboard cursor and live region,
+ * grid, axes with ticks and titles, a legend band and the hover read-out. Colours come from
+ * classes styled in styles.css (--vscode-* variables). Elements the saved file should not
+ * contain carry data-export="omit".
  */
-import { nothing, svg, type SVGTemplateResult } from 'lit';
+import { html, nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
+import { CURSOR_KEYS_HINT, cursorAfterKey } from './plotCursor';
 import type { LegendItem, PlotBox, Tick } from './plotScale';
 import { LEGEND_SWATCH } from './plotScale';
+
+/**
+ * The item a plot's read-out shows, shared by the mouse and the keyboard: items are numbered
+ * 0..count−1 in drawing order, and each plot maps them to its own hover index.
+ */
+export interface PlotCursor {
+  count: number;
+  /** The item under the cursor, null when none. */
+  position: number | null;
+  /** Moves the cursor (null clears it); the page re-renders with the read-out at that item. */
+  select(position: number | null): void;
+  /** What a screen reader hears for the item under the cursor ('' when none). */
+  announcement: string;
+}
+
+export interface PlotSvgOptions {
+  id: string;
+  /** Class of the <svg> ('plot' for the data plots). */
+  cls: string;
+  /** The one-sentence summary: the accessible name. */
+  label: string;
+  title: string;
+  /** The long text alternative, in <desc> and referenced as the description. */
+  description: string;
+  /** Drawing size in pixels; without it the drawing scales to its container (CSS). */
+  size?: { width: number; height: number };
+  viewBox: { width: number; height: number };
+  cursor: PlotCursor;
+}
+
+/**
+ * The cursor position each plot's last key chose, until the page re-renders with it: the page
+ * draws on the next animation frame, and keys pressed before that must step on from there.
+ */
+const chosenBeforeRender = new WeakMap<Element, { rendered: number | null; chosen: number | null }>();
+
+function cursorKeyHandler(cursor: PlotCursor): (e: KeyboardEvent) => void {
+  return (e: KeyboardEvent) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    const el = e.currentTarget as Element;
+    const pending = chosenBeforeRender.get(el);
+    const current = pending && pending.rendered === cursor.position ? pending.chosen : cursor.position;
+    const r = cursorAfterKey(e.key, current, cursor.count);
+    if (!r.handled) return;
+    e.preventDefault();
+    chosenBeforeRender.set(el, { rendered: cursor.position, chosen: r.position });
+    cursor.select(r.position);
+  };
+}
+
+/** Focus moving elsewhere on the page clears the cursor; the window losing focus does not. */
+function cursorBlurHandler(cursor: PlotCursor): () => void {
+  return () => {
+    if (cursor.position !== null && document.hasFocus()) cursor.select(null);
+  };
+}
+
+/** Only the focused plot speaks, so moving the mouse over plots does not fill the screen reader's queue. */
+function hasFocus(id: string): boolean {
+  return typeof document !== 'undefined' && document.activeElement?.id === id;
+}
+
+/**
+ * A plot's <svg>: focusable, with the keys of plotCursor.ts moving the read-out between its
+ * items, its text alternative as the description, and a live region (outside the drawing, so
+ * saved files do not have it) announcing the item under the keyboard cursor.
+ */
+export function plotSvg(o: PlotSvgOptions, content: unknown): TemplateResult {
+  const descId = `${o.id}-desc`, keysId = `${o.id}-keys`;
+  const size = o.size;
+  return html`<svg id=${o.id} class=${o.cls} tabindex="0" role="application" aria-roledescription="plot"
+      aria-label=${o.label} aria-describedby=${`${descId} ${keysId}`}
+      width=${size ? size.width : nothing} height=${size ? size.height : nothing}
+      viewBox=${`0 0 ${o.viewBox.width} ${o.viewBox.height}`} xmlns="http://www.w3.org/2000/svg"
+      @keydown=${cursorKeyHandler(o.cursor)} @blur=${cursorBlurHandler(o.cursor)}>
+    <title>${o.title}</title>
+    <desc id=${descId}>${o.description}</desc>
+    ${content}
+  </svg><span id=${keysId} hidden>${CURSOR_KEYS_HINT}</span><div id=${`${o.id}-live`} class="plot-live sr-only" role="status"
+    aria-live="polite" aria-atomic="true">${o.cursor.position !== null && hasFocus(o.id) ? o.cursor.announcement : ''}</div>`;
+}
 
 export function gridLayer(box: PlotBox, xTicks: readonly Tick[], yTicks: readonly Tick[]): SVGTemplateResult {
   return svg`<g class="grid" aria-hidden="true">

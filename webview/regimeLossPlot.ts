@@ -5,15 +5,16 @@
  * markers with a ±1 sd band, the trusted horizons and the long-time limits. Layout in
  * regimeCurves.ts; colours from classes styled in styles.css.
  */
-import { html, nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
+import { nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
 import { formatNumber } from './format';
-import { axesLayer, clipDef, gridLayer, hitArea } from './plotParts';
+import { axesLayer, clipDef, gridLayer, hitArea, plotSvg, type PlotCursor } from './plotParts';
+import { lossAnnouncement } from './plotReadouts';
 import { LEGEND_SWATCH, type PlotBox } from './plotScale';
 import { gridIndexAt, readoutLines, type LossLayout, type LossLegendEntry } from './regimeCurves';
 
 export interface LossPlotInput {
   layout: LossLayout;
-  /** Index into layout.grid under the pointer. */
+  /** Index into layout.grid under the pointer or the keyboard cursor. */
   hoverIndex: number | null;
   onHover(index: number | null): void;
 }
@@ -86,17 +87,28 @@ function hoverLayer(l: LossLayout, index: number | null): SVGTemplateResult | ty
   </g>`;
 }
 
+/** The keyboard steps through the time grid; the hover index is the grid index. */
+function lossCursor(l: LossLayout, input: LossPlotInput): PlotCursor {
+  const i = input.hoverIndex !== null && input.hoverIndex >= 0 && input.hoverIndex < l.grid.length ? input.hoverIndex : null;
+  return {
+    count: l.grid.length,
+    position: i,
+    select: input.onHover,
+    announcement: i === null ? '' : lossAnnouncement(readoutLines(l.curves, l.grid[i]), i, l.grid.length),
+  };
+}
+
 export function lossPlot(input: LossPlotInput): TemplateResult {
   const l = input.layout;
   const { box } = l;
   const summary = lossSummary(l);
   const empty = l.predicted.length === 0 && l.simulated.length === 0;
-  return html`<svg id="regime-loss-plot" class="plot loss-plot" role="img" aria-label=${summary}
-      width=${l.width} height=${l.height} viewBox=${`0 0 ${l.width} ${l.height}`} xmlns="http://www.w3.org/2000/svg">
-    <title>Predicted and simulated loss curves of the weight-tied autoencoder</title>
-    <desc>${`${summary} Predicted curves: the nearest face solid, the second face dashed, faded past the time up to which `
-      + `the face's validity diagnostic holds (vertical markers). Simulation: mean of full-batch GD runs (markers) with a \u00b11 standard deviation band.`}</desc>
-    ${clipDef('regime-loss-clip', box)}
+  return plotSvg({
+    id: 'regime-loss-plot', cls: 'plot loss-plot', label: summary, title: 'Predicted and simulated loss curves of the weight-tied autoencoder',
+    description: `${summary} Predicted curves: the nearest face solid, the second face dashed, faded past the time up to which `
+      + `the face's validity diagnostic holds (vertical markers). Simulation: mean of full-batch GD runs (markers) with a \u00b11 standard deviation band.`,
+    size: l, viewBox: l, cursor: lossCursor(l, input),
+  }, svg`${clipDef('regime-loss-clip', box)}
     ${gridLayer(box, l.xTicks, l.yTicks)}
     ${axesLayer({ box, width: l.width, height: l.height, xTicks: l.xTicks, yTicks: l.yTicks,
       xTitle: 'Gradient-flow time t = k\u00b7\u03b7 (k steps)', yTitle: `Loss${l.logY ? ' (log\u2081\u2080 scale)' : ''}` })}
@@ -122,6 +134,5 @@ export function lossPlot(input: LossPlotInput): TemplateResult {
     ${hitArea(box, px => {
       const i = gridIndexAt(l, px);
       if (i !== input.hoverIndex) input.onHover(i);
-    }, () => input.onHover(null))}
-  </svg>`;
+    }, () => input.onHover(null))}`);
 }

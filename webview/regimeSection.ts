@@ -25,11 +25,14 @@ export interface RegimeSectionView {
   /** Drawing width of the loss plot. */
   width: number;
   hoverIndex: number | null;
+  /** The prism's keyboard cursor (a stop of prismItems()), null when none. */
+  prismCursor: number | null;
 }
 
 export interface RegimeActions {
   exportPlot(format: PlotFormat): void;
   setHover(index: number | null): void;
+  setPrismCursor(position: number | null): void;
 }
 
 export const LOSS_PLOT_HEIGHT = 320;
@@ -93,7 +96,7 @@ function stepBlock(r: RegimeReport): TemplateResult {
   </div>`;
 }
 
-function summary(result: RegimeResult): TemplateResult {
+function summary(result: RegimeResult, view: RegimeSectionView, actions: RegimeActions): TemplateResult {
   const r = result.regime, p = r.placement, a = r.autoencoder;
   const nearestEps = p.distances[p.nearest].value;
   return html`<div class="regime-summary">
@@ -119,7 +122,7 @@ function summary(result: RegimeResult): TemplateResult {
         <span class="mono">${formatCount(r.input.trainRows)}</span> train rows, d = <span class="mono">${formatCount(r.input.inputDim)}</span>.
       </p>
     </div>
-    ${prismFigure(p)}
+    ${prismFigure(p, { position: view.prismCursor, select: actions.setPrismCursor })}
   </div>`;
 }
 
@@ -253,7 +256,7 @@ function resultBody(v: Extract<RegimeView, { kind: 'result' }>, view: RegimeSect
   return html`
     ${v.stale ? html`<p class="regime-stale" id="regime-stale" role="status"><vscode-icon name="history"></vscode-icon>
       <span>This regime is from an earlier run; run ${COMMAND} again to refresh.</span></p>` : nothing}
-    ${summary(v.result)}
+    ${summary(v.result, view, actions)}
     ${lossFigure(v.result, view, actions)}
     <div id="regime-table" class="regime-tables">
       ${placementTable(r)}

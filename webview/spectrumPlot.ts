@@ -4,11 +4,13 @@
  * from --vscode-* variables (set in styles.css on the classes used here), a legend, a text
  * alternative (<title>, <desc>, aria-label) and a hover read-out.
  */
-import { html, nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
+import { nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
 import type { PowerLawFit } from '../src/core/metrics/powerLawFit';
 import { formatCount, formatNumber, plural } from './format';
-import { axesLayer, clipDef, gridLayer, hitArea, hoverReadout, legendLayer, type LegendEntry } from './plotParts';
-import { layoutSpectrum, nearestPoint, powerLawValue, type SpectrumLayout } from './plotScale';
+import { cumulativeFractions } from './plotGeometry';
+import { axesLayer, clipDef, gridLayer, hitArea, hoverReadout, legendLayer, plotSvg, type LegendEntry, type PlotCursor } from './plotParts';
+import { spectrumAnnouncement, spectrumReadout } from './plotReadouts';
+import { layoutSpectrum, nearestPoint, type SpectrumLayout } from './plotScale';
 
 export interface SpectrumPlotInput {
   eigenvalues: readonly number[];
@@ -18,7 +20,7 @@ export interface SpectrumPlotInput {
   width: number;
   height: number;
   logX: boolean;
-  /** 1-based index of the eigenvalue under the pointer. */
+  /** 1-based index of the eigenvalue under the pointer or the keyboard cursor. */
   hoverIndex: number | null;
   onHover(index: number | null): void;
 }
@@ -84,13 +86,24 @@ function describe(l: SpectrumLayout, rows: number, fit?: PowerLawFit | null): st
 function hoverLayer(l: SpectrumLayout, hoverIndex: number | null, fit?: PowerLawFit | null): SVGTemplateResult | typeof nothing {
   const p = hoverIndex === null ? undefined : l.points.find(q => q.index === hoverIndex);
   if (!p) return nothing;
-  const inFit = fit && p.index >= fit.kMin && p.index <= fit.kMax;
-  const text = `\u03bb${formatCount(p.index)} = ${formatNumber(p.value)}${inFit ? ` (fit ${formatNumber(powerLawValue(fit, p.index), 3)})` : ''}`;
   return svg`<g class="hover" aria-hidden="true" data-export="omit">
     <line class="hover-line" x1=${p.x} x2=${p.x} y1=${l.box.top} y2=${l.box.bottom}></line>
     <circle class="hover-dot" cx=${p.x} cy=${p.y} r="4"></circle>
-    ${hoverReadout(l.box, p.x, p.y, text)}
+    ${hoverReadout(l.box, p.x, p.y, spectrumReadout(p, fit))}
   </g>`;
+}
+
+/** The keyboard steps through the plotted eigenvalues; the hover index is their 1-based k. */
+function spectrumCursor(l: SpectrumLayout, input: SpectrumPlotInput, fit: PowerLawFit | null): PlotCursor {
+  const found = input.hoverIndex === null ? -1 : l.points.findIndex(q => q.index === input.hoverIndex);
+  const position = found < 0 ? null : found;
+  const p = position === null ? undefined : l.points[position];
+  return {
+    count: l.points.length,
+    position,
+    select: pos => input.onHover(pos === null ? null : l.points[pos].index),
+    announcement: p ? spectrumAnnouncement(p, l.total, cumulativeFractions(input.eigenvalues)[p.index - 1], fit) : '',
+  };
 }
 
 export function spectrumPlot(input: SpectrumPlotInput): TemplateResult {
@@ -107,11 +120,10 @@ export function spectrumPlot(input: SpectrumPlotInput): TemplateResult {
       : kind === 'fit' ? { item, kind: 'dashed', cls: 'fit-line', tooltip: fit ? fitTooltip(fit) : undefined }
         : { item, kind: 'vertical', cls: 'marker-line', tooltip: 'Effective rank: exp of the entropy of the normalised eigenvalues' };
   });
-  return html`<svg id="spectrum-plot" class="plot" role="img" aria-label=${summary}
-      width=${l.width} height=${l.height} viewBox=${`0 0 ${l.width} ${l.height}`} xmlns="http://www.w3.org/2000/svg">
-    <title>Covariance eigenvalue spectrum</title>
-    <desc>${describe(l, input.rowsInStatistics, fit)}</desc>
-    ${clipDef('spectrum-clip', box)}
+  return plotSvg({
+    id: 'spectrum-plot', cls: 'plot', label: summary, title: 'Covariance eigenvalue spectrum', description: describe(l, input.rowsInStatistics, fit),
+    size: l, viewBox: l, cursor: spectrumCursor(l, input, fit),
+  }, svg`${clipDef('spectrum-clip', box)}
     ${gridLayer(box, l.xTicks, l.yTicks)}
     ${axesLayer({ box, width: l.width, height: l.height, xTicks: l.xTicks, yTicks: l.yTicks,
       xTitle: `Index k (1-based, ${l.logX ? 'log' : 'linear'} scale)`, yTitle: 'Eigenvalue (log\u2081\u2080 scale)' })}
@@ -126,6 +138,5 @@ export function spectrumPlot(input: SpectrumPlotInput): TemplateResult {
     ${hitArea(box, px => {
       const p = nearestPoint(l, px);
       if (p && p.index !== input.hoverIndex) input.onHover(p.index);
-    }, () => input.onHover(null))}
-  </svg>`;
+    }, () => input.onHover(null))}`);
 }
