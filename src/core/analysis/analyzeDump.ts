@@ -135,6 +135,8 @@ export async function analyzeSource(
   });
   let workspace = solver.workspace;
   const readMs = Date.now() - readStarted;
+  // Readers such as HDF5 read the file by themselves, not through `source`: check once at the end too.
+  await source.assertUnchanged?.();
 
   hooks.onProgress?.(0.95, 'Computing eigenvalues');
   const eigenStarted = Date.now();
