@@ -492,9 +492,13 @@ const shots = [
   { theme: 'light', scenario: 'report', width: 1280, name: 'preview-light-picker', picker: true, clip: { x: 0, y: 0, width: 1280, height: 420 } },
   { theme: 'hc', scenario: 'report', width: 1280, name: 'preview-hc-focus', focus: '#export-spectrum-png', clip: 'focus' },
   { theme: 'light', scenario: 'report', width: 1280, name: 'preview-light-focus', focus: '#array-picker', clip: { x: 0, y: 0, width: 1280, height: 300 } },
+  { theme: 'dark', scenario: 'report', width: 1280, name: 'preview-dark-plot-focus', focus: '#spectrum-plot', clip: 'focus' },
+  { theme: 'light', scenario: 'report', width: 1280, name: 'preview-light-plot-keys', plotKeys: ['#row-norm-histogram', '#cumulative-plot', '#spectrum-plot'], clip: 'focus' },
+  { theme: 'dark', scenario: 'compare', width: 1280, name: 'preview-dark-compare-keys', plotKeys: ['#compare-spectrum-plot'], clip: 'focus' },
   // The autoencoder-regime section (element shots of #regime, plus the whole page for the first).
   { theme: 'light', scenario: 'regime', width: 1280, element: '#regime', fullPageToo: true },
   { theme: 'dark', scenario: 'regime', width: 1280, element: '#regime', regimeExports: true, regimeHover: true },
+  { theme: 'light', scenario: 'regime', width: 1280, name: 'preview-light-regime-keys', element: '#regime', plotKeys: ['#regime-loss-plot', '#regime-prism'] },
   { theme: 'hc', scenario: 'regime', width: 1280, element: '#regime' },
   { theme: 'dark', scenario: 'regime', width: 560, element: '#regime' },
   { theme: 'dark', scenario: 'regime-free', width: 1280, element: '#regime' },
@@ -506,6 +510,7 @@ const shots = [
   // The information section (element shots of #information, plus the whole page for the first).
   { theme: 'light', scenario: 'information', width: 1280, element: '#information', fullPageToo: true },
   { theme: 'dark', scenario: 'information', width: 1280, element: '#information', infoExports: true, infoHover: true },
+  { theme: 'dark', scenario: 'information', width: 1280, name: 'preview-dark-information-keys', element: '#rd-figure', plotKeys: ['#rd-plot'] },
   { theme: 'hc', scenario: 'information', width: 1280, element: '#information' },
   { theme: 'dark', scenario: 'information', width: 560, element: '#information' },
   { theme: 'light', scenario: 'information-missing', width: 1000, element: '#information' },
@@ -651,6 +656,35 @@ try {
         const saved = await page.evaluate(() => window.__state?.information ?? null);
         if (shot.scenario === 'information-error' ? saved !== null : !saved?.report) problems.push(`saved information state: ${JSON.stringify(saved)?.slice(0, 80)}`);
         if (shot.checkStale && saved?.stale !== true) problems.push('the refreshed report did not mark the saved information as from an earlier run');
+      }
+    }
+    if (shot.plotKeys) {
+      // Each plot with the keyboard alone: the arrow keys, End and Escape move and clear the same
+      // read-out the mouse shows, and the live region says the value. The last plot keeps its cursor for the shot.
+      for (const [i, sel] of shot.plotKeys.entries()) {
+        await page.focus(sel);
+        for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'End', 'ArrowLeft']) await page.keyboard.press(key);
+        await page.waitForTimeout(100);
+        const seen = await page.evaluate(s => {
+          const el = document.querySelector(s);
+          return {
+            live: document.getElementById(`${el.id}-live`)?.textContent ?? null,
+            readout: el.querySelector('.hover') ? el.querySelector('.hover').textContent.trim() : document.getElementById('regime-prism-readout')?.textContent ?? '',
+            focused: document.activeElement === el,
+            focusRing: getComputedStyle(el).outlineStyle,
+          };
+        }, sel);
+        console.log(`  ${sel} keys: ${JSON.stringify(seen).slice(0, 260)}`);
+        if (!seen.focused || seen.focusRing === 'none') problems.push(`${sel}: not focused with a visible focus ring (${seen.focusRing})`);
+        if (!seen.live || !seen.readout) problems.push(`${sel}: the keyboard cursor showed no read-out or announcement`);
+        if (i === shot.plotKeys.length - 1) break;
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(100);
+        const cleared = await page.evaluate(s => {
+          const el = document.querySelector(s);
+          return !el.querySelector('.hover') && !document.getElementById('regime-prism-readout') && !document.getElementById(`${el.id}-live`).textContent;
+        }, sel);
+        if (!cleared) problems.push(`${sel}: Escape did not clear the cursor`);
       }
     }
     if (shot.picker) {

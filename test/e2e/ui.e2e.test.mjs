@@ -209,6 +209,76 @@ test('4. palette "Embeddings: Analyze File" → quick pick → report panel show
   panelReady = true;
 }));
 
+test('4b. the spectrum plot reads out its points with the keyboard alone', { timeout: 60_000 }, (t) => {
+  if (!panelReady) return t.skip('the report panel did not render (step 4 failed)');
+  return step('plot-keys', async () => {
+    const plot = webview().locator('#spectrum-plot');
+    const live = webview().locator('#spectrum-plot-live');
+    const readout = webview().locator('#spectrum-plot .hover .hover-text');
+    // The expected points come from what the page shows in words: the plot's accessible name
+    // (count, largest and smallest eigenvalue), its text alternative (the first values) and the
+    // metrics table (top-1 and top-10 explained variance, i.e. the cumulative share at k = 1, 10).
+    const name = await plot.getAttribute('aria-label');
+    const count = Number(/: (\d+) eigenvalues/.exec(name)?.[1]);
+    const largest = /largest ([^,]+),/.exec(name)?.[1];
+    const smallest = /smallest positive ([^,]+),/.exec(name)?.[1];
+    assert.equal(count, 64, `every eigenvalue of the 64-dimensional dump is plotted: ${name}`);
+    assert.ok(largest && smallest, name);
+    const desc = await webview().locator('#spectrum-plot-desc').textContent();
+    const third = /\u03bb3 = ([^,]+),/.exec(desc)?.[1];
+    assert.ok(third, desc);
+    const explained = async (k) => (await webview().locator(`#metric-explained-${k} td.num`).innerText()).trim();
+    const top1 = await explained(1);
+    const top10 = await explained(10);
+
+    // A click on the plot's title gives the webview the keyboard, as a user's would; Tab then
+    // goes through the plot's export buttons onto the plot, which shows the theme's focus ring.
+    await webview().locator('#spectrum-figure .plot-title').click();
+    const path = [];
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab');
+      const at = await plot.evaluate((el) => {
+        const a = el.ownerDocument.activeElement;
+        return { onPlot: a === el, at: a ? `${a.localName}#${a.id}` : 'none' };
+      });
+      path.push(at.at);
+      if (at.onPlot) break;
+    }
+    assert.equal(path[path.length - 1], 'svg#spectrum-plot', `Tab reaches the spectrum plot (focus went ${path.join(' > ')})`);
+    assert.notEqual(await plot.evaluate((el) => getComputedStyle(el).outlineStyle), 'none', 'the focused plot has a focus ring');
+    assert.equal(await live.textContent(), '', 'nothing is announced before a key');
+    assert.equal(await readout.count(), 0);
+
+    /** After `what`, the live region says `text` (a string it contains, or a pattern) and the read-out box matches `box`. */
+    const expectPoint = async (what, text, box) => {
+      await live.filter({ hasText: text }).waitFor({ timeout: 5_000 }).catch(async () => {
+        assert.fail(`${what}: the live region says "${await live.textContent()}", expected ${text}`);
+      });
+      const shown = (await readout.textContent()).trim();
+      if (box instanceof RegExp) assert.match(shown, box, `${what}: the read-out box`);
+      else assert.equal(shown, box, `${what}: the read-out box`);
+    };
+    const literal = (v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    await expectPoint('three ArrowRight', `Eigenvalue 3 of 64: ${third},`, new RegExp(`^\u03bb3 = ${literal(third)}( \\(fit [^)]+\\))?$`));
+    await page.keyboard.press('Home');
+    // (a power-law fit covering k adds its value to both: "; power-law fit …", " (fit …)")
+    await expectPoint('Home', `Eigenvalue 1 of 64: ${largest}, ${top1} cumulative`, new RegExp(`^\u03bb1 = ${literal(largest)}( \\(fit [^)]+\\))?$`));
+    await page.keyboard.press('PageDown');
+    await page.keyboard.press('ArrowLeft');
+    await expectPoint('PageDown then ArrowLeft', new RegExp(`^Eigenvalue 10 of 64: [^,]+, ${literal(top10)} cumulative(; power-law fit .+)?$`), /^\u03bb10 = /);
+    await page.keyboard.press('End');
+    await expectPoint('End', `Eigenvalue 64 of 64: ${smallest}, 100% cumulative`, `\u03bb64 = ${smallest}`);
+    lap(`spectrum plot with the keyboard: ${await live.textContent()}`);
+    await page.waitForTimeout(200);
+    await screenshot(page, 'panel-plot-keyboard.png');
+
+    await page.keyboard.press('Escape');
+    await readout.waitFor({ state: 'detached', timeout: 5_000 });
+    assert.equal(await live.textContent(), '', 'Escape clears the announcement');
+  });
+});
+
 test('5. dark theme screenshots of the panel and the hover', { timeout: 90_000 }, (t) => {
   if (!panelReady) return t.skip('the report panel did not render (step 4 failed)');
   return step('dark', async () => {
