@@ -155,12 +155,15 @@ export async function assertRefused(open: () => Promise<DumpFile>, code: string,
 export class CountingSource implements ByteSource {
   bytesRead = 0;
   reads = 0;
+  /** Every read as [offset, offset + length). */
+  readonly ranges: [number, number][] = [];
   constructor(private readonly inner: ByteSource) {}
   get name(): string { return this.inner.name; }
   get size(): number { return this.inner.size; }
   async read(offset: number, length: number): Promise<Uint8Array> {
     this.reads++;
     this.bytesRead += length;
+    this.ranges.push([offset, offset + length]);
     return this.inner.read(offset, length);
   }
   close(): Promise<void> { return this.inner.close(); }

@@ -6,9 +6,14 @@ import { MemoryByteSource } from '../../src/core/io/byteSource';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
+import type { FileMetaData } from 'hyparquet';
 import { CountingSource, FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
 
-/** Fixtures written by test/fixtures/make_format_fixtures_ml.py (see make_parquet there for the writer). */
+/**
+ * Fixtures written by parquet-wasm (Apache Arrow's Rust Parquet writer) through
+ * test/fixtures/make_parquet_fixtures.mjs, from the data and expectations numpy makes in
+ * test/fixtures/make_format_fixtures_ml.py (make_parquet).
+ */
 const fixtures = expectedFiles('parquet');
 const readable = fixtures.filter(rel => !loadExpected(rel).error);
 const refusals = fixtures.filter(rel => loadExpected(rel).error);
@@ -83,4 +88,86 @@ test('a damaged page is an EmbdiagError naming the column', async () => {
   const dump = await openDump(new MemoryByteSource(bytes, 'damaged.parquet'), { fileName: 'damaged.parquet' });
   const m = await dump.open('embeddings');
   await assert.rejects(m.readRows(0, m.rows), (e: unknown) => e instanceof EmbdiagError && e.message.includes('damaged.parquet') && e.message.includes("'embeddings'"));
+});
+
+/** The footer of a fixture, as hyparquet parses it (for what the tests assume about a file's layout). */
+async function footer(rel: string): Promise<FileMetaData> {
+  const hp = await import('hyparquet');
+  const bytes = fs.readFileSync(path.join(FORMAT_FIXTURES, rel));
+  return hp.parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+const CODECS = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW'];
+
+test('the fixtures come from parquet-rs, and each codec fixture is compressed with its codec', async () => {
+  for (const rel of fixtures.filter(r => !r.endsWith('truncated.parquet'))) {
+    assert.match((await footer(rel)).created_by ?? '', /^parquet-rs version /, rel);
+  }
+  for (const codec of CODECS) {
+    const rel = `parquet/codecs/${codec.toLowerCase()}.parquet`;
+    assert.equal(loadExpected(rel).codec, codec);
+    const meta = await footer(rel);
+    assert.deepEqual(meta.row_groups.map(g => Number(g.num_rows)), [16, 16, 16, 4], rel);
+    for (const group of meta.row_groups) {
+      for (const chunk of group.columns) assert.equal(chunk.meta_data?.codec, codec, `${rel}: ${chunk.meta_data?.path_in_schema.join('.')}`);
+    }
+  }
+});
+
+test('a row group whose lists are all null (an empty dictionary page) reads as NaN rows with every codec', async () => {
+  for (const codec of CODECS) {
+    const rel = `parquet/codecs/${codec.toLowerCase()}.parquet`;
+    const want = decodeNumbers(loadExpected(rel).arrays!.find(a => a.name === 'embedding')!.data!);
+    assert.ok(want.slice(48 * 8).every(Number.isNaN), 'the expected rows 48..51 are NaN');
+    await withDump(rel, async dump => {
+      const m = await dump.open('embedding');
+      assertExactly(await m.readRows(48, 4), want.slice(48 * 8), `${codec}: the last row group alone`);
+      assertExactly(await m.readRows(44, 8), want.slice(44 * 8), `${codec}: rows across the last two groups`);
+    });
+  }
+});
+
+test('data pages v2 with float16, int8 and uint8 elements read as written', async () => {
+  const meta = await footer('parquet/dtypes_v2.parquet');
+  for (const group of meta.row_groups) {
+    for (const chunk of group.columns) {
+      const pages = (chunk.meta_data?.encoding_stats ?? []).map(s => s.page_type).filter(t => t !== 'DICTIONARY_PAGE');
+      assert.deepEqual([...new Set(pages)], ['DATA_PAGE_V2'], chunk.meta_data?.path_in_schema.join('.'));
+    }
+  }
+  await withDump('parquet/dtypes_v2.parquet', async dump => {
+    const dtypes = Object.fromEntries(dump.arrays.map(a => [a.name, a.dtype]));
+    assert.deepEqual(dtypes, { emb: 'float16', q8: 'int8', u8: 'uint8', f64: 'float64', label: 'str' });
+  });
+});
+
+test('ten row groups: reading one row group fetches only that group\'s bytes of the column', async () => {
+  const rel = 'parquet/fixed_size_list_zstd.parquet';
+  const meta = await footer(rel);
+  assert.equal(meta.row_groups.length, 10);
+  const want = decodeNumbers(loadExpected(rel).arrays!.find(a => a.name === 'embedding')!.data!);
+  const file = path.join(FORMAT_FIXTURES, rel);
+  const inner = await FileByteSource.open(file);
+  const counting = new CountingSource(inner);
+  try {
+    const dump = await openDump(counting, { fileName: file });
+    const m = await dump.open('embedding');
+    assert.deepEqual([m.rows, m.dim], [200, 16]);
+    // Backwards, so that no group is still cached from opening.
+    let end = m.rows;
+    for (let g = meta.row_groups.length - 1; g >= 0; g--) {
+      const rows = Number(meta.row_groups[g].num_rows);
+      const chunk = meta.row_groups[g].columns.find(c => c.meta_data?.path_in_schema[0] === 'embedding')!.meta_data!;
+      const lo = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
+      const hi = lo + Number(chunk.total_compressed_size);
+      const before = counting.ranges.length;
+      assertExactly(await m.readRows(end - rows, rows), want.slice((end - rows) * 16, end * 16), `row group ${g}`);
+      const reads = counting.ranges.slice(before);
+      assert.ok(reads.length > 0, `row group ${g} was read`);
+      for (const [a, b] of reads) assert.ok(a >= lo && b <= hi, `row group ${g} read bytes ${a}..${b}, outside its column chunk ${lo}..${hi}`);
+      end -= rows;
+    }
+  } finally {
+    await inner.close();
+  }
 });
