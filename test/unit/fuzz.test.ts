@@ -223,7 +223,8 @@ const READERS: ReaderSpec[] = [
   { reader: 'hdf5', defaultRuns: 10_000, disk: true, maxValues: size => size * DEFLATE_MAX_RATIO + (1 << 20),
     seeds: ['seeds/contiguous.h5', 'seeds/chunked_gzip.h5', 'seeds/latest_contiguous.h5', 'seeds/latest_chunked.h5'] },
   { reader: 'parquet', defaultRuns: 10_000,
-    seeds: ['../formats/parquet/list_float_snappy.parquet', '../formats/parquet/per_dim_columns.parquet', '../formats/parquet/refusals/ragged.parquet'] },
+    seeds: ['../formats/parquet/list_float_snappy.parquet', '../formats/parquet/per_dim_columns.parquet', '../formats/parquet/refusals/ragged.parquet',
+      '../formats/parquet/dtypes_v2.parquet', '../formats/parquet/codecs/lz4_raw.parquet'] },
   { reader: 'arrow', defaultRuns: 10_000, maxValues: size => 8 * size,
     seeds: ['../formats/arrow/per_dim.arrow', '../formats/arrow/list_double.feather', '../formats/arrow/fixed_size_list.arrow'] },
 ];
