@@ -5,7 +5,8 @@
  *    a duplicate-detection key per row, and mean + covariance. Finite rows are packed into
  *    chunks of CAP rows, each chunk is centred on its own mean (rounded to float32, so that
  *    x − centre is exact when x is near the centre), its cross-product is accumulated in
- *    float32 over SB rows at a time (at most SB products per sum) and added into float64, and chunks
+ *    float32 (sums of SB products, added in float32 over the chunk's CAP rows) and added into
+ *    float64 once per chunk, and chunks
  *    are merged with the update of Chan, Golub & LeVeque — fused into that float64 addition:
  *      M2 += Σ y yᵀ − nb·e eᵀ + (na·nb/n)·δ δᵀ,
  *    e being the chunk mean minus its float32 centre and δ the chunk mean minus the running mean.
@@ -120,7 +121,13 @@ EXPORT(stats_zero_rows) int32_t stats_zero_rows(Stats *s) { return s->zeroRows; 
 EXPORT(stats_wide_chunks) int32_t stats_wide_chunks(Stats *s) { return s->wideChunks; }
 EXPORT(stats_dim_pad) int32_t stats_dim_pad(Stats *s) { return s->dimPad; }
 
-/** Rows per float32 partial sum: each sum has at most SB products before it goes into float64. */
+/**
+ * Rows per float32 partial sum. The chunk kernel sums SB products in float32 registers, adds
+ * each such partial sum into a float32 tile accumulator (at most CAP/SB = 8 of them), and adds
+ * that into float64 once per chunk: every float32 value covers at most CAP products, summed in
+ * two levels (SB, then CAP/SB), so its rounding error is at most about (SB + CAP/SB)·2⁻²⁴ = 40·2⁻²⁴
+ * of the sum of the products' magnitudes.
+ */
 #ifndef SB
 #define SB 32
 #endif
@@ -129,28 +136,38 @@ static inline v128_t lo_f64(v128_t a) { return wasm_f64x2_promote_low_f32x4(a); 
 static inline v128_t hi_f64(v128_t a) { return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a, a, 2, 3, 0, 1)); }
 
 /**
+ * t[0..3] += lo/hi(c) − ce·ej[0..3] + cd·dj[0..3] in float64: one float32 row of four sums with the
+ * rank-1 corrections of the centring (ce = nb·err_i) and of Chan's merge (cd = w·δ_i).
+ */
+static inline void add_row4(double *t, v128_t c, v128_t ce, v128_t cd, const double *ej, const double *dj) {
+  v128_t lo = wasm_f64x2_add(wasm_f64x2_sub(lo_f64(c), wasm_f64x2_mul(ce, wasm_v128_load(ej))), wasm_f64x2_mul(cd, wasm_v128_load(dj)));
+  v128_t hi = wasm_f64x2_add(wasm_f64x2_sub(hi_f64(c), wasm_f64x2_mul(ce, wasm_v128_load(ej + 2))), wasm_f64x2_mul(cd, wasm_v128_load(dj + 2)));
+  wasm_v128_store(t, wasm_f64x2_add(wasm_v128_load(t), lo));
+  wasm_v128_store(t + 2, wasm_f64x2_add(wasm_v128_load(t + 2), hi));
+}
+
+/**
  * The chunk's cross-product: for each 4×8 block of the upper triangle, float32 partial sums over
- * SB rows at a time (8 accumulators in registers), each added into a float64 block; the float64
- * block then goes into M2 with the rank-1 corrections of the centring and of Chan's merge.
+ * SB rows at a time (8 accumulators in registers), added into a float32 block accumulator; that
+ * goes into the float64 M2 tile once, with the rank-1 corrections of the centring and of Chan's
+ * merge. The inner loop walks two pointers with constant offsets (folded into the loads), so per
+ * row it is 2 vector loads, 4 splat loads and 8 multiply-adds.
  */
 static void chunk_kernel_f32(Stats *s, int nb, double w) {
   const int P = s->panels;
-  const double dnb = nb;
-  v128_t acc64[16]; /* 4 rows × 8 columns of float64, two per vector */
   for (int pi = 0; pi < P; pi++) {
     const float *A = s->chunk + (size_t)pi * CAP * PW;
     for (int h = 0; h < 2; h++) {
-      const float *Ah = A + 4 * h;
       const int i0 = pi * PW + 4 * h;
       for (int pj = pi; pj < P; pj++) {
         const float *B = s->chunk + (size_t)pj * CAP * PW;
-        for (int k = 0; k < 16; k++) acc64[k] = wasm_f64x2_splat(0);
+        v128_t C0 = wasm_f32x4_splat(0), C1 = C0, C2 = C0, C3 = C0, C4 = C0, C5 = C0, C6 = C0, C7 = C0;
         for (int r0 = 0; r0 < nb; r0 += SB) {
-          const int r1 = r0 + SB < nb ? r0 + SB : nb;
+          const int cnt = r0 + SB < nb ? SB : nb - r0;
+          const float *a = A + 4 * h + r0 * PW, *b = B + r0 * PW;
           v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-          for (int r = r0; r < r1; r++) {
-            const v128_t b0 = wasm_v128_load(B + r * PW), b1 = wasm_v128_load(B + r * PW + 4);
-            const float *a = Ah + r * PW;
+          for (int r = 0; r < cnt; r++, a += PW, b += PW) {
+            const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
             v128_t x = wasm_v128_load32_splat(a);
             c0 = MADD32(x, b0, c0); c1 = MADD32(x, b1, c1);
             x = wasm_v128_load32_splat(a + 1);
@@ -160,23 +177,17 @@ static void chunk_kernel_f32(Stats *s, int nb, double w) {
             x = wasm_v128_load32_splat(a + 3);
             c6 = MADD32(x, b0, c6); c7 = MADD32(x, b1, c7);
           }
-          acc64[0] = wasm_f64x2_add(acc64[0], lo_f64(c0));  acc64[1] = wasm_f64x2_add(acc64[1], hi_f64(c0));
-          acc64[2] = wasm_f64x2_add(acc64[2], lo_f64(c1));  acc64[3] = wasm_f64x2_add(acc64[3], hi_f64(c1));
-          acc64[4] = wasm_f64x2_add(acc64[4], lo_f64(c2));  acc64[5] = wasm_f64x2_add(acc64[5], hi_f64(c2));
-          acc64[6] = wasm_f64x2_add(acc64[6], lo_f64(c3));  acc64[7] = wasm_f64x2_add(acc64[7], hi_f64(c3));
-          acc64[8] = wasm_f64x2_add(acc64[8], lo_f64(c4));  acc64[9] = wasm_f64x2_add(acc64[9], hi_f64(c4));
-          acc64[10] = wasm_f64x2_add(acc64[10], lo_f64(c5)); acc64[11] = wasm_f64x2_add(acc64[11], hi_f64(c5));
-          acc64[12] = wasm_f64x2_add(acc64[12], lo_f64(c6)); acc64[13] = wasm_f64x2_add(acc64[13], hi_f64(c6));
-          acc64[14] = wasm_f64x2_add(acc64[14], lo_f64(c7)); acc64[15] = wasm_f64x2_add(acc64[15], hi_f64(c7));
+          C0 = wasm_f32x4_add(C0, c0); C1 = wasm_f32x4_add(C1, c1); C2 = wasm_f32x4_add(C2, c2); C3 = wasm_f32x4_add(C3, c3);
+          C4 = wasm_f32x4_add(C4, c4); C5 = wasm_f32x4_add(C5, c5); C6 = wasm_f32x4_add(C6, c6); C7 = wasm_f32x4_add(C7, c7);
         }
         double *t = s->m2 + (size_t)tile_index(P, pi, pj) * PW * PW + 4 * h * PW;
         const int j0 = pj * PW;
         const double *ei = s->err + i0, *di = s->delta + i0, *ej = s->err + j0, *dj = s->delta + j0;
-        double f[32];
-        for (int k = 0; k < 16; k++) wasm_v128_store(f + 2 * k, acc64[k]);
+        const v128_t Cs[8] = {C0, C1, C2, C3, C4, C5, C6, C7};
         for (int i = 0; i < 4; i++) {
-          const double ce = dnb * ei[i], cd = w * di[i];
-          for (int k = 0; k < 8; k++) t[i * 8 + k] += (f[i * 8 + k] - ce * ej[k]) + cd * dj[k];
+          const v128_t ce = wasm_f64x2_splat(nb * ei[i]), cd = wasm_f64x2_splat(w * di[i]);
+          add_row4(t + i * 8, Cs[2 * i], ce, cd, ej, dj);
+          add_row4(t + i * 8 + 4, Cs[2 * i + 1], ce, cd, ej + 4, dj + 4);
         }
       }
     }

@@ -2,11 +2,8 @@
  * Pure helpers of the "Information" section (no DOM, no lit): the figures of an
  * InformationReport as table rows, their values in words (never NaN), the verdict's badge,
  * and the geometry of the R(D) plot. informationSection.ts draws them.
- *
- * The report's own listFigures/describeFigure live in a module that also reads files (Node),
- * so the walk is redone here on the JSON shape.
  */
-import type { Figure, FigureKind, InformationFlag } from '../src/core/information/figure';
+import { listFigures, type Figure, type FigureKind, type InformationFlag } from '../src/core/information/figure';
 import type { InformationReport } from '../src/core/information/informationReport';
 import { formatNumber } from './format';
 import { layoutLegend, linearTicks, logDomain, logTicks, makeScale, niceStep, type LegendLayout, type PlotBox, type Tick } from './plotScale';
@@ -18,31 +15,8 @@ export type { Figure } from '../src/core/information/figure';
 /** A figure found in the report with its JSON path (e.g. 'capacity.perturbed.cca'). */
 export interface FigureEntry { path: string; figure: Figure }
 
-function looksLikeFigure(v: object): v is Figure {
-  return 'estimator' in v && 'kind' in v && 'unit' in v && 'value' in v && 'provenance' in v;
-}
-
 /** Every figure of a report, in report order (the R(D) curve, inputs and problems are not figures). */
-export function collectFigures(report: InformationReport): FigureEntry[] {
-  const out: FigureEntry[] = [];
-  const walk = (v: unknown, path: string): void => {
-    if (!v || typeof v !== 'object') return;
-    if (looksLikeFigure(v)) {
-      out.push({ path, figure: v });
-      return;
-    }
-    if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${path}[${i}]`));
-      return;
-    }
-    for (const [k, x] of Object.entries(v)) {
-      if (k === 'curve' || k === 'inputs' || k === 'problems') continue;
-      walk(x, path ? `${path}.${k}` : k);
-    }
-  };
-  walk(report, '');
-  return out;
-}
+export const collectFigures: (report: InformationReport) => FigureEntry[] = listFigures;
 
 /** The table's groups: the report's top-level sections, in the order the paper builds them up. */
 export const GROUPS: readonly { key: string; title: string }[] = [

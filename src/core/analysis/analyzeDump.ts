@@ -25,9 +25,10 @@ export interface AnalyzeOptions {
   thresholds?: FindingThresholds;
   /**
    * Statistics engine. 'auto' (default): when the covariance costs enough to matter, the
-   * WebAssembly SIMD kernels on worker threads — float32 arithmetic (float32 products summed 32
-   * at a time into float64) for dtypes float32 represents exactly (float32, float16, bfloat16,
-   * float8, 8/16-bit integers, bool), float64 arithmetic for the others; below that, the
+   * WebAssembly SIMD kernels on worker threads — float32 arithmetic (float32 products summed in
+   * float32 over chunks of 256 rows, in two levels of 32 and 8, then into float64) for dtypes
+   * float32 represents exactly (float32, float16, bfloat16, float8, 8/16-bit integers, bool),
+   * float64 arithmetic for the others; below that, the
    * float64 JS StreamingStatistics. 'js', 'float64' and 'float32' force one (the float32
    * kernels only where the dtype allows, else float64).
    */

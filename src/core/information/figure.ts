@@ -171,3 +171,33 @@ export const CONCEPT = {
 export function proposed(concept: string, note: string): Provenance {
   return { tag: 'PROPOSED', concept, note: `${note} Our estimator, not the paper's (${PAPER_REF}: only its abstract and introduction were readable).` };
 }
+
+// ---- walking the figures (panel tables, tests) ----------------------------------------------
+// Here, not in informationReport.ts, because the webview walks reports too and must not pull in
+// the modules that read files.
+
+/** Every figure of a report with its JSON path, e.g. 'capacity.perturbed.cca', in report order (the R(D) curve, inputs and problems are not figures). */
+export function listFigures(report: object): { path: string; figure: Figure }[] {
+  const out: { path: string; figure: Figure }[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (!v || typeof v !== 'object') return;
+    if (isFigure(v)) {
+      out.push({ path, figure: v });
+      return;
+    }
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${path}[${i}]`));
+      return;
+    }
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'curve' || k === 'inputs' || k === 'problems') continue;
+      walk(x, path ? `${path}.${k}` : k);
+    }
+  };
+  walk(report, '');
+  return out;
+}
+
+function isFigure(v: object): v is Figure {
+  return 'estimator' in v && 'kind' in v && 'unit' in v && 'value' in v && 'provenance' in v;
+}

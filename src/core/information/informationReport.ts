@@ -38,6 +38,7 @@ import { representationRateMargin, sourceEntropyBounds, type SourceEntropyBounds
 import { unifiedVerdict, type Verdict } from './verdict';
 
 export type { Figure } from './figure';
+export { listFigures } from './figure';
 
 export interface InformationOptions {
   /** Rows read at most (seeded uniform sample beyond; default 10,000). */
@@ -454,35 +455,6 @@ async function readSelected(m: EmbeddingMatrix, column: boolean, indices: Float6
   }
   return { rows, cols: dim, data: out };
 }
-
-// ---- walking the figures (panel tables, tests) ----------------------------------------------
-
-/** Every figure of a report with its JSON path, e.g. 'capacity.perturbed.cca'. */
-export function listFigures(report: InformationReport): { path: string; figure: Figure }[] {
-  const out: { path: string; figure: Figure }[] = [];
-  const walk = (v: unknown, path: string) => {
-    if (!v || typeof v !== 'object') return;
-    if (isFigure(v)) {
-      out.push({ path, figure: v });
-      return;
-    }
-    if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${path}[${i}]`));
-      return;
-    }
-    for (const [k, x] of Object.entries(v)) {
-      if (k === 'curve' || k === 'inputs' || k === 'problems') continue;
-      walk(x, path ? `${path}.${k}` : k);
-    }
-  };
-  walk(report, '');
-  return out;
-}
-
-function isFigure(v: object): v is Figure {
-  return 'estimator' in v && 'kind' in v && 'unit' in v && 'value' in v && 'provenance' in v;
-}
-
 
 // ---- a short summary (hover, CLI text, panel header) --------------------------------------
 

@@ -132,7 +132,8 @@ function rotl(v: number, k: number): number {
   return (v << k) | (v >>> (32 - k));
 }
 
-function fmix32(h: number): number {
+/** MurmurHash3's 32-bit finaliser: every input bit flips each output bit with probability about 1/2. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

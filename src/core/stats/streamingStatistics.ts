@@ -1,3 +1,5 @@
+import { fmix32 } from './rowSampler';
+
 /**
  * One-pass statistics over the rows of an embedding matrix, fed in row blocks.
  *
@@ -386,12 +388,4 @@ function xxRound(h: number, k: number): number {
   h = (h + Math.imul(k, 0x85ebca77)) | 0;
   h = (h << 13) | (h >>> 19);
   return Math.imul(h, 0x9e3779b1);
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }

@@ -10,10 +10,11 @@
  * Float32 rows:
  * Accuracy: each chunk of 256 finite rows is centred on its own mean (rounded to float32, so
  * x − centre is exact near the centre and otherwise rounded relative to its own size), its
- * cross-product is summed in float32 (at most 32 products per sum) and added into float64,
- * and chunks are merged with Chan et al.'s update in float64. Each float32 partial sum of at most 32
- * products is within about 32·2⁻²⁴ ≈ 2e-6 of its value (typically ~1e-8 after the float64
- * summation of many of them); eigenvalues agree with numpy's float64 to about 1e-7 relative on
+ * cross-product is summed in float32 (sums of 32 products, eight of which are added in float32
+ * over the chunk) and added into float64 once per chunk, and chunks are merged with Chan et al.'s
+ * update in float64. Each float32 sum is within about (32 + 8)·2⁻²⁴ ≈ 2.4e-6 of the sum of its
+ * products' magnitudes (typically ~1e-8 after the float64 summation of many of them); eigenvalues
+ * agree with numpy's float64 to about 1e-7 relative on
  * the bench's power-law data (docs/performance.md), entries to about 1e-8 of the diagonal.
  * Chunks with centred values beyond 2^±40 in magnitude are accumulated in float64.
  *
