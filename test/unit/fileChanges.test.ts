@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { analyzeFile } from '../../src/core/analysis/analyzeDump';
+import { analyzeInformationFile } from '../../src/core/information/informationReport';
 import { isEmbdiagError } from '../../src/core/errors';
 import { FIXTURES } from './support';
 
@@ -62,6 +63,19 @@ test('an HDF5 dump (read by h5wasm, not through the byte source) rewritten durin
   assert.ok(untouched.rowsUsed > 0, 'the fixture reads when nobody writes it');
   let touched = false;
   await assert.rejects(analyzeFile(file, { maxRows: 100_000, seed: 0 }, {
+    onProgress: () => { if (!touched) { touched = true; bumpMtime(file); } },
+  }), changed);
+  assert.ok(touched);
+}));
+
+test('the information analysis of a dump rewritten while its rows are read fails with file-changed', inTempDir(async dir => {
+  const file = path.join(dir, 'pair_z.npy');
+  fs.copyFileSync(path.join(FIXTURES, 'information', 'pair_z.npy'), file);
+  const options = { maxRows: 2000, knnMaxRows: 500 };
+  const untouched = await analyzeInformationFile(file, {}, options);
+  assert.ok(untouched.rows.read > 0, 'the fixture is analysed when nobody writes it');
+  let touched = false;
+  await assert.rejects(analyzeInformationFile(file, {}, options, {
     onProgress: () => { if (!touched) { touched = true; bumpMtime(file); } },
   }), changed);
   assert.ok(touched);

@@ -102,6 +102,8 @@ export interface ResolvedInformationInputs {
   problems: InformationProblem[];
   /** Closes every file opened here. */
   close(): Promise<void>;
+  /** Rejects with `file-changed` when a file opened here changed since (a job still writing it). */
+  assertUnchanged?(): Promise<void>;
 }
 
 /** How files are reached; the default uses node:fs. Tests and the extension may substitute. */
@@ -345,7 +347,8 @@ export async function resolveInformationInputs(dumpPath: string, flags: Informat
         message: 'The AWGN capacity (E7a) needs the input power P: add "inputPower" or the inputs X.' });
     }
 
-    return { dumpPath: embeddingsPath, embeddings: { ...embeddings, matrix: zMatrix }, companions, scalars, manifest, problems, close };
+    const assertUnchanged = async () => { for (const f of opened.values()) await f.source.assertUnchanged?.(); };
+    return { dumpPath: embeddingsPath, embeddings: { ...embeddings, matrix: zMatrix }, companions, scalars, manifest, problems, close, assertUnchanged };
   } catch (e) {
     await close();
     throw e;

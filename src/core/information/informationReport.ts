@@ -397,6 +397,7 @@ export async function analyzeInformation(inputs: ResolvedInformationInputs, opti
   const x = await get('inputs');
   const lab = await get('labels');
   const readMs = Date.now() - readStarted;
+  await inputs.assertUnchanged?.();
   const scalars: ScalarInputs = {};
   const scalarSources: Partial<Record<ScalarKey, InputSource>> = {};
   for (const [k, v] of Object.entries(inputs.scalars)) {
