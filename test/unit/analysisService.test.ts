@@ -10,21 +10,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AnalysisError, AnalysisService } from '../../src/extension/analysisService';
 import type { AnalyzeOptions } from '../../src/core/analysis/analyzeDump';
+import { npyBytes as npyFile } from './npyFiles';
 
 const WORKER = path.join(__dirname, '..', '..', 'src', 'extension', 'analysisWorker.js');
 const OPTIONS: AnalyzeOptions = { maxRows: 1_000_000, seed: 0 };
 
+/** A float32 dump of rows × dim whose entry (r, c) is value(r, c). */
 function npyBytes(rows: number, dim: number, value: (r: number, c: number) => number): Buffer {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-  const header = Buffer.alloc(total, 0x20);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(header, 0);
-  header.writeUInt16LE(total - 10, 8);
-  header.write(dict, 10, 'latin1');
-  header[total - 1] = 0x0a;
   const data = new Float32Array(rows * dim);
   for (let r = 0; r < rows; r++) for (let c = 0; c < dim; c++) data[r * dim + c] = value(r, c);
-  return Buffer.concat([header, Buffer.from(data.buffer)]);
+  return npyFile([rows, dim], data);
 }
 
 /** A pseudo-random value in [-1, 1): data with a full-rank covariance, cheap to generate. */

@@ -9,6 +9,7 @@ import { CountingSource, assertExactly, assertRefused, checkFixture, decodeNumbe
 import * as path from 'node:path';
 import { FORMAT_FIXTURES } from './formats.helpers';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
+import { npyBytes } from './npyFiles';
 
 for (const rel of expectedFiles('npz')) {
   test(`npz fixture ${rel} reads as numpy wrote it`, () => checkFixture(rel));
@@ -76,17 +77,9 @@ function makeZip(entries: TestEntry[]): Uint8Array {
 }
 
 function npy(rows: number, dim: number, fill: (i: number) => number): { bytes: Uint8Array; values: Float32Array } {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const headerLength = Math.ceil((10 + dict.length + 1) / 64) * 64 - 10;
   const values = new Float32Array(rows * dim);
   for (let i = 0; i < values.length; i++) values[i] = fill(i);
-  const bytes = new Uint8Array(10 + headerLength + values.byteLength);
-  bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, headerLength & 0xff, headerLength >> 8]);
-  bytes.fill(0x20, 10, 10 + headerLength - 1);
-  bytes.set(new TextEncoder().encode(dict), 10);
-  bytes[10 + headerLength - 1] = 0x0a;
-  bytes.set(new Uint8Array(values.buffer), 10 + headerLength);
-  return { bytes, values };
+  return { bytes: new Uint8Array(npyBytes([rows, dim], values)), values };
 }
 
 test('npz: opening a pickled object array is refused, naming the file and the array', async () => {

@@ -14,18 +14,11 @@ import {
 import { checkManifest, resolveInformationInputs } from '../../src/core/information/informationInputs';
 import { analyzeInformation } from '../../src/core/information/informationReport';
 import { REPO_ROOT } from './support';
+import { npyBytes } from './npyFiles';
 
-/** Minimal .npy (v1.0, little-endian) writer for test files. */
-function npy(shape: number[], data: ArrayLike<number>, descr = '<f8'): Buffer {
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const pre = Buffer.alloc(10);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(pre);
-  pre.writeUInt16LE(header.length, 8);
-  const body = descr === '<f8' ? Buffer.from(Float64Array.from(data).buffer) : Buffer.from(Float32Array.from(data).buffer);
-  return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
+/** An .npy file of the given shape: float64 ('<f8', the default) or float32 ('<f4'). */
+function npy(shape: number[], data: ArrayLike<number>, descr: '<f8' | '<f4' = '<f8'): Buffer {
+  return npyBytes(shape, descr === '<f8' ? Float64Array.from(data) : Float32Array.from(data));
 }
 
 function tempDir(): string {

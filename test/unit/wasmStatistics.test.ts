@@ -13,6 +13,7 @@ import { kernelsAreRelaxed, kernelsBytes, type KernelExports } from '../../src/c
 import { analyzeFile } from '../../src/core/analysis/analyzeDump';
 import type { AnalysisReport } from '../../src/core/report/analysisReport';
 import { REPO_ROOT, assertAllClose } from './support';
+import { npyBytes } from './npyFiles';
 
 /** Deterministic uniform values in [-0.5, 0.5). */
 function lcg(seed: number): () => number {
@@ -297,14 +298,7 @@ test('EigenWorkspace: a matrix built in the solver\'s memory gives the eigenvalu
 });
 
 function writeNpy(file: string, data: Float32Array, rows: number, dim: number): void {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-  const header = Buffer.alloc(total, 0x20);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(header, 0);
-  header.writeUInt16LE(total - 10, 8);
-  header.write(dict, 10, 'latin1');
-  header[total - 1] = 0x0a;
-  fs.writeFileSync(file, Buffer.concat([header, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+  fs.writeFileSync(file, npyBytes([rows, dim], data));
 }
 
 test('analyzeFile: the float32 kernels give the float64 report (eigenvalues within 1e-6); the quick pass comes first, labelled', async () => {
