@@ -4,6 +4,7 @@
  * formulas and what their values mean in plain words. Pure: no DOM.
  */
 import type { DumpComparison } from '../src/core/analysis/compareReports';
+import type { CovarianceDistanceResult, CovarianceSide } from '../src/core/analysis/covarianceDistance';
 import type { AnalysisReport } from '../src/core/report/analysisReport';
 import { METRIC_DEFINITIONS, type MetricKey } from '../src/core/metrics/spectrumMetrics';
 import { baseName, formatCount, formatNumber, formatPercent, formatRowsUsed, formatShape } from './format';
@@ -111,6 +112,32 @@ export interface DistanceRow {
   /** What the number means, in one plain sentence. */
   meaning: string;
   unavailable?: string;
+  /** Still being computed: how far along (the card shows a progress bar instead of a value). */
+  pending?: { fraction: number; message: string };
+  /** How the figure was obtained, e.g. "estimate" and the rows it used on each side. */
+  provenance?: string;
+  /** What else the reader should know about the figure (e.g. that it comes from a row sample). */
+  notes?: string[];
+}
+
+/** The covariance distance as the page knows it: being computed, computed (value or the reason there is none), or failed. */
+export type CovarianceView =
+  | { kind: 'progress'; fraction: number; message: string }
+  | { kind: 'result'; result: CovarianceDistanceResult }
+  | { kind: 'error'; code: string; message: string };
+
+/** `L: all 400 rows`, `L: 398 of 400 rows (2 non-finite left out)`, `R: 500 of 3,000 rows (uniform sample, seed 3)`. */
+function sideRows(label: 'L' | 'R', s: CovarianceSide): string {
+  const dropped = s.rowsRead - s.rowsInStatistics;
+  const notes = [...(s.sampled ? [`uniform sample, seed ${formatCount(s.seed)}`] : []), ...(dropped > 0 ? [`${formatCount(dropped)} non-finite left out`] : [])];
+  if (notes.length === 0) return `${label}: all ${formatCount(s.rowsTotal)} rows`;
+  return `${label}: ${formatCount(s.rowsInStatistics)} of ${formatCount(s.rowsTotal)} rows (${notes.join(', ')})`;
+}
+
+/** "Estimate from L: … ; R: …" for a computed covariance distance. */
+export function covarianceProvenance(r: CovarianceDistanceResult): string | undefined {
+  if (!r.left || !r.right) return undefined;
+  return `Estimate (plug-in, sample covariances 1/(N\u22121)) from ${sideRows('L', r.left)}; ${sideRows('R', r.right)}`;
 }
 
 export const DISTANCE_MEANING = {
@@ -125,7 +152,11 @@ const FORMULA = {
   covarianceDistance: '2\u2016\u03a3_R \u2212 \u03a3_L\u2016_F / (\u2016\u03a3_L\u2016_F + \u2016\u03a3_R\u2016_F)',
 } as const;
 
-export function distanceRows(c: DumpComparison): DistanceRow[] {
+/**
+ * The three distance cards. `covariance` is the covariance distance computed after the comparison
+ * (undefined for a page that never asked for it: then the comparison's own figure, if any).
+ */
+export function distanceRows(c: DumpComparison, covariance?: CovarianceView | null): DistanceRow[] {
   const dims = `the dumps have different dimensions (d = ${formatCount(c.left.dim)} and ${formatCount(c.right.dim)})`;
   const ms = c.meanShift;
   const relOk = ms && ms.relative !== null && Number.isFinite(ms.relative);
@@ -141,13 +172,34 @@ export function distanceRows(c: DumpComparison): DistanceRow[] {
     value: sd ? formatNumber(sd.value, 3) : null,
     unavailable: sd ? undefined : c.sameDim ? 'Not available: one side has no eigenvalues (fewer than 2 finite rows) or both spectra are zero.' : `Not defined: ${dims}.`,
   };
+  return [mean, spectrum, covarianceRow(c, covariance, dims)];
+}
+
+function covarianceRow(c: DumpComparison, view: CovarianceView | null | undefined, dims: string): DistanceRow {
+  const base = { id: 'compare-covariance-distance', label: 'Covariance distance', meaning: DISTANCE_MEANING.covarianceDistance, formula: FORMULA.covarianceDistance };
+  if (!c.sameDim) return { ...base, value: null, unavailable: `Not defined: ${dims}.` };
+  if (view?.kind === 'progress') {
+    return { ...base, value: null, pending: { fraction: view.fraction, message: view.message } };
+  }
+  if (view?.kind === 'error') {
+    return { ...base, value: null, unavailable: view.code === 'cancelled' ? 'Not computed: cancelled. Use Re-analyse to compute it.' : `Not computed: ${view.message}` };
+  }
+  if (view?.kind === 'result') {
+    const r = view.result;
+    return {
+      ...base, formula: r.formula || base.formula,
+      value: r.value === null ? null : formatNumber(r.value, 3),
+      unavailable: r.value === null ? r.unavailable ?? 'Not defined.' : undefined,
+      provenance: r.value === null ? undefined : covarianceProvenance(r),
+      notes: r.notes.length > 0 ? r.notes : undefined,
+    };
+  }
   const cd = c.covarianceDistance;
-  const cov: DistanceRow = {
-    id: 'compare-covariance-distance', label: 'Covariance distance', formula: cd?.formula || FORMULA.covarianceDistance, meaning: DISTANCE_MEANING.covarianceDistance,
+  return {
+    ...base, formula: cd?.formula || base.formula,
     value: cd ? formatNumber(cd.value, 3) : null,
-    unavailable: cd ? undefined : c.sameDim ? 'Not computed for this comparison: it needs both full covariance matrices, which the analysis did not keep.' : `Not defined: ${dims}.`,
+    unavailable: cd ? undefined : 'Not computed for this comparison: it needs both full covariance matrices, which the analysis did not keep.',
   };
-  return [mean, spectrum, cov];
 }
 
 export interface OverviewPair { id: string; label: string; left: string; right: string; differs: boolean; mono?: boolean }

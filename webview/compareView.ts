@@ -6,10 +6,10 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { DumpComparison } from '../src/core/analysis/compareReports';
 import type { AnalysisReport } from '../src/core/report/analysisReport';
-import { compareMetricRows, distanceRows, distinctLabels, overviewPairs, type Sign } from './compareModel';
+import { compareMetricRows, distanceRows, distinctLabels, overviewPairs, type CovarianceView, type Sign } from './compareModel';
 import { compareSpectrumLayout, compareSpectrumPlot } from './compareSpectrumPlot';
 import { findingItem } from './findingsSection';
-import { formatCount, plural, sortBySeverity, summariseSeverities } from './format';
+import { formatCount, formatPercent, plural, sortBySeverity, summariseSeverities } from './format';
 import { actionButtons } from './headerBar';
 import { hoverIn, section, type HoverState, type PageActions } from './layout';
 import { plotFigure } from './plotExport';
@@ -18,6 +18,8 @@ export interface CompareViewState {
   width: number;
   logX: boolean;
   hover: HoverState | null;
+  /** The covariance distance, computed after the comparison arrived; null when the page has none. */
+  covariance: CovarianceView | null;
 }
 
 export const COMPARE_PLOT_HEIGHT = 340;
@@ -76,15 +78,21 @@ function metricsTable(c: DumpComparison, labels: { left: string; right: string }
   </table></div>`;
 }
 
-function distances(c: DumpComparison): TemplateResult {
+function distances(c: DumpComparison, covariance: CovarianceView | null): TemplateResult {
   return html`<div class="distance-grid" id="compare-distances">
-    ${distanceRows(c).map(d => html`<div class=${`distance-card${d.value === null ? ' unavailable' : ''}`} id=${d.id}>
+    ${distanceRows(c, covariance).map(d => html`<div class=${`distance-card${d.value === null && !d.pending ? ' unavailable' : ''}`} id=${d.id} aria-busy=${d.pending ? 'true' : 'false'}>
       <div class="distance-head">
         <span class="distance-label">${d.label}</span>
-        <span class="distance-value num">${d.value ?? '\u2014'}</span>
+        <span class="distance-value num">${d.pending ? html`<vscode-progress-ring class="distance-ring" aria-label=${`Computing the ${d.label.toLowerCase()}`}></vscode-progress-ring>` : d.value ?? '\u2014'}</span>
       </div>
       ${d.extra ? html`<div class="distance-extra muted num">${d.extra}</div>` : nothing}
       <div class="formula distance-formula" title=${`Formula of the ${d.label.toLowerCase()}`}>${d.formula}</div>
+      ${d.provenance ? html`<p class="distance-provenance">${d.provenance}</p>` : nothing}
+      ${d.notes ? d.notes.map(n => html`<p class="distance-provenance muted">${n}</p>`) : nothing}
+      ${d.pending ? html`<div class="distance-pending" role="status">
+        <vscode-progress-bar .value=${Math.round(d.pending.fraction * 1000) / 10} max="100" aria-label=${`${d.label} progress`}></vscode-progress-bar>
+        <p class="muted">Computing from both dumps (${formatPercent(d.pending.fraction)})${d.pending.message ? `: ${d.pending.message}` : ''}. The rest of the comparison is final.</p>
+      </div>` : nothing}
       ${d.unavailable ? html`<p class="distance-unavailable">${d.unavailable}</p>` : nothing}
       <p class="distance-meaning">${d.meaning}</p>
     </div>`)}
@@ -135,7 +143,7 @@ export function compareBody(c: DumpComparison, view: CompareViewState, actions: 
       caption, captionId: 'compare-spectrum-caption', onExport: actions.exportPlot,
     }), toggle)}
     ${section('compare-metrics', 'Metrics', metricsTable(c, labels))}
-    ${section('compare-distances', 'How far apart', distances(c))}
+    ${section('compare-distances', 'How far apart', distances(c, view.covariance))}
     ${c.notes.length > 0 ? html`<ul class="notes" id="compare-notes">${c.notes.map(n => html`<li><vscode-icon name="info" class="note-icon"></vscode-icon><span>${n}</span></li>`)}</ul>` : nothing}
     ${section('compare-findings', 'Findings', html`<div class="compare-columns">
       ${sideFindings('left', labels.left, c.left)}

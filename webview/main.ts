@@ -10,6 +10,7 @@ import type { AnalysisReport } from '../src/core/report/analysisReport';
 import type { DumpComparison } from '../src/core/analysis/compareReports';
 import type { HostToWebview } from '../src/shared/protocol';
 import { compareBody, compareHeader } from './compareView';
+import type { CovarianceView } from './compareModel';
 import { errorView, type ErrorState } from './errorView';
 import { findingsSection } from './findingsSection';
 import { headerBar } from './headerBar';
@@ -58,6 +59,8 @@ interface PageState {
   information: InformationView | null;
   /** Index of the R(D) curve point under the pointer. */
   informationHover: number | null;
+  /** The compare view's covariance distance, which arrives after the comparison. */
+  covariance: CovarianceView | null;
 }
 
 const root = document.getElementById('app') ?? document.body;
@@ -67,6 +70,7 @@ const state: PageState = {
   view: { kind: 'waiting' }, banner: null, logX: null,
   widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900, 'regime-loss-figure': 900, 'rd-figure': 900 },
   hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null, prismCursor: null, information: null, informationHover: null,
+  covariance: null,
 };
 
 const actions: PageActions = {
@@ -174,7 +178,7 @@ function comparePage(c: DumpComparison): TemplateResult {
   return html`${compareHeader(c, actions)}
     ${state.banner ? progressBanner(state.banner) : nothing}
     ${exportErrorBanner()}
-    ${compareBody(c, { width: state.widths['compare-spectrum-figure'], logX, hover: state.hover }, actions)}`;
+    ${compareBody(c, { width: state.widths['compare-spectrum-figure'], logX, hover: state.hover, covariance: state.covariance }, actions)}`;
 }
 
 function page(): TemplateResult {
@@ -236,8 +240,11 @@ function persist(): void {
   const v = state.view;
   let view: PersistedState['view'] | undefined;
   if (v.kind === 'report') view = { kind: 'report', report: v.report };
-  else if (v.kind === 'compare') view = { kind: 'compare', comparison: v.comparison };
-  else if (v.kind === 'error') view = { kind: 'error', ...v.error };
+  else if (v.kind === 'compare') {
+    // a finished covariance distance is kept with its comparison; progress is replayed by the host
+    const cov = state.covariance;
+    view = cov?.kind === 'result' ? { kind: 'compare', comparison: v.comparison, covariance: cov.result } : { kind: 'compare', comparison: v.comparison };
+  } else if (v.kind === 'error') view = { kind: 'error', ...v.error };
   if (!view) return;
   const saved: PersistedState = { v: 1, view, logX: state.logX ?? undefined };
   // Only a finished regime is kept; progress and errors are replayed by the host when the page reloads.
@@ -307,6 +314,16 @@ function showInformation(information: InformationView, announce: boolean): void 
   }
 }
 
+/** The covariance distance changed: draw it, save it, and (when final) tell the host what the page now shows. */
+function showCovariance(covariance: CovarianceView, announce: boolean): void {
+  const v = state.view;
+  if (v.kind !== 'compare') return; // it belongs to a comparison that is no longer shown
+  state.covariance = covariance;
+  update();
+  persist();
+  if (announce) announceRendered(v.comparison.left.file);
+}
+
 /** The file and array the information that just arrived belongs to: the report shown. */
 function shownArray(): { file: string; arrayName: string } {
   const v = state.view;
@@ -327,8 +344,19 @@ function handle(m: HostToWebview): void {
     case 'compare':
       state.regime = null;
       state.information = null;
+      // the host computes the covariance distance next: the card says so until it arrives
+      state.covariance = { kind: 'progress', fraction: 0, message: '' };
       show({ kind: 'compare', comparison: m.comparison });
       persist();
+      break;
+    case 'covarianceDistance':
+      showCovariance({ kind: 'result', result: m.result }, true);
+      break;
+    case 'covarianceDistanceProgress':
+      showCovariance({ kind: 'progress', fraction: m.fraction, message: m.message }, false);
+      break;
+    case 'covarianceDistanceError':
+      showCovariance({ kind: 'error', code: m.code, message: m.message }, true);
       break;
     case 'regime':
       showRegime({ kind: 'result', result: m.result, stale: false }, true);
@@ -379,8 +407,10 @@ if (saved) {
   if (saved.information) state.information = { kind: 'result', ...saved.information };
   const v = saved.view;
   if (v.kind === 'report') show({ kind: 'report', report: v.report });
-  else if (v.kind === 'compare') show({ kind: 'compare', comparison: v.comparison });
-  else {
+  else if (v.kind === 'compare') {
+    state.covariance = v.covariance ? { kind: 'result', result: v.covariance } : null;
+    show({ kind: 'compare', comparison: v.comparison });
+  } else {
     state.view = { kind: 'error', error: { file: v.file, code: v.code, message: v.message } };
     update();
   }

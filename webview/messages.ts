@@ -4,6 +4,7 @@
  */
 import type { AnalysisReport } from '../src/core/report/analysisReport';
 import type { DumpComparison } from '../src/core/analysis/compareReports';
+import type { CovarianceDistanceResult, CovarianceSide } from '../src/core/analysis/covarianceDistance';
 import type { PowerLawFit } from '../src/core/metrics/powerLawFit';
 import type { Histogram } from '../src/core/stats/histogram';
 import type { HostToWebview } from '../src/shared/protocol';
@@ -79,6 +80,23 @@ export function isDumpComparison(v: unknown): v is DumpComparison {
   for (const d of [v.spectrumDistance, v.covarianceDistance]) {
     if (d !== null && d !== undefined && !(isObject(d) && isNum(d.value) && isStr(d.formula))) return false;
   }
+  return Array.isArray(v.notes) && v.notes.every(isStr);
+}
+
+/** One side of a covariance distance: its file, array and the rows it used. */
+function isCovarianceSide(v: unknown): v is CovarianceSide {
+  return isObject(v) && isStr(v.file) && isStr(v.arrayName) && isNum(v.dim) && isNum(v.rowsTotal) && isNum(v.rowsRead)
+    && isNum(v.rowsInStatistics) && typeof v.sampled === 'boolean' && isNum(v.seed) && isStr(v.method);
+}
+
+/** Structural check of the compare view's covariance distance (value null when not defined, with the reason). */
+export function isCovarianceDistanceResult(v: unknown): v is CovarianceDistanceResult {
+  if (!isObject(v) || !isNumOrNull(v.value) || v.kind !== 'estimate' || !isStr(v.formula)) return false;
+  if ((v.left !== null && !isCovarianceSide(v.left)) || (v.right !== null && !isCovarianceSide(v.right))) return false;
+  if (!isNumOrNull(v.frobeniusLeft) || !isNumOrNull(v.frobeniusRight)) return false;
+  if (v.unavailable !== undefined && !isStr(v.unavailable)) return false;
+  // a figure without a reason for its absence, or without the rows it used, is not shown
+  if (v.value === null ? !isStr(v.unavailable) : v.left === null || v.right === null) return false;
   return Array.isArray(v.notes) && v.notes.every(isStr);
 }
 
@@ -193,6 +211,9 @@ export function isHostToWebview(v: unknown): v is HostToWebview {
     case 'error': return isStr(v.file) && isStr(v.code) && isStr(v.message);
     case 'report': return isAnalysisReport(v.report);
     case 'compare': return isDumpComparison(v.comparison);
+    case 'covarianceDistance': return isCovarianceDistanceResult(v.result);
+    case 'covarianceDistanceProgress': return isNum(v.fraction) && isStr(v.message);
+    case 'covarianceDistanceError': return isStr(v.code) && isStr(v.message);
     case 'regime': return isRegimeResult(v.result);
     case 'regimeProgress': return isNum(v.fraction) && isStr(v.message);
     case 'regimeError': return isStr(v.code) && isStr(v.message);
@@ -208,7 +229,7 @@ export interface PersistedState {
   v: 1;
   view:
     | { kind: 'report'; report: AnalysisReport }
-    | { kind: 'compare'; comparison: DumpComparison }
+    | { kind: 'compare'; comparison: DumpComparison; covariance?: CovarianceDistanceResult }
     | { kind: 'error'; file: string; code: string; message: string };
   /** The user's choice of index axis; undefined means automatic. */
   logX?: boolean;
@@ -255,7 +276,12 @@ export function readPersistedState(v: unknown): PersistedState | undefined {
     return out;
   };
   if (view.kind === 'report' && isAnalysisReport(view.report)) return withRegime({ v: 1, view: { kind: 'report', report: view.report }, logX });
-  if (view.kind === 'compare' && isDumpComparison(view.comparison)) return { v: 1, view: { kind: 'compare', comparison: view.comparison }, logX };
+  if (view.kind === 'compare' && isDumpComparison(view.comparison)) {
+    // the covariance distance only when it is well-formed and belongs to these two files
+    const cov = view.covariance;
+    const keep = isCovarianceDistanceResult(cov) && (cov.left === null || (cov.left.file === view.comparison.left.file && cov.right?.file === view.comparison.right.file));
+    return { v: 1, view: keep ? { kind: 'compare', comparison: view.comparison, covariance: cov } : { kind: 'compare', comparison: view.comparison }, logX };
+  }
   if (view.kind === 'error' && isStr(view.file) && isStr(view.code) && isStr(view.message)) {
     return withRegime({ v: 1, view: { kind: 'error', file: view.file, code: view.code, message: view.message }, logX });
   }

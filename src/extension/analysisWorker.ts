@@ -3,6 +3,7 @@ import { analyzeFile } from '../core/analysis/analyzeDump';
 import { loadFiniteRows } from '../core/analysis/loadRows';
 import { analyzeRegime } from '../core/regime/regimeReport';
 import { analyzeInformationFile } from '../core/information/informationReport';
+import { covarianceDistanceOfFiles } from '../core/analysis/covarianceDistance';
 import { EmbdiagError, isEmbdiagError } from '../core/errors';
 import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
 import type { AnalysisReport } from '../core/report/analysisReport';
@@ -37,6 +38,8 @@ async function perform(task: WorkerTask, progress: (fraction: number, message: s
       return analyzeInformationFile(task.path, task.flags, task.options, {
         onProgress: (fraction: number, message: string) => progress(fraction, message),
       });
+    case 'covarianceDistance':
+      return covarianceDistanceOfFiles(task.path, task.otherPath, task.options, { onProgress: progress });
   }
 }
 

@@ -12,6 +12,7 @@ import type { RegimeConfig } from '../core/regime/autoencoderConfig';
 import type { RegimeResult } from '../core/regime/regimeResult';
 import type { InformationFlags } from '../core/information/informationInputs';
 import type { InformationReport } from '../core/information/informationReport';
+import type { CovarianceDistanceResult } from '../core/analysis/covarianceDistance';
 import type { WorkerTask } from './workerProtocol';
 import { hasSidecarManifest, informationTask } from './informationTask';
 
@@ -42,6 +43,7 @@ class ReportView {
   /** Likewise for the sections that come after the report. */
   lastRegime?: HostToWebview;
   lastInformation?: HostToWebview;
+  lastCovariance?: HostToWebview;
   report?: AnalysisReport;
   renderedText?: string;
   /** The texts rendered since the last run started, oldest first (a quick report, then the exact one, then sections). */
@@ -69,7 +71,8 @@ class ReportView {
   private post(msg: HostToWebview): void {
     if (msg.type === 'regime' || msg.type === 'regimeProgress' || msg.type === 'regimeError') this.lastRegime = msg;
     else if (msg.type === 'information' || msg.type === 'informationProgress' || msg.type === 'informationError') this.lastInformation = msg;
-    else { this.last = msg; this.lastRegime = undefined; this.lastInformation = undefined; }
+    else if (msg.type === 'covarianceDistance' || msg.type === 'covarianceDistanceProgress' || msg.type === 'covarianceDistanceError') this.lastCovariance = msg;
+    else { this.last = msg; this.lastRegime = undefined; this.lastInformation = undefined; this.lastCovariance = undefined; }
     void this.panel.webview.postMessage(msg);
   }
 
@@ -81,6 +84,7 @@ class ReportView {
         if (this.last) void this.panel.webview.postMessage(this.last);
         if (this.lastInformation) void this.panel.webview.postMessage(this.lastInformation);
         if (this.lastRegime) void this.panel.webview.postMessage(this.lastRegime);
+        if (this.lastCovariance) void this.panel.webview.postMessage(this.lastCovariance);
         break;
       case 'rendered':
         this.renderedText = msg.text;
@@ -173,7 +177,11 @@ class ReportView {
           }, `Autoencoder regime of ${path.basename(subject.fsPath)}`, cts, opts.quiet ?? false);
         }
       } else {
+        // the comparison is shown at once; the covariance distance, which reads both dumps again, follows
         this.post({ type: 'compare', comparison: compareReports(reports[0], reports[1]) });
+        await this.runSection('covarianceDistance', {
+          type: 'covarianceDistance', path: files[0], otherPath: files[1], options: { maxRows: settings.maxRows, seed: settings.seed },
+        }, `Covariance distance of ${label}`, cts, opts.quiet ?? false);
       }
     } catch (e) {
       if (this.cancel !== cts) return; // superseded by a newer run
@@ -186,13 +194,15 @@ class ReportView {
   }
 
   /**
-   * A section computed after the report (regime, information), so the report is never held
-   * up by it; its progress and errors stay inside the section.
+   * A section computed after the report or comparison (regime, information, covariance distance),
+   * so the view is never held up by it; its progress and errors stay inside the section.
    */
-  private async runSection(section: 'regime' | 'information', task: WorkerTask, title: string, cts: vscode.CancellationTokenSource, quiet: boolean): Promise<void> {
+  private async runSection(section: 'regime' | 'information' | 'covarianceDistance', task: WorkerTask, title: string, cts: vscode.CancellationTokenSource, quiet: boolean): Promise<void> {
     const post = (m: HostToWebview) => this.post(m);
     const progressMsg = (fraction: number, message: string): HostToWebview =>
-      section === 'regime' ? { type: 'regimeProgress', fraction, message } : { type: 'informationProgress', fraction, message };
+      section === 'regime' ? { type: 'regimeProgress', fraction, message }
+        : section === 'information' ? { type: 'informationProgress', fraction, message }
+          : { type: 'covarianceDistanceProgress', fraction, message };
     const work = (progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken) => {
       token?.onCancellationRequested(() => cts.cancel());
       let reported = 0;
@@ -210,14 +220,16 @@ class ReportView {
       const result = quiet ? await work() : await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => work(progress, token));
       if (this.cancel !== cts) return;
-      post(section === 'regime'
-        ? { type: 'regime', result: result as RegimeResult }
-        : { type: 'information', report: result as InformationReport });
+      post(section === 'regime' ? { type: 'regime', result: result as RegimeResult }
+        : section === 'information' ? { type: 'information', report: result as InformationReport }
+          : { type: 'covarianceDistance', result: result as CovarianceDistanceResult });
     } catch (e) {
       if (this.cancel !== cts) return;
       const code = e instanceof AnalysisError ? e.code : 'internal';
       const message = code === 'cancelled' ? 'Cancelled.' : (e as Error).message;
-      post(section === 'regime' ? { type: 'regimeError', code, message } : { type: 'informationError', code, message });
+      post(section === 'regime' ? { type: 'regimeError', code, message }
+        : section === 'information' ? { type: 'informationError', code, message }
+          : { type: 'covarianceDistanceError', code, message });
     }
   }
 }

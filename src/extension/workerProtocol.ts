@@ -5,17 +5,20 @@ import type { RegimeConfig } from '../core/regime/autoencoderConfig';
 import type { RegimeResult } from '../core/regime/regimeResult';
 import type { InformationFlags } from '../core/information/informationInputs';
 import type { InformationOptions, InformationReport } from '../core/information/informationReport';
+import type { CovarianceDistanceOptions, CovarianceDistanceResult } from '../core/analysis/covarianceDistance';
 
-/** The work the analysis worker can do; every task reads one dump file. */
+/** The work the analysis worker can do; every task reads the dump at `path` (and `otherPath`, for two-file tasks). */
 export type WorkerTask =
   | { type: 'analyze'; path: string; options: AnalyzeOptions }
   | { type: 'regime'; path: string; load: LoadRowsOptions; config: RegimeConfig }
-  | { type: 'information'; path: string; flags: InformationFlags; options: Partial<InformationOptions> };
+  | { type: 'information'; path: string; flags: InformationFlags; options: Partial<InformationOptions> }
+  /** The covariance distance of the dumps at `path` (left) and `otherPath` (right), for the compare view. */
+  | { type: 'covarianceDistance'; path: string; otherPath: string; options: CovarianceDistanceOptions };
 
 export type { RegimeResult };
 
 export type TaskResult<T extends WorkerTask['type']> =
-  T extends 'analyze' ? AnalysisReport : T extends 'regime' ? RegimeResult : InformationReport;
+  T extends 'analyze' ? AnalysisReport : T extends 'regime' ? RegimeResult : T extends 'information' ? InformationReport : CovarianceDistanceResult;
 
 /** Messages between the extension host and the analysis worker thread. */
 export type ToWorker = { id: number; task: WorkerTask };
@@ -24,5 +27,5 @@ export type FromWorker =
   | { type: 'progress'; id: number; fraction: number; message: string }
   /** A first, sampled report before the exact one (analyze tasks with quickFirstPass). */
   | { type: 'partial'; id: number; report: AnalysisReport }
-  | { type: 'result'; id: number; result: AnalysisReport | RegimeResult | InformationReport }
+  | { type: 'result'; id: number; result: AnalysisReport | RegimeResult | InformationReport | CovarianceDistanceResult }
   | { type: 'error'; id: number; code: string; message: string };

@@ -1,5 +1,6 @@
 import type { AnalysisReport } from '../core/report/analysisReport';
 import type { DumpComparison } from '../core/analysis/compareReports';
+import type { CovarianceDistanceResult } from '../core/analysis/covarianceDistance';
 import type { RegimeResult } from '../core/regime/regimeResult';
 import type { InformationReport } from '../core/information/informationReport';
 
@@ -18,6 +19,10 @@ export type HostToWebview =
   | { type: 'error'; file: string; code: string; message: string }
   /** Two dumps side by side (the compare view). */
   | { type: 'compare'; comparison: DumpComparison }
+  /** The compare view's covariance distance, computed after the comparison is shown. */
+  | { type: 'covarianceDistance'; result: CovarianceDistanceResult }
+  | { type: 'covarianceDistanceProgress'; fraction: number; message: string }
+  | { type: 'covarianceDistanceError'; code: string; message: string }
   /** The autoencoder-regime section for the report shown (sent after the report). */
   | { type: 'regime'; result: RegimeResult }
   /** The regime analysis is running (the report stays visible). */

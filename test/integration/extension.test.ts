@@ -261,6 +261,17 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
     for (const s of ['emb.npy', 'collapsed.npy', EMB_SHAPE, '1000 \u00d7 64']) {
       assert.ok(text.includes(s), `compare view shows "${s}"; it was:\n${text.slice(0, 1500)}`);
     }
+    // the covariance distance follows in the same view, computed by the worker from both dumps.
+    // numpy: 2‖C_R − C_L‖_F / (‖C_L‖_F + ‖C_R‖_F) with C = np.cov(X, rowvar=False) of
+    // runs/emb.npy and runs/collapsed.npy is 1.5530256 (3 significant digits on the card)
+    const withDistance = await api.whenPanelRendered(left, 60_000, 'L: all 2000 rows');
+    const card = withDistance.slice(withDistance.indexOf('Covariance distance'));
+    assert.match(card, /^Covariance distance\s+1\.55\s/, `the card shows numpy's value; it was:\n${card.slice(0, 600)}`);
+    assert.ok(card.includes('Estimate (plug-in, sample covariances 1/(N\u22121)) from L: all 2000 rows; R: all 1000 rows'), card.slice(0, 600));
+    assert.ok(card.includes('2\u2016\u03a3_R \u2212 \u03a3_L\u2016_F / (\u2016\u03a3_L\u2016_F + \u2016\u03a3_R\u2016_F)'), 'with its formula');
+    assert.ok(card.includes('rotations included'), 'and what it means');
+    // the mean shift and the spectrum distance were there before it
+    assert.match(text, /Spectrum distance\s+\d/, `the first rendering already had the spectrum distance:\n${text.slice(0, 1500)}`);
   });
 
   test('a large dump: a labelled quick report from a sample first, then the exact report', async function () {

@@ -5,7 +5,8 @@ import type { AnalysisReport } from '../../src/core/report/analysisReport';
 import {
   compareMetricRows, distanceRows, distinctLabels, formatSigned, overviewPairs, relativeChange, signOf, DISTANCE_MEANING,
 } from '../../webview/compareModel';
-import { asHistogram, asPowerLaw, isDumpComparison, isHostToWebview, readPersistedState } from '../../webview/messages';
+import { asHistogram, asPowerLaw, isCovarianceDistanceResult, isDumpComparison, isHostToWebview, readPersistedState } from '../../webview/messages';
+import type { CovarianceDistanceResult, CovarianceSide } from '../../src/core/analysis/covarianceDistance';
 
 function report(file: string, ev: number[], over: Partial<AnalysisReport> = {}): AnalysisReport {
   const sum = ev.reduce((a, b) => a + b, 0);
@@ -131,4 +132,59 @@ test('compare messages and state are validated; optional report fields are check
   assert.equal(asHistogram({ edges: [1, 0, 2], counts: [3, 4] }), null);
   assert.equal(asHistogram({ edges: [0, 1], counts: [-1] }), null);
   assert.equal(asHistogram(null), null);
+});
+
+test('the covariance distance card: computing, computed with its rows, not defined, failed', () => {
+  const c = compareReports(report('/l.npy', [4, 2, 1]), report('/r.npy', [4, 2, 1]));
+  const side = (file: string, over: Partial<CovarianceSide> = {}): CovarianceSide => ({
+    file, arrayName: 'emb', dim: 3, rowsTotal: 100, rowsRead: 100, rowsInStatistics: 100, sampled: false, seed: 0, method: 'all rows', ...over,
+  });
+  const result = (over: Partial<CovarianceDistanceResult>): CovarianceDistanceResult => ({
+    value: 1.1543, kind: 'estimate', formula: '2\u2016\u03a3_R \u2212 \u03a3_L\u2016_F / (\u2016\u03a3_L\u2016_F + \u2016\u03a3_R\u2016_F)',
+    left: side('/l.npy'), right: side('/r.npy'), frobeniusLeft: 1, frobeniusRight: 1, notes: [], ...over,
+  });
+
+  const pending = distanceRows(c, { kind: 'progress', fraction: 0.25, message: 'l.npy: Read 25 of 100 rows' })[2];
+  assert.equal(pending.value, null);
+  assert.deepEqual(pending.pending, { fraction: 0.25, message: 'l.npy: Read 25 of 100 rows' });
+  assert.equal(pending.unavailable, undefined, 'being computed is not "unavailable"');
+  assert.match(pending.formula, /\u03a3_R \u2212 \u03a3_L/, 'the formula is shown while it is computed');
+
+  const done = distanceRows(c, { kind: 'result', result: result({}) })[2];
+  assert.equal(done.value, '1.15');
+  assert.equal(done.provenance, 'Estimate (plug-in, sample covariances 1/(N\u22121)) from L: all 100 rows; R: all 100 rows');
+  assert.equal(done.meaning, DISTANCE_MEANING.covarianceDistance);
+  assert.equal(done.notes, undefined);
+
+  const sampled = distanceRows(c, { kind: 'result', result: result({
+    left: side('/l.npy', { rowsTotal: 3000, rowsRead: 500, rowsInStatistics: 498, sampled: true, seed: 3, method: 'uniform random sample without replacement' }),
+    right: side('/r.npy', { rowsRead: 100, rowsInStatistics: 98 }),
+    notes: ['At least one side is a row sample.'],
+  }) })[2];
+  assert.deepEqual(sampled.notes, ['At least one side is a row sample.']);
+  assert.match(sampled.provenance!, /L: 498 of 3,?000 rows \(uniform sample, seed 3, 2 non-finite left out\); R: 98 of 100 rows \(2 non-finite left out\)$/);
+
+  const capped = distanceRows(c, { kind: 'result', result: result({ value: null, unavailable: 'Not computed: d = 5000 is above 4096.' }) })[2];
+  assert.equal(capped.value, null);
+  assert.equal(capped.unavailable, 'Not computed: d = 5000 is above 4096.');
+  assert.equal(capped.provenance, undefined);
+
+  assert.match(distanceRows(c, { kind: 'error', code: 'cancelled', message: 'Cancelled.' })[2].unavailable!, /cancelled\. Use Re-analyse/);
+  assert.equal(distanceRows(c, { kind: 'error', code: 'file-missing', message: '/r.npy: no such file.' })[2].unavailable, 'Not computed: /r.npy: no such file.');
+  // different dimensions: not defined, whatever the host sent
+  const dims = compareReports(report('/l.npy', [4, 2, 1]), report('/r.npy', [4, 2]));
+  assert.match(distanceRows(dims, { kind: 'result', result: result({}) })[2].unavailable!, /different dimensions/);
+
+  // messages and saved state
+  assert.equal(isHostToWebview({ type: 'covarianceDistance', result: result({}) }), true);
+  assert.equal(isHostToWebview({ type: 'covarianceDistance', result: result({ kind: 'bound' as 'estimate' }) }), false);
+  assert.equal(isHostToWebview({ type: 'covarianceDistance', result: result({ value: null }) }), false, 'a missing figure must say why');
+  assert.equal(isHostToWebview({ type: 'covarianceDistance', result: result({ left: null }) }), false, 'a figure must say which rows it used');
+  assert.equal(isCovarianceDistanceResult(JSON.parse(JSON.stringify(result({ value: null, unavailable: 'x' })))), true);
+  assert.equal(isHostToWebview({ type: 'covarianceDistanceProgress', fraction: 0.5, message: 'm' }), true);
+  assert.equal(isHostToWebview({ type: 'covarianceDistanceError', code: 'internal', message: 'm' }), true);
+  const saved = readPersistedState({ v: 1, view: { kind: 'compare', comparison: c, covariance: result({}) } });
+  assert.equal(saved?.view.kind === 'compare' && saved.view.covariance?.value, 1.1543);
+  const otherFiles = readPersistedState({ v: 1, view: { kind: 'compare', comparison: c, covariance: result({ right: side('/elsewhere.npy') }) } });
+  assert.ok(otherFiles?.view.kind === 'compare' && otherFiles.view.covariance === undefined, 'a distance of other files is dropped');
 });

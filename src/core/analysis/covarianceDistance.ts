@@ -161,13 +161,11 @@ export async function covarianceDistanceOfFiles(
         });
       }
       covariances.push(st.covariance);
-      const skipped = st.rowsSeen - st.count;
-      if (skipped > 0) notes.push(`${name}: ${skipped} row${skipped === 1 ? '' : 's'} with NaN or Inf left out.`);
     }
     hooks.onProgress?.(1, 'Comparing covariances');
     const d = relativeFrobeniusDistance(covariances[0], covariances[1]);
+    // (rows left out and row counts are in `left` and `right`; the comparison's notes say when the counts differ)
     if (used.some(s => s.sampled)) notes.push('At least one side is a row sample: the figure carries sampling noise of the order of 1/\u221aN.');
-    if (used[0].rowsTotal !== used[1].rowsTotal) notes.push(`The dumps have different row counts (${used[0].rowsTotal} and ${used[1].rowsTotal}).`);
     return result(d.value, used[0], used[1], {
       frobeniusLeft: d.normA, frobeniusRight: d.normB,
       unavailable: d.value === null ? 'Not defined: both covariances are zero.' : undefined,
