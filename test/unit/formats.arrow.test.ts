@@ -5,29 +5,10 @@ import { MemoryByteSource } from '../../src/core/io/byteSource';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
-import { FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
+import { testFixtureFolder, FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
 
 /** Fixtures written by test/fixtures/make_format_fixtures_ml.py with apache-arrow's own writer. */
-const fixtures = expectedFiles('arrow');
-const readable = fixtures.filter(rel => !loadExpected(rel).error);
-const refusals = fixtures.filter(rel => loadExpected(rel).error);
-
-for (const rel of readable) {
-  test(`arrow fixture ${rel} reads as apache-arrow wrote it`, () => checkFixture(rel));
-}
-
-for (const rel of refusals) {
-  const expected = loadExpected(rel);
-  test(`arrow refusal ${rel}: ${expected.error}`, async () => {
-    const file = path.join(FORMAT_FIXTURES, rel);
-    const source = await FileByteSource.open(file);
-    try {
-      await assertRefused(() => openDump(source, { fileName: file }), expected.error!, file);
-    } finally {
-      await source.close();
-    }
-  });
-}
+const { readable, refusals } = testFixtureFolder('arrow', 'arrow', 'apache-arrow');
 
 test('record batches are read by row range, in any order', async () => {
   const want = decodeNumbers(loadExpected('arrow/fixed_size_list.arrow').arrays!.find(a => a.name === 'embedding')!.data!);

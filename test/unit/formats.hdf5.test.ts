@@ -5,30 +5,10 @@ import { MemoryByteSource } from '../../src/core/io/byteSource';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
-import { FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
+import { testFixtureFolder, FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
 
 /** Fixtures written by test/fixtures/make_format_fixtures_ml.py with h5py. */
-const fixtures = expectedFiles('h5');
-const readable = fixtures.filter(rel => !loadExpected(rel).error);
-const refusals = fixtures.filter(rel => loadExpected(rel).error);
-
-for (const rel of readable) {
-  test(`hdf5 fixture ${rel} reads as h5py wrote it`, () => checkFixture(rel));
-}
-
-for (const rel of refusals) {
-  const expected = loadExpected(rel);
-  test(`hdf5 refusal ${rel}: ${expected.error}`, async () => {
-    const file = path.join(FORMAT_FIXTURES, rel);
-    const source = await FileByteSource.open(file);
-    try {
-      const error = await assertRefused(() => openDump(source, { fileName: file }), expected.error!, file);
-      for (const word of (expected.mentions as string[] | undefined) ?? []) assert.ok(error.message.includes(word), `'${word}' in: ${error.message}`);
-    } finally {
-      await source.close();
-    }
-  });
-}
+const { readable, refusals } = testFixtureFolder('h5', 'hdf5', 'h5py');
 
 test('datasets in nested groups are selected by path, with or without the leading slash', async () => {
   const expected = loadExpected('h5/nested.h5');

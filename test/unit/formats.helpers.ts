@@ -1,3 +1,4 @@
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -167,4 +168,32 @@ export class CountingSource implements ByteSource {
     return this.inner.read(offset, length);
   }
   close(): Promise<void> { return this.inner.close(); }
+}
+
+/**
+ * The tests every fixture folder gets: each fixture with an expected JSON reads as its writer wrote
+ * it (checkFixture), and each refusal fails with the expected code, naming the file (and the words
+ * its JSON lists under `mentions`). Returns the two lists for the folder's own tests.
+ */
+export function testFixtureFolder(folder: string, label: string, writer: string): { readable: string[]; refusals: string[] } {
+  const fixtures = expectedFiles(folder);
+  const readable = fixtures.filter(rel => !loadExpected(rel).error);
+  const refusals = fixtures.filter(rel => loadExpected(rel).error);
+  for (const rel of readable) {
+    test(`${label} fixture ${rel} reads as ${writer} wrote it`, () => checkFixture(rel));
+  }
+  for (const rel of refusals) {
+    const expected = loadExpected(rel);
+    test(`${label} refusal ${rel}: ${expected.error}`, async () => {
+      const file = path.join(FORMAT_FIXTURES, rel);
+      const source = await FileByteSource.open(file);
+      try {
+        const error = await assertRefused(() => openDump(source, { fileName: file }), expected.error!, file);
+        for (const word of (expected.mentions as string[] | undefined) ?? []) assert.ok(error.message.includes(word), `'${word}' in: ${error.message}`);
+      } finally {
+        await source.close();
+      }
+    });
+  }
+  return { readable, refusals };
 }

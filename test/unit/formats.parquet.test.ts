@@ -7,34 +7,14 @@ import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
 import type { FileMetaData } from 'hyparquet';
-import { CountingSource, FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
+import { testFixtureFolder, CountingSource, FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
 
 /**
  * Fixtures written by parquet-wasm (Apache Arrow's Rust Parquet writer) through
  * test/fixtures/make_parquet_fixtures.mjs, from the data and expectations numpy makes in
  * test/fixtures/make_format_fixtures_ml.py (make_parquet).
  */
-const fixtures = expectedFiles('parquet');
-const readable = fixtures.filter(rel => !loadExpected(rel).error);
-const refusals = fixtures.filter(rel => loadExpected(rel).error);
-
-for (const rel of readable) {
-  test(`parquet fixture ${rel} reads as written`, () => checkFixture(rel));
-}
-
-for (const rel of refusals) {
-  const expected = loadExpected(rel);
-  test(`parquet refusal ${rel}: ${expected.error}`, async () => {
-    const file = path.join(FORMAT_FIXTURES, rel);
-    const source = await FileByteSource.open(file);
-    try {
-      const error = await assertRefused(() => openDump(source, { fileName: file }), expected.error!, file);
-      for (const word of (expected.mentions as string[] | undefined) ?? []) assert.ok(error.message.includes(word), `'${word}' in: ${error.message}`);
-    } finally {
-      await source.close();
-    }
-  });
-}
+const { readable, refusals } = testFixtureFolder('parquet', 'parquet', 'parquet-wasm');
 
 test('list columns are chosen by name or automatically; others are listed with the reason', async () => {
   await withDump('parquet/hf_gzip.parquet', async dump => {
@@ -100,7 +80,7 @@ async function footer(rel: string): Promise<FileMetaData> {
 const CODECS = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW'];
 
 test('the fixtures come from parquet-rs, and each codec fixture is compressed with its codec', async () => {
-  for (const rel of fixtures.filter(r => !r.endsWith('truncated.parquet'))) {
+  for (const rel of [...readable, ...refusals].filter(r => !r.endsWith('truncated.parquet'))) {
     assert.match((await footer(rel)).created_by ?? '', /^parquet-rs version /, rel);
   }
   for (const codec of CODECS) {

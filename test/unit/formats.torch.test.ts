@@ -7,35 +7,10 @@ import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
 import { makeDType } from '../../src/core/formats/dtype';
 import { StridedMatrix } from '../../src/core/formats/torchFile';
-import { FORMAT_FIXTURES, CountingSource, assertExactly, assertRefused, checkFixture, expectedFiles, loadExpected, withDump } from './formats.helpers';
+import { testFixtureFolder, FORMAT_FIXTURES, CountingSource, assertExactly, assertRefused, checkFixture, expectedFiles, loadExpected, withDump } from './formats.helpers';
 
 /** Fixtures written by test/fixtures/make_format_fixtures_ml.py with torch.save itself. */
-const fixtures = expectedFiles('pt');
-const readable = fixtures.filter(rel => !loadExpected(rel).error);
-const refusals = fixtures.filter(rel => loadExpected(rel).error);
-
-test('there are torch fixtures of both formats and refusals', () => {
-  assert.ok(readable.some(r => r.includes('legacy')) && readable.some(r => !r.includes('legacy')));
-  assert.ok(refusals.length >= 6);
-});
-
-for (const rel of readable) {
-  test(`torch fixture ${rel} reads as torch wrote it`, () => checkFixture(rel));
-}
-
-for (const rel of refusals) {
-  const expected = loadExpected(rel);
-  test(`torch refusal ${rel}: ${expected.error}`, async () => {
-    const file = path.join(FORMAT_FIXTURES, rel);
-    const source = await FileByteSource.open(file);
-    try {
-      const error = await assertRefused(() => openDump(source, { fileName: file }), expected.error!, file);
-      for (const word of (expected.mentions as string[] | undefined) ?? []) assert.ok(error.message.includes(word), `'${word}' in: ${error.message}`);
-    } finally {
-      await source.close();
-    }
-  });
-}
+const { readable, refusals } = testFixtureFolder('pt', 'torch', 'torch');
 
 test('a pickle that calls os.system is refused naming it, and nothing runs', async () => {
   const file = path.join(FORMAT_FIXTURES, 'pt/refusals/os_system.pt');
