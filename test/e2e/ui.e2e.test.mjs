@@ -316,6 +316,81 @@ test('6. the report panel is restored after the window reloads', { timeout: 120_
   });
 });
 
+/** Switches the colour theme the way a user does and waits for the workbench and the webview to follow. */
+async function switchTheme(to) {
+  const dark = () => page.locator('.monaco-workbench.vs-dark').count().then(n => n > 0);
+  if ((await dark()) === (to === 'dark')) return;
+  await runCommand('Preferences: Toggle between Light/Dark Themes');
+  await page.locator(to === 'dark' ? '.monaco-workbench.vs-dark' : '.monaco-workbench.vs').waitFor({ timeout: 30_000 });
+}
+
+/** Closes every editor, so that the next webview opened is the only one (webview() takes the first). */
+async function closeAllEditors() {
+  await runCommand('View: Close All Editors');
+  await page.locator('.tab').first().waitFor({ state: 'detached', timeout: 15_000 });
+}
+
+test('6b. Open With… "Embedding Report" shows an .npz in the custom editor, with its array picker', { timeout: 120_000 }, (t) => needsWorkbench(t) && step('custom-editor', async () => {
+  await switchTheme('light');
+  await closeAllEditors();
+  const runs = page.getByRole('treeitem', { name: 'runs' });
+  await runs.waitFor({ timeout: 30_000 });
+  const npz = page.getByRole('treeitem', { name: 'checkpoints.npz' });
+  if (!(await npz.isVisible().catch(() => false))) await runs.click();
+  await npz.waitFor({ timeout: 30_000 });
+  await npz.click({ button: 'right' });
+  await page.locator('.context-view .monaco-menu .action-label').filter({ hasText: /^Open With/ }).first().click();
+  const report = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Embedding Report' }).first();
+  await report.waitFor({ timeout: 30_000 });
+  await report.click();
+
+  // the file is shown as its report: the embeddings array (the choice rule), 1000 × 48
+  const shape = webview().locator('#overview-shape');
+  await waitForOrWorkbenchError(shape.filter({ hasText: '1000 \u00d7 48' }), '#overview-shape "1000 × 48" in the custom editor', 60_000);
+  await page.locator('.tab.active').filter({ hasText: 'checkpoints.npz' }).waitFor({ timeout: 10_000 }); // the editor tab is the file itself
+  const picker = webview().locator('#array-picker');
+  await picker.waitFor();
+  assert.match(await webview().locator('.array-picker-note').innerText(), /2 of 2 arrays can be analysed/);
+  await picker.click();
+  const options = webview().locator('#array-picker vscode-option');
+  assert.deepEqual(await options.evaluateAll(els => els.map(e => e.getAttribute('value'))), ['embeddings', 'labels']);
+  await page.waitForTimeout(400);
+  lap('custom editor with its array picker open');
+  await screenshot(page, 'custom-editor.png');
+  await page.keyboard.press('Escape');
+}));
+
+test('6c. "Embeddings: Compare Two Dumps" shows both dumps, then the covariance distance', { timeout: 180_000 }, (t) => needsWorkbench(t) && step('compare', async () => {
+  await switchTheme('light');
+  await closeAllEditors();
+  await page.getByRole('treeitem', { name: 'train.py' }).click();
+  await editorLine('np.load').waitFor({ timeout: 30_000 });
+  await runCommand('Embeddings: Compare Two Dumps');
+  for (const [title, file] of [['Compare: choose the first dump', 'runs/emb.npy'], ['Compare emb.npy with', 'runs/collapsed.npy']]) {
+    await waitForOrWorkbenchError(page.locator('.quick-input-widget .quick-input-title').filter({ hasText: title }), `the quick pick "${title}"`, 30_000);
+    const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: file }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+  }
+  await page.locator('.tab').filter({ hasText: 'Compare: emb.npy' }).first().waitFor({ timeout: 60_000 });
+  await waitForOrWorkbenchError(webview().locator('#compare-title').filter({ hasText: 'emb.npy \u2194 collapsed.npy' }), 'the compare view title', 60_000);
+  // numpy: 2‖C_R − C_L‖_F / (‖C_L‖_F + ‖C_R‖_F) of runs/emb.npy and runs/collapsed.npy = 1.5530256
+  const card = webview().locator('#compare-covariance-distance');
+  await card.locator('.distance-value').filter({ hasText: /^\s*1\.55\s*$/ }).waitFor({ timeout: 90_000 });
+  assert.match(await card.innerText(), /Estimate .* from L: all 2000 rows; R: all 1000 rows/);
+  assert.match(await webview().locator('#compare-spectrum-distance .distance-value').innerText(), /^\s*\d/);
+  await page.waitForTimeout(300);
+  lap('compare view with the covariance distance');
+  await screenshot(page, 'compare.png');
+  await webview().locator('#compare-distances').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(300);
+  await screenshot(page, 'compare-distances.png');
+  await switchTheme('dark');
+  await webview().locator('body.vscode-dark').waitFor({ state: 'attached', timeout: 30_000 });
+  await page.waitForTimeout(300);
+  await screenshot(page, 'compare-distances-dark.png');
+}));
+
 test('7. the browser sent no request off 127.0.0.1', () => {
   assert.deepEqual(browser.offHost, []);
 });
