@@ -5,13 +5,16 @@ import { EmbdiagError } from '../errors';
 import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
 import type { DTypeName } from './dtype';
 import { checkRowRange, findArray } from './npy';
+import { ParquetListPages, snappyUncompress, type Decompress, type ListChunk, type ListLayout } from './parquetPages';
 
 /**
  * Parquet files (pandas / pyarrow / Hugging Face datasets), decoded by hyparquet. Embeddings are
  * either a list (or fixed-size list) column of numbers, one list per row, or one numeric column
  * per dimension ('dim_0', 'dim_1', ... grouped by their common prefix into the array 'dim_*').
- * Rows are decoded one row group at a time (only the chosen columns), so memory is bounded by a
- * row group's share of those columns.
+ * A list column of FLOAT or DOUBLE values is read page by page (parquetPages.ts), so memory stays
+ * bounded whatever the row-group size (pandas writes up to 1,048,576 rows in one). Other columns
+ * are decoded by hyparquet one row group at a time (only the chosen columns), so memory is bounded
+ * by a row group's share of those columns.
  */
 
 type Hyparquet = typeof import('hyparquet');
@@ -147,6 +150,8 @@ interface ArraySpec {
   columns: string[];
   list: boolean;
   dtype?: DTypeName;
+  /** A list column read page by page (see parquetPages.ts). */
+  pages?: { layout: ListLayout; chunks: ListChunk[] };
 }
 
 function widest(types: DTypeName[]): DTypeName {
@@ -264,12 +269,14 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
         specs.push({ info: { name, dtype: kind.leaf.name, shape: [totalRows], analysable: false, reason: kind.leaf.reason }, columns: [name], list: true });
         continue;
       }
-      const dim = await listDimension(hp, file, metadata, compressors, node, kind.leafPath, groups, label);
+      const pages = pagedList(tree, metadata, groups, kind.leafPath);
+      const dim = await listDimension(hp, file, metadata, compressors, node, kind.leafPath, groups, label,
+        pages && new ParquetListPages(source, label, name, 0, pages.layout, pages.chunks, decompressor(compressors, label)));
       specs.push({
         info: dim.dim !== undefined
           ? { name, dtype: kind.leaf.dtype, shape: [totalRows, dim.dim], analysable: dim.dim > 0, ...(dim.dim > 0 ? {} : { reason: 'its lists are empty' }) }
           : { name, dtype: kind.leaf.dtype, shape: [totalRows], analysable: false, reason: dim.reason },
-        columns: [name], list: true, dtype: kind.leaf.dtype,
+        columns: [name], list: true, dtype: kind.leaf.dtype, pages,
       });
     } else {
       specs.push({ info: { name, dtype: kind.name, shape: [totalRows], analysable: false, reason: kind.reason }, columns: [name], list: false });
@@ -301,7 +308,8 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
         throw new EmbdiagError(numeric ? 'bad-shape' : 'unsupported-dtype',
           `${label}: column '${info.name}' cannot be analysed: ${info.reason}.`, 'Pick a list column of numbers, or store the embeddings as one.');
       }
-      return new ParquetMatrix(hp, file, metadata, compressors, label, spec, groups);
+      const pages = spec.pages && new ParquetListPages(source, label, spec.info.name, spec.info.shape[1], spec.pages.layout, spec.pages.chunks, decompressor(compressors, label));
+      return new ParquetMatrix(hp, file, metadata, compressors, label, spec, groups, pages);
     },
   };
 }
@@ -311,7 +319,7 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
  * rows x dim values; otherwise from the first non-null row (decoding one row group).
  */
 async function listDimension(hp: Hyparquet, file: AsyncBuffer, metadata: FileMetaData, compressors: object, node: SchemaTree,
-  leafPath: string[], groups: { start: number; rows: number }[], label: string): Promise<{ dim?: number; reason: string }> {
+  leafPath: string[], groups: { start: number; rows: number }[], label: string, pages?: ParquetListPages): Promise<{ dim?: number; reason: string }> {
   const leafKey = leafPath.join('.');
   let dim: number | undefined;
   let consistent = true;
@@ -324,6 +332,11 @@ async function listDimension(hp: Hyparquet, file: AsyncBuffer, metadata: FileMet
     else dim = d;
   });
   if (consistent && dim !== undefined) return { dim, reason: '' };
+  if (pages) {
+    // page by page: never a whole row group
+    const found = await pages.firstListLength();
+    return found !== undefined ? { dim: found, reason: '' } : { reason: 'its row groups hold only null lists' };
+  }
   // Nulls (or ragged lists): look at actual rows, one row group at a time, at most three groups.
   for (const g of groups.filter(x => x.rows).slice(0, 3)) {
     let found: number | undefined;
@@ -335,6 +348,63 @@ async function listDimension(hp: Hyparquet, file: AsyncBuffer, metadata: FileMet
     if (found !== undefined) return { dim: found, reason: '' };
   }
   return { reason: 'its first row groups hold only null lists' };
+}
+
+/**
+ * The layout of a list column of FLOAT or DOUBLE values, for reading it page by page; undefined
+ * for anything else (hyparquet reads those).
+ */
+function pagedList(tree: SchemaTree, metadata: FileMetaData, groups: { start: number; rows: number }[], leafPath: string[]): { layout: ListLayout; chunks: ListChunk[] } | undefined {
+  const nodes: SchemaTree[] = [];
+  let node: SchemaTree | undefined = tree;
+  for (const name of leafPath) {
+    node = node.children.find((c: SchemaTree) => c.element.name === name);
+    if (!node) return undefined;
+    nodes.push(node);
+  }
+  const leaf = nodes[nodes.length - 1].element;
+  if (leaf.type !== 'FLOAT' && leaf.type !== 'DOUBLE') return undefined;
+  let maxDefinition = 0;
+  let maxRepetition = 0;
+  let elementDefinition = -1;
+  for (const n of nodes) {
+    if (n.element.repetition_type !== 'REQUIRED') maxDefinition++;
+    if (n.element.repetition_type === 'REPEATED') {
+      maxRepetition++;
+      elementDefinition = maxDefinition;
+    }
+  }
+  if (maxRepetition !== 1 || elementDefinition < 1) return undefined;
+  // The list itself is null below the top node's level (when that node is optional and not the repeated one).
+  const top = nodes[0].element.repetition_type;
+  const listDefinition = top === 'OPTIONAL' ? 1 : 0;
+  const key = leafPath.join('.');
+  const chunks: ListChunk[] = [];
+  for (let i = 0; i < metadata.row_groups.length; i++) {
+    const meta = metadata.row_groups[i].columns.find(c => c.meta_data?.path_in_schema.join('.') === key)?.meta_data;
+    if (!meta) return undefined;
+    const data = Number(meta.data_page_offset);
+    const dictionary = Number(meta.dictionary_page_offset ?? 0);
+    const start = dictionary > 0 && dictionary < data ? dictionary : data;
+    chunks.push({ groupStart: groups[i].start, rows: groups[i].rows, start, length: Number(meta.total_compressed_size), numValues: Number(meta.num_values), codec: String(meta.codec) });
+  }
+  return { layout: { physical: leaf.type, maxDefinition, maxRepetition, elementDefinition, listDefinition }, chunks };
+}
+
+function decompressor(compressors: Record<string, (input: Uint8Array, outputLength: number) => Uint8Array>, label: string): Decompress {
+  return (codec, input, size) => {
+    if (codec === 'SNAPPY') {
+      const out = new Uint8Array(size);
+      snappyUncompress(input, out);
+      return out;
+    }
+    const decompress = compressors[codec];
+    if (!decompress) {
+      throw new EmbdiagError('unsupported-dtype', `${label}: it is compressed with ${codec}, which this reader does not have.`,
+        'Re-save it with snappy, gzip, brotli, zstd or lz4 (e.g. df.to_parquet(path)).');
+    }
+    return decompress(input, size);
+  };
 }
 
 // ---- checking pages before hyparquet decodes them -------------------------------------------------
@@ -709,20 +779,26 @@ class ParquetMatrix implements EmbeddingMatrix {
 
   constructor(private readonly hp: Hyparquet, private readonly file: AsyncBuffer, private readonly metadata: FileMetaData,
     private readonly compressors: object, private readonly label: string, private readonly spec: ArraySpec,
-    private readonly groups: { start: number; rows: number }[]) {
+    private readonly groups: { start: number; rows: number }[], private readonly pages?: ParquetListPages) {
     this.name = spec.info.name;
     this.dtype = spec.dtype!;
     this.shape = spec.info.shape.slice();
     this.rows = spec.info.shape[0];
     this.dim = spec.info.shape[1];
     const largest = groups.reduce((m, g) => Math.max(m, g.rows), 0);
-    this.notes.push(`Read one row group at a time (the largest holds ${largest} rows).`);
+    this.notes.push(pages ? `Read page by page (${groups.length} row group${groups.length === 1 ? '' : 's'}; the largest holds ${largest} rows).`
+      : `Read one row group at a time (the largest holds ${largest} rows).`);
     if (spec.list) this.notes.push('Null lists and null elements are read as NaN.');
     else this.notes.push('Null values are read as NaN.');
   }
 
   async readRows(start: number, count: number): Promise<Float64Array> {
     checkRowRange(this.label, this.name, this.rows, start, count);
+    if (this.pages) {
+      const rows = new Float64Array(count * this.dim).fill(NaN);
+      await this.pages.read(start, count, rows);
+      return rows;
+    }
     const out = new Float64Array(count * this.dim);
     const end = start + count;
     for (const g of this.groups) {
@@ -738,6 +814,17 @@ class ParquetMatrix implements EmbeddingMatrix {
       }
     }
     return out;
+  }
+
+  /** Rows as float32, without a float64 copy, for a FLOAT list column (exact: the file holds float32). */
+  async readRowsFloat32(start: number, count: number): Promise<Float32Array> {
+    checkRowRange(this.label, this.name, this.rows, start, count);
+    if (this.pages && this.dtype === 'float32') {
+      const rows = new Float32Array(count * this.dim).fill(NaN);
+      await this.pages.read(start, count, rows);
+      return rows;
+    }
+    return Float32Array.from(await this.readRows(start, count));
   }
 
   /** Rows [from, to) (within one row group) as float64. */

@@ -1,0 +1,791 @@
+import type { ByteSource } from '../io/byteSource';
+import { EmbdiagError } from '../errors';
+
+/**
+ * Page-by-page reading of a Parquet list column of FLOAT or DOUBLE values (the usual layout of
+ * embeddings written by pandas, pyarrow, Hugging Face datasets, polars), in bounded memory
+ * whatever the row-group size: one page (about 1 MiB as writers cut them; at most MAX_PAGE_BYTES)
+ * is held at a time, never a whole column chunk. hyparquet decodes a list column's chunk whole,
+ * which for a pandas file (one row group up to 1,048,576 rows) is the whole file.
+ *
+ * A chunk's pages are located by walking their headers (small reads, no decompression), once.
+ * When a chunk holds rows x dim level entries (no null lists), the page holding row r is found
+ * from the entry counts alone; otherwise rows are counted from the repetition levels as pages are
+ * decoded (forward from the last page whose first row is known).
+ *
+ * Every size comes from the file, so every size is checked: against the chunk, MAX_PAGE_BYTES,
+ * MAX_PAGE_VALUES, and the decoded streams against the page's bytes. Damage is an EmbdiagError.
+ */
+
+/** Largest page (compressed or not) decoded. Writers default to 1 MiB. */
+export const MAX_PAGE_BYTES = 64 << 20;
+/** Most level entries in one page. */
+export const MAX_PAGE_VALUES = 1 << 24;
+/** Most data pages in one column chunk (a 2 GB chunk of 1 MiB pages has about 2,000). */
+const MAX_PAGES = 1 << 20;
+/** Most bytes a page header may take (statistics included). */
+const MAX_HEADER_BYTES = 1 << 20;
+
+const PAGE_DATA = 0;
+const PAGE_DICTIONARY = 2;
+const PAGE_DATA_V2 = 3;
+const ENCODING_PLAIN = 0;
+const ENCODING_PLAIN_DICTIONARY = 2;
+const ENCODING_RLE = 3;
+const ENCODING_RLE_DICTIONARY = 8;
+const ENCODING_BYTE_STREAM_SPLIT = 9;
+
+export type Decompress = (codec: string, input: Uint8Array, uncompressedSize: number) => Uint8Array;
+
+/** One row group's chunk of the column. */
+export interface ListChunk {
+  /** First row of the row group in the file. */
+  groupStart: number;
+  rows: number;
+  /** Byte range of the column chunk (dictionary page first when there is one). */
+  start: number;
+  length: number;
+  /** Level entries the chunk declares (num_values). */
+  numValues: number;
+  codec: string;
+}
+
+export interface ListLayout {
+  physical: 'FLOAT' | 'DOUBLE';
+  maxDefinition: number;
+  maxRepetition: number;
+  /** Definition level from which an entry is an element of its list (a null element below maxDefinition). */
+  elementDefinition: number;
+  /** Definition level from which the list itself is present (lower: a null list). */
+  listDefinition: number;
+}
+
+interface Page {
+  /** File offset of the page header. */
+  at: number;
+  headerLength: number;
+  compressed: number;
+  uncompressed: number;
+  type: number;
+  /** Level entries in the page. */
+  count: number;
+  encoding: number;
+  /** Data page v1: level encodings. */
+  definitionEncoding?: number;
+  repetitionEncoding?: number;
+  /** Data page v2. */
+  rows?: number;
+  definitionLength?: number;
+  repetitionLength?: number;
+  valuesCompressed?: boolean;
+  /** Level entries in the chunk before this page (data pages). */
+  firstEntry: number;
+}
+
+interface DecodedPage {
+  repetition?: Levels;
+  definition?: Levels;
+  /** The page's non-null values, in order. */
+  values: Float32Array | Float64Array;
+  /** How many entries hold a value. */
+  present: number;
+}
+
+interface ChunkState {
+  chunk: ListChunk;
+  /** The last data page decoded. */
+  last?: { p: number; page: DecodedPage };
+  dataPages: Page[];
+  dictionaryPage?: Page;
+  dictionary?: Float32Array | Float64Array;
+  /** Rows that start before each data page (index i: before dataPages[i]; one more entry: the chunk's total), where known. */
+  rowAtStart: (number | undefined)[];
+  /** Every row holds exactly dim entries: rows are found from entry counts. */
+  exact: boolean;
+}
+
+class PageDamage extends Error {}
+
+// ---- Thrift compact protocol: just enough for PageHeader ---------------------------------------
+
+type ThriftValue = number | boolean | ThriftStruct | undefined;
+type ThriftStruct = Map<number, ThriftValue>;
+
+function readStruct(b: Uint8Array, pos: { at: number }, depth = 0): ThriftStruct {
+  if (depth > 8) throw new PageDamage('a page header nests too deeply');
+  const byte = (): number => {
+    if (pos.at >= b.length) throw new RangeError('header runs past the buffer');
+    return b[pos.at++];
+  };
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; shift < 64; shift += 7) {
+      const x = byte();
+      if (shift < 53) v += (x & 0x7f) * 2 ** shift;
+      if (!(x & 0x80)) return v;
+    }
+    throw new PageDamage('a page header holds an overlong integer');
+  };
+  const zigzag = (): number => { const v = varint(); return v % 2 ? -(v + 1) / 2 : v / 2; };
+  const skipBytes = (n: number) => { pos.at += n; if (pos.at > b.length) throw new RangeError('header runs past the buffer'); };
+  const value = (type: number, d: number): ThriftValue => {
+    switch (type) {
+      case 1: return true;
+      case 2: return false;
+      case 3: return byte();
+      case 4: case 5: case 6: return zigzag();
+      case 7: skipBytes(8); return undefined;
+      case 8: skipBytes(varint()); return undefined;
+      case 9: case 10: {
+        const head = byte();
+        const n = head >> 4 === 15 ? varint() : head >> 4;
+        if (n > b.length - pos.at) throw new RangeError('header runs past the buffer');
+        const element = head & 15;
+        for (let i = 0; i < n; i++) value(element === 1 || element === 2 ? 3 : element, d + 1);
+        return undefined;
+      }
+      case 11: {
+        const n = varint();
+        if (n > b.length - pos.at) throw new RangeError('header runs past the buffer');
+        if (n) { const kv = byte(); for (let i = 0; i < n; i++) { value(kv >> 4, d + 1); value(kv & 15, d + 1); } }
+        return undefined;
+      }
+      case 12: return readStruct(b, pos, d + 1);
+      default: throw new PageDamage(`a page header holds an unknown field type ${type}`);
+    }
+  };
+  const out: ThriftStruct = new Map();
+  let id = 0;
+  for (;;) {
+    const head = byte();
+    const type = head & 15;
+    if (type === 0) return out;
+    id = head >> 4 ? id + (head >> 4) : zigzag();
+    out.set(id, value(type, depth));
+  }
+}
+
+const int = (s: ThriftStruct | undefined, id: number): number | undefined => {
+  const v = s?.get(id);
+  return typeof v === 'number' ? v : undefined;
+};
+const sub = (s: ThriftStruct, id: number): ThriftStruct | undefined => {
+  const v = s.get(id);
+  return v instanceof Map ? v : undefined;
+};
+
+// ---- RLE / bit-packed hybrid ------------------------------------------------------------------
+
+/**
+ * Decodes `n` values of `width` bits from the hybrid stream in b[at, end) into out[0, n). Runs
+ * longer than the values that remain are cut at n; a stream that ends early is damage.
+ */
+function decodeHybrid(b: Uint8Array, at: number, end: number, width: number, n: number, out: Uint8Array | Uint32Array): void {
+  if (width > 32) throw new PageDamage(`a level or index stream is ${width} bits wide`);
+  const valueBytes = (width + 7) >> 3;
+  const mask = width === 32 ? 0xffffffff : (1 << width) - 1;
+  let i = 0;
+  while (i < n) {
+    let header = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (at >= end) throw new PageDamage('a level or index stream ends early');
+      if (shift > 35) throw new PageDamage('a level or index stream holds an overlong run header');
+      const x = b[at++];
+      header += (x & 0x7f) * 2 ** shift;
+      if (!(x & 0x80)) break;
+    }
+    if (header % 2 === 0) {
+      const run = Math.min(header / 2, n - i);
+      if (at + valueBytes > end) throw new PageDamage('a level or index stream ends early');
+      let v = 0;
+      for (let k = 0; k < valueBytes; k++) v += b[at + k] * 2 ** (8 * k);
+      at += valueBytes;
+      out.fill(v, i, i + run);
+      i += run;
+    } else {
+      const groups = (header - 1) / 2;
+      const values = Math.min(groups * 8, n - i);
+      const bytes = groups * width;
+      // The last group may be cut short at the end of the stream (writers pad it; be lenient only there).
+      const available = Math.min(bytes, end - at);
+      if (Math.ceil((values * width) / 8) > available) throw new PageDamage('a level or index stream ends early');
+      if (width === 0) {
+        out.fill(0, i, i + values);
+      } else if (width <= 25) {
+        // a 32-bit little-endian window holds the value at any bit offset (bytes past the end read as 0)
+        for (let k = 0; k < values; k++) {
+          const bit = k * width;
+          const j = at + (bit >> 3);
+          const word = b[j] | (b[j + 1] << 8) | (b[j + 2] << 16) | (b[j + 3] << 24);
+          out[i + k] = (word >>> (bit & 7)) & mask;
+        }
+      } else {
+        let bitPos = 0;
+        for (let k = 0; k < values; k++) {
+          let v = 0;
+          let got = 0;
+          while (got < width) {
+            const byteIndex = at + (bitPos >> 3);
+            const bit = bitPos & 7;
+            const take = Math.min(8 - bit, width - got);
+            v += ((b[byteIndex] >> bit) & ((1 << take) - 1)) * 2 ** got;
+            got += take;
+            bitPos += take;
+          }
+          out[i + k] = v & mask;
+        }
+      }
+      at += available;
+      i += values;
+    }
+  }
+}
+
+const bitWidth = (max: number): number => (max ? 32 - Math.clz32(max) : 0);
+
+/**
+ * Levels as runs of equal values: a page of embeddings is a few runs per row (a row start, then
+ * dim - 1 continuations; every definition level at its maximum), so checks walk runs, not entries.
+ */
+class Levels {
+  private expanded: Uint8Array | undefined;
+  constructor(readonly values: Uint8Array, readonly lengths: Uint32Array, readonly runs: number, readonly n: number) {}
+
+  max(): number {
+    let m = 0;
+    for (let i = 0; i < this.runs; i++) if (this.values[i] > m) m = this.values[i];
+    return m;
+  }
+
+  count(value: number): number {
+    let c = 0;
+    for (let i = 0; i < this.runs; i++) if (this.values[i] === value) c += this.lengths[i];
+    return c;
+  }
+
+  /** One level per entry. */
+  expand(): Uint8Array {
+    if (!this.expanded) {
+      const out = new Uint8Array(this.n);
+      for (let i = 0, at = 0; i < this.runs; at += this.lengths[i], i++) out.fill(this.values[i], at, at + this.lengths[i]);
+      this.expanded = out;
+    }
+    return this.expanded;
+  }
+}
+
+/** Decodes `n` levels of `width` bits (at most 8) from the hybrid stream in b[at, end), as runs. */
+function decodeLevels(b: Uint8Array, at: number, end: number, width: number, n: number): Levels {
+  if (width > 8) throw new PageDamage(`a level stream is ${width} bits wide`);
+  let capacity = Math.min(n, 1024) || 1;
+  let values = new Uint8Array(capacity);
+  let lengths = new Uint32Array(capacity);
+  let runs = 0;
+  const push = (v: number, length: number) => {
+    if (runs && values[runs - 1] === v) { lengths[runs - 1] += length; return; }
+    if (runs === capacity) {
+      capacity = Math.min(n, capacity * 2);
+      const v2 = new Uint8Array(capacity); v2.set(values); values = v2;
+      const l2 = new Uint32Array(capacity); l2.set(lengths); lengths = l2;
+    }
+    values[runs] = v;
+    lengths[runs++] = length;
+  };
+  const mask = (1 << width) - 1;
+  let i = 0;
+  while (i < n) {
+    let header = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (at >= end) throw new PageDamage('a level stream ends early');
+      if (shift > 35) throw new PageDamage('a level stream holds an overlong run header');
+      const x = b[at++];
+      header += (x & 0x7f) * 2 ** shift;
+      if (!(x & 0x80)) break;
+    }
+    if (header % 2 === 0) {
+      const run = Math.min(header / 2, n - i);
+      if (width && at >= end) throw new PageDamage('a level stream ends early');
+      const v = width ? b[at++] & mask : 0;
+      if (run) push(v, run);
+      i += run;
+    } else {
+      const groups = (header - 1) / 2;
+      const count = Math.min(groups * 8, n - i);
+      const available = Math.min(groups * width, end - at);
+      if (Math.ceil((count * width) / 8) > available) throw new PageDamage('a level stream ends early');
+      for (let k = 0; k < count; k++) {
+        const bit = k * width;
+        const byte = at + (bit >> 3);
+        let v = b[byte] >> (bit & 7);
+        if ((bit & 7) + width > 8) v |= b[byte + 1] << (8 - (bit & 7));
+        push(v & mask, 1);
+      }
+      at += available;
+      i += count;
+    }
+  }
+  return new Levels(values, lengths, runs, n);
+}
+
+/**
+ * Snappy, bounds-checked, with literals and copies as block moves (hyparquet's decoder moves byte
+ * by byte: the slowest step when reading a pandas file, whose default codec this is).
+ */
+export function snappyUncompress(input: Uint8Array, out: Uint8Array): void {
+  let pos = 0;
+  let declared = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (pos >= input.length || shift > 35) throw new Error('snappy: bad length header');
+    const c = input[pos++];
+    declared += (c & 0x7f) * 2 ** shift;
+    if (!(c & 0x80)) break;
+  }
+  if (declared !== out.length) throw new Error(`snappy: the data declares ${declared} bytes, the page ${out.length}`);
+  let o = 0;
+  while (pos < input.length) {
+    const c = input[pos++];
+    const type = c & 3;
+    if (type === 0) {
+      let n = c >>> 2;
+      if (n >= 60) {
+        const extra = n - 59;
+        if (pos + extra > input.length) throw new Error('snappy: truncated literal length');
+        n = 0;
+        for (let k = 0; k < extra; k++) n += input[pos + k] * 2 ** (8 * k);
+        pos += extra;
+      }
+      n += 1;
+      if (pos + n > input.length || o + n > out.length) throw new Error('snappy: a literal runs past its bounds');
+      if (n < 16) for (let k = 0; k < n; k++) out[o + k] = input[pos + k];
+      else out.set(input.subarray(pos, pos + n), o);
+      pos += n;
+      o += n;
+      continue;
+    }
+    let length: number;
+    let offset: number;
+    if (type === 1) {
+      if (pos >= input.length) throw new Error('snappy: truncated copy');
+      length = ((c >>> 2) & 7) + 4;
+      offset = ((c >>> 5) << 8) | input[pos++];
+    } else if (type === 2) {
+      if (pos + 2 > input.length) throw new Error('snappy: truncated copy');
+      length = (c >>> 2) + 1;
+      offset = input[pos] | (input[pos + 1] << 8);
+      pos += 2;
+    } else {
+      if (pos + 4 > input.length) throw new Error('snappy: truncated copy');
+      length = (c >>> 2) + 1;
+      offset = (input[pos] | (input[pos + 1] << 8) | (input[pos + 2] << 16) | (input[pos + 3] << 24)) >>> 0;
+      pos += 4;
+    }
+    if (offset === 0 || offset > o || o + length > out.length) throw new Error('snappy: a copy runs past its bounds');
+    if (offset >= length) out.copyWithin(o, o - offset, o - offset + length);
+    else for (let k = 0; k < length; k++) out[o + k] = out[o + k - offset];
+    o += length;
+  }
+  if (o !== out.length) throw new Error(`snappy: the data holds ${o} bytes, not ${out.length}`);
+}
+
+// ---- the reader -------------------------------------------------------------------------------
+
+export class ParquetListPages {
+  private readonly chunks: ChunkState[];
+  /** Reads of one chunk run one at a time (a state per chunk; callers may read concurrently). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly source: ByteSource, private readonly label: string, private readonly column: string,
+    private readonly dim: number, private readonly layout: ListLayout, chunks: ListChunk[], private readonly decompress: Decompress) {
+    this.chunks = chunks.map(chunk => ({ chunk, dataPages: [], rowAtStart: [], exact: chunk.numValues === chunk.rows * dim && dim > 0 }));
+  }
+
+  private damaged(what: string, detail: string): EmbdiagError {
+    return new EmbdiagError('bad-header', `${this.label}: column '${this.column}' ${what} is damaged: ${detail}.`,
+      'The file is damaged or truncated; re-save it (e.g. df.to_parquet(path)) or re-copy it.');
+  }
+
+  /** Rows [start, start + count) into `out` (count x dim, row-major), which the caller has filled with NaN. */
+  read(start: number, count: number, out: Float32Array | Float64Array): Promise<void> {
+    const run = this.queue.then(() => this.readNow(start, count, out));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The number of elements of the first non-null list, reading as few pages as possible. */
+  firstListLength(): Promise<number | undefined> {
+    const run = this.queue.then(async () => {
+      for (const state of this.chunks) {
+        if (!state.chunk.rows) continue;
+        const n = await this.scanFirstList(state);
+        if (n !== undefined) return n;
+      }
+      return undefined;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async readNow(start: number, count: number, out: Float32Array | Float64Array): Promise<void> {
+    const end = start + count;
+    for (const state of this.chunks) {
+      const c = state.chunk;
+      if (c.groupStart + c.rows <= start || c.groupStart >= end || !c.rows) continue;
+      const from = Math.max(start, c.groupStart) - c.groupStart;
+      const to = Math.min(end, c.groupStart + c.rows) - c.groupStart;
+      await this.readChunk(state, from, to, out, c.groupStart - start);
+    }
+  }
+
+  /** Walks the chunk's page headers once (no decompression). */
+  private async index(state: ChunkState): Promise<void> {
+    if (state.rowAtStart.length) return;
+    const c = state.chunk;
+    const what = `row group at row ${c.groupStart}`;
+    if (!Number.isSafeInteger(c.start) || !Number.isSafeInteger(c.length) || c.start < 0 || c.length < 0 || c.start + c.length > this.source.size) {
+      throw this.damaged(`in the ${what}`, `its bytes ${c.start}..${c.start + c.length} lie outside the ${this.source.size}-byte file`);
+    }
+    if (!Number.isSafeInteger(c.numValues) || c.numValues < 0 || !Number.isSafeInteger(c.rows) || c.rows < 0) {
+      throw this.damaged(`in the ${what}`, `it declares ${c.numValues} values for ${c.rows} rows`);
+    }
+    const end = c.start + c.length;
+    let at = c.start;
+    let entries = 0;
+    let allV2 = true;
+    const pages: Page[] = [];
+    while (at < end - 1 && entries < c.numValues) {
+      const page = await this.readHeader(at, end, what);
+      page.firstEntry = entries;
+      if (page.type === PAGE_DICTIONARY) {
+        if (pages.length || state.dictionaryPage) throw this.damaged(`in the ${what}`, 'a dictionary page follows data pages');
+        state.dictionaryPage = page;
+      } else if (page.type === PAGE_DATA || page.type === PAGE_DATA_V2) {
+        if (page.type !== PAGE_DATA_V2) allV2 = false;
+        entries += page.count;
+        pages.push(page);
+        if (pages.length > MAX_PAGES) {
+          throw new EmbdiagError('too-large', `${this.label}: column '${this.column}' has more than ${MAX_PAGES} pages in one row group.`, 'Rewrite the file with the default page size (e.g. df.to_parquet(path)).');
+        }
+      }
+      at = page.at + page.headerLength + page.compressed;
+    }
+    if (entries !== c.numValues) {
+      throw this.damaged(`in the ${what}`, `its pages hold ${entries} entries where the metadata declares ${c.numValues}`);
+    }
+    state.dataPages = pages;
+    const rowAtStart: (number | undefined)[] = new Array(pages.length + 1).fill(undefined);
+    rowAtStart[0] = 0;
+    rowAtStart[pages.length] = c.rows;
+    if (state.exact) {
+      pages.forEach((p, i) => { rowAtStart[i] = Math.ceil(p.firstEntry / this.dim); });
+    } else if (allV2) {
+      // Data page v2 pages start at row boundaries and say how many rows they hold.
+      let rows = 0;
+      pages.forEach((p, i) => { rowAtStart[i] = rows; rows += p.rows ?? 0; });
+      if (rows !== c.rows) throw this.damaged(`in the ${what}`, `its pages hold ${rows} rows where the metadata declares ${c.rows}`);
+    }
+    state.rowAtStart = rowAtStart;
+  }
+
+  private async readHeader(at: number, end: number, what: string): Promise<Page> {
+    for (let window = 256; ; window *= 4) {
+      const n = Math.min(window, end - at, MAX_HEADER_BYTES);
+      const bytes = await this.source.read(at, n);
+      const pos = { at: 0 };
+      let header: ThriftStruct;
+      try {
+        header = readStruct(bytes, pos);
+      } catch (e) {
+        if (e instanceof RangeError && n < Math.min(end - at, MAX_HEADER_BYTES)) continue;
+        throw this.damaged(`in the ${what}`, `the page header at byte ${at} ${e instanceof PageDamage ? e.message.replace(/^a page header /, '') : 'runs past the column chunk'}`);
+      }
+      const type = int(header, 1) ?? -1;
+      const uncompressed = int(header, 2) ?? -1;
+      const compressed = int(header, 3) ?? -1;
+      if (compressed < 0 || at + pos.at + compressed > end) throw this.damaged(`in the ${what}`, `the page at byte ${at} declares ${compressed} bytes, past the end of the column chunk`);
+      if (uncompressed < 0 || uncompressed > MAX_PAGE_BYTES || compressed > MAX_PAGE_BYTES) {
+        throw new EmbdiagError('too-large', `${this.label}: column '${this.column}' has a page of ${Math.max(uncompressed, compressed)} bytes, more than the ${MAX_PAGE_BYTES} this reader decodes at once.`,
+          'Rewrite the file with the default page size (e.g. pyarrow.parquet.write_table(table, path)).');
+      }
+      const page: Page = { at, headerLength: pos.at, compressed, uncompressed, type, count: 0, encoding: -1, firstEntry: 0 };
+      const v1 = sub(header, 5);
+      const v2 = sub(header, 8);
+      const dictionary = sub(header, 7);
+      if (type === PAGE_DATA) {
+        if (!v1) throw this.damaged(`in the ${what}`, `the data page at byte ${at} has no data page header`);
+        page.count = int(v1, 1) ?? -1;
+        page.encoding = int(v1, 2) ?? -1;
+        page.definitionEncoding = int(v1, 3);
+        page.repetitionEncoding = int(v1, 4);
+      } else if (type === PAGE_DATA_V2) {
+        if (!v2) throw this.damaged(`in the ${what}`, `the data page at byte ${at} has no data page header`);
+        page.count = int(v2, 1) ?? -1;
+        page.rows = int(v2, 3) ?? -1;
+        page.encoding = int(v2, 4) ?? -1;
+        page.definitionLength = int(v2, 5) ?? 0;
+        page.repetitionLength = int(v2, 6) ?? 0;
+        page.valuesCompressed = v2.get(7) !== false;
+        if (page.rows < 0 || page.definitionLength < 0 || page.repetitionLength < 0 || page.definitionLength + page.repetitionLength > compressed) {
+          throw this.damaged(`in the ${what}`, `the data page at byte ${at} declares levels longer than the page`);
+        }
+      } else if (type === PAGE_DICTIONARY) {
+        if (!dictionary) throw this.damaged(`in the ${what}`, `the dictionary page at byte ${at} has no dictionary page header`);
+        page.count = int(dictionary, 1) ?? -1;
+        page.encoding = int(dictionary, 2) ?? -1;
+      }
+      if (page.count < 0 || page.count > MAX_PAGE_VALUES) throw this.damaged(`in the ${what}`, `the page at byte ${at} declares ${page.count} values (at most ${MAX_PAGE_VALUES} are read per page)`);
+      return page;
+    }
+  }
+
+  /** A page's bytes, decompressed: levels (v2: uncompressed, before the values) and values. */
+  private async pageBytes(codec: string, page: Page, what: string): Promise<{ levels: Uint8Array; values: Uint8Array }> {
+    const raw = await this.source.read(page.at + page.headerLength, page.compressed);
+    const inflate = (input: Uint8Array, size: number): Uint8Array => {
+      if (codec === 'UNCOMPRESSED') return input;
+      let out: Uint8Array;
+      try {
+        out = this.decompress(codec, input, size);
+      } catch (e) {
+        if (e instanceof EmbdiagError) throw e;
+        throw this.damaged(what, `its ${codec} data does not decompress (${(e as Error).message})`);
+      }
+      if (out.length !== size) throw this.damaged(what, `it decompresses to ${out.length} bytes, not the ${size} its header declares`);
+      return out;
+    };
+    if (page.type === PAGE_DATA_V2) {
+      const levelBytes = (page.repetitionLength ?? 0) + (page.definitionLength ?? 0);
+      const levels = raw.subarray(0, levelBytes);
+      const rest = raw.subarray(levelBytes);
+      const values = page.valuesCompressed ? inflate(rest, page.uncompressed - levelBytes) : rest;
+      return { levels, values };
+    }
+    const body = inflate(raw, page.uncompressed);
+    return { levels: body, values: body };
+  }
+
+  private async loadDictionary(state: ChunkState): Promise<Float32Array | Float64Array> {
+    if (state.dictionary) return state.dictionary;
+    const page = state.dictionaryPage;
+    const what = `dictionary page at byte ${page?.at}`;
+    if (!page) throw this.damaged(`in the row group at row ${state.chunk.groupStart}`, 'its data pages use a dictionary, but it has none');
+    if (page.encoding !== ENCODING_PLAIN && page.encoding !== ENCODING_PLAIN_DICTIONARY) throw this.damaged(what, `it uses encoding ${page.encoding}`);
+    const { values } = await this.pageBytes(state.chunk.codec, page, what);
+    state.dictionary = this.plainValues(values, 0, page.count, what);
+    return state.dictionary;
+  }
+
+  private plainValues(bytes: Uint8Array, at: number, n: number, what: string): Float32Array | Float64Array {
+    const size = this.layout.physical === 'FLOAT' ? 4 : 8;
+    if (at + n * size > bytes.length) throw this.damaged(what, `it holds ${Math.max(0, bytes.length - at)} bytes of values where ${n * size} are needed`);
+    const copy = bytes.slice(at, at + n * size); // aligned
+    return size === 4 ? new Float32Array(copy.buffer, 0, n) : new Float64Array(copy.buffer, 0, n);
+  }
+
+  /** Decodes one data page: its levels and its non-null values. */
+  private async decodePage(state: ChunkState, page: Page): Promise<DecodedPage> {
+    const what = `page at byte ${page.at}`;
+    const { maxDefinition, maxRepetition } = this.layout;
+    const n = page.count;
+    const { levels, values: valueBytes } = await this.pageBytes(state.chunk.codec, page, what);
+    let repetition: Levels | undefined;
+    let definition: Levels | undefined;
+    let at = 0;
+    try {
+      if (page.type === PAGE_DATA_V2) {
+        const repLength = page.repetitionLength ?? 0;
+        if (maxRepetition) repetition = decodeLevels(levels, 0, repLength, bitWidth(maxRepetition), n);
+        if (maxDefinition) definition = decodeLevels(levels, repLength, repLength + (page.definitionLength ?? 0), bitWidth(maxDefinition), n);
+      } else {
+        const stream = (max: number, encoding: number | undefined, name: string): Levels => {
+          if (encoding !== undefined && encoding !== ENCODING_RLE) throw new PageDamage(`its ${name} levels use encoding ${encoding} (only RLE is read)`);
+          if (at + 4 > levels.length) throw new PageDamage(`it ends inside its ${name} levels`);
+          const length = levels[at] | (levels[at + 1] << 8) | (levels[at + 2] << 16) | (levels[at + 3] << 24);
+          if (length < 0 || at + 4 + length > levels.length) throw new PageDamage(`its ${name} levels run past the page`);
+          const out = decodeLevels(levels, at + 4, at + 4 + length, bitWidth(max), n);
+          at += 4 + length;
+          return out;
+        };
+        if (maxRepetition) repetition = stream(maxRepetition, page.repetitionEncoding, 'repetition');
+        if (maxDefinition) definition = stream(maxDefinition, page.definitionEncoding, 'definition');
+      }
+    } catch (e) {
+      if (e instanceof PageDamage) throw this.damaged(what, e.message);
+      throw e;
+    }
+    if (definition && definition.max() > maxDefinition) throw this.damaged(what, `a definition level is ${definition.max()}, above the column's ${maxDefinition}`);
+    if (repetition && repetition.max() > maxRepetition) throw this.damaged(what, `a repetition level is ${repetition.max()}, above the column's ${maxRepetition}`);
+    const present = definition ? definition.count(maxDefinition) : n;
+    const valuesAt = page.type === PAGE_DATA_V2 ? 0 : at;
+    let values: Float32Array | Float64Array;
+    if (page.encoding === ENCODING_PLAIN) {
+      values = this.plainValues(valueBytes, valuesAt, present, what);
+    } else if (page.encoding === ENCODING_RLE_DICTIONARY || page.encoding === ENCODING_PLAIN_DICTIONARY) {
+      const dictionary = await this.loadDictionary(state);
+      values = this.layout.physical === 'FLOAT' ? new Float32Array(present) : new Float64Array(present);
+      if (present) {
+        if (valuesAt >= valueBytes.length) throw this.damaged(what, 'it ends before its dictionary indices');
+        const indices = new Uint32Array(present);
+        try {
+          decodeHybrid(valueBytes, valuesAt + 1, valueBytes.length, valueBytes[valuesAt], present, indices);
+        } catch (e) {
+          if (e instanceof PageDamage) throw this.damaged(what, e.message);
+          throw e;
+        }
+        for (let i = 0; i < present; i++) {
+          const k = indices[i];
+          if (k >= dictionary.length) throw this.damaged(what, `a dictionary index is ${k}, past the ${dictionary.length}-entry dictionary`);
+          values[i] = dictionary[k];
+        }
+      }
+    } else if (page.encoding === ENCODING_BYTE_STREAM_SPLIT) {
+      const size = this.layout.physical === 'FLOAT' ? 4 : 8;
+      if (valuesAt + present * size > valueBytes.length) throw this.damaged(what, 'its values run past the page');
+      const bytes = new Uint8Array(present * size);
+      for (let k = 0; k < size; k++) {
+        const stream = valuesAt + k * present;
+        for (let i = 0; i < present; i++) bytes[i * size + k] = valueBytes[stream + i];
+      }
+      values = size === 4 ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
+    } else {
+      throw new EmbdiagError('unsupported-dtype', `${this.label}: column '${this.column}' uses value encoding ${page.encoding}, which this reader does not decode.`,
+        'Re-save the file with the default encodings (e.g. df.to_parquet(path)).');
+    }
+    return { repetition, definition, values, present };
+  }
+
+  /** The data page where row `row` (within the chunk) starts, as far as row starts are known. */
+  private locate(state: ChunkState, row: number): number {
+    const pages = state.dataPages;
+    if (state.exact) {
+      // the page holding entry row * dim
+      const entry = row * this.dim;
+      let lo = 0, hi = pages.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (pages[mid].firstEntry <= entry) lo = mid; else hi = mid - 1;
+      }
+      return lo;
+    }
+    // The last page whose row count before it is known and at most `row` (known counts form a
+    // prefix, learned as pages are decoded); row `row` starts in it or after it.
+    let p = 0;
+    for (let i = 0; i < pages.length; i++) {
+      const r = state.rowAtStart[i];
+      if (r === undefined || r > row) break;
+      p = i;
+    }
+    return p;
+  }
+
+  /** Data page p decoded; the last one is kept (successive reads share their boundary page). */
+  private async decoded(state: ChunkState, p: number): Promise<DecodedPage> {
+    if (state.last?.p === p) return state.last.page;
+    const page = await this.decodePage(state, state.dataPages[p]);
+    state.last = { p, page };
+    return page;
+  }
+
+  private raggedRow(state: ChunkState, row: number, holds: string): EmbdiagError {
+    return new EmbdiagError('bad-shape', `${this.label}: row ${state.chunk.groupStart + row} of column '${this.column}' holds ${holds}, but the rows before it hold ${this.dim}.`,
+      'Embeddings need the same number of dimensions in every row.');
+  }
+
+  private async readChunk(state: ChunkState, from: number, to: number, out: Float32Array | Float64Array, outRowOffset: number): Promise<void> {
+    await this.index(state);
+    const dim = this.dim;
+    const { maxDefinition, elementDefinition, listDefinition } = this.layout;
+    const pages = state.dataPages;
+    let p = this.locate(state, from);
+    // The row the entries being read belong to, and how many elements it has had so far. The
+    // entries a page starts with may continue a row begun earlier (before `from`: skipped).
+    let row = (state.rowAtStart[p] ?? 0) - 1;
+    let k = state.exact ? pages[p].firstEntry - row * dim : 0;
+    let nullList = false;
+    let emptyList = false;
+    const finishRow = () => {
+      if (row < from || row >= to || nullList) return; // a null list stays NaN
+      if (k !== dim) throw this.raggedRow(state, row, `${emptyList ? 0 : k} values`);
+    };
+    for (; p < pages.length; p++) {
+      if (state.rowAtStart[p] === undefined) state.rowAtStart[p] = row + 1;
+      const page = pages[p];
+      const decoded = await this.decoded(state, p);
+      const { values, present } = decoded;
+      const n = page.count;
+      const e0 = page.firstEntry;
+      if (state.exact && present === n) {
+        // Every row holds dim entries and this page no nulls: rows start at multiples of dim, and
+        // the values map straight onto the output.
+        const runs = decoded.repetition;
+        if (runs) {
+          // a row starts (level 0) exactly at each multiple of dim
+          for (let i = 0, e = e0; i < runs.runs; e += runs.lengths[i], i++) {
+            const length = runs.lengths[i];
+            if (runs.values[i] === 0) {
+              if (dim > 1 && (length !== 1 || e % dim !== 0)) throw this.raggedRow(state, Math.floor(e / dim) - (e % dim ? 0 : 1), `a number of values other than ${dim}`);
+            } else if (Math.ceil(e / dim) * dim < e + length) {
+              throw this.raggedRow(state, Math.ceil(e / dim) - 1, `a number of values other than ${dim}`);
+            }
+          }
+        }
+        const lo = Math.max(e0, from * dim);
+        const hi = Math.min(e0 + n, to * dim);
+        if (hi > lo) out.set(values.subarray(lo - e0, hi - e0), (outRowOffset + from) * dim + (lo - from * dim));
+        if (e0 + n >= to * dim) return;
+        row = Math.floor((e0 + n - 1) / dim);
+        k = e0 + n - row * dim;
+        nullList = emptyList = false;
+        continue;
+      }
+      const repetition = decoded.repetition?.expand();
+      const definition = decoded.definition?.expand();
+      let v = 0;
+      for (let i = 0; i < n; i++) {
+        const rep = repetition ? repetition[i] : 0;
+        const def = definition ? definition[i] : maxDefinition;
+        if (rep === 0) {
+          finishRow();
+          row++;
+          if (row >= to) return;
+          k = 0;
+          nullList = def < listDefinition;
+          emptyList = !nullList && def < elementDefinition;
+        }
+        if (def >= elementDefinition) {
+          if (row >= from) {
+            if (k >= dim) throw this.raggedRow(state, row, `more than ${dim} values`);
+            if (def === maxDefinition) out[(outRowOffset + row) * dim + k] = values[v];
+          }
+          k++;
+        }
+        if (def === maxDefinition) v++;
+      }
+      if (state.rowAtStart[p + 1] === undefined) state.rowAtStart[p + 1] = row + 1;
+    }
+    // The chunk's end ends the last row.
+    finishRow();
+  }
+
+  /** The element count of the first non-null list of a chunk, or undefined when all its lists are null. */
+  private async scanFirstList(state: ChunkState): Promise<number | undefined> {
+    await this.index(state);
+    const { maxDefinition, elementDefinition, listDefinition } = this.layout;
+    let started = false;
+    let count = 0;
+    for (const page of state.dataPages) {
+      const decoded = await this.decodePage(state, page);
+      const repetition = decoded.repetition?.expand();
+      const definition = decoded.definition?.expand();
+      for (let i = 0; i < page.count; i++) {
+        const rep = repetition ? repetition[i] : 0;
+        const def = definition ? definition[i] : maxDefinition;
+        if (rep === 0) {
+          if (started) return count;
+          if (def >= listDefinition) { started = true; count = 0; }
+        }
+        if (started && def >= elementDefinition) count++;
+      }
+    }
+    return started ? count : undefined;
+  }
+}
