@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { symmetricEigenvalues } from '../../src/core/linalg/symmetricEigenvalues';
+import { BLOCKED_REDUCTION_MIN, symmetricEigenvalues } from '../../src/core/linalg/symmetricEigenvalues';
 import { assertAllClose, assertClose, FIXTURES } from './support';
 
 const STATS_DIR = path.join(FIXTURES, 'stats');
@@ -132,4 +132,53 @@ test('argument checks', () => {
   assert.throws(() => symmetricEigenvalues(new Float64Array(3), 2), RangeError);
   assert.throws(() => symmetricEigenvalues(Float64Array.of(1, 0, NaN, 1), 2), RangeError);
   assert.throws(() => symmetricEigenvalues(new Float64Array(4), 1.5), RangeError);
+});
+
+test('blocked WebAssembly reduction: numpy, scipy and ml-matrix references, sizes across block and tile edges', () => {
+  for (const file of ['eigen_random_300.json', 'eigen_wishart_500.json']) {
+    const ref = loadPacked(file);
+    const eig = symmetricEigenvalues(ref.matrix, ref.n, { reduction: 'blocked' });
+    assertAllClose(eig, ref.eigenvalues, 1e-6, `${ref.name}, blocked`);
+    assertTrace(eig, ref.matrix, ref.n);
+  }
+  for (const ref of small) {
+    if (ref.n >= 3) assertAllClose(symmetricEigenvalues(ref.matrix, ref.n, { reduction: 'blocked' }), ref.eigenvalues, 1e-6, `${ref.name}, blocked`);
+  }
+  let s = 777;
+  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  // 3..7: fewer rows than a tile; 33, 65, 66, 67: one block plus a remainder; 130: several blocks
+  for (const n of [3, 4, 5, 7, 33, 65, 66, 67, 130]) {
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = next();
+    const eig = symmetricEigenvalues(a, n, { reduction: 'blocked' });
+    assertDescending(eig);
+    assertAllClose(eig, mlMatrixEigenvalues(a, n), 1e-6, `n = ${n}, blocked`);
+    assertTrace(eig, a, n);
+  }
+});
+
+test('blocked reduction above its size threshold: a matrix with a known spectrum (Q·diag(λ)·Qᵀ, Q a product of Householder reflections)', () => {
+  const n = 1540; // ≥ BLOCKED_REDUCTION_MIN, so the default path is the blocked one
+  assert.ok(n >= BLOCKED_REDUCTION_MIN);
+  const lambda = Array.from({ length: n }, (_, k) => 1 / (k + 1) + (k % 3 === 0 ? 0.25 : 0)); // distinct, positive
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) a[i * n + i] = lambda[i];
+  // A ← H A H with H = I − 2vvᵀ/vᵀv, three times: orthogonal similarity, so the spectrum is λ exactly.
+  let s = 99;
+  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const av = new Float64Array(n);
+  for (let rep = 0; rep < 3; rep++) {
+    const v = Float64Array.from({ length: n }, next);
+    let vv = 0;
+    for (let i = 0; i < n; i++) vv += v[i] * v[i];
+    // A·v, then A ← A − 2(A v)vᵀ/vv − 2v(vᵀA)/vv + 4 v (vᵀAv) vᵀ/vv²
+    let vav = 0;
+    for (let i = 0; i < n; i++) { let t = 0; for (let j = 0; j < n; j++) t += a[i * n + j] * v[j]; av[i] = t; vav += v[i] * t; }
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      a[i * n + j] += (-2 * av[i] * v[j] - 2 * v[i] * av[j]) / vv + (4 * vav * v[i] * v[j]) / (vv * vv);
+    }
+  }
+  const expected = lambda.slice().sort((x, y) => y - x);
+  assertAllClose(symmetricEigenvalues(a, n), expected, 1e-9, 'blocked (default above the threshold)');
+  assertAllClose(symmetricEigenvalues(a, n, { reduction: 'fused' }), expected, 1e-9, 'fused');
 });

@@ -114,6 +114,13 @@ test('both builds (SIMD128 and relaxed SIMD, when this runtime has it) compute t
     for (let i = 0; i < n; i++) trace += a[i * n + i];
     for (const v of new Float64Array(k.memory.buffer, d, n)) diag += v;
     assert.ok(Math.abs(trace - diag) < 1e-12, `the reduction keeps the trace (relaxed ${relaxed})`);
+    const fused = { d: new Float64Array(k.memory.buffer, d, n).slice(), e: new Float64Array(k.memory.buffer, e, n).map(Math.abs) };
+    const scratch = k.alloc(k.tridiagonalize_blocked_scratch(n) * 8) >>> 0;
+    new Float64Array(k.memory.buffer, w, n * n).set(a);
+    k.tridiagonalize_blocked(w, n, d, e, scratch);
+    // the same reflectors in another order of operations: the same tridiagonal form to rounding
+    assertAllClose(new Float64Array(k.memory.buffer, d, n), fused.d, 1e-9, `blocked reduction, diagonal (relaxed ${relaxed})`);
+    assertAllClose(new Float64Array(k.memory.buffer, e, n).map(Math.abs), fused.e, 1e-9, `blocked reduction, off-diagonal (relaxed ${relaxed})`);
   }
 });
 

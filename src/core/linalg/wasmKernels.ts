@@ -26,6 +26,8 @@ export interface KernelExports {
   stats64_add_rows(stats: number, rows: number, count: number, norms: number, keys: number): number;
   stats64_flush(stats: number): void;
   tridiagonalize(w: number, n: number, d: number, e: number, q: number, next: number): void;
+  tridiagonalize_blocked_scratch(n: number): number;
+  tridiagonalize_blocked(w: number, n: number, d: number, e: number, scratch: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
