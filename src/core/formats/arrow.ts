@@ -7,8 +7,10 @@ import { checkRowRange, findArray } from './npy';
 /**
  * Arrow IPC files (.arrow, and Feather v2 .feather, which is the same format), decoded by
  * apache-arrow. Like Parquet: a (fixed-size) list column of numbers per row, or one numeric
- * column per dimension grouped as '<prefix>*'. The file footer locates each record batch, so
- * rows are read one record batch at a time (random access, bounded memory).
+ * column per dimension grouped as '<prefix>*'. The file footer locates each record batch. A list
+ * or fixed-size-list column of float32 / float64 in an uncompressed file is read straight from its
+ * buffers, only the byte ranges of the rows asked for (ArrowListColumn); anything else is decoded
+ * by apache-arrow one record batch at a time (a whole batch in memory).
  * Not read: the IPC stream format (no footer) and Feather v1.
  */
 
@@ -238,7 +240,8 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
       if (info.shape[0] * info.shape[1] * bits > bodyBytes * 8) {
         throw bad(`declares ${info.shape[0]} x ${info.shape[1]} ${spec.dtype} values for '${info.name}', but its record batches hold only ${bodyBytes} bytes`);
       }
-      return new ArrowMatrix(label, spec, batches, readBatch);
+      const direct = layout.littleEndian ? directListColumn(arrow, schema.fields, info.name, spec, layout.recordBatches, source, label) : undefined;
+      return new ArrowMatrix(label, spec, batches, readBatch, direct);
     },
   };
 }
@@ -256,7 +259,11 @@ const LEADING_BYTES = 8;
 const TRAILING_BYTES = 10;
 
 /** Where a record batch is, and how many rows it says it holds. */
-interface BatchLayout { start: number; rows: number; offset: number; bodyLength: number }
+interface BatchLayout {
+  start: number; rows: number; offset: number; bodyLength: number;
+  /** Where the body starts in the file; its field nodes and buffers (offsets relative to the body); compressed buffers. */
+  bodyStart: number; nodes: { length: number; nullCount: number }[]; buffers: { offset: number; length: number }[]; compressed: boolean;
+}
 
 class FlatbufferError extends Error {}
 
@@ -396,26 +403,36 @@ function checkSchema(fb: CheckedFlatbuffer, at: number): void {
 }
 
 /** Checks a RecordBatch table (also the data of a dictionary batch); returns its row count and buffers' extent. */
-function checkRecordBatch(fb: CheckedFlatbuffer, at: number): { rows: number; bufferEnd: number } {
+function checkRecordBatch(fb: CheckedFlatbuffer, at: number): RecordBatchHeader {
   const slot = fb.table(at, 'a record batch header');
   const lengthField = slot(0, 8);
   const rows = lengthField === undefined ? 0 : fb.size64(lengthField, 'the row count');
-  const nodes = fb.vector(slot(1, 16), 16, 'field nodes');
-  for (let i = 0; i < nodes.length; i++) {
-    fb.size64(nodes.start + 16 * i, 'a field node length');
-    fb.size64(nodes.start + 16 * i + 8, 'a field node null count');
+  const nodeVector = fb.vector(slot(1, 16), 16, 'field nodes');
+  const nodes: RecordBatchHeader['nodes'] = [];
+  for (let i = 0; i < nodeVector.length; i++) {
+    nodes.push({ length: fb.size64(nodeVector.start + 16 * i, 'a field node length'), nullCount: fb.size64(nodeVector.start + 16 * i + 8, 'a field node null count') });
   }
-  const buffers = fb.vector(slot(2, 16), 16, 'buffers');
+  const bufferVector = fb.vector(slot(2, 16), 16, 'buffers');
+  const buffers: RecordBatchHeader['buffers'] = [];
   let bufferEnd = 0;
-  for (let i = 0; i < buffers.length; i++) {
-    const offset = fb.size64(buffers.start + 16 * i, 'a buffer offset');
-    const length = fb.size64(buffers.start + 16 * i + 8, 'a buffer length');
+  for (let i = 0; i < bufferVector.length; i++) {
+    const offset = fb.size64(bufferVector.start + 16 * i, 'a buffer offset');
+    const length = fb.size64(bufferVector.start + 16 * i + 8, 'a buffer length');
+    buffers.push({ offset, length });
     bufferEnd = Math.max(bufferEnd, offset + length);
   }
   const compression = fb.subtable(slot(3, 4), 'the body compression');
   if (compression !== undefined) fb.table(compression, 'the body compression');
   fb.vector(slot(4, 4), 8, 'variadic buffer counts');
-  return { rows, bufferEnd };
+  return { rows, bufferEnd, nodes, buffers, compressed: compression !== undefined };
+}
+
+interface RecordBatchHeader {
+  rows: number;
+  bufferEnd: number;
+  nodes: { length: number; nullCount: number }[];
+  buffers: { offset: number; length: number }[];
+  compressed: boolean;
 }
 
 const HEADER_SCHEMA = 1;
@@ -423,7 +440,7 @@ const HEADER_DICTIONARY_BATCH = 2;
 const HEADER_RECORD_BATCH = 3;
 
 /** Checks an IPC message header; returns its kind, body length and (for batches) row count. */
-function checkMessage(bytes: Uint8Array): { headerType: number; bodyLength: number; rows: number; bufferEnd: number } {
+function checkMessage(bytes: Uint8Array): { headerType: number; bodyLength: number; batch?: RecordBatchHeader } {
   const fb = new CheckedFlatbuffer(bytes);
   const slot = fb.table(fb.root(), 'the message');
   const typeTag = slot(1, 1);
@@ -432,18 +449,17 @@ function checkMessage(bytes: Uint8Array): { headerType: number; bodyLength: numb
   const bodyField = slot(3, 8);
   const bodyLength = bodyField === undefined ? 0 : fb.size64(bodyField, 'the body length');
   checkKeyValues(fb, slot(4, 4), 'message metadata');
-  let rows = 0;
-  let bufferEnd = 0;
+  let batch: RecordBatchHeader | undefined;
   if (header === undefined) throw new FlatbufferError('the message has no header');
   if (headerType === HEADER_SCHEMA) checkSchema(fb, header);
-  else if (headerType === HEADER_RECORD_BATCH) ({ rows, bufferEnd } = checkRecordBatch(fb, header));
+  else if (headerType === HEADER_RECORD_BATCH) batch = checkRecordBatch(fb, header);
   else if (headerType === HEADER_DICTIONARY_BATCH) {
     const d = fb.table(header, 'a dictionary batch');
     const data = fb.subtable(d(1, 4), 'the dictionary data');
-    if (data !== undefined) ({ rows, bufferEnd } = checkRecordBatch(fb, data));
+    if (data !== undefined) batch = checkRecordBatch(fb, data);
   } else throw new FlatbufferError(`the message header has type ${headerType}, not a schema or a batch`);
-  if (bufferEnd > bodyLength) throw new FlatbufferError(`its buffers reach byte ${bufferEnd} of a ${bodyLength}-byte body`);
-  return { headerType, bodyLength, rows, bufferEnd };
+  if (batch && batch.bufferEnd > bodyLength) throw new FlatbufferError(`its buffers reach byte ${batch.bufferEnd} of a ${bodyLength}-byte body`);
+  return { headerType, bodyLength, batch };
 }
 
 /**
@@ -451,7 +467,7 @@ function checkMessage(bytes: Uint8Array): { headerType: number; bodyLength: numb
  * size against the file, so that apache-arrow is only given structures it can decode in bounded
  * memory. Returns the record batches' row counts.
  */
-async function verifyArrowFile(source: ByteSource, label: string): Promise<{ recordBatches: BatchLayout[] }> {
+async function verifyArrowFile(source: ByteSource, label: string): Promise<{ recordBatches: BatchLayout[]; littleEndian: boolean }> {
   const bad = (problem: string) => new EmbdiagError('bad-header', `${label}: ${problem}.`,
     'The file is damaged or truncated, or not an Arrow IPC file; re-save it (pyarrow.feather.write_feather, or an IPC file writer) or re-copy it.');
   const tail = await source.read(source.size - TRAILING_BYTES, 4);
@@ -471,12 +487,15 @@ async function verifyArrowFile(source: ByteSource, label: string): Promise<{ rec
   };
   let dictionaryBlocks: ReturnType<typeof blocks>;
   let batchBlocks: ReturnType<typeof blocks>;
+  let littleEndian = true;
   try {
     const fb = new CheckedFlatbuffer(await source.read(footerStart, footerLength));
     const slot = fb.table(fb.root(), 'the footer');
     const schema = fb.subtable(slot(1, 4), 'the schema');
     if (schema === undefined) throw new FlatbufferError('the footer has no schema');
     checkSchema(fb, schema);
+    const endianness = fb.table(schema, 'the schema')(0, 2);
+    littleEndian = endianness === undefined || fb.i16(endianness) === 0;
     dictionaryBlocks = blocks(fb, slot(2, 4), 'dictionary blocks');
     batchBlocks = blocks(fb, slot(3, 4), 'record batch blocks');
     checkKeyValues(fb, slot(4, 4), 'footer metadata');
@@ -519,12 +538,18 @@ async function verifyArrowFile(source: ByteSource, label: string): Promise<{ rec
         'The file is probably truncated or damaged; re-save or re-copy it.');
     }
     if (!block.dictionary) {
-      recordBatches.push({ start, rows: message.rows, offset: block.offset, bodyLength: message.bodyLength });
-      start += message.rows;
+      const b = message.batch!;
+      if (block.offset + block.metaDataLength + message.bodyLength > footerStart) {
+        throw new EmbdiagError('truncated', `${label}: ${what} declares a ${message.bodyLength}-byte body, which runs past the data part of the file.`,
+          'The file is probably truncated or damaged; re-save or re-copy it.');
+      }
+      recordBatches.push({ start, rows: b.rows, offset: block.offset, bodyLength: message.bodyLength,
+        bodyStart: block.offset + block.metaDataLength, nodes: b.nodes, buffers: b.buffers, compressed: b.compressed });
+      start += b.rows;
       if (!Number.isSafeInteger(start)) throw bad('declares more rows than can be counted');
     }
   }
-  return { recordBatches };
+  return { recordBatches, littleEndian };
 }
 
 function toNumber(v: unknown): number {
@@ -543,13 +568,15 @@ class ArrowMatrix implements EmbeddingMatrix {
   readonly notes: string[];
 
   constructor(private readonly label: string, private readonly spec: ArraySpec, private readonly batches: { start: number; rows: number }[],
-    private readonly readBatch: (index: number) => Promise<RecordBatch>) {
+    private readonly readBatch: (index: number) => Promise<RecordBatch>, private readonly direct?: ArrowListColumn) {
     this.name = spec.info.name;
     this.dtype = spec.dtype!;
     this.shape = spec.info.shape.slice();
     this.rows = spec.info.shape[0];
     this.dim = spec.info.shape[1];
-    this.notes = [`Read one record batch at a time (the largest holds ${batches.reduce((m, b) => Math.max(m, b.rows), 0)} rows).`,
+    const largest = batches.reduce((m, b) => Math.max(m, b.rows), 0);
+    this.notes = [direct ? `Read from the column's buffers, only the rows needed (${batches.length} record batch${batches.length === 1 ? '' : 'es'}; the largest holds ${largest} rows).`
+      : `Read one record batch at a time (the largest holds ${largest} rows).`,
       spec.list ? 'Null lists and null elements are read as NaN.' : 'Null values are read as NaN.'];
   }
 
@@ -557,6 +584,10 @@ class ArrowMatrix implements EmbeddingMatrix {
     checkRowRange(this.label, this.name, this.rows, start, count);
     const dim = this.dim;
     const out = new Float64Array(count * dim).fill(NaN);
+    if (this.direct) {
+      await this.direct.read(start, count, out);
+      return out;
+    }
     const end = start + count;
     for (let i = 0; i < this.batches.length; i++) {
       const b = this.batches[i];
@@ -574,6 +605,17 @@ class ArrowMatrix implements EmbeddingMatrix {
       }
     }
     return out;
+  }
+
+  /** Rows as float32 without a float64 copy (a float32 column read from its buffers). */
+  async readRowsFloat32(start: number, count: number): Promise<Float32Array> {
+    checkRowRange(this.label, this.name, this.rows, start, count);
+    if (this.direct && this.dtype === 'float32') {
+      const out = new Float32Array(count * this.dim).fill(NaN);
+      await this.direct.read(start, count, out);
+      return out;
+    }
+    return Float32Array.from(await this.readRows(start, count));
   }
 
   private extract(batch: RecordBatch, i: number, b: { start: number; rows: number }, from: number, to: number, start: number, out: Float64Array): void {
@@ -594,5 +636,138 @@ class ArrowMatrix implements EmbeddingMatrix {
         for (let k = 0; k < dim; k++) out[o + k] = toNumber(row.get(k));
       }
     });
+  }
+}
+
+// ---- reading a list column straight from its buffers ---------------------------------------------
+
+/** Field nodes and buffers a column of this type takes in a record batch (IPC format V5), or undefined when not known here. */
+function nodesAndBuffers(arrow: Arrow, t: DataType, depth = 0): { nodes: number; buffers: number } | undefined {
+  if (depth > MAX_FIELD_DEPTH) return undefined;
+  const D = arrow.DataType;
+  if (D.isDictionary(t) || D.isInt(t) || D.isFloat(t) || D.isBool(t) || D.isDecimal(t) || D.isDate(t) || D.isTime(t) || D.isTimestamp(t)
+    || D.isInterval(t) || D.isDuration(t) || D.isFixedSizeBinary(t)) return { nodes: 1, buffers: 2 };
+  if (D.isNull(t)) return { nodes: 1, buffers: 0 };
+  if (D.isUtf8(t) || D.isBinary(t) || D.isLargeUtf8(t) || D.isLargeBinary(t)) return { nodes: 1, buffers: 3 };
+  const children = (t as unknown as { children?: Field[] }).children ?? [];
+  let own: number;
+  if (D.isList(t) || D.isMap(t)) own = 2;
+  else if (D.isFixedSizeList(t) || D.isStruct(t)) own = 1;
+  else return undefined; // unions, views, run-end encoded, large lists: not needed for embeddings
+  let nodes = 1, buffers = own;
+  for (const c of children) {
+    const x = nodesAndBuffers(arrow, c.type, depth + 1);
+    if (!x) return undefined;
+    nodes += x.nodes;
+    buffers += x.buffers;
+  }
+  return { nodes, buffers };
+}
+
+/**
+ * A reader of a list<float> or fixed_size_list<float> column (float32 or float64 elements) from
+ * the record batches' buffers, when the file is uncompressed and the layout of every batch is the
+ * one the schema implies; undefined otherwise (apache-arrow then decodes whole batches).
+ */
+function directListColumn(arrow: Arrow, fields: Field[], name: string, spec: ArraySpec, batches: BatchLayout[], source: ByteSource, label: string): ArrowListColumn | undefined {
+  if (!spec.list || (spec.dtype !== 'float32' && spec.dtype !== 'float64')) return undefined;
+  const index = fields.findIndex(f => f.name === name);
+  if (index < 0 || fields.findIndex((f, i) => i !== index && f.name === name) >= 0) return undefined;
+  const t = fields[index].type;
+  const fixed = arrow.DataType.isFixedSizeList(t);
+  if (!fixed && !arrow.DataType.isList(t)) return undefined;
+  let node = 0, buffer = 0, totalNodes = 0, totalBuffers = 0;
+  for (let i = 0; i < fields.length; i++) {
+    const x = nodesAndBuffers(arrow, fields[i].type);
+    if (!x) return undefined;
+    if (i === index) { node = totalNodes; buffer = totalBuffers; }
+    totalNodes += x.nodes;
+    totalBuffers += x.buffers;
+  }
+  if (batches.some(b => b.compressed || b.nodes.length !== totalNodes || b.buffers.length !== totalBuffers)) return undefined;
+  return new ArrowListColumn(source, label, name, spec.info.shape[1], spec.dtype === 'float32' ? 4 : 8, fixed, node, buffer, batches);
+}
+
+/**
+ * Rows of one list column read from the file by byte range: the list validity bits, the offsets
+ * (variable-size lists), the element validity bits and the values of just those rows. Every
+ * range is checked against its buffer, and every buffer lies in its batch's body (checked when
+ * the file was opened).
+ */
+class ArrowListColumn {
+  constructor(private readonly source: ByteSource, private readonly label: string, private readonly column: string, private readonly dim: number,
+    private readonly size: 4 | 8, private readonly fixed: boolean, private readonly node: number, private readonly buffer: number,
+    private readonly batches: BatchLayout[]) {}
+
+  private damaged(batch: number, problem: string): EmbdiagError {
+    return new EmbdiagError('bad-header', `${this.label}: record batch ${batch} of column '${this.column}' is damaged: ${problem}.`,
+      'The file is damaged; re-save it (pyarrow.feather.write_feather) or re-copy it.');
+  }
+
+  /** Bytes [from, to) of buffer `k` of batch `b`. */
+  private async bytes(b: number, k: number, from: number, to: number, what: string): Promise<Uint8Array> {
+    const layout = this.batches[b];
+    const buf = layout.buffers[k];
+    if (from < 0 || to < from || to > buf.length) throw this.damaged(b, `its ${what} buffer holds ${buf.length} bytes, ${to} are needed`);
+    return this.source.read(layout.bodyStart + buf.offset + from, to - from);
+  }
+
+  /** Validity bits [from, to) of buffer `k` (undefined: all valid). */
+  private async validity(b: number, k: number, nullCount: number, from: number, to: number, what: string): Promise<((i: number) => boolean) | undefined> {
+    if (!nullCount || !this.batches[b].buffers[k].length) return undefined;
+    const first = from >> 3;
+    const bits = await this.bytes(b, k, first, (to + 7) >> 3, what);
+    return (i: number) => ((bits[(i >> 3) - first] >> (i & 7)) & 1) === 1;
+  }
+
+  async read(start: number, count: number, out: Float32Array | Float64Array): Promise<void> {
+    const dim = this.dim;
+    const end = start + count;
+    for (let b = 0; b < this.batches.length; b++) {
+      const layout = this.batches[b];
+      if (layout.start + layout.rows <= start || layout.start >= end || !layout.rows) continue;
+      const from = Math.max(start, layout.start) - layout.start;
+      const to = Math.min(end, layout.start + layout.rows) - layout.start;
+      const list = layout.nodes[this.node];
+      const elements = layout.nodes[this.node + 1];
+      if (list.length !== layout.rows) throw this.damaged(b, `its list node holds ${list.length} rows, the batch ${layout.rows}`);
+      const listValid = await this.validity(b, this.buffer, list.nullCount, from, to, 'validity');
+      const childBuffer = this.buffer + (this.fixed ? 1 : 2);
+      // the elements of rows [from, to), and where each row's begin
+      let first: number, last: number;
+      let offsets: Int32Array | undefined;
+      if (this.fixed) {
+        first = from * dim;
+        last = to * dim;
+      } else {
+        const raw = await this.bytes(b, this.buffer + 1, 4 * from, 4 * (to + 1), 'offsets');
+        offsets = new Int32Array(raw.slice().buffer);
+        first = offsets[0];
+        last = offsets[to - from];
+        if (first < 0 || last < first || last - first > (to - from) * dim) throw this.damaged(b, `its offsets for rows ${from}..${to} span ${last - first} elements`);
+      }
+      if (last > elements.length) throw this.damaged(b, `its rows need ${last} elements, it holds ${elements.length}`);
+      const elementValid = await this.validity(b, childBuffer, elements.nullCount, first, last, 'element validity');
+      const raw = await this.bytes(b, childBuffer + 1, first * this.size, last * this.size, 'values');
+      const copy = raw.slice();
+      const values = this.size === 4 ? new Float32Array(copy.buffer, 0, last - first) : new Float64Array(copy.buffer, 0, last - first);
+      const o0 = (layout.start + from - start) * dim;
+      if (this.fixed && !listValid && !elementValid) {
+        out.set(values, o0);
+        continue;
+      }
+      for (let r = from; r < to; r++) {
+        if (listValid && !listValid(r)) continue; // a null list: NaN row
+        const at = offsets ? offsets[r - from] - first : (r - from) * dim;
+        if (offsets && offsets[r - from + 1] - offsets[r - from] !== dim) {
+          throw new EmbdiagError('bad-shape', `${this.label}: row ${layout.start + r} of column '${this.column}' holds ${offsets[r - from + 1] - offsets[r - from]} values, but the rows before it hold ${dim}.`,
+            'Embeddings need the same number of dimensions in every row.');
+        }
+        if (at < 0 || at + dim > values.length) throw this.damaged(b, `row ${layout.start + r} points at elements outside the rows read`);
+        const o = o0 + (r - from) * dim;
+        if (!elementValid) out.set(values.subarray(at, at + dim), o);
+        else for (let k = 0; k < dim; k++) if (elementValid(first + at + k)) out[o + k] = values[at + k];
+      }
+    }
   }
 }
