@@ -452,6 +452,22 @@ class Hdf5Matrix implements EmbeddingMatrix {
     checkRowRange(this.label, this.name, this.rows, start, count);
     const out = new Float64Array(count * this.dim);
     if (count === 0) return out;
+    this.read(start, count, (bytes, at, values) => this.decode(bytes, values, out, at, 1));
+    return out;
+  }
+
+  /** Rows as float32 without a float64 copy, for a little-endian float32 dataset (the bytes are the values). */
+  async readRowsFloat32(start: number, count: number): Promise<Float32Array> {
+    if (this.type.name !== 'float32' || !this.type.littleEndian) return Float32Array.from(await this.readRows(start, count));
+    checkRowRange(this.label, this.name, this.rows, start, count);
+    const out = new Float32Array(count * this.dim);
+    const outBytes = new Uint8Array(out.buffer);
+    this.read(start, count, (bytes, at) => outBytes.set(bytes, at * 4));
+    return out;
+  }
+
+  /** Reads rows [start, start + count) by hyperslab; `sink` gets each slab's bytes and its first value's index in the output. */
+  private read(start: number, count: number, sink: (bytes: Uint8Array, at: number, values: number) => void): void {
     const rowBytes = this.dim * this.type.itemSize;
     const maxRows = Math.max(1, Math.floor(MAX_READ_BYTES / rowBytes));
     const raw = this.h5.Module as unknown as RawModule;
@@ -460,14 +476,13 @@ class Hdf5Matrix implements EmbeddingMatrix {
     const outer = heapLimit;
     heapLimit = Math.min(MAX_WASM_HEAP_BYTES, BASE_WASM_HEAP_BYTES + 4 * chunkBytes);
     try {
-      this.readHyperslabs(raw, start, count, out, maxRows, rowBytes);
+      this.readHyperslabs(raw, start, count, sink, maxRows, rowBytes);
     } finally {
       heapLimit = outer;
     }
-    return out;
   }
 
-  private readHyperslabs(raw: RawModule, start: number, count: number, out: Float64Array, maxRows: number, rowBytes: number): void {
+  private readHyperslabs(raw: RawModule, start: number, count: number, sink: (bytes: Uint8Array, at: number, values: number) => void, maxRows: number, rowBytes: number): void {
     const shape = this.shape;
     withFile(this.h5, this.label, this.file, f => {
       const fileId = (f as unknown as { file_id: bigint }).file_id;
@@ -500,7 +515,7 @@ class Hdf5Matrix implements EmbeddingMatrix {
             if (status < 0) throw new Error(`H5Dread failed (${status})`);
           });
           // HEAPU8 may be replaced when the heap grows: read it after the call.
-          this.decode(raw.HEAPU8.subarray(ptr, ptr + nbytes), n * this.dim, out, (r - start) * this.dim, 1);
+          sink(raw.HEAPU8.subarray(ptr, ptr + nbytes), (r - start) * this.dim, n * this.dim);
         } finally {
           if (broken === undefined) raw._free(ptr);
         }
