@@ -9,7 +9,7 @@
 //   node scripts/e2e/run-ext-tests.mjs [--workspace=DIR] [--extensionDevelopmentPath=DIR]
 //        [--extensionTestsPath=FILE] [--timeout=MS]
 // Defaults: the repo root, out/test/integration/index.js, a temporary copy of
-// examples/workspace, 300000 ms. VERBOSE=1 shows the workbench's own log lines.
+// examples/workspace, 600000 ms. VERBOSE=1 shows the workbench's own log lines.
 // Exit code: the suite's (0 = all passed), 1 on failure, timeout or harness error.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +24,7 @@ const arg = (name, dflt) => {
 };
 const extensionDevelopmentPath = path.resolve(arg('extensionDevelopmentPath', REPO));
 const extensionTestsPath = path.resolve(arg('extensionTestsPath', path.join(REPO, 'out', 'test', 'integration', 'index.js')));
-const timeoutMs = Number(arg('timeout', process.env.E2E_SUITE_TIMEOUT_MS || '300000'));
+const timeoutMs = Number(arg('timeout', process.env.E2E_SUITE_TIMEOUT_MS || '600000'));
 const verbose = !!process.env.VERBOSE;
 
 const t0 = Date.now();

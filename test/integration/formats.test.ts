@@ -1,0 +1,143 @@
+/**
+ * Every PyTorch, HDF5, Parquet and Arrow fixture (written by torch, h5py, parquet-wasm and
+ * apache-arrow; see test/fixtures/) in the real extension host: the extension reads each with its
+ * shape, the report panel shows it (one file per format), a hover on its path in Python shows the
+ * shape, and each refusal is a diagnostic on the path with the expected error code. The expectations are the fixtures' own *.expected.json files.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { EmbeddingDiagnosticsApi } from '../../src/extension/api';
+
+const EXTENSION_ID = 'embedding-diagnostics.embedding-diagnostics';
+const ANALYZE_COMMAND = 'embeddingDiagnostics.analyzeFile';
+const FORMATS = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'formats');
+const FOLDERS = ['pt', 'h5', 'parquet', 'arrow'];
+/** Where the fixtures are copied inside the test workspace. */
+const TARGET = 'runs/formats';
+
+interface Fixture { rel: string; error?: string; shape?: string }
+
+function fixtures(): Fixture[] {
+  const out: Fixture[] = [];
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(FORMATS, rel), { withFileTypes: true })) {
+      const child = path.posix.join(rel, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (entry.name.endsWith('.expected.json')) {
+        const expected = JSON.parse(fs.readFileSync(path.join(FORMATS, child), 'utf8')) as
+          { error?: string; array?: string; arrays?: { name: string; shape: number[] }[] };
+        const dumpRel = child.slice(0, -'.expected.json'.length);
+        const chosen = expected.arrays?.find(a => a.name === expected.array);
+        out.push({ rel: dumpRel, error: expected.error, shape: chosen ? chosen.shape.join(' \u00d7 ') : undefined });
+      }
+    }
+  };
+  for (const folder of FOLDERS) walk(folder);
+  return out.sort((a, b) => a.rel.localeCompare(b.rel));
+}
+
+const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
+
+function workspaceUri(rel: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'a workspace folder is open');
+  return vscode.Uri.joinPath(folder.uri, ...rel.split('/'));
+}
+
+function hoverText(hovers: vscode.Hover[] | undefined): string {
+  return (hovers ?? []).flatMap(h => h.contents).map(c => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
+}
+
+suite('Every format: PyTorch, HDF5, Parquet and Arrow fixtures in the panel, hovers and diagnostics', () => {
+  let api: EmbeddingDiagnosticsApi;
+  const all = fixtures();
+  // `.bin` paths are not looked for in code (too many other files end so); the panel still reads them.
+  const inCode = all.filter(f => !f.rel.endsWith('.bin'));
+  const script = 'check_formats.py';
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    api = await vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID)!.activate();
+    for (const f of all) {
+      await vscode.workspace.fs.copy(vscode.Uri.file(path.join(FORMATS, f.rel)), workspaceUri(`${TARGET}/${f.rel}`), { overwrite: true });
+    }
+    const lines = ['import torch', ''];
+    inCode.forEach((f, i) => lines.push(`x${i} = load("${TARGET}/${f.rel}")`));
+    await vscode.workspace.fs.writeFile(workspaceUri(script), new TextEncoder().encode(lines.join('\n') + '\n'));
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.delete(workspaceUri(TARGET), { recursive: true });
+    await vscode.workspace.fs.delete(workspaceUri(script));
+  });
+
+  test('there are readable fixtures and refusals of every format', () => {
+    for (const folder of FOLDERS) {
+      assert.ok(all.some(f => f.rel.startsWith(`${folder}/`) && f.shape), `a readable ${folder} fixture`);
+    }
+    assert.ok(all.filter(f => f.error).length >= 10, 'refusals');
+  });
+
+  test('the extension reads every readable fixture with its shape (api.analyze, through the worker)', async function () {
+    this.timeout(120_000);
+    for (const f of all.filter(x => x.shape)) {
+      const report = await api.analyze(workspaceUri(`${TARGET}/${f.rel}`));
+      assert.strictEqual(report.array.shape.join(' \u00d7 '), f.shape, f.rel);
+    }
+  });
+
+  test('the report panel shows the shape of a fixture of each format', async function () {
+    // One panel per format: the panel is the same for every file once it has a report, and
+    // opening dozens of webviews in a row is slow in code-server.
+    this.timeout(180_000);
+    for (const folder of FOLDERS) {
+      const f = all.find(x => x.shape && x.rel.startsWith(`${folder}/`))!;
+      const uri = workspaceUri(`${TARGET}/${f.rel}`);
+      await vscode.commands.executeCommand(ANALYZE_COMMAND, uri);
+      const text = await api.whenPanelRendered(uri, 45_000, f.shape);
+      assert.ok(text.includes(f.shape!), `${f.rel}: the panel shows ${f.shape}`);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
+  test('in Python, each path gets a hover with the shape, or a diagnostic with the refusal code', async function () {
+    this.timeout(300_000);
+    const doc = await vscode.workspace.openTextDocument(workspaceUri(script));
+    await vscode.window.showTextDocument(doc);
+    const text = doc.getText();
+    const problems: string[] = [];
+    for (const f of inCode) {
+      const literal = `${TARGET}/${f.rel}`;
+      const at = text.indexOf(`"${literal}"`);
+      assert.ok(at >= 0, literal);
+      const inside = doc.positionAt(at + 1 + Math.floor(literal.length / 2));
+      if (f.shape) {
+        let last = '';
+        const deadline = Date.now() + 45_000;
+        while (!last.includes(f.shape) && Date.now() < deadline) {
+          last = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, inside));
+          if (!last.includes(f.shape)) await sleep(300);
+        }
+        if (!last.includes(f.shape)) problems.push(`${f.rel}: no hover with ${f.shape}; last: ${JSON.stringify(last.slice(0, 300))}`);
+      } else {
+        const deadline = Date.now() + 45_000;
+        let found: vscode.Diagnostic | undefined;
+        while (!found && Date.now() < deadline) {
+          found = vscode.languages.getDiagnostics(doc.uri).find(d => d.range.contains(inside)
+            && (typeof d.code === 'object' ? String(d.code.value) : String(d.code)) === f.error);
+          if (!found) await sleep(300);
+        }
+        if (!found) {
+          const here = vscode.languages.getDiagnostics(doc.uri).filter(d => d.range.contains(inside)).map(d => `${JSON.stringify(d.code)}: ${d.message}`);
+          problems.push(`${f.rel}: no ${f.error} diagnostic on its path; there: ${here.join(' | ') || 'none'}`);
+        } else {
+          assert.strictEqual(found.severity, vscode.DiagnosticSeverity.Error, `${f.rel}: a refusal is an error`);
+        }
+      }
+    }
+    assert.deepStrictEqual(problems, []);
+  });
+});
