@@ -60,7 +60,15 @@ class ReportView {
   ) {
     owner.initWebview(panel.webview, subjectTitle(subject));
     panel.webview.onDidReceiveMessage(msg => this.onMessage(msg));
-    panel.onDidDispose(() => { this.cancel?.cancel(); owner.forget(this); });
+    panel.onDidDispose(() => { this.disposed = true; this.cancel?.cancel(); owner.forget(this); });
+  }
+
+  private disposed = false;
+
+  /** Posts to the webview unless the panel is gone (a result can arrive just after it closed). */
+  private send(msg: HostToWebview): void {
+    if (this.disposed) return;
+    this.panel.webview.postMessage(msg).then(undefined, e => this.owner.log(`message to a closing panel not delivered: ${(e as Error)?.message ?? e}`));
   }
 
   /** Files this view depends on (for watch mode). */
@@ -73,7 +81,7 @@ class ReportView {
     else if (msg.type === 'information' || msg.type === 'informationProgress' || msg.type === 'informationError') this.lastInformation = msg;
     else if (msg.type === 'covarianceDistance' || msg.type === 'covarianceDistanceProgress' || msg.type === 'covarianceDistanceError') this.lastCovariance = msg;
     else { this.last = msg; this.lastRegime = undefined; this.lastInformation = undefined; this.lastCovariance = undefined; }
-    void this.panel.webview.postMessage(msg);
+    this.send(msg);
   }
 
   private onMessage(raw: unknown): void {
@@ -81,10 +89,10 @@ class ReportView {
     const msg: WebviewToHost = raw;
     switch (msg.type) {
       case 'ready':
-        if (this.last) void this.panel.webview.postMessage(this.last);
-        if (this.lastInformation) void this.panel.webview.postMessage(this.lastInformation);
-        if (this.lastRegime) void this.panel.webview.postMessage(this.lastRegime);
-        if (this.lastCovariance) void this.panel.webview.postMessage(this.lastCovariance);
+        if (this.last) this.send(this.last);
+        if (this.lastInformation) this.send(this.lastInformation);
+        if (this.lastRegime) this.send(this.lastRegime);
+        if (this.lastCovariance) this.send(this.lastCovariance);
         break;
       case 'rendered':
         this.renderedText = msg.text;
