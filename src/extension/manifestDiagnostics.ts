@@ -1,15 +1,15 @@
 import * as vscode from 'vscode';
-import { checkManifest } from '../core/information/informationInputs';
 import { isManifestPath, locate, parseManifest, MANIFEST_SUFFIX } from '../core/information/manifest';
 import { regimeFindings } from '../core/regime/regimeFindings';
 import { regimeCheckTask, toRegimeConfig } from './manifestAutoencoder';
 import { readSettings } from './settings';
 import type { AnalysisService } from './analysisService';
 import { promises as fs } from 'node:fs';
-import { SUPPORTED_EXTENSIONS } from '../core/formats/openDump';
 
 /** The dump a sidecar manifest belongs to: `emb.embeddings.json` → `emb.<ext>` or `emb.npy.embeddings.json` → `emb.npy`. */
 async function dumpBesideManifest(manifestPath: string): Promise<string | undefined> {
+  // loaded when a manifest is checked, not at activation: openDump brings every format reader
+  const { SUPPORTED_EXTENSIONS } = await import('../core/formats/openDump');
   const stem = manifestPath.slice(0, -MANIFEST_SUFFIX.length);
   const candidates = [stem, ...SUPPORTED_EXTENSIONS.map(e => stem + e)];
   for (const c of candidates) {
@@ -61,6 +61,7 @@ export class ManifestDiagnostics implements vscode.Disposable {
     const version = document.version;
     let problems: { code: string; severity: string; message: string; offset: number; length: number; path?: unknown; pointer?: string }[];
     try {
+      const { checkManifest } = await import('../core/information/informationInputs');
       problems = await checkManifest(document.uri.fsPath, document.getText());
     } catch (e) {
       problems = [{ code: 'internal', severity: 'error', message: `The manifest could not be checked: ${(e as Error).message}`, offset: 0, length: 0 }];

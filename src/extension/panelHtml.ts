@@ -2,7 +2,6 @@
  * The report panel's HTML shell. Pure (no 'vscode' import) so it is unit-tested under
  * Node: the panel passes in the webview's cspSource and the webview URIs of the assets.
  */
-import { randomBytes } from 'node:crypto';
 
 export interface PanelHtmlOptions {
   /** `webview.cspSource`: the origin the webview serves extension resources from. */
@@ -31,7 +30,8 @@ const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 export function createNonce(length = 32): string {
   let out = '';
   while (out.length < length) {
-    for (const b of randomBytes(length * 2)) {
+    // Web Crypto's CSPRNG (global in Node): node:crypto is not loaded at activation for it
+    for (const b of globalThis.crypto.getRandomValues(new Uint8Array(length * 2))) {
       // 248 = 4 * 62: bytes at or above it would make the first characters more likely.
       if (b < 248) out += NONCE_ALPHABET[b % 62];
       if (out.length === length) break;
