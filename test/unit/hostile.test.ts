@@ -10,7 +10,7 @@
  *   would turn them into a silent null).
  * Also: every truncation of every fuzzing seed is refused with an EmbdiagError.
  */
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -151,6 +151,10 @@ function checkDegenerateReport(report: AnalysisReport, expected: Expected, rel: 
     assert.equal(shown.length, 0, `${rel}: the rendered report shows unexplained NaN/∞: ${shown.slice(0, 5).join(' | ')}`);
   }
 }
+
+// The HDF5 library (h5wasm) loads on the first .h5 file: seconds on a loaded machine, once per
+// process. Loaded here, so the per-case limit measures the case alone.
+before(async () => { await readWhole(path.join(HOSTILE, 'seeds', 'contiguous.h5')); });
 
 for (const rel of corpus()) {
   const expected = JSON.parse(fs.readFileSync(path.join(HOSTILE, rel + '.expected.json'), 'utf8')) as Expected;
