@@ -46,8 +46,14 @@ async function activationTime(page) {
   }
   const time = row.locator('.activation-time, .activationTime').first();
   await time.waitFor({ timeout: 60_000 });
-  const text = (await time.innerText()).trim(); // "Startup Activation: 32ms"
-  const ms = Number(/(\d+(?:\.\d+)?)\s*ms\b/.exec(text)?.[1]);
+  // "Activating..." until activate() has returned, then "Startup Activation: 32ms"
+  let text = '';
+  let ms = NaN;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await page.waitForTimeout(250)) {
+    text = (await time.innerText()).trim();
+    ms = Number(/(\d+(?:\.\d+)?)\s*ms\b/.exec(text)?.[1]);
+    if (Number.isFinite(ms)) break;
+  }
   if (!Number.isFinite(ms)) throw new Error(`unexpected activation time text '${text}'`);
   const title = await row.locator('[title]').evaluateAll(els => els.map(e => e.getAttribute('title')).filter(Boolean).join(' | ')).catch(() => '');
   return { ms, title };
