@@ -15,6 +15,7 @@ import type { AnalysisReport, HealthSection, RowNormSummary } from '../report/an
 import { deriveFindings, DEFAULT_THRESHOLDS, type FindingThresholds } from './findings';
 import { TOOL_VERSION } from '../version';
 import { formatNumber } from '../report/format';
+import { siblingOpener } from '../formats/openDumpFile';
 
 export interface AnalyzeOptions {
   /** Analyse at most this many rows; larger arrays are sampled uniformly (seeded). */
@@ -85,10 +86,7 @@ export const MAX_COVARIANCE_DIM = 16_384;
 export async function analyzeFile(filePath: string, options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
   const source = await FileByteSource.open(filePath);
   try {
-    const dir = path.dirname(filePath);
-    return await analyzeSource(source, path.basename(filePath), options, hooks, async (name) => {
-      try { return await FileByteSource.open(path.join(dir, name)); } catch { return undefined; }
-    }, filePath);
+    return await analyzeSource(source, path.basename(filePath), options, hooks, siblingOpener(filePath), filePath);
   } finally {
     await source.close();
   }

@@ -1,6 +1,5 @@
 import * as path from 'node:path';
-import { FileByteSource } from '../io/fileByteSource';
-import { openDump } from '../formats/openDump';
+import { openDumpFile } from '../formats/openDumpFile';
 import type { EmbeddingMatrix } from '../formats/dumpFile';
 import { EmbdiagError } from '../errors';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
@@ -70,13 +69,8 @@ interface OpenedSide {
 }
 
 async function openSide(filePath: string, arrayName: string | undefined, options: CovarianceDistanceOptions): Promise<OpenedSide> {
-  const source = await FileByteSource.open(filePath);
+  const { source, dump } = await openDumpFile(filePath);
   try {
-    const dir = path.dirname(filePath);
-    const dump = await openDump(source, {
-      fileName: path.basename(filePath),
-      openSibling: async (name) => { try { return await FileByteSource.open(path.join(dir, name)); } catch { return undefined; } },
-    });
     const matrix = await dump.open(arrayName);
     const sampled = matrix.rows > options.maxRows;
     let closing: Promise<void> | undefined;

@@ -1,6 +1,4 @@
-import * as path from 'node:path';
-import { FileByteSource } from '../io/fileByteSource';
-import { openDump } from '../formats/openDump';
+import { openDumpFile } from '../formats/openDumpFile';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
 import { EmbdiagError } from '../errors';
 
@@ -30,13 +28,8 @@ export interface LoadRowsOptions { arrayName?: string; maxRows: number; seed: nu
 const BLOCK_BYTES = 8 << 20;
 
 export async function loadFiniteRows(filePath: string, options: LoadRowsOptions, isCancelled?: () => boolean): Promise<LoadedRows> {
-  const source = await FileByteSource.open(filePath);
+  const { source, dump } = await openDumpFile(filePath);
   try {
-    const dir = path.dirname(filePath);
-    const dump = await openDump(source, {
-      fileName: path.basename(filePath),
-      openSibling: async (name) => { try { return await FileByteSource.open(path.join(dir, name)); } catch { return undefined; } },
-    });
     const m = await dump.open(options.arrayName);
     const d = m.dim;
     const sampled = m.rows > options.maxRows;

@@ -1,0 +1,23 @@
+import * as path from 'node:path';
+import { FileByteSource } from '../io/fileByteSource';
+import type { ByteSource } from '../io/byteSource';
+import type { DumpFile } from './dumpFile';
+import { openDump } from './openDump';
+
+/** Opens files beside `filePath` by name (a projector's metadata.tsv); undefined when there is none. */
+export function siblingOpener(filePath: string): (name: string) => Promise<ByteSource | undefined> {
+  const dir = path.dirname(filePath);
+  return async (name) => { try { return await FileByteSource.open(path.join(dir, name)); } catch { return undefined; } };
+}
+
+/** Opens the dump at `filePath` on disk. The caller closes `source`; if opening fails, it is closed here. */
+export async function openDumpFile(filePath: string): Promise<{ source: FileByteSource; dump: DumpFile }> {
+  const source = await FileByteSource.open(filePath);
+  try {
+    const dump = await openDump(source, { fileName: path.basename(filePath), openSibling: siblingOpener(filePath) });
+    return { source, dump };
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+}
