@@ -619,7 +619,9 @@ function markdownSummary({ machine: m, numpyVersion, results, host, formats }) {
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   const blas = blasLine(results);
   const py = sh(DEBIAN_PYTHON, ['-c', 'import torch, h5py; print(torch.__version__, h5py.__version__)']).stdout?.trim().split(' ');
-  out.push(`Run ${when}: \`node scripts/bench.mjs${args.length ? ' ' + args.join(' ') : ''}\` on ${m.model}${m.simd ? ` (${m.simd.toUpperCase()})` : ''}${m.hypervisor ? `, ${m.hypervisor}` : ''}, ${m.cpus} cores, ${m.memGiB} GiB RAM; node ${m.node}` +
+  // the options that only name output files do not change what is measured
+  const shown = args.filter((a, i) => !['--json', '--markdown'].includes(a) && !['--json', '--markdown'].includes(args[i - 1]));
+  out.push(`Run ${when}: \`npm run bench${shown.length ? ' -- ' + shown.join(' ') : ''}\` on ${m.model}${m.simd ? ` (${m.simd.toUpperCase()})` : ''}${m.hypervisor ? `, ${m.hypervisor}` : ''}, ${m.cpus} cores, ${m.memGiB} GiB RAM; node ${m.node}` +
     `${numpyVersion ? `, numpy ${numpyVersion}${blas ? ` on ${blas}` : ''}` : ''}${formats && py?.length === 2 ? `, Debian torch ${py[0]} and h5py ${py[1]} (writers)` : ''}. Load average at the end ${os.loadavg().map(x => x.toFixed(1)).join(' / ')} (1/5/15 min).`);
   out.push('');
   out.push('| Target | Case | Measured | Verdict |');
