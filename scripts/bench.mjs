@@ -10,7 +10,7 @@
 //
 // Usage: node scripts/bench.mjs [--quick] [--cases 100000x768,20000x4096] [--runs N] [--warmup N]
 //                               [--keep] [--no-numpy] [--no-build] [--json FILE] [--markdown FILE]
-//                               [--formats pt,h5,parquet,arrow|all] [--formats-case ROWSxDIM] [--no-formats]
+//                               [--formats pt,h5,parquet,parquet-1rg,arrow|all] [--formats-case ROWSxDIM] [--no-formats]
 //                               [--no-host]
 //   --quick     small sizes, 1 run, no warm-up: a smoke test of well under a minute
 //   --cases     only the named cases (ROWSxDIM, as printed); a case not in the list is run as given
@@ -45,7 +45,7 @@ const option = (name, fallback) => {
 const quick = flag('--quick');
 const FULL_CASES = ['100000x768', '100000x1024', '20000x4096', '600000x1024'];
 const QUICK_CASES = ['20000x384', '4000x1024'];
-const ALL_FORMATS = ['pt', 'h5', 'parquet', 'arrow'];
+const ALL_FORMATS = ['pt', 'h5', 'parquet', 'parquet-1rg', 'arrow'];
 /** `--formats` alone (no list after it) means all of them. */
 const formatsArg = args.includes('--formats') ? (option('--formats', 'all').startsWith('--') ? 'all' : option('--formats', 'all')) : null;
 const formatsOnly = formatsArg !== null && !option('--cases', null) && !quick;
@@ -366,8 +366,12 @@ const FORMATS = {
   pt: { ext: '.pt', what: "torch.save({'embeddings': tensor}), zip format (Debian python3-torch)", writer: 'python' },
   h5: { ext: '.h5', what: "h5py dataset /embeddings, chunks of 1,024 rows, uncompressed (Debian python3-h5py)", writer: 'python' },
   parquet: { ext: '.parquet', what: `list<float32> column, snappy, row groups of ${parquetRowGroup.toLocaleString('en-US')} rows (parquet-wasm: Rust arrow/parquet)`, writer: 'node', rows: parquetRowGroup },
+  'parquet-1rg': { ext: '.parquet', what: 'the same column in ONE row group, as pandas writes up to 1,048,576 rows; uncompressed 1 MiB pages (written page by page by the bench: the Rust writer holds a whole row group and fails)', writer: 'node' },
   arrow: { ext: '.arrow', what: `Arrow IPC file, fixed_size_list<float32> column, record batches of ${arrowBatch.toLocaleString('en-US')} rows (apache-arrow JS)`, writer: 'node', rows: arrowBatch },
 };
+
+/** The extension, and for Parquet the row groups (two files have the extension). */
+const formatLabel = (name) => (name === 'parquet-1rg' ? '.parquet, one row group' : name === 'parquet' ? `.parquet, ${parquetRowGroup.toLocaleString('en-US')}-row groups` : FORMATS[name]?.ext ?? name);
 
 /** Why a format's writer cannot run here, or null. */
 function formatWriterMissing(name) {
@@ -376,6 +380,7 @@ function formatWriterMissing(name) {
     const r = sh(DEBIAN_PYTHON, ['-c', `import numpy, ${mod}; print(${mod}.__version__)`]);
     return r.status === 0 ? null : `${DEBIAN_PYTHON} cannot import ${mod} (apt-get install python3-${name === 'pt' ? 'torch' : 'h5py'})`;
   }
+  if (name === 'parquet-1rg') return null;
   const pkg = name === 'parquet' ? 'parquet-wasm' : 'apache-arrow';
   return fs.existsSync(path.join(ROOT, 'node_modules', pkg, 'package.json')) ? null : `node_modules/${pkg} is missing (npm install)`;
 }
@@ -384,7 +389,7 @@ function writeFormat(name, npyFile, out) {
   const spec = FORMATS[name];
   const r = spec.writer === 'python'
     ? sh(DEBIAN_PYTHON, [path.join(ROOT, 'scripts', 'bench_write_formats.py'), name, npyFile, out])
-    : sh(process.execPath, [path.join(ROOT, 'scripts', 'bench_write_formats.mjs'), name, npyFile, out, String(spec.rows)], { cwd: ROOT });
+    : sh(process.execPath, [path.join(ROOT, 'scripts', 'bench_write_formats.mjs'), name, npyFile, out, ...(spec.rows ? [String(spec.rows)] : [])], { cwd: ROOT });
   if (r.status !== 0) throw new Error(`writing ${out} failed: ${(r.stderr || r.stdout).slice(0, 2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -401,11 +406,11 @@ function runFormats({ npyFile, rows, dim, npEig, npyEig, dir, work }) {
     const spec = FORMATS[name];
     if (!spec) { log(`   unknown format ${name} (known: ${ALL_FORMATS.join(', ')})`); continue; }
     const missing = formatWriterMissing(name);
-    if (missing) { log(`   ${spec.ext}: skipped, ${missing}`); out.push({ format: name, skipped: missing }); continue; }
-    const file = path.join(dir, `bench_${rows}x${dim}${spec.ext}`);
+    if (missing) { log(`   ${formatLabel(name)}: skipped, ${missing}`); out.push({ format: name, skipped: missing }); continue; }
+    const file = path.join(dir, `bench_${rows}x${dim}-${name}${spec.ext}`);
     const free = fs.statfsSync(dir);
     const need = fs.statSync(npyFile).size * 1.1 + (1 << 30);
-    if (free.bavail * free.bsize < need) { log(`   ${spec.ext}: skipped, needs ${(need / 1e9).toFixed(1)} GB free in ${dir}`); out.push({ format: name, skipped: 'disk space' }); continue; }
+    if (free.bavail * free.bsize < need) { log(`   ${formatLabel(name)}: skipped, needs ${(need / 1e9).toFixed(1)} GB free in ${dir}`); out.push({ format: name, skipped: 'disk space' }); continue; }
     try {
       const w = writeFormat(name, npyFile, file);
       const r = runOurs(file, rows, work);
@@ -417,11 +422,11 @@ function runFormats({ npyFile, rows, dim, npEig, npyEig, dir, work }) {
       if (npEig) Object.assign(res, { eigVsNumpy: eigenDifference(r.report.eigenvalues, npEig).maxRel });
       if (npyEig) Object.assign(res, { eigVsNpy: eigenDifference(r.report.eigenvalues, npyEig).maxRel });
       out.push(res);
-      log(`   ${spec.ext.padEnd(9)} ${(w.bytes / 1e9).toFixed(2)} GB written in ${w.seconds.toFixed(0)} s (${spec.what})`);
+      log(`   ${formatLabel(name).padEnd(9)} ${(w.bytes / 1e9).toFixed(2)} GB written in ${w.seconds.toFixed(0)} s (${spec.what})`);
       log(`             ours ${f2(res.oursS)} s wall, ${f2(res.oursCpuS)} s CPU, peak RSS ${res.rssMB.toFixed(0)} MB (limit ${rssLimitMB.toFixed(0)} MB) ${res.rssMB <= rssLimitMB ? 'within' : 'OVER'}; ${res.rowsUsed} rows${res.sampled ? ' [SAMPLED]' : ''}` +
         `${res.eigVsNumpy !== undefined ? `; eigenvalues vs numpy ${res.eigVsNumpy.toExponential(2)}` : ''}${res.eigVsNpy !== undefined ? `, vs ours on the .npy ${res.eigVsNpy.toExponential(2)}` : ''}`);
     } catch (e) {
-      log(`   ${spec.ext}: FAILED ${(e.message ?? String(e)).split('\n').slice(0, 3).join(' ')}`);
+      log(`   ${formatLabel(name)}: FAILED ${(e.message ?? String(e)).split('\n').slice(0, 3).join(' ')}`);
       out.push({ format: name, failed: String(e.message ?? e).slice(0, 500) });
     } finally {
       fs.rmSync(file, { force: true });
@@ -594,7 +599,7 @@ function printTargets(results, host, formats) {
   }
   if (formats) {
     for (const f of formats.results) {
-      const head = `   6 ${formats.case} as ${FORMATS[f.format]?.ext ?? f.format}`;
+      const head = `   6 ${formats.case} as ${formatLabel(f.format)}`;
       if (f.skipped) log(`${head}: not measured (${f.skipped})`);
       else if (f.failed) log(`${head}: FAILED (${f.failed.split('\n')[0]})`);
       else log(`${head} (${(f.bytes / 1e9).toFixed(2)} GB): peak RSS ≤ ${f.rssLimitMB.toFixed(0)} MB: ${f.rssMB.toFixed(0)} MB ${verdict(f.rssMB <= f.rssLimitMB)}; ${f2(f.oursS)} s${f.eigVsNumpy !== undefined ? `; eigenvalues vs numpy ${f.eigVsNumpy.toExponential(2)} ${verdict(f.eigVsNumpy <= 1e-6)}` : ''}`);
@@ -639,7 +644,7 @@ function markdownSummary({ machine: m, numpyVersion, results, host, formats }) {
   }
   if (formats) {
     for (const f of formats.results) {
-      const label = `${n0(formats.rows)} × ${n0(formats.dim)} ${FORMATS[f.format]?.ext ?? f.format}`;
+      const label = `${n0(formats.rows)} × ${n0(formats.dim)} ${formatLabel(f.format)}`;
       if (f.skipped || f.failed) out.push(`| 3. peak RSS (issue #6 formats) | ${label} | ${f.skipped ? 'not measured: ' + f.skipped : 'failed'} | — |`);
       else out.push(`| 3. peak RSS (issue #6 formats) | ${label} (${(f.bytes / 1e9).toFixed(2)} GB) | ${f.rssMB.toFixed(0)} MB of ${f.rssLimitMB.toFixed(0)} MB, ${f2(f.oursS)} s | ${met(f.rssMB <= f.rssLimitMB)} |`);
     }
