@@ -326,6 +326,9 @@ async function switchTheme(to) {
 
 /** Closes every editor, so that the next webview opened is the only one (webview() takes the first). */
 async function closeAllEditors() {
+  // A menu or quick pick left open by an earlier step would swallow F1.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
   await runCommand('View: Close All Editors');
   await page.locator('.tab').first().waitFor({ state: 'detached', timeout: 15_000 });
 }
@@ -339,8 +342,15 @@ test('6b. Open With… "Embedding Report" shows an .npz in the custom editor, wi
   if (!(await npz.isVisible().catch(() => false))) await runs.click();
   await npz.waitFor({ timeout: 30_000 });
   await npz.click({ button: 'right' });
-  await page.locator('.context-view .monaco-menu .action-label').filter({ hasText: /^Open With/ }).first().click();
+  const openWith = page.locator('.context-view .monaco-menu .action-label').filter({ hasText: /^Open With/ }).first();
+  await openWith.waitFor({ timeout: 10_000 });
+  await openWith.hover();
+  await openWith.click();
   const report = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Embedding Report' }).first();
+  // On a loaded machine the menu can take the click as a hover only; the item then has the focus: Enter runs it.
+  if (!(await report.waitFor({ timeout: 5_000 }).then(() => true, () => false)) && (await openWith.isVisible().catch(() => false))) {
+    await page.keyboard.press('Enter');
+  }
   await report.waitFor({ timeout: 30_000 });
   await report.click();
 
