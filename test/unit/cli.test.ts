@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES, REPO_ROOT, assertAllClose } from './support';
 
@@ -92,4 +92,30 @@ test('values whose squares overflow: an explained error finding, no NaN or Infin
   assert.ok(j.findings.some((f: { code: string }) => f.code === 'numeric-overflow'));
   assert.deepEqual(j.eigenvalues, []);
   assert.equal(j.metrics, null);
+});
+
+test('embdiag analyze on every PyTorch, HDF5, Parquet and Arrow fixture: the shape and numpy\'s numbers, or exit 2 with the refusal code', () => {
+  const walk = (rel: string): string[] => readdirSync(fixture(rel), { withFileTypes: true }).flatMap(entry => {
+    const child = path.posix.join(rel, entry.name);
+    if (entry.isDirectory()) return walk(child);
+    return entry.name.endsWith('.expected.json') ? [child.slice(0, -'.expected.json'.length)] : [];
+  });
+  const all = ['pt', 'h5', 'parquet', 'arrow'].flatMap(walk);
+  assert.ok(all.length >= 40, `${all.length} fixtures`);
+  for (const rel of all) {
+    const want = expected(rel) as { error?: string; array?: string; arrays?: { name: string; shape: number[]; analysable: boolean; stats?: { mean: number[] | null; eigenvalues?: number[] | null } }[] };
+    const r = run('analyze', fixture(rel), '--json');
+    const j = JSON.parse(r.stdout);
+    if (want.error) {
+      assert.equal(r.status, 2, `${rel}: ${r.stderr}`);
+      assert.equal(j.error.code, want.error, rel);
+      continue;
+    }
+    assert.ok(r.status === 0 || r.status === 1, `${rel}: exit ${r.status}: ${r.stderr}`);
+    const chosen = want.arrays!.find(a => a.name === want.array)!;
+    assert.equal(j.array.name, chosen.name, rel);
+    assert.deepEqual(j.array.shape, chosen.shape, rel);
+    if (chosen.stats?.mean) assertAllClose(j.mean, chosen.stats.mean, 1e-6, `${rel} mean`);
+    if (chosen.stats?.eigenvalues) assertAllClose(j.eigenvalues, chosen.stats.eigenvalues, 1e-6, `${rel} eigenvalues`);
+  }
 });
