@@ -6,6 +6,7 @@ import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
 import type { DTypeName } from './dtype';
 import { checkRowRange, findArray } from './npy';
 import { ParquetListPages, snappyUncompress, type Decompress, type ListChunk, type ListLayout } from './parquetPages';
+import { readThriftStruct, ThriftDamage, type ThriftStruct } from './thriftCompact';
 
 /**
  * Parquet files (pandas / pyarrow / Hugging Face datasets), decoded by hyparquet. Embeddings are
@@ -436,77 +437,8 @@ const ENCODING_PLAIN_DICTIONARY = 2;
 const ENCODING_RLE = 3;
 const ENCODING_RLE_DICTIONARY = 8;
 
-class PageError extends Error {}
-
-/** A Thrift compact-protocol struct: field id → value (nested structs as maps; lists, binaries and doubles skipped). */
-type ThriftStruct = Map<number, number | boolean | ThriftStruct | undefined>;
-
-/**
- * Reads one Thrift compact struct from `b` at `pos.at`, bounded in depth and by the buffer.
- * `onList(fieldId, elementType, count, pos)` may consume a list field itself (returning true).
- */
-function readThriftStruct(b: Uint8Array, pos: { at: number }, depth = 0,
-  onList?: (id: number, elementType: number, count: number, pos: { at: number }) => boolean): ThriftStruct {
-  if (depth > 16) throw new PageError('a Thrift structure nests too deeply');
-  const byte = (): number => {
-    if (pos.at >= b.length) throw new PageError('a Thrift structure runs past its bytes');
-    return b[pos.at++];
-  };
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; shift < 64; shift += 7) {
-      const x = byte();
-      if (shift < 53) v += (x & 0x7f) * 2 ** shift;
-      if (!(x & 0x80)) return v;
-    }
-    throw new PageError('a Thrift structure holds an overlong integer');
-  };
-  const zigzag = (): number => { const v = varint(); return v % 2 ? -(v + 1) / 2 : v / 2; };
-  const listHeader = (): [number, number] => {
-    const head = byte();
-    const n = head >> 4 === 15 ? varint() : head >> 4;
-    if (n > b.length - pos.at) throw new PageError('a Thrift list claims more items than it has bytes');
-    return [(head & 15) === 1 || (head & 15) === 2 ? 3 : head & 15, n];
-  };
-  const skip = (type: number, d: number): number | boolean | ThriftStruct | undefined => {
-    switch (type) {
-      case 1: return true;
-      case 2: return false;
-      case 3: return byte();
-      case 4: case 5: case 6: return zigzag();
-      case 7: pos.at += 8; if (pos.at > b.length) throw new PageError('a Thrift structure runs past its bytes'); return undefined;
-      case 8: { const n = varint(); pos.at += n; if (pos.at > b.length) throw new PageError('a Thrift structure runs past its bytes'); return undefined; }
-      case 9: case 10: {
-        const [element, n] = listHeader();
-        for (let i = 0; i < n; i++) skip(element, d + 1);
-        return undefined;
-      }
-      case 11: {
-        const n = varint();
-        if (n > b.length - pos.at) throw new PageError('a Thrift map claims more items than it has bytes');
-        if (n) { const kv = byte(); for (let i = 0; i < n; i++) { skip(kv >> 4, d + 1); skip(kv & 15, d + 1); } }
-        return undefined;
-      }
-      case 12: return readThriftStruct(b, pos, d + 1);
-      default: throw new PageError(`a Thrift structure holds an unknown field type ${type}`);
-    }
-  };
-  const out: ThriftStruct = new Map();
-  let id = 0;
-  for (;;) {
-    const head = byte();
-    const type = head & 15;
-    if (type === 0) return out;
-    id = head >> 4 ? id + (head >> 4) : zigzag();
-    if ((type === 9 || type === 10) && onList) {
-      const at = pos.at;
-      const [element, n] = listHeader();
-      if (onList(id, element, n, pos)) continue;
-      pos.at = at;
-    }
-    out.set(id, skip(type, depth));
-  }
-}
+/** Damage in the footer or a page; the Thrift reader's own errors are of this class too. */
+const PageError = ThriftDamage;
 
 /**
  * hyparquet builds the schema tree from each element's `num_children`, trusting them: a negative

@@ -1,5 +1,6 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
+import { readThriftStruct, ThriftDamage, type ThriftStruct } from './thriftCompact';
 
 /**
  * Page-by-page reading of a Parquet list column of FLOAT or DOUBLE values (the usual layout of
@@ -105,65 +106,6 @@ interface ChunkState {
 }
 
 class PageDamage extends Error {}
-
-// ---- Thrift compact protocol: just enough for PageHeader ---------------------------------------
-
-type ThriftValue = number | boolean | ThriftStruct | undefined;
-type ThriftStruct = Map<number, ThriftValue>;
-
-function readStruct(b: Uint8Array, pos: { at: number }, depth = 0): ThriftStruct {
-  if (depth > 8) throw new PageDamage('a page header nests too deeply');
-  const byte = (): number => {
-    if (pos.at >= b.length) throw new RangeError('header runs past the buffer');
-    return b[pos.at++];
-  };
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; shift < 64; shift += 7) {
-      const x = byte();
-      if (shift < 53) v += (x & 0x7f) * 2 ** shift;
-      if (!(x & 0x80)) return v;
-    }
-    throw new PageDamage('a page header holds an overlong integer');
-  };
-  const zigzag = (): number => { const v = varint(); return v % 2 ? -(v + 1) / 2 : v / 2; };
-  const skipBytes = (n: number) => { pos.at += n; if (pos.at > b.length) throw new RangeError('header runs past the buffer'); };
-  const value = (type: number, d: number): ThriftValue => {
-    switch (type) {
-      case 1: return true;
-      case 2: return false;
-      case 3: return byte();
-      case 4: case 5: case 6: return zigzag();
-      case 7: skipBytes(8); return undefined;
-      case 8: skipBytes(varint()); return undefined;
-      case 9: case 10: {
-        const head = byte();
-        const n = head >> 4 === 15 ? varint() : head >> 4;
-        if (n > b.length - pos.at) throw new RangeError('header runs past the buffer');
-        const element = head & 15;
-        for (let i = 0; i < n; i++) value(element === 1 || element === 2 ? 3 : element, d + 1);
-        return undefined;
-      }
-      case 11: {
-        const n = varint();
-        if (n > b.length - pos.at) throw new RangeError('header runs past the buffer');
-        if (n) { const kv = byte(); for (let i = 0; i < n; i++) { value(kv >> 4, d + 1); value(kv & 15, d + 1); } }
-        return undefined;
-      }
-      case 12: return readStruct(b, pos, d + 1);
-      default: throw new PageDamage(`a page header holds an unknown field type ${type}`);
-    }
-  };
-  const out: ThriftStruct = new Map();
-  let id = 0;
-  for (;;) {
-    const head = byte();
-    const type = head & 15;
-    if (type === 0) return out;
-    id = head >> 4 ? id + (head >> 4) : zigzag();
-    out.set(id, value(type, depth));
-  }
-}
 
 const int = (s: ThriftStruct | undefined, id: number): number | undefined => {
   const v = s?.get(id);
@@ -493,10 +435,11 @@ export class ParquetListPages {
       const pos = { at: 0 };
       let header: ThriftStruct;
       try {
-        header = readStruct(bytes, pos);
+        header = readThriftStruct(bytes, pos);
       } catch (e) {
-        if (e instanceof RangeError && n < Math.min(end - at, MAX_HEADER_BYTES)) continue;
-        throw this.damaged(`in the ${what}`, `the page header at byte ${at} ${e instanceof PageDamage ? e.message.replace(/^a page header /, '') : 'runs past the column chunk'}`);
+        if (!(e instanceof ThriftDamage)) throw e;
+        if (e.overrun && n < Math.min(end - at, MAX_HEADER_BYTES)) continue;
+        throw this.damaged(`in the ${what}`, `the page header at byte ${at} ${e.overrun ? 'runs past the column chunk' : e.message.replace(/^a Thrift structure /, '')}`);
       }
       const type = int(header, 1) ?? -1;
       const uncompressed = int(header, 2) ?? -1;
