@@ -1,14 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { MemoryByteSource } from '../../src/core/io/byteSource';
-import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
-import { testFixtureFolder, FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
+import { testFixtureFolder, assertExactly, decodeNumbers, loadExpected, withDump } from './formats.helpers';
 
 /** Fixtures written by test/fixtures/make_format_fixtures_ml.py with h5py. */
-const { readable, refusals } = testFixtureFolder('h5', 'hdf5', 'h5py');
+testFixtureFolder('h5', 'hdf5', 'h5py');
 
 test('datasets in nested groups are selected by path, with or without the leading slash', async () => {
   const expected = loadExpected('h5/nested.h5');

@@ -7,7 +7,7 @@ import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
 import type { FileMetaData } from 'hyparquet';
-import { testFixtureFolder, CountingSource, FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
+import { testFixtureFolder, CountingSource, FORMAT_FIXTURES, assertExactly, decodeNumbers, loadExpected, withDump } from './formats.helpers';
 
 /**
  * Fixtures written by parquet-wasm (Apache Arrow's Rust Parquet writer) through

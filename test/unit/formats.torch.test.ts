@@ -7,10 +7,15 @@ import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
 import { makeDType } from '../../src/core/formats/dtype';
 import { StridedMatrix } from '../../src/core/formats/torchFile';
-import { testFixtureFolder, FORMAT_FIXTURES, CountingSource, assertExactly, assertRefused, checkFixture, expectedFiles, loadExpected, withDump } from './formats.helpers';
+import { testFixtureFolder, FORMAT_FIXTURES, CountingSource, assertExactly, assertRefused, withDump } from './formats.helpers';
 
 /** Fixtures written by test/fixtures/make_format_fixtures_ml.py with torch.save itself. */
 const { readable, refusals } = testFixtureFolder('pt', 'torch', 'torch');
+
+test('there are torch fixtures of both formats and refusals', () => {
+  assert.ok(readable.some(r => r.includes('legacy')) && readable.some(r => !r.includes('legacy')));
+  assert.ok(refusals.length >= 6);
+});
 
 test('a pickle that calls os.system is refused naming it, and nothing runs', async () => {
   const file = path.join(FORMAT_FIXTURES, 'pt/refusals/os_system.pt');
