@@ -44,7 +44,7 @@ export function createNonce(length = 32): string {
  * The Content-Security-Policy of the page: nothing by default, our script only by nonce,
  * styles and fonts only from the extension. Lit's component styles are constructed
  * stylesheets (adoptedStyleSheets), which style-src does not govern, so neither
- * 'unsafe-inline' nor 'unsafe-eval' is needed.
+ * inline styles nor eval is needed (the policy allows neither).
  */
 export function panelCsp(cspSource: string, nonce: string): string {
   return [
