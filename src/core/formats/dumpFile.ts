@@ -38,6 +38,14 @@ export interface EmbeddingMatrix {
    * Cheapest when successive calls ascend (compressed entries decode forward only).
    */
   readRows(start: number, count: number): Promise<Float64Array>;
+  /**
+   * Formats with nullable rows (an Arrow or Parquet null list) only: the 0-based indices, ascending,
+   * of the null rows in [start, start + count). A null row is a missing row, not a NaN row: readRows
+   * returns it filled with NaN, and the analysis moves it from the NaN count to the `null-rows`
+   * finding. Cheap right after readRows(start, count) on the same range (readers keep what they
+   * decoded); never decodes values it does not need.
+   */
+  nullRowsIn?(start: number, count: number): Promise<number[]>;
 }
 
 export interface DumpFile {
