@@ -6,7 +6,7 @@
 export type EmbdiagErrorCode =
   | 'file-missing' | 'not-a-file' | 'unreadable' | 'file-changed'
   | 'unknown-format' | 'bad-header' | 'truncated' | 'invalid-range'
-  | 'unsupported-dtype' | 'pickle-refused' | 'array-not-found' | 'no-array'
+  | 'unsupported-dtype' | 'unsupported-compression' | 'pickle-refused' | 'array-not-found' | 'no-array'
   | 'bad-shape' | 'bad-text' | 'too-large' | 'cancelled' | 'bad-argument' | 'internal'
   | 'bad-archive' | 'non-finite';
 
