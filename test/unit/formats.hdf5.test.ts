@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { MemoryByteSource } from '../../src/core/io/byteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { h5call } from '../../src/core/formats/hdf5Library';
@@ -159,6 +161,17 @@ test('a file its killed writer left marked open is not called damaged, and h5cle
     await assert.rejects(openDump(source, { fileName: file }), (e: unknown) => e instanceof Error && !/damaged or not an HDF5 file/.test(e.message));
   } finally {
     await source.close();
+  }
+  // The suggested command can be pasted as it is: a path with a space is quoted.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embdiag-h5-'));
+  const spaced = path.join(dir, "killed writer's file.h5");
+  fs.copyFileSync(file, spaced);
+  const copy = await FileByteSource.open(spaced);
+  try {
+    await assert.rejects(openDump(copy, { fileName: spaced }), refusedWith('unreadable', `h5clear -s '${dir}/killed writer'\\''s file.h5'`));
+  } finally {
+    await copy.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -201,7 +201,7 @@ export function h5call<T>(label: string, what: string, fn: () => T): T {
     if (/already open for write|consistency flags/.test(text)) {
       throw new EmbdiagError('unreadable',
         `${label}: HDF5 will not read this file because it is still marked as open for writing: the program that wrote it never closed it (it was killed, or is still running, while it had the file open with libver='latest' or for SWMR). The file is not damaged; only the mark was left behind.`,
-        `If nothing writes to it any more, clear the mark with \`h5clear -s ${label}\` (from the HDF5 tools) and analyse it again.`);
+        `If nothing writes to it any more, clear the mark with \`h5clear -s ${shellWord(label)}\` (from the HDF5 tools) and analyse it again.`);
     }
     if (growthRefused) {
       throw new EmbdiagError('too-large', `${label}: cannot ${what}: HDF5 asked for ${growthRefused} bytes of memory, more than the ${heapLimit} it may use${because}.`,
@@ -218,6 +218,11 @@ export function h5call<T>(label: string, what: string, fn: () => T): T {
     stderr.write = stderrWrite;
     WebAssembly.Memory.prototype.grow = grow;
   }
+}
+
+/** A path as one POSIX shell word (quoted only when it needs to be). */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Opens `file` read-only, confined to itself, for the duration of fn. */
