@@ -60,6 +60,49 @@ def write_safetensors(path, tensors, metadata):
         f.write(struct.pack('<Q', len(text)) + text + b''.join(blobs))
 
 
+def write_encoder_run(runs):
+    """An encoder's embeddings with the companions of the information analysis: the embeddings of
+    noisy copies of the same inputs, regression targets, a linear head's predictions, the inputs,
+    and the sidecar manifest naming them (plus a planned autoencoder for the regime checks)."""
+    rng = np.random.default_rng(11)
+    rows, pixels, factors, dim = 2000, 64, 12, 32
+    # 8 x 8 grey "images" (uint8) driven by 12 latent factors of decreasing strength
+    sources = rng.normal(size=(rows, factors)) / np.arange(1, factors + 1) ** 0.4
+    mixing = rng.normal(size=(factors, pixels)) / np.sqrt(factors)
+    inputs = np.clip(np.rint(128 + 40 * sources @ mixing), 0, 255).astype(np.uint8)
+    noise_std = 8.0  # pixel units: the perturbed copies are the same images with this much Gaussian noise
+    noisy = inputs + rng.normal(scale=noise_std, size=inputs.shape)
+    weights = rng.normal(size=(pixels, dim)) / np.sqrt(pixels)
+
+    def encode(x):
+        return np.tanh((np.asarray(x, np.float64) - 128) / 40 @ weights)
+
+    emb = encode(inputs).astype(np.float32)
+    emb_noisy = encode(noisy).astype(np.float32)
+    targets = (sources[:, :4] @ rng.normal(size=(4, 4)) + 0.05 * rng.normal(size=(rows, 4))).astype(np.float32)
+    design = np.hstack([emb, np.ones((rows, 1), np.float32)]).astype(np.float64)
+    head, *_ = np.linalg.lstsq(design, targets.astype(np.float64), rcond=None)
+    predictions = (design @ head).astype(np.float32)
+    for name, array in [('encoder.npy', emb), ('encoder_noisy.npy', emb_noisy), ('targets.npy', targets),
+                        ('predictions.npy', predictions), ('inputs.npy', inputs)]:
+        np.save(os.path.join(runs, name), array)
+    manifest = {
+        'version': 1,
+        'description': 'encoder.npy: embeddings of 2,000 8x8 images (inputs.npy); encoder_noisy.npy: of the same '
+                       'images with Gaussian pixel noise of std 8; targets.npy: 4 regression targets; '
+                       'predictions.npy: a linear head on the embeddings. Written by examples/make_examples.py.',
+        'perturbed': 'encoder_noisy.npy',
+        'targets': 'targets.npy',
+        'predictions': 'predictions.npy',
+        'inputs': 'inputs.npy',
+        'inputSymbols': pixels,
+        'noiseStd': noise_std,
+        'autoencoder': {'latentWidth': 8, 'init': 'torch-linear-default', 'learningRate': 0.05, 'steps': 400},
+    }
+    with open(os.path.join(runs, 'encoder.embeddings.json'), 'w') as f:
+        f.write(json.dumps(manifest, indent=2) + '\n')
+
+
 def main():
     os.makedirs(os.path.join(RUNS, 'projector'), exist_ok=True)
     rng = np.random.default_rng(7)
@@ -109,6 +152,8 @@ def main():
         for row in vectors:
             np.array([24], '<i4').tofile(f)
             row.tofile(f)
+
+    write_encoder_run(RUNS)
 
     total = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(RUNS) for n in ns)
     assert total < 3_000_000, total

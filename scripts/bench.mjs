@@ -23,7 +23,7 @@
 //   --no-host   skip the editor measurements (activation, hover, bundle)
 //   --no-vscode skip the activation time read from a real VS Code (code-server) window (the full bench
 //               takes it when code-server and chromium are installed; it waits for /tmp/embdiag-e2e.lock)
-//   --markdown  also write the summary table (as in the README) to FILE
+//   --markdown  also write the summary table (as in docs/performance.md, "Summary") to FILE
 //   BENCH_DIR   where the dumps are written (default: a new directory under os.tmpdir())
 //
 // Files are generated in chunks (never the whole array in memory) with a power-law spectrum
@@ -550,7 +550,7 @@ async function main() {
   printTargets(results, host, formats);
   const summary = markdownSummary({ machine: m, numpyVersion, results, host, formats });
   log('');
-  log('== summary (markdown, for the README)');
+  log('== summary (markdown, for docs/performance.md)');
   log(summary);
   if (markdownOut) fs.writeFileSync(markdownOut, summary + '\n');
   if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ machine: m, numpy: numpyVersion, results, host, formats }, null, 2));
@@ -618,7 +618,7 @@ function blasLine(results) {
   return `${lib}${b.architecture ? ` (${b.architecture})` : ''}${b.num_threads ? `, ${b.num_threads} threads` : ''}`;
 }
 
-/** The table for the README: every target measured in this run, with the machine it ran on. */
+/** The table for docs/performance.md: every target measured in this run, with the machine it ran on. */
 function markdownSummary({ machine: m, numpyVersion, results, host, formats }) {
   const out = [];
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';

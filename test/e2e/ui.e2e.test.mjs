@@ -401,6 +401,112 @@ test('6c. "Embeddings: Compare Two Dumps" shows both dumps, then the covariance 
   await screenshot(page, 'compare-distances-dark.png');
 }));
 
+/** Hides the bottom panel (Problems, ...) so the webview gets the window's height. */
+async function hideBottomPanel() {
+  if (await page.locator('.part.panel').isVisible().catch(() => false)) {
+    await runCommand('View: Toggle Panel Visibility');
+    await page.locator('.part.panel').waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+}
+
+/**
+ * Checks that a report section finished and shows what it is for, found by structure rather than
+ * wording (other work rewrites these texts): the section element, its level-2 heading, no error
+ * box (role alert), not busy, every plot in it (svg with aria-roledescription "plot") drawn at a
+ * readable size with a shape in it, and a curve of 10 or more points among them. Returns the section's text.
+ */
+async function assertSectionShown(section, what, minPlots) {
+  await section.waitFor({ timeout: 60_000 });
+  const heading = section.getByRole('heading', { level: 2 }).first();
+  await heading.waitFor({ state: 'visible' });
+  assert.ok((await heading.innerText()).trim().length > 0, `${what}: the heading has text`);
+  assert.equal(await section.getAttribute('aria-busy'), 'false', `${what}: the section has finished`);
+  const alerts = section.getByRole('alert');
+  assert.equal(await alerts.count(), 0, `${what}: no error box (${await alerts.first().innerText().catch(() => '')})`);
+  const plots = section.locator('svg[aria-roledescription="plot"]');
+  const count = await plots.count();
+  assert.ok(count >= minPlots, `${what}: at least ${minPlots} plot(s), found ${count}`);
+  let longest = 0;
+  for (let i = 0; i < count; i++) {
+    const plot = plots.nth(i);
+    await plot.scrollIntoViewIfNeeded();
+    assert.ok(await plot.isVisible(), `${what}: plot ${i + 1} is visible`);
+    const box = await plot.boundingBox();
+    assert.ok(box && box.width >= 200 && box.height >= 120, `${what}: plot ${i + 1} is drawn at a readable size (${JSON.stringify(box)})`);
+    // the most coordinates in one path or polygon (a curve, a face), beyond the axes' lines
+    const points = await plot.evaluate((svg) => Math.max(0, ...[...svg.querySelectorAll('path, polygon, polyline')]
+      .map((el) => ((el.getAttribute('d') ?? el.getAttribute('points') ?? '').match(/-?\d*\.?\d+(?:e-?\d+)?/gi) ?? []).length / 2)));
+    assert.ok(points >= 3, `${what}: plot ${i + 1} draws something (its largest shape has ${points} points)`);
+    longest = Math.max(longest, points);
+  }
+  assert.ok(longest >= 10, `${what}: a curve is drawn (the longest shape has ${longest} points)`);
+  return (await section.innerText()).replace(/\s+/g, ' ');
+}
+
+/** Scrolls the webview so that `section` starts at the top, for a screenshot of it. */
+async function scrollToTop(section) {
+  await section.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(400);
+}
+
+test('6d. the Information and regime sections of runs/encoder.npy (sidecar manifest, Predict Autoencoder Regime...)', { timeout: 240_000 }, (t) => needsWorkbench(t) && step('information-regime', async () => {
+  await switchTheme('light');
+  await closeAllEditors();
+  await page.getByRole('treeitem', { name: 'train.py' }).click();
+  await editorLine('np.load').waitFor({ timeout: 30_000 });
+  await runCommand('Embeddings: Predict Autoencoder Regime...');
+  const quickInput = page.locator('.quick-input-widget');
+  const titled = (text) => quickInput.locator('.quick-input-title').filter({ hasText: text });
+  await waitForOrWorkbenchError(titled('of which dump'), 'the quick pick of the dump', 30_000);
+  const dump = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'runs/encoder.npy' }).first();
+  await dump.waitFor({ timeout: 30_000 });
+  await dump.click();
+  // the planned autoencoder of the example's manifest: H = 8, nn.Linear's default init, η = 0.05 in gradient-flow units, 400 steps
+  const answer = async (stepOf5, value) => {
+    await waitForOrWorkbenchError(titled(`(${stepOf5}/5)`), `question ${stepOf5} of 5`, 30_000);
+    const input = quickInput.locator('input');
+    await input.fill(value);
+    if (stepOf5 === 2 || stepOf5 === 3) { // quick picks: the typed text filters, the first match is chosen
+      await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    }
+    await page.keyboard.press('Enter');
+    await titled(`(${stepOf5}/5)`).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
+  };
+  await answer(1, '8');
+  await answer(2, 'nn.Linear default');
+  await answer(3, 'Gradient-flow');
+  await answer(4, '0.05');
+  await answer(5, '400');
+
+  await page.locator('.tab').filter({ hasText: 'encoder.npy' }).first().waitFor({ timeout: 60_000 });
+  await hideBottomPanel();
+  const information = webview().locator('section#information');
+  const regime = webview().locator('section#regime');
+  await waitForOrWorkbenchError(information.locator('svg[aria-roledescription="plot"]').first(), 'the Information section with its plot', 150_000);
+  await waitForOrWorkbenchError(regime.locator('svg[aria-roledescription="plot"]').nth(1), 'the regime section with the prism and the loss plot', 150_000);
+  await webview().locator('section#information[aria-busy="false"]').waitFor({ timeout: 150_000 });
+  await webview().locator('section#regime[aria-busy="false"]').waitFor({ timeout: 150_000 });
+
+  const infoText = await assertSectionShown(information, 'information', 1);
+  // E1, exact: d·b = 32 coordinates × 32 bits (float32) = 1,024 bits per model use
+  assert.match(infoText, /\b1,?024\b/, `the nominal rate d·b = 1024 bits is shown; text: ${infoText.slice(0, 600)}`);
+  const regimeText = await assertSectionShown(regime, 'regime', 2);
+  // the placement's closed forms: y = H/d = 8/32, z = d·σ² = 32 · 1/(3·32) for nn.Linear's default init
+  assert.match(regimeText, /\b0\.25\b/, `y = H/d = 0.25 is shown; text: ${regimeText.slice(0, 600)}`);
+  assert.match(regimeText, /\b0\.333/, `z = d·σ² = 1/3 is shown; text: ${regimeText.slice(0, 600)}`);
+  lap('information and regime sections rendered');
+
+  for (const theme of ['light', 'dark']) {
+    await switchTheme(theme);
+    if (theme === 'dark') await webview().locator('body.vscode-dark').waitFor({ state: 'attached', timeout: 30_000 });
+    const suffix = theme === 'dark' ? '-dark' : '';
+    await scrollToTop(information);
+    await screenshot(page, `information${suffix}.png`);
+    await scrollToTop(regime);
+    await screenshot(page, `regime${suffix}.png`);
+  }
+}));
+
 test('7. the browser sent no request off 127.0.0.1', () => {
   assert.deepEqual(browser.offHost, []);
 });
