@@ -165,7 +165,8 @@ function isPlacement(v: unknown): boolean {
 
 function isPrediction(v: unknown): boolean {
   if (!isObject(v) || !isFace(v.face) || !isStr(v.faceName) || (v.role !== 'nearest' && v.role !== 'second')) return false;
-  if (!isCurve(v.t) || !isCurve(v.train) || (v.pop !== null && !isCurve(v.pop)) || !isStr(v.kind) || !isNumOrNull(v.trustedUntil)) return false;
+  if (!isCurve(v.t) || !isCurve(v.train) || (v.pop !== null && !isCurve(v.pop)) || !isStr(v.kind) || !isNumOrNull(v.trustedUntil)
+    || !(v.endedAt === undefined || isNumOrNull(v.endedAt))) return false;
   const g = v.diagnostic;
   return isObject(g) && isStr(g.name) && isStr(g.description) && isNum(g.threshold) && isNumOrNull(g.value) && isBool(g.ok)
     && isStrArray(v.notes) && isStr(v.provenance);

@@ -58,8 +58,67 @@ export interface FacePrediction {
   /** Last time at which the validity diagnostic holds (the horizon if always); null: not trusted at all. */
   trustedUntil: number | null;
   diagnostic: ValidityDiagnostic;
+  /**
+   * Where the formula left its domain and the curve ends: the first grid time at which a predicted
+   * loss was negative, above LOSS_CEILING_FACTOR·E L(0), or not finite (the arrays stop before it).
+   * Null when the curve covers the whole horizon.
+   */
+  endedAt: number | null;
   notes: string[];
   provenance: string;
+}
+
+/**
+ * A predicted loss is a squared error: below 0 the formula is used outside its domain. Gradient
+ * flow never raises the train loss, and every face formula starts at or below the exact expected
+ * initial loss E L(0), so a value above twice E L(0) is also outside the domain ([PROP]).
+ */
+export const LOSS_CEILING_FACTOR = 2;
+
+/**
+ * Exact E L(0) = ½ tr C·[σ⁴H(H+p+1) − 2Hσ² + 1] for Gaussian W0 (spec §6; E WᵀW = Hσ²I and
+ * E (WᵀW)² = σ⁴H(H+p+1)I, so it holds for any covariance C, train or population).
+ */
+export function expectedInitialLoss(traceC: number, sigma2: number, latentWidth: number, inputDim: number): number {
+  const H = latentWidth, p = inputDim;
+  return (traceC / 2) * (sigma2 * sigma2 * H * (H + p + 1) - 2 * H * sigma2 + 1);
+}
+
+/**
+ * Ends a prediction where it leaves [0, LOSS_CEILING_FACTOR·E L(0)] (train and population each
+ * against their own E L(0)) or stops being finite: the arrays (and the diagnostic's values) stop
+ * before that point, `endedAt` says where, and the trusted horizon is cut to the last kept point.
+ */
+export function endWhereOutOfDomain(pr: FacePrediction, st: EmpiricalSetting): FacePrediction {
+  const { inputDim: p, latentWidth: H, sigma2 } = st;
+  const ceilTrain = LOSS_CEILING_FACTOR * expectedInitialLoss(st.traceS, sigma2, H, p);
+  const ceilPop = st.tracePop === null ? Infinity : LOSS_CEILING_FACTOR * expectedInitialLoss(st.tracePop, sigma2, H, p);
+  const bad = (v: number, ceil: number) => !Number.isFinite(v) || v < 0 || v > ceil;
+  let k = 0;
+  let reason = '';
+  for (; k < pr.t.length; k++) {
+    const v = pr.train[k], w = pr.pop ? pr.pop[k] : 0;
+    if (bad(v, ceilTrain)) { reason = describeExit('train', v); break; }
+    if (bad(w, ceilPop)) { reason = describeExit('population', w); break; }
+  }
+  if (k === pr.t.length) return pr;
+  const endedAt = pr.t[k];
+  const lastKept = k > 0 ? pr.t[k - 1] : null;
+  const cut = <T>(a: T[]) => a.slice(0, k);
+  return {
+    ...pr,
+    t: cut(pr.t), train: cut(pr.train), pop: pr.pop ? cut(pr.pop) : null,
+    trustedUntil: pr.trustedUntil === null || lastKept === null ? null : Math.min(pr.trustedUntil, lastKept),
+    diagnostic: { ...pr.diagnostic, values: pr.diagnostic.values ? cut(pr.diagnostic.values) : null },
+    endedAt,
+    notes: [...pr.notes, `The formula leaves its domain at t = ${endedAt.toPrecision(3)} (${reason}): the predicted curve ends there.`],
+  };
+}
+
+function describeExit(quantity: string, v: number): string {
+  if (!Number.isFinite(v)) return `the predicted ${quantity} loss is not finite`;
+  if (v < 0) return `the predicted ${quantity} loss ${v.toPrecision(3)} is negative`;
+  return `the predicted ${quantity} loss ${v.toPrecision(3)} exceeds ${LOSS_CEILING_FACTOR}·E L(0)`;
 }
 
 function trustedUntilFrom(t: readonly number[], ok: readonly boolean[]): number | null {
@@ -93,7 +152,7 @@ export function largeDataPrediction(st: EmpiricalSetting, ts: readonly number[])
     train: unit.map(v => v * lbar),
     pop: st.tracePop === null ? null : unit.map(v => (v * st.tracePop!) / p),
     kind: 'closed-form',
-    trustedUntil: ok ? ts[ts.length - 1] : null,
+    trustedUntil: ok ? ts[ts.length - 1] : null, endedAt: null,
     diagnostic: {
       name: 'anisotropy', description: 'ε_aniso of the train covariance: the large-data formula assumes Σ̂ ∝ I',
       threshold: TRUST.largeDataAnisotropy, values: null, value: st.anisotropy, ok,
@@ -111,7 +170,7 @@ export function meanFieldPrediction(st: EmpiricalSetting, ts: readonly number[])
   const r = meanFieldLoss(st.lambda, ones, st.latentWidth * st.sigma2, ts, st.sPop);
   return {
     face: 'MF', faceName: FACE_NAMES.MF, t: [...ts], train: r.train, pop: st.sPop ? r.pop : null, kind: 'closed-form',
-    trustedUntil: ts[ts.length - 1],
+    trustedUntil: ts[ts.length - 1], endedAt: null,
     diagnostic: {
       name: 'none', description: 'the mean-field formula uses the empirical spectrum of any Σ̂; its error is O(√(p/H))',
       threshold: 0, values: null, value: null, ok: true,
@@ -143,11 +202,21 @@ export function narrowLatentPrediction(st: EmpiricalSetting, ts: readonly number
   const ok = dEff.map(d => H / d <= TRUST.narrowLatentHOverDeff);
   const trustedUntil = trustedUntilFrom(ts, ok);
   const notes = [`RK4 (Δt = ${narrowLatentStep(ts[ts.length - 1], st.lambda[0], z).toPrecision(2)}) on (α, β) with the empirical moment generating function of Σ̂.`];
+  // Why this formula can go negative (issue: −1.68 on examples/workspace/runs/emb.npy): not the
+  // expansion and not the RK4 integration, but anisotropic data outside the face's domain. The
+  // face treats the H rows as independent copies (no row–row term w_aᵀΣ̂w_b): as α grows the
+  // tilted measure e^{αλ} concentrates on the top eigenvector, m₀ → 1, m₁ → λ_max, so the curve
+  // tends to ½ tr Σ̂ − H·λ_max/2 instead of the true ½(tr Σ̂ − Σ_{top H} λ). That is negative as soon
+  // as H·λ_max > tr Σ̂, which isotropic data at H ≪ p never reach but a dominant direction does.
+  const rowsCollapseFloor = st.traceS / 2 - (H * st.lambda[0]) / 2;
+  if (rowsCollapseFloor < 0) {
+    notes.push(`With all ${H} rows on the top eigenvector the formula tends to ½ tr Σ̂ − H·λ_max/2 = ${rowsCollapseFloor.toPrecision(3)} < 0 (H·λ_max > tr Σ̂): the data are too anisotropic for this face.`);
+  }
   if (trustedUntil !== null && trustedUntil < ts[ts.length - 1]) {
     notes.push(`d_eff(t) falls below ${1 / TRUST.narrowLatentHOverDeff}·H after t = ${trustedUntil.toPrecision(3)}: the rows would pile onto the top eigenvectors, and the formula over-predicts the train-loss decrease from there on.`);
   }
   return {
-    face: 'NL', faceName: FACE_NAMES.NL, t: [...ts], train, pop, kind: 'ode', trustedUntil,
+    face: 'NL', faceName: FACE_NAMES.NL, t: [...ts], train, pop, kind: 'ode', trustedUntil, endedAt: null,
     diagnostic: {
       name: 'd_eff', description: 'd_eff(t) = (Σ_j e^{αλ_j})² / Σ_j e^{2αλ_j}; trusted while H/d_eff ≤ 0.25',
       threshold: TRUST.narrowLatentHOverDeff, values: dEff, value: null, ok: ok.every(Boolean),
@@ -170,12 +239,12 @@ export function smallDataPrediction(st: EmpiricalSetting, ts: readonly number[])
   if (!ok) notes.push('The Gram matrix is far from κIₙ: the small-data reduction does not hold.');
   let pop: number[] | null = null;
   if (st.tracePop !== null) {
-    const initial = (st.tracePop / 2) * (sigma2 * sigma2 * H * (H + p + 1) - 2 * H * sigma2 + 1);
+    const initial = expectedInitialLoss(st.tracePop, sigma2, H, p);
     pop = r.deltaPopPerN.map(d => initial + n * d * (st.tracePop! / p));
   }
   return {
     face: 'SD', faceName: FACE_NAMES.SD, t: [...ts], train: r.trainPerP.map(v => v * st.traceS), pop, kind: 'ode',
-    trustedUntil: ok ? ts[ts.length - 1] : null,
+    trustedUntil: ok ? ts[ts.length - 1] : null, endedAt: null,
     diagnostic: {
       name: 'gram-spread', description: 'coefficient of variation of the eigenvalues of XXᵀ/n (≈ κIₙ on the small-data face)',
       threshold: TRUST.smallDataGramSpread, values: null, value: spread, ok,
@@ -185,8 +254,7 @@ export function smallDataPrediction(st: EmpiricalSetting, ts: readonly number[])
   };
 }
 
-/** The face's prediction, or null for the free face (no closed form [ABS]). */
-export function predictFace(face: FaceId, st: EmpiricalSetting, ts: readonly number[]): FacePrediction | null {
+function rawPrediction(face: FaceId, st: EmpiricalSetting, ts: readonly number[]): FacePrediction | null {
   switch (face) {
     case 'LD': return largeDataPrediction(st, ts);
     case 'MF': return meanFieldPrediction(st, ts);
@@ -194,4 +262,10 @@ export function predictFace(face: FaceId, st: EmpiricalSetting, ts: readonly num
     case 'SD': return smallDataPrediction(st, ts);
     default: return null;
   }
+}
+
+/** The face's prediction, ended where it leaves its domain; null for the free face (no closed form [ABS]). */
+export function predictFace(face: FaceId, st: EmpiricalSetting, ts: readonly number[]): FacePrediction | null {
+  const pr = rawPrediction(face, st, ts);
+  return pr && endWhereOutOfDomain(pr, st);
 }

@@ -13,7 +13,7 @@ import {
   resolveAutoencoderConfig, resolvePreprocessing, resolveSimulation, stepInConvention,
   type LearningRateConvention, type RegimeConfig,
 } from './autoencoderConfig';
-import { predictFace, type EmpiricalSetting, type FacePrediction } from './facePredictions';
+import { LOSS_CEILING_FACTOR, predictFace, type EmpiricalSetting, type FacePrediction } from './facePredictions';
 import { runGdEnsemble, type GdProblem } from './gradientDescent';
 import { longTimeLimits } from './longTimeLimits';
 import { FACE_HAS_FORMULA, FACE_NAMES, placeInPrism, type FaceId, type FaceParameter } from './prismPlacement';
@@ -385,7 +385,10 @@ export async function analyzeRegime(data: RegimeData, config: RegimeConfig, hook
   findings.push(step.message);
   for (const pr of predictions) {
     if (pr.trustedUntil === null) findings.push(`The ${pr.faceName} prediction is not trusted here (${pr.diagnostic.name} = ${pr.diagnostic.value?.toPrecision(3)} > ${pr.diagnostic.threshold}).`);
-    else if (pr.trustedUntil < ae.tMax) findings.push(`The ${pr.faceName} prediction is trusted up to t = ${pr.trustedUntil.toPrecision(3)} (of ${ae.tMax.toPrecision(3)}).`);
+    else if (pr.trustedUntil < ae.tMax && pr.endedAt === null) findings.push(`The ${pr.faceName} prediction is trusted up to t = ${pr.trustedUntil.toPrecision(3)} (of ${ae.tMax.toPrecision(3)}).`);
+  }
+  for (const pr of predictions) {
+    if (pr.endedAt !== null) findings.push(`The ${pr.faceName} formula leaves its domain at t = ${pr.endedAt.toPrecision(3)} (a predicted loss below 0, above ${LOSS_CEILING_FACTOR}·E L(0), or not finite): its curve ends there${pr.trustedUntil !== null ? `, trusted up to t = ${pr.trustedUntil.toPrecision(3)}` : ''}.`);
   }
   for (const a of agreement) {
     if (a.maxRelativeGapTrain !== null) {
