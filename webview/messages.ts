@@ -188,7 +188,7 @@ export function isRegimeReport(v: unknown): boolean {
   if (!isObject(a) || !isNum(a.latentWidth) || !isFigure(a.sigma2) || !isStr(a.initMapping) || !isFigure(a.eta) || !isNum(a.etaInput)
     || !isStr(a.convention) || !isStr(a.learningRateMapping) || !isNum(a.steps) || !isNum(a.tMax)) return false;
   if (!isPlacement(v.placement)) return false;
-  if (!isObject(s) || !['ok', 'lags-flow', 'unstable-early', 'diverges'].includes(s.verdict as string) || !isStr(s.message)
+  if (!isObject(s) || !['ok', 'lags-flow', 'oscillates', 'unstable-early', 'diverges'].includes(s.verdict as string) || !isStr(s.message)
     || !isFigure(s.largestSafeStep) || !isNumOrNull(s.largestSafeStepInput)) return false;
   if (!isObject(l) || !isBool(l.applies) || !isFigure(l.train) || !isFigure(l.pop) || !isStr(l.note)) return false;
   if (!Array.isArray(v.predictions) || !v.predictions.every(isPrediction) || !isSimulation(v.simulation)) return false;

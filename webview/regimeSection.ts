@@ -42,7 +42,8 @@ const COMMAND = 'Embeddings: Predict Autoencoder Regime\u2026';
 const VERDICT: Record<string, { title: string; icon: string }> = {
   ok: { title: 'Learning rate OK', icon: 'pass' },
   'lags-flow': { title: 'Learning rate: GD lags the gradient flow', icon: 'info' },
-  'unstable-early': { title: 'Learning rate: unstable early', icon: 'warning' },
+  oscillates: { title: 'Learning rate: oscillates (bounded, no convergence)', icon: 'warning' },
+  'unstable-early': { title: 'Learning rate: diverges early', icon: 'error' },
   diverges: { title: 'Learning rate: diverges', icon: 'error' },
 };
 
@@ -218,7 +219,7 @@ function modelTable(result: RegimeResult): TemplateResult {
           : html`${conv}; <span class="mono">${fmt(a.eta.value, 3)}</span> in gradient-flow units <span class="muted">(${a.learningRateMapping})</span>`)}
       ${row(sym('Steps and horizon', 'Number of GD steps k and the gradient-flow time they reach, t = k\u00b7\u03b7.'),
         formatCount(a.steps), `t = ${fmt(a.tMax, 3)}`)}
-      ${row(sym('Largest safe step', 'Euler stability along the whole path: 4\u03b7\u03bb_max\u00b7max(1, a_max) < 2, with a_max \u2248 \u03c3\u00b2(\u221ap+\u221aH)\u00b2 at init (spec \u00a75c).'),
+      ${row(sym('Largest safe step', 'The largest step with which GD converges: \u03b7\u03bb_max < \u00bd at the minimum (Euler multiplier 1 \u2212 4\u03b7\u03bb_max), and \u03b7\u03bb_max(a_max \u2212 1) < 1 early on, with a_max \u2248 \u03c3\u00b2(\u221ap+\u221aH)\u00b2 at init (spec \u00a75c [DER], checked by GD). Between \u00bd/\u03bb_max and 1/\u03bb_max GD oscillates, bounded; beyond, or past the early bound, it diverges.'),
         fmt(s.largestSafeStepInput, 3), `${conv}${a.convention !== 'gradient-flow' ? `; ${fmt(s.largestSafeStep.value, 3)} in gradient-flow units` : ''}; verdict: ${s.verdict}`)}
     </tbody>
     <tbody class="group">

@@ -163,9 +163,10 @@ test('analyzeRegime on the isotropic fixture: NL and LD curves to 1e−4, d_eff,
   const ag = r.agreement.find(a => a.face === 'NL')!;
   assertClose(ag.maxRelativeGapTrain!, gap, 1e-3, 1e-12, 'agreement (train)');
   assert.ok(gap < 0.01, 'spec: the train curve agrees within about 1% while d_eff ≫ H');
-  // §5c: stable (η·4λ_max·max(1, a_max) < 2), but above the 0.1%-accuracy rule 0.02/(λ_max·max(1, σ²(√p+√H)²)).
+  // §5c (corrected): converges (η·λ_max < ½, and η·λ_max·(a_max − 1) < 1 early), but above the 0.1%-accuracy
+  // rule 0.02/(λ_max·max(1, σ²(√p+√H)²)). a_max = 0.02·(√50+√5)² ≈ 1.73, so 1/(2λ_max) binds.
   const aMax = sigma2 * (Math.sqrt(p) + Math.sqrt(H)) ** 2;
-  assertClose(r.stepSize.largestSafeStep.value!, 2 / (4 * e.lambdaMax * Math.max(1, aMax)), 1e-9, 1, 'largest safe step');
+  assertClose(r.stepSize.largestSafeStep.value!, Math.min(1 / (2 * e.lambdaMax), 1 / (e.lambdaMax * (aMax - 1))), 1e-9, 1, 'largest safe step');
   assertClose(r.stepSize.accurateStep.value!, 0.02 / (e.lambdaMax * Math.max(1, aMax)), 1e-9, 1, 'accurate step');
   assert.equal(r.stepSize.verdict, 'lags-flow');
   assert.deepEqual(JSON.parse(JSON.stringify(r)).placement.label, r.placement.label);

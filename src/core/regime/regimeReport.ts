@@ -144,6 +144,10 @@ export interface RegimeReport {
     /** The same in the convention the step was given in. */
     largestSafeStepInput: number;
     convergenceLimit: Figure;
+    /** 1/(λ_max(a_max(0) − 1)); null value when a_max(0) ≤ 1. */
+    earlyLimit: Figure;
+    /** 1/λ_max: bounded oscillation below it, divergence above. */
+    oscillationLimit: Figure;
     accurateStep: Figure;
     initialAMax: Figure;
   };
@@ -436,6 +440,8 @@ export async function analyzeRegime(data: RegimeData, config: RegimeConfig, hook
       largestSafeStep: fig(step.largestSafeStep, 'estimate', step.provenance),
       largestSafeStepInput: stepInConvention(step.largestSafeStep, ae.convention, p),
       convergenceLimit: fig(step.convergenceLimit, 'estimate', step.provenance),
+      earlyLimit: fig(step.earlyLimit, 'estimate', step.provenance),
+      oscillationLimit: fig(step.oscillationLimit, 'estimate', step.provenance),
       accurateStep: fig(step.accurateStep, 'estimate', step.provenance),
       initialAMax: fig(step.initialAMax, 'estimate', 'MP edge σ²(√p+√H)² of WᵀW at init (spec §5c)'),
     },
