@@ -60,7 +60,7 @@ const FACE_DISTANCE_INFO: Record<FaceId, string> = {
   SD: '\u03b5_SD = max(\u221a(n/p), \u221a(n/H)): the small-data face is reached when n is much smaller than both p and H. Parameters y = H/p, z = p\u03c3\u00b2; time runs as \u03c4 = (p/n)\u00b7t.',
   MF: '\u03b5_MF = \u221a(p/H): the mean-field face is reached when the latent width H far exceeds p. Parameters c = H\u03c3\u00b2, \u03b3 = p/n.',
   NL: '\u03b5_NL = \u221a(H/p): the narrow-latent face is reached when H is much smaller than p. Parameters z = p\u03c3\u00b2, \u03b3 = p/n.',
-  F: '\u03b5_F = 1/(\u03c3\u00b2 max(p,H)): the free face is reached when the init dwarfs the identity target (p\u03c3\u00b2 \u226b 1). Parameters y = H/p, \u03b3 = p/n. It has no closed form: simulation only.',
+  F: '\u03b5_F = 1/(\u03c3\u00b2 max(p,H)): the free face is reached when the init dwarfs the identity target (p\u03c3\u00b2 \u226b 1). Parameters y = H/p, \u03b3 = p/n. With n \u226b p the precursor\u2019s infinite-data shrinkage law a\u2080/(1 + 4a\u2080t) applies while the init dominates (validity horizon; [PRE], arXiv 2602.04548); with finite data it has no closed form: simulation only.',
 };
 
 const PARAMETER_INFO: Record<string, { symbol: string; info: string }> = {
@@ -113,7 +113,7 @@ function summary(result: RegimeResult, view: RegimeSectionView, actions: RegimeA
           : html`<span class="closed-form no"><vscode-icon name="circle-slash" size="14"></vscode-icon>no closed form</span>`}
       </p>
       ${p.closedFormApplies ? nothing : html`<p class="regime-no-formula" id="regime-no-closed-form"><vscode-icon name="info" class="sev-info"></vscode-icon>
-        <span>No closed form applies here (prism interior or the free face): only the simulation is shown</span></p>`}
+        <span>No closed form applies here (prism interior, or the free face with finite data): only the simulation is shown</span></p>`}
       ${stepBlock(r)}
       <p class="regime-model muted">
         Weight-tied linear autoencoder f(x) = W\u1d40Wx with

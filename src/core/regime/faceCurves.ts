@@ -32,6 +32,27 @@ export function largeDataLossPerP(y: number, z: number, ts: readonly number[], l
 }
 
 /**
+ * Free face at n = ∞ (spec §3.5 [PRE]): with the identity target negligible next to the init, each
+ * eigenvalue of A = WᵀW follows a' = −4λ̄a², i.e. the shrinkage law a(t) = a₀/(1 + 4λ̄a₀t), and
+ * L ≈ ½ tr(Σ̂A²). Over the MP spectrum of the init (a₀ = c·x, x ~ μ_{1/y}, c = yz) this returns
+ * ½∫a(t)² dμ (multiply by λ̄·p for the train loss). At the precursor's vertices it is their
+ * E L(t)/E L(0) = (1 + 4pσ²t)^−2 (A: H ≪ p) and (1 + 4Hσ²t)^−2 (B: H ≫ p), T = 1.
+ */
+export function freeShrinkageLossPerP(y: number, z: number, ts: readonly number[], lambdaBar = 1, m = 4000): number[] {
+  const { x, w } = marchenkoPasturQuadrature(1 / y, m);
+  const c = y * z;
+  return ts.map(t => {
+    let s = 0;
+    for (let k = 0; k < x.length; k++) {
+      const a0 = c * x[k];
+      const a = a0 / (1 + 4 * lambdaBar * a0 * t);
+      s += w[k] * a * a;
+    }
+    return 0.5 * s;
+  });
+}
+
+/**
  * The precursor's closed form (3.1b) [PRE, eq. "loss-narayana"], divided by p:
  * E L/p = ½ + z[(z e^{4t}/2) ∂h(ζ,y) − h(ζ,y)] e^{4t}, ζ = z(1 − e^{4t}), with the Narayana
  * generating function h(ζ,y) = [1 − ζ(y+1) − √(1 − 2ζ(y+1) + ζ²(y−1)²)] / (2ζ²).

@@ -3,7 +3,7 @@
  * (spec §5b [PROP], built on §3 [DER]), with the validity diagnostic of that face along the
  * curve and the time after which the prediction is not trusted.
  */
-import { largeDataLossPerP, meanFieldLoss, narrowLatentMoments, smallDataCurves } from './faceCurves';
+import { freeShrinkageLossPerP, largeDataLossPerP, meanFieldLoss, narrowLatentMoments, smallDataCurves } from './faceCurves';
 import { FACE_NAMES, type FaceId } from './prismPlacement';
 
 /** What the face formulas need from the data: the train spectrum and the population overlaps. */
@@ -33,6 +33,12 @@ export const TRUST = {
    * eigenvalues ≤ 0.5 (isotropic data give ≈ √(n/p), i.e. about ε_SD, plus the effect of centering).
    */
   smallDataGramSpread: 0.5,
+  /**
+   * Free face: the shrinkage law drops the identity target, so it holds while A(t) ≫ I. To first
+   * order in 1/ā the loss is off by about 2/ā(t) (the target's −2a in (a−1)² and the slower
+   * shrinkage it causes), so trust while the typical eigenvalue ā(t) ≥ 10 (≈ 20% at the horizon).
+   */
+  freeMinEigenvalue: 10,
 } as const;
 
 /** Small-data ODE: τ beyond this is not integrated (the curve is held at its last value, with a note). */
@@ -254,17 +260,57 @@ export function smallDataPrediction(st: EmpiricalSetting, ts: readonly number[])
   };
 }
 
+/**
+ * Free face with n ≫ p (spec §3.5 [PRE]): the precursor's infinite-data shrinkage law over the MP
+ * spectrum of the init, Σ̂ taken as λ̄I as on the large-data face. A transient: trusted while the
+ * typical eigenvalue ā(t) = ā₀/(1 + 4λ̄ā₀t), ā₀ = σ² max(p, H) = 1/ε_F, stays ≥ 10, and only for
+ * isotropic data (ε_aniso ≤ 0.3). Past the horizon the target takes over (toward the large-data curve).
+ */
+export function freePrediction(st: EmpiricalSetting, ts: readonly number[]): FacePrediction {
+  const { inputDim: p, latentWidth: H, sigma2 } = st;
+  const lbar = st.traceS / p;
+  const unit = freeShrinkageLossPerP(H / p, p * sigma2, ts, lbar).map(v => v * p);
+  const a0 = sigma2 * Math.max(p, H);
+  const aBar = ts.map(t => a0 / (1 + 4 * lbar * a0 * t));
+  const isotropic = st.anisotropy <= TRUST.largeDataAnisotropy;
+  const ok = aBar.map(a => isotropic && a >= TRUST.freeMinEigenvalue);
+  const trustedUntil = trustedUntilFrom(ts, ok);
+  const horizon = a0 > TRUST.freeMinEigenvalue ? (1 / TRUST.freeMinEigenvalue - 1 / a0) / (4 * lbar) : null;
+  const notes = [
+    `Shrinkage law a(t) = a₀/(1 + 4λ̄a₀t) over the Marchenko–Pastur spectrum of the init (λ̄ = tr Σ̂/p = ${lbar.toPrecision(4)}); `
+      + `at the precursor's vertices E L(t)/E L(0) = (1 + 4pσ²t)⁻² (H ≪ p) and (1 + 4Hσ²t)⁻² (H ≫ p), T = 1. The population curve scales by tr Σ/p.`,
+    horizon === null
+      ? `The init is not large enough (σ² max(p, H) = ${a0.toPrecision(3)} < ${TRUST.freeMinEigenvalue}): the free law is not trusted.`
+      : `Validity horizon t = ${horizon.toPrecision(3)}, where ā(t) reaches ${TRUST.freeMinEigenvalue}; beyond it the identity target matters.`,
+    ...(isotropic ? [] : ['The data are anisotropic: the free law takes Σ̂ as λ̄I and does not describe them.']),
+  ];
+  return {
+    face: 'F', faceName: FACE_NAMES.F, t: [...ts],
+    train: unit.map(v => v * lbar),
+    pop: st.tracePop === null ? null : unit.map(v => (v * st.tracePop!) / p),
+    kind: 'closed-form', trustedUntil, endedAt: null,
+    diagnostic: {
+      name: 'init-dominance',
+      description: `typical eigenvalue ā(t) = ā₀/(1 + 4λ̄ā₀t) of WᵀW, ā₀ = σ² max(p, H): the free law drops the identity target, trusted while ā(t) ≥ ${TRUST.freeMinEigenvalue} (and ε_aniso ≤ ${TRUST.largeDataAnisotropy})`,
+      threshold: TRUST.freeMinEigenvalue, values: aBar, value: null, ok: ok.every(Boolean),
+    },
+    notes,
+    provenance: 'spec §3.5: shrinkage law and vertex forms [PRE] (precursor arXiv 2602.04548, n = ∞); MP spectrum of the init [DER]; horizon and trust thresholds [PROP]',
+  };
+}
+
 function rawPrediction(face: FaceId, st: EmpiricalSetting, ts: readonly number[]): FacePrediction | null {
   switch (face) {
     case 'LD': return largeDataPrediction(st, ts);
     case 'MF': return meanFieldPrediction(st, ts);
     case 'NL': return narrowLatentPrediction(st, ts);
     case 'SD': return smallDataPrediction(st, ts);
+    case 'F': return freePrediction(st, ts);
     default: return null;
   }
 }
 
-/** The face's prediction, ended where it leaves its domain; null for the free face (no closed form [ABS]). */
+/** The face's prediction, ended where it leaves its domain (the free face: its infinite-data law, see faceFormulaApplies). */
 export function predictFace(face: FaceId, st: EmpiricalSetting, ts: readonly number[]): FacePrediction | null {
   const pr = rawPrediction(face, st, ts);
   return pr && endWhereOutOfDomain(pr, st);

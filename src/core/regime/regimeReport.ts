@@ -16,7 +16,7 @@ import {
 import { LOSS_CEILING_FACTOR, predictFace, type EmpiricalSetting, type FacePrediction } from './facePredictions';
 import { runGdEnsemble, type GdProblem } from './gradientDescent';
 import { longTimeLimits } from './longTimeLimits';
-import { FACE_HAS_FORMULA, FACE_NAMES, placeInPrism, type FaceId, type FaceParameter } from './prismPlacement';
+import { faceFormulaApplies, FACE_NAMES, placeInPrism, type FaceId, type FaceParameter } from './prismPlacement';
 import { stepSizeFinding, type StepVerdict } from './stability';
 import { symmetricEigen } from './symmetricEigen';
 
@@ -321,8 +321,8 @@ export async function analyzeRegime(data: RegimeData, config: RegimeConfig, hook
     const first = predictFace(place.nearest, setting, ts);
     if (first) predictions.push({ ...first, role: 'nearest' });
   }
-  // A second face when the configuration is near a shared edge (not on the free face: simulation only there).
-  if (place.closedFormApplies && place.nearEdge && FACE_HAS_FORMULA[place.nearEdge]) {
+  // A second face when the configuration is near a shared edge (the free face only with n ≫ p).
+  if (place.closedFormApplies && place.nearEdge && faceFormulaApplies(place.nearEdge, place.distances)) {
     const second = predictFace(place.nearEdge, setting, ts);
     if (second) predictions.push({ ...second, role: 'second' });
   }
@@ -384,7 +384,7 @@ export async function analyzeRegime(data: RegimeData, config: RegimeConfig, hook
   if (!place.closedFormApplies) {
     findings.push(place.interior
       ? 'All distances to the faces are large (prism interior): no closed form applies; the simulation alone describes training.'
-      : 'The nearest face is the free regime, which has no closed form: the simulation alone describes training.');
+      : 'The nearest face is the free regime, which has no closed form with finite data (n not ≫ p): the simulation alone describes training.');
   }
   findings.push(step.message);
   for (const pr of predictions) {

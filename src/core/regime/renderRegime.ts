@@ -27,7 +27,7 @@ export function renderRegimeText(r: RegimeReport, src: RegimeSource): string {
     L.push(`    ${f.padEnd(3)} ${FACE_NAMES[f].padEnd(14)} ε = ${fmt(r.placement.distances[f].value).padEnd(10)} ${params}`);
   }
   L.push(`  anisotropy ε = ${fmt(r.placement.anisotropy.value)}; prism coordinates latent ${fmt(r.placement.coordinates.latent.value)}, data ${fmt(r.placement.coordinates.data.value)}, init ${fmt(r.placement.coordinates.init.value)}`);
-  if (!r.placement.closedFormApplies) L.push('  No closed form applies here (prism interior or the free face): only the simulation is shown.');
+  if (!r.placement.closedFormApplies) L.push('  No closed form applies here (prism interior, or the free face with finite data): only the simulation is shown.');
   L.push('');
   L.push(`Learning rate: ${r.stepSize.verdict} — ${r.stepSize.message}`);
   L.push(`  largest safe step ${fmt(r.stepSize.largestSafeStepInput)} (${a.convention})`);
