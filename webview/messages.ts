@@ -182,6 +182,7 @@ function isSimulation(v: unknown): boolean {
 /** Structural check of a RegimeReport: the fields the regime section reads. */
 export function isRegimeReport(v: unknown): boolean {
   if (!isObject(v) || !isStr(v.provenanceNote) || !isStrArray(v.findings)) return false;
+  if (v.timeConvention !== undefined && !isStr(v.timeConvention)) return false;
   const i = v.input, a = v.autoencoder, s = v.stepSize, l = v.limits;
   if (!isObject(i) || !isNum(i.rows) || !isNum(i.inputDim) || !isNum(i.trainRows) || !isNum(i.heldOutRows) || !isStr(i.populationSource)
     || !isBool(i.centered) || !isFigure(i.meanNorm) || !isBool(i.rescaled) || !isFigure(i.scaleFactor)) return false;

@@ -8,6 +8,14 @@
  */
 import { marchenkoPasturQuadrature, marchenkoPasturQuantiles } from './marchenkoPastur';
 
+/**
+ * The one time convention of the regime analysis (spec §1.2, §2.2 row 2, §3.4), stated in every report.
+ * [DER] for the small-data clock; the precursor's T = inverse learning rate is [PRE].
+ */
+export const TIME_CONVENTION = 'T = 1 throughout: the gradient flow is dW/dt = −∇L, and GD with step η (gradient-flow units) reaches t = k·η. '
+  + 'On the small-data face the dynamics run on the clock τ = (p/n)·t (κ·t with κ = tr Σ̂/n for anisotropic data); in the precursor\'s '
+  + 'convention, where T is the inverse learning rate, the same statement reads T ≍ p/n (not n/p).';
+
 /** Logistic law a(t; a₀, λ) = a₀ / (a₀ + (1−a₀)e^{−4λt}), the solution of a' = −4λa(a−1) (§3). */
 export function logistic(a0: number, lambda: number, t: number): number {
   return a0 / (a0 + (1 - a0) * Math.exp(-4 * lambda * t));

@@ -239,7 +239,7 @@ export function smallDataPrediction(st: EmpiricalSetting, ts: readonly number[])
   const r = smallDataCurves(H / p, p * sigma2, taus);
   const spread = gramSpread(st.lambda, n);
   const ok = spread <= TRUST.smallDataGramSpread;
-  const notes = [`Atom ODE (300 atoms, RK4 Δτ = 0.01) in τ = κt, κ = tr Σ̂/n = ${kappa.toPrecision(4)}; train = tr Σ̂·½[(k₀−1)² + k₁].`,
+  const notes = [`Atom ODE (300 atoms, RK4 Δτ = 0.01) on the small-data clock τ = κt at T = 1, κ = tr Σ̂/n = ${kappa.toPrecision(4)} (= p/n for isotropic data; the precursor's convention writes this T ≍ p/n); train = tr Σ̂·½[(k₀−1)² + k₁].`,
     'Population change from the isotropic formula, scaled by tr Σ/p, on top of the expected initial population loss.'];
   if (kappa * ts[ts.length - 1] > SMALL_DATA_TAU_CAP) notes.push(`Integrated up to τ = ${SMALL_DATA_TAU_CAP}; held constant after t = ${(SMALL_DATA_TAU_CAP / kappa).toPrecision(3)}.`);
   if (!ok) notes.push('The Gram matrix is far from κIₙ: the small-data reduction does not hold.');
@@ -256,7 +256,7 @@ export function smallDataPrediction(st: EmpiricalSetting, ts: readonly number[])
       threshold: TRUST.smallDataGramSpread, values: null, value: spread, ok,
     },
     notes,
-    provenance: 'spec §3.4 [DER], §5b [PROP]; anisotropic scaling and trust threshold [PROP]',
+    provenance: 'spec §3.4 [DER] (clock τ = (p/n)t at T = 1, i.e. T ≍ p/n in the precursor\'s convention [PRE]), §5b [PROP]; anisotropic scaling and trust threshold [PROP]',
   };
 }
 

@@ -8,6 +8,7 @@
  * from (`provenance`: spec section and tag [DER]/[REC]/[PROP]/[PRE]) and what it is (`kind`).
  */
 import { EmbdiagError } from '../errors';
+import { TIME_CONVENTION } from './faceCurves';
 import { sampleRowIndices } from '../stats/rowSampler';
 import {
   resolveAutoencoderConfig, resolvePreprocessing, resolveSimulation, stepInConvention,
@@ -91,6 +92,8 @@ export interface AgreementReport {
 export interface RegimeReport {
   schema: typeof REGIME_REPORT_SCHEMA;
   provenanceNote: string;
+  /** How time is counted in every curve: T = 1, t = kη; the small-data clock τ = (p/n)t (spec §1.2, §3.4). */
+  timeConvention: string;
   input: {
     rows: number;
     inputDim: number;
@@ -408,6 +411,7 @@ export async function analyzeRegime(data: RegimeData, config: RegimeConfig, hook
   return {
     schema: REGIME_REPORT_SCHEMA,
     provenanceNote: PROVENANCE_NOTE,
+    timeConvention: TIME_CONVENTION,
     input: {
       rows, inputDim: p, trainRows: n, heldOutRows: heldCount, populationSource,
       centered: pre.center, meanNorm: fig(meanNorm, 'measured', 'spec §5 preprocessing [PROP]'),

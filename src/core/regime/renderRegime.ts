@@ -54,6 +54,7 @@ export function renderRegimeText(r: RegimeReport, src: RegimeSource): string {
     for (const f of r.findings) L.push(`  - ${f}`);
   }
   L.push('');
+  L.push(`Time: ${r.timeConvention}`);
   L.push(`Note: ${r.provenanceNote}`);
   return L.join('\n') + '\n';
 }
@@ -73,6 +74,8 @@ export function renderRegimeMarkdown(r: RegimeReport, src: RegimeSource): string
   L.push(`**Learning rate:** ${r.stepSize.verdict} — ${r.stepSize.message}`);
   if (r.limits.applies) L.push(`\n**Long-time limits:** L_train(∞) = ${fmt(r.limits.train.value)}, L_pop(∞) = ${fmt(r.limits.pop.value)}`);
   for (const f of r.findings) L.push(`- ${f}`);
+  L.push('');
+  L.push(`_Time: ${r.timeConvention}_`);
   L.push('');
   L.push(`_${r.provenanceNote}_`);
   return L.join('\n') + '\n';
