@@ -24,6 +24,8 @@ export interface LossPlotSource {
   predictions: readonly {
     face: FaceId; faceName: string; role: 'nearest' | 'second';
     t: Values; train: Values; pop: Values | null; trustedUntil: number | null;
+    /** Where the formula left its domain and the curve ends (absent in older reports). */
+    endedAt?: number | null;
   }[];
   simulation: {
     runs: number; divergedRuns: number; t: Values;
@@ -37,6 +39,8 @@ export interface PredictedCurve {
   role: 'nearest' | 'second';
   quantity: Quantity;
   trustedUntil: number | null;
+  /** Where the formula left its domain (a loss below 0 or beyond 2·E L(0)) and the curve ends; null if it does not. */
+  endedAt: number | null;
   /** Finite points with t at most the trusted horizon (empty when not trusted at all). */
   trusted: CurvePoint[];
   /** Finite points past the horizon, starting at the last trusted point so the two parts join. */
@@ -109,7 +113,8 @@ export function assembleCurves(r: LossPlotSource): LossCurves {
         const pts = finitePoints(p.t, quantity === 'train' ? p.train : p.pop);
         if (pts.length === 0) continue;
         const { trusted, beyond } = splitAtHorizon(pts, p.trustedUntil);
-        predictions.push({ face: p.face, faceName: p.faceName, role: p.role, quantity, trustedUntil: p.trustedUntil, trusted, beyond });
+        const endedAt = finite(p.endedAt) ? p.endedAt : null;
+        predictions.push({ face: p.face, faceName: p.faceName, role: p.role, quantity, trustedUntil: p.trustedUntil, endedAt, trusted, beyond });
         tEnd = Math.max(tEnd, pts[pts.length - 1].t);
       }
     }
@@ -215,7 +220,8 @@ export function lossLegend(c: LossCurves): LossLegendEntry[] {
       label: `Predicted (${p.faceName})${trusted}`, kind: p.role === 'nearest' ? 'pred-nearest' : 'pred-second',
       tooltip: `${p.role === 'nearest' ? 'Nearest face' : 'Second face (near the shared edge)'}: the ${p.faceName} limiting loss curve`
         + (p.trustedUntil === null ? '; its validity diagnostic fails from the start, so the whole curve is faded.'
-          : `; trusted up to t = ${formatNumber(p.trustedUntil, 3)}, faded beyond.`),
+          : `; trusted up to t = ${formatNumber(p.trustedUntil, 3)}, faded beyond.`)
+        + (p.endedAt !== null ? ` The formula leaves its domain at t = ${formatNumber(p.endedAt, 3)} (a predicted loss below 0 or beyond 2\u00b7E L(0)): the curve ends there.` : ''),
     });
   }
   if (c.simulation.length) {
