@@ -161,3 +161,14 @@ test('panel text of the free face: the infinite-data law with its provenance, si
   assert.match(FACE_DISTANCE_INFO.F, /\[PRE\], arXiv 2602\.04548/);
   assert.match(FACE_DISTANCE_INFO.F, /with finite data it has no closed form/);
 });
+
+test('small-data atom ODE with a large init (z = 30, 100): finite and equal to numpy with a fine fixed step (fixed Δτ = 0.01 blew up to NaN)', () => {
+  const big = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'regime', 'small_data_large_init.json'), 'utf8'));
+  for (const c of big.cases as { y: number; z: number; tau: number[]; trainPerP: number[]; deltaPopPerN: number[] }[]) {
+    const r = smallDataCurves(c.y, c.z, c.tau);
+    assert.ok([...r.trainPerP, ...r.deltaPopPerN].every(Number.isFinite), `z = ${c.z}: finite`);
+    // numpy integrates with Δτ = 2e−4 (h·rate ≤ 0.07); ours caps h·rate at 0.1: both RK4 errors are ~1e−6 relative here.
+    near(r.trainPerP, c.trainPerP, 2e-5, `z = ${c.z} train/p`);
+    near(r.deltaPopPerN, c.deltaPopPerN, 2e-5, `z = ${c.z} Δpop/n`);
+  }
+});

@@ -192,6 +192,26 @@ export interface SmallDataCurves {
  * started from N atoms at the MP(y) quantiles of K₀'s spectrum (mean z), weight yz/N each, plus
  * a zero atom of the remaining mass if y > 1. RK4 with step Δτ; τ = (p/n)t (κt in general).
  */
+/**
+ * Largest rate of the atom ODE, k₀ + max κ_i + max w_i (from w' ∋ (4 − 2k₀)w − 2w² − 2wκ, κ' = −2wκ).
+ * A fixed Δτ = 0.01 is only stable while that rate stays below ~100: with a large init (z = pσ² ≳ 50)
+ * RK4 blew up to NaN, which the report showed as a prediction off the plot. The step is now capped
+ * by SMALL_DATA_STEP_SAFETY/rate at every step; the rate falls as the weights shrink, so the cap
+ * only bites early.
+ */
+function stiffness(wt: Float64Array, kap: Float64Array): number {
+  let k0 = 0, kMax = 0, wMax = 0;
+  for (let i = 0; i < wt.length; i++) {
+    k0 += wt[i];
+    kMax = Math.max(kMax, Math.abs(kap[i]));
+    wMax = Math.max(wMax, Math.abs(wt[i]));
+  }
+  return Math.max(1, Math.abs(k0) + kMax + wMax);
+}
+
+/** h·rate ≤ 0.25 keeps RK4 (stability limit ≈ 2.8) accurate on the fastest mode. */
+const SMALL_DATA_STEP_SAFETY = 0.1;
+
 export function smallDataCurves(y: number, z: number, taus: readonly number[], atoms = 300, dtau = 0.01): SmallDataCurves {
   const nb = y <= 1 ? atoms : Math.round(atoms / y);
   const q = marchenkoPasturQuantiles(y, nb);
@@ -234,7 +254,7 @@ export function smallDataCurves(y: number, z: number, taus: readonly number[], a
   const out: SmallDataCurves = { tau: [], trainPerP: [], deltaPopPerN: [] };
   for (const T of taus) {
     while (tau < T - 1e-12) {
-      const h = Math.min(dtau, T - tau);
+      const h = Math.min(dtau, T - tau, SMALL_DATA_STEP_SAFETY / stiffness(wt, kap));
       const coef = [0, h / 2, h / 2, h];
       for (let s = 0; s < 4; s++) {
         if (s === 0) {

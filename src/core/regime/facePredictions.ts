@@ -239,7 +239,7 @@ export function smallDataPrediction(st: EmpiricalSetting, ts: readonly number[])
   const r = smallDataCurves(H / p, p * sigma2, taus);
   const spread = gramSpread(st.lambda, n);
   const ok = spread <= TRUST.smallDataGramSpread;
-  const notes = [`Atom ODE (300 atoms, RK4 Δτ = 0.01) on the small-data clock τ = κt at T = 1, κ = tr Σ̂/n = ${kappa.toPrecision(4)} (= p/n for isotropic data; the precursor's convention writes this T ≍ p/n); train = tr Σ̂·½[(k₀−1)² + k₁].`,
+  const notes = [`Atom ODE (300 atoms, RK4 with Δτ = 0.01, shorter while the init is large) on the small-data clock τ = κt at T = 1, κ = tr Σ̂/n = ${kappa.toPrecision(4)} (= p/n for isotropic data; the precursor's convention writes this T ≍ p/n); train = tr Σ̂·½[(k₀−1)² + k₁].`,
     'Population change from the isotropic formula, scaled by tr Σ/p, on top of the expected initial population loss.'];
   if (kappa * ts[ts.length - 1] > SMALL_DATA_TAU_CAP) notes.push(`Integrated up to τ = ${SMALL_DATA_TAU_CAP}; held constant after t = ${(SMALL_DATA_TAU_CAP / kappa).toPrecision(3)}.`);
   if (!ok) notes.push('The Gram matrix is far from κIₙ: the small-data reduction does not hold.');
