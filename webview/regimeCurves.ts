@@ -26,6 +26,8 @@ export interface LossPlotSource {
     t: Values; train: Values; pop: Values | null; trustedUntil: number | null;
     /** Where the formula left its domain and the curve ends (absent in older reports). */
     endedAt?: number | null;
+    /** Where the face formula comes from (spec section and tag). */
+    provenance?: string;
   }[];
   simulation: {
     runs: number; divergedRuns: number; t: Values;
@@ -41,6 +43,8 @@ export interface PredictedCurve {
   trustedUntil: number | null;
   /** Where the formula left its domain (a loss below 0 or beyond 2·E L(0)) and the curve ends; null if it does not. */
   endedAt: number | null;
+  /** Where the face formula comes from (spec section and tag), '' if not given. */
+  provenance: string;
   /** Finite points with t at most the trusted horizon (empty when not trusted at all). */
   trusted: CurvePoint[];
   /** Finite points past the horizon, starting at the last trusted point so the two parts join. */
@@ -114,7 +118,7 @@ export function assembleCurves(r: LossPlotSource): LossCurves {
         if (pts.length === 0) continue;
         const { trusted, beyond } = splitAtHorizon(pts, p.trustedUntil);
         const endedAt = finite(p.endedAt) ? p.endedAt : null;
-        predictions.push({ face: p.face, faceName: p.faceName, role: p.role, quantity, trustedUntil: p.trustedUntil, endedAt, trusted, beyond });
+        predictions.push({ face: p.face, faceName: p.faceName, role: p.role, quantity, trustedUntil: p.trustedUntil, endedAt, provenance: typeof p.provenance === 'string' ? p.provenance : '', trusted, beyond });
         tEnd = Math.max(tEnd, pts[pts.length - 1].t);
       }
     }
@@ -221,7 +225,8 @@ export function lossLegend(c: LossCurves): LossLegendEntry[] {
       tooltip: `${p.role === 'nearest' ? 'Nearest face' : 'Second face (near the shared edge)'}: the ${p.faceName} limiting loss curve`
         + (p.trustedUntil === null ? '; its validity diagnostic fails from the start, so the whole curve is faded.'
           : `; trusted up to t = ${formatNumber(p.trustedUntil, 3)}, faded beyond.`)
-        + (p.endedAt !== null ? ` The formula leaves its domain at t = ${formatNumber(p.endedAt, 3)} (a predicted loss below 0 or beyond 2\u00b7E L(0)): the curve ends there.` : ''),
+        + (p.endedAt !== null ? ` The formula leaves its domain at t = ${formatNumber(p.endedAt, 3)} (a predicted loss below 0 or beyond 2\u00b7E L(0)): the curve ends there.` : '')
+        + (p.provenance ? ` Source: ${p.provenance}.` : ''),
     });
   }
   if (c.simulation.length) {

@@ -337,3 +337,10 @@ test('a curve that ends where its formula leaves its domain says so; a curve run
   assert.ok(pts.some(q => Math.abs(q.y - off.box.bottom) < 0.01), 'drawn down to the frame');
   assert.equal((d.match(/M/g) ?? []).length, 2, 'leaves at the bottom and comes back in: two pieces');
 });
+
+test('the legend names where a predicted curve comes from (the free face: the precursor [PRE])', () => {
+  const c = assembleCurves(source({
+    predictions: [{ face: 'F', faceName: 'free', role: 'nearest', t: [0, 1], train: [9, 1], pop: null, trustedUntil: 1, provenance: 'spec §3.5: shrinkage law [PRE] (precursor arXiv 2602.04548)' }],
+  }));
+  assert.match(lossLegend(c)[0].tooltip, /Source: spec §3\.5: shrinkage law \[PRE\] \(precursor arXiv 2602\.04548\)\./);
+});

@@ -24,7 +24,8 @@ import { symmetricEigen } from './symmetricEigen';
 export const REGIME_REPORT_SCHEMA = 'embdiag.regime/1';
 
 export const PROVENANCE_NOTE = 'The body of arXiv 2606.05335 (Golikov, Gusev, Yarotsky) could not be read. The limiting loss curves used here '
-  + 'are derived from the gradient flow of the weight-tied autoencoder and validated by full-batch GD simulation (spec tag [DER]); the prism '
+  + 'are derived from the gradient flow of the weight-tied autoencoder and validated by full-batch GD simulation (spec tag [DER]), except the free face\'s '
+  + 'infinite-data shrinkage law, which is the precursor paper\'s (arXiv 2602.04548, Yarotsky, Golikov, Gusev; tag [PRE]); the prism '
   + 'geometry is reconstructed [REC]; distances, thresholds and recipes are this software\'s proposals [PROP]. They may differ from the paper\'s.';
 
 /** What a figure is: given, measured on the data, a closed form, an ODE solution, a simulation, a heuristic estimate, or a unit convention. */
