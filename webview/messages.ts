@@ -165,7 +165,8 @@ function isPlacement(v: unknown): boolean {
 
 function isPrediction(v: unknown): boolean {
   if (!isObject(v) || !isFace(v.face) || !isStr(v.faceName) || (v.role !== 'nearest' && v.role !== 'second')) return false;
-  if (!isCurve(v.t) || !isCurve(v.train) || (v.pop !== null && !isCurve(v.pop)) || !isStr(v.kind) || !isNumOrNull(v.trustedUntil)) return false;
+  if (!isCurve(v.t) || !isCurve(v.train) || (v.pop !== null && !isCurve(v.pop)) || !isStr(v.kind) || !isNumOrNull(v.trustedUntil)
+    || !(v.endedAt === undefined || isNumOrNull(v.endedAt))) return false;
   const g = v.diagnostic;
   return isObject(g) && isStr(g.name) && isStr(g.description) && isNum(g.threshold) && isNumOrNull(g.value) && isBool(g.ok)
     && isStrArray(v.notes) && isStr(v.provenance);
@@ -181,13 +182,14 @@ function isSimulation(v: unknown): boolean {
 /** Structural check of a RegimeReport: the fields the regime section reads. */
 export function isRegimeReport(v: unknown): boolean {
   if (!isObject(v) || !isStr(v.provenanceNote) || !isStrArray(v.findings)) return false;
+  if (v.timeConvention !== undefined && !isStr(v.timeConvention)) return false;
   const i = v.input, a = v.autoencoder, s = v.stepSize, l = v.limits;
   if (!isObject(i) || !isNum(i.rows) || !isNum(i.inputDim) || !isNum(i.trainRows) || !isNum(i.heldOutRows) || !isStr(i.populationSource)
     || !isBool(i.centered) || !isFigure(i.meanNorm) || !isBool(i.rescaled) || !isFigure(i.scaleFactor)) return false;
   if (!isObject(a) || !isNum(a.latentWidth) || !isFigure(a.sigma2) || !isStr(a.initMapping) || !isFigure(a.eta) || !isNum(a.etaInput)
     || !isStr(a.convention) || !isStr(a.learningRateMapping) || !isNum(a.steps) || !isNum(a.tMax)) return false;
   if (!isPlacement(v.placement)) return false;
-  if (!isObject(s) || !['ok', 'lags-flow', 'unstable-early', 'diverges'].includes(s.verdict as string) || !isStr(s.message)
+  if (!isObject(s) || !['ok', 'lags-flow', 'oscillates', 'unstable-early', 'diverges'].includes(s.verdict as string) || !isStr(s.message)
     || !isFigure(s.largestSafeStep) || !isNumOrNull(s.largestSafeStepInput)) return false;
   if (!isObject(l) || !isBool(l.applies) || !isFigure(l.train) || !isFigure(l.pop) || !isStr(l.note)) return false;
   if (!Array.isArray(v.predictions) || !v.predictions.every(isPrediction) || !isSimulation(v.simulation)) return false;

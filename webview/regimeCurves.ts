@@ -24,6 +24,10 @@ export interface LossPlotSource {
   predictions: readonly {
     face: FaceId; faceName: string; role: 'nearest' | 'second';
     t: Values; train: Values; pop: Values | null; trustedUntil: number | null;
+    /** Where the formula left its domain and the curve ends (absent in older reports). */
+    endedAt?: number | null;
+    /** Where the face formula comes from (spec section and tag). */
+    provenance?: string;
   }[];
   simulation: {
     runs: number; divergedRuns: number; t: Values;
@@ -37,6 +41,10 @@ export interface PredictedCurve {
   role: 'nearest' | 'second';
   quantity: Quantity;
   trustedUntil: number | null;
+  /** Where the formula left its domain (a loss below 0 or beyond 2·E L(0)) and the curve ends; null if it does not. */
+  endedAt: number | null;
+  /** Where the face formula comes from (spec section and tag), '' if not given. */
+  provenance: string;
   /** Finite points with t at most the trusted horizon (empty when not trusted at all). */
   trusted: CurvePoint[];
   /** Finite points past the horizon, starting at the last trusted point so the two parts join. */
@@ -109,7 +117,8 @@ export function assembleCurves(r: LossPlotSource): LossCurves {
         const pts = finitePoints(p.t, quantity === 'train' ? p.train : p.pop);
         if (pts.length === 0) continue;
         const { trusted, beyond } = splitAtHorizon(pts, p.trustedUntil);
-        predictions.push({ face: p.face, faceName: p.faceName, role: p.role, quantity, trustedUntil: p.trustedUntil, trusted, beyond });
+        const endedAt = finite(p.endedAt) ? p.endedAt : null;
+        predictions.push({ face: p.face, faceName: p.faceName, role: p.role, quantity, trustedUntil: p.trustedUntil, endedAt, provenance: typeof p.provenance === 'string' ? p.provenance : '', trusted, beyond });
         tEnd = Math.max(tEnd, pts[pts.length - 1].t);
       }
     }
@@ -215,7 +224,9 @@ export function lossLegend(c: LossCurves): LossLegendEntry[] {
       label: `Predicted (${p.faceName})${trusted}`, kind: p.role === 'nearest' ? 'pred-nearest' : 'pred-second',
       tooltip: `${p.role === 'nearest' ? 'Nearest face' : 'Second face (near the shared edge)'}: the ${p.faceName} limiting loss curve`
         + (p.trustedUntil === null ? '; its validity diagnostic fails from the start, so the whole curve is faded.'
-          : `; trusted up to t = ${formatNumber(p.trustedUntil, 3)}, faded beyond.`),
+          : `; trusted up to t = ${formatNumber(p.trustedUntil, 3)}, faded beyond.`)
+        + (p.endedAt !== null ? ` The formula leaves its domain at t = ${formatNumber(p.endedAt, 3)} (a predicted loss below 0 or beyond 2\u00b7E L(0)): the curve ends there.` : '')
+        + (p.provenance ? ` Source: ${p.provenance}.` : ''),
     });
   }
   if (c.simulation.length) {
@@ -268,24 +279,45 @@ export interface LossLayoutOptions {
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
-/** `M x y L x y …` through points already in pixels. */
-function pathOf(points: readonly CurvePoint[], xPos: Scale, yPos: Scale, logY: boolean): string {
+/**
+ * `M x y L x y …` through the points, clipped to the box's vertical extent [top, bottom] (pixels):
+ * a curve that leaves the loss range is drawn up to the frame and resumes where it comes back,
+ * never outside the plot (on a log axis, values ≤ 0 break the line).
+ */
+function pathOf(points: readonly CurvePoint[], xPos: Scale, yPos: Scale, logY: boolean, box: PlotBox): string {
+  const px = points.map(p => ({ x: xPos(p.t), y: logY && !(p.v > 0) ? NaN : yPos(p.v) }));
+  const inside = (y: number) => y >= box.top && y <= box.bottom;
   const parts: string[] = [];
   let pen = false;
-  for (const p of points) {
-    if (logY && !(p.v > 0)) { pen = false; continue; }
-    parts.push(`${pen ? 'L' : 'M'}${r2(xPos(p.t))} ${r2(yPos(p.v))}`);
-    pen = true;
+  const at = (x: number, y: number, draw: boolean) => { parts.push(`${draw ? 'L' : 'M'}${r2(x)} ${r2(y)}`); };
+  for (let i = 1; i < px.length; i++) {
+    const a = px[i - 1], b = px[i];
+    if (![a.x, a.y, b.x, b.y].every(Number.isFinite)) { pen = false; continue; }
+    // The part of segment a→b with top ≤ y ≤ bottom, as parameters [u0, u1] ⊂ [0, 1].
+    let u0 = 0, u1 = 1;
+    const dy = b.y - a.y;
+    if (dy === 0) {
+      if (!inside(a.y)) { pen = false; continue; }
+    } else {
+      const uTop = (box.top - a.y) / dy, uBottom = (box.bottom - a.y) / dy;
+      u0 = Math.max(0, Math.min(uTop, uBottom));
+      u1 = Math.min(1, Math.max(uTop, uBottom));
+      if (u0 > u1) { pen = false; continue; }
+    }
+    const x0 = a.x + u0 * (b.x - a.x), y0 = a.y + u0 * dy, x1 = a.x + u1 * (b.x - a.x), y1 = a.y + u1 * dy;
+    if (!(pen && u0 === 0)) at(x0, Math.min(box.bottom, Math.max(box.top, y0)), false);
+    at(x1, Math.min(box.bottom, Math.max(box.top, y1)), true);
+    pen = u1 === 1;
   }
   return parts.length > 1 ? parts.join(' ') : '';
 }
 
-/** Closed path of a band between lo and hi (lo floored at `floor` on a log axis). */
-function bandPathOf(band: readonly BandPoint[], xPos: Scale, yPos: Scale, floor: number | null): string {
+/** Closed path of a band between lo and hi, both held inside [yLo, yHi] (lo floored at yLo on a log axis). */
+function bandPathOf(band: readonly BandPoint[], xPos: Scale, yPos: Scale, yLo: number, yHi: number): string {
   if (band.length < 2) return '';
-  const lo = (b: BandPoint) => (floor !== null ? Math.max(b.lo, floor) : b.lo);
-  const top = band.map((b, i) => `${i === 0 ? 'M' : 'L'}${r2(xPos(b.t))} ${r2(yPos(b.hi))}`);
-  const bottom = [...band].reverse().map(b => `L${r2(xPos(b.t))} ${r2(yPos(lo(b)))}`);
+  const clamp = (v: number) => Math.min(yHi, Math.max(yLo, v));
+  const top = band.map((b, i) => `${i === 0 ? 'M' : 'L'}${r2(xPos(b.t))} ${r2(yPos(clamp(b.hi)))}`);
+  const bottom = [...band].reverse().map(b => `L${r2(xPos(b.t))} ${r2(yPos(clamp(b.lo)))}`);
   return `${top.join(' ')} ${bottom.join(' ')} Z`;
 }
 
@@ -328,7 +360,7 @@ export function layoutLossPlot(c: LossCurves, opts: LossLayoutOptions): LossLayo
 
   const predicted = c.predictions.map(p => ({
     ...p,
-    path: { trusted: pathOf(p.trusted, xPos, yPos, logY), beyond: pathOf(p.beyond, xPos, yPos, logY) },
+    path: { trusted: pathOf(p.trusted, xPos, yPos, logY, box), beyond: pathOf(p.beyond, xPos, yPos, logY, box) },
   }));
   const maxMarkers = opts.maxMarkers ?? 32;
   const simulated = c.simulation.map(s => {
@@ -336,7 +368,7 @@ export function layoutLossPlot(c: LossCurves, opts: LossLayoutOptions): LossLayo
     const markers = s.mean
       .filter((p, i) => (i % step === 0 || i === s.mean.length - 1) && (!logY || p.v > 0))
       .map(p => ({ x: r2(xPos(p.t)), y: r2(yPos(p.v)) }));
-    return { ...s, markers, bandPath: bandPathOf(s.band, xPos, yPos, logY ? yLo : null), linePath: pathOf(s.mean, xPos, yPos, logY) };
+    return { ...s, markers, bandPath: bandPathOf(s.band, xPos, yPos, yLo, yHi), linePath: pathOf(s.mean, xPos, yPos, logY, box) };
   });
   const horizons = c.horizons.map((h, i) => ({ ...h, x: r2(xPos(h.t)), labelY: box.top + 12 + 13 * i }));
   const limits = c.limits

@@ -29,7 +29,8 @@ export function lossSummary(l: LossLayout): string {
     const last = p.beyond.length ? p.beyond[p.beyond.length - 1] : p.trusted[p.trusted.length - 1];
     if (!last) continue;
     parts.push(`predicted ${QUANTITY_NAME[p.quantity]} loss (${p.faceName}, ${p.role}) ${formatNumber(last.v, 3)} at t = ${formatNumber(last.t, 3)}`
-      + (p.trustedUntil === null ? ' (not trusted)' : p.beyond.length ? ` (trusted up to t = ${formatNumber(p.trustedUntil, 3)})` : ''));
+      + (p.trustedUntil === null ? ' (not trusted)' : p.beyond.length ? ` (trusted up to t = ${formatNumber(p.trustedUntil, 3)})` : '')
+      + (p.endedAt !== null ? `, ending at t = ${formatNumber(p.endedAt, 3)} where the formula leaves its domain` : ''));
   }
   for (const s of l.simulated) {
     const last = s.mean[s.mean.length - 1];

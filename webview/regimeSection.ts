@@ -13,6 +13,7 @@ import type { PlotFormat } from './plotExport';
 import { assembleCurves, layoutLossPlot, type LossLayout } from './regimeCurves';
 import { lossPlot } from './regimeLossPlot';
 import { prismFigure } from './regimePrism';
+import { FACE_DISTANCE_INFO, PARAMETER_INFO } from './regimeTexts';
 
 /** What the section shows: nothing until a regime message arrives, then one of these. */
 export type RegimeView =
@@ -42,7 +43,8 @@ const COMMAND = 'Embeddings: Predict Autoencoder Regime\u2026';
 const VERDICT: Record<string, { title: string; icon: string }> = {
   ok: { title: 'Learning rate OK', icon: 'pass' },
   'lags-flow': { title: 'Learning rate: GD lags the gradient flow', icon: 'info' },
-  'unstable-early': { title: 'Learning rate: unstable early', icon: 'warning' },
+  oscillates: { title: 'Learning rate: oscillates (bounded, no convergence)', icon: 'warning' },
+  'unstable-early': { title: 'Learning rate: diverges early', icon: 'error' },
   diverges: { title: 'Learning rate: diverges', icon: 'error' },
 };
 
@@ -53,21 +55,6 @@ const CONVENTION: Record<string, string> = {
 
 const conventionWords = (c: string) => CONVENTION[c] ?? c;
 const fmt = (v: number | null | undefined, sig = 4) => formatNumber(v ?? null, sig);
-
-const FACE_DISTANCE_INFO: Record<FaceId, string> = {
-  LD: '\u03b5_LD = \u221a(p/n): the large-data face is reached when the train rows n far outnumber the input dimension p (\u03a3\u0302 \u2192 \u03a3). Parameters y = H/p, z = p\u03c3\u00b2.',
-  SD: '\u03b5_SD = max(\u221a(n/p), \u221a(n/H)): the small-data face is reached when n is much smaller than both p and H. Parameters y = H/p, z = p\u03c3\u00b2; time runs as \u03c4 = (p/n)\u00b7t.',
-  MF: '\u03b5_MF = \u221a(p/H): the mean-field face is reached when the latent width H far exceeds p. Parameters c = H\u03c3\u00b2, \u03b3 = p/n.',
-  NL: '\u03b5_NL = \u221a(H/p): the narrow-latent face is reached when H is much smaller than p. Parameters z = p\u03c3\u00b2, \u03b3 = p/n.',
-  F: '\u03b5_F = 1/(\u03c3\u00b2 max(p,H)): the free face is reached when the init dwarfs the identity target (p\u03c3\u00b2 \u226b 1). Parameters y = H/p, \u03b3 = p/n. It has no closed form: simulation only.',
-};
-
-const PARAMETER_INFO: Record<string, { symbol: string; info: string }> = {
-  y: { symbol: 'y', info: 'y = H/p: latent width over input dimension' },
-  z: { symbol: 'z', info: 'z = p\u03c3\u00b2: init variance times the input dimension' },
-  c: { symbol: 'c', info: 'c = H\u03c3\u00b2: init variance times the latent width' },
-  gamma: { symbol: '\u03b3', info: '\u03b3 = p/n: input dimension over train rows' },
-};
 
 /** A symbol with its meaning as a tooltip (and for screen readers), focusable like the metrics table's names. */
 function sym(text: unknown, info: string): TemplateResult {
@@ -112,7 +99,7 @@ function summary(result: RegimeResult, view: RegimeSectionView, actions: RegimeA
           : html`<span class="closed-form no"><vscode-icon name="circle-slash" size="14"></vscode-icon>no closed form</span>`}
       </p>
       ${p.closedFormApplies ? nothing : html`<p class="regime-no-formula" id="regime-no-closed-form"><vscode-icon name="info" class="sev-info"></vscode-icon>
-        <span>No closed form applies here (prism interior or the free face): only the simulation is shown</span></p>`}
+        <span>No closed form applies here (prism interior, or the free face with finite data): only the simulation is shown</span></p>`}
       ${stepBlock(r)}
       <p class="regime-model muted">
         Weight-tied linear autoencoder f(x) = W\u1d40Wx with
@@ -218,7 +205,8 @@ function modelTable(result: RegimeResult): TemplateResult {
           : html`${conv}; <span class="mono">${fmt(a.eta.value, 3)}</span> in gradient-flow units <span class="muted">(${a.learningRateMapping})</span>`)}
       ${row(sym('Steps and horizon', 'Number of GD steps k and the gradient-flow time they reach, t = k\u00b7\u03b7.'),
         formatCount(a.steps), `t = ${fmt(a.tMax, 3)}`)}
-      ${row(sym('Largest safe step', 'Euler stability along the whole path: 4\u03b7\u03bb_max\u00b7max(1, a_max) < 2, with a_max \u2248 \u03c3\u00b2(\u221ap+\u221aH)\u00b2 at init (spec \u00a75c).'),
+      ${r.timeConvention ? row(sym('Time convention', 'How gradient-flow time is counted in every curve and formula of this section.'), 'T = 1', r.timeConvention, 'regime-time-convention') : nothing}
+      ${row(sym('Largest safe step', 'The largest step with which GD converges: \u03b7\u03bb_max < \u00bd at the minimum (Euler multiplier 1 \u2212 4\u03b7\u03bb_max), and \u03b7\u03bb_max(a_max \u2212 1) < 1 early on, with a_max \u2248 \u03c3\u00b2(\u221ap+\u221aH)\u00b2 at init (spec \u00a75c [DER], checked by GD). Between \u00bd/\u03bb_max and 1/\u03bb_max GD oscillates, bounded; beyond, or past the early bound, it diverges.'),
         fmt(s.largestSafeStepInput, 3), `${conv}${a.convention !== 'gradient-flow' ? `; ${fmt(s.largestSafeStep.value, 3)} in gradient-flow units` : ''}; verdict: ${s.verdict}`)}
     </tbody>
     <tbody class="group">

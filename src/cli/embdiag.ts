@@ -11,6 +11,7 @@ import { analyzeInformationFile, summarizeInformation, type InformationReport } 
 import { manifestCandidates } from '../core/information/manifest';
 import { analyzeRegime } from '../core/regime/regimeReport';
 import { renderRegimeMarkdown, renderRegimeText } from '../core/regime/renderRegime';
+import { stepDiverges } from '../core/regime/stability';
 
 /** The `embdiag` command: the same core as the extension, for terminals and CI. */
 async function main(argv: string[]): Promise<number> {
@@ -63,7 +64,7 @@ async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<
     })
     : cmd.output === 'markdown' ? renderRegimeMarkdown(regime, source) : renderRegimeText(regime, source);
   process.stdout.write(out);
-  return regime.stepSize.verdict === 'diverges' ? 1 : 0;
+  return stepDiverges(regime.stepSize.verdict) ? 1 : 0;
 }
 
 function progressToStderr() {

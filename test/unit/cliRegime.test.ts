@@ -72,3 +72,19 @@ test('the issue\'s own example flags: --init torch-linear --lr-convention torch-
   assertClose(a.eta.value, (2 * 0.01) / expected.d, 1e-12, 1e-12, 'η in gradient-flow units');
   assert.equal(a.convention, 'torch-mse-mean');
 });
+
+test('the issue\'s command: no predicted loss is negative; the narrow-latent curve ends where its formula leaves its domain', () => {
+  const r = run('regime', EMB, '--latent', '8', '--lr', '0.05', '--steps', '200', '--held-out', '0', '--no-simulate', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  for (const p of j.regime.predictions) {
+    for (const v of [...p.train, ...(p.pop ?? [])]) assert.ok(typeof v === 'number' && v >= 0, `${p.face}: ${v}`);
+  }
+  const nl = j.regime.predictions.find((p: { face: string }) => p.face === 'NL');
+  assert.ok(nl, j.regime.placement.label);
+  // numpy (make_cli_expectations.py): the formula's floor ½ tr Σ̂ − H·λ_max/2 is negative for H = 8.
+  assert.ok(expected.nlFloor['8'] < 0);
+  assert.notEqual(nl.endedAt, null);
+  assert.ok(nl.t[nl.t.length - 1] < nl.endedAt);
+  assert.ok(nl.notes.some((s: string) => s.includes(`= ${expected.nlFloor['8'].toPrecision(3)} < 0`)), nl.notes.join(' | '));
+});

@@ -80,7 +80,7 @@ test('placement labels: interior, free, mean-field; two small ε → near the sh
   const free = placeInPrism({ inputDim: 100, latentWidth: 100, trainRows: 100, sigma2: 1 });
   assert.equal(free.nearest, 'F');
   assert.equal(free.closedFormApplies, false);
-  assert.equal(free.label, 'free (y = 1, gamma = 1); the free face has no closed form: simulation only');
+  assert.equal(free.label, 'free (y = 1, gamma = 1); the free face has no closed form with finite data: simulation only');
   const mf = placeInPrism({ inputDim: 100, latentWidth: 3000, trainRows: 400, sigma2: 0.5 / 3000 });
   assert.equal(mf.label, 'mean-field (c = 0.5, gamma = 0.25); near the large-data edge');
   assertAllClose([mf.y, mf.z, mf.c, mf.gamma], [30, 100 * 0.5 / 3000, 0.5, 0.25], 1e-12, 'y, z, c, γ');

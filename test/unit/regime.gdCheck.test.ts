@@ -107,8 +107,10 @@ test('step-size finding: a step beyond the Euler bound is flagged and GD diverge
   assert.match(bad.stepSize.message, /largest safe step/);
   assert.equal(bad.simulation!.divergedRuns, 2);
   const safe = bad.stepSize.largestSafeStep.value!;
+  // Spec §5c (corrected): min(1/(2λ_max), 1/(λ_max(a_max − 1))); here a_max = (1+√(6/30))² ≈ 2.09, so 1/(2λ_max) binds.
   const aMax = (1 / p) * (Math.sqrt(p) + Math.sqrt(6)) ** 2;
-  assert.ok(Math.abs(safe - 1 / (2 * lmax * Math.max(1, aMax))) < 1e-12);
+  assert.ok(Math.abs(safe - Math.min(1 / (2 * lmax), 1 / (lmax * (aMax - 1)))) < 1e-12);
+  assert.ok(Math.abs(safe - 1 / (2 * lmax)) < 1e-12);
   const ok = await analyzeRegime({ X, n, d: p }, { ...base, learningRate: 0.99 * safe });
   assert.notEqual(ok.stepSize.verdict, 'diverges');
   assert.notEqual(ok.stepSize.verdict, 'unstable-early');

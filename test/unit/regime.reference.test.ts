@@ -8,9 +8,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  largeDataLossPerP, meanFieldLoss, narrowLatentMoments, precursorLossPerP, smallDataCurves,
+  largeDataLossPerP, meanFieldLoss, narrowLatentMoments, precursorLossPerP, smallDataCurves, TIME_CONVENTION,
 } from '../../src/core/regime/faceCurves';
 import { marchenkoPasturQuadrature } from '../../src/core/regime/marchenkoPastur';
+import { smallDataPrediction } from '../../src/core/regime/facePredictions';
+import { FACE_DISTANCE_INFO } from '../../webview/regimeTexts';
 import { FIXTURES } from './support';
 
 const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'regime', 'reference_values.json'), 'utf8'));
@@ -130,5 +132,43 @@ test('R4 small-data atom ODE (N = 300): train/p and Δpop/n', () => {
     const e = ref.R4.find((q: { y: number; z: number }) => q.y === y && q.z === z);
     near(r.trainPerP, e.trainPerP, 1e-6, `R4 numpy train (${y}, ${z})`);
     near(r.deltaPopPerN, e.deltaPopPerN, 1e-6, `R4 numpy Δpop (${y}, ${z})`);
+  }
+});
+
+test('time convention (spec §2.2 row 2, §3.4): T = 1, the small-data clock is τ = (p/n)·t — the precursor\'s T ≍ p/n, not n/p', () => {
+  // A small-data setting: Σ̂ = (p/n)·P with P a rank-n projector (isotropic rows, n ≪ p), tr Σ̂ = p.
+  const p = 600, n = 6, H = 300, sigma2 = 1 / p; // y = 0.5, z = 1: spec R4 first row
+  const lambda = new Float64Array(p);
+  for (let k = 0; k < n; k++) lambda[k] = p / n;
+  const ts = TAU.map(tau => (tau * n) / p); // t = τ·(n/p)
+  const sd = smallDataPrediction({ inputDim: p, latentWidth: H, trainRows: n, sigma2, lambda, sPop: null, traceS: p, tracePop: null, anisotropy: 0 }, ts);
+  near(sd.train.map(v => v / p), SPEC_R4[0][2], 1e-4, 'train/p at t = (n/p)τ equals R4 at τ');
+  assert.match(sd.notes[0], /τ = κt at T = 1/);
+  assert.match(sd.notes[0], /T ≍ p\/n/);
+  assert.match(sd.provenance, /T ≍ p\/n in the precursor's convention/);
+  assert.match(TIME_CONVENTION, /^T = 1 throughout/);
+  assert.match(TIME_CONVENTION, /τ = \(p\/n\)·t/);
+  assert.match(TIME_CONVENTION, /T ≍ p\/n \(not n\/p\)/);
+  // The panel's tooltip for the small-data face says the same.
+  assert.match(FACE_DISTANCE_INFO.SD, /T = 1/);
+  assert.match(FACE_DISTANCE_INFO.SD, /\u03c4 = \(p\/n\)\u00b7t/);
+  assert.match(FACE_DISTANCE_INFO.SD, /T \u224d p\/n/);
+  assert.doesNotMatch(FACE_DISTANCE_INFO.SD, /n\/p\)?\s*$/);
+});
+
+test('panel text of the free face: the infinite-data law with its provenance, simulation only with finite data', () => {
+  assert.match(FACE_DISTANCE_INFO.F, /a\u2080\/\(1 \+ 4a\u2080t\)/);
+  assert.match(FACE_DISTANCE_INFO.F, /\[PRE\], arXiv 2602\.04548/);
+  assert.match(FACE_DISTANCE_INFO.F, /with finite data it has no closed form/);
+});
+
+test('small-data atom ODE with a large init (z = 30, 100): finite and equal to numpy with a fine fixed step (fixed Δτ = 0.01 blew up to NaN)', () => {
+  const big = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'regime', 'small_data_large_init.json'), 'utf8'));
+  for (const c of big.cases as { y: number; z: number; tau: number[]; trainPerP: number[]; deltaPopPerN: number[] }[]) {
+    const r = smallDataCurves(c.y, c.z, c.tau);
+    assert.ok([...r.trainPerP, ...r.deltaPopPerN].every(Number.isFinite), `z = ${c.z}: finite`);
+    // numpy integrates with Δτ = 2e−4 (h·rate ≤ 0.07); ours caps h·rate at 0.1: both RK4 errors are ~1e−6 relative here.
+    near(r.trainPerP, c.trainPerP, 2e-5, `z = ${c.z} train/p`);
+    near(r.deltaPopPerN, c.deltaPopPerN, 2e-5, `z = ${c.z} Δpop/n`);
   }
 });

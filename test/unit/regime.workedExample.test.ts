@@ -10,7 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mulberry32Normals } from '../../src/core/regime/mulberry32';
 import { WeightTiedAutoencoderGd } from '../../src/core/regime/gradientDescent';
+import { narrowLatentPrediction } from '../../src/core/regime/facePredictions';
 import { placeInPrism } from '../../src/core/regime/prismPlacement';
+import { symmetricEigen } from '../../src/core/regime/symmetricEigen';
 import { analyzeRegime, type RegimeReport } from '../../src/core/regime/regimeReport';
 import { assertAllClose, assertClose, FIXTURES } from './support';
 
@@ -161,9 +163,10 @@ test('analyzeRegime on the isotropic fixture: NL and LD curves to 1e−4, d_eff,
   const ag = r.agreement.find(a => a.face === 'NL')!;
   assertClose(ag.maxRelativeGapTrain!, gap, 1e-3, 1e-12, 'agreement (train)');
   assert.ok(gap < 0.01, 'spec: the train curve agrees within about 1% while d_eff ≫ H');
-  // §5c: stable (η·4λ_max·max(1, a_max) < 2), but above the 0.1%-accuracy rule 0.02/(λ_max·max(1, σ²(√p+√H)²)).
+  // §5c (corrected): converges (η·λ_max < ½, and η·λ_max·(a_max − 1) < 1 early), but above the 0.1%-accuracy
+  // rule 0.02/(λ_max·max(1, σ²(√p+√H)²)). a_max = 0.02·(√50+√5)² ≈ 1.73, so 1/(2λ_max) binds.
   const aMax = sigma2 * (Math.sqrt(p) + Math.sqrt(H)) ** 2;
-  assertClose(r.stepSize.largestSafeStep.value!, 2 / (4 * e.lambdaMax * Math.max(1, aMax)), 1e-9, 1, 'largest safe step');
+  assertClose(r.stepSize.largestSafeStep.value!, Math.min(1 / (2 * e.lambdaMax), 1 / (e.lambdaMax * (aMax - 1))), 1e-9, 1, 'largest safe step');
   assertClose(r.stepSize.accurateStep.value!, 0.02 / (e.lambdaMax * Math.max(1, aMax)), 1e-9, 1, 'accurate step');
   assert.equal(r.stepSize.verdict, 'lags-flow');
   assert.deepEqual(JSON.parse(JSON.stringify(r)).placement.label, r.placement.label);
@@ -179,10 +182,28 @@ test('analyzeRegime on the power-law fixture: limits, GD, and the NL failure fla
   assertAllClose(r.simulation!.trainMean, e.gdTrain, 1e-6, 'GD train');
   assertAllClose(r.simulation!.popMean!, e.gdPop, 1e-6, 'GD pop');
   const [nl, ld] = r.predictions;
-  assertAllClose(nl.train, e.nlTrain, 1e-4, 'NL train');
-  assertAllClose(nl.pop!, e.nlPop, 1e-4, 'NL pop');
+  // The bare NL formula on the empirical spectrum (before the domain check).
+  const S = covariance(Xpl);
+  const eig = symmetricEigen(S, p);
+  const sPop = Array.from({ length: p }, (_, k) => eig.vectors.subarray(k * p, k * p + p).reduce((acc, v, i) => acc + v * v * ell[i], 0));
+  const raw = narrowLatentPrediction({ inputDim: p, latentWidth: H, trainRows: n, sigma2, lambda: eig.values, sPop, traceS: e.trS, tracePop: p, anisotropy: 0 }, e.t);
+  assertAllClose(raw.train, e.nlTrain, 1e-4, 'NL train');
+  assertAllClose(raw.pop!, e.nlPop, 1e-4, 'NL pop');
   // Spec: at t = 0.5 the NL formula predicts train −1.77 and pop −2.03, d_eff 1.02.
-  assertAbs([nl.train[5], nl.pop![5], nl.diagnostic.values![5]], [-1.77, -2.03, 1.02], 0.005, 'spec NL failure at t = 0.5');
+  assertAbs([raw.train[5], raw.pop![5], raw.diagnostic.values![5]], [-1.77, -2.03, 1.02], 0.005, 'spec NL failure at t = 0.5');
+  // The cause: all H rows collapse onto the top eigenvector, so the formula tends to
+  // ½ tr Σ̂ − H·λ_max/2 (spec tr Σ̂ = 48.94728, λ_max = 10.5687: −1.9478) instead of L_train(∞).
+  assertAbs([raw.train[raw.train.length - 1]], [e.trS / 2 - (H * e.lambdaMax) / 2], 1e-3, 'NL formula floor ½ tr Σ̂ − Hλ_max/2');
+  assertAbs([e.trS / 2 - (H * e.lambdaMax) / 2], [48.94728 / 2 - (5 * 10.5687) / 2], 1e-4, 'floor from the spec numbers');
+  // The emitted prediction ends at the first grid point where a predicted loss is negative (numpy curve).
+  const firstBad = e.t.findIndex((_: number, i: number) => e.nlTrain[i] < 0 || e.nlPop[i] < 0);
+  assert.equal(nl.endedAt, e.t[firstBad]);
+  assert.equal(nl.t.length, firstBad);
+  assertAllClose(nl.train, e.nlTrain.slice(0, firstBad), 1e-4, 'NL train, emitted part');
+  assertAllClose(nl.pop!, e.nlPop.slice(0, firstBad), 1e-4, 'NL pop, emitted part');
+  assert.ok(nl.train.every(v => v >= 0) && nl.pop!.every(v => v >= 0));
+  assert.ok(nl.notes.some(s => s.includes('½ tr Σ̂ − H·λ_max/2')), 'the note names the cause');
+  assert.ok(r.findings.some(f => f.includes('narrow-latent formula leaves its domain')));
   assert.equal(nl.trustedUntil, expectedHorizon(e.t, e.nlDeff));
   assert.ok(nl.trustedUntil! < 0.5);
   assert.equal(ld.trustedUntil, null, 'anisotropic data: the large-data formula is not trusted');

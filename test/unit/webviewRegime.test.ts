@@ -313,3 +313,34 @@ test('saved state: the regime is kept next to the report; old states still load 
   assert.ok(bad);
   assert.equal('regime' in bad, false);
 });
+
+test('a curve that ends where its formula leaves its domain says so; a curve running off the axis is clipped at the frame', async () => {
+  const { lossSummary } = await import('../../webview/regimeLossPlot');
+  const ended = assembleCurves(source({
+    predictions: [{ face: 'NL', faceName: 'narrow-latent', role: 'nearest', t: [0, 1, 2], train: [2, 1.2, 0.8], pop: null, trustedUntil: 1, endedAt: 2.5 }],
+  }));
+  assert.equal(ended.predictions[0].endedAt, 2.5);
+  const l = layoutLossPlot(ended, { width: 700, height: 320 });
+  assert.match(lossSummary(l), /ending at t = 2\.50 where the formula leaves its domain/);
+  assert.match(lossLegend(ended)[0].tooltip, /leaves its domain at t = 2\.50/);
+  // Older reports have no endedAt: nothing is claimed.
+  assert.equal(assembleCurves(source()).predictions[0].endedAt, null);
+
+  // An untrusted tail far below the axis (values past the horizon do not set the range): the path stops at the frame.
+  const off = layoutLossPlot(assembleCurves(source({
+    predictions: [{ face: 'NL', faceName: 'narrow-latent', role: 'nearest', t: [0, 1, 2, 3, 4], train: [2, 1.5, -40, -80, 1.2], pop: null, trustedUntil: 1 }],
+  })), { width: 700, height: 320 });
+  const d = off.predicted[0].path.beyond;
+  const pts = [...d.matchAll(/[ML](-?[\d.]+) (-?[\d.]+)/g)].map(m => ({ x: Number(m[1]), y: Number(m[2]) }));
+  assert.ok(pts.length >= 4, d);
+  for (const q of pts) assert.ok(q.y >= off.box.top - 0.01 && q.y <= off.box.bottom + 0.01, `${JSON.stringify(q)} outside ${JSON.stringify(off.box)}`);
+  assert.ok(pts.some(q => Math.abs(q.y - off.box.bottom) < 0.01), 'drawn down to the frame');
+  assert.equal((d.match(/M/g) ?? []).length, 2, 'leaves at the bottom and comes back in: two pieces');
+});
+
+test('the legend names where a predicted curve comes from (the free face: the precursor [PRE])', () => {
+  const c = assembleCurves(source({
+    predictions: [{ face: 'F', faceName: 'free', role: 'nearest', t: [0, 1], train: [9, 1], pop: null, trustedUntil: 1, provenance: 'spec §3.5: shrinkage law [PRE] (precursor arXiv 2602.04548)' }],
+  }));
+  assert.match(lossLegend(c)[0].tooltip, /Source: spec §3\.5: shrinkage law \[PRE\] \(precursor arXiv 2602\.04548\)\./);
+});

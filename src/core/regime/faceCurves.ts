@@ -8,6 +8,14 @@
  */
 import { marchenkoPasturQuadrature, marchenkoPasturQuantiles } from './marchenkoPastur';
 
+/**
+ * The one time convention of the regime analysis (spec §1.2, §2.2 row 2, §3.4), stated in every report.
+ * [DER] for the small-data clock; the precursor's T = inverse learning rate is [PRE].
+ */
+export const TIME_CONVENTION = 'T = 1 throughout: the gradient flow is dW/dt = −∇L, and GD with step η (gradient-flow units) reaches t = k·η. '
+  + 'On the small-data face the dynamics run on the clock τ = (p/n)·t (κ·t with κ = tr Σ̂/n for anisotropic data); in the precursor\'s '
+  + 'convention, where T is the inverse learning rate, the same statement reads T ≍ p/n (not n/p).';
+
 /** Logistic law a(t; a₀, λ) = a₀ / (a₀ + (1−a₀)e^{−4λt}), the solution of a' = −4λa(a−1) (§3). */
 export function logistic(a0: number, lambda: number, t: number): number {
   return a0 / (a0 + (1 - a0) * Math.exp(-4 * lambda * t));
@@ -26,6 +34,27 @@ export function largeDataLossPerP(y: number, z: number, ts: readonly number[], l
     for (let k = 0; k < x.length; k++) {
       const d = logistic(c * x[k], lambdaBar, t) - 1;
       s += w[k] * d * d;
+    }
+    return 0.5 * s;
+  });
+}
+
+/**
+ * Free face at n = ∞ (spec §3.5 [PRE]): with the identity target negligible next to the init, each
+ * eigenvalue of A = WᵀW follows a' = −4λ̄a², i.e. the shrinkage law a(t) = a₀/(1 + 4λ̄a₀t), and
+ * L ≈ ½ tr(Σ̂A²). Over the MP spectrum of the init (a₀ = c·x, x ~ μ_{1/y}, c = yz) this returns
+ * ½∫a(t)² dμ (multiply by λ̄·p for the train loss). At the precursor's vertices it is their
+ * E L(t)/E L(0) = (1 + 4pσ²t)^−2 (A: H ≪ p) and (1 + 4Hσ²t)^−2 (B: H ≫ p), T = 1.
+ */
+export function freeShrinkageLossPerP(y: number, z: number, ts: readonly number[], lambdaBar = 1, m = 4000): number[] {
+  const { x, w } = marchenkoPasturQuadrature(1 / y, m);
+  const c = y * z;
+  return ts.map(t => {
+    let s = 0;
+    for (let k = 0; k < x.length; k++) {
+      const a0 = c * x[k];
+      const a = a0 / (1 + 4 * lambdaBar * a0 * t);
+      s += w[k] * a * a;
     }
     return 0.5 * s;
   });
@@ -163,6 +192,26 @@ export interface SmallDataCurves {
  * started from N atoms at the MP(y) quantiles of K₀'s spectrum (mean z), weight yz/N each, plus
  * a zero atom of the remaining mass if y > 1. RK4 with step Δτ; τ = (p/n)t (κt in general).
  */
+/**
+ * Largest rate of the atom ODE, k₀ + max κ_i + max w_i (from w' ∋ (4 − 2k₀)w − 2w² − 2wκ, κ' = −2wκ).
+ * A fixed Δτ = 0.01 is only stable while that rate stays below ~100: with a large init (z = pσ² ≳ 50)
+ * RK4 blew up to NaN, which the report showed as a prediction off the plot. The step is now capped
+ * by SMALL_DATA_STEP_SAFETY/rate at every step; the rate falls as the weights shrink, so the cap
+ * only bites early.
+ */
+function stiffness(wt: Float64Array, kap: Float64Array): number {
+  let k0 = 0, kMax = 0, wMax = 0;
+  for (let i = 0; i < wt.length; i++) {
+    k0 += wt[i];
+    kMax = Math.max(kMax, Math.abs(kap[i]));
+    wMax = Math.max(wMax, Math.abs(wt[i]));
+  }
+  return Math.max(1, Math.abs(k0) + kMax + wMax);
+}
+
+/** h·rate ≤ 0.25 keeps RK4 (stability limit ≈ 2.8) accurate on the fastest mode. */
+const SMALL_DATA_STEP_SAFETY = 0.1;
+
 export function smallDataCurves(y: number, z: number, taus: readonly number[], atoms = 300, dtau = 0.01): SmallDataCurves {
   const nb = y <= 1 ? atoms : Math.round(atoms / y);
   const q = marchenkoPasturQuantiles(y, nb);
@@ -205,7 +254,7 @@ export function smallDataCurves(y: number, z: number, taus: readonly number[], a
   const out: SmallDataCurves = { tau: [], trainPerP: [], deltaPopPerN: [] };
   for (const T of taus) {
     while (tau < T - 1e-12) {
-      const h = Math.min(dtau, T - tau);
+      const h = Math.min(dtau, T - tau, SMALL_DATA_STEP_SAFETY / stiffness(wt, kap));
       const coef = [0, h / 2, h / 2, h];
       for (let s = 0; s < 4; s++) {
         if (s === 0) {

@@ -11,8 +11,20 @@ export const FACE_NAMES: Record<FaceId, string> = {
   LD: 'large-data', SD: 'small-data', MF: 'mean-field', NL: 'narrow-latent', F: 'free',
 };
 
-/** Faces with a limiting loss curve in the spec (§3); the free face has none [ABS]. */
+/**
+ * Faces with a limiting loss curve for finite data in the spec (§3). The free face has none [ABS];
+ * with n ≫ p it has the precursor's infinite-data shrinkage law (§3.5 [PRE]), see faceFormulaApplies.
+ */
 export const FACE_HAS_FORMULA: Record<FaceId, boolean> = { LD: true, SD: true, MF: true, NL: true, F: false };
+
+/**
+ * Whether a face's formula can be used at these distances: always for faces 1–4; for the free face
+ * only near the large-data end (ε_LD = √(p/n) below INTERIOR_EPSILON, i.e. near the LD∩F edge A–B,
+ * where the precursor's n = ∞ law applies [PROP]).
+ */
+export function faceFormulaApplies(face: FaceId, distances: Readonly<Record<FaceId, number>>): boolean {
+  return FACE_HAS_FORMULA[face] || (face === 'F' && distances.LD < INTERIOR_EPSILON);
+}
 
 /** All ε at or above this: prism interior, no face formula applies (spec §5a "all ε ≳ 0.7"). */
 export const INTERIOR_EPSILON = 0.7;
@@ -59,7 +71,7 @@ export interface PrismPlacement {
   interior: boolean;
   /** The second-nearest face when its ε is also below INTERIOR_EPSILON (near the shared edge). */
   nearEdge: FaceId | null;
-  /** A face formula applies: not interior, and the nearest face is not free. */
+  /** A face formula applies: not interior, and the nearest face has one (the free face only with n ≫ p). */
   closedFormApplies: boolean;
   label: string;
   provenance: string;
@@ -102,7 +114,7 @@ export function placeInPrism(input: PlacementInput): PrismPlacement {
   };
   const anisotropy = input.traceS !== undefined && input.traceS2 !== undefined
     ? anisotropyEpsilon(p, n, input.traceS, input.traceS2) : null;
-  const closedFormApplies = !interior && FACE_HAS_FORMULA[nearest];
+  const closedFormApplies = !interior && faceFormulaApplies(nearest, distances);
   const params = (f: FaceId) => parameters[f].map(q => `${q.name} = ${formatParameter(q.value)}`).join(', ');
   let label: string;
   if (interior) {
@@ -110,7 +122,11 @@ export function placeInPrism(input: PlacementInput): PrismPlacement {
   } else {
     label = `${FACE_NAMES[nearest]} (${params(nearest)})`;
     if (nearEdge) label += `; near the ${FACE_NAMES[nearEdge]} edge`;
-    if (nearest === 'F') label += '; the free face has no closed form: simulation only';
+    if (nearest === 'F') {
+      label += closedFormApplies
+        ? '; n >> p: the precursor\'s infinite-data shrinkage law applies while the init dominates'
+        : '; the free face has no closed form with finite data: simulation only';
+    }
   }
   return {
     y, z, c, gamma, distances, finiteSize: 1 / Math.sqrt(p), anisotropy,

@@ -1,6 +1,7 @@
 import type { Finding } from '../report/analysisReport';
 import type { RegimeReport } from './regimeReport';
 import { formatNumber } from '../report/format';
+import { stepDiverges } from './stability';
 
 /**
  * Findings of a planned autoencoder for the Problems panel: a learning rate that makes
@@ -9,9 +10,12 @@ import { formatNumber } from '../report/format';
 export function regimeFindings(r: RegimeReport): Finding[] {
   const out: Finding[] = [];
   const a = r.autoencoder;
-  if (r.stepSize.verdict === 'diverges') {
+  if (stepDiverges(r.stepSize.verdict)) {
     out.push({ code: 'unstable-learning-rate', severity: 'warning', message:
       `Training the planned autoencoder (H = ${a.latentWidth}) with learning rate ${formatNumber(a.etaInput)} will diverge: ${r.stepSize.message} Use at most ${formatNumber(r.stepSize.largestSafeStepInput)} (${a.convention}).` });
+  } else if (r.stepSize.verdict === 'oscillates') {
+    out.push({ code: 'unstable-learning-rate', severity: 'information', message:
+      `Training the planned autoencoder (H = ${a.latentWidth}) with learning rate ${formatNumber(a.etaInput)} will not converge (bounded oscillation, no divergence): ${r.stepSize.message} Use less than ${formatNumber(r.stepSize.largestSafeStepInput)} (${a.convention}).` });
   }
   const nearest = r.predictions.find(p => p.role === 'nearest');
   if (nearest && (nearest.trustedUntil === null || nearest.trustedUntil < a.tMax)) {
@@ -23,5 +27,5 @@ export function regimeFindings(r: RegimeReport): Finding[] {
 
 /** The hover's regime line. */
 export function regimeHoverLine(r: RegimeReport): string {
-  return `autoencoder regime: ${r.placement.label}; learning rate ${r.stepSize.verdict}${r.stepSize.verdict === 'diverges' ? ` (largest safe step ${formatNumber(r.stepSize.largestSafeStepInput)})` : ''}`;
+  return `autoencoder regime: ${r.placement.label}; learning rate ${r.stepSize.verdict}${stepDiverges(r.stepSize.verdict) ? ` (largest safe step ${formatNumber(r.stepSize.largestSafeStepInput)})` : ''}`;
 }

@@ -8,22 +8,24 @@
  * from (`provenance`: spec section and tag [DER]/[REC]/[PROP]/[PRE]) and what it is (`kind`).
  */
 import { EmbdiagError } from '../errors';
+import { TIME_CONVENTION } from './faceCurves';
 import { sampleRowIndices } from '../stats/rowSampler';
 import {
   resolveAutoencoderConfig, resolvePreprocessing, resolveSimulation, stepInConvention,
   type LearningRateConvention, type RegimeConfig,
 } from './autoencoderConfig';
-import { predictFace, type EmpiricalSetting, type FacePrediction } from './facePredictions';
+import { LOSS_CEILING_FACTOR, predictFace, type EmpiricalSetting, type FacePrediction } from './facePredictions';
 import { runGdEnsemble, type GdProblem } from './gradientDescent';
 import { longTimeLimits } from './longTimeLimits';
-import { FACE_HAS_FORMULA, FACE_NAMES, placeInPrism, type FaceId, type FaceParameter } from './prismPlacement';
+import { faceFormulaApplies, FACE_NAMES, placeInPrism, type FaceId, type FaceParameter } from './prismPlacement';
 import { stepSizeFinding, type StepVerdict } from './stability';
 import { symmetricEigen } from './symmetricEigen';
 
 export const REGIME_REPORT_SCHEMA = 'embdiag.regime/1';
 
 export const PROVENANCE_NOTE = 'The body of arXiv 2606.05335 (Golikov, Gusev, Yarotsky) could not be read. The limiting loss curves used here '
-  + 'are derived from the gradient flow of the weight-tied autoencoder and validated by full-batch GD simulation (spec tag [DER]); the prism '
+  + 'are derived from the gradient flow of the weight-tied autoencoder and validated by full-batch GD simulation (spec tag [DER]), except the free face\'s '
+  + 'infinite-data shrinkage law, which is the precursor paper\'s (arXiv 2602.04548, Yarotsky, Golikov, Gusev; tag [PRE]); the prism '
   + 'geometry is reconstructed [REC]; distances, thresholds and recipes are this software\'s proposals [PROP]. They may differ from the paper\'s.';
 
 /** What a figure is: given, measured on the data, a closed form, an ODE solution, a simulation, a heuristic estimate, or a unit convention. */
@@ -91,6 +93,8 @@ export interface AgreementReport {
 export interface RegimeReport {
   schema: typeof REGIME_REPORT_SCHEMA;
   provenanceNote: string;
+  /** How time is counted in every curve: T = 1, t = kη; the small-data clock τ = (p/n)t (spec §1.2, §3.4). */
+  timeConvention: string;
   input: {
     rows: number;
     inputDim: number;
@@ -144,6 +148,10 @@ export interface RegimeReport {
     /** The same in the convention the step was given in. */
     largestSafeStepInput: number;
     convergenceLimit: Figure;
+    /** 1/(λ_max(a_max(0) − 1)); null value when a_max(0) ≤ 1. */
+    earlyLimit: Figure;
+    /** 1/λ_max: bounded oscillation below it, divergence above. */
+    oscillationLimit: Figure;
     accurateStep: Figure;
     initialAMax: Figure;
   };
@@ -317,8 +325,8 @@ export async function analyzeRegime(data: RegimeData, config: RegimeConfig, hook
     const first = predictFace(place.nearest, setting, ts);
     if (first) predictions.push({ ...first, role: 'nearest' });
   }
-  // A second face when the configuration is near a shared edge (not on the free face: simulation only there).
-  if (place.closedFormApplies && place.nearEdge && FACE_HAS_FORMULA[place.nearEdge]) {
+  // A second face when the configuration is near a shared edge (the free face only with n ≫ p).
+  if (place.closedFormApplies && place.nearEdge && faceFormulaApplies(place.nearEdge, place.distances)) {
     const second = predictFace(place.nearEdge, setting, ts);
     if (second) predictions.push({ ...second, role: 'second' });
   }
@@ -380,12 +388,15 @@ export async function analyzeRegime(data: RegimeData, config: RegimeConfig, hook
   if (!place.closedFormApplies) {
     findings.push(place.interior
       ? 'All distances to the faces are large (prism interior): no closed form applies; the simulation alone describes training.'
-      : 'The nearest face is the free regime, which has no closed form: the simulation alone describes training.');
+      : 'The nearest face is the free regime, which has no closed form with finite data (n not ≫ p): the simulation alone describes training.');
   }
   findings.push(step.message);
   for (const pr of predictions) {
     if (pr.trustedUntil === null) findings.push(`The ${pr.faceName} prediction is not trusted here (${pr.diagnostic.name} = ${pr.diagnostic.value?.toPrecision(3)} > ${pr.diagnostic.threshold}).`);
-    else if (pr.trustedUntil < ae.tMax) findings.push(`The ${pr.faceName} prediction is trusted up to t = ${pr.trustedUntil.toPrecision(3)} (of ${ae.tMax.toPrecision(3)}).`);
+    else if (pr.trustedUntil < ae.tMax && pr.endedAt === null) findings.push(`The ${pr.faceName} prediction is trusted up to t = ${pr.trustedUntil.toPrecision(3)} (of ${ae.tMax.toPrecision(3)}).`);
+  }
+  for (const pr of predictions) {
+    if (pr.endedAt !== null) findings.push(`The ${pr.faceName} formula leaves its domain at t = ${pr.endedAt.toPrecision(3)} (a predicted loss below 0, above ${LOSS_CEILING_FACTOR}·E L(0), or not finite): its curve ends there${pr.trustedUntil !== null ? `, trusted up to t = ${pr.trustedUntil.toPrecision(3)}` : ''}.`);
   }
   for (const a of agreement) {
     if (a.maxRelativeGapTrain !== null) {
@@ -401,6 +412,7 @@ export async function analyzeRegime(data: RegimeData, config: RegimeConfig, hook
   return {
     schema: REGIME_REPORT_SCHEMA,
     provenanceNote: PROVENANCE_NOTE,
+    timeConvention: TIME_CONVENTION,
     input: {
       rows, inputDim: p, trainRows: n, heldOutRows: heldCount, populationSource,
       centered: pre.center, meanNorm: fig(meanNorm, 'measured', 'spec §5 preprocessing [PROP]'),
@@ -433,6 +445,8 @@ export async function analyzeRegime(data: RegimeData, config: RegimeConfig, hook
       largestSafeStep: fig(step.largestSafeStep, 'estimate', step.provenance),
       largestSafeStepInput: stepInConvention(step.largestSafeStep, ae.convention, p),
       convergenceLimit: fig(step.convergenceLimit, 'estimate', step.provenance),
+      earlyLimit: fig(step.earlyLimit, 'estimate', step.provenance),
+      oscillationLimit: fig(step.oscillationLimit, 'estimate', step.provenance),
       accurateStep: fig(step.accurateStep, 'estimate', step.provenance),
       initialAMax: fig(step.initialAMax, 'estimate', 'MP edge σ²(√p+√H)² of WᵀW at init (spec §5c)'),
     },

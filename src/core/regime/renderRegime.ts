@@ -27,7 +27,7 @@ export function renderRegimeText(r: RegimeReport, src: RegimeSource): string {
     L.push(`    ${f.padEnd(3)} ${FACE_NAMES[f].padEnd(14)} ε = ${fmt(r.placement.distances[f].value).padEnd(10)} ${params}`);
   }
   L.push(`  anisotropy ε = ${fmt(r.placement.anisotropy.value)}; prism coordinates latent ${fmt(r.placement.coordinates.latent.value)}, data ${fmt(r.placement.coordinates.data.value)}, init ${fmt(r.placement.coordinates.init.value)}`);
-  if (!r.placement.closedFormApplies) L.push('  No closed form applies here (prism interior or the free face): only the simulation is shown.');
+  if (!r.placement.closedFormApplies) L.push('  No closed form applies here (prism interior, or the free face with finite data): only the simulation is shown.');
   L.push('');
   L.push(`Learning rate: ${r.stepSize.verdict} — ${r.stepSize.message}`);
   L.push(`  largest safe step ${fmt(r.stepSize.largestSafeStepInput)} (${a.convention})`);
@@ -54,6 +54,7 @@ export function renderRegimeText(r: RegimeReport, src: RegimeSource): string {
     for (const f of r.findings) L.push(`  - ${f}`);
   }
   L.push('');
+  L.push(`Time: ${r.timeConvention}`);
   L.push(`Note: ${r.provenanceNote}`);
   return L.join('\n') + '\n';
 }
@@ -73,6 +74,8 @@ export function renderRegimeMarkdown(r: RegimeReport, src: RegimeSource): string
   L.push(`**Learning rate:** ${r.stepSize.verdict} — ${r.stepSize.message}`);
   if (r.limits.applies) L.push(`\n**Long-time limits:** L_train(∞) = ${fmt(r.limits.train.value)}, L_pop(∞) = ${fmt(r.limits.pop.value)}`);
   for (const f of r.findings) L.push(`- ${f}`);
+  L.push('');
+  L.push(`_Time: ${r.timeConvention}_`);
   L.push('');
   L.push(`_${r.provenanceNote}_`);
   return L.join('\n') + '\n';
