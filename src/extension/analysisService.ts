@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import type * as vscode from 'vscode';
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 import type { AnalysisReport } from '../core/report/analysisReport';
+import { PLEASE_REPORT } from '../core/errors';
 import type { FromWorker, TaskResult, ToWorker, WorkerTask } from './workerProtocol';
 
 /** A failed analysis, with the core's error code (`file-missing`, `bad-header`, ..., `cancelled`, `internal`). */
@@ -193,7 +194,8 @@ export class AnalysisService {
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (e) => {
       this.log(`worker error: ${e.stack ?? e.message}`);
-      if (this.running) this.fail(this.running, new AnalysisError('internal', `The analysis worker failed: ${e.message}`));
+      // the stack is in the output channel (above); the user gets a sentence, not JavaScript text
+      if (this.running) this.fail(this.running, new AnalysisError('internal', `The analysis of ${this.running.path} stopped: its worker thread failed. ${PLEASE_REPORT}`));
       this.running = undefined;
       this.worker = undefined;
       this.pump();
@@ -235,7 +237,7 @@ export class AnalysisService {
     } else if (m.code === 'file-changed') {
       this.rerunWhenSettled(job, m.message);
     } else {
-      this.log(`failed ${job.path}: ${m.code}: ${m.message}`);
+      this.log(`failed ${job.path}: ${m.code}: ${m.message}${m.detail ? `\n${m.detail}` : ''}`);
       this.fail(job, new AnalysisError(m.code, m.message));
     }
     this.pump();
