@@ -3,12 +3,22 @@ import { promises as fs } from 'node:fs';
 import type * as vscode from 'vscode';
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 import type { AnalysisReport } from '../core/report/analysisReport';
-import { PLEASE_REPORT } from '../core/errors';
+import { asEmbdiagError, PLEASE_REPORT } from '../core/errors';
 import type { FromWorker, TaskResult, ToWorker, WorkerTask } from './workerProtocol';
 
 /** A failed analysis, with the core's error code (`file-missing`, `bad-header`, ..., `cancelled`, `internal`). */
 export class AnalysisError extends Error {
   constructor(readonly code: string, message: string) { super(message); this.name = 'AnalysisError'; }
+}
+
+/**
+ * Any failure as an AnalysisError: the service's own unchanged, anything else (a bug on the host
+ * side) as `internal` with a plain sentence; the JavaScript text is not shown.
+ */
+export function asAnalysisError(e: unknown, what = 'The analysis'): AnalysisError {
+  if (e instanceof AnalysisError) return e;
+  const err = asEmbdiagError(e, what);
+  return new AnalysisError(err.code, err.message);
 }
 
 type Progress = (fraction: number, message: string) => void;

@@ -15,6 +15,7 @@ import type { DumpFile, EmbeddingMatrix } from '../../src/core/formats/dumpFile'
 import { cliErrorOutput } from '../../src/cli/cliErrors';
 import { analyzeSource } from '../../src/core/analysis/analyzeDump';
 import { renderMarkdown, renderText } from '../../src/core/report/renderText';
+import { AnalysisError, asAnalysisError } from '../../src/extension/analysisService';
 import { FIXTURES, REPO_ROOT } from './support';
 
 const CLI = path.join(REPO_ROOT, 'out', 'src', 'cli', 'embdiag.js');
@@ -133,4 +134,14 @@ test('a message a reader built around an engine exception keeps its sentence, no
   assert.match(e.detail!, /Cannot destructure property 'type'/);
   const unbracketed = new EmbdiagError('bad-header', 'y.parquet: t.push is not a function');
   assert.ok(!ENGINE_TEXT.test(unbracketed.message) && unbracketed.message.startsWith('y.parquet: '), unbracketed.message);
+});
+
+test('the extension side: a failure that is not an AnalysisError reaches the Problems panel as a sentence, code internal', () => {
+  const e = asAnalysisError(new TypeError("Cannot read properties of undefined (reading 'rowsUsed')"), 'The analysis of emb.npy');
+  assert.ok(e instanceof AnalysisError);
+  assert.equal(e.code, 'internal');
+  assert.match(e.message, /^The analysis of emb\.npy stopped on an internal error\. .*please report it/);
+  assert.ok(!ENGINE_TEXT.test(e.message), e.message);
+  const own = new AnalysisError('bad-header', 'x.npy: has a damaged header.');
+  assert.equal(asAnalysisError(own), own);
 });
