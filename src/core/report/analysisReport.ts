@@ -86,7 +86,7 @@ export interface AnalysisReport {
   rowsTotal: number;
   /** Rows read and analysed (rowsTotal, or the sample size). */
   rowsUsed: number;
-  /** Finite rows that entered the mean and covariance (rowsUsed minus NaN/Inf rows). */
+  /** Finite rows that entered the mean and covariance (rowsUsed minus null, NaN and Inf rows). */
   rowsInStatistics: number;
   dim: number;
   sampling: SamplingInfo;
