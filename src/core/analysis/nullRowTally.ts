@@ -1,5 +1,8 @@
 import type { EmbeddingMatrix } from '../formats/dumpFile';
 
+/** Readers that can hand out float32 rows directly (see analyzeDump.ts). */
+interface Float32Rows { readRowsFloat32(start: number, count: number): Promise<Float32Array> }
+
 /** Null row indices kept for the report and the `null-rows` finding; the count covers all of them. */
 export const NULL_ROW_INDICES_KEPT = 100;
 
@@ -47,6 +50,15 @@ export class NullRowTally {
       },
       nullRowsIn,
     };
+    // the float32 kernels read through readRowsFloat32 when the reader has it: tally those reads too
+    const float32 = (source as Partial<Float32Rows>).readRowsFloat32?.bind(source);
+    if (float32) {
+      (this.matrix as EmbeddingMatrix & Float32Rows).readRowsFloat32 = async (start: number, count: number): Promise<Float32Array> => {
+        const values = await float32(start, count);
+        record(await nullRowsIn(start, count));
+        return values;
+      };
+    }
   }
 
   /** The null rows read since the last reset. */
