@@ -21,6 +21,8 @@
 //   --parquet-row-group N, --arrow-batch N  rows per Parquet row group (default 131072) and per Arrow
 //               record batch (default 65536) in those files
 //   --no-host   skip the editor measurements (activation, hover, bundle)
+//   --no-robustness  skip the wall-clock figures of scripts/bench_robustness.mjs (hostile corpus per
+//               case, cancel latency), which the unit tests bound by CPU time instead
 //   --no-vscode skip the activation time read from a real VS Code (code-server) window (the full bench
 //               takes it when code-server and chromium are installed; it waits for /tmp/embdiag-e2e.lock)
 //   --markdown  also write the summary table (as in docs/performance.md, "Summary") to FILE
@@ -464,6 +466,12 @@ async function main() {
   let host = null;
   if (measureHostSide) {
     try { host = measureHost(work); printHost(host); } catch (e) { log(`\neditor-side measurements failed: ${e.message}`); }
+  }
+
+  if (!flag('--no-robustness')) {
+    if (!flag('--no-build')) sh('npx', ['tsc', '-p', '.'], { cwd: ROOT });
+    const r = sh(process.execPath, [path.join(ROOT, 'scripts', 'bench_robustness.mjs'), ...(quick ? ['--cancel-runs', '2'] : [])], { cwd: ROOT });
+    log(r.status === 0 ? r.stdout.trimEnd() : `\nrobustness figures failed: ${r.stderr}`);
   }
 
   const probe = caseNames.length ? await buildFirstReportProbe(work).catch(e => { log(`first-report probe unavailable: ${e.message}`); return null; }) : null;

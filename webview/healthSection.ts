@@ -36,7 +36,15 @@ function statusIcon(row: HealthRow): TemplateResult {
 function healthRows(r: AnalysisReport): HealthRow[] {
   const h = r.health;
   const rows = (n: number) => formatShare(n, r.rowsUsed);
+  const nullFinding = r.findings.find(f => f.code === 'null-rows');
+  const nullRows = h.nullRows ?? 0;
+  const nullRow: HealthRow[] = nullRows === 0 ? [] : [{
+    id: 'null', label: 'Null rows', count: nullRows, share: rows(nullRows), bad: 'warning',
+    detail: html`Missing rows (null lists), not vectors; left out of every statistic. First indices: <span class="mono">${formatIndexList(nullFinding?.rows ?? [], nullRows)}</span>`,
+    title: nullFinding?.rows ? `Null row indices (0-based, first ${nullFinding.rows.length}): ${nullFinding.rows.join(', ')}` : undefined,
+  }];
   return [
+    ...nullRow,
     { id: 'nan', label: 'NaN rows', count: h.nanRows, share: rows(h.nanRows), bad: 'error',
       detail: 'Rows with at least one NaN; left out of every statistic.' },
     { id: 'inf', label: 'Inf rows', count: h.infRows, share: rows(h.infRows), bad: 'error',

@@ -40,6 +40,7 @@ Options
   --markdown           Markdown report (for CI summaries and pull requests)
   --collapse-ratio R   flag a collapsed spectrum below effective rank / dim = R (default ${DEFAULT_THRESHOLDS.collapseRatio})
   --dead-variance V    a dimension with variance <= V is dead (default ${DEFAULT_THRESHOLDS.deadDimensionVariance})
+  --verbose            on an error, also print its technical detail (for bug reports)
   -h, --help           this text
   -v, --version        the version
 
@@ -77,7 +78,7 @@ Exit codes
   1  analysed, at least one finding of severity error (e.g. NaN or Inf rows);
      for regime: the learning rate makes training diverge
   2  bad input: missing or unreadable file, unsupported format, bad arguments
-     (with --json, stdout holds {"error": {"code", "message"}})
+     (with --json, stdout holds {"error": {"code", "message"}}, plus "detail" with --verbose)
 `;
 
 function positiveInt(name: string, value: string | undefined, min: number, fallback: number): number {
@@ -114,7 +115,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
         latent: { type: 'string' }, 'init-std': { type: 'string' }, 'init-var': { type: 'string' }, init: { type: 'string' },
         lr: { type: 'string' }, 'lr-convention': { type: 'string' }, steps: { type: 'string' }, seeds: { type: 'string' },
         'no-simulate': { type: 'boolean' }, 'held-out': { type: 'string' }, rescale: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' }, verbose: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -216,4 +217,9 @@ function positiveNumber(name: string, value: string): number {
 /** True when argv asks for JSON, so even an argument error is reported as JSON. */
 export function wantsJson(argv: string[]): boolean {
   return argv.includes('--json');
+}
+
+/** --verbose: an error also shows its technical detail (the JavaScript exception and stack), for bug reports. */
+export function wantsVerbose(argv: string[]): boolean {
+  return argv.includes('--verbose');
 }

@@ -1,9 +1,10 @@
 import { analyzeFile } from '../core/analysis/analyzeDump';
-import { EmbdiagError, isEmbdiagError } from '../core/errors';
+import { EmbdiagError } from '../core/errors';
+import { cliErrorOutput } from './cliErrors';
 import { renderMarkdown, renderText } from '../core/report/renderText';
 import { reportToJson } from '../core/report/reportJson';
 import { TOOL_VERSION } from '../core/version';
-import { HELP, parseCliArguments, wantsJson, type CliCommand } from './cliArguments';
+import { HELP, parseCliArguments, wantsJson, wantsVerbose, type CliCommand } from './cliArguments';
 import { loadFiniteRows } from '../core/analysis/loadRows';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -16,8 +17,10 @@ import { stepDiverges } from '../core/regime/stability';
 /** The `embdiag` command: the same core as the extension, for terminals and CI. */
 async function main(argv: string[]): Promise<number> {
   const json = wantsJson(argv);
+  let doing = 'embdiag';
   try {
     const cmd = parseCliArguments(argv);
+    if (cmd.kind === 'analyze' || cmd.kind === 'regime') doing = `The ${cmd.kind === 'regime' ? 'regime analysis' : 'analysis'} of ${cmd.file}`;
     if (cmd.kind === 'help') { process.stdout.write(HELP); return 0; }
     if (cmd.kind === 'version') { process.stdout.write(`embdiag ${TOOL_VERSION}\n`); return 0; }
     if (cmd.kind === 'regime') return await runRegime(cmd);
@@ -33,9 +36,10 @@ async function main(argv: string[]): Promise<number> {
     const infoError = information?.problems.some(p => p.severity === 'error') ?? false;
     return report.findings.some(f => f.severity === 'error') || infoError ? 1 : 0;
   } catch (e) {
-    const err = isEmbdiagError(e) ? e : new EmbdiagError('internal', `Internal error: ${(e as Error)?.stack ?? String(e)}`);
-    if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2) + '\n');
-    else process.stderr.write(`embdiag: ${err.message}\n`);
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    const out = cliErrorOutput(e, { json, verbose: wantsVerbose(argv), doing });
+    process.stdout.write(out.stdout);
+    process.stderr.write(out.stderr);
     return 2;
   }
 }

@@ -3,11 +3,22 @@ import { promises as fs } from 'node:fs';
 import type * as vscode from 'vscode';
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 import type { AnalysisReport } from '../core/report/analysisReport';
+import { asEmbdiagError, PLEASE_REPORT } from '../core/errors';
 import type { FromWorker, TaskResult, ToWorker, WorkerTask } from './workerProtocol';
 
 /** A failed analysis, with the core's error code (`file-missing`, `bad-header`, ..., `cancelled`, `internal`). */
 export class AnalysisError extends Error {
   constructor(readonly code: string, message: string) { super(message); this.name = 'AnalysisError'; }
+}
+
+/**
+ * Any failure as an AnalysisError: the service's own unchanged, anything else (a bug on the host
+ * side) as `internal` with a plain sentence; the JavaScript text is not shown.
+ */
+export function asAnalysisError(e: unknown, what = 'The analysis'): AnalysisError {
+  if (e instanceof AnalysisError) return e;
+  const err = asEmbdiagError(e, what);
+  return new AnalysisError(err.code, err.message);
 }
 
 type Progress = (fraction: number, message: string) => void;
@@ -193,7 +204,8 @@ export class AnalysisService {
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (e) => {
       this.log(`worker error: ${e.stack ?? e.message}`);
-      if (this.running) this.fail(this.running, new AnalysisError('internal', `The analysis worker failed: ${e.message}`));
+      // the stack is in the output channel (above); the user gets a sentence, not JavaScript text
+      if (this.running) this.fail(this.running, new AnalysisError('internal', `The analysis of ${this.running.path} stopped: its worker thread failed. ${PLEASE_REPORT}`));
       this.running = undefined;
       this.worker = undefined;
       this.pump();
@@ -235,7 +247,7 @@ export class AnalysisService {
     } else if (m.code === 'file-changed') {
       this.rerunWhenSettled(job, m.message);
     } else {
-      this.log(`failed ${job.path}: ${m.code}: ${m.message}`);
+      this.log(`failed ${job.path}: ${m.code}: ${m.message}${m.detail ? `\n${m.detail}` : ''}`);
       this.fail(job, new AnalysisError(m.code, m.message));
     }
     this.pump();

@@ -4,7 +4,7 @@ import { loadFiniteRows } from '../core/analysis/loadRows';
 import { analyzeRegime } from '../core/regime/regimeReport';
 import { analyzeInformationFile } from '../core/information/informationReport';
 import { covarianceDistanceOfFiles } from '../core/analysis/covarianceDistance';
-import { EmbdiagError, isEmbdiagError } from '../core/errors';
+import { asEmbdiagError, EmbdiagError } from '../core/errors';
 import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
 import type { AnalysisReport } from '../core/report/analysisReport';
 
@@ -53,7 +53,8 @@ port.on('message', async (msg: ToWorker) => {
     }, (report) => send({ type: 'partial', id, report }));
     send({ type: 'result', id, result });
   } catch (e) {
-    if (isEmbdiagError(e)) send({ type: 'error', id, code: e.code, message: e.message });
-    else send({ type: 'error', id, code: 'internal', message: `Internal error: ${(e as Error)?.stack ?? String(e)}` });
+    // the user sees our sentence; the JavaScript text and stack go to the output channel only
+    const err = asEmbdiagError(e, `The ${msg.task.type === 'analyze' ? 'analysis' : `${msg.task.type} analysis`} of ${msg.task.path}`);
+    send({ type: 'error', id, code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) });
   }
 });

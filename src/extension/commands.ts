@@ -5,7 +5,7 @@ import { renderMarkdown } from '../core/report/renderText';
 import { formatShape } from '../core/report/format';
 import { ALL_DUMP_EXTENSIONS, DUMP_GLOB } from './dumpPaths';
 import type { ReportViews } from './reportViews';
-import { AnalysisError, type AnalysisService } from './analysisService';
+import { AnalysisError, asAnalysisError, type AnalysisService } from './analysisService';
 import type { DumpDiagnostics } from './dumpDiagnostics';
 import { readSettings, suppressFinding } from './settings';
 import { saveReportAs } from './exports';
@@ -73,7 +73,8 @@ async function analyzeWithProgress(ctx: CommandContext, uri: vscode.Uri): Promis
         token, onProgress: (_f, message) => progress.report({ message }),
       }));
   } catch (e) {
-    if (!(e instanceof AnalysisError && e.code === 'cancelled')) void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)}: ${(e as Error).message}`);
+    const err = asAnalysisError(e, `The analysis of ${path.basename(uri.fsPath)}`);
+    if (err.code !== 'cancelled') void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)}: ${err.message}`);
     return undefined;
   }
 }
@@ -98,7 +99,7 @@ async function analyzeWorkspace(ctx: CommandContext): Promise<void> {
           rows.push({ uri, report: await ctx.service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds }, { token }) });
         } catch (e) {
           if (e instanceof AnalysisError && e.code === 'cancelled') return true;
-          rows.push({ uri, error: e instanceof AnalysisError ? e : new AnalysisError('internal', String(e)) });
+          rows.push({ uri, error: asAnalysisError(e, `The analysis of ${uri.fsPath}`) });
         }
       }
       return false;

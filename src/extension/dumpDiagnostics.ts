@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Finding } from '../core/report/analysisReport';
 import { DOCUMENT_SELECTOR, dumpLiteralsIn, isWriteContext, literalRange, resolveDumpPath } from './dumpPaths';
-import { AnalysisError, type AnalysisService } from './analysisService';
+import { asAnalysisError, type AnalysisService } from './analysisService';
 import { readSettings, suppressionKey } from './settings';
 import { hasSidecarManifest, informationTask } from './informationTask';
 import { informationFindings } from '../core/information/informationFindings';
@@ -115,9 +115,9 @@ export class DumpDiagnostics implements vscode.Disposable {
           .filter(f => f.code !== 'sampled' && !suppressed.has(f.code))
           .map(f => make(range, f.code, severityOf[f.severity], `${literal.value}: ${f.message}${basis}`));
       } catch (e) {
-        const code = e instanceof AnalysisError ? e.code : 'internal';
-        if (code === 'cancelled') return [];
-        return [make(range, code, vscode.DiagnosticSeverity.Error, `${literal.value}: cannot be analysed: ${(e as Error).message}`)];
+        const err = asAnalysisError(e, `The analysis of ${literal.value}`);
+        if (err.code === 'cancelled') return [];
+        return [make(range, err.code, vscode.DiagnosticSeverity.Error, `${literal.value}: cannot be analysed: ${err.message}`)];
       }
     }));
     // a newer pass or an edit has superseded this one

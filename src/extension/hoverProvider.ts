@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { pathLiteralAt } from '../core/text/pathLiterals';
 import { renderSummaryMarkdown, escapeMarkdownText } from '../core/report/renderSummary';
 import { ALL_DUMP_EXTENSIONS, BINARY_DUMP_EXTENSIONS, literalRange, resolveDumpPath } from './dumpPaths';
-import { AnalysisError, type AnalysisService } from './analysisService';
+import { AnalysisError, asAnalysisError, type AnalysisService } from './analysisService';
 import { readSettings } from './settings';
 import { informationTask } from './informationTask';
 import { informationHoverLines } from '../core/information/informationFindings';
@@ -46,8 +46,8 @@ export class DumpHoverProvider implements vscode.HoverProvider {
       md.isTrusted = { enabledCommands: [OPEN_REPORT_COMMAND] };
     } catch (e) {
       if (e instanceof AnalysisError && e.code === 'cancelled') return undefined;
-      const code = e instanceof AnalysisError ? e.code : 'internal';
-      md.appendMarkdown(`**Embeddings** $(error) \`${path.basename(resolved.fsPath).replace(/`/g, "'")}\` could not be analysed (${code}).\n\n${escapeMarkdownText((e as Error).message)}`);
+      const err = asAnalysisError(e, `The analysis of ${path.basename(resolved.fsPath)}`);
+      md.appendMarkdown(`**Embeddings** $(error) \`${path.basename(resolved.fsPath).replace(/`/g, "'")}\` could not be analysed (${err.code}).\n\n${escapeMarkdownText(err.message)}`);
     }
     return new vscode.Hover(md, range);
   }

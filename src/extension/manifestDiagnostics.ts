@@ -5,6 +5,7 @@ import { regimeCheckTask, toRegimeConfig } from './manifestAutoencoder';
 import { readSettings } from './settings';
 import type { AnalysisService } from './analysisService';
 import { promises as fs } from 'node:fs';
+import { asEmbdiagError } from '../core/errors';
 
 /** The dump a sidecar manifest belongs to: `emb.embeddings.json` → `emb.<ext>` or `emb.npy.embeddings.json` → `emb.npy`. */
 async function dumpBesideManifest(manifestPath: string): Promise<string | undefined> {
@@ -64,7 +65,9 @@ export class ManifestDiagnostics implements vscode.Disposable {
       const { checkManifest } = await import('../core/information/informationInputs');
       problems = await checkManifest(document.uri.fsPath, document.getText());
     } catch (e) {
-      problems = [{ code: 'internal', severity: 'error', message: `The manifest could not be checked: ${(e as Error).message}`, offset: 0, length: 0 }];
+      // our sentence, never JavaScript text (that goes nowhere the user reads)
+      const err = asEmbdiagError(e, 'The check of this manifest');
+      problems = [{ code: err.code, severity: 'error', message: err.code === 'internal' ? err.message : `The manifest could not be checked: ${err.message}`, offset: 0, length: 0 }];
     }
     // a planned autoencoder whose learning rate diverges: the warning goes on "learningRate"
     const parsed = parseManifest(document.getText());

@@ -5,7 +5,7 @@ import { renderMarkdown } from '../core/report/renderText';
 import { compareReports } from '../core/analysis/compareReports';
 import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../shared/protocol';
 import { createNonce, renderPanelHtml } from './panelHtml';
-import { AnalysisError, type AnalysisService } from './analysisService';
+import { asAnalysisError, type AnalysisService } from './analysisService';
 import { readSettings } from './settings';
 import { saveReportAs, savePlot } from './exports';
 import type { RegimeConfig } from '../core/regime/autoencoderConfig';
@@ -193,10 +193,10 @@ class ReportView {
       }
     } catch (e) {
       if (this.cancel !== cts) return; // superseded by a newer run
-      const code = e instanceof AnalysisError ? e.code : 'internal';
+      const { code, message } = asAnalysisError(e, `The analysis of ${files[0]}`);
       this.post({
         type: 'error', file: files[0], code,
-        message: code === 'cancelled' ? 'Analysis cancelled. Use Re-analyse to start again.' : (e as Error).message,
+        message: code === 'cancelled' ? 'Analysis cancelled. Use Re-analyse to start again.' : message,
       });
     }
   }
@@ -233,8 +233,9 @@ class ReportView {
           : { type: 'covarianceDistance', result: result as CovarianceDistanceResult });
     } catch (e) {
       if (this.cancel !== cts) return;
-      const code = e instanceof AnalysisError ? e.code : 'internal';
-      const message = code === 'cancelled' ? 'Cancelled.' : (e as Error).message;
+      const failure = asAnalysisError(e, `The ${section} analysis`);
+      const code = failure.code;
+      const message = code === 'cancelled' ? 'Cancelled.' : failure.message;
       post(section === 'regime' ? { type: 'regimeError', code, message }
         : section === 'information' ? { type: 'informationError', code, message }
           : { type: 'covarianceDistanceError', code, message });

@@ -28,4 +28,5 @@ export type FromWorker =
   /** A first, sampled report before the exact one (analyze tasks with quickFirstPass). */
   | { type: 'partial'; id: number; report: AnalysisReport }
   | { type: 'result'; id: number; result: AnalysisReport | RegimeResult | InformationReport | CovarianceDistanceResult }
-  | { type: 'error'; id: number; code: string; message: string };
+  /** `detail`: the JavaScript exception behind the error, for the output channel only (never shown as the message). */
+  | { type: 'error'; id: number; code: string; message: string; detail?: string };

@@ -127,7 +127,20 @@ test('a file deleted while it waits to settle fails with file-missing', withServ
   }), (e: unknown) => e instanceof AnalysisError && e.code === 'file-missing');
 }));
 
-test('cancel stops the worker and its kernel threads within 200 ms; nothing is left running', t => withService(async (service, dir) => {
+/**
+ * CPU time (this process, all threads) that may be spent between a cancel and the exit of the
+ * last worker thread. A cancel that did not stop the work would spend the rest of the analysis
+ * (seconds of CPU on this file); a loaded machine stretches the wall time of a prompt cancel, not
+ * its CPU time. The wall-clock figure (target 200 ms) is measured by `npm run bench`
+ * (scripts/bench_robustness.mjs), not here.
+ */
+const CANCEL_CPU_LIMIT_MS = 500;
+/** Wall time after which the threads count as never stopping (a hang guard, not a speed limit). */
+const CANCEL_HANG_MS = 20_000;
+
+const cpuMsSince = (since: NodeJS.CpuUsage) => { const d = process.cpuUsage(since); return (d.user + d.system) / 1000; };
+
+test('cancel stops the worker and its kernel threads promptly, long before the analysis would end; nothing is left running', t => withService(async (service, dir) => {
   const file = path.join(dir, 'large.npy');
   fs.writeFileSync(file, npyBytes(40_000, 1024, noise));
   await fs.promises.stat(file); // libuv's thread pool exists before the baseline is taken
@@ -139,13 +152,15 @@ test('cancel stops the worker and its kernel threads within 200 ms; nothing is l
   await started;
   assert.ok(threadCount() > baseline, 'the analysis runs on threads of its own');
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   token.cancel();
   await assert.rejects(run, (e: unknown) => e instanceof AnalysisError && e.code === 'cancelled');
-  while (threadCount() > baseline && performance.now() - t0 < 2000) await new Promise(r => setTimeout(r, 2));
+  while (threadCount() > baseline && performance.now() - t0 < CANCEL_HANG_MS) await new Promise(r => setTimeout(r, 2));
+  const cpuMs = cpuMsSince(cpu0);
   const ms = performance.now() - t0;
   assert.equal(threadCount(), baseline, 'every worker thread has exited');
-  t.diagnostic(`worker threads stopped ${ms.toFixed(0)} ms after cancel`);
-  assert.ok(ms <= 200, `the worker threads stopped ${ms.toFixed(0)} ms after cancel (limit 200 ms)`);
+  t.diagnostic(`worker threads stopped ${ms.toFixed(0)} ms after cancel, having used ${cpuMs.toFixed(0)} ms of CPU meanwhile`);
+  assert.ok(cpuMs <= CANCEL_CPU_LIMIT_MS, `between the cancel and the exit of the threads the process used ${cpuMs.toFixed(0)} ms of CPU (limit ${CANCEL_CPU_LIMIT_MS}): the work went on`);
   // The service still works after a cancel: a new worker is started for the next job.
   const small = path.join(dir, 'small.npy');
   fs.writeFileSync(small, npyBytes(100, 4, (r, c) => r + c));
@@ -178,6 +193,6 @@ test('when the last caller goes away the job stops; while another caller waits i
   third.cancel();
   await assert.rejects(c);
   const t0 = performance.now();
-  while (threadCount() > baseline && performance.now() - t0 < 2000) await new Promise(r => setTimeout(r, 2));
+  while (threadCount() > baseline && performance.now() - t0 < CANCEL_HANG_MS) await new Promise(r => setTimeout(r, 2));
   assert.equal(threadCount(), baseline, 'no worker thread is left after the last caller went away');
 }));

@@ -7,7 +7,8 @@
  * then opens it through openDump, opens every analysable array and reads all its rows.
  * The property: either the data comes back consistent with the declared shape, or the reader
  * throws an EmbdiagError with a known code and a message naming the file. Never another
- * exception type, never more than CASE_LIMIT_MS per case, never more bytes read than a
+ * exception type (nor one the safety net of openDump had to catch), never more than CASE_LIMIT_MS
+ * of CPU time per case (CPU, not wall time: a loaded machine must not fail it), never more bytes read than a
  * multiple of the file size, never a value array larger than the file can describe, never an
  * unhandled promise rejection. The restricted unpickler also gets generated opcode programs.
  *
@@ -19,7 +20,7 @@
  *   FUZZ_RUNS     cases per reader (default: 10,000 for every reader)
  *   FUZZ_SEED     the fast-check seed (default: a fixed one, so the suite is reproducible)
  *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,torch,pickle,hdf5,parquet,arrow)
- *   FUZZ_CASE_MS  per-case time limit (default 2000)
+ *   FUZZ_CASE_MS  per-case CPU-time limit (default 2000)
  *   FUZZ_TRACE    a file where each case is described before it runs (to identify a case that kills the process)
  * `npm run fuzz` (scripts/fuzz.mjs) runs the same properties with many more cases and a random seed.
  */
@@ -31,6 +32,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { EmbdiagError } from '../../src/core/errors';
+import { isSafetyNetCatch } from '../../src/core/formats/readerSafetyNet';
 import { ByteSource, MemoryByteSource } from '../../src/core/io/byteSource';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { openDump } from '../../src/core/formats/openDump';
@@ -48,7 +50,11 @@ const envInt = (name: string): number | undefined => {
 };
 const SEED = envInt('FUZZ_SEED') ?? 20250611;
 const RUNS_OVERRIDE = envInt('FUZZ_RUNS');
+/** CPU milliseconds (user + system) a case may take. */
 const CASE_LIMIT_MS = envInt('FUZZ_CASE_MS') ?? 2000;
+/** Wall time after which a case counts as hung: generous, a hang guard rather than a speed limit. */
+const CASE_HANG_MS = Math.max(30_000, 15 * CASE_LIMIT_MS);
+const cpuMsSince = (since: NodeJS.CpuUsage) => { const d = process.cpuUsage(since); return (d.user + d.system) / 1000; };
 const TRACE = process.env.FUZZ_TRACE;
 const ONLY = process.env.FUZZ_READERS ? new Set(process.env.FUZZ_READERS.split(',').map(s => s.trim())) : undefined;
 
@@ -311,11 +317,12 @@ async function exercise(bytes: Uint8Array, fileName: string, spec: ReaderSpec, t
     return { ok: true, values };
   } catch (e) {
     if (e instanceof EmbdiagError) {
+      assert.ok(!isSafetyNetCatch(e), `the reader threw a stray exception (caught by the safety net of openDump): ${e.detail}`);
       assert.ok(KNOWN_CODES.has(e.code), `unknown error code '${e.code}'`);
       assert.ok(e.message.length > 0, 'the error says something');
       if (!e.message.includes(fileName)) assert.fail(`the ${e.code} error does not name the file: ${e.message}`);
       // An abort inside WebAssembly (HDF5) leaves the library unusable for every later file.
-      if (/Aborted\(|RuntimeError|unreachable/.test(e.message)) assert.fail(`a library aborted: ${e.message}`);
+      if (/Aborted\(|RuntimeError|unreachable/.test(`${e.message}\n${e.detail ?? ''}`)) assert.fail(`a library aborted: ${e.message} ${e.detail ?? ''}`);
       checkReads();
       return { ok: false, code: e.code, values };
     }
@@ -344,22 +351,24 @@ function fuzzReader(spec: ReaderSpec, runs: number, seed: number): Promise<Stats
     announce(described);
     if (TRACE) fs.writeFileSync(TRACE, described);
     const started = performance.now();
+    const cpu0 = process.cpuUsage();
     let outcome: Outcome;
     try {
-      outcome = await withTimeout(exercise(bytes, base.fileName, spec, tmpDir), CASE_LIMIT_MS * 2, `${spec.reader} case`);
+      outcome = await withTimeout(exercise(bytes, base.fileName, spec, tmpDir), CASE_HANG_MS, `${spec.reader} case`);
       await noUnhandledRejections();
     } catch (e) {
       const detail = e instanceof Error ? e.stack ?? e.message : String(e);
       throw new Error(`${spec.reader}: seed file ${base.name} with mutations ${mutations.map(describeMutation).join(' ; ')}:\n${detail}`);
     }
     const ms = performance.now() - started;
+    const cpuMs = cpuMsSince(cpu0);
     stats.cases++;
     stats.totalMs += ms;
     stats.slowestMs = Math.max(stats.slowestMs, ms);
     if (outcome.ok) stats.ok++;
     else stats.codes.set(outcome.code!, (stats.codes.get(outcome.code!) ?? 0) + 1);
-    if (ms > CASE_LIMIT_MS) {
-      throw new Error(`${spec.reader}: a case took ${ms.toFixed(0)} ms (limit ${CASE_LIMIT_MS}): seed file ${base.name} with mutations ${mutations.map(describeMutation).join(' ; ')}`);
+    if (cpuMs > CASE_LIMIT_MS) {
+      throw new Error(`${spec.reader}: a case took ${cpuMs.toFixed(0)} ms of CPU time (limit ${CASE_LIMIT_MS}): seed file ${base.name} with mutations ${mutations.map(describeMutation).join(' ; ')}`);
     }
   });
   return checkProperty(property, seed, runs, spec.reader)
@@ -491,6 +500,7 @@ async function fuzzPickle(runs: number, seed: number): Promise<{ slowestMs: numb
   await checkProperty(fc.asyncProperty(program, async bytes => {
     announce(`pickle bytes [${Array.from(bytes).join(',')}]`);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     try {
       runPickle(bytes);
     } catch (e) {
@@ -498,7 +508,8 @@ async function fuzzPickle(runs: number, seed: number): Promise<{ slowestMs: numb
     }
     const ms = performance.now() - t0;
     slowest = Math.max(slowest, ms);
-    if (ms > CASE_LIMIT_MS) throw new Error(`pickle bytes [${Array.from(bytes).join(',')}] took ${ms.toFixed(0)} ms`);
+    const cpuMs = cpuMsSince(cpu0);
+    if (cpuMs > CASE_LIMIT_MS) throw new Error(`pickle bytes [${Array.from(bytes).join(',')}] took ${cpuMs.toFixed(0)} ms of CPU time`);
   }), seed, runs, 'pickle');
   return { slowestMs: slowest };
 }
@@ -510,7 +521,7 @@ async function fuzzPickle(runs: number, seed: number): Promise<{ slowestMs: numb
  * loop (no timer can interrupt it) or allocating without bound ends the worker, not the test run,
  * and the watchdog names the case, which the worker announced before running it.
  */
-const HANG_MS = Math.max(10_000, 5 * CASE_LIMIT_MS);
+const HANG_MS = CASE_HANG_MS + 10_000;
 const WORKER_HEAP_MB = 1536;
 
 type Announce = (text: string) => void;

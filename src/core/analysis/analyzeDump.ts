@@ -3,7 +3,7 @@ import type { ByteSource } from '../io/byteSource';
 import { FileByteSource } from '../io/fileByteSource';
 import { EmbdiagError } from '../errors';
 import { openDump } from '../formats/openDump';
-import type { EmbeddingMatrix } from '../formats/dumpFile';
+import type { DumpFile, EmbeddingMatrix } from '../formats/dumpFile';
 import { DenseMatrix } from '../formats/npy';
 import { StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
 import { WasmStatistics, wasmStatisticsAvailable, type WasmElement } from '../stats/wasmStatistics';
@@ -16,6 +16,9 @@ import { deriveFindings, DEFAULT_THRESHOLDS, type FindingThresholds } from './fi
 import { TOOL_VERSION } from '../version';
 import { formatNumber } from '../report/format';
 import { siblingOpener } from '../formats/openDumpFile';
+import { escapeControlCharacters } from '../errors';
+import { NullRowTally } from './nullRowTally';
+import { overflowSafeMean } from '../stats/scaledMean';
 
 export interface AnalyzeOptions {
   /** Analyse at most this many rows; larger arrays are sampled uniformly (seeded). */
@@ -100,13 +103,30 @@ export async function analyzeSource(
   openSibling?: (name: string) => Promise<ByteSource | undefined>,
   displayPath: string = source.name,
 ): Promise<AnalysisReport> {
-  const started = Date.now();
-  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  checkMaxRows(options);
+  return analyzeOpenedDump(source, await openDump(source, { fileName, openSibling }), options, hooks, displayPath);
+}
+
+function checkMaxRows(options: AnalyzeOptions): void {
   if (!(Number.isSafeInteger(options.maxRows) && options.maxRows >= 2)) {
     throw new EmbdiagError('bad-argument', `max rows must be an integer of at least 2 (got ${options.maxRows}).`);
   }
-  const dump = await openDump(source, { fileName, openSibling });
-  const matrix = await dump.open(options.arrayName);
+}
+
+/** The analysis of a dump already opened from `source` (which gives its size and change checks). */
+export async function analyzeOpenedDump(
+  source: ByteSource,
+  dump: DumpFile,
+  options: AnalyzeOptions,
+  hooks: AnalyzeHooks = {},
+  displayPath: string = source.name,
+): Promise<AnalysisReport> {
+  const started = Date.now();
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  checkMaxRows(options);
+  // null rows (Arrow/Parquet null lists) are read as NaN rows: the tally tells them apart
+  const nulls = new NullRowTally(await dump.open(options.arrayName));
+  const matrix = nulls.matrix;
   const { rows: rowsTotal, dim } = matrix;
   // the d × d covariance is held in float64: refuse clearly rather than run out of memory
   if (dim > MAX_COVARIANCE_DIM) {
@@ -118,13 +138,14 @@ export async function analyzeSource(
 
   const runs = (): Iterable<readonly [number, number]> =>
     sampled ? uniqueSortedRuns(sampleRowIndices(rowsTotal, rowsUsed, options.seed)) : [[0, rowsTotal]];
-  const context: ReportContext = { source, dump, matrix, options, thresholds, started, displayPath, rowsTotal, rowsUsed, sampled };
+  const context: ReportContext = { source, dump, matrix, nulls, options, thresholds, started, displayPath, rowsTotal, rowsUsed, sampled };
 
   if (options.quickFirstPass && hooks.onQuickReport) {
     const quick = await quickReport(context, hooks);
     if (quick) hooks.onQuickReport(quick);
   }
 
+  nulls.reset(); // the exact pass counts its own null rows
   const readStarted = Date.now();
   // The WebAssembly path builds its covariance straight into the eigenvalue solver's memory.
   const solver: { workspace: EigenWorkspace | null } = { workspace: null };
@@ -196,8 +217,10 @@ export async function statisticsOfRows(
 
 interface ReportContext {
   source: ByteSource;
-  dump: Awaited<ReturnType<typeof openDump>>;
+  dump: DumpFile;
   matrix: EmbeddingMatrix;
+  /** Null rows of the pass being reported. */
+  nulls: NullRowTally;
   options: AnalyzeOptions;
   thresholds: FindingThresholds;
   started: number;
@@ -226,15 +249,18 @@ function buildReport(
     }
   }
   const norms = summariseNorms(st.rowNorms);
+  const nullRows = ctx.nulls.result();
   const health: HealthSection = {
-    nanRows: st.nanRows, infRows: st.infRows, zeroRows: st.zeroRows, duplicateRows: st.duplicateRows,
+    nanRows: Math.max(0, st.nanRows - nullRows.count), nullRows: nullRows.count, infRows: st.infRows, zeroRows: st.zeroRows, duplicateRows: st.duplicateRows,
     deadDims, deadDimIndices, rowNorms: norms,
   };
   const findings = [
-    ...dump.findings,
+    // reader findings may quote file content: no raw control bytes in a message
+    ...dump.findings.map(f => ({ ...f, message: escapeControlCharacters(f.message) })),
     ...(overflow ? [{ code: 'numeric-overflow', severity: 'error' as const, message:
       `Some values are so large (largest row norm ${formatNumber(norms?.max)}) that their squares overflow float64, so no covariance, spectrum or rank could be computed. Rescale the embeddings, or look for the diverged rows.` }] : []),
-    ...deriveFindings({ rowsTotal, rowsUsed, rowsInStatistics: st.count, dim, sampled, seed: options.seed, health, metrics }, thresholds),
+    ...deriveFindings({ rowsTotal, rowsUsed, rowsInStatistics: st.count, dim, sampled, seed: options.seed, health, metrics,
+      shape: matrix.shape, nullRowIndices: nullRows.first }, thresholds),
   ];
   return {
     schemaVersion: 1,
@@ -259,7 +285,7 @@ function buildReport(
     variance,
     eigenvalues: Array.from(eigenvalues),
     metrics,
-    notes: [...(sampling.note ? [sampling.note] : []), ...dump.notes, ...matrix.notes],
+    notes: [...(sampling.note ? [sampling.note] : []), ...dump.notes, ...matrix.notes].map(escapeControlCharacters),
     findings,
     timings: { totalMs: Date.now() - ctx.started, readMs, eigenMs },
   };
@@ -394,8 +420,7 @@ function summariseNorms(norms: Float64Array): RowNormSummary | null {
   if (norms.length === 0) return null;
   const sorted = Float64Array.from(norms).sort();
   const n = sorted.length;
-  const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += sorted[i];
-  return { min: sorted[0], median, max: sorted[n - 1], mean: sum / n };
+  // halves first: norms near 1e308 would overflow their sum
+  const median = n % 2 ? sorted[(n - 1) / 2] : sorted[n / 2 - 1] / 2 + sorted[n / 2] / 2;
+  return { min: sorted[0], median, max: sorted[n - 1], mean: overflowSafeMean(sorted) };
 }

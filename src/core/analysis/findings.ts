@@ -1,5 +1,5 @@
 import type { Finding, HealthSection, SpectrumMetrics } from '../report/analysisReport';
-import { formatPercent } from '../report/format';
+import { formatPercent, formatShape } from '../report/format';
 
 /** User-tunable thresholds (settings `embeddingDiagnostics.thresholds.*`, CLI flags). */
 export interface FindingThresholds {
@@ -29,7 +29,14 @@ export interface FindingInputs {
   seed: number;
   health: HealthSection;
   metrics: SpectrumMetrics | null;
+  /** The array's shape, for the message about an empty one. */
+  shape?: readonly number[];
+  /** The first null rows read (0-based, ascending; health.nullRows counts them all). */
+  nullRowIndices?: readonly number[];
 }
+
+/** Null row indices printed in a message; the finding's `rows` holds up to 100. */
+const NULL_ROWS_SHOWN = 10;
 
 const pct = (part: number, whole: number) => (whole > 0 ? formatPercent(part / whole) : '0%');
 
@@ -39,6 +46,24 @@ export function deriveFindings(x: FindingInputs, t: FindingThresholds): Finding[
   const { health: h, rowsUsed } = x;
   const ofRows = `of ${rowsUsed} rows${x.sampled ? ' sampled' : ''}`;
 
+  const nullRows = h.nullRows ?? 0;
+  const noRows = x.rowsTotal === 0 || (rowsUsed > 0 && nullRows === rowsUsed);
+  if (x.rowsTotal === 0) {
+    out.push({ code: 'no-rows', severity: 'error', message:
+      `The array has no rows${x.shape ? ` (shape ${formatShape(x.shape)})` : ''}: there is nothing to analyse. ` +
+      'An empty dump usually means the export ran before any batch was written, or a filter removed every row; check the step that writes it.' });
+  } else if (noRows) {
+    out.push({ code: 'no-rows', severity: 'error', message:
+      `Every one of the ${rowsUsed} rows ${x.sampled ? 'read' : 'of the array'} is null (a missing row, not a vector): there is nothing to analyse. Check the step that fills the column.` });
+  }
+  if (nullRows > 0) {
+    const indices = x.nullRowIndices ?? [];
+    const shown = indices.slice(0, NULL_ROWS_SHOWN).join(', ') + (nullRows > Math.min(indices.length, NULL_ROWS_SHOWN) ? ', …' : '');
+    const among = x.sampled ? `among the ${rowsUsed} rows read (a sample of ${x.rowsTotal})` : `of ${rowsUsed} rows`;
+    out.push({ code: 'null-rows', severity: 'warning', rows: indices.slice(0, 100), rowCount: nullRows, message:
+      `${nullRows} ${among} (${pct(nullRows, rowsUsed)}) are null: missing rows, not vectors. They are left out of every statistic. ` +
+      `First null rows (0-based): ${shown}. Fill them, or drop them before use if they are expected (say, items the model never saw).` });
+  }
   if (h.nanRows > 0) {
     out.push({ code: 'nan-rows', severity: 'error', message:
       `${h.nanRows} ${ofRows} (${pct(h.nanRows, rowsUsed)}) contain NaN. They are left out of every statistic. ` +
@@ -62,7 +87,9 @@ export function deriveFindings(x: FindingInputs, t: FindingThresholds): Finding[
     out.push({ code: 'dead-dims', severity: 'warning', message:
       `${h.deadDims} of ${x.dim} dimensions are constant (variance ≤ ${t.deadDimensionVariance}): ${shown}. They carry no information; look for dead ReLU units or a projection that zeroes them.` });
   }
-  if (x.rowsInStatistics >= 2 && x.rowsInStatistics <= x.dim) {
+  if (noRows) {
+    // said above: no rows at all
+  } else if (x.rowsInStatistics >= 2 && x.rowsInStatistics <= x.dim) {
     out.push({ code: 'too-few-rows', severity: 'information', message:
       `Only ${x.rowsInStatistics} finite rows for ${x.dim} dimensions: the sample covariance has rank at most ${x.rowsInStatistics - 1}, so rank and spectrum figures are limited by the row count, not by the embedding.` });
   } else if (x.rowsInStatistics < 2) {

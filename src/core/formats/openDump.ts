@@ -11,6 +11,7 @@ import { hasZipMagic, readZipDirectory } from './zip';
 import { hasHdf5Magic, openHdf5 } from './hdf5';
 import { hasParquetMagic, openParquet } from './parquet';
 import { hasArrowMagic, openArrow } from './arrow';
+import { guarded, withReaderSafetyNet } from './readerSafetyNet';
 
 const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.npy': 'npy', '.npz': 'npz', '.safetensors': 'safetensors',
@@ -63,7 +64,8 @@ const DESCRIPTIONS: Record<string, string> = {
 
 /**
  * Opens a dump: the reader is chosen by extension; when the extension says nothing (or only
- * '.bin'), or contradicts the content (.npy that is a zip, ...), by the magic bytes.
+ * '.bin'), or contradicts the content (.npy that is a zip, ...), by the magic bytes. Whatever
+ * the reader throws, the caller gets an EmbdiagError (see readerSafetyNet.ts).
  */
 export async function openDump(source: ByteSource, options: OpenDumpOptions): Promise<DumpFile> {
   const extension = extensionOf(options.fileName);
@@ -74,7 +76,7 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
   if (sniffed === 'zip') {
     // A zip is an .npz or a torch.save archive: its directory tells (read only when the name does not).
     if (byName === 'pt' || byName === 'npz') sniffed = byName;
-    else sniffed = findTorchPickle(await readZipDirectory(source)) ? 'pt' : 'npz';
+    else sniffed = findTorchPickle(await guarded(source.name, 'npz', () => readZipDirectory(source))) ? 'pt' : 'npz';
   }
   let format = byName;
   const notes: string[] = [];
@@ -86,9 +88,10 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
     throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet or Arrow files).`,
       `Supported formats: ${SUPPORTED_EXTENSIONS.join(', ')}.`);
   }
-  const dump = await openAs(format, source, options);
+  const chosen = format;
+  const dump = await guarded(source.name, chosen, () => openAs(chosen, source, options));
   if (notes.length) dump.notes.unshift(...notes);
-  return reportingPrecisionLoss(dump);
+  return withReaderSafetyNet(reportingPrecisionLoss(dump), source.name);
 }
 
 /**

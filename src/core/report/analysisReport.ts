@@ -12,19 +12,29 @@ export type Severity = 'error' | 'warning' | 'information';
 export type FindingCode =
   | 'nan-rows' | 'inf-rows' | 'zero-rows' | 'duplicate-rows' | 'dead-dims'
   | 'collapsed-spectrum' | 'too-few-rows' | 'sampled' | 'metadata-mismatch' | 'flattened'
-  | string;
+  | 'no-rows' | 'null-rows' | string;
 
 export interface Finding {
   code: FindingCode;
   severity: Severity;
   /** What is wrong and what to do about it. */
   message: string;
+  /** Findings about rows (`null-rows`): the first 100 of them, 0-based. */
+  rows?: number[];
+  /** Findings about rows: how many there are in all (`rows` lists at most 100). */
+  rowCount?: number;
 }
 
 export interface RowNormSummary { min: number; median: number; max: number; mean: number }
 
 export interface HealthSection {
+  /** Rows with a NaN value (null rows, counted in `nullRows`, are not among them). */
   nanRows: number;
+  /**
+   * Null rows (an Arrow or Parquet null list: a missing row, not a vector), left out of every
+   * statistic like NaN rows. Absent in reports of older versions; 0 for formats without them.
+   */
+  nullRows?: number;
   infRows: number;
   zeroRows: number;
   /** Rows identical to an earlier row (found by hashing the row's values). */
@@ -76,7 +86,7 @@ export interface AnalysisReport {
   rowsTotal: number;
   /** Rows read and analysed (rowsTotal, or the sample size). */
   rowsUsed: number;
-  /** Finite rows that entered the mean and covariance (rowsUsed minus NaN/Inf rows). */
+  /** Finite rows that entered the mean and covariance (rowsUsed minus null, NaN and Inf rows). */
   rowsInStatistics: number;
   dim: number;
   sampling: SamplingInfo;

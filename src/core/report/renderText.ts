@@ -48,6 +48,7 @@ export function renderText(r: AnalysisReport): string {
   lines.push('Health');
   const h = r.health;
   const frac = (n: number) => (r.rowsUsed ? ` (${formatPercent(n / r.rowsUsed)})` : '');
+  if (h.nullRows) lines.push(`  null rows       ${h.nullRows}${frac(h.nullRows)} (missing rows, left out)`);
   lines.push(`  NaN rows        ${h.nanRows}${frac(h.nanRows)}`);
   lines.push(`  Inf rows        ${h.infRows}${frac(h.infRows)}`);
   lines.push(`  all-zero rows   ${h.zeroRows}${frac(h.zeroRows)}`);
@@ -90,6 +91,7 @@ export function renderMarkdown(r: AnalysisReport): string {
   out.push(`| rows used | ${rowsLine(r)} |`);
   out.push(`| dim | ${r.dim} |`);
   const h = r.health;
+  if (h.nullRows) out.push(`| null (missing) rows | ${h.nullRows} |`);
   out.push(`| NaN / Inf / all-zero / duplicate rows | ${h.nanRows} / ${h.infRows} / ${h.zeroRows} / ${h.duplicateRows} |`);
   out.push(`| dead dimensions | ${h.deadDims} of ${r.dim} |`);
   out.push('');

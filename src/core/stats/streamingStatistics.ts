@@ -1,4 +1,5 @@
 import { fmix32 } from './rowSampler';
+import { OVERFLOW_SAFE_MAGNITUDE, ScaledColumnSums } from './scaledMean';
 
 /**
  * One-pass statistics over the rows of an embedding matrix, fed in row blocks.
@@ -14,6 +15,9 @@ import { fmix32 } from './rowSampler';
  * (x − shift is exact when x and shift are within a factor of 2, by Sterbenz's lemma).
  * Chunk boundaries depend only on the sequence of finite rows, never on how the caller
  * splits its blocks, so results are bitwise independent of the block size.
+ * Values near float64's limits (±1e308) overflow those sums: from the first row holding one, a
+ * scaled compensated sum (scaledMean.ts) is kept as well, and gives the mean where the ordinary
+ * one came out non-finite.
  */
 
 export interface StreamingStatisticsOptions {
@@ -87,6 +91,9 @@ export class StreamingStatistics {
   private chunkRows = 0;
   private readonly chunkMean: Float64Array;
 
+  /** Started by the first finite row with a value beyond OVERFLOW_SAFE_MAGNITUDE. */
+  private scaledSums: ScaledColumnSums | null = null;
+
   private norms = new Float64Array(1024);
   private readonly seen: Set<number>[] = [];
   private finished = false;
@@ -136,6 +143,8 @@ export class StreamingStatistics {
       if (allZero) this.zeroRows++;
       if (words && this.isDuplicate(block, words, base)) this.duplicateRows++;
       this.pushNorm(rowNorm(block, base, dim, sumSq, maxAbs));
+      if (maxAbs >= OVERFLOW_SAFE_MAGNITUDE && !this.scaledSums) this.startScaledSums();
+      this.scaledSums?.addRow(block, base);
 
       const { chunk, shift } = this;
       const slot = this.chunkRows;
@@ -153,6 +162,8 @@ export class StreamingStatistics {
       this.finished = true;
     }
     const { dim, count } = this;
+    const mean = this.shift ? this.mean.map((m, i) => this.shift![i] + m) : new Float64Array(0);
+    this.scaledSums?.repair(mean);
     let variance: Float64Array | null = null;
     let covariance: Float64Array | null = null;
     if (count >= 2 && !this.withCovariance) {
@@ -182,11 +193,24 @@ export class StreamingStatistics {
       zeroRows: this.zeroRows,
       duplicateRows: this.duplicateRows,
       duplicatesHashed: this.hashDuplicates,
-      mean: this.shift ? this.mean.map((m, i) => this.shift![i] + m) : new Float64Array(0),
+      mean,
       variance,
       covariance,
       rowNorms: this.norms.slice(0, count),
     };
+  }
+
+  /** The scaled sums of the rows so far (all below OVERFLOW_SAFE_MAGNITUDE, so their sums are finite). */
+  private startScaledSums(): void {
+    const { dim, shift, mean, chunk, merged, chunkRows } = this;
+    const sums = new ScaledColumnSums(dim);
+    for (let i = 0; i < dim; i++) {
+      const base = shift ? shift[i] : 0;
+      if (merged > 0) sums.addTo(i, (base + mean[i]) * merged);
+      for (let r = 0; r < chunkRows; r++) sums.addTo(i, base + chunk[i * CHUNK_ROWS + r]);
+    }
+    sums.count = merged + chunkRows;
+    this.scaledSums = sums;
   }
 
   private pushNorm(norm: number): void {

@@ -20,11 +20,17 @@
  *
  * Rows are classified (NaN, ±Inf, all-zero), normed and hashed for duplicates exactly like
  * StreamingStatistics does (keys hash the float32 bits, −0 as +0).
+ *
+ * Float64 values near the limits (±1e308) overflow the kernels' sums. Each float64 block is
+ * scanned for them first; from the first one on, the mean is also kept as a scaled compensated
+ * sum (scaledMean.ts), started from a snapshot of every accumulator's rows so far, and gives the
+ * mean where the kernels' came out non-finite. (Float32 values cannot overflow a float64 sum.)
  */
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { allocOrThrow, instantiateKernels, kernelsModule, type KernelExports } from '../linalg/wasmKernels';
 import type { StatisticsResult } from './streamingStatistics';
+import { OVERFLOW_SAFE_MAGNITUDE, ScaledColumnSums } from './scaledMean';
 
 // (float32 and float64 kernels share everything below but the panel width and the exports)
 
@@ -113,20 +119,27 @@ class Accumulator {
     };
   }
 
-  /** Flushes, reports the summary, then hands M2 over in tile-row groups (views, no copies). */
-  finish(onSummary: (s: Summary) => void, onM2: M2Sink): void {
+  /** Flushes the pending chunk (more rows may follow) and reports the rows so far. */
+  snapshot(): Summary {
     const { k, st, dim } = this;
     if (this.element === 'float64') k.stats64_flush(st);
     else k.stats_flush(st);
     const buf = k.memory.buffer;
-    onSummary({
+    return {
       count: k.stats_count(st),
       nanRows: k.stats_nan_rows(st),
       infRows: k.stats_inf_rows(st),
       zeroRows: k.stats_zero_rows(st),
       mean: new Float64Array(buf, k.stats_mean(st) >>> 0, dim).slice(),
       shift: k.stats_shift(st) ? new Float64Array(buf, k.stats_shift(st) >>> 0, dim).slice() : null,
-    });
+    };
+  }
+
+  /** Flushes, reports the summary, then hands M2 over in tile-row groups (views, no copies). */
+  finish(onSummary: (s: Summary) => void, onM2: M2Sink): void {
+    const { k, st, dim } = this;
+    onSummary(this.snapshot());
+    const buf = k.memory.buffer;
     const m2 = k.stats_m2(st) >>> 0;
     const pw = PANEL[this.element];
     for (const [pi0, pi1, t0, t1] of tileRowGroups(Math.ceil(dim / pw), pw)) {
@@ -156,13 +169,14 @@ parentPort.on('message', (m) => {
     const norms = new Float64Array(k.memory.buffer, normsPtr, finite).slice();
     const keys = new Float64Array(k.memory.buffer, keysPtr, finite).slice();
     parentPort.postMessage({ type: 'rows', seq: m.seq, norms, keys }, [norms.buffer, keys.buffer]);
-  } else if (m.type === 'finish') {
+  } else if (m.type === 'finish' || m.type === 'snapshot') {
     (f64 ? k.stats64_flush : k.stats_flush)(st);
     const mean = new Float64Array(k.memory.buffer, k.stats_mean(st) >>> 0, dim).slice();
     const shiftPtr = k.stats_shift(st) >>> 0;
     const shift = shiftPtr ? new Float64Array(k.memory.buffer, shiftPtr, dim).slice() : null;
-    parentPort.postMessage({ type: 'summary', summary: { count: k.stats_count(st), nanRows: k.stats_nan_rows(st),
+    parentPort.postMessage({ type: m.type === 'finish' ? 'summary' : 'snapshot', summary: { count: k.stats_count(st), nanRows: k.stats_nan_rows(st),
       infRows: k.stats_inf_rows(st), zeroRows: k.stats_zero_rows(st), mean, shift } }, [mean.buffer]);
+    if (m.type === 'snapshot') return;
     const m2 = k.stats_m2(st) >>> 0;
     for (const [pi0, pi1, t0, t1] of m.groups) {
       const tiles = new Float64Array(k.memory.buffer, m2 + t0 * m.tileDoubles * 8, (t1 - t0) * m.tileDoubles).slice();
@@ -185,6 +199,8 @@ class WorkerLane {
   private finishReject: ((e: unknown) => void) | null = null;
   private onSummary: ((s: Summary) => void) | null = null;
   private onM2: M2Sink | null = null;
+  private onSnapshot: ((s: Summary) => void) | null = null;
+  private snapshotReject: ((e: unknown) => void) | null = null;
   private closing = false;
 
   constructor(module: WebAssembly.Module, dim: number, maxRows: number, private readonly element: WasmElement,
@@ -200,6 +216,8 @@ class WorkerLane {
           this.waiting.shift()?.resolve();
         } else if (m.type === 'summary') {
           this.onSummary?.(m.summary);
+        } else if (m.type === 'snapshot') {
+          this.onSnapshot?.(m.summary);
         } else if (m.type === 'm2') {
           this.onM2?.(m.pi0, m.pi1, m.tiles);
         } else if (m.type === 'done') {
@@ -219,6 +237,7 @@ class WorkerLane {
     for (const w of this.waiting) w.reject(e);
     this.waiting = [];
     this.finishReject?.(e);
+    this.snapshotReject?.(e);
   }
 
   /** Sends a block (its buffer is transferred); resolves when the lane has room for another. */
@@ -230,6 +249,16 @@ class WorkerLane {
       ? block : block.slice();
     this.worker.postMessage({ type: 'rows', seq, buffer: owned.buffer, byteOffset: owned.byteOffset, rows }, [owned.buffer as ArrayBuffer]);
     if (this.inFlight >= this.depth) await new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  /** The rows this lane has taken so far (after every block sent before), flushed; it goes on taking rows. */
+  snapshot(): Promise<Summary> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<Summary>((resolve, reject) => {
+      this.onSnapshot = (s) => { this.onSnapshot = null; this.snapshotReject = null; resolve(s); };
+      this.snapshotReject = reject;
+      this.worker.postMessage({ type: 'snapshot' });
+    });
   }
 
   /** Asks for the summary and then M2, in tile-row groups; resolves after the last group. */
@@ -283,6 +312,8 @@ export class WasmStatistics {
   private closed = false;
   private readonly element: WasmElement;
   private readonly pw: number;
+  /** Started by the first float64 value beyond OVERFLOW_SAFE_MAGNITUDE (see the file comment). */
+  private scaledSums: ScaledColumnSums | null = null;
 
   constructor(private readonly dim: number, options: WasmStatisticsOptions) {
     if (!(Number.isSafeInteger(dim) && dim >= 1)) throw new RangeError(`dim must be a positive integer (got ${dim})`);
@@ -324,6 +355,11 @@ export class WasmStatistics {
       throw new RangeError(`block holds ${block.length} values, fewer than ${rows} rows × ${this.dim}`);
     }
     if (rows === 0) return;
+    if (this.element === 'float64') {
+      if (!this.scaledSums && largestFiniteMagnitude(block, rows * this.dim) >= OVERFLOW_SAFE_MAGNITUDE) await this.startScaledSums();
+      // before the block is handed over (its buffer may be transferred)
+      this.scaledSums?.addFiniteRows(block, rows);
+    }
     const seq = this.seq++;
     this.rowsSeen += rows;
     if (this.local) {
@@ -332,6 +368,18 @@ export class WasmStatistics {
       return;
     }
     await this.lanes[seq % this.lanes.length].send(seq, block, rows);
+  }
+
+  /** The scaled sums of every row taken so far, from each accumulator's snapshot (their sums are finite: no large value yet). */
+  private async startScaledSums(): Promise<void> {
+    const parts = this.local ? [this.local.snapshot()] : await Promise.all(this.lanes.map(l => l.snapshot()));
+    const sums = new ScaledColumnSums(this.dim);
+    for (const p of parts) {
+      if (p.count === 0) continue;
+      for (let i = 0; i < this.dim; i++) sums.addTo(i, ((p.shift ? p.shift[i] : 0) + p.mean[i]) * p.count);
+      sums.count += p.count;
+    }
+    this.scaledSums = sums;
   }
 
   /**
@@ -436,11 +484,16 @@ export class WasmStatistics {
       zeroRows,
       duplicateRows: this.duplicateRows,
       duplicatesHashed: this.hashDuplicates,
-      mean: count > 0 ? mean.map((m, i) => (ref ? ref[i] : 0) + m) : new Float64Array(0),
+      mean: count > 0 ? this.repairedMean(mean.map((m, i) => (ref ? ref[i] : 0) + m)) : new Float64Array(0),
       variance,
       covariance,
       rowNorms,
     };
+  }
+
+  private repairedMean(mean: Float64Array): Float64Array {
+    this.scaledSums?.repair(mean);
+    return mean;
   }
 
   /** Stops the workers without a result (cancellation, errors). */
@@ -448,4 +501,14 @@ export class WasmStatistics {
     this.closed = true;
     await Promise.all(this.lanes.map(l => l.close()));
   }
+}
+
+/** The largest magnitude among the finite values of block[0, n) (NaN and ±Inf rows are not averaged). */
+function largestFiniteMagnitude(block: Float32Array | Float64Array, n: number): number {
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(block[i]);
+    if (a > largest && a !== Infinity) largest = a;
+  }
+  return largest;
 }
