@@ -228,7 +228,7 @@ function modelTable(result: RegimeResult): TemplateResult {
     <tbody class="group">
       <tr class="group-head"><th scope="rowgroup" colspan="3">Rows used</th></tr>
       ${row(sym('Rows read', 'Rows of the array loaded for the regime analysis (a seeded uniform sample when there are more than the limit).'),
-        formatCount(src.rowsRead), html`${rowsDescription(result)}${src.droppedNonFinite ? html`; <strong>${formatCount(src.droppedNonFinite)}</strong> rows with NaN/Inf dropped` : '; no non-finite rows'}`, 'regime-rows')}
+        formatCount(src.rowsRead), html`${rowsDescription(result)}${src.droppedNonFinite ? html`; <strong>${formatCount(src.droppedNonFinite)}</strong> rows with NaN/Inf dropped` : '; no non-finite rows'}${src.droppedNull ? html`; <strong>${formatCount(src.droppedNull)}</strong> null rows left out` : nothing}`, 'regime-rows')}
       ${row(sym('Train / held-out', 'Rows the model trains on and rows kept out for the population loss.'),
         `${formatCount(i.trainRows)} / ${formatCount(i.heldOutRows)}`, population)}
       ${row(sym('Preprocessing', 'The model has no bias, so the columns are centered; optional rescaling makes tr(\u03a3\u0302)/p = 1.'),

@@ -58,11 +58,12 @@ async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<
   if (rows.n < 4) throw new EmbdiagError('bad-shape', `${cmd.file}: only ${rows.n} finite rows; a regime needs at least 4 (some for training, some held out).`);
   const regime = await analyzeRegime({ X: rows.X, n: rows.n, d: rows.d }, cmd.config, { onProgress: progress ? (p) => progress(p.fraction, p.message) : undefined });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-  const source = { file: cmd.file, arrayName: rows.arrayName, rowsTotal: rows.rowsTotal, rowsRead: rows.rowsRead, droppedNonFinite: rows.droppedNonFinite, sampled: rows.sampled, seed: rows.seed };
+  const source = { file: cmd.file, arrayName: rows.arrayName, rowsTotal: rows.rowsTotal, rowsRead: rows.rowsRead, droppedNonFinite: rows.droppedNonFinite, droppedNull: rows.droppedNull, sampled: rows.sampled, seed: rows.seed };
   const out = cmd.output === 'json'
     ? reportToJson({
       file: cmd.file, array: { name: rows.arrayName, dtype: rows.dtype }, rowsTotal: rows.rowsTotal, rowsUsed: rows.n,
       droppedNonFiniteRows: rows.droppedNonFinite,
+      droppedNullRows: rows.droppedNull,
       sampling: { sampled: rows.sampled, method: rows.sampled ? 'uniform random sample without replacement' : 'all rows', seed: rows.seed, maxRows: cmd.maxRows },
       regime,
     })

@@ -30,7 +30,7 @@ async function perform(task: WorkerTask, progress: (fraction: number, message: s
       });
       const result: RegimeResult = {
         regime,
-        source: { file: task.path, arrayName: rows.arrayName, rowsTotal: rows.rowsTotal, rowsRead: rows.rowsRead, droppedNonFinite: rows.droppedNonFinite, sampled: rows.sampled, seed: rows.seed },
+        source: { file: task.path, arrayName: rows.arrayName, rowsTotal: rows.rowsTotal, rowsRead: rows.rowsRead, droppedNonFinite: rows.droppedNonFinite, droppedNull: rows.droppedNull, sampled: rows.sampled, seed: rows.seed },
       };
       return result;
     }

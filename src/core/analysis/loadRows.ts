@@ -6,7 +6,8 @@ import { EmbdiagError } from '../errors';
  * Loads a dump's rows into memory as one float64 matrix, for analyses that need the
  * data itself (gradient descent, k-NN estimators) rather than streaming moments.
  * Rows beyond `maxRows` are sampled uniformly (seeded); rows with NaN or Inf are dropped
- * and counted, since one of them would turn every downstream number into NaN.
+ * and counted, since one of them would turn every downstream number into NaN. Null rows
+ * (Arrow/Parquet null lists) are dropped too but counted apart: they are missing, not broken.
  */
 export interface LoadedRows {
   file: string;
@@ -18,7 +19,10 @@ export interface LoadedRows {
   d: number;
   rowsTotal: number;
   rowsRead: number;
+  /** Rows with NaN or Inf values (null rows not included). */
   droppedNonFinite: number;
+  /** Null rows (missing rows of an Arrow/Parquet list column) among the rows read. */
+  droppedNull: number;
   sampled: boolean;
   seed: number;
 }
@@ -43,14 +47,17 @@ export async function loadFiniteRows(filePath: string, options: LoadRowsOptions,
     const blockRows = Math.max(1, Math.floor(BLOCK_BYTES / (8 * Math.max(1, d))));
     let kept = 0;
     let dropped = 0;
+    let droppedNull = 0;
     for (const [start, count] of runs) {
       for (let r = start; r < start + count; r += blockRows) {
         if (isCancelled?.()) throw new EmbdiagError('cancelled', 'Cancelled.');
         const k = Math.min(blockRows, start + count - r);
         const block = await m.readRows(r, k);
+        const nulls = new Set(await m.nullRowsIn?.(r, k) ?? []);
         for (let i = 0; i < k; i++) {
           const row = block.subarray(i * d, (i + 1) * d);
-          if (row.every(Number.isFinite)) X.set(row, (kept++) * d);
+          if (nulls.has(r + i)) droppedNull++;
+          else if (row.every(Number.isFinite)) X.set(row, (kept++) * d);
           else dropped++;
         }
       }
@@ -58,7 +65,7 @@ export async function loadFiniteRows(filePath: string, options: LoadRowsOptions,
     await source.assertUnchanged();
     return {
       file: filePath, arrayName: m.name, dtype: m.dtype, X: X.subarray(0, kept * d), n: kept, d,
-      rowsTotal: m.rows, rowsRead, droppedNonFinite: dropped, sampled, seed: options.seed,
+      rowsTotal: m.rows, rowsRead, droppedNonFinite: dropped, droppedNull, sampled, seed: options.seed,
     };
   } finally {
     await source.close();

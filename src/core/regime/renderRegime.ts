@@ -3,14 +3,15 @@ import { FACE_IDS, FACE_NAMES } from './prismPlacement';
 import { formatNumber } from '../report/format';
 
 /** Where the regime numbers came from, for the text and Markdown outputs. */
-export interface RegimeSource { file: string; arrayName: string; rowsTotal: number; rowsRead: number; droppedNonFinite: number; sampled: boolean; seed: number }
+export interface RegimeSource { file: string; arrayName: string; rowsTotal: number; rowsRead: number; droppedNonFinite: number; /** null rows (missing list rows) left out */ droppedNull?: number; sampled: boolean; seed: number }
 
 const fmt = (x: number | null | undefined) => formatNumber(x ?? null);
 
 function rowsLine(src: RegimeSource, r: RegimeReport): string {
   const read = src.sampled ? `uniform sample of ${src.rowsRead} of ${src.rowsTotal} rows (seed ${src.seed})` : `all ${src.rowsTotal} rows`;
   const dropped = src.droppedNonFinite ? `, ${src.droppedNonFinite} rows with NaN/Inf dropped` : '';
-  return `${read}${dropped}; ${r.input.trainRows} train + ${r.input.heldOutRows} held-out rows, d = ${r.input.inputDim}`;
+  const nulls = src.droppedNull ? `, ${src.droppedNull} null rows left out` : '';
+  return `${read}${dropped}${nulls}; ${r.input.trainRows} train + ${r.input.heldOutRows} held-out rows, d = ${r.input.inputDim}`;
 }
 
 export function renderRegimeText(r: RegimeReport, src: RegimeSource): string {
