@@ -79,6 +79,16 @@ test('a file whose batches hold no rows: the default choice names the candidate 
   });
 });
 
+test('a candidate that cannot be opened is skipped by the default choice, and refused when asked for', async () => {
+  const rel = 'arrow/short_child.arrow';
+  await withDump(rel, async dump => {
+    const m = await dump.open();
+    assert.equal(m.name, 'vectors');
+    assertExactly(await m.readRows(0, 5), referenceList(rel, 'vectors').values, 'vectors');
+    await assert.rejects(dump.open('emb'), (e: unknown) => e instanceof EmbdiagError && e.code === 'bad-header' && /'emb'/.test(e.message) && /20 elements/.test(e.message));
+  });
+});
+
 test('damaged bytes in any Arrow fixture: our own sentence, never JavaScript exception text', async () => {
   for (const rel of ['arrow/empty_batch.arrow', 'arrow/endianness/nested.big.arrow', 'arrow/null_rows/list_float32.arrow', 'arrow/mixed_width_dim.arrow']) {
     const bytes = new Uint8Array(fs.readFileSync(path.join(FORMAT_FIXTURES, rel)));

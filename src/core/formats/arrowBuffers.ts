@@ -149,7 +149,11 @@ export class ArrowBufferColumn {
       if (this.kind === 'scalar') { need(this.buffer + 1, bytesOf(layout.rows), 'values'); return; }
       const elements = layout.nodes[this.node + 1];
       const childBuffer = this.buffer + (this.kind === 'fixed' ? 1 : 2);
-      if (this.kind === 'fixed' && elements.length < layout.rows * this.dim) throw this.damaged(b, `its ${layout.rows} rows need ${layout.rows * this.dim} elements, it holds ${elements.length}`);
+      // every non-null list holds dim elements (a null one may hold any number, usually none)
+      const rowsWithElements = this.kind === 'fixed' ? layout.rows : layout.rows - node.nullCount;
+      if (elements.length < rowsWithElements * this.dim) {
+        throw this.damaged(b, `its ${rowsWithElements}${this.kind === 'fixed' ? '' : ' non-null'} rows need ${rowsWithElements * this.dim} elements, it holds ${elements.length}`);
+      }
       if (this.kind === 'list' && layout.rows) need(this.buffer + 1, 4 * (layout.rows + 1), 'offsets');
       need(childBuffer + 1, bytesOf(elements.length), 'values');
     });
