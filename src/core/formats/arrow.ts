@@ -2,7 +2,8 @@ import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError, type EmbdiagErrorCode } from '../errors';
 import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
 import type { DTypeName } from './dtype';
-import { checkRowRange, describeArrays, findArray, pickOrder } from './npy';
+import { checkRowRange, findArray } from './npy';
+import { openDefaultArray } from './defaultArray';
 import { damagedArrowFile, verifyArrowFile, type BatchLayout } from './arrowLayout';
 import { ArrowBufferColumn, columnPositions } from './arrowBuffers';
 import { arrowTypeName, leafType, type Leaf } from './arrowTypes';
@@ -220,33 +221,13 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     notes,
     findings: [],
     async open(requested?: string): Promise<EmbeddingMatrix> {
-      if (requested === undefined) return openDefault(label, arrays, info => openSpec(specs.find(s => s.info === info)!));
+      if (requested === undefined) return openDefaultArray(label, arrays, info => openSpec(specs.find(s => s.info === info)!));
       const group = groupOf.get(requested);
       if (group && !arrays.some(a => a.name === requested)) throw dimensionMemberRefusal(label, requested, group);
       const info = findArray(label, arrays, requested);
       return openSpec(specs.find(s => s.info === info)!);
     },
   };
-}
-
-/**
- * The default array: the candidates in the rule's order, skipping one without rows or one that
- * cannot be opened; when none works, the refusal names each candidate and why.
- */
-function openDefault(label: string, arrays: ArrayInfo[], open: (info: ArrayInfo) => EmbeddingMatrix): EmbeddingMatrix {
-  const skipped: string[] = [];
-  for (const info of pickOrder(arrays)) {
-    if (info.shape[0] === 0) { skipped.push(`'${info.name}' has no rows`); continue; }
-    try {
-      return open(info);
-    } catch (e) {
-      if (!(e instanceof EmbdiagError)) throw e;
-      skipped.push(`'${info.name}': ${e.message.startsWith(`${label}: `) ? e.message.slice(label.length + 2) : e.message}`);
-    }
-  }
-  const refused = arrays.filter(a => !a.analysable);
-  throw new EmbdiagError('no-array', `${label}: no array can be analysed: ${[...skipped, ...(refused.length ? [describeArrays(refused)] : [])].join('; ')}.`,
-    'Save the embeddings as a list column of numbers, or one numeric column per dimension.');
 }
 
 /**

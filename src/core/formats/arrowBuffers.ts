@@ -149,11 +149,7 @@ export class ArrowBufferColumn {
       if (this.kind === 'scalar') { need(this.buffer + 1, bytesOf(layout.rows), 'values'); return; }
       const elements = layout.nodes[this.node + 1];
       const childBuffer = this.buffer + (this.kind === 'fixed' ? 1 : 2);
-      // every non-null list holds dim elements (a null one may hold any number, usually none)
-      const rowsWithElements = this.kind === 'fixed' ? layout.rows : layout.rows - node.nullCount;
-      if (elements.length < rowsWithElements * this.dim) {
-        throw this.damaged(b, `its ${rowsWithElements}${this.kind === 'fixed' ? '' : ' non-null'} rows need ${rowsWithElements * this.dim} elements, it holds ${elements.length}`);
-      }
+      if (this.kind === 'fixed' && elements.length < layout.rows * this.dim) throw this.damaged(b, `its ${layout.rows} rows need ${layout.rows * this.dim} elements, it holds ${elements.length}`);
       if (this.kind === 'list' && layout.rows) need(this.buffer + 1, 4 * (layout.rows + 1), 'offsets');
       need(childBuffer + 1, bytesOf(elements.length), 'values');
     });
@@ -170,6 +166,8 @@ export class ArrowBufferColumn {
       if (r === node.length) throw this.damaged(b, `it counts ${node.nullCount} null rows of ${node.length}, but its validity bits mark all of them null`);
       if (this.kind === 'fixed') return this.dim;
       const o = await this.offsets(b, r, r + 1);
+      const elements = this.batches[b].nodes[this.node + 1].length;
+      if (o[0] < 0 || o[1] < o[0] || o[1] > elements) throw this.damaged(b, `its row ${r} spans elements ${o[0]}..${o[1]}, it holds ${elements}`);
       return o[1] - o[0];
     }
     return undefined;

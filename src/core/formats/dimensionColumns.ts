@@ -58,7 +58,6 @@ export function dimensionGroupNote(group: DimensionGroup): string {
 
 /** The refusal for a gathered column asked for by its own name: it is one number per row, not an embedding. */
 export function dimensionMemberRefusal(label: string, column: string, group: DimensionGroup): EmbdiagError {
-  return new EmbdiagError('bad-shape',
-    `${label}: column '${column}' cannot be analysed: it holds one number per row; it is one of the ${group.members.length} columns gathered into '${group.name}'.`,
-    `Open '${group.name}' for the embedding made of these columns.`);
+  return new EmbdiagError('bad-shape', `${label}: column '${column}' cannot be analysed: it holds one number per row (it is one of the ${group.members.length} columns gathered into '${group.name}').`,
+    `Pick '${group.name}' to analyse those columns as one array.`);
 }

@@ -388,24 +388,16 @@ function elementCount(info: ArrayInfo): number {
  * array, else the largest analysable array. Throws when nothing is analysable.
  */
 export function pickArray(sourceName: string, arrays: ArrayInfo[]): ArrayInfo {
-  const choice = pickOrder(arrays)[0];
+  const usable = arrays.filter(a => a.analysable);
+  for (const name of PREFERRED_ARRAY_NAMES) {
+    const hit = usable.find(a => a.name === name);
+    if (hit) return hit;
+  }
+  const largest = (list: ArrayInfo[]) => list.reduce<ArrayInfo | undefined>((best, a) => (!best || elementCount(a) > elementCount(best) ? a : best), undefined);
+  const choice = largest(usable.filter(a => a.shape.length === 2 && isFloatName(a.dtype))) ?? largest(usable);
   if (choice) return choice;
   throw new EmbdiagError('no-array', `${sourceName}: no array can be analysed: ${describeArrays(arrays)}.`,
     'Save the embeddings as a numeric array with at least one dimension.');
-}
-
-/**
- * The analysable arrays in the order the rule prefers them: the preferred names, then 2-D float
- * arrays, then the others, larger before smaller (the first is pickArray's choice). Readers whose
- * candidates can still fail when opened try them in this order.
- */
-export function pickOrder(arrays: ArrayInfo[]): ArrayInfo[] {
-  const usable = arrays.filter(a => a.analysable);
-  const preferred = PREFERRED_ARRAY_NAMES.map(name => usable.find(a => a.name === name)).filter((a): a is ArrayInfo => a !== undefined);
-  const rank = (a: ArrayInfo) => (a.shape.length === 2 && isFloatName(a.dtype) ? 0 : 1);
-  // stable: equal candidates keep the file's order, as the first-largest rule did
-  const rest = usable.filter(a => !preferred.includes(a)).sort((a, b) => rank(a) - rank(b) || elementCount(b) - elementCount(a));
-  return [...preferred, ...rest];
 }
 
 export function describeArrays(arrays: ArrayInfo[]): string {
