@@ -5,7 +5,9 @@ import { referenceColumns, referenceList, type ReferenceColumn } from './arrowRe
 
 /**
  * Big-endian Arrow IPC files (schema `endianness: Big`): values, list offsets and string offsets
- * are stored most significant byte first. nested.big.arrow is the byte-swapped twin of
+ * are stored most significant byte first. The file has a FixedSizeList<float32>, a List<float64>, a
+ * LargeList<float32> (64-bit offsets, as polars writes lists) and int32 / float64 columns per
+ * dimension, with null rows, null elements and null values, in two record batches. nested.big.arrow is the byte-swapped twin of
  * nested.little.arrow (test/fixtures/make_arrow_fixtures.mjs: apache-arrow writes the little-endian
  * file, the generator flips the schema flag and reverses each buffer's elements); the expected
  * values are apache-arrow's reading of the little-endian original.
@@ -17,6 +19,7 @@ const BIG = 'arrow/endianness/nested.big.arrow';
 const CASES: [string, () => ReferenceColumn, string][] = [
   ['fixed', () => referenceList(LITTLE, 'fixed'), 'float32'],
   ['list', () => referenceList(LITTLE, 'list'), 'float64'],
+  ['large', () => referenceList(LITTLE, 'large'), 'float32'], // LargeList: 64-bit offsets
   ['dim_*', () => referenceColumns(LITTLE, ['dim_0', 'dim_1']), 'float64'],
 ];
 

@@ -5,13 +5,13 @@ import type { DTypeName } from './dtype';
 import { checkRowRange, findArray } from './npy';
 import { openDefaultArray } from './defaultArray';
 import { damagedArrowFile, verifyArrowFile, type BatchLayout } from './arrowLayout';
-import { ArrowBufferColumn, columnPositions } from './arrowBuffers';
+import { ArrowBufferColumn, columnPositions, type ColumnKind } from './arrowBuffers';
 import { arrowTypeName, leafType, type Leaf } from './arrowTypes';
 import { dimensionGroupNote, dimensionMemberRefusal, gatherDimensionColumns } from './dimensionColumns';
 
 /**
  * Arrow IPC files (.arrow, and Feather v2 .feather, which is the same format). Like Parquet: a
- * (fixed-size) list column of numbers per row, or one numeric column per dimension gathered as
+ * (large or fixed-size) list column of numbers per row, or one numeric column per dimension gathered as
  * '<prefix>*'. The file's structure is checked first (arrowLayout.ts); apache-arrow decodes the
  * schema. Numeric columns of an uncompressed file are read straight from their buffers, only the
  * byte ranges of the rows asked for, in either byte order (arrowBuffers.ts); anything else is
@@ -121,7 +121,7 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     seen.set(f.name, k + 1);
     return k ? { name: `${f.name}#${k + 1}`, problem: `an earlier column is also named '${f.name}'` } : { name: f.name, problem: undefined };
   });
-  const isList = (f: Field) => arrow.DataType.isList(f.type) || arrow.DataType.isFixedSizeList(f.type);
+  const isList = (f: Field) => arrow.DataType.isList(f.type) || arrow.DataType.isLargeList(f.type) || arrow.DataType.isFixedSizeList(f.type);
   const scalarLeaf = (f: Field): Leaf | undefined => (isList(f) || arrow.DataType.isStruct(f.type) ? undefined : leafType(arrow, f.type));
   const { groups, groupOf } = gatherDimensionColumns(fields.map((f, i) => {
     const leaf = naming[i].problem ? undefined : scalarLeaf(f);
@@ -130,7 +130,7 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
   // A big-endian file is only read from its buffers (apache-arrow would read its values as little-endian).
   const byteSwapProblem = !layout.littleEndian && !positions
     ? 'it is in a big-endian file whose record batches are compressed or hold a column type this reader cannot lay out, so its values cannot be byte-swapped' : undefined;
-  const bufferColumn = (i: number, kind: 'scalar' | 'list' | 'fixed', dtype: DTypeName, dim: number) =>
+  const bufferColumn = (i: number, kind: ColumnKind, dtype: DTypeName, dim: number) =>
     positions && new ArrowBufferColumn(source, label, naming[i].name, kind, dtype, layout.littleEndian, positions[i].node, positions[i].buffer, batches, dim);
 
   let batchCache: { index: number; batch: RecordBatch } | undefined;
@@ -166,7 +166,7 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
       if (byteSwapProblem) { refuse(leaf.dtype, byteSwapProblem, 'list', 'unsupported-dtype'); continue; }
       const listSize = fixed ? (t as unknown as { listSize: number }).listSize : 0;
       if (fixed && !(Number.isSafeInteger(listSize) && listSize >= 0 && listSize <= MAX_DIM)) throw damagedArrowFile(label, `has a fixed-size list column '${name}' of ${listSize} values per row`);
-      const column = bufferColumn(i, fixed ? 'fixed' : 'list', leaf.dtype, listSize);
+      const column = bufferColumn(i, fixed ? 'fixed' : arrow.DataType.isLargeList(t) ? 'large-list' : 'list', leaf.dtype, listSize);
       const dim = column ? await column.firstListLength() : fixed ? listSize : await firstListLength(batches, readBatch, name, label);
       if (dim !== undefined && !(Number.isSafeInteger(dim) && dim >= 0 && dim <= MAX_DIM)) throw damagedArrowFile(label, `has a list of ${dim} values in column '${name}'`);
       if (column && dim !== undefined) column.dim = dim;

@@ -15,7 +15,8 @@ type Arrow = typeof import('apache-arrow');
 type DataType = import('apache-arrow').DataType;
 type Field = import('apache-arrow').Field;
 
-export type ColumnKind = 'scalar' | 'list' | 'fixed';
+/** A large list is a list with 64-bit offsets (pyarrow large_list; polars writes its List columns so). */
+export type ColumnKind = 'scalar' | 'list' | 'large-list' | 'fixed';
 
 /** Field nodes and buffers a column of this type takes in a record batch (IPC format V5), or undefined when not known here. */
 function nodesAndBuffers(arrow: Arrow, t: DataType, depth = 0): { nodes: number; buffers: number } | undefined {
@@ -27,7 +28,7 @@ function nodesAndBuffers(arrow: Arrow, t: DataType, depth = 0): { nodes: number;
   if (D.isUtf8(t) || D.isBinary(t) || D.isLargeUtf8(t) || D.isLargeBinary(t)) return { nodes: 1, buffers: 3 };
   const children = (t as unknown as { children?: Field[] }).children ?? [];
   let own: number;
-  if (D.isList(t) || D.isMap(t) || (t as unknown as { typeId?: number }).typeId === arrow.Type.LargeList) own = 2;
+  if (D.isList(t) || D.isMap(t) || D.isLargeList(t)) own = 2;
   else if (D.isFixedSizeList(t) || D.isStruct(t)) own = 1;
   else return undefined; // unions, string and binary views: their buffer counts are not needed for embeddings
   let nodes = 1, buffers = own;
@@ -118,11 +119,21 @@ export class ArrowBufferColumn {
     return out;
   }
 
+  private get offsetBytes(): number {
+    return this.kind === 'large-list' ? 8 : 4;
+  }
+
   /** List offsets of rows [from, to] of batch `b` (to + 1 values). */
-  private async offsets(b: number, from: number, to: number): Promise<Int32Array> {
-    const raw = await this.bytes(b, this.buffer + 1, 4 * from, 4 * (to + 1), 'offsets');
+  private async offsets(b: number, from: number, to: number): Promise<Float64Array> {
+    const width = this.offsetBytes;
+    const raw = await this.bytes(b, this.buffer + 1, width * from, width * (to + 1), 'offsets');
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    return Int32Array.from({ length: to - from + 1 }, (_, i) => view.getInt32(4 * i, this.littleEndian));
+    return Float64Array.from({ length: to - from + 1 }, (_, i) => {
+      if (width === 4) return view.getInt32(4 * i, this.littleEndian);
+      const v = Number(view.getBigInt64(8 * i, this.littleEndian));
+      if (!Number.isSafeInteger(v)) throw this.damaged(b, `its offset ${from + i} is ${v}`);
+      return v;
+    });
   }
 
   /** The batch's node of this column, checked against the batch's row count. */
@@ -150,7 +161,7 @@ export class ArrowBufferColumn {
       const elements = layout.nodes[this.node + 1];
       const childBuffer = this.buffer + (this.kind === 'fixed' ? 1 : 2);
       if (this.kind === 'fixed' && elements.length < layout.rows * this.dim) throw this.damaged(b, `its ${layout.rows} rows need ${layout.rows * this.dim} elements, it holds ${elements.length}`);
-      if (this.kind === 'list' && layout.rows) need(this.buffer + 1, 4 * (layout.rows + 1), 'offsets');
+      if (this.kind !== 'fixed' && layout.rows) need(this.buffer + 1, this.offsetBytes * (layout.rows + 1), 'offsets');
       need(childBuffer + 1, bytesOf(elements.length), 'values');
     });
   }
@@ -221,7 +232,7 @@ export class ArrowBufferColumn {
     const childBuffer = this.buffer + (this.kind === 'fixed' ? 1 : 2);
     // the elements of rows [from, to), and where each row begins
     let first: number, last: number;
-    let offsets: Int32Array | undefined;
+    let offsets: Float64Array | undefined;
     if (this.kind === 'fixed') {
       first = from * dim;
       last = to * dim;

@@ -48,12 +48,13 @@ export function arrowTypeName(arrow: Arrow, t: DataType, depth = 0): string {
   if (D.isDuration(t)) return `duration[${unit(f.unit)}]`;
   if (D.isInterval(t)) return 'interval';
   if (D.isList(t)) return `list<${child(0)}>`;
+  if (D.isLargeList(t)) return `large_list<${child(0)}>`;
   if (D.isFixedSizeList(t)) return `fixed_size_list<${child(0)}>[${f.listSize}]`;
   if (D.isStruct(t)) return `struct<${(f.children ?? []).map((c, i) => `${String(c.name)}: ${child(i)}`).join(', ')}>`;
   if (D.isMap(t)) return 'map';
   if (D.isUnion(t)) return 'union';
   if (D.isDictionary(t)) return `dictionary<values=${f.dictionary ? arrowTypeName(arrow, f.dictionary, depth + 1) : '?'}>`;
-  if (f.typeId === arrow.Type.LargeList) return `large_list<${child(0)}>`;
+
   if (f.typeId === arrow.Type.Utf8View) return 'string_view';
   if (f.typeId === arrow.Type.BinaryView) return 'binary_view';
   return `Arrow type ${typeof f.typeId === 'number' ? f.typeId : '?'}`;
