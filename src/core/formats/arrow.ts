@@ -67,8 +67,8 @@ interface ArraySpec {
   dtypes: DTypeName[];
   /** Each column read from its buffers, when the file allows it. */
   buffers?: ArrowBufferColumn[];
-  /** The refusal's code when it cannot be analysed (default: bad-shape for numbers, unsupported-dtype otherwise). */
-  code?: EmbdiagErrorCode;
+  /** The refusal's code and hint when the file keeps it from being read (default: bad-shape for numbers, unsupported-dtype otherwise). */
+  problem?: { code: EmbdiagErrorCode; hint: string };
 }
 
 /** The refusal of a file that is not an Arrow IPC file at all, or another Arrow format. */
@@ -127,9 +127,16 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     const leaf = naming[i].problem ? undefined : scalarLeaf(f);
     return { name: naming[i].name, dtype: leaf?.ok ? leaf.dtype : undefined };
   }));
-  // A big-endian file is only read from its buffers (apache-arrow would read its values as little-endian).
-  const byteSwapProblem = !layout.littleEndian && !positions
-    ? 'it is in a big-endian file whose record batches are compressed or hold a column type this reader cannot lay out, so its values cannot be byte-swapped' : undefined;
+  // Why no numeric column can be read, if so: compressed bodies (apache-arrow here has no codec, nor
+  // do we), or a big-endian file that cannot be read from its buffers (apache-arrow would read its
+  // values as little-endian).
+  const codec = batches.find(b => b.compressed)?.compressed;
+  const fileProblem: { reason: string; hint: string } | undefined = codec
+    ? { reason: `the file's record batches are compressed (${codec}), which this reader does not decompress`,
+      hint: 'Write the file uncompressed (pyarrow.feather.write_feather(df, path, compression=\'uncompressed\'), or pyarrow.ipc.new_file without IpcWriteOptions(compression=...)).' }
+    : !layout.littleEndian && !positions
+      ? { reason: 'it is in a big-endian file with a column type this reader cannot lay out, so its values cannot be byte-swapped', hint: 'Write the file little-endian (the default of Arrow writers).' }
+      : undefined;
   const bufferColumn = (i: number, kind: ColumnKind, dtype: DTypeName, dim: number) =>
     positions && new ArrowBufferColumn(source, label, naming[i].name, kind, dtype, layout.littleEndian, positions[i].node, positions[i].buffer, batches, dim);
 
@@ -154,8 +161,8 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     const f = fields[i];
     const { name, problem } = naming[i];
     const t = f.type;
-    const refuse = (dtype: string, reason: string, kind: SpecKind = 'other', code?: EmbdiagErrorCode) =>
-      specs.push({ info: { name, dtype, shape: [totalRows], analysable: false, reason }, kind, columns: [name], dtypes: [], code });
+    const refuse = (dtype: string, reason: string, kind: SpecKind = 'other', problem?: ArraySpec['problem']) =>
+      specs.push({ info: { name, dtype, shape: [totalRows], analysable: false, reason }, kind, columns: [name], dtypes: [], problem });
     if (problem) { refuse(arrowTypeName(arrow, t), problem); continue; }
     if (isList(f)) {
       const fixed = arrow.DataType.isFixedSizeList(t);
@@ -163,7 +170,7 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
       if (!element) throw damagedArrowFile(label, `has a list column '${name}' without an element type`);
       const leaf = leafType(arrow, element.type);
       if (!leaf.ok) { refuse(leaf.name, leaf.reason, 'list'); continue; }
-      if (byteSwapProblem) { refuse(leaf.dtype, byteSwapProblem, 'list', 'unsupported-dtype'); continue; }
+      if (fileProblem) { refuse(leaf.dtype, fileProblem.reason, 'list', { code: 'unsupported-dtype', hint: fileProblem.hint }); continue; }
       const listSize = fixed ? (t as unknown as { listSize: number }).listSize : 0;
       if (fixed && !(Number.isSafeInteger(listSize) && listSize >= 0 && listSize <= MAX_DIM)) throw damagedArrowFile(label, `has a fixed-size list column '${name}' of ${listSize} values per row`);
       const column = bufferColumn(i, fixed ? 'fixed' : arrow.DataType.isLargeList(t) ? 'large-list' : 'list', leaf.dtype, listSize);
@@ -182,8 +189,9 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     if (group && leaf.ok) {
       // the group's array takes the place of its first member
       if (!groupSpecs.has(group.name)) {
-        const spec: ArraySpec = byteSwapProblem
-          ? { info: { name: group.name, dtype: group.dtype, shape: [totalRows, group.members.length], analysable: false, reason: byteSwapProblem }, kind: 'columns', columns: [], dtypes: [], code: 'unsupported-dtype' }
+        const spec: ArraySpec = fileProblem
+          ? { info: { name: group.name, dtype: group.dtype, shape: [totalRows, group.members.length], analysable: false, reason: fileProblem.reason }, kind: 'columns', columns: [], dtypes: [],
+            problem: { code: 'unsupported-dtype', hint: fileProblem.hint } }
           : { info: { name: group.name, dtype: group.dtype, shape: [totalRows, group.members.length], analysable: true }, kind: 'columns',
             columns: group.members.map(m => m.name), dtypes: group.members.map(m => m.dtype) };
         groupSpecs.set(group.name, spec);
@@ -207,8 +215,8 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     const info = spec.info;
     if (!info.analysable) {
       const numeric = /^(float|int|uint|bool)/.test(info.dtype);
-      throw new EmbdiagError(spec.code ?? (numeric ? 'bad-shape' : 'unsupported-dtype'), `${label}: column '${info.name}' cannot be analysed: ${info.reason}.`,
-        'Pick a list column of numbers, or store the embeddings as one.');
+      throw new EmbdiagError(spec.problem?.code ?? (numeric ? 'bad-shape' : 'unsupported-dtype'), `${label}: column '${info.name}' cannot be analysed: ${info.reason}.`,
+        spec.problem?.hint ?? 'Pick a list column of numbers, or store the embeddings as one.');
     }
     if (spec.buffers) for (const column of spec.buffers) column.checkExtent();
     else checkBodySize(spec, batches, label);
@@ -221,7 +229,10 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     notes,
     findings: [],
     async open(requested?: string): Promise<EmbeddingMatrix> {
-      if (requested === undefined) return openDefaultArray(label, arrays, info => openSpec(specs.find(s => s.info === info)!));
+      if (requested === undefined) {
+        if (fileProblem && !arrays.some(a => a.analysable)) throw new EmbdiagError('unsupported-dtype', `${label}: no column can be read: ${fileProblem.reason}.`, fileProblem.hint);
+        return openDefaultArray(label, arrays, info => openSpec(specs.find(s => s.info === info)!));
+      }
       const group = groupOf.get(requested);
       if (group && !arrays.some(a => a.name === requested)) throw dimensionMemberRefusal(label, requested, group);
       const info = findArray(label, arrays, requested);

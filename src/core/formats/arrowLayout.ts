@@ -21,8 +21,8 @@ const TRAILING_BYTES = 10;
 /** Where a record batch is, and how many rows it says it holds. */
 export interface BatchLayout {
   start: number; rows: number; offset: number; bodyLength: number;
-  /** Where the body starts in the file; its field nodes and buffers (offsets relative to the body); compressed buffers. */
-  bodyStart: number; nodes: { length: number; nullCount: number }[]; buffers: { offset: number; length: number }[]; compressed: boolean;
+  /** Where the body starts in the file; its field nodes and buffers (offsets relative to the body); the codec of compressed buffers. */
+  bodyStart: number; nodes: { length: number; nullCount: number }[]; buffers: { offset: number; length: number }[]; compressed?: string;
 }
 
 class FlatbufferError extends Error {}
@@ -210,9 +210,14 @@ function checkRecordBatch(fb: CheckedFlatbuffer, at: number): RecordBatchHeader 
     bufferEnd = Math.max(bufferEnd, offset + length);
   }
   const compression = fb.subtable(slot(3, 4), 'the body compression');
-  if (compression !== undefined) fb.table(compression, 'the body compression');
+  let compressed: string | undefined;
+  if (compression !== undefined) {
+    const codecField = fb.table(compression, 'the body compression')(0, 1);
+    const codec = codecField === undefined ? 0 : fb.u8(codecField);
+    compressed = CODECS[codec] ?? `codec number ${codec}`;
+  }
   fb.vector(slot(4, 4), 8, 'variadic buffer counts');
-  return { rows, bufferEnd, nodes, buffers, compressed: compression !== undefined };
+  return { rows, bufferEnd, nodes, buffers, compressed };
 }
 
 interface RecordBatchHeader {
@@ -220,8 +225,11 @@ interface RecordBatchHeader {
   bufferEnd: number;
   nodes: { length: number; nullCount: number }[];
   buffers: { offset: number; length: number }[];
-  compressed: boolean;
+  compressed?: string;
 }
+
+/** Message.fbs: enum CompressionType { LZ4_FRAME, ZSTD }. */
+const CODECS = ['LZ4_FRAME', 'ZSTD'];
 
 const HEADER_SCHEMA = 1;
 const HEADER_DICTIONARY_BATCH = 2;
