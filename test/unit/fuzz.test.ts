@@ -232,7 +232,8 @@ const READERS: ReaderSpec[] = [
     seeds: ['../formats/parquet/list_float_snappy.parquet', '../formats/parquet/per_dim_columns.parquet', '../formats/parquet/refusals/ragged.parquet',
       '../formats/parquet/dtypes_v2.parquet', '../formats/parquet/codecs/lz4_raw.parquet'] },
   { reader: 'arrow', defaultRuns: 10_000, maxValues: size => 8 * size,
-    seeds: ['../formats/arrow/per_dim.arrow', '../formats/arrow/list_double.feather', '../formats/arrow/fixed_size_list.arrow'] },
+    seeds: ['../formats/arrow/per_dim.arrow', '../formats/arrow/list_double.feather', '../formats/arrow/fixed_size_list.arrow',
+      '../formats/arrow/endianness/nested.big.arrow', '../formats/arrow/null_rows/list_float32.arrow', '../formats/arrow/mixed_width_dim.arrow'] },
 ];
 
 function loadSeeds(spec: ReaderSpec): Seed[] {
