@@ -83,6 +83,8 @@ interface ArraySpec {
   columns: string[];
   list: boolean;
   dtype?: DTypeName;
+  /** A column of one number per row: its type (readable by openColumn as N×1, not as embeddings). */
+  scalar?: DTypeName;
 }
 
 export async function openArrow(source: ByteSource): Promise<DumpFile> {
@@ -206,7 +208,7 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     specs.push({
       info: { name, dtype: leaf.ok ? leaf.dtype : leaf.name, shape: [totalRows], analysable: false,
         reason: leaf.ok ? 'it holds one number per row; embeddings are a list column or one column per dimension' : leaf.reason },
-      columns: [name], list: false,
+      columns: [name], list: false, ...(leaf.ok ? { scalar: leaf.dtype } : {}),
     });
   }
   for (const { spec, members } of dimGroups.values()) {
@@ -242,6 +244,13 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
       }
       const direct = layout.littleEndian ? directListColumn(arrow, schema.fields, info.name, spec, layout.recordBatches, source, label) : undefined;
       return new ArrowMatrix(label, spec, batches, readBatch, direct);
+    },
+    async openColumn(requested: string): Promise<EmbeddingMatrix> {
+      const info = findArray(label, arrays, requested);
+      const spec = specs.find(s => s.info === info)!;
+      if (!spec.scalar) return (this as DumpFile).open(requested);
+      const column: ArraySpec = { info: { name: info.name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, columns: [info.name], list: false, dtype: spec.scalar };
+      return new ArrowMatrix(label, column, batches, readBatch, undefined);
     },
   };
 }
