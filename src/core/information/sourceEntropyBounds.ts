@@ -12,7 +12,7 @@
 import { deflateRawSync } from 'node:zlib';
 import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { covariance, diagonal, selectColumns, type RowMatrix } from './dense';
-import { CONCEPT, figure, proposed, unavailable, type Figure, type InformationFlag } from './figure';
+import { CONCEPT, figure, perSymbolValue, proposed, unavailable, type Figure, type InformationFlag } from './figure';
 import { gaussianEntropyFromEigenvaluesBits } from './gaussianEntropy';
 import { deadColumns, numericalRank } from './preprocess';
 
@@ -76,7 +76,7 @@ export function representationRateMargin(nominalPerModelUse: Figure, best: Figur
       : 'The upper bound on H(X) exceeds the nominal rate: inconclusive, since H(X) itself may be much smaller than its bound.',
     details: { nominal: nominalPerModelUse.value, entropyUpperBound: best.value * inputColumns },
   });
-  if (inputSymbols !== null && inputSymbols > 0) f.normalized = [{ unit: 'bits per input symbol', value: margin / inputSymbols, factor: 1 / inputSymbols }];
+  if (inputSymbols !== null && inputSymbols > 0) f.normalized = [perSymbolValue(margin / inputSymbols, 1 / inputSymbols)];
   return f;
 }
 
