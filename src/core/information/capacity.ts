@@ -14,7 +14,8 @@ import { generalizedSymmetricEigenvalues } from '../linalg/generalizedEigenvalue
 import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { covariance, crossCovariance, selectColumns, subtract, columnMeans, trace, diagonal, type RowMatrix } from './dense';
 import { CONCEPT, figure, perSymbolValue, proposed, unavailable, withNormalizations, type Figure, type InformationFlag } from './figure';
-import { gaussianEntropyFromEigenvaluesBits, log2DetFromEigenvalues } from './gaussianEntropy';
+import { log2DetFromEigenvalues } from './gaussianEntropy';
+import { perturbationEntropyFigure } from './perturbationEntropy';
 import { KNN_MAX_DIM, ksgMutualInformationBits, pcaBasis, prepareKnnSample, type PcaBasis } from './knnEntropy';
 import { deadColumns, numericalRank } from './preprocess';
 import { LOG2_2PIE } from './special';
@@ -347,11 +348,6 @@ export function perturbedCapacity(z: RowMatrix, zt: RowMatrix, opts: PerturbedCa
     estimator: 'E7f water-filling capacity', formula: 'Σ_j ½·log₂(max(ν, N_j)/N_j), Σ_j max(ν − N_j, 0) = tr S_Z, N_j = eig S_E',
     provenance: prov('Parallel Gaussian channels with water-filling (Cover & Thomas 2006, §9.4–9.5); Gaussian noise is the worst additive noise of a given covariance (Diggavi & Cover 2001), so this lower-bounds the capacity of such a channel. Always ≥ E7b (identity 3).'),
   };
-  const heBase = {
-    unit: C_UNIT, kind: 'upper-bound' as const, quantity: 'h(E), E = Z̃ − Z (entropy of the perturbation)', rows: n,
-    estimator: 'E7f noise entropy (Gaussian log-det of S_E)', formula: '½ Σ_j log₂(2πe·N_j), N_j = eig S_E',
-    provenance: proposed(CONCEPT.measurementNoise, 'Gaussian log-det entropy of the embedding-level perturbation E = Z̃ − Z, the noise term of the E7f channel; for any noise with covariance S_E it is the maximum-entropy value, so in population it upper-bounds h(E).'),
-  };
   let perturbationEntropy: Figure;
   let snr: Figure;
   let snrFloored: Figure | null = null;
@@ -361,7 +357,7 @@ export function perturbedCapacity(z: RowMatrix, zt: RowMatrix, opts: PerturbedCa
     const why = `Z̃ has ${zt.cols} columns and Z has ${z.cols}: the perturbation E = Z̃ − Z is undefined.`;
     snr = unavailable({ ...snrBase, flags: ['invalid_argument'], explanation: why });
     wf = unavailable({ ...wfBase, flags: ['invalid_argument'], explanation: why });
-    perturbationEntropy = unavailable({ ...heBase, flags: ['invalid_argument'], explanation: why });
+    perturbationEntropy = perturbationEntropyFigure({ eigenvalues: null, rank: 0, rows: n, why, inputSymbols: opts.inputSymbols, deadFlags, deadText });
   } else {
     const d = shared.length;
     const zs = selectColumns(z, shared);
@@ -376,13 +372,7 @@ export function perturbedCapacity(z: RowMatrix, zt: RowMatrix, opts: PerturbedCa
     const sameCols = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
     const eigSztShared = sameCols(shared, liveZt) ? eigSzt : symmetricEigenvalues(subMatrix(sztFull, zt.cols, shared, shared), d);
     const naive = 0.5 * (log2DetFromEigenvalues(eigSztShared) - log2DetFromEigenvalues(eigSe));
-    perturbationEntropy = rankE === d && n > d
-      ? figure({ ...heBase, value: gaussianEntropyFromEigenvaluesBits(eigSe), flags: ['gaussian_bound', 'row_order_unverified', ...deadFlags],
-        explanation: 'The entropy of the perturbation in embedding space, Gaussian form: exact for Gaussian E, otherwise the maximum entropy for its covariance. It is the nearest computable stand-in for the "measurement-noise bits" of the second-hand reading log, not a quantity the paper is known to define this way.' + deadText,
-        details: { noiseEigenvalues: Array.from(eigSe).reverse(), d } })
-      : unavailable({ ...heBase, flags: rankE < d ? ['singular_noise_covariance', ...deadFlags] : ['n_le_d', 'rank_deficient', ...deadFlags],
-        explanation: (rankE < d ? `Singular noise covariance: S_E = cov(Z̃ − Z) has rank ${rankE} < ${d}, so the Gaussian h(E) is −∞ and no number is given.` : `N = ${n} rows ≤ d = ${d}: the noise covariance cannot be full rank.`) + deadText });
-    withNormalizations(perturbationEntropy, { dim: d, inputSymbols: opts.inputSymbols, perSymbol: true });
+    perturbationEntropy = perturbationEntropyFigure({ eigenvalues: eigSe, rank: rankE, rows: n, inputSymbols: opts.inputSymbols, deadFlags, deadText });
     if (res) {
       lambdas = res.lambdas;
       snr = figure({ ...snrBase, value: res.bits, flags: ['gaussian_bound', 'row_order_unverified', ...deadFlags],
