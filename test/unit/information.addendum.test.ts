@@ -42,6 +42,11 @@ test('(a) per model use is the primary unit; every per-input-symbol value is lab
   assert.ok(lines.includes('Representation rate (E1): 512 bits per model use, 8 bits per input symbol (reading B)'), lines.join('\n'));
   assert.match(describeFigure(r.capacity.perturbed!.cca), /bits per model use \(.* bits per input symbol \(reading B\)\)$/);
   assert.ok(r.notes.some(n => /Primary unit: bits per model use/.test(n) && /reading \(B\)/.test(n)));
+  // E6 is per input symbol by nature; it gives per model use too (× n = 64), against numpy.
+  const pairNumpy = JSON.parse(fs.readFileSync(path.join(DIR, 'pair_expectations.json'), 'utf8'));
+  const q = r.sourceEntropy!.gaussianQuantized;
+  assert.equal(q.reading, 'B');
+  assertClose(q.normalized!.find(n => n.unit === 'bits per model use')!.value!, pairNumpy.sourceQuantizedPerSymbol * pairNumpy.n, 1e-8, 1e-12, 'H(X) per model use');
 });
 
 /** All rows of a committed .npy as a matrix. */

@@ -133,5 +133,9 @@ export function sourceEntropyBounds(x: RowMatrix, dtype: string, inputStep: numb
   const best = candidates.length
     ? candidates.reduce((a, b) => (b.value! < a.value! ? b : a))
     : unavailable({ ...base, quantity: 'H(X)/n', estimator: 'E6 best upper bound', formula: 'min of the E6 bounds', flags: ['invalid_argument'], explanation: 'No discrete upper bound on H(X) could be computed.' });
+  // Per model use stays the primary unit of the report: E6 is per input symbol by nature (÷ n, reading B), so it also gives × n.
+  for (const f of [gaussianDifferential, gaussianQuantized, compressor]) {
+    f.normalized = [...(f.normalized ?? []), { unit: 'bits per model use', value: f.value === null ? null : f.value * n, factor: n }];
+  }
   return { inputSymbols: n, inputStep, gaussianDifferential, gaussianQuantized, compressor, best };
 }
