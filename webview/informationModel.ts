@@ -3,7 +3,8 @@
  * InformationReport as table rows, their values in words (never NaN), the verdict's badge,
  * and the geometry of the R(D) plot. informationSection.ts draws them.
  */
-import { listFigures, type Figure, type FigureKind, type InformationFlag } from '../src/core/information/figure';
+import { listFigures, unitLabel, UNITS_NOTE, type Figure, type FigureKind, type InformationFlag } from '../src/core/information/figure';
+import { inputSourceLines } from '../src/core/information/inputSources';
 import type { InformationReport } from '../src/core/information/informationReport';
 import { formatNumber } from './format';
 import { layoutLegend, linearTicks, logDomain, logTicks, makeScale, niceStep, type LegendLayout, type PlotBox, type Tick } from './plotScale';
@@ -20,7 +21,7 @@ export const collectFigures: (report: InformationReport) => FigureEntry[] = list
 
 /** The table's groups: the report's top-level sections, in the order the paper builds them up. */
 export const GROUPS: readonly { key: string; title: string }[] = [
-  { key: 'representationRate', title: 'Representation rate (E1, E2)' },
+  { key: 'representationRate', title: 'Representation rate (E1, E2) and target injectivity (Theorem 6 precondition)' },
   { key: 'entropy', title: 'Entropy of the representation (E3, E4)' },
   { key: 'sourceEntropy', title: 'Input-source entropy (E6)' },
   { key: 'capacity', title: 'Capacity under perturbation (E7)' },
@@ -35,7 +36,7 @@ export const GROUPS: readonly { key: string; title: string }[] = [
  */
 export function splitCollisionLevels(entries: readonly FigureEntry[]): { main: FigureEntry[]; levels: FigureEntry[] } {
   const main: FigureEntry[] = [], levels: FigureEntry[] = [];
-  for (const e of entries) (/^representationRate\.collision\[[1-9]\d*\]/.test(e.path) ? levels : main).push(e);
+  for (const e of entries) (/^representationRate\.(collision|targetInjectivity)\[[1-9]\d*\]/.test(e.path) ? levels : main).push(e);
   return { main, levels };
 }
 
@@ -81,9 +82,9 @@ export function valueText(v: number | null | undefined, sig = 4): string | null 
   return x === null ? null : formatNumber(x, sig);
 }
 
-/** Units worth printing next to a value ('ratio' and 'count' are plain numbers). */
+/** Units worth printing next to a value ('ratio' and 'count' are plain numbers); per input symbol says its reading of n. */
 export function unitText(unit: string): string {
-  return unit === 'ratio' || unit === 'count' ? '' : unit;
+  return unit === 'ratio' || unit === 'count' ? '' : unitLabel(unit);
 }
 
 /** "19.70 bits per model use", or null when the figure has no value. */
@@ -99,7 +100,7 @@ export function normalizedTexts(f: Pick<Figure, 'normalized'>, sig = 4): string[
   const out: string[] = [];
   for (const n of f.normalized ?? []) {
     const v = valueText(n.value, sig);
-    if (v !== null) out.push(`${v} ${n.unit}`);
+    if (v !== null) out.push(`${v} ${unitText(n.unit)}`);
   }
   return out;
 }
@@ -221,6 +222,8 @@ export interface VerdictView {
   marginNormalized: string[];
   marginMissing: string | null;
   reason: string;
+  /** What no verdict here can certify (the paper's asymptotic statements). */
+  caveat: string;
 }
 
 const STATUS: Record<string, { cls: string; icon: string; title: string }> = {
@@ -245,8 +248,17 @@ export function verdictView(v: InformationReport['verdict']): VerdictView {
       ? (m.explanation && m.explanation !== v.reason ? m.explanation : m.flags.length ? m.flags.map(flagWords).join(', ') : 'see below')
       : null,
     reason: v.reason,
+    caveat: v.caveat ?? '',
   };
 }
+
+/** Where each input came from (array of which file, manifest, flag), one line each. */
+export function inputLines(r: InformationReport): string[] {
+  return inputSourceLines(r.inputs);
+}
+
+/** The units line: per model use primary, per input symbol as reading (B) of n. */
+export const UNITS_LINE = UNITS_NOTE;
 
 // ---------------------------------------------------------------- R(D) plot
 

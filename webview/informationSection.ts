@@ -9,7 +9,7 @@ import { html, nothing, svg, type SVGTemplateResult, type TemplateResult } from 
 import type { InformationReport } from '../src/core/information/informationReport';
 import { formatCount, formatNumber, formatPercent, plural } from './format';
 import {
-  collectFigures, figureRow, groupFigures, splitCollisionLevels, layoutRdPlot, nearestRdPoint, pathId, PROVENANCE_LINE, rdSummary, verdictView,
+  collectFigures, figureRow, groupFigures, inputLines, splitCollisionLevels, layoutRdPlot, nearestRdPoint, pathId, PROVENANCE_LINE, rdSummary, UNITS_LINE, verdictView,
   type FigureRow, type InformationView, type RdLayout,
 } from './informationModel';
 import type { PlotFormat } from './plotExport';
@@ -48,6 +48,7 @@ function verdictBlock(r: InformationReport): TemplateResult {
           ? html` <span class="muted">(${v.marginNormalized.join('; ')})</span>` : nothing}`
         : html`<span class="muted" id="information-margin">not available: ${v.marginMissing}</span>`}</p>
     <p class="info-reason" id="information-reason">${v.reason}</p>
+    ${v.caveat ? html`<p class="info-caveat" id="information-caveat">${v.caveat}</p>` : nothing}
     ${r.verdict.assumptions.length ? html`<details class="info-assumptions"><summary>The verdict assumes\u2026</summary>
       <ul>${r.verdict.assumptions.map(a => html`<li>${a}</li>`)}</ul></details>` : nothing}
   </div>`;
@@ -211,6 +212,12 @@ function problemsBlock(r: InformationReport): TemplateResult | typeof nothing {
   </div>`;
 }
 
+function inputsBlock(r: InformationReport): TemplateResult {
+  return html`<div class="info-inputs"><h3>Inputs</h3>
+    <ul id="information-inputs">${inputLines(r).map(l => html`<li>${l}</li>`)}</ul>
+    <p class="muted" id="information-units">${UNITS_LINE}</p></div>`;
+}
+
 function resultBody(v: Extract<InformationView, { kind: 'result' }>, view: InformationSectionView, actions: InformationActions): TemplateResult {
   const r = v.report;
   const p = r.preprocessing;
@@ -221,6 +228,7 @@ function resultBody(v: Extract<InformationView, { kind: 'result' }>, view: Infor
     <p class="info-data muted">d = <span class="mono">${formatCount(p.dim)}</span>, numerical rank <span class="mono">${formatCount(p.rank)}</span>${p.deadColumns
       ? html`, ${plural(p.deadColumns, 'dead column')} removed` : nothing}${p.duplicateRows ? html`, ${plural(p.duplicateRows, 'duplicate row')}` : nothing}${r.rows.droppedNonFinite
       ? html`, ${formatCount(r.rows.droppedNonFinite)} rows with NaN/Inf dropped` : nothing}; ${rowsDescription(r)}.</p>
+    ${inputsBlock(r)}
     ${rdFigure(r, view, actions)}
     ${figureTable(r)}
     ${problemsBlock(r)}

@@ -10,7 +10,7 @@ export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'analyze'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds;
-      /** 'auto': only when a sidecar manifest exists; true: always (--information or any of its inputs given); false: --no-information. */
+      /** 'auto': when a sidecar manifest exists or the container holds a companion array; true: always (--information or any of its inputs given); false: --no-information. */
       information: boolean | 'auto'; informationFlags: InformationFlags }
   | { kind: 'regime'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig };
 
@@ -45,8 +45,12 @@ Options
   -v, --version        the version
 
 Information estimates of analyze (arXiv 2601.11334; see README, "Information")
-  Computed when any of these is given, with --information, or when a sidecar
-  manifest (FILE's stem + .embeddings.json) exists; --no-information turns them off.
+  Computed by default when FILE's container holds a companion of the embeddings
+  (embeddings_perturbed, targets, predictions, inputs, labels: a key of .npz,
+  .safetensors or .pt, an HDF5 dataset, a Parquet/Arrow column) or a sidecar
+  manifest (FILE's stem + .embeddings.json) exists; also when any option below
+  or --information is given. --no-information turns them off. The report says
+  where each input came from (array of which file, manifest, or flag).
   --perturbed FILE     row-matched embeddings of perturbed inputs (Z~)
   --targets FILE       regression targets Y        --predictions FILE  model predictions Y^
   --inputs FILE        the inputs X                --labels FILE       class labels (for NC1)

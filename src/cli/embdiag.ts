@@ -6,10 +6,8 @@ import { reportToJson } from '../core/report/reportJson';
 import { TOOL_VERSION } from '../core/version';
 import { HELP, parseCliArguments, wantsJson, wantsVerbose, type CliCommand } from './cliArguments';
 import { loadFiniteRows } from '../core/analysis/loadRows';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { analyzeInformationFile, summarizeInformation, type InformationReport } from '../core/information/informationReport';
-import { manifestCandidates } from '../core/information/manifest';
+import { informationByDefault } from '../core/information/informationDefault';
 import { analyzeRegime } from '../core/regime/regimeReport';
 import { renderRegimeMarkdown, renderRegimeText } from '../core/regime/renderRegime';
 import { stepDiverges } from '../core/regime/stability';
@@ -44,10 +42,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The information analysis, when asked for or when a sidecar manifest describes the dump. */
+/** The information analysis: when asked for, or by default when a sidecar manifest or a companion array in the container is there. */
 async function informationIfWanted(cmd: Extract<CliCommand, { kind: 'analyze' }>): Promise<InformationReport | undefined> {
   if (cmd.information === false) return undefined;
-  if (cmd.information === 'auto' && !manifestCandidates(path.resolve(cmd.file)).some(p => existsSync(p))) return undefined;
+  if (cmd.information === 'auto' && !(await informationByDefault(cmd.file))) return undefined;
   return analyzeInformationFile(cmd.file, cmd.informationFlags, { maxRows: Math.min(cmd.maxRows, 10_000), seed: cmd.seed });
 }
 

@@ -3,7 +3,7 @@ import type { Finding } from '../core/report/analysisReport';
 import { DOCUMENT_SELECTOR, dumpLiteralsIn, isWriteContext, literalRange, resolveDumpPath } from './dumpPaths';
 import { asAnalysisError, type AnalysisService } from './analysisService';
 import { readSettings, suppressionKey } from './settings';
-import { hasSidecarManifest, informationTask } from './informationTask';
+import { hasSidecarManifest, informationTask, informationWanted } from './informationTask';
 import { informationFindings } from '../core/information/informationFindings';
 import { regimeFindings } from '../core/regime/regimeFindings';
 import { manifestAutoencoder, regimeCheckTask } from './manifestAutoencoder';
@@ -98,12 +98,14 @@ export class DumpDiagnostics implements vscode.Disposable {
           ? ` (from a uniform sample of ${report.rowsUsed} of ${report.rowsTotal} rows, seed ${report.sampling.seed})` : '';
         const suppressed = new Set(settings.suppressedFindings[suppressionKey(resolved.fsPath)] ?? []);
         const findings = [...report.findings];
-        if (hasSidecarManifest(resolved.fsPath)) {
-          // the user described the dump's inputs: the rate–capacity findings apply too
+        if (await informationWanted(resolved.fsPath, settings)) {
+          // companions in the container or a manifest describe the dump's inputs: the rate–capacity findings apply too
           try {
             const info = await this.service.run(informationTask(resolved.fsPath, settings));
             findings.push(...informationFindings(info, settings.thresholds.collisionError));
           } catch { /* the manifest's own diagnostics say what is wrong with it */ }
+        }
+        if (hasSidecarManifest(resolved.fsPath)) {
           const planned = await manifestAutoencoder(resolved.fsPath);
           if (planned) {
             try {

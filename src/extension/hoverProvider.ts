@@ -5,7 +5,7 @@ import { renderSummaryMarkdown, escapeMarkdownText } from '../core/report/render
 import { ALL_DUMP_EXTENSIONS, BINARY_DUMP_EXTENSIONS, literalRange, resolveDumpPath } from './dumpPaths';
 import { AnalysisError, asAnalysisError, type AnalysisService } from './analysisService';
 import { readSettings } from './settings';
-import { informationTask } from './informationTask';
+import { informationTask, informationWanted } from './informationTask';
 import { informationHoverLines } from '../core/information/informationFindings';
 import { regimeHoverLine } from '../core/regime/regimeFindings';
 import { manifestAutoencoder, regimeCheckTask } from './manifestAutoencoder';
@@ -36,8 +36,14 @@ export class DumpHoverProvider implements vscode.HoverProvider {
       const report = await this.service.analyze(resolved.fsPath, options, { token });
       md.appendMarkdown(renderSummaryMarkdown(report, literal.value));
       // rate, capacity and verdict when already computed (the panel or diagnostics ran them): a hover never waits for them
-      const info = await this.service.cachedTask(informationTask(resolved.fsPath, settings));
+      const task = informationTask(resolved.fsPath, settings);
+      const info = await this.service.cachedTask(task);
       if (info) md.appendMarkdown('\n\n' + informationHoverLines(info).map(escapeMarkdownText).join('  \n'));
+      else if (await informationWanted(resolved.fsPath, settings)) {
+        // companions or a manifest ask for them: start them now, so the next hover shows them
+        this.service.run(task).catch(() => undefined);
+        md.appendMarkdown('\n\n' + escapeMarkdownText('rate and capacity: being computed (companion arrays or a manifest found); hover again to see them'));
+      }
       const planned = await manifestAutoencoder(resolved.fsPath);
       const regime = planned && await this.service.cachedTask(regimeCheckTask(resolved.fsPath, planned.config, settings));
       if (regime) md.appendMarkdown('\n\n' + escapeMarkdownText(regimeHoverLine(regime.regime)));

@@ -14,7 +14,7 @@ import type { InformationFlags } from '../core/information/informationInputs';
 import type { InformationReport } from '../core/information/informationReport';
 import type { CovarianceDistanceResult } from '../core/analysis/covarianceDistance';
 import type { WorkerTask } from './workerProtocol';
-import { hasSidecarManifest, informationTask } from './informationTask';
+import { informationTask, informationWanted } from './informationTask';
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
@@ -173,7 +173,7 @@ class ReportView {
         this.post({ type: 'report', report: reports[0] });
         const subject = this.subject;
         const settings2 = readSettings(vscode.Uri.file(subject.fsPath));
-        const information = subject.information ?? (hasSidecarManifest(subject.fsPath) ? {} : undefined);
+        const information = subject.information ?? (await informationWanted(subject.fsPath, settings2) ? {} : undefined);
         if (information) {
           await this.runSection('information', informationTask(subject.fsPath, settings2, information, subject.arrayName),
             `Rate and capacity of ${path.basename(subject.fsPath)}`, cts, opts.quiet || subject.information === undefined);

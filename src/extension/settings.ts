@@ -8,6 +8,8 @@ export interface Settings {
   seed: number;
   enableHovers: boolean;
   enableDiagnostics: boolean;
+  /** Information estimates without being asked, when a companion array or a sidecar manifest is there (CLI: --no-information turns them off). */
+  informationByDefault: boolean;
   thresholds: FindingThresholds & { collisionError: number };
   /** Finding codes not shown as diagnostics, per dump path (workspace-relative, or absolute outside a workspace). */
   suppressedFindings: Record<string, string[]>;
@@ -30,6 +32,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     seed: int('seed', 0, 0),
     enableHovers: c.get<boolean>('enableHovers', true),
     enableDiagnostics: c.get<boolean>('enableDiagnostics', true),
+    informationByDefault: c.get<boolean>('informationByDefault', true),
     suppressedFindings: sanitizeSuppressions(c.get<unknown>('suppressedFindings', {})),
     thresholds: {
       collapseRatio: num('thresholds.collapseRatio', DEFAULT_THRESHOLDS.collapseRatio),

@@ -494,6 +494,22 @@ suite('Rate and capacity: manifest diagnostics and the Information section', () 
     }
   });
 
+  test('an .npz holding embeddings_perturbed, targets and predictions shows the Information section without the command', async function () {
+    this.timeout(120_000);
+    const npz = uriOf('runs/spec_sample.npz');
+    const source = vscode.Uri.file(require('path').resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'information', 'containers', 'spec_sample.npz'));
+    await vscode.workspace.fs.copy(source, npz, { overwrite: true });
+    try {
+      await vscode.commands.executeCommand('vscode.openWith', npz, 'embeddingDiagnostics.dumpEditor');
+      const text = await api.whenPanelRendered(npz, 110_000, 'do not certify');
+      assert.ok(text.includes("array 'embeddings_perturbed' of spec_sample.npz (container key)"), `the panel says where Z̃ came from; text:\n${text.slice(-2000)}`);
+      assert.ok(text.includes('reading B'), 'per input symbol is labelled reading (B)');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(npz);
+    }
+  });
+
   test('Analyze Rate and Capacity with given inputs shows the verdict in the panel', async function () {
     this.timeout(150_000);
     const z = uriOf('runs/pair_z.npy');

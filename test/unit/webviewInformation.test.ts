@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   collectFigures, estimatorId, estimatorName, figureRow, figureTooltip, figureValueText, flagWords, groupFigures, informationForReport,
-  kindLabel, layoutRdPlot, nearestRdPoint, normalizedTexts, pathId, rdSummary, splitCollisionLevels, verdictView, type InformationView,
+  inputLines, kindLabel, layoutRdPlot, nearestRdPoint, normalizedTexts, pathId, rdSummary, splitCollisionLevels, unitText, UNITS_LINE, verdictView, type InformationView,
 } from '../../webview/informationModel';
 import { isHostToWebview, isInformationFigure, isInformationReport, readPersistedState } from '../../webview/messages';
 import { computeInformation, type InformationReport } from '../../src/core/information/informationReport';
@@ -78,7 +78,8 @@ test('a figure row: value with unit, normalised forms, kind tag, estimator id, r
     explanation: 'Assumes Z jointly Gaussian.', flags: ['gaussian_bound'],
   }) });
   assert.equal(row.value, '1.500 bits per model use');
-  assert.deepEqual(row.normalized, ['0.1000 bits per input symbol']);
+  // Per input symbol is reading (B) of n (spec §1.3, addendum): labelled wherever it is shown.
+  assert.deepEqual(row.normalized, ['0.1000 bits per input symbol (reading B)']);
   assert.equal(row.kindLabel, 'lower bound');
   assert.equal(row.estimatorId, 'E7c');
   assert.equal(row.estimatorName, 'jointly-Gaussian (CCA) MI');
@@ -235,4 +236,36 @@ test('a later report of the same file and array keeps the information, marked fr
   assert.equal(informationForReport(cur, { file: '/b.npy', array: { name: 'a' } }), null);
   assert.equal(informationForReport({ kind: 'progress', fraction: 0.5, message: '' }, { file: '/a.npy', array: { name: 'a' } }), null);
   assert.equal(informationForReport(null, { file: '/a.npy', array: { name: 'a' } }), null);
+});
+
+// ---------------------------------------------------------------- the spec's addendum in the panel
+
+test('panel: per input symbol is labelled reading (B); per model use is the primary unit', () => {
+  assert.equal(unitText('bits per input symbol'), 'bits per input symbol (reading B)');
+  assert.equal(unitText('bits per model use'), 'bits per model use');
+  assert.equal(figureValueText(fig({ value: 8, unit: 'bits per input symbol' })), '8.000 bits per input symbol (reading B)');
+  assert.match(UNITS_LINE, /^Primary unit: bits per model use/);
+  assert.match(UNITS_LINE, /reading \(B\)/);
+});
+
+test('panel: the verdict carries the sentence that nothing asymptotic is certified', () => {
+  const v = verdictView(sample().verdict);
+  assert.equal(v.caveat, 'These single-letter, finite-sample estimates do not certify the paper\'s asymptotic, block-coding statements.');
+});
+
+test('panel: the inputs say where they came from; h(E) and target injectivity are figures; coarser injectivity levels are folded', () => {
+  const r = sample();
+  // In-memory data: no files, so only the scalars (D given) are described.
+  assert.deepEqual(inputLines(r), ['Scalars: D (target distortion) = 1 (flag)']);
+  const withFiles: InformationReport = { ...r, inputs: { ...r.inputs, manifest: null,
+    embeddings: { role: 'embeddings', source: 'container', file: '/runs/run.h5', array: 'embeddings', format: 'hdf5', dtype: 'float32', shape: [300, 4], rows: 300, dim: 4, column: false, used: true },
+    companions: { targets: { role: 'targets', source: 'container', file: '/runs/run.h5', array: 'targets', format: 'hdf5', dtype: 'float32', shape: [300], rows: 300, dim: 1, column: true, used: true } } } };
+  assert.deepEqual(inputLines(withFiles).slice(0, 2), ["Z (embeddings): array 'embeddings' of run.h5 (container key)", "Y (targets): array 'targets' of run.h5 (container key)"]);
+  const paths = collectFigures(r).map(e => e.path);
+  assert.ok(paths.includes('capacity.perturbed.perturbationEntropy'));
+  assert.ok(paths.includes('representationRate.targetInjectivity[0].collisionRate'));
+  const { main, levels } = splitCollisionLevels(collectFigures(r));
+  assert.ok(main.some(e => e.path === 'representationRate.targetInjectivity[0].collisionRate'));
+  assert.ok(levels.some(e => e.path === 'representationRate.targetInjectivity[1].collisionRate'));
+  assert.ok(!main.some(e => e.path === 'representationRate.targetInjectivity[1].collisionRate'));
 });

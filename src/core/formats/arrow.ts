@@ -69,6 +69,8 @@ interface ArraySpec {
   buffers?: ArrowBufferColumn[];
   /** The refusal's code and hint when the file keeps it from being read (default: bad-shape for numbers, unsupported-dtype otherwise). */
   problem?: { code: EmbdiagErrorCode; hint: string };
+  /** A column of one number per row: its type (readable by openColumn as N×1, not as embeddings). */
+  scalar?: DTypeName;
 }
 
 /** The refusal of a file that is not an Arrow IPC file at all, or another Arrow format. */
@@ -199,6 +201,11 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
       }
       continue;
     }
+    if (leaf.ok && !fileProblem) {
+      specs.push({ info: { name, dtype: leaf.dtype, shape: [totalRows], analysable: false, reason: 'it holds one number per row; embeddings are a list column or one column per dimension' },
+        kind: 'other', columns: [name], dtypes: [], scalar: leaf.dtype });
+      continue;
+    }
     refuse(leaf.ok ? leaf.dtype : leaf.name, leaf.ok ? 'it holds one number per row; embeddings are a list column or one column per dimension' : leaf.reason);
   }
   for (const group of groups) {
@@ -237,6 +244,13 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
       if (group && !arrays.some(a => a.name === requested)) throw dimensionMemberRefusal(label, requested, group);
       const info = findArray(label, arrays, requested);
       return openSpec(specs.find(s => s.info === info)!);
+    },
+    async openColumn(requested: string): Promise<EmbeddingMatrix> {
+      const info = findArray(label, arrays, requested);
+      const spec = specs.find(s => s.info === info)!;
+      if (!spec.scalar) return (this as DumpFile).open(requested);
+      const buffers = positions ? [bufferColumn(naming.findIndex(n => n.name === info.name), 'scalar', spec.scalar, 1)!] : undefined;
+      return openSpec({ info: { name: info.name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, kind: 'columns', columns: [info.name], dtypes: [spec.scalar], buffers });
     },
   };
 }

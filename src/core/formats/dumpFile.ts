@@ -59,6 +59,12 @@ export interface DumpFile {
    * Throws EmbdiagError `array-not-found` / `no-array` naming the arrays that exist.
    */
   open(name?: string): Promise<EmbeddingMatrix>;
+  /**
+   * Table formats (Parquet, Arrow) only: a column holding one number per row, which open() refuses
+   * as embeddings, read as an N×1 matrix. The information analysis reads row-matched companions
+   * (regression targets, predictions, labels) this way. Throws like open() for any other column.
+   */
+  openColumn?(name: string): Promise<EmbeddingMatrix>;
 }
 
 export interface OpenDumpOptions {

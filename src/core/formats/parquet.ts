@@ -151,6 +151,8 @@ interface ArraySpec {
   columns: string[];
   list: boolean;
   dtype?: DTypeName;
+  /** A column of one number per row: its type (readable by openColumn as N×1, not as embeddings). */
+  scalar?: DTypeName;
   /** A list column read page by page (see parquetPages.ts). */
   pages?: { layout: ListLayout; chunks: ListChunk[] };
 }
@@ -263,7 +265,7 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
       specs.push({
         info: { name, dtype: kind.leaf.ok ? kind.leaf.dtype : kind.leaf.name, shape: [totalRows], analysable: false,
           reason: kind.leaf.ok ? 'it holds one number per row; embeddings are a list column or one column per dimension' : kind.leaf.reason },
-        columns: [name], list: false,
+        columns: [name], list: false, ...(kind.leaf.ok ? { scalar: kind.leaf.dtype } : {}),
       });
     } else if (kind.kind === 'list') {
       if (!kind.leaf.ok) {
@@ -311,6 +313,13 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
       }
       const pages = spec.pages && new ParquetListPages(source, label, spec.info.name, spec.info.shape[1], spec.pages.layout, spec.pages.chunks, decompressor(compressors, label));
       return new ParquetMatrix(hp, file, metadata, compressors, label, spec, groups, pages);
+    },
+    async openColumn(requested: string): Promise<EmbeddingMatrix> {
+      const info = findArray(label, arrays, requested);
+      const spec = specs.find(s => s.info === info)!;
+      if (!spec.scalar) return (this as DumpFile).open(requested);
+      const column: ArraySpec = { info: { name: info.name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, columns: [info.name], list: false, dtype: spec.scalar };
+      return new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined);
     },
   };
 }

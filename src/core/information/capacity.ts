@@ -13,8 +13,9 @@ import { cholesky, choleskyLogDet, matMul, solveLowerInPlace, transpose } from '
 import { generalizedSymmetricEigenvalues } from '../linalg/generalizedEigenvalues';
 import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { covariance, crossCovariance, selectColumns, subtract, columnMeans, trace, diagonal, type RowMatrix } from './dense';
-import { CONCEPT, figure, proposed, unavailable, withNormalizations, type Figure, type InformationFlag } from './figure';
+import { CONCEPT, figure, perSymbolValue, proposed, unavailable, withNormalizations, type Figure, type InformationFlag } from './figure';
 import { log2DetFromEigenvalues } from './gaussianEntropy';
+import { perturbationEntropyFigure } from './perturbationEntropy';
 import { KNN_MAX_DIM, ksgMutualInformationBits, pcaBasis, prepareKnnSample, type PcaBasis } from './knnEntropy';
 import { deadColumns, numericalRank } from './preprocess';
 import { LOG2_2PIE } from './special';
@@ -193,11 +194,11 @@ export function awgnCapacityFigure(args: { power: number | null; powerSource: st
   if (n === null || !(n > 0)) {
     const f = unavailable({ ...base, kind, flags: ['needs_input_symbols'], details,
       explanation: explanation + ` Per input symbol: ${perSymbol.toPrecision(6)} bits; the per-model-use value needs n (--input-symbols / manifest "inputSymbols").` });
-    f.normalized = [{ unit: 'bits per input symbol', value: perSymbol, factor: 0 }];
+    f.normalized = [perSymbolValue(perSymbol, 0)];
     return f;
   }
   const f = figure({ ...base, value: perSymbol * n, kind, details, explanation });
-  f.normalized = [{ unit: 'bits per input symbol', value: perSymbol, factor: 1 / n }];
+  f.normalized = [perSymbolValue(perSymbol, 1 / n)];
   return f;
 }
 
@@ -236,6 +237,8 @@ export interface PerturbedCapacity {
   ksg: Figure;
   /** E7f. */
   waterFilling: Figure;
+  /** h(E), E = Z̃ − Z, Gaussian form (the noise entropy inside E7f): the "measurement-noise bits" of the addendum. */
+  perturbationEntropy: Figure;
 }
 
 /** E7b–E7f from row-matched samples Z and Z̃ (P1 already applied; all rows finite). */
@@ -345,6 +348,7 @@ export function perturbedCapacity(z: RowMatrix, zt: RowMatrix, opts: PerturbedCa
     estimator: 'E7f water-filling capacity', formula: 'Σ_j ½·log₂(max(ν, N_j)/N_j), Σ_j max(ν − N_j, 0) = tr S_Z, N_j = eig S_E',
     provenance: prov('Parallel Gaussian channels with water-filling (Cover & Thomas 2006, §9.4–9.5); Gaussian noise is the worst additive noise of a given covariance (Diggavi & Cover 2001), so this lower-bounds the capacity of such a channel. Always ≥ E7b (identity 3).'),
   };
+  let perturbationEntropy: Figure;
   let snr: Figure;
   let snrFloored: Figure | null = null;
   let wf: Figure;
@@ -353,6 +357,7 @@ export function perturbedCapacity(z: RowMatrix, zt: RowMatrix, opts: PerturbedCa
     const why = `Z̃ has ${zt.cols} columns and Z has ${z.cols}: the perturbation E = Z̃ − Z is undefined.`;
     snr = unavailable({ ...snrBase, flags: ['invalid_argument'], explanation: why });
     wf = unavailable({ ...wfBase, flags: ['invalid_argument'], explanation: why });
+    perturbationEntropy = perturbationEntropyFigure({ eigenvalues: null, rank: 0, rows: n, why, inputSymbols: opts.inputSymbols, deadFlags, deadText });
   } else {
     const d = shared.length;
     const zs = selectColumns(z, shared);
@@ -367,6 +372,7 @@ export function perturbedCapacity(z: RowMatrix, zt: RowMatrix, opts: PerturbedCa
     const sameCols = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
     const eigSztShared = sameCols(shared, liveZt) ? eigSzt : symmetricEigenvalues(subMatrix(sztFull, zt.cols, shared, shared), d);
     const naive = 0.5 * (log2DetFromEigenvalues(eigSztShared) - log2DetFromEigenvalues(eigSe));
+    perturbationEntropy = perturbationEntropyFigure({ eigenvalues: eigSe, rank: rankE, rows: n, inputSymbols: opts.inputSymbols, deadFlags, deadText });
     if (res) {
       lambdas = res.lambdas;
       snr = figure({ ...snrBase, value: res.bits, flags: ['gaussian_bound', 'row_order_unverified', ...deadFlags],
@@ -413,7 +419,7 @@ export function perturbedCapacity(z: RowMatrix, zt: RowMatrix, opts: PerturbedCa
     columns: { embeddings: liveZ, perturbed: liveZt, shared },
     generalizedEigenvalues: lambdas ? Array.from(lambdas) : null,
     canonicalCorrelations: rho ? Array.from(rho) : null,
-    snr, snrFloored, cca, lmmseGaussian, lmmseKnn, ksg, waterFilling: wf,
+    snr, snrFloored, cca, lmmseGaussian, lmmseKnn, ksg, waterFilling: wf, perturbationEntropy,
   };
 }
 

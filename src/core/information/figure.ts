@@ -44,10 +44,29 @@ export type InformationFlag =
   | 'needs_perturbed' | 'needs_inputs' | 'needs_targets' | 'needs_predictions' | 'needs_noise_model'
   | 'needs_distortion' | 'needs_labels' | 'source_is_embeddings' | 'row_order_unverified'
   | 'approximation' | 'not_certified' | 'binned_targets' | 'not_converged' | 'invalid_argument'
-  | 'non_finite_rows_dropped' | 'sampled';
+  | 'non_finite_rows_dropped' | 'sampled' | 'target_collisions' | 'inputs_assumed_distinct';
+
+/**
+ * The two readings of n in the spec (§1.3): (A) n counts model uses in a block, so the rate is
+ * d·b bits per model use, the primary unit here; (B) n counts input symbols per model use
+ * (e.g. 784 pixels), so figures per input symbol divide by n. The paper's phrase "bits per
+ * input (model-use) symbol" leans towards (A); per-input-symbol values are reading (B) and are
+ * labelled so wherever they appear.
+ */
+export const PER_SYMBOL_READING = 'B' as const;
+
+export const UNITS_NOTE = 'Primary unit: bits per model use (one embedding vector, one row; reading (A) of n in the spec, which the paper\'s phrase "bits per input (model-use) symbol" leans towards). '
+  + 'Bits per input symbol divide by n, the input symbols per model use: that is reading (B) of n, a labelled secondary unit that is not established as the paper\'s.';
+
+/** A unit in words, with the reading of n for per-input-symbol values: 'bits per input symbol (reading B)'. */
+export function unitLabel(unit: InformationUnit | string): string {
+  return unit === 'bits per input symbol' ? `bits per input symbol (reading ${PER_SYMBOL_READING})` : unit;
+}
 
 export interface NormalizedValue {
   unit: InformationUnit;
+  /** 'B' on per-input-symbol values: n read as input symbols per model use (spec §1.3). */
+  reading?: typeof PER_SYMBOL_READING;
   value: number | null;
   /** value = primary value × factor (1/d per coordinate, 1/n per input symbol, n per model use from per symbol); 0 when unknown. */
   factor: number;
@@ -66,6 +85,8 @@ export interface Figure {
   /** Rows that entered this figure (after dropping, deduplication, subsampling). */
   rows: number;
   flags: InformationFlag[];
+  /** 'B' when the primary unit is bits per input symbol (reading (B) of n, spec §1.3). */
+  reading?: typeof PER_SYMBOL_READING;
   /** Why a value is null, or what a flag means for this figure. */
   explanation?: string;
   provenance: Provenance;
@@ -103,6 +124,7 @@ export function figure(init: FigureInit): Figure {
     flags: [...new Set(init.flags ?? [])],
     provenance: init.provenance,
   };
+  if (init.unit === 'bits per input symbol') f.reading = PER_SYMBOL_READING;
   if (init.explanation) f.explanation = init.explanation;
   else if (value === null) f.explanation = 'Not computable on this data (no finite value).';
   if (init.details) f.details = sanitiseDetails(init.details);
@@ -126,14 +148,19 @@ export function withNormalizations(f: Figure, opts: { dim?: number; inputSymbols
   if (opts.perSymbol) {
     const n = opts.inputSymbols ?? null;
     if (n !== null && n > 0) {
-      normalized.push({ unit: 'bits per input symbol', value: f.value === null ? null : f.value / n, factor: 1 / n });
+      normalized.push(perSymbolValue(f.value === null ? null : f.value / n, 1 / n));
     } else {
-      normalized.push({ unit: 'bits per input symbol', value: null, factor: 0 });
+      normalized.push(perSymbolValue(null, 0));
       if (!f.flags.includes('needs_input_symbols')) f.flags.push('needs_input_symbols');
     }
   }
   if (normalized.length) f.normalized = normalized;
   return f;
+}
+
+/** A per-input-symbol normalisation, labelled with its reading of n. */
+export function perSymbolValue(value: number | null, factor: number): NormalizedValue {
+  return { unit: 'bits per input symbol', reading: PER_SYMBOL_READING, value, factor };
 }
 
 /** The value of a figure in a given unit (its primary unit or a normalisation), or null. */
@@ -159,12 +186,14 @@ export const PAPER_REF = 'Pereg & Wand, "Information Theoretic Perspective on Re
 
 export const CONCEPT = {
   rate: 'Representation-rate (Theorem 6 of the paper) [PAPER: defined, limit set by the input-source entropy; formula R = q·log₂|Z|/n known only second-hand]',
+  bijective: 'Bijective input→output map, the precondition of the representation rate theorem (Theorem 6) [PAPER: "learned representations of bijective mappings"; checkable on saved data only as injectivity of X → Y on the sample]',
   reliability: 'Reliable representation of the source (Theorem 6 setting) [PAPER concept; statement RECONSTRUCTED]',
   entropy: 'Entropy of the representation [RECONSTRUCTED from the paper\'s vocabulary; the paper\'s estimator is unknown]',
   sourceEntropy: 'Input-source entropy H(X), the threshold of Theorem 6 [PAPER: the limit is fixed by the source entropy]',
   capacity: 'Representation capacity in a perturbed input environment (Theorem 8) [PAPER: maximal rate in bits per input symbol with vanishing error; statement RECONSTRUCTED as C = max I(X;X̃)]',
   rateDistortion: 'Representation rate–distortion of a compressed output [PAPER: defined; statement RECONSTRUCTED as R(D) = min I(Y;Ŷ), MSE distortion assumed]',
   unified: 'Unified setting combining capacity and rate–distortion [PAPER: results combined; statement RECONSTRUCTED as source–channel separation R(D) < C]',
+  measurementNoise: '"Measurement-noise bits" [2ND-HAND: named in a reading log of the paper, not defined there; the nearest computable quantity is the entropy of the perturbation at embedding level]',
   collapse: 'Neural collapse, which the paper says is not necessarily advantageous for regression [PAPER: introduction]',
 } as const;
 

@@ -7,8 +7,11 @@ export {
   DEFAULT_INFORMATION_OPTIONS,
   type InformationData, type InformationHooks, type InformationOptions, type InformationReport, type ScalarInputs,
 } from './informationReport';
+export { informationByDefault, type InformationByDefault } from './informationDefault';
+export { inputSourceLines, companionSourcesShort, arraySourceText, ROLE_SYMBOL, type InputsDescription } from './inputSources';
+export { VERDICT_CAVEAT } from './verdict';
 export {
-  checkManifest, describeInputs, nodeInformationHost, resolveInformationInputs, CONTAINER_KEYS,
+  checkManifest, containerCompanions, describeInputs, nodeInformationHost, resolveInformationInputs, CONTAINER_KEYS,
   type ArrayDescription, type InformationFlags, type InformationHost, type InformationProblem, type InputSource,
   type ResolvedArray, type ResolvedInformationInputs, type ResolvedScalar,
 } from './informationInputs';
@@ -16,11 +19,11 @@ export {
   ARRAY_ROLES, SCALAR_KEYS, MANIFEST_SUFFIX, MANIFEST_VERSION, isManifestPath, manifestCandidates, parseManifest,
   type ArrayRole, type Manifest, type ManifestArrayRef, type ManifestProblem, type ScalarKey,
 } from './manifest';
-export { valueIn, type Figure, type FigureKind, type InformationFlag, type InformationUnit, type Provenance } from './figure';
+export { valueIn, unitLabel, UNITS_NOTE, PER_SYMBOL_READING, type Figure, type FigureKind, type InformationFlag, type InformationUnit, type Provenance } from './figure';
 export type { Verdict, VerdictStatus } from './verdict';
 export type { RateDistortionSection, RdPoint, OperatingPoint } from './rateDistortion';
 export type { PerturbedCapacity } from './capacity';
 export type { CollapseSection } from './collapse';
 export type { SourceEntropyBounds } from './sourceEntropyBounds';
 export type { GaussianEntropyFigures } from './gaussianEntropy';
-export type { CollisionLevel, NominalRateFigures } from './representationRate';
+export type { CollisionLevel, NominalRateFigures, TargetInjectivityLevel } from './representationRate';

@@ -1,6 +1,7 @@
 import type { Finding } from '../report/analysisReport';
 import type { InformationReport } from './informationReport';
 import { formatNumber } from '../report/format';
+import { companionSourcesShort } from './inputSources';
 
 /**
  * Findings from the information analysis, for the Problems panel and the hover:
@@ -23,16 +24,24 @@ export function informationFindings(r: InformationReport, collisionErrorThreshol
     out.push({ code: 'collision-error', severity: 'warning', message:
       `${formatNumber(100 * pe)}% of distinct inputs share their stored code with another input (collision error at ${atStorage.label}, over ${atStorage.errorProbability.rows} rows): the representation cannot tell them apart. Store more precision or check for collapse.` });
   }
+  const injective = r.representationRate.targetInjectivity?.[0];
+  const rate = injective?.collisionRate.value;
+  if (injective && rate !== null && rate !== undefined && rate > 0) {
+    out.push({ code: 'target-not-injective', severity: 'information', message:
+      `${injective.distinctInputs - injective.distinctTargets} of ${injective.distinctInputs} distinct ${injective.collisionRate.flags.includes('inputs_assumed_distinct') ? 'rows' : 'inputs'} share their target with another at ${injective.label} (collision rate ${formatNumber(rate)}): the input→output map is not injective on this sample, so the bijective-map precondition of the representation rate theorem (Theorem 6) does not hold here.` });
+  }
   return out;
 }
 
-/** One line each for the hover: rate, capacity lower bound, verdict. */
+/** One line each for the hover: where the inputs came from, rate, capacity lower bound, verdict and what it cannot certify. */
 export function informationHoverLines(r: InformationReport): string[] {
   const lines: string[] = [];
+  const sources = companionSourcesShort(r.inputs);
+  if (sources) lines.push(sources);
   const rate = r.representationRate.nominal.perModelUse.value;
   if (rate !== null) lines.push(`rate ${formatNumber(rate)} bits per model use (nominal, E1)`);
   const cap = r.verdict.capacity;
   if (cap && cap.value !== null) lines.push(`capacity ${cap.kind === "lower-bound" ? "≥" : "≈"} ${formatNumber(cap.value)} bits per model use (${cap.estimator})`);
-  lines.push(`verdict: ${r.verdict.status}${r.verdict.certified ? ' (certified)' : ''}`);
+  lines.push(`verdict: ${r.verdict.status}${r.verdict.certified ? ' (certified)' : ''}. ${r.verdict.caveat}`);
   return lines;
 }

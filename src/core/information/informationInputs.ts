@@ -270,7 +270,7 @@ export async function resolveInformationInputs(dumpPath: string, flags: Informat
         if (arrayName === undefined && file === embeddingsPath) {
           throw new EmbdiagError('array-not-found', `${nodePath.basename(file)} is the embeddings file itself: name the array of the ${role} ("array").`);
         }
-        matrix = await f.dump.open(arrayName);
+        matrix = await openCompanion(f.dump, arrayName);
         format = f.dump.format;
       } catch (e) {
         if (!isEmbdiagError(e)) throw e;
@@ -353,6 +353,21 @@ export async function resolveInformationInputs(dumpPath: string, flags: Informat
     await close();
     throw e;
   }
+}
+
+/**
+ * A companion array: through open(), or, for a Parquet/Arrow column of one number per row
+ * (targets, predictions, labels), through openColumn() as an N×1 matrix.
+ */
+async function openCompanion(dump: DumpFile, arrayName: string | undefined): Promise<EmbeddingMatrix> {
+  const info = arrayName === undefined ? undefined : dump.arrays.find(a => a.name === arrayName);
+  if (info && !info.analysable && info.shape.length === 1 && dump.openColumn) return dump.openColumn(info.name);
+  return dump.open(arrayName);
+}
+
+/** The companion keys (embeddings_perturbed, targets, ...) a container holds next to its embeddings. */
+export function containerCompanions(dump: Pick<DumpFile, 'arrays'>): Exclude<ArrayRole, 'embeddings'>[] {
+  return COMPANIONS.filter(role => dump.arrays.some(a => a.name === CONTAINER_KEYS[role]));
 }
 
 function describeArray(role: ArrayRole, source: InputSource, file: string, format: DumpFormat, m: EmbeddingMatrix): ArrayDescription {

@@ -16,11 +16,10 @@ import type { EmbeddingMatrix } from '../formats/dumpFile';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
 import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { TOOL_VERSION } from '../version';
-import { formatNumber } from '../report/format';
 import { awgnCapacityFigure, perturbedCapacity, type PerturbedCapacity } from './capacity';
 import { collapseSection, type CollapseSection } from './collapse';
 import { covariance, diagonal, selectColumns, selectRows, type RowMatrix } from './dense';
-import { CONCEPT, figure, PAPER_REF, proposed, unavailable, valueIn, type Figure } from './figure';
+import { CONCEPT, figure, PAPER_REF, PER_SYMBOL_READING, proposed, unavailable, UNITS_NOTE, valueIn, type Figure } from './figure';
 import { gaussianEntropyFigures, type GaussianEntropyFigures } from './gaussianEntropy';
 import {
   describeInputs, nodeInformationHost, resolveInformationInputs,
@@ -31,14 +30,16 @@ import type { ArrayRole, ScalarKey } from './manifest';
 import { countDuplicateRows, deadColumns, finiteRowIndices, numericalRank } from './preprocess';
 import { rateDistortionSection, type RateDistortionSection } from './rateDistortion';
 import {
-  bitsPerCoordinateForDtype, collisionFigures, defaultCollisionSteps, nominalRateFigures, storageUlpForDtype,
-  type CollisionLevel, type NominalRateFigures,
+  bitsPerCoordinateForDtype, collisionFigures, defaultCollisionSteps, nominalRateFigures, storageUlpForDtype, targetInjectivityLevel,
+  type CollisionLevel, type NominalRateFigures, type TargetInjectivityLevel,
 } from './representationRate';
 import { representationRateMargin, sourceEntropyBounds, type SourceEntropyBounds } from './sourceEntropyBounds';
 import { unifiedVerdict, type Verdict } from './verdict';
 
 export type { Figure } from './figure';
 export { listFigures } from './figure';
+// The summary lines live in informationSummary.ts; re-exported for the CLI and older imports.
+export { describeFigure, summarizeInformation } from './informationSummary';
 
 export interface InformationOptions {
   /** Rows read at most (seeded uniform sample beyond; default 10,000). */
@@ -130,7 +131,15 @@ export interface InformationReport {
     /** Scaling of the data (entropies shift by d·log₂ a under Z → aZ; MI does not). */
     scaling: 'raw';
   };
-  representationRate: { nominal: NominalRateFigures; collision: CollisionLevel[] };
+  /** Units (spec §1.3): per model use is primary; per input symbol is reading (B) of n, labelled. */
+  units: { primary: 'bits per model use'; perInputSymbol: { reading: typeof PER_SYMBOL_READING; note: string } };
+  representationRate: {
+    nominal: NominalRateFigures;
+    collision: CollisionLevel[];
+    /** The bijective-map precondition of Theorem 6 checked on the sample: collisions of Y among distinct X (null without targets). */
+    targetInjectivity: TargetInjectivityLevel[] | null;
+    targetInjectivityMissing?: string;
+  };
   entropy: { gaussian: GaussianEntropyFigures; kozachenkoLeonenko: Figure; projectionDim: number | null };
   sourceEntropy: SourceEntropyBounds | null;
   capacity: {
@@ -228,6 +237,11 @@ export function computeInformation(data: InformationData, options: Partial<Infor
   const nominal = nominalRateFigures({ dim: d, bitsPerCoordinate: b, inputSymbols, rows: n, bitsSource: bSource });
   const steps = opt.collisionSteps ?? defaultCollisionSteps(z, diagonal(fullCov, d));
   const collision = steps.map(s => collisionFigures(z, s, x ?? undefined));
+  // Next to E2: does X → Y look injective on the sample (Theorem 6 assumes a bijective map)?
+  const targetInjectivity = y ? defaultCollisionSteps(y, diagonal(covariance(y), y.cols)).map(s => targetInjectivityLevel(y, s, x ?? undefined)) : null;
+  const targetInjectivityMissing = y ? undefined : data.excluded?.targets
+    ? `The targets were left out: ${data.excluded.targets}`
+    : 'No regression targets Y (--targets FILE, container key "targets", or manifest "targets"): the target-injectivity check of Theorem 6\'s bijective-map precondition needs them.';
 
   // E3, E4
   check(hooks, 0.45, 'Entropy of the representation');
@@ -318,14 +332,15 @@ export function computeInformation(data: InformationData, options: Partial<Infor
   const collapse = collapseSection({ z: zl, eigenvalues: eig, labels, targets: y, bins: opt.nc1Bins });
 
   if (d > 10) notes.push(`d = ${d} > 10: the k-NN estimators (E4, E7e) run on a PCA projection; its dimension is stated on each figure.`);
-  notes.push('Units: bits. "Per model use" = per embedding vector (one row); per input symbol = ÷ n; D is the TOTAL squared error over output coordinates.');
+  notes.push(`Units: bits. ${UNITS_NOTE} D is the TOTAL squared error over output coordinates.`);
   hooks.onProgress?.(1, 'Done');
   return {
     schemaVersion: 1, kind: 'information', tool: { name: 'embdiag', version: TOOL_VERSION }, paper: PAPER,
     inputs: { embeddings: null, companions: {}, present, scalars: Object.fromEntries(Object.entries(scal).map(([k, v]) => [k, { value: v!, source: data.scalarSources?.[k as ScalarKey] ?? 'flag' }])), manifest: null },
     rows: { total: data.rowsTotal ?? n0, read: n0, sampled: (data.rowsTotal ?? n0) > n0, seed: opt.seed, maxRows: opt.maxRows, droppedNonFinite: dropped, used: n },
     preprocessing: { dim: d, deadColumns: dead.length, deadColumnIndices: dead.slice(0, 100), rank, duplicateRows: dupRows, duplicatePairs: dupPairs, scaling: 'raw' },
-    representationRate: { nominal, collision },
+    units: { primary: 'bits per model use', perInputSymbol: { reading: PER_SYMBOL_READING, note: UNITS_NOTE } },
+    representationRate: { nominal, collision, targetInjectivity, ...(targetInjectivityMissing ? { targetInjectivityMissing } : {}) },
     entropy: { gaussian, kozachenkoLeonenko: kl.figure, projectionDim: kl.basis ? kl.basis.projectedDim : null },
     sourceEntropy: source,
     capacity: { awgn, perturbed, ...(perturbedMissing ? { perturbedMissing, perturbedUnavailable } : {}) },
@@ -455,34 +470,4 @@ async function readSelected(m: EmbeddingMatrix, column: boolean, indices: Float6
     }
   }
   return { rows, cols: dim, data: out };
-}
-
-// ---- a short summary (hover, CLI text, panel header) --------------------------------------
-
-const KIND_WORD: Record<Figure['kind'], string> = { estimate: '≈', 'upper-bound': '≤', 'lower-bound': '≥', exact: '=' };
-
-/** "≥ 19.70 bits per model use (E7c …)" — the value with its relation to the quantity. */
-export function describeFigure(f: Figure, digits = 4): string {
-  if (f.value === null) return `n/a (${f.flags.join(', ') || 'not computable'})`;
-  const perSymbol = f.unit !== 'bits per input symbol' ? valueIn(f, 'bits per input symbol') : null;
-  return `${KIND_WORD[f.kind]} ${formatNumber(f.value, digits)} ${f.unit}${perSymbol !== null ? ` (${formatNumber(perSymbol, digits)} per input symbol)` : ''}`;
-}
-
-/** A few lines with the headline figures, for hovers and the CLI's text output. */
-export function summarizeInformation(report: InformationReport): string[] {
-  const lines: string[] = [];
-  const nr = report.representationRate.nominal;
-  lines.push(`Representation rate (E1): ${formatNumber(nr.perModelUse.value)} bits per model use` +
-    (nr.perInputSymbol.value !== null ? `, ${formatNumber(nr.perInputSymbol.value)} bits per input symbol` : ' (give n, the input symbols per model use, for bits per input symbol)'));
-  const g = report.entropy.gaussian;
-  const kl = report.entropy.kozachenkoLeonenko;
-  lines.push(`Entropy h(Z): Gaussian ${describeFigure(g.plugin.value !== null ? g.plugin : g.subspace)}; k-NN ${kl.value !== null ? `${formatNumber(kl.value)} bits${report.entropy.projectionDim ? ` on a ${report.entropy.projectionDim}-d projection` : ''}` : 'n/a'}`);
-  const v = report.verdict;
-  if (v.capacity) lines.push(`Capacity: ${v.capacity.estimator} ${v.capacity.value !== null ? `${KIND_WORD[v.capacity.kind]} ${formatNumber(v.capacity.value)} bits per model use` : 'n/a'}`);
-  else lines.push(`Capacity: n/a (${report.capacity.perturbedMissing ?? 'no perturbed embeddings or noise model'})`);
-  const rd = report.rateDistortion;
-  if (rd.rateGaussian.value !== null) lines.push(`R(D = ${formatNumber(rd.distortion.value)}) of ${rd.source === 'targets' ? 'Y' : 'Z'}: ${describeFigure(rd.rateGaussian)}`);
-  lines.push(`Verdict (E9): ${v.status}${v.certified ? ' (certified)' : ''}${v.margin.value !== null ? `, margin ${KIND_WORD[v.margin.kind]} ${formatNumber(v.margin.value)} bits per model use` : ''}. ${v.reason}`);
-  lines.push(`Collapse (E10): effective rank ${formatNumber(report.collapse.effectiveRank.value)} of ${report.preprocessing.dim}${report.collapse.nc1.value !== null ? `, NC1 ${formatNumber(report.collapse.nc1.value)}` : ''}`);
-  return lines;
 }

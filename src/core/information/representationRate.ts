@@ -208,3 +208,47 @@ export function defaultCollisionSteps(z: RowMatrix, variances: ArrayLike<number>
   for (let j = -6; j <= 2; j++) steps.push(Number((s * 2 ** j).toPrecision(6)));
   return steps;
 }
+
+// ---- target injectivity (addendum: the checkable precondition of Theorem 6) ----------------------
+
+export interface TargetInjectivityLevel {
+  /** Δ applied to Y (0 = the stored values). */
+  step: number;
+  label: string;
+  /** m_X: distinct rows of X when given, else N. */
+  distinctInputs: number;
+  /** Distinct q_Δ(Y) among the rows with distinct inputs. */
+  distinctTargets: number;
+  /** 1 − distinctTargets / distinctInputs: the collision rate of Y among distinct X. */
+  collisionRate: Figure;
+}
+
+const INJECTIVITY_PROVENANCE = proposed(CONCEPT.bijective,
+  'Distinct inputs against distinct targets at a stated precision: the collision rate of Y among distinct X. Zero means X → Y is injective on the sample at that precision (necessary for a bijective map, not sufficient for the theorem, which also needs a stationary source and enough data).');
+
+/**
+ * The target-injectivity diagnostic at one step Δ of Y: the E2 collision count applied to the
+ * targets instead of the codes (same decoder argument: a target shared by two distinct inputs
+ * cannot tell them apart).
+ */
+export function targetInjectivityLevel(y: RowMatrix, step: number, inputs?: RowMatrix): TargetInjectivityLevel {
+  const s = collisionStatistics(y, step, inputs);
+  const label = step === 0 ? 'storage precision of Y' : `Δ_Y = ${step}`;
+  const quant = step === 0 ? 'Y as stored' : `q_Δ(Y) = floor(Y/Δ), Δ = ${step}`;
+  const collides = s.errorProbability > 0;
+  return {
+    step, label, distinctInputs: s.distinctInputs, distinctTargets: s.distinctCodes,
+    collisionRate: figure({
+      value: s.errorProbability, unit: 'probability', kind: 'exact',
+      quantity: inputs ? `Collision rate of Y among distinct X at ${label}` : `Collision rate of Y among rows (inputs assumed distinct) at ${label}`,
+      estimator: 'Target injectivity (Theorem 6 precondition)', formula: `1 − m_Y/m_X; ${quant}; m_X = ${inputs ? 'distinct rows of X' : 'N'}`,
+      rows: y.rows, provenance: INJECTIVITY_PROVENANCE,
+      flags: [...(collides ? (['target_collisions'] as const) : []), ...(inputs ? [] : (['inputs_assumed_distinct'] as const))],
+      explanation: (collides
+        ? `${s.distinctInputs - s.distinctCodes} of ${s.distinctInputs} distinct inputs share their target with another input at ${label}: X → Y is not injective on this sample, so the bijective-map precondition of Theorem 6 fails at this precision.`
+        : `Every distinct input has its own target at ${label}: X → Y is injective on this sample at this precision.`)
+        + (inputs ? '' : ' No inputs X given: every row is taken as a distinct input, so repeated inputs with equal targets count as collisions.'),
+      details: { step, distinctInputs: s.distinctInputs, distinctTargets: s.distinctCodes },
+    }),
+  };
+}

@@ -12,7 +12,7 @@
 import { deflateRawSync } from 'node:zlib';
 import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { covariance, diagonal, selectColumns, type RowMatrix } from './dense';
-import { CONCEPT, figure, proposed, unavailable, type Figure, type InformationFlag } from './figure';
+import { CONCEPT, figure, perSymbolValue, proposed, unavailable, type Figure, type InformationFlag } from './figure';
 import { gaussianEntropyFromEigenvaluesBits } from './gaussianEntropy';
 import { deadColumns, numericalRank } from './preprocess';
 
@@ -76,7 +76,7 @@ export function representationRateMargin(nominalPerModelUse: Figure, best: Figur
       : 'The upper bound on H(X) exceeds the nominal rate: inconclusive, since H(X) itself may be much smaller than its bound.',
     details: { nominal: nominalPerModelUse.value, entropyUpperBound: best.value * inputColumns },
   });
-  if (inputSymbols !== null && inputSymbols > 0) f.normalized = [{ unit: 'bits per input symbol', value: margin / inputSymbols, factor: 1 / inputSymbols }];
+  if (inputSymbols !== null && inputSymbols > 0) f.normalized = [perSymbolValue(margin / inputSymbols, 1 / inputSymbols)];
   return f;
 }
 
@@ -133,5 +133,9 @@ export function sourceEntropyBounds(x: RowMatrix, dtype: string, inputStep: numb
   const best = candidates.length
     ? candidates.reduce((a, b) => (b.value! < a.value! ? b : a))
     : unavailable({ ...base, quantity: 'H(X)/n', estimator: 'E6 best upper bound', formula: 'min of the E6 bounds', flags: ['invalid_argument'], explanation: 'No discrete upper bound on H(X) could be computed.' });
+  // Per model use stays the primary unit of the report: E6 is per input symbol by nature (÷ n, reading B), so it also gives × n.
+  for (const f of [gaussianDifferential, gaussianQuantized, compressor]) {
+    f.normalized = [...(f.normalized ?? []), { unit: 'bits per model use', value: f.value === null ? null : f.value * n, factor: n }];
+  }
   return { inputSymbols: n, inputStep, gaussianDifferential, gaussianQuantized, compressor, best };
 }

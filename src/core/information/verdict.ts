@@ -11,6 +11,9 @@
  */
 import { CONCEPT, figure, proposed, unavailable, valueIn, withNormalizations, type Figure } from './figure';
 
+/** Said once, plainly, wherever the verdict is shown (CLI text, panel, hover). */
+export const VERDICT_CAVEAT = 'These single-letter, finite-sample estimates do not certify the paper\'s asymptotic, block-coding statements.';
+
 export type VerdictStatus = 'achievable' | 'not achievable' | 'inconclusive';
 
 export interface VerdictTerm {
@@ -34,6 +37,8 @@ export interface Verdict {
   reason: string;
   /** Assumptions the verdict rests on. */
   assumptions: string[];
+  /** VERDICT_CAVEAT: what no verdict here can certify. */
+  caveat: string;
 }
 
 const UNIT = 'bits per model use' as const;
@@ -83,7 +88,7 @@ export function unifiedVerdict(args: {
     return {
       mode: args.mode, status: 'inconclusive', certified: false,
       margin: withNormalizations(unavailable({ ...base, kind: 'lower-bound', flags: [cv === null ? (c?.flags.includes('mismatched_rows') ? 'mismatched_rows' : 'needs_perturbed') : 'needs_distortion'], explanation: reason }), { inputSymbols: args.inputSymbols, perSymbol: true }),
-      capacity: c ? term(c) : null, requirement: r ? term(r) : null, reason, assumptions,
+      capacity: c ? term(c) : null, requirement: r ? term(r) : null, reason, assumptions, caveat: VERDICT_CAVEAT,
     };
   }
   const margin = cv - rv;
@@ -122,5 +127,5 @@ export function unifiedVerdict(args: {
     details: { capacity: cv, requirement: rv },
   });
   withNormalizations(mf, { inputSymbols: args.inputSymbols, perSymbol: true });
-  return { mode: args.mode, status, certified, margin: mf, capacity: term(c!), requirement: term(r!), reason, assumptions };
+  return { mode: args.mode, status, certified, margin: mf, capacity: term(c!), requirement: term(r!), reason, assumptions, caveat: VERDICT_CAVEAT };
 }
