@@ -1,6 +1,8 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import { readThriftStruct, ThriftDamage, type ThriftStruct } from './thriftCompact';
+import { readThriftStruct, thriftInt, thriftStruct, ThriftDamage, type ThriftStruct } from './thriftCompact';
+import { PARQUET_DAMAGED } from './parquetFooter';
+import { bitWidth, decodeHybrid, decodeLevels, Levels, PageDamage } from './parquetEncodings';
 
 /**
  * Page-by-page reading of a Parquet list column of FLOAT or DOUBLE values (the usual layout of
@@ -84,6 +86,8 @@ interface Page {
 }
 
 interface DecodedPage {
+  /** False when only the levels were decoded (`values` is then empty). */
+  withValues: boolean;
   repetition?: Levels;
   definition?: Levels;
   /** The page's non-null values, in order. */
@@ -105,228 +109,18 @@ interface ChunkState {
   exact: boolean;
 }
 
-class PageDamage extends Error {}
 
-const int = (s: ThriftStruct | undefined, id: number): number | undefined => {
-  const v = s?.get(id);
-  return typeof v === 'number' ? v : undefined;
-};
-const sub = (s: ThriftStruct, id: number): ThriftStruct | undefined => {
-  const v = s.get(id);
-  return v instanceof Map ? v : undefined;
-};
+const int = thriftInt;
+const sub = thriftStruct;
 
-// ---- RLE / bit-packed hybrid ------------------------------------------------------------------
+/** A row whose list does not hold dim values (the reader then finds which row, for the message). */
+class Ragged extends Error {}
 
-/**
- * Decodes `n` values of `width` bits from the hybrid stream in b[at, end) into out[0, n). Runs
- * longer than the values that remain are cut at n; a stream that ends early is damage.
- */
-function decodeHybrid(b: Uint8Array, at: number, end: number, width: number, n: number, out: Uint8Array | Uint32Array): void {
-  if (width > 32) throw new PageDamage(`a level or index stream is ${width} bits wide`);
-  const valueBytes = (width + 7) >> 3;
-  const mask = width === 32 ? 0xffffffff : (1 << width) - 1;
-  let i = 0;
-  while (i < n) {
-    let header = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (at >= end) throw new PageDamage('a level or index stream ends early');
-      if (shift > 35) throw new PageDamage('a level or index stream holds an overlong run header');
-      const x = b[at++];
-      header += (x & 0x7f) * 2 ** shift;
-      if (!(x & 0x80)) break;
-    }
-    if (header % 2 === 0) {
-      const run = Math.min(header / 2, n - i);
-      if (at + valueBytes > end) throw new PageDamage('a level or index stream ends early');
-      let v = 0;
-      for (let k = 0; k < valueBytes; k++) v += b[at + k] * 2 ** (8 * k);
-      at += valueBytes;
-      out.fill(v, i, i + run);
-      i += run;
-    } else {
-      const groups = (header - 1) / 2;
-      const values = Math.min(groups * 8, n - i);
-      const bytes = groups * width;
-      // The last group may be cut short at the end of the stream (writers pad it; be lenient only there).
-      const available = Math.min(bytes, end - at);
-      if (Math.ceil((values * width) / 8) > available) throw new PageDamage('a level or index stream ends early');
-      if (width === 0) {
-        out.fill(0, i, i + values);
-      } else if (width <= 25) {
-        // a 32-bit little-endian window holds the value at any bit offset (bytes past the end read as 0)
-        for (let k = 0; k < values; k++) {
-          const bit = k * width;
-          const j = at + (bit >> 3);
-          const word = b[j] | (b[j + 1] << 8) | (b[j + 2] << 16) | (b[j + 3] << 24);
-          out[i + k] = (word >>> (bit & 7)) & mask;
-        }
-      } else {
-        let bitPos = 0;
-        for (let k = 0; k < values; k++) {
-          let v = 0;
-          let got = 0;
-          while (got < width) {
-            const byteIndex = at + (bitPos >> 3);
-            const bit = bitPos & 7;
-            const take = Math.min(8 - bit, width - got);
-            v += ((b[byteIndex] >> bit) & ((1 << take) - 1)) * 2 ** got;
-            got += take;
-            bitPos += take;
-          }
-          out[i + k] = v & mask;
-        }
-      }
-      at += available;
-      i += values;
-    }
-  }
-}
-
-const bitWidth = (max: number): number => (max ? 32 - Math.clz32(max) : 0);
-
-/**
- * Levels as runs of equal values: a page of embeddings is a few runs per row (a row start, then
- * dim - 1 continuations; every definition level at its maximum), so checks walk runs, not entries.
- */
-class Levels {
-  private expanded: Uint8Array | undefined;
-  constructor(readonly values: Uint8Array, readonly lengths: Uint32Array, readonly runs: number, readonly n: number) {}
-
-  max(): number {
-    let m = 0;
-    for (let i = 0; i < this.runs; i++) if (this.values[i] > m) m = this.values[i];
-    return m;
-  }
-
-  count(value: number): number {
-    let c = 0;
-    for (let i = 0; i < this.runs; i++) if (this.values[i] === value) c += this.lengths[i];
-    return c;
-  }
-
-  /** One level per entry. */
-  expand(): Uint8Array {
-    if (!this.expanded) {
-      const out = new Uint8Array(this.n);
-      for (let i = 0, at = 0; i < this.runs; at += this.lengths[i], i++) out.fill(this.values[i], at, at + this.lengths[i]);
-      this.expanded = out;
-    }
-    return this.expanded;
-  }
-}
-
-/** Decodes `n` levels of `width` bits (at most 8) from the hybrid stream in b[at, end), as runs. */
-function decodeLevels(b: Uint8Array, at: number, end: number, width: number, n: number): Levels {
-  if (width > 8) throw new PageDamage(`a level stream is ${width} bits wide`);
-  let capacity = Math.min(n, 1024) || 1;
-  let values = new Uint8Array(capacity);
-  let lengths = new Uint32Array(capacity);
-  let runs = 0;
-  const push = (v: number, length: number) => {
-    if (runs && values[runs - 1] === v) { lengths[runs - 1] += length; return; }
-    if (runs === capacity) {
-      capacity = Math.min(n, capacity * 2);
-      const v2 = new Uint8Array(capacity); v2.set(values); values = v2;
-      const l2 = new Uint32Array(capacity); l2.set(lengths); lengths = l2;
-    }
-    values[runs] = v;
-    lengths[runs++] = length;
-  };
-  const mask = (1 << width) - 1;
-  let i = 0;
-  while (i < n) {
-    let header = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (at >= end) throw new PageDamage('a level stream ends early');
-      if (shift > 35) throw new PageDamage('a level stream holds an overlong run header');
-      const x = b[at++];
-      header += (x & 0x7f) * 2 ** shift;
-      if (!(x & 0x80)) break;
-    }
-    if (header % 2 === 0) {
-      const run = Math.min(header / 2, n - i);
-      if (width && at >= end) throw new PageDamage('a level stream ends early');
-      const v = width ? b[at++] & mask : 0;
-      if (run) push(v, run);
-      i += run;
-    } else {
-      const groups = (header - 1) / 2;
-      const count = Math.min(groups * 8, n - i);
-      const available = Math.min(groups * width, end - at);
-      if (Math.ceil((count * width) / 8) > available) throw new PageDamage('a level stream ends early');
-      for (let k = 0; k < count; k++) {
-        const bit = k * width;
-        const byte = at + (bit >> 3);
-        let v = b[byte] >> (bit & 7);
-        if ((bit & 7) + width > 8) v |= b[byte + 1] << (8 - (bit & 7));
-        push(v & mask, 1);
-      }
-      at += available;
-      i += count;
-    }
-  }
-  return new Levels(values, lengths, runs, n);
-}
-
-/**
- * Snappy, bounds-checked, with literals and copies as block moves (hyparquet's decoder moves byte
- * by byte: the slowest step when reading a pandas file, whose default codec this is).
- */
-export function snappyUncompress(input: Uint8Array, out: Uint8Array): void {
-  let pos = 0;
-  let declared = 0;
-  for (let shift = 0; ; shift += 7) {
-    if (pos >= input.length || shift > 35) throw new Error('snappy: bad length header');
-    const c = input[pos++];
-    declared += (c & 0x7f) * 2 ** shift;
-    if (!(c & 0x80)) break;
-  }
-  if (declared !== out.length) throw new Error(`snappy: the data declares ${declared} bytes, the page ${out.length}`);
-  let o = 0;
-  while (pos < input.length) {
-    const c = input[pos++];
-    const type = c & 3;
-    if (type === 0) {
-      let n = c >>> 2;
-      if (n >= 60) {
-        const extra = n - 59;
-        if (pos + extra > input.length) throw new Error('snappy: truncated literal length');
-        n = 0;
-        for (let k = 0; k < extra; k++) n += input[pos + k] * 2 ** (8 * k);
-        pos += extra;
-      }
-      n += 1;
-      if (pos + n > input.length || o + n > out.length) throw new Error('snappy: a literal runs past its bounds');
-      if (n < 16) for (let k = 0; k < n; k++) out[o + k] = input[pos + k];
-      else out.set(input.subarray(pos, pos + n), o);
-      pos += n;
-      o += n;
-      continue;
-    }
-    let length: number;
-    let offset: number;
-    if (type === 1) {
-      if (pos >= input.length) throw new Error('snappy: truncated copy');
-      length = ((c >>> 2) & 7) + 4;
-      offset = ((c >>> 5) << 8) | input[pos++];
-    } else if (type === 2) {
-      if (pos + 2 > input.length) throw new Error('snappy: truncated copy');
-      length = (c >>> 2) + 1;
-      offset = input[pos] | (input[pos + 1] << 8);
-      pos += 2;
-    } else {
-      if (pos + 4 > input.length) throw new Error('snappy: truncated copy');
-      length = (c >>> 2) + 1;
-      offset = (input[pos] | (input[pos + 1] << 8) | (input[pos + 2] << 16) | (input[pos + 3] << 24)) >>> 0;
-      pos += 4;
-    }
-    if (offset === 0 || offset > o || o + length > out.length) throw new Error('snappy: a copy runs past its bounds');
-    if (offset >= length) out.copyWithin(o, o - offset, o - offset + length);
-    else for (let k = 0; k < length; k++) out[o + k] = out[o + k - offset];
-    o += length;
-  }
-  if (o !== out.length) throw new Error(`snappy: the data holds ${o} bytes, not ${out.length}`);
+/** The refusal of a list column whose rows differ in length. */
+export function raggedListError(label: string, column: string, differs: { row: number; length: number }, first: { row: number; length: number }): EmbdiagError {
+  const holds = (n: number) => (n === 0 ? 'an empty list' : `${n} value${n === 1 ? '' : 's'}`);
+  return new EmbdiagError('bad-shape', `${label}: row ${differs.row} of column '${column}' holds ${holds(differs.length)} where row ${first.row} holds ${holds(first.length)}.`,
+    'Embeddings need the same number of dimensions in every row.');
 }
 
 // ---- the reader -------------------------------------------------------------------------------
@@ -343,39 +137,106 @@ export class ParquetListPages {
 
   private damaged(what: string, detail: string): EmbdiagError {
     return new EmbdiagError('bad-header', `${this.label}: column '${this.column}' ${what} is damaged: ${detail}.`,
-      'The file is damaged or truncated; re-save it (e.g. df.to_parquet(path)) or re-copy it.');
+      PARQUET_DAMAGED);
   }
 
-  /** Rows [start, start + count) into `out` (count x dim, row-major), which the caller has filled with NaN. */
-  read(start: number, count: number, out: Float32Array | Float64Array): Promise<void> {
-    const run = this.queue.then(() => this.readNow(start, count, out));
+  /** One read at a time (a state per chunk; callers may read concurrently). */
+  private queued<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  /** The number of elements of the first non-null list, reading as few pages as possible. */
-  firstListLength(): Promise<number | undefined> {
-    const run = this.queue.then(async () => {
-      for (const state of this.chunks) {
-        if (!state.chunk.rows) continue;
-        const n = await this.scanFirstList(state);
-        if (n !== undefined) return n;
-      }
-      return undefined;
+  /**
+   * Rows [start, start + count) into `out` (count x dim, row-major), which the caller has filled
+   * with NaN; the indices of the null lists among them are pushed onto `nulls`.
+   */
+  read(start: number, count: number, out: Float32Array | Float64Array, nulls: number[] = []): Promise<void> {
+    return this.queued(() => this.readNow(start, count, out, nulls));
+  }
+
+  /** The indices of the null lists among rows [start, start + count), from the levels alone. */
+  nullRows(start: number, count: number): Promise<number[]> {
+    const nulls: number[] = [];
+    return this.queued(() => this.readNow(start, count, undefined, nulls)).then(() => nulls);
+  }
+
+  /** The first non-null list (its row and length), reading as few pages as possible; undefined when every list is null. */
+  firstList(): Promise<{ row: number; length: number } | undefined> {
+    return this.queued(async () => {
+      let found: { row: number; length: number } | undefined;
+      await this.scanRows((row, length) => {
+        if (length === null) return false;
+        found = { row, length };
+        return true;
+      });
+      return found;
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
-  private async readNow(start: number, count: number, out: Float32Array | Float64Array): Promise<void> {
+  private async readNow(start: number, count: number, out: Float32Array | Float64Array | undefined, nulls: number[]): Promise<void> {
     const end = start + count;
-    for (const state of this.chunks) {
-      const c = state.chunk;
-      if (c.groupStart + c.rows <= start || c.groupStart >= end || !c.rows) continue;
-      const from = Math.max(start, c.groupStart) - c.groupStart;
-      const to = Math.min(end, c.groupStart + c.rows) - c.groupStart;
-      await this.readChunk(state, from, to, out, c.groupStart - start);
+    try {
+      for (const state of this.chunks) {
+        const c = state.chunk;
+        if (c.groupStart + c.rows <= start || c.groupStart >= end || !c.rows) continue;
+        const from = Math.max(start, c.groupStart) - c.groupStart;
+        const to = Math.min(end, c.groupStart + c.rows) - c.groupStart;
+        await this.readChunk(state, from, to, out, c.groupStart - start, nulls);
+      }
+    } catch (e) {
+      if (e instanceof Ragged) throw await this.raggedError();
+      throw e;
     }
+  }
+
+  /**
+   * Calls `visit(row, length)` for the rows from the first on (length null: a null list), from
+   * the levels alone, until it returns true.
+   */
+  private async scanRows(visit: (row: number, length: number | null) => boolean): Promise<void> {
+    const { maxDefinition, elementDefinition, listDefinition } = this.layout;
+    for (const state of this.chunks) {
+      if (!state.chunk.rows) continue;
+      await this.index(state);
+      let row = state.chunk.groupStart - 1;
+      let length: number | null = null;
+      for (let p = 0; p < state.dataPages.length; p++) {
+        const page = state.dataPages[p];
+        const decoded = await this.decoded(state, p, false);
+        const repetition = decoded.repetition?.expand();
+        const definition = decoded.definition?.expand();
+        for (let i = 0; i < page.count; i++) {
+          const rep = repetition ? repetition[i] : 0;
+          const def = definition ? definition[i] : maxDefinition;
+          if (rep === 0) {
+            if (row >= state.chunk.groupStart && visit(row, length)) return;
+            row++;
+            length = def < listDefinition ? null : 0;
+          }
+          if (length !== null && def >= elementDefinition) length++;
+        }
+      }
+      if (row >= state.chunk.groupStart && visit(row, length)) return;
+    }
+  }
+
+  /** The refusal of a ragged column: the first row whose length differs from the first list's, and that list's row. */
+  private async raggedError(): Promise<EmbdiagError> {
+    let first: { row: number; length: number } | undefined;
+    let differs: { row: number; length: number } | undefined;
+    await this.scanRows((row, length) => {
+      if (length === null) return false;
+      if (!first) { first = { row, length }; return false; }
+      if (length === first.length) return false;
+      differs = { row, length };
+      return true;
+    });
+    if (!first || !differs) {
+      // The levels agree with one length per row, but not with the page layout: damage.
+      return this.damaged('(its list levels)', `its rows do not hold ${this.dim} values each, as its level counts say`);
+    }
+    return raggedListError(this.label, this.column, differs, first);
   }
 
   /** Walks the chunk's page headers once (no decompression). */
@@ -524,8 +385,8 @@ export class ParquetListPages {
     return size === 4 ? new Float32Array(copy.buffer, 0, n) : new Float64Array(copy.buffer, 0, n);
   }
 
-  /** Decodes one data page: its levels and its non-null values. */
-  private async decodePage(state: ChunkState, page: Page): Promise<DecodedPage> {
+  /** Decodes one data page: its levels and (`withValues`) its non-null values. */
+  private async decodePage(state: ChunkState, page: Page, withValues: boolean): Promise<DecodedPage> {
     const what = `page at byte ${page.at}`;
     const { maxDefinition, maxRepetition } = this.layout;
     const n = page.count;
@@ -558,6 +419,7 @@ export class ParquetListPages {
     if (definition && definition.max() > maxDefinition) throw this.damaged(what, `a definition level is ${definition.max()}, above the column's ${maxDefinition}`);
     if (repetition && repetition.max() > maxRepetition) throw this.damaged(what, `a repetition level is ${repetition.max()}, above the column's ${maxRepetition}`);
     const present = definition ? definition.count(maxDefinition) : n;
+    if (!withValues) return { withValues, repetition, definition, values: new Float64Array(0), present };
     const valuesAt = page.type === PAGE_DATA_V2 ? 0 : at;
     let values: Float32Array | Float64Array;
     if (page.encoding === ENCODING_PLAIN) {
@@ -593,7 +455,7 @@ export class ParquetListPages {
       throw new EmbdiagError('unsupported-dtype', `${this.label}: column '${this.column}' uses value encoding ${page.encoding}, which this reader does not decode.`,
         'Re-save the file with the default encodings (e.g. df.to_parquet(path)).');
     }
-    return { repetition, definition, values, present };
+    return { withValues, repetition, definition, values, present };
   }
 
   /** The data page where row `row` (within the chunk) starts, as far as row starts are known. */
@@ -621,19 +483,19 @@ export class ParquetListPages {
   }
 
   /** Data page p decoded; the last one is kept (successive reads share their boundary page). */
-  private async decoded(state: ChunkState, p: number): Promise<DecodedPage> {
-    if (state.last?.p === p) return state.last.page;
-    const page = await this.decodePage(state, state.dataPages[p]);
+  private async decoded(state: ChunkState, p: number, withValues: boolean): Promise<DecodedPage> {
+    if (state.last?.p === p && (state.last.page.withValues || !withValues)) return state.last.page;
+    const page = await this.decodePage(state, state.dataPages[p], withValues);
     state.last = { p, page };
     return page;
   }
 
-  private raggedRow(state: ChunkState, row: number, holds: string): EmbdiagError {
-    return new EmbdiagError('bad-shape', `${this.label}: row ${state.chunk.groupStart + row} of column '${this.column}' holds ${holds}, but the rows before it hold ${this.dim}.`,
-      'Embeddings need the same number of dimensions in every row.');
-  }
-
-  private async readChunk(state: ChunkState, from: number, to: number, out: Float32Array | Float64Array, outRowOffset: number): Promise<void> {
+  /**
+   * Rows [from, to) of a chunk into `out` (none: levels only), null lists onto `nulls` (as rows of
+   * the file). Throws Ragged at a row that does not hold dim values.
+   */
+  private async readChunk(state: ChunkState, from: number, to: number, out: Float32Array | Float64Array | undefined, outRowOffset: number,
+    nulls: number[]): Promise<void> {
     await this.index(state);
     const dim = this.dim;
     const { maxDefinition, elementDefinition, listDefinition } = this.layout;
@@ -644,15 +506,15 @@ export class ParquetListPages {
     let row = (state.rowAtStart[p] ?? 0) - 1;
     let k = state.exact ? pages[p].firstEntry - row * dim : 0;
     let nullList = false;
-    let emptyList = false;
     const finishRow = () => {
-      if (row < from || row >= to || nullList) return; // a null list stays NaN
-      if (k !== dim) throw this.raggedRow(state, row, `${emptyList ? 0 : k} values`);
+      if (row < from || row >= to) return;
+      if (nullList) nulls.push(state.chunk.groupStart + row); // a null list stays NaN
+      else if (k !== dim) throw new Ragged();
     };
     for (; p < pages.length; p++) {
       if (state.rowAtStart[p] === undefined) state.rowAtStart[p] = row + 1;
       const page = pages[p];
-      const decoded = await this.decoded(state, p);
+      const decoded = await this.decoded(state, p, out !== undefined);
       const { values, present } = decoded;
       const n = page.count;
       const e0 = page.firstEntry;
@@ -665,19 +527,19 @@ export class ParquetListPages {
           for (let i = 0, e = e0; i < runs.runs; e += runs.lengths[i], i++) {
             const length = runs.lengths[i];
             if (runs.values[i] === 0) {
-              if (dim > 1 && (length !== 1 || e % dim !== 0)) throw this.raggedRow(state, Math.floor(e / dim) - (e % dim ? 0 : 1), `a number of values other than ${dim}`);
+              if (dim > 1 && (length !== 1 || e % dim !== 0)) throw new Ragged();
             } else if (Math.ceil(e / dim) * dim < e + length) {
-              throw this.raggedRow(state, Math.ceil(e / dim) - 1, `a number of values other than ${dim}`);
+              throw new Ragged();
             }
           }
         }
         const lo = Math.max(e0, from * dim);
         const hi = Math.min(e0 + n, to * dim);
-        if (hi > lo) out.set(values.subarray(lo - e0, hi - e0), (outRowOffset + from) * dim + (lo - from * dim));
+        if (out && hi > lo) out.set(values.subarray(lo - e0, hi - e0), (outRowOffset + from) * dim + (lo - from * dim));
         if (e0 + n >= to * dim) return;
         row = Math.floor((e0 + n - 1) / dim);
         k = e0 + n - row * dim;
-        nullList = emptyList = false;
+        nullList = false;
         continue;
       }
       const repetition = decoded.repetition?.expand();
@@ -692,12 +554,11 @@ export class ParquetListPages {
           if (row >= to) return;
           k = 0;
           nullList = def < listDefinition;
-          emptyList = !nullList && def < elementDefinition;
         }
         if (def >= elementDefinition) {
           if (row >= from) {
-            if (k >= dim) throw this.raggedRow(state, row, `more than ${dim} values`);
-            if (def === maxDefinition) out[(outRowOffset + row) * dim + k] = values[v];
+            if (k >= dim) throw new Ragged();
+            if (out && def === maxDefinition) out[(outRowOffset + row) * dim + k] = values[v];
           }
           k++;
         }
@@ -707,28 +568,5 @@ export class ParquetListPages {
     }
     // The chunk's end ends the last row.
     finishRow();
-  }
-
-  /** The element count of the first non-null list of a chunk, or undefined when all its lists are null. */
-  private async scanFirstList(state: ChunkState): Promise<number | undefined> {
-    await this.index(state);
-    const { maxDefinition, elementDefinition, listDefinition } = this.layout;
-    let started = false;
-    let count = 0;
-    for (const page of state.dataPages) {
-      const decoded = await this.decodePage(state, page);
-      const repetition = decoded.repetition?.expand();
-      const definition = decoded.definition?.expand();
-      for (let i = 0; i < page.count; i++) {
-        const rep = repetition ? repetition[i] : 0;
-        const def = definition ? definition[i] : maxDefinition;
-        if (rep === 0) {
-          if (started) return count;
-          if (def >= listDefinition) { started = true; count = 0; }
-        }
-        if (started && def >= elementDefinition) count++;
-      }
-    }
-    return started ? count : undefined;
   }
 }
