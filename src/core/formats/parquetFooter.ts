@@ -16,6 +16,8 @@ const MAX_SCHEMA_DEPTH = 64;
 
 /** parquet.thrift's Type and FieldRepetitionType enums. */
 const PHYSICAL_TYPES = 8;
+/** parquet.thrift's CompressionCodec enum (UNCOMPRESSED ... LZ4_RAW). */
+const CODECS = 8;
 const REPETITION_TYPES = 3;
 
 /** The file is cut short (or was never a Parquet file): what the missing tail says, and nothing more. */
@@ -67,6 +69,7 @@ export async function checkParquetFooter(source: ByteSource, label: string): Pro
 function footerProblem(footer: Uint8Array, label: string): string | undefined {
   const elements: ThriftStruct[] = [];
   const chunkCounts: number[] = [];
+  const chunks: { group: number; index: number; chunk: ThriftStruct }[] = [];
   let encryptedColumns = false;
   const metadata = readThriftStruct(footer, { at: 0 }, 0, (id, elementType, count, pos) => {
     if (id === 2) { // FileMetaData.schema: list<SchemaElement>
@@ -76,18 +79,19 @@ function footerProblem(footer: Uint8Array, label: string): string | undefined {
     }
     if (id === 4 && elementType === 12) { // FileMetaData.row_groups: list<RowGroup>
       for (let g = 0; g < count; g++) {
-        let chunks = 0;
+        let chunkCount = 0;
         readThriftStruct(footer, pos, 1, (field, type, n, at) => {
           if (field !== 1 || type !== 12) return false; // RowGroup.columns: list<ColumnChunk>
           for (let c = 0; c < n; c++) {
             const chunk = readThriftStruct(footer, at, 2);
+            chunks.push({ group: g, index: c, chunk });
             // ColumnChunk.crypto_metadata (a union of two structs) / encrypted_column_metadata (bytes)
             if (isUnionOf(chunk.get(8), [1, 2]) || chunk.get(9) instanceof Uint8Array) encryptedColumns = true;
           }
-          chunks = n;
+          chunkCount = n;
           return true;
         });
-        chunkCounts.push(chunks);
+        chunkCounts.push(chunkCount);
       }
       return true;
     }
@@ -97,7 +101,7 @@ function footerProblem(footer: Uint8Array, label: string): string | undefined {
   if (isUnionOf(metadata.get(8), [1, 2])) throw encrypted(label, 'its footer is plaintext, but its columns are encrypted');
   if (encryptedColumns) throw encrypted(label, 'some of its columns are encrypted');
   if (!elements.length) return 'has a footer without a schema';
-  return schemaProblem(elements) ?? chunkProblem(elements, chunkCounts);
+  return schemaProblem(elements) ?? chunkProblem(elements, chunkCounts) ?? chunkMetadataProblem(chunks);
 }
 
 /** A Thrift union: a struct holding exactly one field, a struct, of the given ids. */
@@ -142,4 +146,18 @@ function chunkProblem(elements: ThriftStruct[], chunkCounts: number[]): string |
   const leaves = elements.slice(1).filter(el => children(el) === 0).length;
   const g = chunkCounts.findIndex(n => n !== leaves);
   return g < 0 ? undefined : `its footer gives row group ${g} ${chunkCounts[g]} column chunks for ${leaves} columns`;
+}
+
+/** Each column chunk's metadata (ColumnChunk.meta_data) is there, with a physical type and a codec that exist. */
+function chunkMetadataProblem(chunks: { group: number; index: number; chunk: ThriftStruct }[]): string | undefined {
+  for (const { group, index, chunk } of chunks) {
+    const where = `column chunk ${index} of row group ${group}`;
+    const meta = chunk.get(3);
+    if (!(meta instanceof Map)) return `its footer gives ${where} no metadata`;
+    const type = thriftInt(meta, 1);
+    if (type === undefined || !(type >= 0 && type < PHYSICAL_TYPES)) return `its footer declares physical type ${type ?? '(none)'} for ${where}, which does not exist`;
+    const codec = thriftInt(meta, 4);
+    if (codec === undefined || !(codec >= 0 && codec < CODECS)) return `its footer declares compression codec ${codec ?? '(none)'} for ${where}, which does not exist`;
+  }
+  return undefined;
 }
