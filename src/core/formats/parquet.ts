@@ -5,7 +5,7 @@ import { EmbdiagError } from '../errors';
 import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
 import type { DTypeName } from './dtype';
 import { findArray, pickArray } from './npy';
-import { checkParquetFooter, parquetFooterDamage, PARQUET_DAMAGED } from './parquetFooter';
+import { checkParquetFooter, parquetFooterDamage } from './parquetFooter';
 import { ParquetMatrix, hyparquetListLengths, type ArraySpec, type RowGroup } from './parquetMatrix';
 import { failureDetail, PageChecker, pageCheckers, type Compressors, type Hyparquet } from './parquetPageCheck';
 import { ParquetListPages, type Decompress, type ListChunk, type ListLayout } from './parquetPages';

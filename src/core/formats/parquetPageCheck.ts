@@ -1,7 +1,7 @@
 import type { AsyncBuffer, FileMetaData, SchemaTree } from 'hyparquet';
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import { PARQUET_DAMAGED } from './parquetFooter';
+import { ENCODING_PLAIN_DICTIONARY, ENCODING_RLE, ENCODING_RLE_DICTIONARY, MAX_PAGE_BYTES, MAX_PAGE_VALUES, PAGE_DATA, PAGE_DATA_V2, PAGE_DICTIONARY } from './parquetPageHeader';
 import { readThriftStruct, thriftInt, thriftStruct, ThriftDamage } from './thriftCompact';
 
 export type Hyparquet = typeof import('hyparquet');
@@ -17,7 +17,6 @@ export type Compressors = Record<string, (input: Uint8Array, outputLength: numbe
  * MAX_PAGE_VALUES values and MAX_PAGE_BYTES bytes per page, and every RLE run of the levels and
  * dictionary indices (after decompression, as hyparquet will see them) within the page's values.
  */
-const MAX_PAGE_VALUES = 1 << 24;
 /**
  * Values per byte of a (decompressed) page, at most: runs let a few bytes stand for millions of
  * values, each decoded one by one. Writers cut pages at ~20,000 rows, so even a constant column
@@ -27,14 +26,6 @@ const MAX_VALUES_PER_PAGE_BYTE = 2048;
 const MIN_PAGE_VALUES = 8192;
 /** Values of one column chunk (one row group of one column) decoded at once, at most. */
 const MAX_CHUNK_VALUES = 1 << 28;
-const MAX_PAGE_BYTES = 64 << 20;
-
-const PAGE_DATA = 0;
-const PAGE_DICTIONARY = 2;
-const PAGE_DATA_V2 = 3;
-const ENCODING_PLAIN_DICTIONARY = 2;
-const ENCODING_RLE = 3;
-const ENCODING_RLE_DICTIONARY = 8;
 
 /** Damage in a page; the Thrift reader's own errors are of this class too. */
 const PageError = ThriftDamage;

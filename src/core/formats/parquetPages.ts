@@ -1,7 +1,8 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import { readThriftStruct, thriftInt, thriftStruct, ThriftDamage, type ThriftStruct } from './thriftCompact';
 import { PARQUET_DAMAGED } from './parquetFooter';
+import { ENCODING_BYTE_STREAM_SPLIT, ENCODING_PLAIN, ENCODING_PLAIN_DICTIONARY, ENCODING_RLE, ENCODING_RLE_DICTIONARY, MAX_PAGE_BYTES, PAGE_DATA, PAGE_DATA_V2,
+  PAGE_DICTIONARY, readPageHeader, type Page } from './parquetPageHeader';
 import { bitWidth, decodeHybrid, decodeLevels, Levels, PageDamage } from './parquetEncodings';
 
 /**
@@ -20,23 +21,8 @@ import { bitWidth, decodeHybrid, decodeLevels, Levels, PageDamage } from './parq
  * MAX_PAGE_VALUES, and the decoded streams against the page's bytes. Damage is an EmbdiagError.
  */
 
-/** Largest page (compressed or not) decoded. Writers default to 1 MiB. */
-export const MAX_PAGE_BYTES = 64 << 20;
-/** Most level entries in one page. */
-export const MAX_PAGE_VALUES = 1 << 24;
 /** Most data pages in one column chunk (a 2 GB chunk of 1 MiB pages has about 2,000). */
 const MAX_PAGES = 1 << 20;
-/** Most bytes a page header may take (statistics included). */
-const MAX_HEADER_BYTES = 1 << 20;
-
-const PAGE_DATA = 0;
-const PAGE_DICTIONARY = 2;
-const PAGE_DATA_V2 = 3;
-const ENCODING_PLAIN = 0;
-const ENCODING_PLAIN_DICTIONARY = 2;
-const ENCODING_RLE = 3;
-const ENCODING_RLE_DICTIONARY = 8;
-const ENCODING_BYTE_STREAM_SPLIT = 9;
 
 export type Decompress = (codec: string, input: Uint8Array, uncompressedSize: number) => Uint8Array;
 
@@ -61,28 +47,6 @@ export interface ListLayout {
   elementDefinition: number;
   /** Definition level from which the list itself is present (lower: a null list). */
   listDefinition: number;
-}
-
-interface Page {
-  /** File offset of the page header. */
-  at: number;
-  headerLength: number;
-  compressed: number;
-  uncompressed: number;
-  type: number;
-  /** Level entries in the page. */
-  count: number;
-  encoding: number;
-  /** Data page v1: level encodings. */
-  definitionEncoding?: number;
-  repetitionEncoding?: number;
-  /** Data page v2. */
-  rows?: number;
-  definitionLength?: number;
-  repetitionLength?: number;
-  valuesCompressed?: boolean;
-  /** Level entries in the chunk before this page (data pages). */
-  firstEntry: number;
 }
 
 interface DecodedPage {
@@ -110,8 +74,6 @@ interface ChunkState {
 }
 
 
-const int = thriftInt;
-const sub = thriftStruct;
 
 /** A row whose list does not hold dim values (the reader then finds which row, for the message). */
 class Ragged extends Error {}
@@ -256,7 +218,9 @@ export class ParquetListPages {
     let allV2 = true;
     const pages: Page[] = [];
     while (at < end - 1 && entries < c.numValues) {
-      const page = await this.readHeader(at, end, what);
+      const page = await readPageHeader(this.source, at, end, detail => this.damaged(`in the ${what}`, detail),
+        bytes => new EmbdiagError('too-large', `${this.label}: column '${this.column}' has a page of ${bytes} bytes, more than the ${MAX_PAGE_BYTES} this reader decodes at once.`,
+          'Rewrite the file with the default page size (e.g. pyarrow.parquet.write_table(table, path)).'));
       page.firstEntry = entries;
       if (page.type === PAGE_DICTIONARY) {
         if (pages.length || state.dictionaryPage) throw this.damaged(`in the ${what}`, 'a dictionary page follows data pages');
@@ -287,58 +251,6 @@ export class ParquetListPages {
       if (rows !== c.rows) throw this.damaged(`in the ${what}`, `its pages hold ${rows} rows where the metadata declares ${c.rows}`);
     }
     state.rowAtStart = rowAtStart;
-  }
-
-  private async readHeader(at: number, end: number, what: string): Promise<Page> {
-    for (let window = 256; ; window *= 4) {
-      const n = Math.min(window, end - at, MAX_HEADER_BYTES);
-      const bytes = await this.source.read(at, n);
-      const pos = { at: 0 };
-      let header: ThriftStruct;
-      try {
-        header = readThriftStruct(bytes, pos);
-      } catch (e) {
-        if (!(e instanceof ThriftDamage)) throw e;
-        if (e.overrun && n < Math.min(end - at, MAX_HEADER_BYTES)) continue;
-        throw this.damaged(`in the ${what}`, `the page header at byte ${at} ${e.overrun ? 'runs past the column chunk' : e.message.replace(/^a Thrift structure /, '')}`);
-      }
-      const type = int(header, 1) ?? -1;
-      const uncompressed = int(header, 2) ?? -1;
-      const compressed = int(header, 3) ?? -1;
-      if (compressed < 0 || at + pos.at + compressed > end) throw this.damaged(`in the ${what}`, `the page at byte ${at} declares ${compressed} bytes, past the end of the column chunk`);
-      if (uncompressed < 0 || uncompressed > MAX_PAGE_BYTES || compressed > MAX_PAGE_BYTES) {
-        throw new EmbdiagError('too-large', `${this.label}: column '${this.column}' has a page of ${Math.max(uncompressed, compressed)} bytes, more than the ${MAX_PAGE_BYTES} this reader decodes at once.`,
-          'Rewrite the file with the default page size (e.g. pyarrow.parquet.write_table(table, path)).');
-      }
-      const page: Page = { at, headerLength: pos.at, compressed, uncompressed, type, count: 0, encoding: -1, firstEntry: 0 };
-      const v1 = sub(header, 5);
-      const v2 = sub(header, 8);
-      const dictionary = sub(header, 7);
-      if (type === PAGE_DATA) {
-        if (!v1) throw this.damaged(`in the ${what}`, `the data page at byte ${at} has no data page header`);
-        page.count = int(v1, 1) ?? -1;
-        page.encoding = int(v1, 2) ?? -1;
-        page.definitionEncoding = int(v1, 3);
-        page.repetitionEncoding = int(v1, 4);
-      } else if (type === PAGE_DATA_V2) {
-        if (!v2) throw this.damaged(`in the ${what}`, `the data page at byte ${at} has no data page header`);
-        page.count = int(v2, 1) ?? -1;
-        page.rows = int(v2, 3) ?? -1;
-        page.encoding = int(v2, 4) ?? -1;
-        page.definitionLength = int(v2, 5) ?? 0;
-        page.repetitionLength = int(v2, 6) ?? 0;
-        page.valuesCompressed = v2.get(7) !== false;
-        if (page.rows < 0 || page.definitionLength < 0 || page.repetitionLength < 0 || page.definitionLength + page.repetitionLength > compressed) {
-          throw this.damaged(`in the ${what}`, `the data page at byte ${at} declares levels longer than the page`);
-        }
-      } else if (type === PAGE_DICTIONARY) {
-        if (!dictionary) throw this.damaged(`in the ${what}`, `the dictionary page at byte ${at} has no dictionary page header`);
-        page.count = int(dictionary, 1) ?? -1;
-        page.encoding = int(dictionary, 2) ?? -1;
-      }
-      if (page.count < 0 || page.count > MAX_PAGE_VALUES) throw this.damaged(`in the ${what}`, `the page at byte ${at} declares ${page.count} values (at most ${MAX_PAGE_VALUES} are read per page)`);
-      return page;
-    }
   }
 
   /** A page's bytes, decompressed: levels (v2: uncompressed, before the values) and values. */
