@@ -8,7 +8,7 @@ import { findArray, pickArray } from './npy';
 import { checkParquetFooter, parquetFooterDamage } from './parquetFooter';
 import { ParquetMatrix, hyparquetListLengths, type ArraySpec, type RowGroup } from './parquetMatrix';
 import { failureDetail, PageChecker, pageCheckers, type Compressors, type Hyparquet } from './parquetPageCheck';
-import { ParquetListPages, type Decompress, type ListChunk, type ListLayout } from './parquetPages';
+import { ParquetListPages, raggedListError, type Decompress, type ListChunk, type ListLayout } from './parquetPages';
 import { snappyUncompress } from './parquetEncodings';
 import { classify, type Leaf } from './parquetSchema';
 
@@ -180,12 +180,18 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
         continue;
       }
       const pages = pagedList(tree, metadata, groups, kind.leafPath);
-      const dim = await listDimension(hp, file, metadata, compressors, node, kind.leafPath, groups, label,
-        pages && new ParquetListPages(source, label, name, 0, pages.layout, pages.chunks, decompressor(compressors, label)));
+      const scanner = pages && new ParquetListPages(source, label, name, 0, pages.layout, pages.chunks, decompressor(compressors, label));
+      const dim = await listDimension(hp, file, metadata, compressors, node, kind.leafPath, groups, label, scanner);
+      // An empty first list: the column is empty, or ragged (a later list is not).
+      const ragged = dim === 0 ? await (scanner ? scanner.firstDifference()
+        : hyparquetListLengths(hp, file, metadata, compressors, label, name, groups, totalRows, 'differs').then(lists => {
+          const differs = lists.find(l => l.length !== lists[0].length);
+          return differs && raggedListError(label, name, differs, lists[0]);
+        })) : undefined;
       specs.push({
-        info: dim !== undefined
-          ? { name, dtype: kind.leaf.dtype, shape: [totalRows, dim], analysable: dim > 0, ...(dim > 0 ? {} : { reason: 'its lists are empty' }) }
-          : { name, dtype: kind.leaf.dtype, shape: [totalRows], analysable: false, reason: 'it holds only null lists' },
+        info: dim === undefined ? { name, dtype: kind.leaf.dtype, shape: [totalRows], analysable: false, reason: 'it holds only null lists' }
+          : dim > 0 ? { name, dtype: kind.leaf.dtype, shape: [totalRows, dim], analysable: true }
+            : { name, dtype: kind.leaf.dtype, shape: [totalRows, 0], analysable: false, reason: ragged ? reasonOf(ragged, label) : 'its lists are empty' },
         columns: [name], list: true, dtype: kind.leaf.dtype, pages,
       });
     } else {

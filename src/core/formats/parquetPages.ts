@@ -183,8 +183,19 @@ export class ParquetListPages {
     }
   }
 
+  /** The refusal naming the first row whose list length differs from the first list's; undefined when all lists have one length. */
+  firstDifference(): Promise<EmbdiagError | undefined> {
+    return this.queued(() => this.difference());
+  }
+
   /** The refusal of a ragged column: the first row whose length differs from the first list's, and that list's row. */
   private async raggedError(): Promise<EmbdiagError> {
+    return (await this.difference())
+      // The levels agree with one length per row, but not with the page layout: damage.
+      ?? this.damaged('(its list levels)', `its rows do not hold ${this.dim} values each, as its level counts say`);
+  }
+
+  private async difference(): Promise<EmbdiagError | undefined> {
     let first: { row: number; length: number } | undefined;
     let differs: { row: number; length: number } | undefined;
     await this.scanRows((row, length) => {
@@ -194,11 +205,7 @@ export class ParquetListPages {
       differs = { row, length };
       return true;
     });
-    if (!first || !differs) {
-      // The levels agree with one length per row, but not with the page layout: damage.
-      return this.damaged('(its list levels)', `its rows do not hold ${this.dim} values each, as its level counts say`);
-    }
-    return raggedListError(this.label, this.column, differs, first);
+    return first && differs ? raggedListError(this.label, this.column, differs, first) : undefined;
   }
 
   /** Walks the chunk's page headers once (no decompression). */
