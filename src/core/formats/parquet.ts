@@ -3,14 +3,15 @@ import type { AsyncBuffer, FileMetaData, SchemaTree } from 'hyparquet';
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
 import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
-import type { DTypeName } from './dtype';
-import { findArray, pickArray } from './npy';
+import { openDefaultArray } from './defaultArray';
+import { dimensionGroupNote, dimensionMemberRefusal, gatherDimensionColumns, type DimensionGroup } from './dimensionColumns';
+import { findArray } from './npy';
 import { checkParquetFooter, parquetFooterDamage } from './parquetFooter';
 import { ParquetMatrix, hyparquetListLengths, type ArraySpec, type RowGroup } from './parquetMatrix';
 import { failureDetail, PageChecker, pageCheckers, type Compressors, type Hyparquet } from './parquetPageCheck';
-import { ParquetListPages, raggedListError, type Decompress, type ListChunk, type ListLayout } from './parquetPages';
+import { ParquetListPages, raggedListReason, type Decompress, type ListChunk, type ListLayout } from './parquetPages';
 import { snappyUncompress } from './parquetEncodings';
-import { classify, type Leaf } from './parquetSchema';
+import { classify } from './parquetSchema';
 
 /**
  * Parquet files (pandas / pyarrow / Hugging Face datasets), decoded by hyparquet. Embeddings are
@@ -24,8 +25,6 @@ import { classify, type Leaf } from './parquetSchema';
 
 /** Far beyond any embedding: a list length past this comes from damaged metadata. */
 const MAX_DIM = 1 << 24;
-/** Rows the default choice reads from a candidate before taking it (a candidate that fails there is skipped). */
-const PROBE_ROWS = 64;
 
 export function hasParquetMagic(head: Uint8Array): boolean {
   return head.length >= 4 && head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31;
@@ -78,10 +77,6 @@ function asyncBuffer(source: ByteSource): AsyncBuffer {
   };
 }
 
-function widest(types: DTypeName[]): DTypeName {
-  return types.every(t => t === types[0]) ? types[0] : 'float64';
-}
-
 /** Row counts of the row groups, and their starts. */
 function rowGroups(metadata: FileMetaData): { start: number; rows: number }[] {
   let start = 0;
@@ -126,8 +121,6 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
 
   // Every top-level column; numeric scalar columns named <prefix><number> are grouped into '<prefix>*'.
   const specs: ArraySpec[] = [];
-  const dimGroups = new Map<string, { spec: ArraySpec; members: { index: number; name: string; dtype: DTypeName }[] }>();
-  const scalars: { node: SchemaTree; leaf: Leaf }[] = [];
   // hyparquet selects columns by name: a column without a name, or with an earlier column's, cannot be
   // told apart. It is listed, under a name of its own, as not analysable.
   const seen = new Map<string, number>();
@@ -139,16 +132,12 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
     seen.set(raw, k + 1);
     naming.set(node, k ? { name: `${raw}#${k + 1}`, problem: `an earlier column is also named '${raw}'` } : { name: raw });
   });
-  for (const node of tree.children) {
-    if (naming.get(node)!.problem) continue;
-    const kind = classify(node);
-    if (kind.kind === 'scalar') scalars.push({ node, leaf: kind.leaf });
-  }
-  const prefixCounts = new Map<string, number>();
-  for (const { node, leaf } of scalars) {
-    const m = /^(.*?)(\d+)$/.exec(node.element.name);
-    if (m && leaf.ok) prefixCounts.set(m[1], (prefixCounts.get(m[1]) ?? 0) + 1);
-  }
+  const { groups: dimGroups, groupOf } = gatherDimensionColumns(tree.children.map(node => {
+    const kind = naming.get(node)!.problem ? undefined : classify(node);
+    return { name: naming.get(node)!.name, dtype: kind?.kind === 'scalar' && kind.leaf.ok ? kind.leaf.dtype : undefined };
+  }));
+  /** The array of each group, listed where its first member stands. */
+  const groupSpecs = new Map<DimensionGroup, ArraySpec>();
   for (const node of tree.children) {
     const { name, problem } = naming.get(node)!;
     if (problem) {
@@ -157,16 +146,14 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
     }
     const kind = classify(node);
     if (kind.kind === 'scalar') {
-      const m = /^(.*?)(\d+)$/.exec(name);
-      if (m && kind.leaf.ok && (prefixCounts.get(m[1]) ?? 0) >= 2) {
-        let group = dimGroups.get(m[1]);
-        if (!group) {
-          const spec: ArraySpec = { info: { name: `${m[1]}*`, dtype: '', shape: [], analysable: true }, columns: [], list: false };
-          group = { spec, members: [] };
-          dimGroups.set(m[1], group);
+      const group = groupOf.get(name);
+      if (group) {
+        if (!groupSpecs.has(group)) {
+          const spec: ArraySpec = { info: { name: group.name, dtype: group.dtype, shape: [totalRows, group.members.length], analysable: true },
+            columns: group.members.map(m => m.name), list: false, dtype: group.dtype };
+          groupSpecs.set(group, spec);
           specs.push(spec);
         }
-        group.members.push({ index: Number(m[2]), name, dtype: kind.leaf.dtype });
         continue;
       }
       specs.push({
@@ -186,33 +173,21 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
       const ragged = dim === 0 ? await (scanner ? scanner.firstDifference()
         : hyparquetListLengths(hp, file, metadata, compressors, label, name, groups, totalRows, 'differs').then(lists => {
           const differs = lists.find(l => l.length !== lists[0].length);
-          return differs && raggedListError(label, name, differs, lists[0]);
+          return differs && { first: lists[0], differs };
         })) : undefined;
       specs.push({
         info: dim === undefined ? { name, dtype: kind.leaf.dtype, shape: [totalRows], analysable: false, reason: 'it holds only null lists' }
           : dim > 0 ? { name, dtype: kind.leaf.dtype, shape: [totalRows, dim], analysable: true }
-            : { name, dtype: kind.leaf.dtype, shape: [totalRows, 0], analysable: false, reason: ragged ? reasonOf(ragged, label) : 'its lists are empty' },
+            : { name, dtype: kind.leaf.dtype, shape: [totalRows, 0], analysable: false, reason: ragged ? raggedListReason(name, ragged.differs, ragged.first) : 'its lists are empty' },
         columns: [name], list: true, dtype: kind.leaf.dtype, pages,
       });
     } else {
       specs.push({ info: { name, dtype: kind.name, shape: [totalRows], analysable: false, reason: kind.reason }, columns: [name], list: false });
     }
   }
-  for (const { spec, members } of dimGroups.values()) {
-    members.sort((a, b) => a.index - b.index);
-    spec.columns = members.map(m => m.name);
-    spec.dtype = widest(members.map(m => m.dtype));
-    spec.info.dtype = spec.dtype;
-    spec.info.shape = [totalRows, members.length];
-  }
   const arrays = specs.map(s => s.info);
-  /** A gathered column's own name, to its '<prefix>*' array. */
-  const memberOf = new Map<string, ArraySpec>();
-  for (const { spec, members } of dimGroups.values()) for (const m of members) memberOf.set(m.name, spec);
   const notes = [`Parquet file: ${totalRows} rows in ${groups.length} row group${groups.length === 1 ? '' : 's'}${metadata.created_by ? `, written by ${metadata.created_by}` : ''}.`];
-  for (const { spec, members } of dimGroups.values()) {
-    notes.push(`'${spec.info.name}' gathers ${members.length} numeric columns (${members[0].name} … ${members[members.length - 1].name}) into one ${members.length}-dimensional array.`);
-  }
+  notes.push(...dimGroups.map(dimensionGroupNote));
   return {
     format: 'parquet',
     arrays,
@@ -230,62 +205,12 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
         const pages = spec.pages && new ParquetListPages(source, label, spec.info.name, spec.info.shape[1], spec.pages.layout, spec.pages.chunks, decompressor(compressors, label));
         return new ParquetMatrix(hp, file, metadata, compressors, label, spec, groups, pages);
       };
-      if (requested !== undefined) {
-        const member = memberOf.get(requested);
-        if (member && !arrays.some(a => a.name === requested)) {
-          throw new EmbdiagError('bad-shape', `${label}: column '${requested}' cannot be analysed: it holds one number per row (it is one of the ${member.info.shape[1]} columns gathered into '${member.info.name}').`,
-            `Pick '${member.info.name}' to analyse those columns as one array.`);
-        }
-        return openSpec(findArray(label, arrays, requested));
-      }
-      return openDefault(label, arrays, openSpec);
+      if (requested === undefined) return openDefaultArray(label, arrays, openSpec);
+      const group = groupOf.get(requested);
+      if (group && !arrays.some(a => a.name === requested)) throw dimensionMemberRefusal(label, requested, group);
+      return openSpec(findArray(label, arrays, requested));
     },
   };
-}
-
-/**
- * The array picked by the rule (npy.ts pickArray) that opens and reads its first rows; a candidate
- * that is empty or fails is set aside with its reason, and the next one is tried. When none works,
- * the refusal lists every array with its reason.
- */
-async function openDefault(label: string, arrays: ArrayInfo[], openSpec: (info: ArrayInfo) => ParquetMatrix): Promise<EmbeddingMatrix> {
-  const candidates = arrays.map(a => ({ ...a }));
-  const failures: EmbdiagError[] = [];
-  let setAside = 0;
-  for (;;) {
-    let choice: ArrayInfo;
-    try {
-      choice = pickArray(label, candidates); // throws no-array, naming every array and why, when none is left
-    } catch (e) {
-      // The one candidate there was: its own refusal says more than the list.
-      if (failures.length === 1 && setAside === 1) throw failures[0];
-      throw e;
-    }
-    const info = arrays[candidates.indexOf(choice)];
-    setAside++;
-    if (info.shape[0] === 0) {
-      choice.analysable = false;
-      choice.reason = 'it has no rows';
-      continue;
-    }
-    try {
-      const matrix = openSpec(info);
-      await matrix.readRows(0, Math.min(matrix.rows, PROBE_ROWS));
-      return matrix;
-    } catch (e) {
-      if (!(e instanceof EmbdiagError)) throw e;
-      failures.push(e);
-      choice.analysable = false;
-      choice.reason = reasonOf(e, label);
-    }
-  }
-}
-
-/** An EmbdiagError's first sentence without the file's name: the reason a candidate was set aside. */
-function reasonOf(e: EmbdiagError, label: string): string {
-  let text = e.hint && e.message.endsWith(` ${e.hint}`) ? e.message.slice(0, -e.hint.length - 1) : e.message;
-  if (text.startsWith(`${label}: `)) text = text.slice(label.length + 2);
-  return text.replace(/\.$/, '');
 }
 
 /**

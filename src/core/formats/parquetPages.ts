@@ -78,11 +78,18 @@ interface ChunkState {
 /** A row whose list does not hold dim values (the reader then finds which row, for the message). */
 class Ragged extends Error {}
 
-/** The refusal of a list column whose rows differ in length. */
-export function raggedListError(label: string, column: string, differs: { row: number; length: number }, first: { row: number; length: number }): EmbdiagError {
+/** A list of a column: its row and its length. */
+export interface ListAt { row: number; length: number }
+
+/** Why a list column whose rows differ in length is refused: the first row that differs, and the first list. */
+export function raggedListReason(column: string, differs: ListAt, first: ListAt): string {
   const holds = (n: number) => (n === 0 ? 'an empty list' : `${n} value${n === 1 ? '' : 's'}`);
-  return new EmbdiagError('bad-shape', `${label}: row ${differs.row} of column '${column}' holds ${holds(differs.length)} where row ${first.row} holds ${holds(first.length)}.`,
-    'Embeddings need the same number of dimensions in every row.');
+  return `row ${differs.row} of column '${column}' holds ${holds(differs.length)} where row ${first.row} holds ${holds(first.length)}`;
+}
+
+/** The refusal of a list column whose rows differ in length. */
+export function raggedListError(label: string, column: string, differs: ListAt, first: ListAt): EmbdiagError {
+  return new EmbdiagError('bad-shape', `${label}: ${raggedListReason(column, differs, first)}.`, 'Embeddings need the same number of dimensions in every row.');
 }
 
 // ---- the reader -------------------------------------------------------------------------------
@@ -183,21 +190,22 @@ export class ParquetListPages {
     }
   }
 
-  /** The refusal naming the first row whose list length differs from the first list's; undefined when all lists have one length. */
-  firstDifference(): Promise<EmbdiagError | undefined> {
+  /** The first list, and the first whose length differs from it; undefined when all lists have one length. */
+  firstDifference(): Promise<{ first: ListAt; differs: ListAt } | undefined> {
     return this.queued(() => this.difference());
   }
 
   /** The refusal of a ragged column: the first row whose length differs from the first list's, and that list's row. */
   private async raggedError(): Promise<EmbdiagError> {
-    return (await this.difference())
-      // The levels agree with one length per row, but not with the page layout: damage.
-      ?? this.damaged('(its list levels)', `its rows do not hold ${this.dim} values each, as its level counts say`);
+    const found = await this.difference();
+    // Without a difference, the levels agree with one length per row, but not with the page layout: damage.
+    return found ? raggedListError(this.label, this.column, found.differs, found.first)
+      : this.damaged('(its list levels)', `its rows do not hold ${this.dim} values each, as its level counts say`);
   }
 
-  private async difference(): Promise<EmbdiagError | undefined> {
-    let first: { row: number; length: number } | undefined;
-    let differs: { row: number; length: number } | undefined;
+  private async difference(): Promise<{ first: ListAt; differs: ListAt } | undefined> {
+    let first: ListAt | undefined;
+    let differs: ListAt | undefined;
     await this.scanRows((row, length) => {
       if (length === null) return false;
       if (!first) { first = { row, length }; return false; }
@@ -205,7 +213,7 @@ export class ParquetListPages {
       differs = { row, length };
       return true;
     });
-    return first && differs ? raggedListError(this.label, this.column, differs, first) : undefined;
+    return first && differs ? { first, differs } : undefined;
   }
 
   /** Walks the chunk's page headers once (no decompression). */
