@@ -177,6 +177,7 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
         })) : undefined;
       specs.push({
         info: dim === undefined ? { name, dtype: kind.leaf.dtype, shape: [totalRows], analysable: false, reason: 'it holds only null lists' }
+          : dim > MAX_DIM ? { name, dtype: kind.leaf.dtype, shape: [totalRows, dim], analysable: false, reason: `its first list holds ${dim} values, more than the ${MAX_DIM} read per row` }
           : dim > 0 ? { name, dtype: kind.leaf.dtype, shape: [totalRows, dim], analysable: true }
             : { name, dtype: kind.leaf.dtype, shape: [totalRows, 0], analysable: false, reason: ragged ? raggedListReason(name, ragged.differs, ragged.first) : 'its lists are empty' },
         columns: [name], list: true, dtype: kind.leaf.dtype, pages,
