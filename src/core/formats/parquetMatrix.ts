@@ -3,6 +3,7 @@ import { EmbdiagError } from '../errors';
 import type { EmbeddingMatrix } from './dumpFile';
 import type { DTypeName } from './dtype';
 import { checkRowRange } from './npy';
+import { PARQUET_DAMAGED } from './parquetFooter';
 import { readColumns, type Hyparquet } from './parquetPageCheck';
 import { raggedListError, type ListChunk, type ListLayout, type ParquetListPages } from './parquetPages';
 import type { ArrayInfo } from './dumpFile';
@@ -141,16 +142,16 @@ export class ParquetMatrix implements EmbeddingMatrix {
         for (let k = 0; k < dim; k++) data[o + k] = toNumber(row[k]);
       }
     });
-    if (ragged !== undefined) throw await this.raggedError(ragged);
+    if (ragged !== undefined) throw await this.raggedError();
     return { start: from, rows: to - from, data, nulls: [...nulls].sort((a, b) => a - b) };
   }
 
-  /** The refusal naming the first row whose length differs from the first list's (rows are read from the start up to `upTo`). */
-  private async raggedError(upTo: number): Promise<EmbdiagError> {
-    const first = await hyparquetListLengths(this.hp, this.file, this.metadata, this.compressors, this.label, this.name, this.groups, upTo + 1, 'differs');
-    const differs = first.find(r => r.length !== first[0].length);
-    if (!differs) throw new Error(`ParquetMatrix: row ${upTo} was ragged, but rows 0..${upTo} hold lists of one length`);
-    return raggedListError(this.label, this.name, differs, first[0]);
+  /** The refusal naming the first row whose length differs from the first list's (rows are read from the start until it). */
+  private async raggedError(): Promise<EmbdiagError> {
+    const lists = await hyparquetListLengths(this.hp, this.file, this.metadata, this.compressors, this.label, this.name, this.groups, this.rows, 'differs');
+    const differs = lists.find(r => r.length !== lists[0].length);
+    return differs ? raggedListError(this.label, this.name, differs, lists[0])
+      : new EmbdiagError('bad-header', `${this.label}: column '${this.name}' holds lists of ${lists[0]?.length} values, not the ${this.dim} its metadata gives per row.`, PARQUET_DAMAGED);
   }
 }
 
