@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { MemoryByteSource } from '../../src/core/io/byteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
+import { readThriftStruct } from '../../src/core/formats/thriftCompact';
 import { FORMAT_FIXTURES } from './formats.helpers';
 
 /**
@@ -73,6 +74,39 @@ test('a plaintext footer with encryption_algorithm is refused as encrypted, not 
   const e = await failure(bytes);
   assert.equal(e?.code, 'unsupported-encryption', e?.message);
   assert.match(e!.message, /encrypted Parquet file \(its footer is plaintext, but its columns are encrypted\)/);
+});
+
+test('a column chunk with crypto_metadata (encrypted columns under a plaintext footer) is refused as encrypted', async () => {
+  const bytes = fixture('parquet/lists/one_null_row.parquet');
+  const { start, length } = footerOf(bytes);
+  const footer = bytes.subarray(start, start + length);
+  // Where the first ColumnChunk struct ends (its STOP byte), found with the project's Thrift reader.
+  let stop = -1;
+  readThriftStruct(footer, { at: 0 }, 0, (id, type, count, pos) => {
+    if (id !== 4) return false; // FileMetaData.row_groups
+    readThriftStruct(footer, pos, 1, (field, _type, n, at) => {
+      if (field !== 1) return false; // RowGroup.columns
+      readThriftStruct(footer, at, 2);
+      stop = at.at - 1;
+      for (let c = 1; c < n; c++) readThriftStruct(footer, at, 2);
+      return true;
+    });
+    for (let g = 1; g < count; g++) readThriftStruct(footer, pos, 1);
+    return true;
+  });
+  assert.equal(footer[stop], 0, 'a STOP byte ends the column chunk');
+  // ColumnChunk field 8 (long form) = ColumnCryptoMetaData { ENCRYPTION_WITH_FOOTER_KEY {} }.
+  const insert = [0x0c, 0x10, 0x1c, 0x00, 0x00];
+  const out = new Uint8Array(bytes.length + insert.length);
+  out.set(bytes.subarray(0, start + stop));
+  out.set(insert, start + stop);
+  out.set(bytes.subarray(start + stop), start + stop + insert.length);
+  new DataView(out.buffer).setUint32(out.length - 8, length + insert.length, true);
+  const hp = await import('hyparquet');
+  assert.equal(hp.parquetMetadata(out.slice().buffer).row_groups[0].columns.length, 1, 'the footer still parses');
+  const e = await failure(out);
+  assert.equal(e?.code, 'unsupported-encryption', e?.message);
+  assert.match(e!.message, /encrypted Parquet file \(some of its columns are encrypted\)/);
 });
 
 test('a footer declaring physical type -7 (PARQUET-1481) says so, without JavaScript text or "truncated"', async () => {
