@@ -241,6 +241,7 @@ async function listDimension(hp: Hyparquet, file: AsyncBuffer, metadata: FileMet
   const lists = await hyparquetListLengths(hp, file, metadata, compressors, label, node.element.name, groups, total, 'first');
   return lists[0]?.length;
 }
+
 /**
  * The layout of a list column of FLOAT or DOUBLE values, for reading it page by page; undefined
  * for anything else (hyparquet reads those).
