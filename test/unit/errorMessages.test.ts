@@ -92,7 +92,7 @@ test('a reader\'s stray exception becomes bad-header in our words, naming the fi
   assert.match(onOpen.detail!, /Cannot read properties of undefined/);
 });
 
-test('a Parquet file with a physical type that does not exist (written by parquet-wasm, then damaged): refused without JavaScript text; --verbose shows it', () => {
+test('a Parquet file with a physical type that does not exist (written by parquet-wasm, then damaged): refused with that fact, without JavaScript text', () => {
   const file = path.join(FIXTURES, 'robustness', 'bad_physical_type.parquet');
   const r = cli('analyze', file, '--json');
   assert.equal(r.status, 2, r.stderr);
@@ -103,7 +103,8 @@ test('a Parquet file with a physical type that does not exist (written by parque
   assert.equal(error.detail, undefined, 'no detail without --verbose');
   const verbose = JSON.parse(cli('analyze', file, '--json', '--verbose').stdout) as { error: { message: string; detail?: string } };
   assert.equal(verbose.error.message, error.message);
-  assert.ok(verbose.error.detail && verbose.error.detail.length > 0, 'detail with --verbose');
+  // the footer check states the fact before the library can trip over it: nothing technical is left to show
+  assert.match(error.message, /physical type -?\d+ .*does not exist/, error.message);
 });
 
 test('an internal error: a plain sentence asking for a report, the stack only with --verbose', () => {

@@ -82,11 +82,14 @@ interface WriteOptions {
   dictionary?: boolean;
   /** The list column is required (no null lists) with required elements. */
   required?: boolean;
+  /** With `required`: the column is a MAP whose key_value group holds only its key (parquet-testing's map_no_value.parquet). */
+  mapKeyOnly?: boolean;
 }
 
 /** A Parquet file with one column 'embedding': list<float>, 3-level, optional list and elements unless `required`. */
 function writeParquet(rows: Row[], o: WriteOptions): Uint8Array {
   const out: number[] = [...Buffer.from('PAR1')];
+  const names = o.mapKeyOnly ? ['embedding', 'key_value', 'key'] : ['embedding', 'list', 'element'];
   const maxDef = o.required ? 1 : 3;
   const elementDef = o.required ? 1 : 2;
   const rowGroups: Field[][] = [];
@@ -140,7 +143,7 @@ function writeParquet(rows: Row[], o: WriteOptions): Uint8Array {
     const chunkBytes = out.length - chunkStart;
     const meta: Field[] = [
       i32(1, 4), [2, T.LIST, w => w.list(T.I32, [x => x.int(0), x => x.int(3), ...(o.dictionary ? [(x: Thrift) => x.int(8)] : [])])],
-      [3, T.LIST, w => w.list(T.BINARY, ['embedding', 'list', 'element'].map(s => (x: Thrift) => x.binary(s)))],
+      [3, T.LIST, w => w.list(T.BINARY, names.map(s => (x: Thrift) => x.binary(s)))],
       i32(4, 0), i64(5, rep.length), i64(6, chunkBytes), i64(7, chunkBytes), i64(9, dataOffset),
       ...(dictionaryOffset !== undefined ? [i64(11, dictionaryOffset)] : []),
     ];
@@ -148,14 +151,15 @@ function writeParquet(rows: Row[], o: WriteOptions): Uint8Array {
     r0 += groupRows;
   }
   const OPTIONAL = 1, REQUIRED = 0, REPEATED = 2;
+  const MAP = 1, LIST = 3;
   const footer = new Thrift();
   footer.struct([
     i32(1, 1),
     [2, T.LIST, w => w.list(T.STRUCT, [
       x => x.struct([bin(4, 'schema'), i32(5, 1)]),
-      x => x.struct([i32(3, o.required ? REQUIRED : OPTIONAL), bin(4, 'embedding'), i32(5, 1), i32(6, 3)]),
-      x => x.struct([i32(3, REPEATED), bin(4, 'list'), i32(5, 1)]),
-      x => x.struct([i32(1, 4), i32(3, o.required ? REQUIRED : OPTIONAL), bin(4, 'element')]),
+      x => x.struct([i32(3, o.required ? REQUIRED : OPTIONAL), bin(4, names[0]), i32(5, 1), i32(6, o.mapKeyOnly ? MAP : LIST)]),
+      x => x.struct([i32(3, REPEATED), bin(4, names[1]), i32(5, 1)]),
+      x => x.struct([i32(1, 4), i32(3, o.required ? REQUIRED : OPTIONAL), bin(4, names[2])]),
     ])],
     i64(3, rows.length),
     [4, T.LIST, w => w.list(T.STRUCT, rowGroups.map(g => (x: Thrift) => x.struct(g)))],
@@ -289,4 +293,18 @@ test('damaged pages: an EmbdiagError naming the column, never a crash', async ()
       assert.ok(e.code === 'bad-header' || e.code === 'bad-shape' || e.code === 'too-large' || e.code === 'unsupported-dtype' || e.code === 'truncated', `byte ${i}: ${e.code} ${e.message}`);
     }
   }
+});
+
+test('a MAP whose key_value group holds only its key is a map, not a list of numbers', async () => {
+  // Every row holds 4 keys: read as a list, it would pass for 20 x 4 embeddings.
+  const rows = makeRows(20, 4);
+  const plain = await openDump(new MemoryByteSource(writeParquet(rows, { groups: [20], pageEntries: 16, required: true }), 'list.parquet'), { fileName: 'list.parquet' });
+  assert.deepEqual((await plain.open()).shape, [20, 4], 'the same layout as a LIST is an embedding');
+  const bytes = writeParquet(rows, { groups: [20], pageEntries: 16, required: true, mapKeyOnly: true });
+  const hp = await import('hyparquet');
+  const schema = hp.parquetMetadata(bytes.slice().buffer).schema.map(e => [e.name, e.converted_type ?? null]);
+  assert.deepEqual(schema.slice(1), [['embedding', 'MAP'], ['key_value', null], ['key', null]], 'hyparquet sees a key-only MAP');
+  const dump = await openDump(new MemoryByteSource(bytes, 'map.parquet'), { fileName: 'map.parquet' });
+  assert.deepEqual(dump.arrays.map(a => [a.name, a.analysable, a.reason]), [['embedding', false, 'it is a map column']]);
+  await assert.rejects(dump.open(), (e: unknown) => e instanceof EmbdiagError && e.code === 'no-array' && /map column/.test(e.message));
 });

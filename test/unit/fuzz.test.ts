@@ -59,7 +59,7 @@ const TRACE = process.env.FUZZ_TRACE;
 const ONLY = process.env.FUZZ_READERS ? new Set(process.env.FUZZ_READERS.split(',').map(s => s.trim())) : undefined;
 
 const KNOWN_CODES = new Set(['file-missing', 'not-a-file', 'unreadable', 'file-changed', 'unknown-format', 'bad-header', 'truncated',
-  'invalid-range', 'unsupported-dtype', 'unsupported-compression', 'pickle-refused', 'array-not-found', 'no-array', 'bad-shape', 'bad-text', 'too-large',
+  'invalid-range', 'unsupported-dtype', 'unsupported-compression', 'unsupported-encryption', 'pickle-refused', 'array-not-found', 'no-array', 'bad-shape', 'bad-text', 'too-large',
   'bad-archive', 'non-finite']);
 
 // ---- a ByteSource that counts ---------------------------------------------------------------

@@ -1,6 +1,9 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import { readThriftStruct, ThriftDamage, type ThriftStruct } from './thriftCompact';
+import { PARQUET_DAMAGED } from './parquetFooter';
+import { ENCODING_BYTE_STREAM_SPLIT, ENCODING_PLAIN, ENCODING_PLAIN_DICTIONARY, ENCODING_RLE, ENCODING_RLE_DICTIONARY, MAX_PAGE_BYTES, PAGE_DATA, PAGE_DATA_V2,
+  PAGE_DICTIONARY, readPageHeader, type Page } from './parquetPageHeader';
+import { bitWidth, decodeHybrid, decodeLevels, Levels, PageDamage } from './parquetEncodings';
 
 /**
  * Page-by-page reading of a Parquet list column of FLOAT or DOUBLE values (the usual layout of
@@ -18,23 +21,8 @@ import { readThriftStruct, ThriftDamage, type ThriftStruct } from './thriftCompa
  * MAX_PAGE_VALUES, and the decoded streams against the page's bytes. Damage is an EmbdiagError.
  */
 
-/** Largest page (compressed or not) decoded. Writers default to 1 MiB. */
-export const MAX_PAGE_BYTES = 64 << 20;
-/** Most level entries in one page. */
-export const MAX_PAGE_VALUES = 1 << 24;
 /** Most data pages in one column chunk (a 2 GB chunk of 1 MiB pages has about 2,000). */
 const MAX_PAGES = 1 << 20;
-/** Most bytes a page header may take (statistics included). */
-const MAX_HEADER_BYTES = 1 << 20;
-
-const PAGE_DATA = 0;
-const PAGE_DICTIONARY = 2;
-const PAGE_DATA_V2 = 3;
-const ENCODING_PLAIN = 0;
-const ENCODING_PLAIN_DICTIONARY = 2;
-const ENCODING_RLE = 3;
-const ENCODING_RLE_DICTIONARY = 8;
-const ENCODING_BYTE_STREAM_SPLIT = 9;
 
 export type Decompress = (codec: string, input: Uint8Array, uncompressedSize: number) => Uint8Array;
 
@@ -61,29 +49,9 @@ export interface ListLayout {
   listDefinition: number;
 }
 
-interface Page {
-  /** File offset of the page header. */
-  at: number;
-  headerLength: number;
-  compressed: number;
-  uncompressed: number;
-  type: number;
-  /** Level entries in the page. */
-  count: number;
-  encoding: number;
-  /** Data page v1: level encodings. */
-  definitionEncoding?: number;
-  repetitionEncoding?: number;
-  /** Data page v2. */
-  rows?: number;
-  definitionLength?: number;
-  repetitionLength?: number;
-  valuesCompressed?: boolean;
-  /** Level entries in the chunk before this page (data pages). */
-  firstEntry: number;
-}
-
 interface DecodedPage {
+  /** False when only the levels were decoded (`values` is then empty). */
+  withValues: boolean;
   repetition?: Levels;
   definition?: Levels;
   /** The page's non-null values, in order. */
@@ -105,228 +73,23 @@ interface ChunkState {
   exact: boolean;
 }
 
-class PageDamage extends Error {}
 
-const int = (s: ThriftStruct | undefined, id: number): number | undefined => {
-  const v = s?.get(id);
-  return typeof v === 'number' ? v : undefined;
-};
-const sub = (s: ThriftStruct, id: number): ThriftStruct | undefined => {
-  const v = s.get(id);
-  return v instanceof Map ? v : undefined;
-};
 
-// ---- RLE / bit-packed hybrid ------------------------------------------------------------------
+/** A row whose list does not hold dim values (the reader then finds which row, for the message). */
+class Ragged extends Error {}
 
-/**
- * Decodes `n` values of `width` bits from the hybrid stream in b[at, end) into out[0, n). Runs
- * longer than the values that remain are cut at n; a stream that ends early is damage.
- */
-function decodeHybrid(b: Uint8Array, at: number, end: number, width: number, n: number, out: Uint8Array | Uint32Array): void {
-  if (width > 32) throw new PageDamage(`a level or index stream is ${width} bits wide`);
-  const valueBytes = (width + 7) >> 3;
-  const mask = width === 32 ? 0xffffffff : (1 << width) - 1;
-  let i = 0;
-  while (i < n) {
-    let header = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (at >= end) throw new PageDamage('a level or index stream ends early');
-      if (shift > 35) throw new PageDamage('a level or index stream holds an overlong run header');
-      const x = b[at++];
-      header += (x & 0x7f) * 2 ** shift;
-      if (!(x & 0x80)) break;
-    }
-    if (header % 2 === 0) {
-      const run = Math.min(header / 2, n - i);
-      if (at + valueBytes > end) throw new PageDamage('a level or index stream ends early');
-      let v = 0;
-      for (let k = 0; k < valueBytes; k++) v += b[at + k] * 2 ** (8 * k);
-      at += valueBytes;
-      out.fill(v, i, i + run);
-      i += run;
-    } else {
-      const groups = (header - 1) / 2;
-      const values = Math.min(groups * 8, n - i);
-      const bytes = groups * width;
-      // The last group may be cut short at the end of the stream (writers pad it; be lenient only there).
-      const available = Math.min(bytes, end - at);
-      if (Math.ceil((values * width) / 8) > available) throw new PageDamage('a level or index stream ends early');
-      if (width === 0) {
-        out.fill(0, i, i + values);
-      } else if (width <= 25) {
-        // a 32-bit little-endian window holds the value at any bit offset (bytes past the end read as 0)
-        for (let k = 0; k < values; k++) {
-          const bit = k * width;
-          const j = at + (bit >> 3);
-          const word = b[j] | (b[j + 1] << 8) | (b[j + 2] << 16) | (b[j + 3] << 24);
-          out[i + k] = (word >>> (bit & 7)) & mask;
-        }
-      } else {
-        let bitPos = 0;
-        for (let k = 0; k < values; k++) {
-          let v = 0;
-          let got = 0;
-          while (got < width) {
-            const byteIndex = at + (bitPos >> 3);
-            const bit = bitPos & 7;
-            const take = Math.min(8 - bit, width - got);
-            v += ((b[byteIndex] >> bit) & ((1 << take) - 1)) * 2 ** got;
-            got += take;
-            bitPos += take;
-          }
-          out[i + k] = v & mask;
-        }
-      }
-      at += available;
-      i += values;
-    }
-  }
+/** A list of a column: its row and its length. */
+export interface ListAt { row: number; length: number }
+
+/** Why a list column whose rows differ in length is refused: the first row that differs, and the first list. */
+export function raggedListReason(column: string, differs: ListAt, first: ListAt): string {
+  const holds = (n: number) => (n === 0 ? 'an empty list' : `${n} value${n === 1 ? '' : 's'}`);
+  return `row ${differs.row} of column '${column}' holds ${holds(differs.length)} where row ${first.row} holds ${holds(first.length)}`;
 }
 
-const bitWidth = (max: number): number => (max ? 32 - Math.clz32(max) : 0);
-
-/**
- * Levels as runs of equal values: a page of embeddings is a few runs per row (a row start, then
- * dim - 1 continuations; every definition level at its maximum), so checks walk runs, not entries.
- */
-class Levels {
-  private expanded: Uint8Array | undefined;
-  constructor(readonly values: Uint8Array, readonly lengths: Uint32Array, readonly runs: number, readonly n: number) {}
-
-  max(): number {
-    let m = 0;
-    for (let i = 0; i < this.runs; i++) if (this.values[i] > m) m = this.values[i];
-    return m;
-  }
-
-  count(value: number): number {
-    let c = 0;
-    for (let i = 0; i < this.runs; i++) if (this.values[i] === value) c += this.lengths[i];
-    return c;
-  }
-
-  /** One level per entry. */
-  expand(): Uint8Array {
-    if (!this.expanded) {
-      const out = new Uint8Array(this.n);
-      for (let i = 0, at = 0; i < this.runs; at += this.lengths[i], i++) out.fill(this.values[i], at, at + this.lengths[i]);
-      this.expanded = out;
-    }
-    return this.expanded;
-  }
-}
-
-/** Decodes `n` levels of `width` bits (at most 8) from the hybrid stream in b[at, end), as runs. */
-function decodeLevels(b: Uint8Array, at: number, end: number, width: number, n: number): Levels {
-  if (width > 8) throw new PageDamage(`a level stream is ${width} bits wide`);
-  let capacity = Math.min(n, 1024) || 1;
-  let values = new Uint8Array(capacity);
-  let lengths = new Uint32Array(capacity);
-  let runs = 0;
-  const push = (v: number, length: number) => {
-    if (runs && values[runs - 1] === v) { lengths[runs - 1] += length; return; }
-    if (runs === capacity) {
-      capacity = Math.min(n, capacity * 2);
-      const v2 = new Uint8Array(capacity); v2.set(values); values = v2;
-      const l2 = new Uint32Array(capacity); l2.set(lengths); lengths = l2;
-    }
-    values[runs] = v;
-    lengths[runs++] = length;
-  };
-  const mask = (1 << width) - 1;
-  let i = 0;
-  while (i < n) {
-    let header = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (at >= end) throw new PageDamage('a level stream ends early');
-      if (shift > 35) throw new PageDamage('a level stream holds an overlong run header');
-      const x = b[at++];
-      header += (x & 0x7f) * 2 ** shift;
-      if (!(x & 0x80)) break;
-    }
-    if (header % 2 === 0) {
-      const run = Math.min(header / 2, n - i);
-      if (width && at >= end) throw new PageDamage('a level stream ends early');
-      const v = width ? b[at++] & mask : 0;
-      if (run) push(v, run);
-      i += run;
-    } else {
-      const groups = (header - 1) / 2;
-      const count = Math.min(groups * 8, n - i);
-      const available = Math.min(groups * width, end - at);
-      if (Math.ceil((count * width) / 8) > available) throw new PageDamage('a level stream ends early');
-      for (let k = 0; k < count; k++) {
-        const bit = k * width;
-        const byte = at + (bit >> 3);
-        let v = b[byte] >> (bit & 7);
-        if ((bit & 7) + width > 8) v |= b[byte + 1] << (8 - (bit & 7));
-        push(v & mask, 1);
-      }
-      at += available;
-      i += count;
-    }
-  }
-  return new Levels(values, lengths, runs, n);
-}
-
-/**
- * Snappy, bounds-checked, with literals and copies as block moves (hyparquet's decoder moves byte
- * by byte: the slowest step when reading a pandas file, whose default codec this is).
- */
-export function snappyUncompress(input: Uint8Array, out: Uint8Array): void {
-  let pos = 0;
-  let declared = 0;
-  for (let shift = 0; ; shift += 7) {
-    if (pos >= input.length || shift > 35) throw new Error('snappy: bad length header');
-    const c = input[pos++];
-    declared += (c & 0x7f) * 2 ** shift;
-    if (!(c & 0x80)) break;
-  }
-  if (declared !== out.length) throw new Error(`snappy: the data declares ${declared} bytes, the page ${out.length}`);
-  let o = 0;
-  while (pos < input.length) {
-    const c = input[pos++];
-    const type = c & 3;
-    if (type === 0) {
-      let n = c >>> 2;
-      if (n >= 60) {
-        const extra = n - 59;
-        if (pos + extra > input.length) throw new Error('snappy: truncated literal length');
-        n = 0;
-        for (let k = 0; k < extra; k++) n += input[pos + k] * 2 ** (8 * k);
-        pos += extra;
-      }
-      n += 1;
-      if (pos + n > input.length || o + n > out.length) throw new Error('snappy: a literal runs past its bounds');
-      if (n < 16) for (let k = 0; k < n; k++) out[o + k] = input[pos + k];
-      else out.set(input.subarray(pos, pos + n), o);
-      pos += n;
-      o += n;
-      continue;
-    }
-    let length: number;
-    let offset: number;
-    if (type === 1) {
-      if (pos >= input.length) throw new Error('snappy: truncated copy');
-      length = ((c >>> 2) & 7) + 4;
-      offset = ((c >>> 5) << 8) | input[pos++];
-    } else if (type === 2) {
-      if (pos + 2 > input.length) throw new Error('snappy: truncated copy');
-      length = (c >>> 2) + 1;
-      offset = input[pos] | (input[pos + 1] << 8);
-      pos += 2;
-    } else {
-      if (pos + 4 > input.length) throw new Error('snappy: truncated copy');
-      length = (c >>> 2) + 1;
-      offset = (input[pos] | (input[pos + 1] << 8) | (input[pos + 2] << 16) | (input[pos + 3] << 24)) >>> 0;
-      pos += 4;
-    }
-    if (offset === 0 || offset > o || o + length > out.length) throw new Error('snappy: a copy runs past its bounds');
-    if (offset >= length) out.copyWithin(o, o - offset, o - offset + length);
-    else for (let k = 0; k < length; k++) out[o + k] = out[o + k - offset];
-    o += length;
-  }
-  if (o !== out.length) throw new Error(`snappy: the data holds ${o} bytes, not ${out.length}`);
+/** The refusal of a list column whose rows differ in length. */
+export function raggedListError(label: string, column: string, differs: ListAt, first: ListAt): EmbdiagError {
+  return new EmbdiagError('bad-shape', `${label}: ${raggedListReason(column, differs, first)}.`, 'Embeddings need the same number of dimensions in every row.');
 }
 
 // ---- the reader -------------------------------------------------------------------------------
@@ -343,39 +106,114 @@ export class ParquetListPages {
 
   private damaged(what: string, detail: string): EmbdiagError {
     return new EmbdiagError('bad-header', `${this.label}: column '${this.column}' ${what} is damaged: ${detail}.`,
-      'The file is damaged or truncated; re-save it (e.g. df.to_parquet(path)) or re-copy it.');
+      PARQUET_DAMAGED);
   }
 
-  /** Rows [start, start + count) into `out` (count x dim, row-major), which the caller has filled with NaN. */
-  read(start: number, count: number, out: Float32Array | Float64Array): Promise<void> {
-    const run = this.queue.then(() => this.readNow(start, count, out));
+  /** One read at a time (a state per chunk; callers may read concurrently). */
+  private queued<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  /** The number of elements of the first non-null list, reading as few pages as possible. */
-  firstListLength(): Promise<number | undefined> {
-    const run = this.queue.then(async () => {
-      for (const state of this.chunks) {
-        if (!state.chunk.rows) continue;
-        const n = await this.scanFirstList(state);
-        if (n !== undefined) return n;
-      }
-      return undefined;
+  /**
+   * Rows [start, start + count) into `out` (count x dim, row-major), which the caller has filled
+   * with NaN; the indices of the null lists among them are pushed onto `nulls`.
+   */
+  read(start: number, count: number, out: Float32Array | Float64Array, nulls: number[] = []): Promise<void> {
+    return this.queued(() => this.readNow(start, count, out, nulls));
+  }
+
+  /** The indices of the null lists among rows [start, start + count), from the levels alone. */
+  nullRows(start: number, count: number): Promise<number[]> {
+    const nulls: number[] = [];
+    return this.queued(() => this.readNow(start, count, undefined, nulls)).then(() => nulls);
+  }
+
+  /** The first non-null list (its row and length), reading as few pages as possible; undefined when every list is null. */
+  firstList(): Promise<{ row: number; length: number } | undefined> {
+    return this.queued(async () => {
+      let found: { row: number; length: number } | undefined;
+      await this.scanRows((row, length) => {
+        if (length === null) return false;
+        found = { row, length };
+        return true;
+      });
+      return found;
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
-  private async readNow(start: number, count: number, out: Float32Array | Float64Array): Promise<void> {
+  private async readNow(start: number, count: number, out: Float32Array | Float64Array | undefined, nulls: number[]): Promise<void> {
     const end = start + count;
-    for (const state of this.chunks) {
-      const c = state.chunk;
-      if (c.groupStart + c.rows <= start || c.groupStart >= end || !c.rows) continue;
-      const from = Math.max(start, c.groupStart) - c.groupStart;
-      const to = Math.min(end, c.groupStart + c.rows) - c.groupStart;
-      await this.readChunk(state, from, to, out, c.groupStart - start);
+    try {
+      for (const state of this.chunks) {
+        const c = state.chunk;
+        if (c.groupStart + c.rows <= start || c.groupStart >= end || !c.rows) continue;
+        const from = Math.max(start, c.groupStart) - c.groupStart;
+        const to = Math.min(end, c.groupStart + c.rows) - c.groupStart;
+        await this.readChunk(state, from, to, out, c.groupStart - start, nulls);
+      }
+    } catch (e) {
+      if (e instanceof Ragged) throw await this.raggedError();
+      throw e;
     }
+  }
+
+  /**
+   * Calls `visit(row, length)` for the rows from the first on (length null: a null list), from
+   * the levels alone, until it returns true.
+   */
+  private async scanRows(visit: (row: number, length: number | null) => boolean): Promise<void> {
+    const { maxDefinition, elementDefinition, listDefinition } = this.layout;
+    for (const state of this.chunks) {
+      if (!state.chunk.rows) continue;
+      await this.index(state);
+      let row = state.chunk.groupStart - 1;
+      let length: number | null = null;
+      for (let p = 0; p < state.dataPages.length; p++) {
+        const page = state.dataPages[p];
+        const decoded = await this.decoded(state, p, false);
+        const repetition = decoded.repetition?.expand();
+        const definition = decoded.definition?.expand();
+        for (let i = 0; i < page.count; i++) {
+          const rep = repetition ? repetition[i] : 0;
+          const def = definition ? definition[i] : maxDefinition;
+          if (rep === 0) {
+            if (row >= state.chunk.groupStart && visit(row, length)) return;
+            row++;
+            length = def < listDefinition ? null : 0;
+          }
+          if (length !== null && def >= elementDefinition) length++;
+        }
+      }
+      if (row >= state.chunk.groupStart && visit(row, length)) return;
+    }
+  }
+
+  /** The first list, and the first whose length differs from it; undefined when all lists have one length. */
+  firstDifference(): Promise<{ first: ListAt; differs: ListAt } | undefined> {
+    return this.queued(() => this.difference());
+  }
+
+  /** The refusal of a ragged column: the first row whose length differs from the first list's, and that list's row. */
+  private async raggedError(): Promise<EmbdiagError> {
+    const found = await this.difference();
+    // Without a difference, the levels agree with one length per row, but not with the page layout: damage.
+    return found ? raggedListError(this.label, this.column, found.differs, found.first)
+      : this.damaged('(its list levels)', `its rows do not hold ${this.dim} values each, as its level counts say`);
+  }
+
+  private async difference(): Promise<{ first: ListAt; differs: ListAt } | undefined> {
+    let first: ListAt | undefined;
+    let differs: ListAt | undefined;
+    await this.scanRows((row, length) => {
+      if (length === null) return false;
+      if (!first) { first = { row, length }; return false; }
+      if (length === first.length) return false;
+      differs = { row, length };
+      return true;
+    });
+    return first && differs ? { first, differs } : undefined;
   }
 
   /** Walks the chunk's page headers once (no decompression). */
@@ -395,7 +233,9 @@ export class ParquetListPages {
     let allV2 = true;
     const pages: Page[] = [];
     while (at < end - 1 && entries < c.numValues) {
-      const page = await this.readHeader(at, end, what);
+      const page = await readPageHeader(this.source, at, end, detail => this.damaged(`in the ${what}`, detail),
+        bytes => new EmbdiagError('too-large', `${this.label}: column '${this.column}' has a page of ${bytes} bytes, more than the ${MAX_PAGE_BYTES} this reader decodes at once.`,
+          'Rewrite the file with the default page size (e.g. pyarrow.parquet.write_table(table, path)).'));
       page.firstEntry = entries;
       if (page.type === PAGE_DICTIONARY) {
         if (pages.length || state.dictionaryPage) throw this.damaged(`in the ${what}`, 'a dictionary page follows data pages');
@@ -426,58 +266,6 @@ export class ParquetListPages {
       if (rows !== c.rows) throw this.damaged(`in the ${what}`, `its pages hold ${rows} rows where the metadata declares ${c.rows}`);
     }
     state.rowAtStart = rowAtStart;
-  }
-
-  private async readHeader(at: number, end: number, what: string): Promise<Page> {
-    for (let window = 256; ; window *= 4) {
-      const n = Math.min(window, end - at, MAX_HEADER_BYTES);
-      const bytes = await this.source.read(at, n);
-      const pos = { at: 0 };
-      let header: ThriftStruct;
-      try {
-        header = readThriftStruct(bytes, pos);
-      } catch (e) {
-        if (!(e instanceof ThriftDamage)) throw e;
-        if (e.overrun && n < Math.min(end - at, MAX_HEADER_BYTES)) continue;
-        throw this.damaged(`in the ${what}`, `the page header at byte ${at} ${e.overrun ? 'runs past the column chunk' : e.message.replace(/^a Thrift structure /, '')}`);
-      }
-      const type = int(header, 1) ?? -1;
-      const uncompressed = int(header, 2) ?? -1;
-      const compressed = int(header, 3) ?? -1;
-      if (compressed < 0 || at + pos.at + compressed > end) throw this.damaged(`in the ${what}`, `the page at byte ${at} declares ${compressed} bytes, past the end of the column chunk`);
-      if (uncompressed < 0 || uncompressed > MAX_PAGE_BYTES || compressed > MAX_PAGE_BYTES) {
-        throw new EmbdiagError('too-large', `${this.label}: column '${this.column}' has a page of ${Math.max(uncompressed, compressed)} bytes, more than the ${MAX_PAGE_BYTES} this reader decodes at once.`,
-          'Rewrite the file with the default page size (e.g. pyarrow.parquet.write_table(table, path)).');
-      }
-      const page: Page = { at, headerLength: pos.at, compressed, uncompressed, type, count: 0, encoding: -1, firstEntry: 0 };
-      const v1 = sub(header, 5);
-      const v2 = sub(header, 8);
-      const dictionary = sub(header, 7);
-      if (type === PAGE_DATA) {
-        if (!v1) throw this.damaged(`in the ${what}`, `the data page at byte ${at} has no data page header`);
-        page.count = int(v1, 1) ?? -1;
-        page.encoding = int(v1, 2) ?? -1;
-        page.definitionEncoding = int(v1, 3);
-        page.repetitionEncoding = int(v1, 4);
-      } else if (type === PAGE_DATA_V2) {
-        if (!v2) throw this.damaged(`in the ${what}`, `the data page at byte ${at} has no data page header`);
-        page.count = int(v2, 1) ?? -1;
-        page.rows = int(v2, 3) ?? -1;
-        page.encoding = int(v2, 4) ?? -1;
-        page.definitionLength = int(v2, 5) ?? 0;
-        page.repetitionLength = int(v2, 6) ?? 0;
-        page.valuesCompressed = v2.get(7) !== false;
-        if (page.rows < 0 || page.definitionLength < 0 || page.repetitionLength < 0 || page.definitionLength + page.repetitionLength > compressed) {
-          throw this.damaged(`in the ${what}`, `the data page at byte ${at} declares levels longer than the page`);
-        }
-      } else if (type === PAGE_DICTIONARY) {
-        if (!dictionary) throw this.damaged(`in the ${what}`, `the dictionary page at byte ${at} has no dictionary page header`);
-        page.count = int(dictionary, 1) ?? -1;
-        page.encoding = int(dictionary, 2) ?? -1;
-      }
-      if (page.count < 0 || page.count > MAX_PAGE_VALUES) throw this.damaged(`in the ${what}`, `the page at byte ${at} declares ${page.count} values (at most ${MAX_PAGE_VALUES} are read per page)`);
-      return page;
-    }
   }
 
   /** A page's bytes, decompressed: levels (v2: uncompressed, before the values) and values. */
@@ -524,8 +312,8 @@ export class ParquetListPages {
     return size === 4 ? new Float32Array(copy.buffer, 0, n) : new Float64Array(copy.buffer, 0, n);
   }
 
-  /** Decodes one data page: its levels and its non-null values. */
-  private async decodePage(state: ChunkState, page: Page): Promise<DecodedPage> {
+  /** Decodes one data page: its levels and (`withValues`) its non-null values. */
+  private async decodePage(state: ChunkState, page: Page, withValues: boolean): Promise<DecodedPage> {
     const what = `page at byte ${page.at}`;
     const { maxDefinition, maxRepetition } = this.layout;
     const n = page.count;
@@ -558,6 +346,7 @@ export class ParquetListPages {
     if (definition && definition.max() > maxDefinition) throw this.damaged(what, `a definition level is ${definition.max()}, above the column's ${maxDefinition}`);
     if (repetition && repetition.max() > maxRepetition) throw this.damaged(what, `a repetition level is ${repetition.max()}, above the column's ${maxRepetition}`);
     const present = definition ? definition.count(maxDefinition) : n;
+    if (!withValues) return { withValues, repetition, definition, values: new Float64Array(0), present };
     const valuesAt = page.type === PAGE_DATA_V2 ? 0 : at;
     let values: Float32Array | Float64Array;
     if (page.encoding === ENCODING_PLAIN) {
@@ -593,7 +382,7 @@ export class ParquetListPages {
       throw new EmbdiagError('unsupported-dtype', `${this.label}: column '${this.column}' uses value encoding ${page.encoding}, which this reader does not decode.`,
         'Re-save the file with the default encodings (e.g. df.to_parquet(path)).');
     }
-    return { repetition, definition, values, present };
+    return { withValues, repetition, definition, values, present };
   }
 
   /** The data page where row `row` (within the chunk) starts, as far as row starts are known. */
@@ -621,19 +410,19 @@ export class ParquetListPages {
   }
 
   /** Data page p decoded; the last one is kept (successive reads share their boundary page). */
-  private async decoded(state: ChunkState, p: number): Promise<DecodedPage> {
-    if (state.last?.p === p) return state.last.page;
-    const page = await this.decodePage(state, state.dataPages[p]);
+  private async decoded(state: ChunkState, p: number, withValues: boolean): Promise<DecodedPage> {
+    if (state.last?.p === p && (state.last.page.withValues || !withValues)) return state.last.page;
+    const page = await this.decodePage(state, state.dataPages[p], withValues);
     state.last = { p, page };
     return page;
   }
 
-  private raggedRow(state: ChunkState, row: number, holds: string): EmbdiagError {
-    return new EmbdiagError('bad-shape', `${this.label}: row ${state.chunk.groupStart + row} of column '${this.column}' holds ${holds}, but the rows before it hold ${this.dim}.`,
-      'Embeddings need the same number of dimensions in every row.');
-  }
-
-  private async readChunk(state: ChunkState, from: number, to: number, out: Float32Array | Float64Array, outRowOffset: number): Promise<void> {
+  /**
+   * Rows [from, to) of a chunk into `out` (none: levels only), null lists onto `nulls` (as rows of
+   * the file). Throws Ragged at a row that does not hold dim values.
+   */
+  private async readChunk(state: ChunkState, from: number, to: number, out: Float32Array | Float64Array | undefined, outRowOffset: number,
+    nulls: number[]): Promise<void> {
     await this.index(state);
     const dim = this.dim;
     const { maxDefinition, elementDefinition, listDefinition } = this.layout;
@@ -644,15 +433,15 @@ export class ParquetListPages {
     let row = (state.rowAtStart[p] ?? 0) - 1;
     let k = state.exact ? pages[p].firstEntry - row * dim : 0;
     let nullList = false;
-    let emptyList = false;
     const finishRow = () => {
-      if (row < from || row >= to || nullList) return; // a null list stays NaN
-      if (k !== dim) throw this.raggedRow(state, row, `${emptyList ? 0 : k} values`);
+      if (row < from || row >= to) return;
+      if (nullList) nulls.push(state.chunk.groupStart + row); // a null list stays NaN
+      else if (k !== dim) throw new Ragged();
     };
     for (; p < pages.length; p++) {
       if (state.rowAtStart[p] === undefined) state.rowAtStart[p] = row + 1;
       const page = pages[p];
-      const decoded = await this.decoded(state, p);
+      const decoded = await this.decoded(state, p, out !== undefined);
       const { values, present } = decoded;
       const n = page.count;
       const e0 = page.firstEntry;
@@ -665,19 +454,19 @@ export class ParquetListPages {
           for (let i = 0, e = e0; i < runs.runs; e += runs.lengths[i], i++) {
             const length = runs.lengths[i];
             if (runs.values[i] === 0) {
-              if (dim > 1 && (length !== 1 || e % dim !== 0)) throw this.raggedRow(state, Math.floor(e / dim) - (e % dim ? 0 : 1), `a number of values other than ${dim}`);
+              if (dim > 1 && (length !== 1 || e % dim !== 0)) throw new Ragged();
             } else if (Math.ceil(e / dim) * dim < e + length) {
-              throw this.raggedRow(state, Math.ceil(e / dim) - 1, `a number of values other than ${dim}`);
+              throw new Ragged();
             }
           }
         }
         const lo = Math.max(e0, from * dim);
         const hi = Math.min(e0 + n, to * dim);
-        if (hi > lo) out.set(values.subarray(lo - e0, hi - e0), (outRowOffset + from) * dim + (lo - from * dim));
+        if (out && hi > lo) out.set(values.subarray(lo - e0, hi - e0), (outRowOffset + from) * dim + (lo - from * dim));
         if (e0 + n >= to * dim) return;
         row = Math.floor((e0 + n - 1) / dim);
         k = e0 + n - row * dim;
-        nullList = emptyList = false;
+        nullList = false;
         continue;
       }
       const repetition = decoded.repetition?.expand();
@@ -692,12 +481,11 @@ export class ParquetListPages {
           if (row >= to) return;
           k = 0;
           nullList = def < listDefinition;
-          emptyList = !nullList && def < elementDefinition;
         }
         if (def >= elementDefinition) {
           if (row >= from) {
-            if (k >= dim) throw this.raggedRow(state, row, `more than ${dim} values`);
-            if (def === maxDefinition) out[(outRowOffset + row) * dim + k] = values[v];
+            if (k >= dim) throw new Ragged();
+            if (out && def === maxDefinition) out[(outRowOffset + row) * dim + k] = values[v];
           }
           k++;
         }
@@ -707,28 +495,5 @@ export class ParquetListPages {
     }
     // The chunk's end ends the last row.
     finishRow();
-  }
-
-  /** The element count of the first non-null list of a chunk, or undefined when all its lists are null. */
-  private async scanFirstList(state: ChunkState): Promise<number | undefined> {
-    await this.index(state);
-    const { maxDefinition, elementDefinition, listDefinition } = this.layout;
-    let started = false;
-    let count = 0;
-    for (const page of state.dataPages) {
-      const decoded = await this.decodePage(state, page);
-      const repetition = decoded.repetition?.expand();
-      const definition = decoded.definition?.expand();
-      for (let i = 0; i < page.count; i++) {
-        const rep = repetition ? repetition[i] : 0;
-        const def = definition ? definition[i] : maxDefinition;
-        if (rep === 0) {
-          if (started) return count;
-          if (def >= listDefinition) { started = true; count = 0; }
-        }
-        if (started && def >= elementDefinition) count++;
-      }
-    }
-    return started ? count : undefined;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Just enough of Thrift's compact protocol for Parquet's footer and page headers: a struct as a
- * map of field id → value (nested structs as maps; lists, binaries, maps and doubles skipped),
+ * map of field id → value (nested structs as maps, binaries as views of the bytes; lists, maps and
+ * doubles skipped),
  * bounded in depth and by the buffer, so a damaged header fails here, typed, instead of in a library.
  */
 
@@ -9,7 +10,7 @@ export class ThriftDamage extends Error {
   constructor(message: string, readonly overrun = false) { super(message); this.name = 'ThriftDamage'; }
 }
 
-export type ThriftValue = number | boolean | ThriftStruct | undefined;
+export type ThriftValue = number | boolean | Uint8Array | ThriftStruct | undefined;
 export type ThriftStruct = Map<number, ThriftValue>;
 
 const MAX_DEPTH = 16;
@@ -50,7 +51,7 @@ export function readThriftStruct(b: Uint8Array, pos: { at: number }, depth = 0,
       case 3: return byte();
       case 4: case 5: case 6: return zigzag();
       case 7: skipBytes(8); return undefined;
-      case 8: skipBytes(varint()); return undefined;
+      case 8: { const n = varint(); const at = pos.at; skipBytes(n); return b.subarray(at, pos.at); }
       case 9: case 10: {
         const [element, n] = listHeader();
         for (let i = 0; i < n; i++) value(element, d + 1);
@@ -81,4 +82,22 @@ export function readThriftStruct(b: Uint8Array, pos: { at: number }, depth = 0,
     }
     out.set(id, value(type, depth));
   }
+}
+
+/** An integer field of a struct, or undefined when absent or of another type. */
+export function thriftInt(s: ThriftStruct | undefined, id: number): number | undefined {
+  const v = s?.get(id);
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** A struct field of a struct, or undefined. */
+export function thriftStruct(s: ThriftStruct | undefined, id: number): ThriftStruct | undefined {
+  const v = s?.get(id);
+  return v instanceof Map ? v : undefined;
+}
+
+/** A binary field of a struct as text (names in the schema), or undefined. */
+export function thriftText(s: ThriftStruct | undefined, id: number): string | undefined {
+  const v = s?.get(id);
+  return v instanceof Uint8Array ? new TextDecoder().decode(v) : undefined;
 }
