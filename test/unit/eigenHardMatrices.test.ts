@@ -189,3 +189,12 @@ test('end to end: a numpy-written npz shaped like SciPy\'s carex_20 Q gives nump
     assertLapackClose(k.eigenvalues, e.eigenvalues, `carex-like covariance, kernels ${kernels}`);
   }
 });
+
+test('a finite covariance whose largest eigenvalue overflows float64: the numeric-overflow finding, no spectrum, no internal error', async () => {
+  const e = expected.eigenvalueOverflow;
+  assert.ok(e.covarianceFinite && e.numpyLargestIsInfinite, 'numpy: finite covariance, infinite eigenvalue');
+  const r = await analyzeFile(path.join(DIR, e.file), { maxRows: 100_000, seed: 0 });
+  assert.deepEqual(r.eigenvalues, []);
+  assert.equal(r.metrics, null);
+  assert.ok(r.findings.some(f => f.code === 'numeric-overflow' && f.severity === 'error'), JSON.stringify(r.findings));
+});
