@@ -163,6 +163,26 @@ test('regime symmetricEigen (eigenvectors): numpy\'s eigenvalues and orthonormal
   }
 });
 
+test('regime symmetricEigen: its Jacobi fallback (no QR sweeps allowed) gives numpy\'s eigenvalues and eigenpairs', () => {
+  for (const c of cases.filter(x => x.n <= 60)) {
+    const { values, vectors } = symmetricEigen(c.matrix, c.n, { sweepBudget: 0 });
+    assertLapackClose(values, c.eigenvalues, `${c.name}, Jacobi fallback`);
+    const n = c.n;
+    let norm = 0;
+    for (const x of c.eigenvalues) norm = Math.max(norm, Math.abs(x));
+    for (let k = 0; k < n; k++) {
+      const v = vectors.subarray(k * n, (k + 1) * n);
+      let residual = 0;
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += c.matrix[i * n + j] * v[j];
+        residual = Math.max(residual, Math.abs(s - values[k] * v[i]));
+      }
+      assert.ok(residual <= 10 * n * EPS * Math.max(norm, Number.MIN_VALUE), `${c.name}: residual ${residual} of pair ${k}`);
+    }
+  }
+});
+
 test('topEigenvectors (Sturm bisection): numpy\'s leading eigenvalues on the hard matrices', () => {
   for (const c of cases.filter(x => x.n > 64 && x.n <= 421)) {
     const top = topEigenvectors(c.matrix, c.n, 5);

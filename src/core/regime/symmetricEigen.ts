@@ -33,8 +33,9 @@ export interface SymmetricEigenDecomposition {
 /**
  * Eigen-decomposition of the symmetric n×n matrix `a` (row-major; only the lower triangle is
  * read; `a` is not modified). Throws RangeError on a bad length or a non-finite entry.
+ * `sweepBudget`: QR sweeps before the Jacobi fallback (default 30·n; 0 tests the fallback).
  */
-export function symmetricEigen(a: Float64Array, n: number): SymmetricEigenDecomposition {
+export function symmetricEigen(a: Float64Array, n: number, options: { sweepBudget?: number } = {}): SymmetricEigenDecomposition {
   if (!(Number.isSafeInteger(n) && n >= 0) || a.length < n * n) {
     throw new RangeError(`symmetricEigen: need an n×n matrix (n = ${n}, length ${a.length})`);
   }
@@ -59,7 +60,7 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigenDecomp
   for (let i = 0; i < n; i++) qt[i * n + i] = 1;
   const scaled = scale !== 1 ? w.slice() : null; // householderTridiagonal overwrites w
   householderTridiagonal(w, n, d, e, qt);
-  if (!implicitQr(d, e, qt, n)) return fromJacobi(scaled ?? symmetricCopy(a, n), n, scale);
+  if (!implicitQr(d, e, qt, n, options.sweepBudget ?? SWEEPS_PER_ORDER * n)) return fromJacobi(scaled ?? symmetricCopy(a, n), n, scale);
 
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[j] - d[i]);
   const values = new Float64Array(n);
@@ -169,11 +170,10 @@ function rotateRows(qt: Float64Array, n: number, i: number, c: number, s: number
  * R = [[c, s], [−s, c]] in planes (k, k+1), T ← RᵀTR; the same rotations update Qᵀ.
  * False when the sweep budget ran out first.
  */
-function implicitQr(d: Float64Array, e: Float64Array, qt: Float64Array, n: number): boolean {
+function implicitQr(d: Float64Array, e: Float64Array, qt: Float64Array, n: number, budget: number): boolean {
   let tnorm = 0;
   for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]), i < n - 1 ? Math.abs(e[i]) : 0);
   const absTol = EPS * tnorm;
-  let budget = SWEEPS_PER_ORDER * n;
   let hi = n - 1;
   let stalled = 0;
   while (hi > 0) {
