@@ -18,12 +18,17 @@ const expected = JSON.parse(fs.readFileSync(path.join(DIR, 'expected.json'), 'ut
   eigenvalueCount?: number; eigenvalues: number[] | null; metrics: Record<string, unknown> | null;
 }>;
 
-test('the route: Gram matrix whenever fewer rows than dimensions are read', () => {
-  assert.equal(spectrumRoute(2, 8000), 'gram');
-  assert.equal(spectrumRoute(1, 8000), 'gram');
+test('the route: the Gram matrix with fewer rows than dimensions, unless the WebAssembly covariance is faster (N > d/2)', () => {
+  for (const wasm of [false, true]) {
+    assert.equal(spectrumRoute(2, 8000, wasm), 'gram');
+    assert.equal(spectrumRoute(1, 8000, wasm), 'gram');
+    assert.equal(spectrumRoute(4000, 8000, wasm), 'gram');
+    assert.equal(spectrumRoute(300, 300, wasm), 'covariance');
+    assert.equal(spectrumRoute(1000, 16, wasm), 'covariance');
+  }
   assert.equal(spectrumRoute(299, 300), 'gram');
-  assert.equal(spectrumRoute(300, 300), 'covariance');
-  assert.equal(spectrumRoute(1000, 16), 'covariance');
+  assert.equal(spectrumRoute(299, 300, true), 'covariance');
+  assert.equal(spectrumRoute(3000, 4000, true), 'covariance');
 });
 
 for (const [file, e] of Object.entries(expected)) {

@@ -31,9 +31,9 @@ export interface AnalyzeOptions {
    * float32 represents exactly (float32, float16, bfloat16, float8, 8/16-bit integers, bool),
    * float64 arithmetic for the others; below that, the
    * float64 JS StreamingStatistics. 'js', 'float64' and 'float32' force one (the float32
-   * kernels only where the dtype allows, else float64). With fewer rows than dimensions (the Gram
-   * route, spectrumRoute.ts) the statistics are always the float64 JS ones: there is no d × d
-   * covariance to accelerate.
+   * kernels only where the dtype allows, else float64). On the Gram route (fewer rows than
+   * dimensions, see spectrumRoute.ts) the statistics are always the float64 JS ones: there is no
+   * d × d covariance to accelerate.
    */
   kernels?: 'auto' | 'js' | 'float64' | 'float32';
   /** Worker threads of the float32 kernels (default: min(2, cores); 0: on the calling thread). */
@@ -128,7 +128,7 @@ export async function analyzeSource(
   }
 
   // Fewer rows than dimensions: the N × N Gram matrix instead of the d × d covariance.
-  if (spectrumRoute(rowsUsed, dim) === 'gram') return gramRouteAnalysis(context, runs(), hooks);
+  if (spectrumRoute(rowsUsed, dim, usesWasmStatistics(rowsUsed, dim, options)) === 'gram') return gramRouteAnalysis(context, runs(), hooks);
 
   const readStarted = Date.now();
   // The WebAssembly path builds its covariance straight into the eigenvalue solver's memory.
@@ -201,7 +201,7 @@ export async function statisticsOfRows(
   const kernels = engine.kernels ?? 'auto';
   const float32Exact = FLOAT32_EXACT.has(matrix.dtype);
   let element: WasmElement | null = null;
-  if (kernels !== 'js' && wasmStatisticsAvailable() && (kernels !== 'auto' || rowsUsed * dim * dim >= F32_MIN_WORK)) {
+  if (usesWasmStatistics(rowsUsed, dim, engine)) {
     element = float32Exact && kernels !== 'float64' ? 'float32' : 'float64';
   }
   if (!element) {
@@ -221,6 +221,12 @@ export async function statisticsOfRows(
     throw e;
   }
   return stats.finish({ covarianceInto: extra.covarianceBuffer?.() });
+}
+
+/** True when statisticsOfRows would take the WebAssembly kernels for these rows (see AnalyzeOptions.kernels). */
+function usesWasmStatistics(rowsUsed: number, dim: number, engine: Pick<AnalyzeOptions, 'kernels'>): boolean {
+  const kernels = engine.kernels ?? 'auto';
+  return kernels !== 'js' && wasmStatisticsAvailable() && (kernels !== 'auto' || rowsUsed * dim * dim >= F32_MIN_WORK);
 }
 
 interface ReportContext {
