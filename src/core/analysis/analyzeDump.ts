@@ -7,7 +7,6 @@ import type { DumpFile, EmbeddingMatrix } from '../formats/dumpFile';
 import { DenseMatrix } from '../formats/npy';
 import { StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
 import { WasmStatistics, wasmStatisticsAvailable, type WasmElement } from '../stats/wasmStatistics';
-import { gramEigenvalues } from '../linalg/gramEigenvalues';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
 import { EigenWorkspace, symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { spectrumMetrics } from '../metrics/spectrumMetrics';
@@ -19,6 +18,7 @@ import { siblingOpener } from '../formats/openDumpFile';
 import { escapeControlCharacters } from '../errors';
 import { NullRowTally } from './nullRowTally';
 import { overflowSafeMean } from '../stats/scaledMean';
+import { FiniteRows, finiteSpectrum, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
 
 export interface AnalyzeOptions {
   /** Analyse at most this many rows; larger arrays are sampled uniformly (seeded). */
@@ -34,7 +34,9 @@ export interface AnalyzeOptions {
    * float32 represents exactly (float32, float16, bfloat16, float8, 8/16-bit integers, bool),
    * float64 arithmetic for the others; below that, the
    * float64 JS StreamingStatistics. 'js', 'float64' and 'float32' force one (the float32
-   * kernels only where the dtype allows, else float64).
+   * kernels only where the dtype allows, else float64). On the Gram route (fewer rows than
+   * dimensions, see spectrumRoute.ts) the statistics are always the float64 JS ones: there is no
+   * d × d covariance to accelerate.
    */
   kernels?: 'auto' | 'js' | 'float64' | 'float32';
   /** Worker threads of the float32 kernels (default: min(2, cores); 0: on the calling thread). */
@@ -146,6 +148,10 @@ export async function analyzeOpenedDump(
   }
 
   nulls.reset(); // the exact pass counts its own null rows
+
+  // Fewer rows than dimensions: the N × N Gram matrix instead of the d × d covariance.
+  if (spectrumRoute(rowsUsed, dim, usesWasmStatistics(rowsUsed, dim, options)) === 'gram') return gramRouteAnalysis(context, runs(), hooks);
+
   const readStarted = Date.now();
   // The WebAssembly path builds its covariance straight into the eigenvalue solver's memory.
   const solver: { workspace: EigenWorkspace | null } = { workspace: null };
@@ -161,15 +167,39 @@ export async function analyzeOpenedDump(
   hooks.onProgress?.(0.95, 'Computing eigenvalues');
   const eigenStarted = Date.now();
   // values near float64's limits make squares overflow; say so instead of computing on Infinity
-  const overflow = st.covariance !== null && !st.covariance.every(Number.isFinite);
-  const eigenvalues = !st.covariance || overflow ? new Float64Array(0)
-    : workspace && st.covariance.buffer === workspace.matrix.buffer ? workspace.eigenvalues()
-      : symmetricEigenvalues(st.covariance, dim);
+  const covarianceOverflow = st.covariance !== null && !st.covariance.every(Number.isFinite);
+  const { eigenvalues, overflow } = !st.covariance || covarianceOverflow ? { eigenvalues: new Float64Array(0), overflow: covarianceOverflow }
+    : finiteSpectrum(workspace && st.covariance.buffer === workspace.matrix.buffer ? workspace.eigenvalues()
+      : symmetricEigenvalues(st.covariance, dim));
   st.covariance = null; // not needed any more: let it go before the report is built
   workspace = null;
   const eigenMs = Date.now() - eigenStarted;
   hooks.onProgress?.(1, 'Done');
   return buildReport(context, st, eigenvalues, overflow, { readMs, eigenMs }, {
+    method: sampled ? 'uniform random sample without replacement' : 'all rows', maxRows: options.maxRows,
+  });
+}
+
+/**
+ * The exact analysis by the Gram route (see spectrumRoute.ts): float64 JS statistics without the
+ * covariance, the finite rows kept, then the eigenvalues of their Gram matrix.
+ */
+async function gramRouteAnalysis(ctx: ReportContext, runs: Iterable<readonly [number, number]>, hooks: AnalyzeHooks): Promise<AnalysisReport> {
+  const { matrix, rowsUsed, sampled, options } = ctx;
+  const readStarted = Date.now();
+  const stats = new StreamingStatistics(matrix.dim, { hashDuplicates: true, covariance: false });
+  const kept = new FiniteRows(matrix.dim, rowsUsed);
+  await streamRows(matrix, runs, rowsUsed, (block, n) => { stats.add(block, n); kept.add(block, n); }, hooks);
+  const st = stats.finish();
+  const readMs = Date.now() - readStarted;
+  await ctx.source.assertUnchanged?.();
+  hooks.onProgress?.(0.95, 'Computing eigenvalues');
+  const eigenStarted = Date.now();
+  // Small Gram matrices are solved in JS, as in the quick pass: faster than compiling the kernels.
+  const { eigenvalues, overflow } = gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN);
+  const eigenMs = Date.now() - eigenStarted;
+  hooks.onProgress?.(1, 'Done');
+  return buildReport(ctx, st, eigenvalues, overflow, { readMs, eigenMs }, {
     method: sampled ? 'uniform random sample without replacement' : 'all rows', maxRows: options.maxRows,
   });
 }
@@ -193,7 +223,7 @@ export async function statisticsOfRows(
   const kernels = engine.kernels ?? 'auto';
   const float32Exact = FLOAT32_EXACT.has(matrix.dtype);
   let element: WasmElement | null = null;
-  if (kernels !== 'js' && wasmStatisticsAvailable() && (kernels !== 'auto' || rowsUsed * dim * dim >= F32_MIN_WORK)) {
+  if (usesWasmStatistics(rowsUsed, dim, engine)) {
     element = float32Exact && kernels !== 'float64' ? 'float32' : 'float64';
   }
   if (!element) {
@@ -213,6 +243,12 @@ export async function statisticsOfRows(
     throw e;
   }
   return stats.finish({ covarianceInto: extra.covarianceBuffer?.() });
+}
+
+/** True when statisticsOfRows would take the WebAssembly kernels for these rows (see AnalyzeOptions.kernels). */
+function usesWasmStatistics(rowsUsed: number, dim: number, engine: Pick<AnalyzeOptions, 'kernels'>): boolean {
+  const kernels = engine.kernels ?? 'auto';
+  return kernels !== 'js' && wasmStatisticsAvailable() && (kernels !== 'auto' || rowsUsed * dim * dim >= F32_MIN_WORK);
 }
 
 interface ReportContext {
@@ -305,10 +341,9 @@ async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<Ana
   const q = Math.max(2, Math.floor(requested > 0 ? requested : Math.max(100, byBudget)));
   if (q >= rowsUsed) return undefined;
   const started = Date.now();
-  const gram = q < dim;
+  const gram = spectrumRoute(q, dim) === 'gram';
   const stats = new StreamingStatistics(dim, { hashDuplicates: true, covariance: !gram });
-  const kept = gram ? new Float64Array(q * dim) : null;
-  let keptRows = 0;
+  const kept = gram ? new FiniteRows(dim, q) : null;
   const runs = [...uniqueSortedRuns(sampleRowIndices(ctx.rowsTotal, q, options.seed))];
   // Dense arrays take positioned reads: fetch the sample's rows QUICK_READS at a time (the
   // latency of hundreds of small reads, not their bytes, is what costs); others read in order.
@@ -317,26 +352,19 @@ async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<Ana
     const block = blocks[b];
     const n = runs[b][1];
     stats.add(block, n);
-    if (!kept) continue;
-    for (let r = 0; r < n; r++) {
-      const row = block.subarray(r * dim, (r + 1) * dim);
-      let finite = true;
-      for (let j = 0; j < dim; j++) if (!Number.isFinite(row[j])) { finite = false; break; }
-      if (finite) kept.set(row, (keptRows++) * dim);
-    }
+    kept?.add(block, n);
   }
   const st = stats.finish();
   const readMs = Date.now() - started;
   const eigenStarted = Date.now();
   let eigenvalues: Float64Array = new Float64Array(0);
   let overflow = false;
-  if (st.count >= 2) {
-    if (kept) {
-      eigenvalues = gramEigenvalues(kept.subarray(0, keptRows * dim), keptRows, dim, st.mean, { forceJs: keptRows <= QUICK_JS_EIGEN });
-      overflow = !eigenvalues.every(Number.isFinite);
-    } else if (st.covariance) {
+  if (kept) {
+    ({ eigenvalues, overflow } = gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN));
+  } else if (st.count >= 2) {
+    if (st.covariance) {
       overflow = !st.covariance.every(Number.isFinite);
-      if (!overflow) eigenvalues = symmetricEigenvalues(st.covariance, dim, { forceJs: dim <= QUICK_JS_EIGEN });
+      if (!overflow) ({ eigenvalues, overflow } = finiteSpectrum(symmetricEigenvalues(st.covariance, dim, { forceJs: dim <= QUICK_JS_EIGEN })));
     }
     if (overflow) eigenvalues = new Float64Array(0);
   }

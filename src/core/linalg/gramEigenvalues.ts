@@ -6,16 +6,22 @@
  */
 import { symmetricEigenvalues, type SymmetricEigenvaluesOptions } from './symmetricEigenvalues';
 
+export interface GramEigenvaluesOptions extends SymmetricEigenvaluesOptions {
+  /** Centre `rows` in place (the caller's copy) instead of in a new m × dim array. */
+  centreInPlace?: boolean;
+}
+
 /**
  * All `dim` eigenvalues (descending; the dim − m smallest exactly 0) of the covariance, with
  * divisor m − 1, of the m rows of `rows` (row-major m × dim, finite), centred on `mean`.
+ * All NaN when an entry of the Gram matrix overflows float64: there is no spectrum to give.
  */
 export function gramEigenvalues(rows: Float64Array, m: number, dim: number, mean: ArrayLike<number>,
-  options: SymmetricEigenvaluesOptions = {}): Float64Array {
+  options: GramEigenvaluesOptions = {}): Float64Array {
   if (!(Number.isSafeInteger(m) && m >= 2 && Number.isSafeInteger(dim) && dim >= 1) || rows.length < m * dim || mean.length < dim) {
     throw new RangeError(`gramEigenvalues: need at least 2 rows of ${dim} values and a mean of ${dim}`);
   }
-  const y = new Float64Array(m * dim);
+  const y = options.centreInPlace ? rows : new Float64Array(m * dim);
   for (let r = 0; r < m; r++) {
     const o = r * dim;
     for (let j = 0; j < dim; j++) y[o + j] = rows[o + j] - mean[j];
@@ -51,9 +57,12 @@ export function gramEigenvalues(rows: Float64Array, m: number, dim: number, mean
       g[a * m + b] = s * scale;
     }
   }
-  const small = symmetricEigenvalues(g, m, options);
+  if (!g.every(Number.isFinite)) return new Float64Array(dim).fill(NaN);
+  const small = symmetricEigenvalues(g, m, { forceJs: options.forceJs, reduction: options.reduction });
   const out = new Float64Array(Math.max(dim, m));
-  out.set(small);
+  // A Gram matrix is positive semidefinite: a negative eigenvalue is rounding noise around 0,
+  // given as the 0 it stands for (so the spectrum stays descending with the dim − m exact zeros).
+  for (let i = 0; i < m; i++) out[i] = small[i] > 0 ? small[i] : 0;
   // The Gram matrix of centred rows is singular (rank ≤ m − 1): its smallest eigenvalue is
   // rounding noise around 0, like the dim − m that are exactly 0; keep only dim values.
   return out.subarray(0, dim).slice();

@@ -1,11 +1,15 @@
 /**
  * Eigenvalues (only) of a real symmetric matrix: Householder reduction to tridiagonal form,
- * then the implicit QL iteration with Wilkinson-type shifts. No eigenvectors are accumulated,
- * so the cost is about (4/3)n³ flops for the reduction plus O(n²) for the iteration.
+ * then the eigenvalues of the tridiagonal matrix (tridiagonalEigenvalues: implicit QL, bisection
+ * where QL does not converge). No eigenvectors are accumulated, so the cost is about (4/3)n³
+ * flops for the reduction plus O(n²) for the iteration.
  * The reduction runs in WebAssembly SIMD (wasm/kernels.c, the same algorithm; blocked from
  * BLOCKED_REDUCTION_MIN on) when the runtime has it, else in the plain JS below.
+ * A matrix whose largest entry lies outside [RMIN, RMAX] is first scaled by a power of two into
+ * that range (as LAPACK's dsyev), so that no square in the reduction overflows or underflows.
  */
 import { allocOrThrow, instantiateKernels, type KernelExports } from './wasmKernels';
+import { tridiagonalEigenvalues } from './tridiagonalEigenvalues';
 
 export interface SymmetricEigenvaluesOptions {
   /** Use the plain-JS reduction even when WebAssembly SIMD is available (tests, comparisons). */
@@ -17,26 +21,28 @@ export interface SymmetricEigenvaluesOptions {
   reduction?: 'auto' | 'fused' | 'blocked';
 }
 
-/** Machine epsilon of float64 (2⁻⁵²): off-diagonals below ε·(|dₘ|+|dₘ₊₁|) are negligible. */
-const EPS = 2 ** -52;
-/** QL sweeps allowed per eigenvalue; convergence is cubic, so 2–3 are typical. */
-const MAX_SWEEPS = 60;
+/** dsyev's safe range for the largest entry: √(safmin/ε) and its reciprocal (≈ 1.5e-146, 6.7e145). */
+const RMIN = Math.sqrt(2 ** -1022 / 2 ** -53);
+const RMAX = 1 / RMIN;
 
 /**
  * All eigenvalues of the symmetric n×n matrix `a` (row-major), sorted descending.
  * Only the lower triangle is read (so a slightly asymmetric covariance is fine); `a` is not modified.
- * Throws RangeError on a wrong length or a non-finite entry.
+ * Throws RangeError on a wrong length or a non-finite entry; never fails on a finite matrix.
  */
 export function symmetricEigenvalues(a: Float64Array, n: number, options: SymmetricEigenvaluesOptions = {}): Float64Array {
   if (!(Number.isSafeInteger(n) && n >= 0) || a.length < n * n) {
     throw new RangeError(`symmetricEigenvalues: need an n×n matrix (n = ${n}, length ${a.length})`);
   }
-  checkFiniteLower(a, n);
+  const scale = safeRangeScale(checkFiniteLower(a, n));
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  if (options.forceJs || n < 3 || !tridiagonalizeWasm(a, n, d, e, options.reduction ?? 'auto')) tridiagonalize(Float64Array.from(a.subarray(0, n * n)), n, d, e);
-  tridiagonalQL(d, e);
-  return d.sort().reverse();
+  if (options.forceJs || n < 3 || !tridiagonalizeWasm(a, n, d, e, options.reduction ?? 'auto', scale)) {
+    const w = Float64Array.from(a.subarray(0, n * n));
+    if (scale !== 1) scaleLower(w, n, scale);
+    tridiagonalize(w, n, d, e);
+  }
+  return eigenvaluesOfReduced(d, e, scale);
 }
 
 /**
@@ -66,32 +72,61 @@ export class EigenWorkspace {
   /** All eigenvalues of `matrix` (as symmetricEigenvalues), which it overwrites. */
   eigenvalues(): Float64Array {
     const { n, matrix, k, ptrs } = this;
-    checkFiniteLower(matrix, n);
+    const scale = safeRangeScale(checkFiniteLower(matrix, n));
+    if (scale !== 1) scaleLower(matrix, n, scale);
     reduceWasm(k, n, ptrs);
     const d = new Float64Array(k.memory.buffer, ptrs.d, n).slice();
     const e = new Float64Array(k.memory.buffer, ptrs.e, n).slice();
-    tridiagonalQL(d, e);
-    return d.sort().reverse();
+    return eigenvaluesOfReduced(d, e, scale);
   }
 }
 
-function checkFiniteLower(a: Float64Array, n: number): void {
+/** The largest |entry| of the lower triangle; throws RangeError on a non-finite entry. */
+function checkFiniteLower(a: Float64Array, n: number): number {
+  let max = 0;
   for (let r = 0; r < n; r++) {
     for (let c = 0, p = r * n; c <= r; c++, p++) {
-      if (!Number.isFinite(a[p])) throw new RangeError(`symmetricEigenvalues: entry (${r}, ${c}) is ${a[p]}`);
+      const x = Math.abs(a[p]);
+      if (!(x <= Number.MAX_VALUE)) throw new RangeError(`symmetricEigenvalues: entry (${r}, ${c}) is ${a[p]}`);
+      if (x > max) max = x;
     }
   }
+  return max;
+}
+
+/**
+ * The power of two that brings the largest |entry| of a matrix into [RMIN, RMAX] (exact, undone
+ * exactly by dividing the eigenvalues); 1 when it is there already.
+ */
+export function safeRangeScale(largest: number): number {
+  if (largest === 0 || (largest >= RMIN && largest <= RMAX)) return 1;
+  return 2 ** Math.round(Math.log2((largest < RMIN ? RMIN : RMAX) / largest));
+}
+
+function scaleLower(w: Float64Array, n: number, scale: number): void {
+  for (let r = 0; r < n; r++) for (let c = 0, p = r * n; c <= r; c++, p++) w[p] *= scale;
+}
+
+/** Eigenvalues, descending, from the reduction's d and e (e[i] couples i−1 and i), unscaled. */
+function eigenvaluesOfReduced(d: Float64Array, e: Float64Array, scale: number): Float64Array {
+  // tridiagonalEigenvalues wants e[i] coupling i and i+1.
+  e.copyWithin(0, 1);
+  tridiagonalEigenvalues(d, e.subarray(0, Math.max(0, d.length - 1)));
+  if (scale !== 1) for (let i = 0; i < d.length; i++) d[i] /= scale;
+  return d.sort().reverse();
 }
 
 /**
  * The reduction of `tridiagonalize` in WebAssembly (fused or blocked), on a copy of `a` in the
  * instance's own memory (released with the instance). False when WebAssembly SIMD is unavailable.
  */
-function tridiagonalizeWasm(a: Float64Array, n: number, d: Float64Array, e: Float64Array, reduction: 'auto' | 'fused' | 'blocked'): boolean {
+function tridiagonalizeWasm(a: Float64Array, n: number, d: Float64Array, e: Float64Array, reduction: 'auto' | 'fused' | 'blocked', scale: number): boolean {
   const k = instantiateKernels();
   if (!k) return false;
   const ptrs = allocReduction(k, n, reduction === 'auto' ? n >= BLOCKED_REDUCTION_MIN : reduction === 'blocked');
-  new Float64Array(k.memory.buffer, ptrs.w, n * n).set(a.subarray(0, n * n));
+  const w = new Float64Array(k.memory.buffer, ptrs.w, n * n);
+  w.set(a.subarray(0, n * n));
+  if (scale !== 1) scaleLower(w, n, scale);
   reduceWasm(k, n, ptrs);
   d.set(new Float64Array(k.memory.buffer, ptrs.d, n));
   e.set(new Float64Array(k.memory.buffer, ptrs.e, n));
@@ -278,73 +313,4 @@ function updateAndMultiply(w: Float64Array, n: number, ri: number, rl: number, l
     w[r0 + r] = x00;
     out[r] += s0 + x00 * v0;
   }
-}
-
-/**
- * Eigenvalues of the symmetric tridiagonal matrix (d, e) by implicit QL with the shift taken
- * from the eigenvalue of the leading 2×2 block nearer to d[l]. On return d holds the eigenvalues
- * (unsorted); e is destroyed. e[i] couples i−1 and i on entry.
- */
-function tridiagonalQL(d: Float64Array, e: Float64Array): void {
-  const n = d.length;
-  // Re-index so that e[i] couples i and i+1.
-  for (let i = 1; i < n; i++) e[i - 1] = e[i];
-  if (n > 0) e[n - 1] = 0;
-
-  for (let l = 0; l < n; l++) {
-    let sweeps = 0;
-    for (;;) {
-      // Find the first negligible off-diagonal at or after l: the block l..m is unreduced.
-      let m = l;
-      for (; m < n - 1; m++) {
-        if (Math.abs(e[m]) <= EPS * (Math.abs(d[m]) + Math.abs(d[m + 1]))) break;
-      }
-      if (m === l) break;
-      if (++sweeps > MAX_SWEEPS) throw new Error(`symmetricEigenvalues: no convergence for eigenvalue ${l}`);
-
-      // Shift: eigenvalue of [[d_l, e_l], [e_l, d_{l+1}]] nearer to d_l.
-      let g = (d[l + 1] - d[l]) / (2 * e[l]);
-      let r = safeHypot(g, 1);
-      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
-      let s = 1;
-      let c = 1;
-      let shift = 0;
-      let i = m - 1;
-      for (; i >= l; i--) {
-        // Plane rotation chasing the bulge from the bottom of the block up to l.
-        const f = s * e[i];
-        const b = c * e[i];
-        r = safeHypot(f, g);
-        e[i + 1] = r;
-        if (r === 0) {
-          // Underflow: the block splits here; undo the last shift and start again.
-          d[i + 1] -= shift;
-          e[m] = 0;
-          break;
-        }
-        s = f / r;
-        c = g / r;
-        g = d[i + 1] - shift;
-        r = (d[i] - g) * s + 2 * c * b;
-        shift = s * r;
-        d[i + 1] = g + shift;
-        g = c * r - b;
-      }
-      if (r === 0 && i >= l) continue;
-      d[l] -= shift;
-      e[l] = g;
-      e[m] = 0;
-    }
-  }
-}
-
-/** sqrt(x² + y²) without overflow or destructive underflow. */
-function safeHypot(x: number, y: number): number {
-  const ax = Math.abs(x);
-  const ay = Math.abs(y);
-  const big = ax > ay ? ax : ay;
-  if (big === 0) return 0;
-  const small = ax > ay ? ay : ax;
-  const t = small / big;
-  return big * Math.sqrt(1 + t * t);
 }

@@ -12,6 +12,7 @@
  *     scheme of LAPACK's dstebz/dstein), and back-transformation by the Householder reflectors.
  */
 import { createRng } from '../stats/rowSampler';
+import { bisectEigenvalue, bisectionSetup } from './tridiagonalEigenvalues';
 
 export interface EigenPairs {
   /** Eigenvalues, descending. */
@@ -137,7 +138,9 @@ export function topEigenvectors(a: Float64Array, n: number, k: number, options: 
     for (let c = 0; c < k; c++) vectors[c * k + c] = 1;
     return { values, vectors, n, m: k, converged: true };
   }
-  for (let j = 0; j < k; j++) values[j] = kthLargestEigenvalue(diag, off, n, j, norm);
+  const bisection = bisectionSetup(diag, off, 0, n - 1);
+  // The (j+1)-th largest has n − 1 − j eigenvalues below it; to full relative precision (absTol 0).
+  for (let j = 0; j < k; j++) values[j] = bisectEigenvalue(diag, bisection, 0, n - 1, n - 1 - j, 0);
   const rng = createRng(options.seed ?? 0);
   const tv = new Float64Array(n * k); // eigenvectors of T, column-major per pair: tv[c * n + i]
   let converged = true;
@@ -248,35 +251,6 @@ function householderTridiagonal(a: Float64Array, n: number): { diag: Float64Arra
   }
   if (n >= 1) diag[n - 1] = w[(n - 1) * n + n - 1];
   return { diag, off, reflectors };
-}
-
-/** Number of eigenvalues of the tridiagonal T that are < x (Sturm sequence / LDLᵀ inertia). */
-function countBelow(diag: Float64Array, off: Float64Array, n: number, x: number, tiny: number): number {
-  let count = 0;
-  let q = diag[0] - x;
-  if (q < 0) count++;
-  for (let i = 1; i < n; i++) {
-    if (q === 0) q = tiny;
-    q = diag[i] - x - (off[i - 1] * off[i - 1]) / q;
-    if (q < 0) count++;
-  }
-  return count;
-}
-
-/** The (j+1)-th largest eigenvalue of T by bisection on the Sturm count. */
-function kthLargestEigenvalue(diag: Float64Array, off: Float64Array, n: number, j: number, norm: number): number {
-  let lo = -norm - 1e-300;
-  let hi = norm + 1e-300;
-  const tiny = Number.EPSILON * Math.max(norm, Number.MIN_VALUE) * 1e-3;
-  const target = n - j; // λ is the target-th smallest: count(< λ) ≤ target − 1 < count(≤ λ)
-  for (let it = 0; it < 200; it++) {
-    const mid = 0.5 * (lo + hi);
-    if (mid === lo || mid === hi) break;
-    if (countBelow(diag, off, n, mid, tiny) >= target) hi = mid;
-    else lo = mid;
-    if (hi - lo <= 2 * Number.EPSILON * Math.max(Math.abs(lo), Math.abs(hi)) + Number.MIN_VALUE) break;
-  }
-  return 0.5 * (lo + hi);
 }
 
 interface TridiagonalLu {

@@ -7,10 +7,20 @@
  * then implicit symmetric QR sweeps with the Wilkinson shift on T (Golub & Van Loan,
  * Matrix Computations, §8.3), every Givens rotation also applied to the accumulated basis.
  * Cost ≈ 9n³ flops; n = 768 takes a few seconds.
+ * Robust as tridiagonalEigenvalues: the matrix is scaled into a safe range first, off-diagonals
+ * are negligible against ε·‖T‖ as well as against their neighbours, every 10th sweep without a
+ * deflation takes an exceptional shift, and should 30·n sweeps not suffice, the cyclic Jacobi
+ * method (which always converges) solves the matrix instead of an error.
  */
+import { negligible } from '../linalg/tridiagonalEigenvalues';
+import { safeRangeScale } from '../linalg/symmetricEigenvalues';
+import { jacobiEigen } from '../linalg/symmetricEigenvectors';
 
-const EPS = 2 ** -52;
-const MAX_SWEEPS_PER_VALUE = 60;
+const EPS = 2 ** -53;
+/** Total QR sweeps per matrix order before Jacobi takes over (LAPACK's MAXIT). */
+const SWEEPS_PER_ORDER = 30;
+/** Sweeps without a deflation after which one exceptional shift is taken. */
+const EXCEPTIONAL_EVERY = 10;
 
 export interface SymmetricEigenDecomposition {
   n: number;
@@ -22,38 +32,58 @@ export interface SymmetricEigenDecomposition {
 
 /**
  * Eigen-decomposition of the symmetric n×n matrix `a` (row-major; only the lower triangle is
- * read; `a` is not modified). Throws RangeError on a bad length, a non-finite entry, or if the
- * QR iteration does not converge.
+ * read; `a` is not modified). Throws RangeError on a bad length or a non-finite entry.
+ * `sweepBudget`: QR sweeps before the Jacobi fallback (default 30·n; 0 tests the fallback).
  */
-export function symmetricEigen(a: Float64Array, n: number): SymmetricEigenDecomposition {
+export function symmetricEigen(a: Float64Array, n: number, options: { sweepBudget?: number } = {}): SymmetricEigenDecomposition {
   if (!(Number.isSafeInteger(n) && n >= 0) || a.length < n * n) {
     throw new RangeError(`symmetricEigen: need an n×n matrix (n = ${n}, length ${a.length})`);
   }
   // Full symmetric working copy from the lower triangle.
   const w = new Float64Array(n * n);
+  let largest = 0;
   for (let r = 0; r < n; r++) {
     for (let c = 0; c <= r; c++) {
       const v = a[r * n + c];
       if (!Number.isFinite(v)) throw new RangeError(`symmetricEigen: entry (${r}, ${c}) is ${v}`);
       w[r * n + c] = v;
       w[c * n + r] = v;
+      largest = Math.max(largest, Math.abs(v));
     }
   }
+  const scale = safeRangeScale(largest);
+  if (scale !== 1) for (let i = 0; i < n * n; i++) w[i] *= scale;
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   // qt holds Qᵀ: row k is column k of Q. Rotations of columns of Q are then row operations.
   const qt = new Float64Array(n * n);
   for (let i = 0; i < n; i++) qt[i * n + i] = 1;
+  const scaled = scale !== 1 ? w.slice() : null; // householderTridiagonal overwrites w
   householderTridiagonal(w, n, d, e, qt);
-  implicitQr(d, e, qt, n);
+  if (!implicitQr(d, e, qt, n, options.sweepBudget ?? SWEEPS_PER_ORDER * n)) return fromJacobi(scaled ?? symmetricCopy(a, n), n, scale);
 
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[j] - d[i]);
   const values = new Float64Array(n);
   const vectors = new Float64Array(n * n);
   for (let k = 0; k < n; k++) {
-    values[k] = d[order[k]];
+    values[k] = d[order[k]] / scale;
     vectors.set(qt.subarray(order[k] * n, order[k] * n + n), k * n);
   }
+  return { n, values, vectors };
+}
+
+function symmetricCopy(a: Float64Array, n: number): Float64Array {
+  const w = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) for (let c = 0; c <= r; c++) w[r * n + c] = w[c * n + r] = a[r * n + c];
+  return w;
+}
+
+/** The decomposition by the cyclic Jacobi method (the fallback), in this module's layout. */
+function fromJacobi(w: Float64Array, n: number, scale: number): SymmetricEigenDecomposition {
+  const j = jacobiEigen(w, n);
+  const values = j.values.map(v => v / scale);
+  const vectors = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) vectors[k * n + i] = j.vectors[i * n + k];
   return { n, values, vectors };
 }
 
@@ -138,26 +168,33 @@ function rotateRows(qt: Float64Array, n: number, i: number, c: number, s: number
  * Implicit symmetric QR with the Wilkinson shift on the tridiagonal (d, e) (e[i] couples i and
  * i+1). Each sweep over an unreduced block lo..hi chases the bulge down with rotations
  * R = [[c, s], [−s, c]] in planes (k, k+1), T ← RᵀTR; the same rotations update Qᵀ.
+ * False when the sweep budget ran out first.
  */
-function implicitQr(d: Float64Array, e: Float64Array, qt: Float64Array, n: number): void {
+function implicitQr(d: Float64Array, e: Float64Array, qt: Float64Array, n: number, budget: number): boolean {
+  let tnorm = 0;
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]), i < n - 1 ? Math.abs(e[i]) : 0);
+  const absTol = EPS * tnorm;
   let hi = n - 1;
-  let sweeps = 0;
+  let stalled = 0;
   while (hi > 0) {
-    if (Math.abs(e[hi - 1]) <= EPS * (Math.abs(d[hi - 1]) + Math.abs(d[hi]))) {
+    if (negligible(e[hi - 1], d[hi - 1], d[hi], absTol)) {
       e[hi - 1] = 0;
       hi--;
-      sweeps = 0;
+      stalled = 0;
       continue;
     }
     let lo = hi - 1;
-    while (lo > 0 && Math.abs(e[lo - 1]) > EPS * (Math.abs(d[lo - 1]) + Math.abs(d[lo]))) lo--;
-    if (++sweeps > MAX_SWEEPS_PER_VALUE) throw new RangeError('symmetricEigen: QR iteration did not converge');
+    while (lo > 0 && !negligible(e[lo - 1], d[lo - 1], d[lo], absTol)) lo--;
+    if (lo > 0) e[lo - 1] = 0;
+    if (--budget < 0) return false;
 
-    // Wilkinson shift: eigenvalue of the trailing 2×2 block nearer to d[hi].
+    // Wilkinson shift: eigenvalue of the trailing 2×2 block nearer to d[hi]; every
+    // EXCEPTIONAL_EVERY-th sweep without a deflation the Rayleigh quotient d[hi] instead.
     const t = (d[hi - 1] - d[hi]) / 2;
     const eh = e[hi - 1];
     const denom = t + (t >= 0 ? 1 : -1) * Math.hypot(t, eh);
-    const mu = denom === 0 ? d[hi] - Math.abs(eh) : d[hi] - (eh * eh) / denom;
+    const mu = ++stalled % EXCEPTIONAL_EVERY === 0 ? d[hi]
+      : denom === 0 ? d[hi] - Math.abs(eh) : d[hi] - (eh / denom) * eh;
 
     let x = d[lo] - mu;
     let z = e[lo];
@@ -179,4 +216,5 @@ function implicitQr(d: Float64Array, e: Float64Array, qt: Float64Array, n: numbe
       }
     }
   }
+  return true;
 }
