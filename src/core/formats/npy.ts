@@ -385,16 +385,21 @@ function elementCount(info: ArrayInfo): number {
 
 /**
  * The array `open()` picks when no name is given: a preferred name, else the largest 2-D float
- * array, else the largest analysable array. Throws when nothing is analysable.
+ * array, else the largest float array, else the largest analysable array; an empty array only
+ * when nothing else is left (an empty index beside the data is no embedding). Throws when
+ * nothing is analysable.
  */
 export function pickArray(sourceName: string, arrays: ArrayInfo[]): ArrayInfo {
-  const usable = arrays.filter(a => a.analysable);
+  const analysable = arrays.filter(a => a.analysable);
+  const nonEmpty = analysable.filter(a => elementCount(a) > 0);
+  const usable = nonEmpty.length ? nonEmpty : analysable;
   for (const name of PREFERRED_ARRAY_NAMES) {
     const hit = usable.find(a => a.name === name);
     if (hit) return hit;
   }
   const largest = (list: ArrayInfo[]) => list.reduce<ArrayInfo | undefined>((best, a) => (!best || elementCount(a) > elementCount(best) ? a : best), undefined);
-  const choice = largest(usable.filter(a => a.shape.length === 2 && isFloatName(a.dtype))) ?? largest(usable);
+  const floats = usable.filter(a => isFloatName(a.dtype));
+  const choice = largest(floats.filter(a => a.shape.length === 2)) ?? largest(floats) ?? largest(usable);
   if (choice) return choice;
   throw new EmbdiagError('no-array', `${sourceName}: no array can be analysed: ${describeArrays(arrays)}.`,
     'Save the embeddings as a numeric array with at least one dimension.');
