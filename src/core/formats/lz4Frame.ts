@@ -87,8 +87,13 @@ function decodeBlock(input: Uint8Array, output: Uint8Array, at: number, windowSt
     if (offset === 0 || o - offset < windowStart) fail(`an LZ4 match refers ${offset} bytes back, before the data decoded`);
     const length = readLength(token & 15) + MIN_MATCH;
     if (o + length > output.length) fail(`the LZ4 content runs past the ${output.length} bytes declared`);
-    // byte by byte: a match may overlap the bytes it produces
-    for (let from = o - offset, end = o + length; o < end;) output[o++] = output[from++];
+    if (offset >= length && length > 32) {
+      output.copyWithin(o, o - offset, o - offset + length);
+      o += length;
+    } else {
+      // byte by byte: a match may overlap the bytes it produces
+      for (let from = o - offset, end = o + length; o < end;) output[o++] = output[from++];
+    }
   }
   fail('an LZ4 block is empty');
 }
