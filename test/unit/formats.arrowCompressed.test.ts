@@ -97,10 +97,10 @@ test(`${DIR}/blocks.lz4.arrow: 512-byte linked lz4 blocks referring back into ea
   });
 });
 
-/** The fixture's bytes, with the first compressed buffer of the column's values changed by `damage`. */
+/** The fixture's bytes, with its last compressed buffer changed by `damage` (given the content start and declared length). */
 function damaged(rel: string, damage: (bytes: Uint8Array, content: number, length: number) => void): Uint8Array {
   const bytes = new Uint8Array(fs.readFileSync(path.join(FORMAT_FIXTURES, rel)));
-  // the last compressed buffer in the file: its 8-byte prefix is followed by the frame's magic
+  // a compressed buffer's 8-byte prefix is followed by the frame's magic
   const magic = rel.includes('lz4') ? [0x04, 0x22, 0x4d, 0x18] : [0x28, 0xb5, 0x2f, 0xfd];
   let at = -1;
   for (let i = 8; i + 4 <= bytes.length; i++) if (magic.every((b, k) => bytes[i + k] === b)) at = i;
@@ -136,3 +136,25 @@ for (const codec of CODECS) {
     assert.equal(garbled.code, 'bad-header');
   });
 }
+
+test(`${DIR}/nested.zstd.arrow damaged: a zstd frame without a content size that decodes to another length is refused as damaged`, async () => {
+  const rel = `${DIR}/nested.zstd.arrow`;
+  for (const change of [-8, 8]) {
+    const bytes = damaged(rel, (b, at, length) => new DataView(b.buffer).setBigInt64(at - 8, BigInt(length + change), true));
+    // the damaged buffer belongs to one of the columns: reading that one is refused
+    const refusals: EmbdiagError[] = [];
+    for (const name of ['fixed', 'list', 'large', 'dim_*']) {
+      const dump = await openDump(new MemoryByteSource(bytes, 'damaged.arrow'), { fileName: 'damaged.arrow' });
+      try {
+        const m = await dump.open(name);
+        await m.readRows(0, m.rows);
+      } catch (e) {
+        assert.ok(e instanceof EmbdiagError, `our refusal, not ${e}`);
+        refusals.push(e);
+      }
+    }
+    assert.equal(refusals.length, 1, refusals.map(e => e.message).join(' | '));
+    assert.equal(refusals[0].code, 'bad-header');
+    assert.match(refusals[0].message, /the zstd frame holds \d+ bytes of content, not the \d+ declared/);
+  }
+});

@@ -44,7 +44,7 @@ export function uncompressedLength(prefix: Uint8Array): number | 'stored' {
   return length;
 }
 
-type ZstdDecoder = (input: Uint8Array, output: Uint8Array) => Uint8Array;
+type ZstdDecoder = (input: Uint8Array, output?: Uint8Array) => Uint8Array;
 let zstd: Promise<ZstdDecoder> | undefined;
 
 /** The ZSTD decoder (hyparquet-compressors' fzstd, the one the Parquet reader uses), loaded on first use. */
@@ -57,13 +57,16 @@ const ZSTD_MAGIC = 0xfd2fb528;
 const ZSTD_BLOCK_RLE = 1;
 const ZSTD_BLOCK_RESERVED = 3;
 
+/** libzstd's default limit on the window a decoder accepts (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27). */
+const ZSTD_MAX_WINDOW = 2 ** 27;
+
 /**
- * Checks a Zstandard buffer's frame before fzstd decodes it into `length` bytes: one frame (fzstd
- * would write a second frame over the first one's output), without a dictionary, whose declared
- * content size (when it has one: Arrow's C++ writer always writes it) is `length`. fzstd writes into
- * the output it is given, so a frame without a content size cannot make it allocate more.
+ * Checks a Zstandard buffer's frame before fzstd decodes it: one frame (fzstd would write a second
+ * frame over the first one's output), without a dictionary, whose declared content size (Arrow's C++
+ * writer always writes it) is `length`. Returns whether it declares its content size; one that does
+ * not must declare a window within libzstd's default limit (fzstd allocates the window it declares).
  */
-function checkZstdFrame(input: Uint8Array, length: number): void {
+function checkZstdFrame(input: Uint8Array, length: number): boolean {
   const fail = (problem: string): never => { throw new DecompressionError(problem); };
   const need = (at: number, n: number) => { if (at + n > input.length) fail('the zstd data is cut short'); };
   need(0, 5);
@@ -72,6 +75,11 @@ function checkZstdFrame(input: Uint8Array, length: number): void {
   const fhd = input[4];
   const fcsFlag = fhd >> 6, singleSegment = (fhd >> 5) & 1, checksum = (fhd >> 2) & 1, dictFlag = fhd & 3;
   if (fhd & 8) fail('the zstd frame header has its reserved bit set');
+  if (!singleSegment) {
+    const exponent = input[5] >> 3, base = 2 ** (10 + exponent);
+    const window = base + (base / 8) * (input[5] & 7);
+    if (!fcsFlag && window > ZSTD_MAX_WINDOW) fail(`the zstd frame declares a ${window}-byte window, more than the ${ZSTD_MAX_WINDOW} bytes decoders accept by default`);
+  }
   let at = 5 + (singleSegment ? 0 : 1);
   const dictBytes = [0, 1, 2, 4][dictFlag];
   need(at, dictBytes);
@@ -98,6 +106,7 @@ function checkZstdFrame(input: Uint8Array, length: number): void {
   }
   at += checksum ? 4 : 0;
   if (at !== input.length) fail(at > input.length ? 'the zstd frame runs past the end of its buffer' : 'the buffer holds more than one zstd frame');
+  return fcsBytes > 0;
 }
 
 /**
@@ -107,9 +116,14 @@ function checkZstdFrame(input: Uint8Array, length: number): void {
 export function decompressBuffer(codec: ArrowCodec, input: Uint8Array, length: number, zstdDecoder: ZstdDecoder | undefined): Uint8Array {
   try {
     if (codec === 'LZ4_FRAME') return decodeLz4Frames(input, length);
-    checkZstdFrame(input, length);
+    const sized = checkZstdFrame(input, length);
     if (!zstdDecoder) throw new DecompressionError('the zstd decoder is not loaded');
-    return zstdDecoder(input, new Uint8Array(length));
+    // A frame that declares its size is decoded into an output of that size; one that does not,
+    // block by block (at most 128 KiB each), and its length compared.
+    if (sized) return zstdDecoder(input, new Uint8Array(length));
+    const output = zstdDecoder(input);
+    if (output.length !== length) throw new DecompressionError(`the zstd frame holds ${output.length} bytes of content, not the ${length} declared`);
+    return output;
   } catch (e) {
     if (e instanceof DecompressionError) throw e;
     if (e instanceof Lz4Error) throw new DecompressionError(e.message);
