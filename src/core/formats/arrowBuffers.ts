@@ -108,7 +108,8 @@ export class ArrowBufferColumn {
    */
   private async content(b: number, k: number, what: string): Promise<Content> {
     if (this.contents?.batch !== b) this.contents = { batch: b, byBuffer: new Map() };
-    const cached = this.contents.byBuffer.get(k);
+    const contents = this.contents; // this batch's, even if another batch is read meanwhile
+    const cached = contents.byBuffer.get(k);
     if (cached) return cached;
     const layout = this.batches[b];
     const buf = layout.buffers[k];
@@ -146,7 +147,7 @@ export class ArrowBufferColumn {
         }
       }
     }
-    this.contents.byBuffer.set(k, content);
+    contents.byBuffer.set(k, content);
     return content;
   }
 
@@ -154,12 +155,16 @@ export class ArrowBufferColumn {
   private bytesFor(b: number, k: number): number {
     const layout = this.batches[b];
     const node = layout.nodes[this.node];
-    const bytesOf = (n: number) => (this.dtype === 'bool' ? Math.ceil(n / 8) : n * this.size);
     if (k === this.buffer) return Math.ceil(node.length / 8);
-    if (this.kind === 'scalar') return bytesOf(node.length);
+    if (this.kind === 'scalar') return this.valueBytes(node.length);
     if (this.kind !== 'fixed' && k === this.buffer + 1) return this.offsetBytes * (node.length + 1);
     const elements = layout.nodes[this.node + 1].length;
-    return k === this.buffer + (this.kind === 'fixed' ? 1 : 2) ? Math.ceil(elements / 8) : bytesOf(elements);
+    return k === this.buffer + (this.kind === 'fixed' ? 1 : 2) ? Math.ceil(elements / 8) : this.valueBytes(elements);
+  }
+
+  /** The bytes `n` values take in a values buffer (booleans are bits). */
+  private valueBytes(n: number): number {
+    return this.dtype === 'bool' ? Math.ceil(n / 8) : n * this.size;
   }
 
   /** Validity bits [from, to) of buffer `k` for a node (undefined: all valid). */
@@ -230,14 +235,13 @@ export class ArrowBufferColumn {
         // a compressed buffer's length is known once it is read (bytes() checks it then)
         if (!layout.compressed && bytes > layout.buffers[k].length) throw this.damaged(b, `its ${what} buffer holds ${layout.buffers[k].length} bytes, ${bytes} are needed for ${layout.rows} rows`);
       };
-      const bytesOf = (n: number) => (this.dtype === 'bool' ? Math.ceil(n / 8) : n * this.size);
       if (node.nullCount && layout.buffers[this.buffer].length) need(this.buffer, Math.ceil(layout.rows / 8), 'validity');
-      if (this.kind === 'scalar') { need(this.buffer + 1, bytesOf(layout.rows), 'values'); return; }
+      if (this.kind === 'scalar') { need(this.buffer + 1, this.valueBytes(layout.rows), 'values'); return; }
       const elements = layout.nodes[this.node + 1];
       const childBuffer = this.buffer + (this.kind === 'fixed' ? 1 : 2);
       if (this.kind === 'fixed' && elements.length < layout.rows * this.dim) throw this.damaged(b, `its ${layout.rows} rows need ${layout.rows * this.dim} elements, it holds ${elements.length}`);
       if (this.kind !== 'fixed' && layout.rows) need(this.buffer + 1, this.offsetBytes * (layout.rows + 1), 'offsets');
-      need(childBuffer + 1, bytesOf(elements.length), 'values');
+      need(childBuffer + 1, this.valueBytes(elements.length), 'values');
     });
   }
 
