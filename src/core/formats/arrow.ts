@@ -142,7 +142,7 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
   const compressed = [...new Set(batches.map(b => b.compressed).filter(c => c !== undefined))];
   const fileProblem: { reason: string; hint: string } | undefined = codec
     ? { reason: `the file's record batches are compressed (${codec}), which this reader does not decompress`,
-      hint: 'Write the file uncompressed (pyarrow.feather.write_feather(df, path, compression=\'uncompressed\'), or pyarrow.ipc.new_file without IpcWriteOptions(compression=...)).' }
+      hint: 'Write the file with a codec Arrow defines, or uncompressed (pyarrow.feather.write_feather(df, path, compression=\'lz4\', \'zstd\' or \'uncompressed\')).' }
     : !layout.littleEndian && !positions
       ? { reason: 'it is in a big-endian file with a column type this reader cannot lay out, so its values cannot be byte-swapped', hint: 'Write the file little-endian (the default of Arrow writers).' }
       : undefined;
