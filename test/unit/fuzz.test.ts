@@ -19,7 +19,7 @@
  * Environment:
  *   FUZZ_RUNS     cases per reader (default: 10,000 for every reader)
  *   FUZZ_SEED     the fast-check seed (default: a fixed one, so the suite is reproducible)
- *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,torch,pickle,hdf5,parquet,arrow)
+ *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,torch,pickle,hdf5,parquet,arrow,arrow-compressed)
  *   FUZZ_CASE_MS  per-case CPU-time limit (default 2000)
  *   FUZZ_TRACE    a file where each case is described before it runs (to identify a case that kills the process)
  * `npm run fuzz` (scripts/fuzz.mjs) runs the same properties with many more cases and a random seed.
@@ -212,6 +212,8 @@ interface ReaderSpec {
 
 /** Deflate expands at most 1032:1. */
 const DEFLATE_MAX_RATIO = 1032;
+/** A zstd block (a 3-byte header and at least 1 byte) decodes to at most 128 KiB. */
+const ZSTD_MAX_RATIO = 32768;
 
 const READERS: ReaderSpec[] = [
   { reader: 'npy', defaultRuns: 10_000, maxValues: size => size,
@@ -234,6 +236,10 @@ const READERS: ReaderSpec[] = [
   { reader: 'arrow', defaultRuns: 10_000, maxValues: size => 8 * size,
     seeds: ['../formats/arrow/per_dim.arrow', '../formats/arrow/list_double.feather', '../formats/arrow/fixed_size_list.arrow',
       '../formats/arrow/endianness/nested.big.arrow', '../formats/arrow/null_rows/list_float32.arrow', '../formats/arrow/mixed_width_dim.arrow'] },
+  // compressed record batches: a buffer's content may be up to ZSTD_MAX_RATIO times its compressed bytes
+  { reader: 'arrow-compressed', defaultRuns: 5_000, maxValues: size => size * ZSTD_MAX_RATIO,
+    seeds: ['../formats/arrow/compressed/fixed_float32.lz4.arrow', '../formats/arrow/compressed/list_float32.zstd.arrow', '../formats/arrow/compressed/nested.lz4.arrow',
+      '../formats/arrow/compressed/nested.zstd.arrow', '../formats/arrow/compressed/union.zstd.arrow', '../formats/arrow/compressed/blocks.lz4.arrow'] },
 ];
 
 function loadSeeds(spec: ReaderSpec): Seed[] {

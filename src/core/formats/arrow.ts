@@ -7,15 +7,17 @@ import { openDefaultArray } from './defaultArray';
 import { damagedArrowFile, verifyArrowFile, type BatchLayout } from './arrowLayout';
 import { ArrowBufferColumn, columnPositions, type ColumnKind } from './arrowBuffers';
 import { arrowTypeName, leafType, type Leaf } from './arrowTypes';
+import { apacheArrowCodec, DecompressionError, isArrowCodec, loadZstd, maxContentOf } from './arrowCompression';
 import { dimensionGroupNote, dimensionMemberRefusal, gatherDimensionColumns } from './dimensionColumns';
 
 /**
  * Arrow IPC files (.arrow, and Feather v2 .feather, which is the same format). Like Parquet: a
  * (large or fixed-size) list column of numbers per row, or one numeric column per dimension gathered as
  * '<prefix>*'. The file's structure is checked first (arrowLayout.ts); apache-arrow decodes the
- * schema. Numeric columns of an uncompressed file are read straight from their buffers, only the
- * byte ranges of the rows asked for, in either byte order (arrowBuffers.ts); anything else is
- * decoded by apache-arrow one record batch at a time (a whole batch in memory), little-endian only.
+ * schema. Numeric columns are read straight from their buffers, only the byte ranges of the rows
+ * asked for, in either byte order (arrowBuffers.ts); anything else is decoded by apache-arrow one
+ * record batch at a time (a whole batch in memory), little-endian only. Compressed record batches
+ * (LZ4_FRAME, ZSTD: arrowCompression.ts) are read both ways, each buffer needed decompressed whole.
  * Not read: the IPC stream format (no footer) and Feather v1.
  */
 
@@ -37,8 +39,15 @@ export function hasArrowMagic(head: Uint8Array): boolean {
 }
 
 let loaded: Promise<Arrow> | undefined;
+/** apache-arrow, with our decoders registered for compressed record batches. */
 function loadArrow(): Promise<Arrow> {
-  loaded ??= import('apache-arrow');
+  loaded ??= (async () => {
+    const arrow = await import('apache-arrow');
+    const zstd = await loadZstd();
+    arrow.compressionRegistry.set(arrow.CompressionType.LZ4_FRAME, apacheArrowCodec('LZ4_FRAME', undefined));
+    arrow.compressionRegistry.set(arrow.CompressionType.ZSTD, apacheArrowCodec('ZSTD', zstd));
+    return arrow;
+  })();
   return loaded;
 }
 
@@ -129,13 +138,13 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     const leaf = naming[i].problem ? undefined : scalarLeaf(f);
     return { name: naming[i].name, dtype: leaf?.ok ? leaf.dtype : undefined };
   }));
-  // Why no numeric column can be read, if so: compressed bodies (apache-arrow here has no codec, nor
-  // do we), or a big-endian file that cannot be read from its buffers (apache-arrow would read its
-  // values as little-endian).
-  const codec = batches.find(b => b.compressed)?.compressed;
+  // Why no numeric column can be read, if so: bodies compressed by a codec unknown here, or a
+  // big-endian file that cannot be read from its buffers (apache-arrow would read its values as little-endian).
+  const codec = batches.find(b => b.compressed && !isArrowCodec(b.compressed))?.compressed;
+  const compressed = [...new Set(batches.map(b => b.compressed).filter(c => c !== undefined))];
   const fileProblem: { reason: string; hint: string } | undefined = codec
     ? { reason: `the file's record batches are compressed (${codec}), which this reader does not decompress`,
-      hint: 'Write the file uncompressed (pyarrow.feather.write_feather(df, path, compression=\'uncompressed\'), or pyarrow.ipc.new_file without IpcWriteOptions(compression=...)).' }
+      hint: 'Write the file with a codec Arrow defines, or uncompressed (pyarrow.feather.write_feather(df, path, compression=\'lz4\', \'zstd\' or \'uncompressed\')).' }
     : !layout.littleEndian && !positions
       ? { reason: 'it is in a big-endian file with a column type this reader cannot lay out, so its values cannot be byte-swapped', hint: 'Write the file little-endian (the default of Arrow writers).' }
       : undefined;
@@ -148,7 +157,8 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
       let batch: RecordBatch | null;
       try {
         batch = await reader.readRecordBatch(index);
-      } catch {
+      } catch (e) {
+        if (e instanceof DecompressionError) throw damagedArrowFile(label, `has a record batch ${index} whose ${batches[index].compressed}-compressed buffers cannot be read: ${e.message}`);
         throw damagedArrowFile(label, `has a record batch ${index} that apache-arrow cannot decode`);
       }
       if (!batch) throw damagedArrowFile(label, `has no record batch ${index}`);
@@ -215,7 +225,7 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     }
   }
   const arrays = specs.map(s => s.info);
-  const notes = [`Arrow IPC file: ${totalRows} rows in ${batches.length} record batch${batches.length === 1 ? '' : 'es'}${layout.littleEndian ? '' : ', big-endian'}.`,
+  const notes = [`Arrow IPC file: ${totalRows} rows in ${batches.length} record batch${batches.length === 1 ? '' : 'es'}${layout.littleEndian ? '' : ', big-endian'}${compressed.length ? `, compressed (${compressed.join(', ')})` : ''}.`,
     ...groups.map(dimensionGroupNote)];
 
   const openSpec = (spec: ArraySpec): EmbeddingMatrix => {
@@ -257,10 +267,11 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
 
 /**
  * Without the column's buffers (apache-arrow decodes it), every value still lies in some record
- * batch's body: more values than the bodies hold is damage. Each gathered column counts at its own width.
+ * batch's body: more values than the bodies hold is damage (a compressed body: than it can decompress
+ * to). Each gathered column counts at its own width.
  */
 function checkBodySize(spec: ArraySpec, batches: BatchLayout[], label: string): void {
-  const bodyBits = 8 * batches.reduce((n, b) => n + b.bodyLength, 0);
+  const bodyBits = 8 * batches.reduce((n, b) => n + (b.compressed ? maxContentOf(b.compressed, b.bodyLength) : b.bodyLength), 0);
   const [rows, dim] = spec.info.shape;
   const bits = spec.kind === 'columns' ? spec.dtypes.reduce((n, d) => n + (DTYPE_BITS[d] ?? 64), 0) : dim * (DTYPE_BITS[spec.dtypes[0]] ?? 64);
   if (rows * bits > bodyBits) {
@@ -316,6 +327,7 @@ class ArrowMatrix implements EmbeddingMatrix {
       : `Read one record batch at a time (the largest holds ${largest} rows).`,
     this.lists ? 'Null lists are missing rows (read as NaN rows and counted apart); null elements are read as NaN.' : 'Null values are read as NaN.'];
     if (!littleEndian) this.notes.push('The file is big-endian: values and list offsets are byte-swapped as they are read.');
+    if (batches.some(b => b.compressed)) this.notes.push('The record batches are compressed: a compressed buffer holding rows asked for is decompressed whole.');
   }
 
   async readRows(start: number, count: number): Promise<Float64Array> {

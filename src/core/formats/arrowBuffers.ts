@@ -2,6 +2,7 @@ import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
 import { decoderFor, makeDType, type DTypeName } from './dtype';
 import { MAX_FIELD_DEPTH, type BatchLayout } from './arrowLayout';
+import { decompressBuffer, DecompressionError, isArrowCodec, type ArrowCodec, LENGTH_PREFIX_BYTES, loadZstd, MAX_DECOMPRESSED_BYTES, maxContentOf, uncompressedLength } from './arrowCompression';
 
 /**
  * A numeric column of an Arrow IPC file read straight from the record batches' buffers, by byte
@@ -9,11 +10,17 @@ import { MAX_FIELD_DEPTH, type BatchLayout } from './arrowLayout';
  * swapped on read). Three shapes: a scalar column (one of the columns per dimension), a list and a
  * fixed-size list of numbers (the embedding per row). A null list is a missing row: NaN values,
  * reported by nullRows(); a null element or null scalar is a NaN value.
+ * In a compressed record batch (arrowCompression.ts) a buffer stored uncompressed is still read by
+ * byte range; a compressed one is decompressed whole, only when a row asked for needs it, and kept
+ * while rows of the same batch are read.
  */
 
 type Arrow = typeof import('apache-arrow');
 type DataType = import('apache-arrow').DataType;
 type Field = import('apache-arrow').Field;
+
+/** Arrow buffers are padded to 64 bytes: a declared uncompressed length up to the padded size its rows need is plausible. */
+const PADDING = 64;
 
 /** A large list is a list with 64-bit offsets (pyarrow large_list; polars writes its List columns so). */
 export type ColumnKind = 'scalar' | 'list' | 'large-list' | 'fixed';
@@ -44,7 +51,7 @@ function nodesAndBuffers(arrow: Arrow, t: DataType, depth = 0): { nodes: number;
 
 /**
  * Where each top-level column's first field node and buffer are in a record batch, when every
- * batch is uncompressed and laid out as the schema implies; undefined otherwise.
+ * batch is laid out as the schema implies (and compressed, if at all, by a codec read here); undefined otherwise.
  */
 export function columnPositions(arrow: Arrow, fields: Field[], batches: BatchLayout[]): { node: number; buffer: number }[] | undefined {
   const positions: { node: number; buffer: number }[] = [];
@@ -56,14 +63,19 @@ export function columnPositions(arrow: Arrow, fields: Field[], batches: BatchLay
     nodes += x.nodes;
     buffers += x.buffers;
   }
-  if (batches.some(b => b.compressed || b.nodes.length !== nodes || b.buffers.length !== buffers)) return undefined;
+  if (batches.some(b => (b.compressed && !isArrowCodec(b.compressed)) || b.nodes.length !== nodes || b.buffers.length !== buffers)) return undefined;
   return positions;
 }
 
 type Values = Float32Array | Float64Array;
 
+/** A buffer of a compressed batch: stored uncompressed at `at` in the file, or decompressed (`data`). */
+type Content = { length: number; at: number; data?: undefined } | { length: number; data: Uint8Array };
+
 export class ArrowBufferColumn {
   private readonly size: number;
+  /** The contents of the compressed batch's buffers read last (its index, and by buffer). */
+  private contents: { batch: number; byBuffer: Map<number, Content> } | undefined;
 
   /**
    * `node` and `buffer`: the column's first field node and buffer (columnPositions); `dim`: values
@@ -84,8 +96,75 @@ export class ArrowBufferColumn {
   private async bytes(b: number, k: number, from: number, to: number, what: string): Promise<Uint8Array> {
     const layout = this.batches[b];
     const buf = layout.buffers[k];
-    if (from < 0 || to < from || to > buf.length) throw this.damaged(b, `its ${what} buffer holds ${buf.length} bytes, ${to} are needed`);
-    return this.source.read(layout.bodyStart + buf.offset + from, to - from);
+    const content: Content = layout.compressed ? await this.content(b, k, what) : { length: buf.length, at: layout.bodyStart + buf.offset };
+    if (from < 0 || to < from || to > content.length) throw this.damaged(b, `its ${what} buffer holds ${content.length} bytes, ${to} are needed`);
+    return content.data ? content.data.subarray(from, to) : this.source.read(content.at + from, to - from);
+  }
+
+  /**
+   * Buffer `k` of compressed batch `b`: where it is stored uncompressed, or its content decompressed
+   * whole. Its declared length is bounded before anything is allocated, by what the column's rows
+   * take in it (padded) and by what the codec can make of its compressed bytes.
+   */
+  private async content(b: number, k: number, what: string): Promise<Content> {
+    if (this.contents?.batch !== b) this.contents = { batch: b, byBuffer: new Map() };
+    const contents = this.contents; // this batch's, even if another batch is read meanwhile
+    const cached = contents.byBuffer.get(k);
+    if (cached) return cached;
+    const layout = this.batches[b];
+    const buf = layout.buffers[k];
+    const codec = layout.compressed!;
+    let content: Content;
+    if (!buf.length) {
+      content = { length: 0, at: 0 };
+    } else {
+      const at = layout.bodyStart + buf.offset;
+      let length: number | 'stored';
+      try {
+        length = uncompressedLength(await this.source.read(at, Math.min(buf.length, LENGTH_PREFIX_BYTES)));
+      } catch (e) {
+        if (e instanceof DecompressionError) throw this.damaged(b, `its ${what} buffer: ${e.message}`);
+        throw e;
+      }
+      if (length === 'stored') {
+        content = { length: buf.length - LENGTH_PREFIX_BYTES, at: at + LENGTH_PREFIX_BYTES };
+      } else {
+        const compressed = buf.length - LENGTH_PREFIX_BYTES;
+        const needed = Math.ceil(this.bytesFor(b, k) / PADDING) * PADDING;
+        if (length > needed) throw this.damaged(b, `its ${what} buffer declares ${length} bytes uncompressed, more than the ${needed} its rows take`);
+        if (length > maxContentOf(codec, compressed)) throw this.damaged(b, `its ${what} buffer declares ${length} bytes uncompressed, more than ${codec} can make of ${compressed} bytes`);
+        if (length > MAX_DECOMPRESSED_BYTES) {
+          throw new EmbdiagError('too-large', `${this.label}: record batch ${b} of column '${this.column}' holds a ${codec}-compressed ${what} buffer of ${length} bytes, more than the ${MAX_DECOMPRESSED_BYTES} this reader decompresses at once.`,
+            'Write the file in smaller record batches (pyarrow.feather.write_feather(df, path, chunksize=...)), or uncompressed.');
+        }
+        const zstd = codec === 'ZSTD' ? await loadZstd() : undefined;
+        const input = await this.source.read(at + LENGTH_PREFIX_BYTES, compressed);
+        try {
+          content = { length, data: decompressBuffer(codec as ArrowCodec, input, length, zstd) };
+        } catch (e) {
+          if (e instanceof DecompressionError) throw this.damaged(b, `its ${codec}-compressed ${what} buffer: ${e.message}`);
+          throw e;
+        }
+      }
+    }
+    contents.byBuffer.set(k, content);
+    return content;
+  }
+
+  /** The bytes buffer `k` of batch `b` takes for the batch's rows (as its field nodes declare them). */
+  private bytesFor(b: number, k: number): number {
+    const layout = this.batches[b];
+    const node = layout.nodes[this.node];
+    if (k === this.buffer) return Math.ceil(node.length / 8);
+    if (this.kind === 'scalar') return this.valueBytes(node.length);
+    if (this.kind !== 'fixed' && k === this.buffer + 1) return this.offsetBytes * (node.length + 1);
+    const elements = layout.nodes[this.node + 1].length;
+    return k === this.buffer + (this.kind === 'fixed' ? 1 : 2) ? Math.ceil(elements / 8) : this.valueBytes(elements);
+  }
+
+  /** The bytes `n` values take in a values buffer (booleans are bits). */
+  private valueBytes(n: number): number {
+    return this.dtype === 'bool' ? Math.ceil(n / 8) : n * this.size;
   }
 
   /** Validity bits [from, to) of buffer `k` for a node (undefined: all valid). */
@@ -153,16 +232,16 @@ export class ArrowBufferColumn {
     this.batches.forEach((layout, b) => {
       const node = this.listNode(b);
       const need = (k: number, bytes: number, what: string) => {
-        if (bytes > layout.buffers[k].length) throw this.damaged(b, `its ${what} buffer holds ${layout.buffers[k].length} bytes, ${bytes} are needed for ${layout.rows} rows`);
+        // a compressed buffer's length is known once it is read (bytes() checks it then)
+        if (!layout.compressed && bytes > layout.buffers[k].length) throw this.damaged(b, `its ${what} buffer holds ${layout.buffers[k].length} bytes, ${bytes} are needed for ${layout.rows} rows`);
       };
-      const bytesOf = (n: number) => (this.dtype === 'bool' ? Math.ceil(n / 8) : n * this.size);
       if (node.nullCount && layout.buffers[this.buffer].length) need(this.buffer, Math.ceil(layout.rows / 8), 'validity');
-      if (this.kind === 'scalar') { need(this.buffer + 1, bytesOf(layout.rows), 'values'); return; }
+      if (this.kind === 'scalar') { need(this.buffer + 1, this.valueBytes(layout.rows), 'values'); return; }
       const elements = layout.nodes[this.node + 1];
       const childBuffer = this.buffer + (this.kind === 'fixed' ? 1 : 2);
       if (this.kind === 'fixed' && elements.length < layout.rows * this.dim) throw this.damaged(b, `its ${layout.rows} rows need ${layout.rows * this.dim} elements, it holds ${elements.length}`);
       if (this.kind !== 'fixed' && layout.rows) need(this.buffer + 1, this.offsetBytes * (layout.rows + 1), 'offsets');
-      need(childBuffer + 1, bytesOf(elements.length), 'values');
+      need(childBuffer + 1, this.valueBytes(elements.length), 'values');
     });
   }
 

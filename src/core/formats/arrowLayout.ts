@@ -1,5 +1,6 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
+import { ARROW_CODECS } from './arrowCompression';
 
 /**
  * The structure of an Arrow IPC file, checked before apache-arrow decodes it: the footer, and
@@ -212,9 +213,12 @@ function checkRecordBatch(fb: CheckedFlatbuffer, at: number): RecordBatchHeader 
   const compression = fb.subtable(slot(3, 4), 'the body compression');
   let compressed: string | undefined;
   if (compression !== undefined) {
-    const codecField = fb.table(compression, 'the body compression')(0, 1);
+    const slotOf = fb.table(compression, 'the body compression');
+    const codecField = slotOf(0, 1), methodField = slotOf(1, 1);
     const codec = codecField === undefined ? 0 : fb.u8(codecField);
-    compressed = CODECS[codec] ?? `codec number ${codec}`;
+    // BodyCompressionMethod: BUFFER (0), each buffer compressed on its own, is the only one defined
+    const method = methodField === undefined ? 0 : fb.u8(methodField);
+    compressed = method ? `compression method number ${method}` : ARROW_CODECS[codec] ?? `codec number ${codec}`;
   }
   fb.vector(slot(4, 4), 8, 'variadic buffer counts');
   return { rows, bufferEnd, nodes, buffers, compressed };
@@ -227,9 +231,6 @@ interface RecordBatchHeader {
   buffers: { offset: number; length: number }[];
   compressed?: string;
 }
-
-/** Message.fbs: enum CompressionType { LZ4_FRAME, ZSTD }. */
-const CODECS = ['LZ4_FRAME', 'ZSTD'];
 
 const HEADER_SCHEMA = 1;
 const HEADER_DICTIONARY_BATCH = 2;
