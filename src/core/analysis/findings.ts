@@ -115,7 +115,7 @@ export function deriveFindings(x: FindingInputs, t: FindingThresholds): Finding[
     out.push({ code: 'outlier-rows', severity: 'information', rows, rowCount: o.rows.length, message:
       `${o.rows.length} ${ofRows} (${pct(o.rows.length, rowsUsed)}) are outliers by their norm: robust z-score |norm − median| / (1.4826 × MAD) above ${o.z} ` +
       `(median ${formatNumber(o.median)}, MAD ${formatNumber(o.mad)} over the ${o.finiteRows} finite rows; the scale is at least ${formatPercent(MAD_FLOOR_OF_MEDIAN)} of the median; all-zero rows are not counted here). ` +
-      `By construction at most ${formatPercent(OUTLIER_SHARE_MAX)} of the finite rows are flagged.${capped} First rows (0-based): ${shown}. ` +
+      `By construction at most ${formatPercent(OUTLIER_SHARE_MAX)} of the finite rows are flagged (the farthest, when more exceed the threshold).${capped} First rows (0-based): ${shown}. ` +
       'Look at what these inputs were (very long or empty texts, corrupted images, another model\'s vectors mixed in) before trusting distances to them.' });
   }
   if (h.deadDims > 0) {

@@ -33,8 +33,8 @@ export interface OutlierRows {
   finiteRows: number;
 }
 
-/** The outlier rows of the finite rows whose norms are `norms` (in row order) at rows `finiteRuns`; null when they cannot be told. */
-export function outlierRows(norms: Float64Array, finiteRuns: readonly (readonly [number, number])[], z: number): OutlierRows | null {
+/** The outlier rows of the finite rows whose norms are `norms` (in row order) at rows `finiteRuns` (RowIndices.finiteRuns); null when they cannot be told. */
+export function outlierRows(norms: Float64Array, finiteRuns: readonly number[], z: number): OutlierRows | null {
   const n = norms.length;
   if (n < OUTLIER_MIN_ROWS || !(z > 0)) return null;
   const median = medianOf(Float64Array.from(norms));

@@ -28,8 +28,12 @@ export interface RowIndices {
   inf: RowList;
   zero: RowList;
   duplicate: DuplicateRowList;
-  /** The finite rows (those whose norms the statistics keep), as ascending runs [first row, count]. */
-  finiteRuns: [number, number][];
+  /**
+   * The finite rows (those whose norms the statistics keep) as ascending runs, flat: first row,
+   * count, first row, count, … (a sample's rows are mostly runs of one: a flat array of doubles
+   * costs 16 bytes a run, not an object each).
+   */
+  finiteRuns: number[];
 }
 
 /** Called for every recorded row, in row order; `repeats` for duplicates. */
@@ -37,7 +41,7 @@ export type RowListener = (kind: RowKind, row: number, repeats?: number) => void
 
 export class RowIndexRecorder {
   private readonly lists = { nan: emptyList(), inf: emptyList(), zero: emptyList(), duplicate: { ...emptyList(), repeats: [] as number[] } };
-  private readonly finiteRuns: [number, number][] = [];
+  private readonly finiteRuns: number[] = [];
 
   /**
    * `isNull`: rows that read as NaN but are null rows (counted apart, see nullRowTally.ts), left
@@ -62,9 +66,10 @@ export class RowIndexRecorder {
 
   /** A finite row (one whose norm the statistics keep), in row order. */
   finite(row: number): void {
-    const last = this.finiteRuns[this.finiteRuns.length - 1];
-    if (last && last[0] + last[1] === row) last[1]++;
-    else this.finiteRuns.push([row, 1]);
+    const runs = this.finiteRuns;
+    const n = runs.length;
+    if (n > 0 && runs[n - 2] + runs[n - 1] === row) runs[n - 1]++;
+    else runs.push(row, 1);
   }
 
   result(): RowIndices {
@@ -73,7 +78,7 @@ export class RowIndexRecorder {
     return {
       nan: copy(this.lists.nan), inf: copy(this.lists.inf), zero: copy(this.lists.zero),
       duplicate: { count: d.count, first: [...d.first], repeats: [...d.repeats] },
-      finiteRuns: this.finiteRuns.map(([a, b]) => [a, b]),
+      finiteRuns: this.finiteRuns, // not copied: the statistics are finished with it
     };
   }
 
@@ -87,7 +92,7 @@ export class RowIndexRecorder {
 
 function emptyList(): RowList { return { count: 0, first: [] }; }
 
-/** Global row index of each finite row, in order (the i-th finite row is the i-th value). */
-export function* finiteRowIndices(runs: readonly (readonly [number, number])[]): Generator<number> {
-  for (const [start, count] of runs) for (let r = start; r < start + count; r++) yield r;
+/** Global row index of each finite row, in order (the i-th finite row is the i-th value), from RowIndices.finiteRuns. */
+export function* finiteRowIndices(runs: readonly number[]): Generator<number> {
+  for (let k = 0; k + 1 < runs.length; k += 2) for (let r = runs[k]; r < runs[k] + runs[k + 1]; r++) yield r;
 }
