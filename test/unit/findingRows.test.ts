@@ -205,3 +205,15 @@ test('a finding keeps its first 100 rows and counts them all; embdiag rows strea
   assert.equal(all.status, 0, all.stderr);
   assert.deepEqual(all.stdout.trim().split('\n').map(l => JSON.parse(l).row), e.zero);
 });
+
+test('webview: a finding lists its first rows (with the row each duplicate repeats) and says how many there are', async () => {
+  const { findingRows } = await import('../../webview/format');
+  const r = await analyzeFile(path.join(DIR, 'many_zero.npy'), { maxRows: 100_000, seed: 0 });
+  const e = EXPECTED['many_zero.npy'];
+  const zero = findingRows(finding(r, 'zero-rows'))!;
+  assert.equal(zero.summary, `Rows (0-based): first 100 of ${e.zero.length}`);
+  assert.deepEqual(zero.items, e.zero.slice(0, 100).map(String));
+  const dup = findingRows(finding(r, 'duplicate-rows'))!;
+  assert.equal(dup.items[0], `${e.duplicate[0]} repeats ${e.repeats[0]}`);
+  assert.equal(findingRows({}), null, 'a finding without rows lists none');
+});
