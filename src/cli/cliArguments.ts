@@ -21,9 +21,11 @@ export const HELP = `embdiag — look inside saved embedding dumps, without Pyth
 Usage
   embdiag analyze FILE [options]       health, spectrum and effective rank of a dump
   embdiag rows FILE --finding CODE     every row of a row-level finding, one per line
-                                        (CODE: ${ROW_FINDINGS.join(', ')};
-                                        --format csv (default) or jsonl; plus --array,
-                                        --max-rows, --seed, --outlier-z as for analyze)
+                                        (0-based), for scripts that drop bad rows. CODE:
+                                        nan-rows, inf-rows, zero-rows, duplicate-rows,
+                                        null-rows, outlier-rows. --format csv (default)
+                                        or jsonl; --array, --max-rows, --seed and
+                                        --outlier-z as for analyze
   embdiag regime FILE --latent H ...    learning regime of a weight-tied linear autoencoder
                                         trained on the dump (arXiv 2606.05335)
   embdiag --help | --version
