@@ -217,3 +217,20 @@ test('webview: a finding lists its first rows (with the row each duplicate repea
   assert.equal(dup.items[0], `${e.duplicate[0]} repeats ${e.repeats[0]}`);
   assert.equal(findingRows({}), null, 'a finding without rows lists none');
 });
+
+test('Arrow null rows: the report and embdiag rows list them as apache-arrow reads them, and the NaN rows without them', async () => {
+  const { referenceList } = await import('./arrowReference');
+  const rel = 'arrow/null_rows/list_float32.arrow';
+  const want = referenceList(rel, 'emb');
+  const file = path.join(FIXTURES, 'formats', rel);
+  for (const kernels of ['js', 'float32'] as const) {
+    const r = await analyzeFile(file, { maxRows: 100_000, seed: 0, kernels, workers: 0 });
+    assert.deepEqual(finding(r, 'null-rows').rows, want.nullRows, kernels);
+    const nan = r.findings.find(x => x.code === 'nan-rows');
+    for (const row of nan?.rows ?? []) assert.ok(!want.nullRows.includes(row), `${kernels}: NaN row ${row} is not a null row`);
+    assert.equal(nan?.rowCount ?? 0, r.health.nanRows);
+  }
+  const rows = cli('rows', file, '--finding', 'null-rows');
+  assert.equal(rows.status, 0, rows.stderr);
+  assert.equal(rows.stdout, ['row', ...want.nullRows].join('\n') + '\n');
+});
