@@ -1,7 +1,7 @@
 /** Findings: what is wrong and what to do, most severe first, with the codicon of its severity. */
-import { html, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import type { Finding } from '../src/core/report/analysisReport';
-import { sortBySeverity, summariseSeverities } from './format';
+import { findingRows, sortBySeverity, summariseSeverities } from './format';
 import { section } from './layout';
 
 const SEVERITY: Record<string, { icon: string; cls: string; label: string }> = {
@@ -10,6 +10,13 @@ const SEVERITY: Record<string, { icon: string; cls: string; label: string }> = {
   information: { icon: 'info', cls: 'sev-info', label: 'Info' },
 };
 
+function rowsList(f: Finding): TemplateResult | typeof nothing {
+  const rows = findingRows(f);
+  if (!rows) return nothing;
+  return html`<details class="finding-rows"><summary>${rows.summary}</summary>
+    <ul class="finding-row-list">${rows.items.map(t => html`<li><code>${t}</code></li>`)}</ul></details>`;
+}
+
 export function findingItem(f: Finding): TemplateResult {
   const s = SEVERITY[f.severity] ?? SEVERITY.information;
   return html`<li class=${`finding finding-${f.severity}`} data-code=${f.code}>
@@ -17,6 +24,7 @@ export function findingItem(f: Finding): TemplateResult {
     <div class="finding-body">
       <div class="finding-head"><code class="finding-code">${f.code}</code><span class="finding-severity">${s.label}</span></div>
       <p class="finding-message">${f.message}</p>
+      ${rowsList(f)}
     </div>
   </li>`;
 }

@@ -193,3 +193,12 @@ export function arrayChoices(arrays: readonly { name: string; dtype: string; sha
     };
   });
 }
+
+/** The rows a row-level finding lists: a summary line and one entry per row (duplicates: the row it repeats). */
+export function findingRows(f: { rows?: readonly number[]; rowCount?: number; repeats?: readonly number[] }): { summary: string; items: string[] } | null {
+  if (!f.rows || f.rows.length === 0) return null;
+  const count = f.rowCount ?? f.rows.length;
+  const summary = count > f.rows.length ? `Rows (0-based): first ${f.rows.length} of ${count}` : `Rows (0-based): ${count}`;
+  const items = f.rows.map((r, i) => (f.repeats && f.repeats[i] !== undefined ? `${r} repeats ${f.repeats[i]}` : String(r)));
+  return { summary, items };
+}

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EmbdiagError } from '../core/errors';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from '../core/analysis/findings';
+import { ROW_FINDINGS, type RowFindingCode } from '../core/analysis/findingRows';
 import type { InformationFlags } from '../core/information/informationInputs';
 import { INIT_SCHEMES, type InitScheme, type InitSpec, type RegimeConfig } from '../core/regime/autoencoderConfig';
 
@@ -12,12 +13,19 @@ export type CliCommand =
   | { kind: 'analyze'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds;
       /** 'auto': when a sidecar manifest exists or the container holds a companion array; true: always (--information or any of its inputs given); false: --no-information. */
       information: boolean | 'auto'; informationFlags: InformationFlags }
-  | { kind: 'regime'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig };
+  | { kind: 'regime'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig }
+  | { kind: 'rows'; file: string; arrayName?: string; maxRows: number; seed: number; finding: RowFindingCode; format: 'csv' | 'jsonl'; outlierZ: number };
 
 export const HELP = `embdiag — look inside saved embedding dumps, without Python
 
 Usage
   embdiag analyze FILE [options]       health, spectrum and effective rank of a dump
+  embdiag rows FILE --finding CODE     every row of a row-level finding, one per line
+                                        (0-based), for scripts that drop bad rows. CODE:
+                                        nan-rows, inf-rows, zero-rows, duplicate-rows,
+                                        null-rows, outlier-rows. --format csv (default)
+                                        or jsonl; --array, --max-rows, --seed and
+                                        --outlier-z as for analyze
   embdiag regime FILE --latent H ...    learning regime of a weight-tied linear autoencoder
                                         trained on the dump (arXiv 2606.05335)
   embdiag --help | --version
@@ -40,6 +48,8 @@ Options
   --markdown           Markdown report (for CI summaries and pull requests)
   --collapse-ratio R   flag a collapsed spectrum below effective rank / dim = R (default ${DEFAULT_THRESHOLDS.collapseRatio})
   --dead-variance V    a dimension with variance <= V is dead (default ${DEFAULT_THRESHOLDS.deadDimensionVariance})
+  --outlier-z Z        flag a row as an outlier when the robust z-score of its norm,
+                       |norm - median| / (1.4826 MAD), exceeds Z (default ${DEFAULT_THRESHOLDS.outlierZ})
   --verbose            on an error, also print its technical detail (for bug reports)
   -h, --help           this text
   -v, --version        the version
@@ -109,7 +119,8 @@ export function parseCliArguments(argv: string[]): CliCommand {
       options: {
         array: { type: 'string' }, 'max-rows': { type: 'string' }, seed: { type: 'string' },
         json: { type: 'boolean' }, markdown: { type: 'boolean' },
-        'collapse-ratio': { type: 'string' }, 'dead-variance': { type: 'string' },
+        'collapse-ratio': { type: 'string' }, 'dead-variance': { type: 'string' }, 'outlier-z': { type: 'string' },
+        finding: { type: 'string' }, format: { type: 'string' },
         information: { type: 'boolean' }, 'no-information': { type: 'boolean' },
         perturbed: { type: 'string' }, targets: { type: 'string' }, predictions: { type: 'string' }, inputs: { type: 'string' }, labels: { type: 'string' },
         'perturbed-array': { type: 'string' }, 'targets-array': { type: 'string' }, 'predictions-array': { type: 'string' },
@@ -130,7 +141,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
   if (v.version) return { kind: 'version' };
   const [command, file, ...extra] = positionals;
   if (command === undefined) return { kind: 'help' };
-  if (command !== 'analyze' && command !== 'regime') throw new EmbdiagError('bad-argument', `Unknown command "${command}". Run "embdiag --help" for usage.`);
+  if (command !== 'analyze' && command !== 'regime' && command !== 'rows') throw new EmbdiagError('bad-argument', `Unknown command "${command}". Run "embdiag --help" for usage.`);
   if (file === undefined) throw new EmbdiagError('bad-argument', `${command} needs a FILE, e.g. embdiag ${command} runs/emb.npy.`);
   if (extra.length) throw new EmbdiagError('bad-argument', `Unexpected argument "${extra[0]}": ${command} takes one FILE.`);
   if (v.json && v.markdown) throw new EmbdiagError('bad-argument', '--json and --markdown cannot be combined.');
@@ -140,6 +151,8 @@ export function parseCliArguments(argv: string[]): CliCommand {
   const infoKeys = [...infoFiles, 'perturbed-array', 'targets-array', 'predictions-array', 'inputs-array', 'labels-array',
     'input-symbols', 'bits', 'noise-std', 'input-power', 'distortion', 'manifest', 'no-manifest', 'information', 'no-information'] as const;
   const analyzeOnly = ['collapse-ratio', 'dead-variance', ...infoKeys] as const;
+  if (command === 'rows') return rowsCommand(v, file);
+  if (v.finding !== undefined || v.format !== undefined) throw new EmbdiagError('bad-argument', `--${v.finding !== undefined ? 'finding' : 'format'} belongs to "embdiag rows", not "${command}".`);
   if (command === 'analyze') {
     const stray = regimeOnly.find(k => v[k] !== undefined);
     if (stray) throw new EmbdiagError('bad-argument', `--${stray} belongs to "embdiag regime", not "analyze".`);
@@ -169,10 +182,11 @@ export function parseCliArguments(argv: string[]): CliCommand {
         ...DEFAULT_THRESHOLDS,
         collapseRatio: nonNegative('--collapse-ratio', v['collapse-ratio'], DEFAULT_THRESHOLDS.collapseRatio),
         deadDimensionVariance: nonNegative('--dead-variance', v['dead-variance'], DEFAULT_THRESHOLDS.deadDimensionVariance),
+        outlierZ: v['outlier-z'] === undefined ? DEFAULT_THRESHOLDS.outlierZ : positiveNumber('--outlier-z', v['outlier-z']),
       },
     };
   }
-  const stray = analyzeOnly.find(k => v[k] !== undefined);
+  const stray = [...analyzeOnly, 'outlier-z' as const].find(k => v[k] !== undefined);
   if (stray) throw new EmbdiagError('bad-argument', `--${stray} belongs to "embdiag analyze", not "regime".`);
   for (const required of ['latent', 'lr', 'steps'] as const) {
     if (v[required] === undefined) throw new EmbdiagError('bad-argument', `regime needs --${required}. Run "embdiag --help" for usage.`);
@@ -209,6 +223,25 @@ export function parseCliArguments(argv: string[]): CliCommand {
       splitSeed: positiveInt('--seed', v.seed, 0, 0),
       rescale: !!v.rescale,
     },
+  };
+}
+
+/** `embdiag rows FILE --finding CODE [--format csv|jsonl]`: its own few options, with analyze's row selection. */
+function rowsCommand(v: Record<string, string | boolean | undefined>, file: string): CliCommand {
+  const allowed = new Set(['array', 'max-rows', 'seed', 'finding', 'format', 'outlier-z', 'json', 'verbose']);
+  const stray = Object.keys(v).find(k => v[k] !== undefined && !allowed.has(k));
+  if (stray) throw new EmbdiagError('bad-argument', `--${stray} does not apply to "embdiag rows".`);
+  const finding = v.finding;
+  if (typeof finding !== 'string') throw new EmbdiagError('bad-argument', `rows needs --finding CODE, one of ${ROW_FINDINGS.join(', ')}.`);
+  if (!(ROW_FINDINGS as readonly string[]).includes(finding)) throw new EmbdiagError('bad-argument', `--finding must be one of ${ROW_FINDINGS.join(', ')} (got "${finding}").`);
+  const format = v.format ?? 'csv';
+  if (format !== 'csv' && format !== 'jsonl') throw new EmbdiagError('bad-argument', `--format must be csv or jsonl (got "${String(format)}").`);
+  const str = (k: string) => (typeof v[k] === 'string' ? v[k] as string : undefined);
+  return {
+    kind: 'rows', file, arrayName: str('array'), finding: finding as RowFindingCode, format,
+    maxRows: positiveInt('--max-rows', str('max-rows'), 2, 100_000),
+    seed: positiveInt('--seed', str('seed'), 0, 0),
+    outlierZ: str('outlier-z') === undefined ? DEFAULT_THRESHOLDS.outlierZ : positiveNumber('--outlier-z', str('outlier-z')!),
   };
 }
 

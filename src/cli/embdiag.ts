@@ -11,6 +11,7 @@ import { informationByDefault } from '../core/information/informationDefault';
 import { analyzeRegime } from '../core/regime/regimeReport';
 import { renderRegimeMarkdown, renderRegimeText } from '../core/regime/renderRegime';
 import { stepDiverges } from '../core/regime/stability';
+import { streamFindingRows } from '../core/analysis/findingRows';
 
 /** The `embdiag` command: the same core as the extension, for terminals and CI. */
 async function main(argv: string[]): Promise<number> {
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     if (cmd.kind === 'help') { process.stdout.write(HELP); return 0; }
     if (cmd.kind === 'version') { process.stdout.write(`embdiag ${TOOL_VERSION}\n`); return 0; }
     if (cmd.kind === 'regime') return await runRegime(cmd);
+    if (cmd.kind === 'rows') { doing = `Listing the rows of ${cmd.finding} in ${cmd.file}`; return await runRows(cmd); }
     const report = await analyzeFile(cmd.file, {
       maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds,
     }, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
@@ -68,6 +70,21 @@ async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<
     : cmd.output === 'markdown' ? renderRegimeMarkdown(regime, source) : renderRegimeText(regime, source);
   process.stdout.write(out);
   return stepDiverges(regime.stepSize.verdict) ? 1 : 0;
+}
+
+/** `embdiag rows`: every row of one finding, one per line (CSV with a header, or JSON lines), written as found. */
+async function runRows(cmd: Extract<CliCommand, { kind: 'rows' }>): Promise<number> {
+  const duplicates = cmd.finding === 'duplicate-rows';
+  let pending: string[] = [cmd.format === 'csv' ? (duplicates ? 'row,repeats' : 'row') : ''].filter(Boolean);
+  const flush = () => { if (pending.length) process.stdout.write(pending.join('\n') + '\n'); pending = []; };
+  const result = await streamFindingRows(cmd.file, cmd, (row, repeats) => {
+    pending.push(cmd.format === 'csv' ? (duplicates ? `${row},${repeats}` : `${row}`)
+      : JSON.stringify(duplicates ? { row, repeats } : { row }));
+    if (pending.length >= 4096) flush();
+  });
+  flush();
+  process.stderr.write(`${result.count} ${cmd.finding} ${result.sampled ? `among the ${result.rowsRead} rows read (a sample of ${result.rowsTotal}, seed ${cmd.seed})` : `of ${result.rowsTotal} rows`}.\n`);
+  return 0;
 }
 
 function progressToStderr() {

@@ -39,6 +39,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
       deadDimensionVariance: num('thresholds.deadDimensionVariance', DEFAULT_THRESHOLDS.deadDimensionVariance),
       duplicateRowFraction: num('thresholds.duplicateRowFraction', DEFAULT_THRESHOLDS.duplicateRowFraction),
       zeroRowFraction: num('thresholds.zeroRowFraction', DEFAULT_THRESHOLDS.zeroRowFraction),
+      outlierZ: num('thresholds.outlierZ', DEFAULT_THRESHOLDS.outlierZ),
       collisionError: num('thresholds.collisionError', 0.01),
     },
   };

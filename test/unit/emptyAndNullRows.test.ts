@@ -120,6 +120,8 @@ for (const kernels of ['js', 'float64', 'float32'] as const) {
     assert.match(f.message, /First null rows \(0-based\): 0, 3, 4, 17, 39\./);
     const nan = report.findings.find(x => x.code === 'nan-rows');
     assert.ok(nan && nan.message.startsWith('1 of 40 rows'), `the NaN finding counts the one real NaN row: ${nan?.message}`);
+    assert.deepEqual(nan.rows, [10], 'the NaN finding names the real NaN row, not the null ones');
+    assert.equal(nan.rowCount, 1);
     assert.match(renderText(report), /null rows\s+5 \(12\.5%\)/);
     assert.match(renderMarkdown(report), /\| null \(missing\) rows \| 5 \|/);
   });

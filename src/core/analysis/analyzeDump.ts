@@ -19,6 +19,8 @@ import { escapeControlCharacters } from '../errors';
 import { NullRowTally } from './nullRowTally';
 import { overflowSafeMean } from '../stats/scaledMean';
 import { FiniteRows, finiteSpectrum, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
+import { RowIndexRecorder } from '../stats/rowIndices';
+import { outlierRows } from './outlierRows';
 
 export interface AnalyzeOptions {
   /** Analyse at most this many rows; larger arrays are sampled uniformly (seeded). */
@@ -157,6 +159,7 @@ export async function analyzeOpenedDump(
   const solver: { workspace: EigenWorkspace | null } = { workspace: null };
   const st = await statisticsOfRows(matrix, runs(), rowsUsed, options, hooks, {
     hashDuplicates: true,
+    rowIndices: new RowIndexRecorder({ isNull: row => nulls.has(row) }),
     covarianceBuffer: () => (solver.workspace = EigenWorkspace.create(dim))?.matrix,
   });
   let workspace = solver.workspace;
@@ -187,9 +190,10 @@ export async function analyzeOpenedDump(
 async function gramRouteAnalysis(ctx: ReportContext, runs: Iterable<readonly [number, number]>, hooks: AnalyzeHooks): Promise<AnalysisReport> {
   const { matrix, rowsUsed, sampled, options } = ctx;
   const readStarted = Date.now();
-  const stats = new StreamingStatistics(matrix.dim, { hashDuplicates: true, covariance: false });
+  const stats = new StreamingStatistics(matrix.dim, { hashDuplicates: true, covariance: false,
+    rowIndices: new RowIndexRecorder({ isNull: row => ctx.nulls.has(row) }) });
   const kept = new FiniteRows(matrix.dim, rowsUsed);
-  await streamRows(matrix, runs, rowsUsed, (block, n) => { stats.add(block, n); kept.add(block, n); }, hooks);
+  await streamRows(matrix, runs, rowsUsed, (block, n, first) => { stats.add(block, n, first); kept.add(block, n); }, hooks);
   const st = stats.finish();
   const readMs = Date.now() - readStarted;
   await ctx.source.assertUnchanged?.();
@@ -217,7 +221,7 @@ export async function statisticsOfRows(
   rowsUsed: number,
   engine: Pick<AnalyzeOptions, 'kernels' | 'workers'>,
   hooks: AnalyzeHooks,
-  extra: { hashDuplicates: boolean; covarianceBuffer?: () => Float64Array | undefined },
+  extra: { hashDuplicates: boolean; covarianceBuffer?: () => Float64Array | undefined; rowIndices?: RowIndexRecorder },
 ): Promise<StatisticsResult> {
   const dim = matrix.dim;
   const kernels = engine.kernels ?? 'auto';
@@ -227,17 +231,17 @@ export async function statisticsOfRows(
     element = float32Exact && kernels !== 'float64' ? 'float32' : 'float64';
   }
   if (!element) {
-    const stats = new StreamingStatistics(dim, { hashDuplicates: extra.hashDuplicates });
-    await streamRows(matrix, runs, rowsUsed, (block, n) => stats.add(block, n), hooks);
+    const stats = new StreamingStatistics(dim, { hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices });
+    await streamRows(matrix, runs, rowsUsed, (block, n, first) => stats.add(block, n, first), hooks);
     return stats.finish();
   }
   const blockRows = Math.max(1, Math.floor(F32_BLOCK_BYTES / ((element === 'float64' ? 8 : 4) * dim)));
-  const stats = new WasmStatistics(dim, { element, workers: engine.workers, maxBlockRows: blockRows, hashDuplicates: extra.hashDuplicates });
+  const stats = new WasmStatistics(dim, { element, workers: engine.workers, maxBlockRows: blockRows, hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices });
   const read: (r: number, n: number) => Promise<Float32Array | Float64Array> = element === 'float64' ? (r, n) => matrix.readRows(r, n)
     : hasFloat32Rows(matrix) ? (r: number, n: number) => matrix.readRowsFloat32(r, n)
       : async (r: number, n: number) => Float32Array.from(await matrix.readRows(r, n));
   try {
-    await streamBlocks<Float32Array | Float64Array>(runs, rowsUsed, blockRows, read, (block, n) => stats.add(block, n), hooks);
+    await streamBlocks<Float32Array | Float64Array>(runs, rowsUsed, blockRows, read, (block, n, first) => stats.add(block, n, first), hooks);
   } catch (e) {
     await stats.abort();
     throw e;
@@ -285,6 +289,7 @@ function buildReport(
     }
   }
   const norms = summariseNorms(st.rowNorms);
+  const outliers = outlierRows(st.rowNorms, st.rows.finiteRuns, thresholds.outlierZ ?? DEFAULT_THRESHOLDS.outlierZ);
   const nullRows = ctx.nulls.result();
   const health: HealthSection = {
     nanRows: Math.max(0, st.nanRows - nullRows.count), nullRows: nullRows.count, infRows: st.infRows, zeroRows: st.zeroRows, duplicateRows: st.duplicateRows,
@@ -296,7 +301,7 @@ function buildReport(
     ...(overflow ? [{ code: 'numeric-overflow', severity: 'error' as const, message:
       `Some values are so large (largest row norm ${formatNumber(norms?.max)}) that their squares overflow float64, so no covariance, spectrum or rank could be computed. Rescale the embeddings, or look for the diverged rows.` }] : []),
     ...deriveFindings({ rowsTotal, rowsUsed, rowsInStatistics: st.count, dim, sampled, seed: options.seed, health, metrics,
-      shape: matrix.shape, nullRowIndices: nullRows.first }, thresholds),
+      shape: matrix.shape, nullRowIndices: nullRows.first, rowIndices: st.rows, outliers }, thresholds),
   ];
   return {
     schemaVersion: 1,
@@ -342,7 +347,8 @@ async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<Ana
   if (q >= rowsUsed) return undefined;
   const started = Date.now();
   const gram = spectrumRoute(q, dim) === 'gram';
-  const stats = new StreamingStatistics(dim, { hashDuplicates: true, covariance: !gram });
+  const stats = new StreamingStatistics(dim, { hashDuplicates: true, covariance: !gram,
+    rowIndices: new RowIndexRecorder({ isNull: row => ctx.nulls.has(row) }) });
   const kept = gram ? new FiniteRows(dim, q) : null;
   const runs = [...uniqueSortedRuns(sampleRowIndices(ctx.rowsTotal, q, options.seed))];
   // Dense arrays take positioned reads: fetch the sample's rows QUICK_READS at a time (the
@@ -351,7 +357,7 @@ async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<Ana
   for (let b = 0; b < runs.length; b++) {
     const block = blocks[b];
     const n = runs[b][1];
-    stats.add(block, n);
+    stats.add(block, n, runs[b][0]);
     kept?.add(block, n);
   }
   const st = stats.finish();
@@ -380,7 +386,7 @@ async function streamRows(
   matrix: EmbeddingMatrix,
   runs: Iterable<readonly [number, number]>,
   rowsWanted: number,
-  sink: (block: Float64Array, rows: number) => void,
+  sink: (block: Float64Array, rows: number, firstRow: number) => void,
   hooks: AnalyzeHooks,
 ): Promise<void> {
   const blockRows = Math.max(1, Math.floor(BLOCK_BYTES / (8 * Math.max(1, matrix.dim))));
@@ -390,7 +396,7 @@ async function streamRows(
     for (let r = start; r < start + count; r += blockRows) {
       if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
       const n = Math.min(blockRows, start + count - r);
-      sink(await matrix.readRows(r, n), n);
+      sink(await matrix.readRows(r, n), n, r);
       done += n;
       const now = Date.now();
       if (hooks.onProgress && now - lastReport > 100) {
@@ -424,7 +430,7 @@ async function streamBlocks<T>(
   rowsWanted: number,
   blockRows: number,
   read: (start: number, count: number) => Promise<T>,
-  sink: (block: T, rows: number) => Promise<void>,
+  sink: (block: T, rows: number, firstRow: number) => Promise<void>,
   hooks: AnalyzeHooks,
 ): Promise<void> {
   let done = 0;
@@ -433,7 +439,7 @@ async function streamBlocks<T>(
     for (let r = start; r < start + count; r += blockRows) {
       if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
       const n = Math.min(blockRows, start + count - r);
-      await sink(await read(r, n), n);
+      await sink(await read(r, n), n, r);
       done += n;
       const now = Date.now();
       if (hooks.onProgress && now - lastReport > 100) {

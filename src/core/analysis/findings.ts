@@ -1,5 +1,7 @@
 import type { Finding, HealthSection, SpectrumMetrics } from '../report/analysisReport';
-import { formatPercent, formatShape } from '../report/format';
+import { formatNumber, formatPercent, formatShape } from '../report/format';
+import type { RowIndices, RowList } from '../stats/rowIndices';
+import { MAD_FLOOR_OF_MEDIAN, OUTLIER_SHARE_MAX, type OutlierRows } from './outlierRows';
 
 /** User-tunable thresholds (settings `embeddingDiagnostics.thresholds.*`, CLI flags). */
 export interface FindingThresholds {
@@ -11,6 +13,8 @@ export interface FindingThresholds {
   duplicateRowFraction: number;
   /** Report all-zero rows when zeroRows / rowsUsed exceeds this. */
   zeroRowFraction: number;
+  /** Flag a row as an outlier when the robust z-score of its norm exceeds this (see outlierRows.ts). */
+  outlierZ: number;
 }
 
 export const DEFAULT_THRESHOLDS: FindingThresholds = {
@@ -18,6 +22,7 @@ export const DEFAULT_THRESHOLDS: FindingThresholds = {
   deadDimensionVariance: 1e-12,
   duplicateRowFraction: 0,
   zeroRowFraction: 0,
+  outlierZ: 6,
 };
 
 export interface FindingInputs {
@@ -33,10 +38,24 @@ export interface FindingInputs {
   shape?: readonly number[];
   /** The first null rows read (0-based, ascending; health.nullRows counts them all). */
   nullRowIndices?: readonly number[];
+  /** Which rows are NaN, ±Inf, zero and duplicates (the counts are health's). */
+  rowIndices?: RowIndices;
+  /** The outlier rows by the robust z-score of the norm (null: too few rows to tell). */
+  outliers?: OutlierRows | null;
 }
 
 /** Null row indices printed in a message; the finding's `rows` holds up to 100. */
 const NULL_ROWS_SHOWN = 10;
+/** Row indices kept in a finding's `rows`. */
+const ROWS_KEPT = 100;
+
+/** `rows` and `rowCount` of a row-level finding, and its first rows for the message. */
+function rowFields(list: RowList | undefined, count: number): { rows?: number[]; rowCount: number; shown: string } {
+  if (!list) return { rowCount: count, shown: '' };
+  const rows = list.first.slice(0, ROWS_KEPT);
+  const more = count > Math.min(rows.length, NULL_ROWS_SHOWN) ? ', …' : '';
+  return { rows, rowCount: count, shown: ` First rows (0-based): ${rows.slice(0, NULL_ROWS_SHOWN).join(', ')}${more}.` };
+}
 
 const pct = (part: number, whole: number) => (whole > 0 ? formatPercent(part / whole) : '0%');
 
@@ -44,7 +63,8 @@ const pct = (part: number, whole: number) => (whole > 0 ? formatPercent(part / w
 export function deriveFindings(x: FindingInputs, t: FindingThresholds): Finding[] {
   const out: Finding[] = [];
   const { health: h, rowsUsed } = x;
-  const ofRows = `of ${rowsUsed} rows${x.sampled ? ' sampled' : ''}`;
+  const ofRows = x.sampled ? `among the ${rowsUsed} rows read (a sample of ${x.rowsTotal})` : `of ${rowsUsed} rows`;
+  const ri = x.rowIndices;
 
   const nullRows = h.nullRows ?? 0;
   const noRows = x.rowsTotal === 0 || (rowsUsed > 0 && nullRows === rowsUsed);
@@ -59,28 +79,44 @@ export function deriveFindings(x: FindingInputs, t: FindingThresholds): Finding[
   if (nullRows > 0) {
     const indices = x.nullRowIndices ?? [];
     const shown = indices.slice(0, NULL_ROWS_SHOWN).join(', ') + (nullRows > Math.min(indices.length, NULL_ROWS_SHOWN) ? ', …' : '');
-    const among = x.sampled ? `among the ${rowsUsed} rows read (a sample of ${x.rowsTotal})` : `of ${rowsUsed} rows`;
-    out.push({ code: 'null-rows', severity: 'warning', rows: indices.slice(0, 100), rowCount: nullRows, message:
-      `${nullRows} ${among} (${pct(nullRows, rowsUsed)}) are null: missing rows, not vectors. They are left out of every statistic. ` +
+    out.push({ code: 'null-rows', severity: 'warning', rows: indices.slice(0, ROWS_KEPT), rowCount: nullRows, message:
+      `${nullRows} ${ofRows} (${pct(nullRows, rowsUsed)}) are null: missing rows, not vectors. They are left out of every statistic. ` +
       `First null rows (0-based): ${shown}. Fill them, or drop them before use if they are expected (say, items the model never saw).` });
   }
   if (h.nanRows > 0) {
-    out.push({ code: 'nan-rows', severity: 'error', message:
-      `${h.nanRows} ${ofRows} (${pct(h.nanRows, rowsUsed)}) contain NaN. They are left out of every statistic. ` +
+    const { shown, ...rows } = rowFields(ri?.nan, h.nanRows);
+    out.push({ code: 'nan-rows', severity: 'error', ...rows, message:
+      `${h.nanRows} ${ofRows} (${pct(h.nanRows, rowsUsed)}) contain NaN. They are left out of every statistic.${shown} ` +
       'Find where the model or the export produced them (a division by zero, an exploding loss, masked tokens averaged over zero items), or drop them before use.' });
   }
   if (h.infRows > 0) {
-    out.push({ code: 'inf-rows', severity: 'error', message:
-      `${h.infRows} ${ofRows} (${pct(h.infRows, rowsUsed)}) contain ±Infinity. They are left out of every statistic. ` +
+    const { shown, ...rows } = rowFields(ri?.inf, h.infRows);
+    out.push({ code: 'inf-rows', severity: 'error', ...rows, message:
+      `${h.infRows} ${ofRows} (${pct(h.infRows, rowsUsed)}) contain ±Infinity. They are left out of every statistic.${shown} ` +
       'Check for overflow (float16 exports of large activations overflow above 65504) or an unnormalised division.' });
   }
   if (h.zeroRows > 0 && h.zeroRows / rowsUsed > t.zeroRowFraction) {
-    out.push({ code: 'zero-rows', severity: 'warning', message:
-      `${h.zeroRows} ${ofRows} (${pct(h.zeroRows, rowsUsed)}) are all zeros. Usually padding, an unfilled pre-allocated buffer, or inputs that never went through the model; remove them or fill them.` });
+    const { shown, ...rows } = rowFields(ri?.zero, h.zeroRows);
+    out.push({ code: 'zero-rows', severity: 'warning', ...rows, message:
+      `${h.zeroRows} ${ofRows} (${pct(h.zeroRows, rowsUsed)}) are all zeros.${shown} Usually padding, an unfilled pre-allocated buffer, or inputs that never went through the model; remove them or fill them.` });
   }
   if (h.duplicateRows > 0 && h.duplicateRows / rowsUsed > t.duplicateRowFraction) {
-    out.push({ code: 'duplicate-rows', severity: 'warning', message:
-      `${h.duplicateRows} ${ofRows} (${pct(h.duplicateRows, rowsUsed)}) repeat an earlier row exactly. Check for duplicated inputs or a dataloader that repeats a batch; duplicates bias nearest-neighbour and entropy estimates.` });
+    const d = ri?.duplicate;
+    const kept = d ? d.first.slice(0, ROWS_KEPT) : [];
+    const pairs = kept.slice(0, NULL_ROWS_SHOWN).map((r, i) => `${r} repeats ${d!.repeats[i]}`).join(', ') + (h.duplicateRows > Math.min(kept.length, NULL_ROWS_SHOWN) ? ', …' : '');
+    out.push({ code: 'duplicate-rows', severity: 'warning', ...(d ? { rows: kept, repeats: d.repeats.slice(0, ROWS_KEPT) } : {}), rowCount: h.duplicateRows, message:
+      `${h.duplicateRows} ${ofRows} (${pct(h.duplicateRows, rowsUsed)}) repeat an earlier row exactly.${d ? ` First (0-based): ${pairs}.` : ''} Check for duplicated inputs or a dataloader that repeats a batch; duplicates bias nearest-neighbour and entropy estimates.` });
+  }
+  const o = x.outliers;
+  if (o && o.rows.length > 0) {
+    const rows = o.rows.slice(0, ROWS_KEPT);
+    const shown = rows.slice(0, NULL_ROWS_SHOWN).join(', ') + (o.rows.length > NULL_ROWS_SHOWN ? ', …' : '');
+    const capped = o.exceeding > o.rows.length ? ` ${o.exceeding} rows exceed the threshold; only the ${o.rows.length} farthest are flagged.` : '';
+    out.push({ code: 'outlier-rows', severity: 'information', rows, rowCount: o.rows.length, message:
+      `${o.rows.length} ${ofRows} (${pct(o.rows.length, rowsUsed)}) are outliers by their norm: robust z-score |norm − median| / (1.4826 × MAD) above ${o.z} ` +
+      `(median ${formatNumber(o.median)}, MAD ${formatNumber(o.mad)} over the ${o.finiteRows} finite rows; the scale is at least ${formatPercent(MAD_FLOOR_OF_MEDIAN)} of the median; all-zero rows are not counted here). ` +
+      `By construction at most ${formatPercent(OUTLIER_SHARE_MAX)} of the finite rows are flagged (the farthest, when more exceed the threshold).${capped} First rows (0-based): ${shown}. ` +
+      'Look at what these inputs were (very long or empty texts, corrupted images, another model\'s vectors mixed in) before trusting distances to them.' });
   }
   if (h.deadDims > 0) {
     const shown = h.deadDimIndices.slice(0, 10).join(', ') + (h.deadDims > 10 ? ', …' : '');

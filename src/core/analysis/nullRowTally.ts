@@ -24,12 +24,15 @@ export class NullRowTally {
   readonly matrix: EmbeddingMatrix;
   private count = 0;
   private first: number[] = [];
+  /** Every null row read (to leave them out of the NaN rows' list); as many as the null rows read. */
+  private readonly all = new Set<number>();
 
   constructor(source: EmbeddingMatrix) {
     const nullRowsIn = source.nullRowsIn?.bind(source);
     if (!nullRowsIn) { this.matrix = source; return; }
     const record = (rows: readonly number[]) => {
       this.count += rows.length;
+      for (const r of rows) this.all.add(r);
       for (const r of rows) {
         if (this.first.length >= NULL_ROW_INDICES_KEPT) break;
         this.first.push(r);
@@ -66,9 +69,20 @@ export class NullRowTally {
     return { count: this.count, first: [...this.first].sort((a, b) => a - b) };
   }
 
+  /** True when `row` was read as a null row. */
+  has(row: number): boolean {
+    return this.all.has(row);
+  }
+
+  /** Every null row read since the last reset, ascending. */
+  allRows(): number[] {
+    return [...this.all].sort((a, b) => a - b);
+  }
+
   /** Starts a new count (a new pass over the rows). */
   reset(): void {
     this.count = 0;
     this.first = [];
+    this.all.clear();
   }
 }

@@ -12,17 +12,22 @@ export type Severity = 'error' | 'warning' | 'information';
 export type FindingCode =
   | 'nan-rows' | 'inf-rows' | 'zero-rows' | 'duplicate-rows' | 'dead-dims'
   | 'collapsed-spectrum' | 'too-few-rows' | 'sampled' | 'metadata-mismatch' | 'flattened'
-  | 'no-rows' | 'null-rows' | string;
+  | 'no-rows' | 'null-rows' | 'outlier-rows' | string;
 
 export interface Finding {
   code: FindingCode;
   severity: Severity;
   /** What is wrong and what to do about it. */
   message: string;
-  /** Findings about rows (`null-rows`): the first 100 of them, 0-based. */
+  /**
+   * Findings about rows (`null-rows`, `nan-rows`, `inf-rows`, `zero-rows`, `duplicate-rows`,
+   * `outlier-rows`): the first 100 of them, 0-based global row indices, ascending.
+   */
   rows?: number[];
   /** Findings about rows: how many there are in all (`rows` lists at most 100). */
   rowCount?: number;
+  /** `duplicate-rows`: repeats[i] is the earlier row that rows[i] repeats exactly. */
+  repeats?: number[];
 }
 
 export interface RowNormSummary { min: number; median: number; max: number; mean: number }

@@ -1,5 +1,6 @@
 import { fmix32 } from './rowSampler';
 import { OVERFLOW_SAFE_MAGNITUDE, ScaledColumnSums } from './scaledMean';
+import { RowIndexRecorder, type RowIndices } from './rowIndices';
 
 /**
  * One-pass statistics over the rows of an embedding matrix, fed in row blocks.
@@ -29,6 +30,8 @@ export interface StreamingStatisticsOptions {
    * get the spectrum another way (e.g. through the Gram matrix of a small sample).
    */
   covariance?: boolean;
+  /** Records which rows are NaN, ±Inf, zero, duplicate and finite (default: a recorder of its own). */
+  rowIndices?: RowIndexRecorder;
 }
 
 export interface StatisticsResult {
@@ -58,6 +61,8 @@ export interface StatisticsResult {
   covariance: Float64Array | null;
   /** Euclidean norms of the finite rows, in input order. */
   rowNorms: Float64Array;
+  /** Which rows the counts above are about (0-based global row indices, see rowIndices.ts). */
+  rows: RowIndices;
 }
 
 /** Finite rows per chunk: sized so a 1,024-dim chunk (2 MB) stays cache-resident in the kernel. */
@@ -95,7 +100,9 @@ export class StreamingStatistics {
   private scaledSums: ScaledColumnSums | null = null;
 
   private norms = new Float64Array(1024);
-  private readonly seen: Set<number>[] = [];
+  /** Duplicate-hash shards: row hash → the first row (global index) with it. */
+  private readonly seen: Map<number, number>[] = [];
+  private readonly recorder: RowIndexRecorder;
   private finished = false;
 
   constructor(dim: number, options: StreamingStatisticsOptions = {}) {
@@ -108,11 +115,15 @@ export class StreamingStatistics {
     this.m2 = new Float64Array(this.withCovariance ? dim * dim : dim);
     this.chunk = new Float64Array(dim * CHUNK_ROWS);
     this.chunkMean = new Float64Array(dim);
-    for (let s = 0; s < HASH_SHARDS; s++) this.seen.push(new Set<number>());
+    for (let s = 0; s < HASH_SHARDS; s++) this.seen.push(new Map<number, number>());
+    this.recorder = options.rowIndices ?? new RowIndexRecorder();
   }
 
-  /** Adds `rows` rows from `block` (row-major, at least rows × dim values). The block is not modified or kept. */
-  add(block: Float64Array, rows: number): void {
+  /**
+   * Adds `rows` rows from `block` (row-major, at least rows × dim values), which are the global
+   * rows firstRow, firstRow + 1, … (default: numbered in the order added). The block is not modified or kept.
+   */
+  add(block: Float64Array, rows: number, firstRow: number = this.rowsSeen): void {
     if (this.finished) throw new Error('StreamingStatistics: add() after finish()');
     const dim = this.dim;
     if (!(Number.isSafeInteger(rows) && rows >= 0 && rows * dim <= block.length)) {
@@ -137,11 +148,14 @@ export class StreamingStatistics {
         sumSq += v * v;
       }
       this.rowsSeen++;
-      if (hasNaN) { this.nanRows++; continue; }
-      if (hasInf) { this.infRows++; continue; }
+      const row = firstRow + r;
+      if (hasNaN) { this.nanRows++; this.recorder.nan(row); continue; }
+      if (hasInf) { this.infRows++; this.recorder.inf(row); continue; }
 
-      if (allZero) this.zeroRows++;
-      if (words && this.isDuplicate(block, words, base)) this.duplicateRows++;
+      this.recorder.finite(row);
+      if (allZero) { this.zeroRows++; this.recorder.zero(row); }
+      const earlier = words ? this.earlierCopy(block, words, base, row) : -1;
+      if (earlier >= 0) { this.duplicateRows++; this.recorder.duplicate(row, earlier); }
       this.pushNorm(rowNorm(block, base, dim, sumSq, maxAbs));
       if (maxAbs >= OVERFLOW_SAFE_MAGNITUDE && !this.scaledSums) this.startScaledSums();
       this.scaledSums?.addRow(block, base);
@@ -197,6 +211,7 @@ export class StreamingStatistics {
       variance,
       covariance,
       rowNorms: this.norms.slice(0, count),
+      rows: this.recorder.result(),
     };
   }
 
@@ -223,13 +238,14 @@ export class StreamingStatistics {
     this.norms[i] = norm;
   }
 
-  /** Records the row's hash; true when it was seen before. */
-  private isDuplicate(block: Float64Array, words: Uint32Array, base: number): boolean {
+  /** Records the row's hash; the first row seen with it, or −1 when it is new. */
+  private earlierCopy(block: Float64Array, words: Uint32Array, base: number, row: number): number {
     const key = hashRow(block, words, base, this.dim);
     const shard = this.seen[key % HASH_SHARDS];
-    if (shard.has(key)) return true;
-    shard.add(key);
-    return false;
+    const earlier = shard.get(key);
+    if (earlier !== undefined) return earlier;
+    shard.set(key, row);
+    return -1;
   }
 
   /** Centres the pending chunk on its mean, accumulates its cross-product and merges it (Chan et al.). */

@@ -19,7 +19,11 @@
  * Chunks with centred values beyond 2^±40 in magnitude are accumulated in float64.
  *
  * Rows are classified (NaN, ±Inf, all-zero), normed and hashed for duplicates exactly like
- * StreamingStatistics does (keys hash the float32 bits, −0 as +0).
+ * StreamingStatistics does (keys hash the float32 bits, −0 as +0). The kernels return a norm and
+ * a key per finite row only; which rows were NaN or ±Inf is found by a scan of each block on this
+ * thread before it is handed over (one subtraction per value, against the kernels' dim per value),
+ * and the blocks' norms and keys are then taken in row order, so each duplicate is matched with
+ * the first row it repeats and each zero row (norm 0) is named.
  *
  * Float64 values near the limits (±1e308) overflow the kernels' sums. Each float64 block is
  * scanned for them first; from the first one on, the mean is also kept as a scaled compensated
@@ -31,6 +35,7 @@ import { Worker } from 'node:worker_threads';
 import { allocOrThrow, instantiateKernels, kernelsModule, type KernelExports } from '../linalg/wasmKernels';
 import type { StatisticsResult } from './streamingStatistics';
 import { OVERFLOW_SAFE_MAGNITUDE, ScaledColumnSums } from './scaledMean';
+import { RowIndexRecorder } from './rowIndices';
 
 // (float32 and float64 kernels share everything below but the panel width and the exports)
 
@@ -289,7 +294,12 @@ export interface WasmStatisticsOptions {
   maxBlockRows: number;
   /** Count rows identical to an earlier row. Default true. */
   hashDuplicates?: boolean;
+  /** Records which rows are NaN, ±Inf, zero, duplicate and finite (default: a recorder of its own). */
+  rowIndices?: RowIndexRecorder;
 }
+
+/** A block handed to an accumulator, waiting for its norms and keys. */
+interface SentBlock { firstRow: number; rows: number; nonFinite: Map<number, 'nan' | 'inf'> }
 
 /** True when the kernels can run here (WebAssembly SIMD available). */
 export function wasmStatisticsAvailable(): boolean {
@@ -306,7 +316,13 @@ export class WasmStatistics {
   private seq = 0;
   private rowsSeen = 0;
   private readonly normParts: Float64Array[] = [];
-  private readonly seen: Set<number>[] = [];
+  /** Blocks by seq, and their keys once back: taken in seq (row) order by `takeInOrder`. */
+  private readonly sent: (SentBlock | undefined)[] = [];
+  private readonly keyParts: (Float64Array | undefined)[] = [];
+  private nextToTake = 0;
+  private readonly recorder: RowIndexRecorder;
+  /** Duplicate-key shards: key → the first row (global index) with it. */
+  private readonly seen: Map<number, number>[] = [];
   private duplicateRows = 0;
   private readonly hashDuplicates: boolean;
   private closed = false;
@@ -320,7 +336,8 @@ export class WasmStatistics {
     this.hashDuplicates = options.hashDuplicates ?? true;
     this.element = options.element ?? 'float32';
     this.pw = PANEL[this.element];
-    for (let s = 0; s < KEY_SHARDS; s++) this.seen.push(new Set<number>());
+    for (let s = 0; s < KEY_SHARDS; s++) this.seen.push(new Map<number, number>());
+    this.recorder = options.rowIndices ?? new RowIndexRecorder();
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const workers = Math.max(0, Math.floor(options.workers ?? (cores >= 2 ? Math.min(2, cores) : 0)));
     const module = kernelsModule();
@@ -336,17 +353,41 @@ export class WasmStatistics {
 
   private collect(seq: number, norms: Float64Array, keys: Float64Array): void {
     this.normParts[seq] = norms;
-    if (!this.hashDuplicates) return;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      const shard = this.seen[key % KEY_SHARDS];
-      if (shard.has(key)) this.duplicateRows++;
-      else shard.add(key);
+    this.keyParts[seq] = keys;
+    this.takeInOrder();
+  }
+
+  /** Records the rows of every block back from its accumulator whose predecessors are all back (lanes answer out of order). */
+  private takeInOrder(): void {
+    for (let seq = this.nextToTake; this.sent[seq] && this.keyParts[seq]; seq = ++this.nextToTake) {
+      const { firstRow, rows, nonFinite } = this.sent[seq]!;
+      const norms = this.normParts[seq], keys = this.keyParts[seq]!;
+      for (let r = 0, f = 0; r < rows; r++) {
+        const row = firstRow + r;
+        const kind = nonFinite.get(r);
+        if (kind === 'nan') { this.recorder.nan(row); continue; }
+        if (kind === 'inf') { this.recorder.inf(row); continue; }
+        this.recorder.finite(row);
+        if (norms[f] === 0) this.recorder.zero(row);
+        if (this.hashDuplicates) {
+          const key = keys[f];
+          const shard = this.seen[key % KEY_SHARDS];
+          const earlier = shard.get(key);
+          if (earlier === undefined) shard.set(key, row);
+          else { this.duplicateRows++; this.recorder.duplicate(row, earlier); }
+        }
+        f++;
+      }
+      this.sent[seq] = undefined;
+      this.keyParts[seq] = undefined;
     }
   }
 
-  /** Adds `rows` rows (row-major, at least rows × dim values, of the element type). Takes ownership of `block`. */
-  async add(block: Float32Array | Float64Array, rows: number): Promise<void> {
+  /**
+   * Adds `rows` rows (row-major, at least rows × dim values, of the element type), the global rows
+   * firstRow, firstRow + 1, … (default: numbered in the order added). Takes ownership of `block`.
+   */
+  async add(block: Float32Array | Float64Array, rows: number, firstRow: number = this.rowsSeen): Promise<void> {
     if (this.closed) throw new Error('WasmStatistics: add() after finish()');
     if ((block instanceof Float64Array) !== (this.element === 'float64')) {
       throw new TypeError(`WasmStatistics: ${this.element} rows expected`);
@@ -361,6 +402,7 @@ export class WasmStatistics {
       this.scaledSums?.addFiniteRows(block, rows);
     }
     const seq = this.seq++;
+    this.sent[seq] = { firstRow, rows, nonFinite: nonFiniteRows(block, rows, this.dim) };
     this.rowsSeen += rows;
     if (this.local) {
       const r = this.local.add(block, rows);
@@ -488,6 +530,7 @@ export class WasmStatistics {
       variance,
       covariance,
       rowNorms,
+      rows: this.recorder.result(),
     };
   }
 
@@ -501,6 +544,28 @@ export class WasmStatistics {
     this.closed = true;
     await Promise.all(this.lanes.map(l => l.close()));
   }
+}
+
+/** The rows of block holding a NaN ('nan') or else a ±Inf ('inf'), by position in the block. */
+function nonFiniteRows(block: Float32Array | Float64Array, rows: number, dim: number): Map<number, 'nan' | 'inf'> {
+  const found = new Map<number, 'nan' | 'inf'>();
+  for (let r = 0; r < rows; r++) {
+    const base = r * dim;
+    // v − v is NaN exactly when v is NaN or ±Inf; four sums, so the adds do not wait on each other
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let i = 0;
+    for (; i + 3 < dim; i += 4) {
+      const a = block[base + i], b = block[base + i + 1], c = block[base + i + 2], d = block[base + i + 3];
+      s0 += a - a; s1 += b - b; s2 += c - c; s3 += d - d;
+    }
+    for (; i < dim; i++) { const v = block[base + i]; s0 += v - v; }
+    const s = s0 + s1 + s2 + s3;
+    if (s === s) continue;
+    let nan = false;
+    for (let k = 0; k < dim && !nan; k++) nan = block[base + k] !== block[base + k];
+    found.set(r, nan ? 'nan' : 'inf');
+  }
+  return found;
 }
 
 /** The largest magnitude among the finite values of block[0, n) (NaN and ±Inf rows are not averaged). */
