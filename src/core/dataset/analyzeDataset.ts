@@ -1,0 +1,65 @@
+import { EmbdiagError, asEmbdiagError } from '../errors';
+import type { AnalyzeHooks } from '../analysis/analyzeDump';
+import type { FindingThresholds } from '../analysis/findings';
+import type { AnalysisReport } from '../report/analysisReport';
+import { reportOfPartial, type ShardFailure } from './datasetReport';
+import { mergeAll, type DatasetPartial } from './partial';
+import { partialOfShard, type PartialOptions } from './shardPartial';
+import { expandDatasetPaths, shardNumberingFindings } from './datasetPaths';
+
+export interface DatasetPartialResult {
+  partial: DatasetPartial | null;
+  failures: ShardFailure[];
+  files: string[];
+}
+
+/**
+ * The merged partial of the shards in `paths` (files, folders, globs), read one after the other;
+ * global row index = rows of the shards before + local row (from options.firstRow, default 0).
+ * A shard of another dimension is refused (it would not be the same dataset); a shard that
+ * cannot be read is listed in `failures` and left out.
+ */
+export async function partialOfDataset(paths: readonly string[], options: PartialOptions & { firstRow?: number },
+  hooks: AnalyzeHooks = {}): Promise<DatasetPartialResult> {
+  const files = await expandDatasetPaths(paths);
+  const partials: DatasetPartial[] = [];
+  const failures: ShardFailure[] = [];
+  let offset = options.firstRow ?? 0;
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    let p: DatasetPartial;
+    try {
+      p = await partialOfShard(file, offset, options, {
+        isCancelled: hooks.isCancelled,
+        onProgress: hooks.onProgress && ((f, m) => hooks.onProgress!((i + f) / files.length, `Shard ${i + 1} of ${files.length}: ${m}`)),
+      });
+    } catch (e) {
+      const err = asEmbdiagError(e, `Reading ${file}`);
+      if (err.code === 'cancelled') throw err;
+      failures.push({ file, code: err.code, message: err.message });
+      continue;
+    }
+    const first = partials[0];
+    if (first && p.dim !== first.dim) {
+      throw new EmbdiagError('bad-shape', `${file} has ${p.dim} dimensions, but ${first.shards[0].file} has ${first.dim}: the shards of a dataset must have the same dimension.`);
+    }
+    partials.push(p);
+    offset += p.shards[0].rows;
+  }
+  return { partial: partials.length ? mergeAll(partials) : null, failures, files };
+}
+
+/** The report of the dataset in `paths`: identical in every figure to that of the concatenated rows. */
+export async function analyzeDataset(paths: readonly string[], options: PartialOptions & { thresholds?: FindingThresholds; displayPath?: string },
+  hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
+  const started = Date.now();
+  const { partial, failures, files } = await partialOfDataset(paths, options, hooks);
+  if (!partial) {
+    throw new EmbdiagError('unreadable', `None of the ${files.length} shards could be read: ${failures.slice(0, 3).map(f => `${f.file}: ${f.message}`).join('; ')}${failures.length > 3 ? '; …' : ''}`);
+  }
+  const readMs = Date.now() - started;
+  return reportOfPartial(partial, {
+    displayPath: options.displayPath ?? paths.join(' '), thresholds: options.thresholds, failures,
+    findings: shardNumberingFindings(files), started, readMs,
+  });
+}
