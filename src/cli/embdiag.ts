@@ -3,7 +3,7 @@ import { analyzeFile, type AnalyzeHooks } from '../core/analysis/analyzeDump';
 import type { AnalysisReport } from '../core/report/analysisReport';
 import { analyzeDataset, partialOfDataset } from '../core/dataset/analyzeDataset';
 import { EMBSTATS_EXTENSION, readEmbstats, writeEmbstats } from '../core/dataset/embstatsFile';
-import { assertMergeable, mergeAll, type DatasetPartial } from '../core/dataset/partial';
+import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dataset/partial';
 import { reportOfPartial } from '../core/dataset/datasetReport';
 import { shardNumberingFindings } from '../core/dataset/datasetPaths';
 import { EmbdiagError } from '../core/errors';
@@ -101,16 +101,28 @@ async function analyzeDatasetRequest(cmd: Extract<CliCommand, { kind: 'analyze' 
   const displayPath = cmd.files.join(' ');
   if (partials.length === 0) return analyzeDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, displayPath }, hooks);
   if (partials.length !== cmd.files.length) throw new EmbdiagError('bad-argument', 'Give either shards or .embstats partials, not both: run "embdiag stats" on the shards first.');
-  const merged = mergeAll(await Promise.all(partials.map(readEmbstats)));
+  const merged = await mergeFiles(partials);
   return reportOfPartial(merged, { displayPath, thresholds: cmd.thresholds, findings: shardNumberingFindings(merged.shards.map(s => s.file)) });
+}
+
+/** Merges .embstats files read one at a time (memory: a few partials, whatever their number). */
+async function mergeFiles(files: string[]): Promise<DatasetPartial> {
+  const merger = new PartialMerger();
+  let first: DatasetPartial | null = null;
+  for (const f of files) {
+    const p = await readEmbstats(f);
+    // named refusals (which file, which field) before the merge's own checks
+    if (first) assertMergeable(first, p, files[0], f);
+    else first = p;
+    merger.add(p);
+  }
+  return merger.result()!;
 }
 
 async function runDatasetCommand(cmd: Extract<CliCommand, { kind: 'stats' | 'merge' }>, hooks: AnalyzeHooks): Promise<number> {
   let partial: DatasetPartial;
   if (cmd.kind === 'merge') {
-    const inputs = await Promise.all(cmd.files.map(readEmbstats));
-    inputs.slice(1).forEach((p, i) => assertMergeable(inputs[0], p, cmd.files[0], cmd.files[i + 1]));
-    partial = mergeAll(inputs);
+    partial = await mergeFiles(cmd.files);
   } else {
     const r = await partialOfDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, sampleRows: cmd.sampleRows, firstRow: cmd.firstRow }, hooks);
     if (r.failures.length || !r.partial) {

@@ -111,3 +111,39 @@ test('merged partials of differing seeds are refused when read back too', async 
   const [pa, pb] = [await readEmbstats(a), await readEmbstats(b)];
   assert.throws(() => mergePartials(pa, pb), /sample seed 1\b.*sample seed 2\b/);
 });
+
+test('fuzz: mutated .embstats files read back consistent or are refused with our error, never a crash', async () => {
+  const fc = (await import('fast-check')).default;
+  const { partial: p } = await partialOfDataset([path.join(DIR, 'shards')], { seed: 0, sampleRows: 20 });
+  const file = path.join(tmp, 'fuzz.embstats');
+  await writeEmbstats(file, p!);
+  const seed = new Uint8Array(readFileSync(file));
+  const headerAt = Buffer.from(seed).indexOf('{\n "format"');
+  const mutation = fc.oneof(
+    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(seed.length - 1), bit: fc.nat(7) }),
+    fc.record({ kind: fc.constant('byte' as const), at: fc.nat(seed.length - 1), value: fc.nat(255) }),
+    // the header's numbers and punctuation: most mutations there reach the header checks
+    fc.record({ kind: fc.constant('header' as const), at: fc.nat(1500), value: fc.constantFrom(...'0123456789-.e,"[]{}:n'.split('').map(c => c.charCodeAt(0))) }),
+    fc.record({ kind: fc.constant('cut' as const), at: fc.nat(seed.length - 1) }),
+  );
+  await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async muts => {
+    let bytes = Uint8Array.from(seed);
+    for (const m of muts) {
+      if (m.kind === 'flip') bytes[m.at % bytes.length] ^= 1 << m.bit;
+      else if (m.kind === 'byte') bytes[m.at % bytes.length] = m.value;
+      else if (m.kind === 'header') bytes[Math.min(bytes.length - 1, headerAt + m.at)] = m.value;
+      else bytes = bytes.slice(0, m.at);
+    }
+    try {
+      const q = await readEmbstatsSource(new MemoryByteSource(bytes, 'fuzz.embstats'));
+      // what is accepted is consistent enough to report on
+      assert.equal(q.mean.length, q.dim);
+      assert.equal(q.comoment.length, q.dim * q.dim);
+      reportOfPartial(q, { displayPath: 'fuzz' });
+    } catch (e) {
+      assert.ok(e instanceof EmbdiagError, `not our error: ${String(e)}`);
+      assert.notEqual(e.code, 'internal', e.message);
+      assert.match(e.message, /fuzz\.embstats/);
+    }
+  }), { numRuns: 400, seed: 14 });
+});

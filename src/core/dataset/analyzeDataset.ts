@@ -3,7 +3,7 @@ import type { AnalyzeHooks } from '../analysis/analyzeDump';
 import type { FindingThresholds } from '../analysis/findings';
 import type { AnalysisReport } from '../report/analysisReport';
 import { reportOfPartial, type ShardFailure } from './datasetReport';
-import { mergeAll, type DatasetPartial } from './partial';
+import { PartialMerger, type DatasetPartial } from './partial';
 import { partialOfShard, type PartialOptions } from './shardPartial';
 import { expandDatasetPaths, shardNumberingFindings } from './datasetPaths';
 
@@ -22,7 +22,8 @@ export interface DatasetPartialResult {
 export async function partialOfDataset(paths: readonly string[], options: PartialOptions & { firstRow?: number },
   hooks: AnalyzeHooks = {}): Promise<DatasetPartialResult> {
   const files = await expandDatasetPaths(paths);
-  const partials: DatasetPartial[] = [];
+  const merger = new PartialMerger();
+  let first: { dim: number; file: string } | null = null;
   const failures: ShardFailure[] = [];
   let offset = options.firstRow ?? 0;
   for (let i = 0; i < files.length; i++) {
@@ -39,14 +40,14 @@ export async function partialOfDataset(paths: readonly string[], options: Partia
       failures.push({ file, code: err.code, message: err.message });
       continue;
     }
-    const first = partials[0];
     if (first && p.dim !== first.dim) {
-      throw new EmbdiagError('bad-shape', `${file} has ${p.dim} dimensions, but ${first.shards[0].file} has ${first.dim}: the shards of a dataset must have the same dimension.`);
+      throw new EmbdiagError('bad-shape', `${file} has ${p.dim} dimensions, but ${first.file} has ${first.dim}: the shards of a dataset must have the same dimension.`);
     }
-    partials.push(p);
+    first ??= { dim: p.dim, file };
+    merger.add(p);
     offset += p.shards[0].rows;
   }
-  return { partial: partials.length ? mergeAll(partials) : null, failures, files };
+  return { partial: merger.result(), failures, files };
 }
 
 /** The report of the dataset in `paths`: identical in every figure to that of the concatenated rows. */

@@ -112,6 +112,8 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       await headerSource.close();
     }
     const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+    // a JavaScript Date holds ±8.64e15 ms
+    const isTime = (x: unknown): x is number => typeof x === 'number' && Math.abs(x) <= 8.64e15;
     if (typeof h !== 'object' || h === null || h.format !== 'embstats') throw bad('header.json does not say format "embstats"');
     if (h.version !== PARTIAL_VERSION) {
       throw new EmbdiagError('bad-header', `${source.name}: .embstats format version ${String(h.version)}; this embdiag reads version ${PARTIAL_VERSION}.`,
@@ -127,7 +129,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     let rows = 0;
     const shards: ShardEntry[] = h.shards.map((s, i) => {
       if (!s || typeof s.file !== 'string' || !isCount(s.firstRow) || !isCount(s.rows) || typeof s.dtype !== 'string' || typeof s.format !== 'string'
-        || typeof s.array !== 'string' || !isCount(s.size) || typeof s.mtimeMs !== 'number') throw bad(`shard ${i} is not described completely`);
+        || typeof s.array !== 'string' || !isCount(s.size) || !isTime(s.mtimeMs)) throw bad(`shard ${i} is not described completely`);
       rows += s.rows;
       return { file: s.file, firstRow: s.firstRow, rows: s.rows, format: s.format as DumpFormat, array: s.array, dtype: s.dtype,
         shape: Array.isArray(s.shape) ? s.shape.filter(isCount) : [s.rows, h.dim], size: s.size, mtimeMs: s.mtimeMs,

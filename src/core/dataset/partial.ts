@@ -121,16 +121,41 @@ export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPart
   };
 }
 
-/** Merges any number of partials (at least one), pairwise as a balanced tree. */
+/**
+ * Merges partials as they come, holding O(log n) of them: a binary counter of merged runs of
+ * 1, 2, 4, … partials (a balanced tree of merges, in row order), so that memory does not grow
+ * with the number of shards.
+ */
+export class PartialMerger {
+  private readonly stack: { size: number; partial: DatasetPartial }[] = [];
+  private added = 0;
+
+  add(p: DatasetPartial): void {
+    this.added++;
+    let item = { size: 1, partial: p };
+    while (this.stack.length && this.stack[this.stack.length - 1].size === item.size) {
+      const left = this.stack.pop()!;
+      item = { size: left.size + item.size, partial: mergePartials(left.partial, item.partial) };
+    }
+    this.stack.push(item);
+  }
+
+  get count(): number { return this.added; }
+
+  /** The merge of everything added; null when nothing was. */
+  result(): DatasetPartial | null {
+    let acc: DatasetPartial | null = null;
+    for (let i = this.stack.length - 1; i >= 0; i--) acc = acc ? mergePartials(this.stack[i].partial, acc) : this.stack[i].partial;
+    return acc;
+  }
+}
+
+/** Merges any number of partials (at least one), as PartialMerger does. */
 export function mergeAll(partials: DatasetPartial[]): DatasetPartial {
   if (partials.length === 0) throw new EmbdiagError('bad-argument', 'Nothing to merge: no partial statistics were given.');
-  let level = partials;
-  while (level.length > 1) {
-    const next: DatasetPartial[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? mergePartials(level[i], level[i + 1]) : level[i]);
-    level = next;
-  }
-  return level[0];
+  const merger = new PartialMerger();
+  for (const p of partials) merger.add(p);
+  return merger.result()!;
 }
 
 function mergeSorted(x: Float64Array, y: Float64Array): Float64Array {
