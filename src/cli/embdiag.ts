@@ -6,6 +6,7 @@ import { EMBSTATS_EXTENSION, readEmbstats, writeEmbstats } from '../core/dataset
 import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dataset/partial';
 import { reportOfPartial } from '../core/dataset/datasetReport';
 import { shardNumberingFindings } from '../core/dataset/datasetPaths';
+import { PartialCache } from '../core/dataset/partialCache';
 import { EmbdiagError } from '../core/errors';
 import { cliErrorOutput } from './cliErrors';
 import { renderMarkdown, renderText } from '../core/report/renderText';
@@ -99,7 +100,10 @@ async function isDatasetRequest(files: string[]): Promise<boolean> {
 async function analyzeDatasetRequest(cmd: Extract<CliCommand, { kind: 'analyze' }>, hooks: AnalyzeHooks): Promise<AnalysisReport> {
   const partials = cmd.files.filter(f => f.endsWith(EMBSTATS_EXTENSION));
   const displayPath = cmd.files.join(' ');
-  if (partials.length === 0) return analyzeDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, displayPath }, hooks);
+  if (partials.length === 0) {
+    return analyzeDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, displayPath,
+      cache: cmd.cacheDir === undefined ? undefined : new PartialCache(cmd.cacheDir) }, hooks);
+  }
   if (partials.length !== cmd.files.length) throw new EmbdiagError('bad-argument', 'Give either shards or .embstats partials, not both: run "embdiag stats" on the shards first.');
   const merged = await mergeFiles(partials);
   return reportOfPartial(merged, { displayPath, thresholds: cmd.thresholds, findings: shardNumberingFindings(merged.shards.map(s => s.file)) });
@@ -124,7 +128,8 @@ async function runDatasetCommand(cmd: Extract<CliCommand, { kind: 'stats' | 'mer
   if (cmd.kind === 'merge') {
     partial = await mergeFiles(cmd.files);
   } else {
-    const r = await partialOfDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, sampleRows: cmd.sampleRows, firstRow: cmd.firstRow }, hooks);
+    const r = await partialOfDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, sampleRows: cmd.sampleRows, firstRow: cmd.firstRow,
+      cache: cmd.cacheDir === undefined ? undefined : new PartialCache(cmd.cacheDir) }, hooks);
     if (r.failures.length || !r.partial) {
       throw new EmbdiagError('unreadable', `A partial covers whole shards only, and ${r.failures.length} could not be read: ${r.failures.slice(0, 5).map(f => `${f.file}: ${f.message}`).join('; ')}`);
     }

@@ -162,3 +162,33 @@ test('past the row-key bound, duplicates are a labelled estimate; past the norm 
   assert.equal(r.health.rowNorms!.medianRelativeError, 0.005);
   assertClose(r.health.rowNorms!.median, exact.health.rowNorms!.median, 0.005, 0, 'sketch median');
 });
+
+test('the partial cache: a shard added to a cached dataset is the only one read, and the report is the same as without cache', async () => {
+  const { mkdtempSync, copyFileSync, utimesSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { PartialCache } = await import('../../src/core/dataset/partialCache');
+  const dir = mkdtempSync(path.join(tmpdir(), 'embdiag-cache-'));
+  const cache = new PartialCache(path.join(dir, '.cache'));
+  const data = path.join(dir, 'data');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(data);
+  copyFileSync(shard('part-1.npy'), path.join(data, 'part-1.npy'));
+  copyFileSync(shard('part-2.npy'), path.join(data, 'part-2.npy'));
+  let r = await partialOfDataset([data], { seed: 0, cache });
+  assert.deepEqual([r.shardsRead, r.shardsCached], [2, 0]);
+  r = await partialOfDataset([data], { seed: 0, cache });
+  assert.deepEqual([r.shardsRead, r.shardsCached], [0, 2]);
+  copyFileSync(shard('part-10.npy'), path.join(data, 'part-10.npy'));
+  r = await partialOfDataset([data], { seed: 0, cache });
+  assert.deepEqual([r.shardsRead, r.shardsCached], [1, 2]);
+  const cached = await analyzeDataset([data], { seed: 0, cache, displayPath: 'd' });
+  const fresh = await analyzeDataset([data], { seed: 0, displayPath: 'd' });
+  assert.deepEqual({ ...cached, timings: null, notes: null }, { ...fresh, timings: null, notes: null });
+  assert.ok(cached.notes.some(n => /3 of 3 shards unchanged/.test(n)));
+  // a shard whose modification time changed is read again; another seed is another partial
+  utimesSync(path.join(data, 'part-2.npy'), new Date(), new Date(Date.now() + 5000));
+  r = await partialOfDataset([data], { seed: 0, cache });
+  assert.deepEqual([r.shardsRead, r.shardsCached], [1, 2]);
+  r = await partialOfDataset([data], { seed: 1, cache });
+  assert.deepEqual([r.shardsRead, r.shardsCached], [3, 0]);
+});
