@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { analyzeFile, type AnalyzeHooks } from '../core/analysis/analyzeDump';
-import type { AnalysisReport } from '../core/report/analysisReport';
+import type { AnalysisReport, ShardSummary } from '../core/report/analysisReport';
 import { analyzeDataset, partialOfDataset } from '../core/dataset/analyzeDataset';
 import { EMBSTATS_EXTENSION, readEmbstats, writeEmbstats } from '../core/dataset/embstatsFile';
 import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dataset/partial';
@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<number> {
     }
     const information = dataset ? undefined : await informationIfWanted(cmd);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    const out = cmd.output === 'json' ? reportToJson(information ? { ...report, information } : report)
+    // a single file is a dataset of one shard: its --json says so too (text output unchanged)
+    const withShards = dataset ? report : { ...report, shards: [await singleShard(cmd.file, report)] };
+    const out = cmd.output === 'json' ? reportToJson(information ? { ...withShards, information } : withShards)
       : cmd.output === 'markdown' ? renderMarkdown(report) + (information ? `\n### Information estimates\n\n${summarizeInformation(information).map(l => `- ${l}`).join('\n')}\n` : '')
         : renderText(report) + (information ? `\nInformation estimates (arXiv 2601.11334; standard estimators, see README)\n${summarizeInformation(information).map(l => `  ${l}`).join('\n')}\n` : '');
     process.stdout.write(out);
@@ -87,6 +89,11 @@ async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<
     : cmd.output === 'markdown' ? renderRegimeMarkdown(regime, source) : renderRegimeText(regime, source);
   process.stdout.write(out);
   return stepDiverges(regime.stepSize.verdict) ? 1 : 0;
+}
+
+async function singleShard(file: string, r: AnalysisReport): Promise<ShardSummary> {
+  const mtime = await fs.stat(file).then(s => new Date(s.mtimeMs).toISOString(), () => undefined);
+  return { file, firstRow: 0, rows: r.rowsTotal, format: r.format, array: r.array.name, dtype: r.array.dtype, size: r.fileSize, ...(mtime ? { mtime } : {}) };
 }
 
 /** Several PATHs, a folder, a glob or an .embstats: a dataset; one plain file: today's single-file analysis. */

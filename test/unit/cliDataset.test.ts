@@ -118,3 +118,12 @@ test('a truncated .embstats: exit 2 with our refusal', () => {
   assert.notEqual(e.code, 'internal');
   assert.match(e.message, /cut\.embstats/);
 });
+
+test('one file is a dataset of one shard: --json lists it in shards', () => {
+  const r = run('analyze', path.join(SHARDS, 'part-10.npy'), '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.shards.length, 1);
+  assert.deepEqual([path.basename(j.shards[0].file), j.shards[0].firstRow, j.shards[0].rows, j.shards[0].dtype], ['part-10.npy', 0, 7, 'float32']);
+  assert.match(j.shards[0].mtime, /^\d{4}-/);
+});
