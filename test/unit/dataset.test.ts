@@ -192,3 +192,20 @@ test('the partial cache: a shard added to a cached dataset is the only one read,
   r = await partialOfDataset([data], { seed: 1, cache });
   assert.deepEqual([r.shardsRead, r.shardsCached], [3, 0]);
 });
+
+test('null rows (Arrow null lists) of two shards: counted apart from NaN rows, at their global row indices', async () => {
+  const { mkdtempSync, copyFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { referenceList } = await import('./arrowReference');
+  const rel = 'arrow/null_rows/list_float32.arrow';
+  const want = referenceList(rel, 'emb'); // apache-arrow's reading
+  const dir = mkdtempSync(path.join(tmpdir(), 'embdiag-nullrows-'));
+  for (const n of ['part-1', 'part-2']) copyFileSync(path.join(FIXTURES, 'formats', rel), path.join(dir, `${n}.arrow`));
+  const r = await analyzeDataset([dir], { seed: 0 });
+  const single = await analyzeFile(path.join(FIXTURES, 'formats', rel), { maxRows: 1e6, seed: 0 });
+  assert.equal(r.rowsTotal, 2 * want.rows);
+  assert.equal(r.health.nullRows, 2 * want.nullRows.length);
+  assert.equal(r.health.nanRows, 2 * single.health.nanRows);
+  const finding = r.findings.find(f => f.code === 'null-rows')!;
+  assert.deepEqual(finding.rows, [...want.nullRows, ...want.nullRows.map(i => i + want.rows)]);
+});
