@@ -208,4 +208,8 @@ test('null rows (Arrow null lists) of two shards: counted apart from NaN rows, a
   assert.equal(r.health.nanRows, 2 * single.health.nanRows);
   const finding = r.findings.find(f => f.code === 'null-rows')!;
   assert.deepEqual(finding.rows, [...want.nullRows, ...want.nullRows.map(i => i + want.rows)]);
+  // and the message says which shard and which local row
+  const local = want.nullRows.slice(0, 10).join(', ');
+  assert.ok(finding.message.includes(`part-1.arrow: local rows ${local}`), finding.message);
+  assert.ok(finding.message.includes(`part-2.arrow: local rows ${local}`), finding.message);
 });

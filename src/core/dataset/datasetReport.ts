@@ -92,5 +92,20 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     ...p.shards.map(s => ({ file: s.file, firstRow: s.firstRow, rows: s.rows, format: s.format, array: s.array, dtype: s.dtype, size: s.size, mtime: new Date(s.mtimeMs).toISOString() })),
     ...failures.map(f => ({ file: f.file, error: { code: f.code, message: f.message } })),
   ];
-  return { ...report, shards, incomplete: failures.length > 0 };
+  const findings = report.findings.map(f => (f.rows?.length ? { ...f, message: `${f.message} ${whereInShards(f.rows, p)}` } : f));
+  return { ...report, findings, shards, incomplete: failures.length > 0 };
+}
+
+/** Local rows shown per shard in a row-level finding's message. */
+const LOCAL_ROWS_SHOWN = 10;
+
+/** "In part-1.npy: local rows 3, 7; in part-2.npy: local row 0." for global row indices (ascending). */
+function whereInShards(rows: readonly number[], p: DatasetPartial): string {
+  const parts: string[] = [];
+  for (const s of p.shards) {
+    const local = rows.filter(r => r >= s.firstRow && r < s.firstRow + s.rows).map(r => r - s.firstRow);
+    if (local.length === 0) continue;
+    parts.push(`${s.file}: local row${local.length === 1 ? '' : 's'} ${local.slice(0, LOCAL_ROWS_SHOWN).join(', ')}${local.length > LOCAL_ROWS_SHOWN ? ', …' : ''}`);
+  }
+  return parts.length ? `By shard (rows listed above are global: shard offset + local row): ${parts.join('; ')}.` : '';
 }
