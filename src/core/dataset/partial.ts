@@ -71,8 +71,8 @@ export function assertMergeable(a: DatasetPartial, b: DatasetPartial, nameA = 't
   for (const s of a.shards) {
     for (const t of b.shards) {
       if (s.firstRow < t.firstRow + t.rows && t.firstRow < s.firstRow + s.rows) {
-        throw new EmbdiagError('bad-argument', `Cannot merge: rows ${s.firstRow}–${s.firstRow + s.rows - 1} (${s.file}) and rows ${t.firstRow}–${t.firstRow + t.rows - 1} (${t.file}) overlap, so rows would count twice. ` +
-          'Give each "embdiag stats" of a part of the dataset its --first-row (the global index of its first row).');
+        throw new EmbdiagError('bad-argument', `Cannot merge: rows ${s.firstRow}–${s.firstRow + s.rows - 1} (${s.file}) and rows ${t.firstRow}–${t.firstRow + t.rows - 1} (${t.file}) overlap, so rows would count twice: ` +
+          'the same partial given twice, or parts written without their --first-row (give each "embdiag stats" of a part of the dataset the global index of its first row).');
       }
     }
   }

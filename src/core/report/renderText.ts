@@ -47,7 +47,7 @@ export function renderText(r: AnalysisReport): string {
   if (r.shards) {
     lines.push(`  shards     ${r.shards.length}${r.incomplete ? ' (INCOMPLETE: some could not be read)' : ''}`);
     for (const s of r.shards.slice(0, 50)) {
-      lines.push(s.error ? `    ${s.file}  unreadable: ${s.error.message}` : `    ${s.file}  rows ${s.firstRow}–${(s.firstRow ?? 0) + (s.rows ?? 0) - 1} (${s.rows}), ${s.dtype}`);
+      lines.push(s.error ? `    ${s.file}  unreadable: ${s.error.message}` : `    ${s.file}  ${s.rows ? `rows ${s.firstRow}–${(s.firstRow ?? 0) + s.rows - 1} (${s.rows})` : 'no rows'}, ${s.dtype}`);
     }
     if (r.shards.length > 50) lines.push(`    … (${r.shards.length} in all; --json lists them)`);
   }
