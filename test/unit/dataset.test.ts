@@ -213,3 +213,30 @@ test('null rows (Arrow null lists) of two shards: counted apart from NaN rows, a
   assert.ok(finding.message.includes(`part-1.arrow: local rows ${local}`), finding.message);
   assert.ok(finding.message.includes(`part-2.arrow: local rows ${local}`), finding.message);
 });
+
+test('row keys: exact distinct count up to the bound whatever the repeats, then a flagged k-minimum-values sketch', async () => {
+  const { RowKeyCollector, distinctRows, mergeRowKeys } = await import('../../src/core/dataset/rowKeys');
+  const rng = createRng(7);
+  const keys = Array.from({ length: 300 }, () => Math.floor(rng() * 2 ** 53));
+  const c = new RowKeyCollector(300);
+  for (let rep = 0; rep < 5; rep++) for (const k of keys) c.add(k); // 1,500 adds through a 600-key buffer
+  const exact = c.finish();
+  assert.equal(exact.saturated, false);
+  assert.deepEqual(exact.keys, Float64Array.from(new Set(keys)).sort());
+  const small = new RowKeyCollector(100);
+  for (const k of keys) small.add(k);
+  const sketch = small.finish();
+  assert.equal(sketch.saturated, true);
+  assert.deepEqual(sketch.keys, Float64Array.from(new Set(keys)).sort().slice(0, 100));
+  // merged halves keep the same smallest keys as one pass
+  const [a, b] = [new RowKeyCollector(100), new RowKeyCollector(100)];
+  keys.forEach((k, i) => (i % 2 ? a : b).add(k));
+  assert.deepEqual(mergeRowKeys(a.finish(), b.finish(), 100), sketch);
+  // past the initial buffer (4,096 keys): grown, then compacted
+  const many = Array.from({ length: 9000 }, () => Math.floor(rng() * 2 ** 53));
+  const big = new RowKeyCollector(3000);
+  for (const k of [...many, ...many]) big.add(k);
+  assert.deepEqual(big.finish(), { keys: Float64Array.from(new Set(many)).sort().slice(0, 3000), saturated: true });
+  const { distinct, standardError } = distinctRows(sketch);
+  assert.ok(Math.abs(distinct - 300) < 4 * standardError!, `${distinct} ± ${standardError}`);
+});

@@ -18,30 +18,48 @@ export interface RowKeys {
   saturated: boolean;
 }
 
-/** Collects the keys of one shard's finite rows, pruning to the bound as it goes. */
+/**
+ * Collects the keys of one shard's finite rows in a flat buffer growing to twice the bound
+ * (16 MiB, far less than a Set of as many numbers), compacted (sorted, deduplicated, cut to the
+ * bound) when full.
+ */
 export class RowKeyCollector {
-  private seen = new Set<number>();
+  private buffer: Float64Array;
+  private length = 0;
   private threshold = Infinity;
   private saturated = false;
-  constructor(private readonly bound = ROW_KEYS_BOUND) {}
+  constructor(private readonly bound = ROW_KEYS_BOUND) {
+    this.buffer = new Float64Array(Math.min(4096, Math.max(2, 2 * bound)));
+  }
 
   add(key: number): void {
     if (key > this.threshold) return;
-    this.seen.add(key);
-    if (this.seen.size > 2 * this.bound) this.prune();
+    this.buffer[this.length++] = key;
+    if (this.length < this.buffer.length) return;
+    if (this.buffer.length < 2 * this.bound) {
+      // grown as needed: a small shard does not hold 16 MiB
+      const grown = new Float64Array(Math.min(2 * this.bound, 2 * this.buffer.length));
+      grown.set(this.buffer);
+      this.buffer = grown;
+    } else this.compact();
   }
 
-  private prune(): void {
-    const kept = Float64Array.from(this.seen).sort().subarray(0, this.bound);
-    this.seen = new Set(kept);
-    this.threshold = kept[kept.length - 1];
-    this.saturated = true;
+  /** Sorts and deduplicates the buffer, keeping the `bound` smallest keys. */
+  private compact(): void {
+    const b = this.buffer.subarray(0, this.length).sort();
+    let n = 0;
+    for (let i = 0; i < b.length; i++) if (i === 0 || b[i] !== b[i - 1]) b[n++] = b[i];
+    if (n > this.bound) {
+      n = this.bound;
+      this.saturated = true;
+      this.threshold = b[n - 1];
+    }
+    this.length = n;
   }
 
   finish(): RowKeys {
-    const sorted = Float64Array.from(this.seen).sort();
-    const saturated = this.saturated || sorted.length > this.bound;
-    return { keys: sorted.slice(0, this.bound), saturated };
+    this.compact();
+    return { keys: this.buffer.slice(0, this.length), saturated: this.saturated };
   }
 }
 
