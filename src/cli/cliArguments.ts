@@ -10,9 +10,17 @@ export type OutputMode = 'text' | 'json' | 'markdown';
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'analyze'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds;
+  | { kind: 'analyze'; file: string;
+      /** Datasets: folder of per-shard partials (--cache): unchanged shards are not read again. */
+      cacheDir?: string;
+      /** Every PATH given (file, folder, glob or .embstats); `file` is the first. Several, a folder, a glob or an .embstats: a dataset. */
+      files: string[];
+      /** Datasets: exit 2 when a shard cannot be read (else the report is labelled incomplete). */
+      strict: boolean; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds;
       /** 'auto': when a sidecar manifest exists or the container holds a companion array; true: always (--information or any of its inputs given); false: --no-information. */
       information: boolean | 'auto'; informationFlags: InformationFlags }
+  | { kind: 'stats'; files: string[]; out: string; cacheDir?: string; arrayName?: string; seed: number; firstRow: number; sampleRows: number; json: boolean }
+  | { kind: 'merge'; files: string[]; out: string; json: boolean }
   | { kind: 'regime'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig }
   | { kind: 'rows'; file: string; arrayName?: string; maxRows: number; seed: number; finding: RowFindingCode; format: 'csv' | 'jsonl'; outlierZ: number };
 
@@ -20,6 +28,10 @@ export const HELP = `embdiag — look inside saved embedding dumps, without Pyth
 
 Usage
   embdiag analyze FILE [options]       health, spectrum and effective rank of a dump
+  embdiag analyze PATH... [options]    the same for a dataset: several files, a folder, a quoted
+                                        glob ("runs/emb-*.npy") or .embstats partials, as one
+  embdiag stats PATH... -o OUT.embstats    the mergeable partial statistics of a dataset's shards
+  embdiag merge IN.embstats... -o OUT.embstats   merges partials (docs/embstats.md)
   embdiag rows FILE --finding CODE     every row of a row-level finding, one per line
                                         (0-based), for scripts that drop bad rows. CODE:
                                         nan-rows, inf-rows, zero-rows, duplicate-rows,
@@ -53,6 +65,21 @@ Options
   --verbose            on an error, also print its technical detail (for bug reports)
   -h, --help           this text
   -v, --version        the version
+
+Datasets (analyze with several PATHs, a folder, a glob or .embstats; stats; merge)
+  Shards in natural order (part-2 before part-10); global row = shard offset + local row;
+  every row of every shard is analysed (--max-rows does not apply). Same dimension required
+  (exit 2 naming the shard and both dims); dtypes may differ. An unreadable shard is listed
+  with its error and the report labelled incomplete. Names *-00003-of-00042.* with a number
+  missing give the finding shard-missing. --json adds "shards" and "incomplete".
+  --strict             exit 2 when a shard cannot be read
+  -o, --out FILE       stats/merge: the .embstats file to write
+  --seed S             seed of the shared row sample (default 0)
+  --first-row N        stats: global index of the first row of these shards (default 0), when
+                       the dataset's other parts are written by other "stats" runs
+  --sample-rows K      stats: rows in the shared uniform sample (default 1024)
+  --cache DIR          keep each shard's partial in DIR (keyed by path, size, modification
+                       time): a shard unchanged since is not read again (analyze, stats)
 
 Information estimates of analyze (arXiv 2601.11334; see README, "Information")
   Computed by default when FILE's container holds a companion of the embeddings
@@ -130,6 +157,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
         latent: { type: 'string' }, 'init-std': { type: 'string' }, 'init-var': { type: 'string' }, init: { type: 'string' },
         lr: { type: 'string' }, 'lr-convention': { type: 'string' }, steps: { type: 'string' }, seeds: { type: 'string' },
         'no-simulate': { type: 'boolean' }, 'held-out': { type: 'string' }, rescale: { type: 'boolean' },
+        out: { type: 'string', short: 'o' }, strict: { type: 'boolean' }, 'first-row': { type: 'string' }, 'sample-rows': { type: 'string' }, cache: { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' }, verbose: { type: 'boolean' },
       },
     });
@@ -141,9 +169,14 @@ export function parseCliArguments(argv: string[]): CliCommand {
   if (v.version) return { kind: 'version' };
   const [command, file, ...extra] = positionals;
   if (command === undefined) return { kind: 'help' };
-  if (command !== 'analyze' && command !== 'regime' && command !== 'rows') throw new EmbdiagError('bad-argument', `Unknown command "${command}". Run "embdiag --help" for usage.`);
+  if (command !== 'analyze' && command !== 'regime' && command !== 'rows' && command !== 'stats' && command !== 'merge') throw new EmbdiagError('bad-argument', `Unknown command "${command}". Run "embdiag --help" for usage.`);
   if (file === undefined) throw new EmbdiagError('bad-argument', `${command} needs a FILE, e.g. embdiag ${command} runs/emb.npy.`);
-  if (extra.length) throw new EmbdiagError('bad-argument', `Unexpected argument "${extra[0]}": ${command} takes one FILE.`);
+  if (command === 'stats' || command === 'merge') return datasetCommand(command, [file, ...extra], v);
+  if (extra.length && (command === 'regime' || command === 'rows')) throw new EmbdiagError('bad-argument', `Unexpected argument "${extra[0]}": ${command} takes one FILE.`);
+  const datasetOnly = (['out', 'first-row', 'sample-rows'] as const).find(k => v[k] !== undefined);
+  if (datasetOnly) throw new EmbdiagError('bad-argument', `--${datasetOnly} belongs to "embdiag stats"${datasetOnly === 'out' ? ' and "merge"' : ''}, not "${command}".`);
+  if (v.cache !== undefined && command === 'regime') throw new EmbdiagError('bad-argument', '--cache belongs to "embdiag analyze" and "stats", not "regime".');
+  if (v.strict && command === 'regime') throw new EmbdiagError('bad-argument', '--strict belongs to "embdiag analyze", not "regime".');
   if (v.json && v.markdown) throw new EmbdiagError('bad-argument', '--json and --markdown cannot be combined.');
   const output: OutputMode = v.json ? 'json' : v.markdown ? 'markdown' : 'text';
   const regimeOnly = ['latent', 'init-std', 'init-var', 'init', 'lr', 'lr-convention', 'steps', 'seeds', 'no-simulate', 'held-out', 'rescale'] as const;
@@ -173,7 +206,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
       manifest: v['no-manifest'] ? false : v.manifest,
     };
     return {
-      kind: 'analyze', file, arrayName: v.array, output,
+      kind: 'analyze', file, files: [file, ...extra], cacheDir: v.cache, strict: !!v.strict, arrayName: v.array, output,
       information: v['no-information'] ? false : (givenInfo || v.manifest !== undefined) ? true : 'auto',
       informationFlags,
       maxRows: positiveInt('--max-rows', v['max-rows'], 2, 100_000),
@@ -242,6 +275,24 @@ function rowsCommand(v: Record<string, string | boolean | undefined>, file: stri
     maxRows: positiveInt('--max-rows', str('max-rows'), 2, 100_000),
     seed: positiveInt('--seed', str('seed'), 0, 0),
     outlierZ: str('outlier-z') === undefined ? DEFAULT_THRESHOLDS.outlierZ : positiveNumber('--outlier-z', str('outlier-z')!),
+  };
+}
+
+type ParsedValues = ReturnType<typeof parseArgs<{ options: Record<string, { type: 'string' | 'boolean'; short?: string }> }>>['values'];
+
+function datasetCommand(command: 'stats' | 'merge', files: string[], v: ParsedValues): CliCommand {
+  const out = v.out;
+  if (typeof out !== 'string') throw new EmbdiagError('bad-argument', `${command} needs -o OUT.embstats, the file to write.`);
+  if (!out.endsWith('.embstats')) throw new EmbdiagError('bad-argument', `-o must name an .embstats file (got "${out}").`);
+  const allowed = command === 'stats' ? ['out', 'array', 'seed', 'first-row', 'sample-rows', 'cache', 'json', 'verbose'] : ['out', 'json', 'verbose'];
+  const stray = Object.keys(v).find(k => v[k] !== undefined && !allowed.includes(k));
+  if (stray) throw new EmbdiagError('bad-argument', `--${stray} does not apply to "embdiag ${command}".`);
+  if (command === 'merge') return { kind: 'merge', files, out, json: !!v.json };
+  return {
+    kind: 'stats', files, out, arrayName: v.array as string | undefined, json: !!v.json, cacheDir: v.cache as string | undefined,
+    seed: positiveInt('--seed', v.seed as string | undefined, 0, 0),
+    firstRow: positiveInt('--first-row', v['first-row'] as string | undefined, 0, 0),
+    sampleRows: positiveInt('--sample-rows', v['sample-rows'] as string | undefined, 0, 1024),
   };
 }
 

@@ -1,4 +1,12 @@
-import { analyzeFile } from '../core/analysis/analyzeDump';
+import * as fs from 'node:fs/promises';
+import { analyzeFile, type AnalyzeHooks } from '../core/analysis/analyzeDump';
+import type { AnalysisReport, ShardSummary } from '../core/report/analysisReport';
+import { analyzeDataset, partialOfDataset } from '../core/dataset/analyzeDataset';
+import { EMBSTATS_EXTENSION, readEmbstats, writeEmbstats } from '../core/dataset/embstatsFile';
+import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dataset/partial';
+import { reportOfPartial } from '../core/dataset/datasetReport';
+import { shardNumberingFindings } from '../core/dataset/datasetPaths';
+import { PartialCache } from '../core/dataset/partialCache';
 import { EmbdiagError } from '../core/errors';
 import { cliErrorOutput } from './cliErrors';
 import { renderMarkdown, renderText } from '../core/report/renderText';
@@ -24,12 +32,25 @@ async function main(argv: string[]): Promise<number> {
     if (cmd.kind === 'version') { process.stdout.write(`embdiag ${TOOL_VERSION}\n`); return 0; }
     if (cmd.kind === 'regime') return await runRegime(cmd);
     if (cmd.kind === 'rows') { doing = `Listing the rows of ${cmd.finding} in ${cmd.file}`; return await runRows(cmd); }
-    const report = await analyzeFile(cmd.file, {
+    if (cmd.kind === 'stats' || cmd.kind === 'merge') {
+      doing = `Writing ${cmd.out}`;
+      return await runDatasetCommand(cmd, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
+    }
+    const dataset = await isDatasetRequest(cmd.files);
+    if (dataset && cmd.information === true) throw new EmbdiagError('bad-argument', 'The information estimates are not available for datasets yet: analyse one file for them.');
+    const hooks = process.stderr.isTTY ? { onProgress: progressToStderr() } : {};
+    const report = dataset ? await analyzeDatasetRequest(cmd, hooks) : await analyzeFile(cmd.file, {
       maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds,
-    }, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
-    const information = await informationIfWanted(cmd);
+    }, hooks);
+    if (cmd.strict && report.incomplete) {
+      const bad = report.shards!.filter(s => s.error);
+      throw new EmbdiagError('unreadable', `${bad.length} shard${bad.length === 1 ? '' : 's'} could not be read (--strict): ${bad.slice(0, 5).map(s => `${s.file}: ${s.error!.message}`).join('; ')}${bad.length > 5 ? '; …' : ''}`);
+    }
+    const information = dataset ? undefined : await informationIfWanted(cmd);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    const out = cmd.output === 'json' ? reportToJson(information ? { ...report, information } : report)
+    // a single file is a dataset of one shard: its --json says so too (text output unchanged)
+    const withShards = dataset ? report : { ...report, shards: [await singleShard(cmd.file, report)] };
+    const out = cmd.output === 'json' ? reportToJson(information ? { ...withShards, information } : withShards)
       : cmd.output === 'markdown' ? renderMarkdown(report) + (information ? `\n### Information estimates\n\n${summarizeInformation(information).map(l => `- ${l}`).join('\n')}\n` : '')
         : renderText(report) + (information ? `\nInformation estimates (arXiv 2601.11334; standard estimators, see README)\n${summarizeInformation(information).map(l => `  ${l}`).join('\n')}\n` : '');
     process.stdout.write(out);
@@ -84,6 +105,65 @@ async function runRows(cmd: Extract<CliCommand, { kind: 'rows' }>): Promise<numb
   });
   flush();
   process.stderr.write(`${result.count} ${cmd.finding} ${result.sampled ? `among the ${result.rowsRead} rows read (a sample of ${result.rowsTotal}, seed ${cmd.seed})` : `of ${result.rowsTotal} rows`}.\n`);
+  return 0;
+}
+
+async function singleShard(file: string, r: AnalysisReport): Promise<ShardSummary> {
+  const mtime = await fs.stat(file).then(s => new Date(s.mtimeMs).toISOString(), () => undefined);
+  return { file, firstRow: 0, rows: r.rowsTotal, format: r.format, array: r.array.name, dtype: r.array.dtype, size: r.fileSize, ...(mtime ? { mtime } : {}) };
+}
+
+/** Several PATHs, a folder, a glob or an .embstats: a dataset; one plain file: today's single-file analysis. */
+async function isDatasetRequest(files: string[]): Promise<boolean> {
+  if (files.length > 1) return true;
+  const [p] = files;
+  if (p.endsWith(EMBSTATS_EXTENSION) || /[*?[]/.test(p)) return true;
+  try { return (await fs.stat(p)).isDirectory(); } catch { return false; }
+}
+
+async function analyzeDatasetRequest(cmd: Extract<CliCommand, { kind: 'analyze' }>, hooks: AnalyzeHooks): Promise<AnalysisReport> {
+  const partials = cmd.files.filter(f => f.endsWith(EMBSTATS_EXTENSION));
+  const displayPath = cmd.files.join(' ');
+  if (partials.length === 0) {
+    return analyzeDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, displayPath,
+      cache: cmd.cacheDir === undefined ? undefined : new PartialCache(cmd.cacheDir) }, hooks);
+  }
+  if (partials.length !== cmd.files.length) throw new EmbdiagError('bad-argument', 'Give either shards or .embstats partials, not both: run "embdiag stats" on the shards first.');
+  const merged = await mergeFiles(partials);
+  return reportOfPartial(merged, { displayPath, thresholds: cmd.thresholds, findings: shardNumberingFindings(merged.shards.map(s => s.file)) });
+}
+
+/** Merges .embstats files read one at a time (memory: a few partials, whatever their number). */
+async function mergeFiles(files: string[]): Promise<DatasetPartial> {
+  const merger = new PartialMerger();
+  let first: DatasetPartial | null = null;
+  for (const f of files) {
+    const p = await readEmbstats(f);
+    // named refusals (which file, which field) before the merge's own checks
+    if (first) assertMergeable(first, p, files[0], f);
+    else first = p;
+    merger.add(p);
+  }
+  return merger.result()!;
+}
+
+async function runDatasetCommand(cmd: Extract<CliCommand, { kind: 'stats' | 'merge' }>, hooks: AnalyzeHooks): Promise<number> {
+  let partial: DatasetPartial;
+  if (cmd.kind === 'merge') {
+    partial = await mergeFiles(cmd.files);
+  } else {
+    const r = await partialOfDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, sampleRows: cmd.sampleRows, firstRow: cmd.firstRow,
+      cache: cmd.cacheDir === undefined ? undefined : new PartialCache(cmd.cacheDir) }, hooks);
+    if (r.failures.length || !r.partial) {
+      throw new EmbdiagError('unreadable', `A partial covers whole shards only, and ${r.failures.length} could not be read: ${r.failures.slice(0, 5).map(f => `${f.file}: ${f.message}`).join('; ')}`);
+    }
+    partial = r.partial;
+  }
+  await writeEmbstats(cmd.out, partial);
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  const rows = partial.shards.reduce((s, x) => s + x.rows, 0);
+  process.stdout.write(cmd.json ? JSON.stringify({ output: cmd.out, shards: partial.shards.length, rows, dim: partial.dim, seed: partial.seed }, null, 2) + '\n'
+    : `Wrote ${cmd.out}: ${partial.shards.length} shard${partial.shards.length === 1 ? '' : 's'}, ${rows} rows, dim ${partial.dim}.\n`);
   return 0;
 }
 

@@ -33,7 +33,11 @@ for (const [argv, fragment] of [
   [['analyze', 'x.npy', '--seed', '-1'], ''],
   [['analyze', 'x.npy', '--json', '--markdown'], 'cannot be combined'],
   [['analyze', 'x.npy', '--bogus'], 'embdiag --help'],
-  [['analyze', 'a.npy', 'b.npy'], 'one FILE'],
+  [['regime', 'a.npy', 'b.npy'], 'one FILE'],
+  [['stats', 'a.npy'], '-o OUT.embstats'],
+  [['stats', 'a.npy', '-o', 'out.npz'], '.embstats'],
+  [['merge', 'a.embstats', '-o', 'o.embstats', '--seed', '3'], '--seed does not apply'],
+  [['analyze', 'a.npy', '--first-row', '3'], 'belongs to "embdiag stats"'],
 ] as [string[], string][]) {
   test(`rejects ${argv.join(' ')}`, () => {
     assert.throws(() => parseCliArguments(argv), (e: unknown) => e instanceof EmbdiagError && e.code === 'bad-argument' && e.message.includes(fragment));

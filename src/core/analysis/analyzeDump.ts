@@ -9,15 +9,11 @@ import { StreamingStatistics, type StatisticsResult } from '../stats/streamingSt
 import { WasmStatistics, wasmStatisticsAvailable, type WasmElement } from '../stats/wasmStatistics';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
 import { EigenWorkspace, symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
-import { spectrumMetrics } from '../metrics/spectrumMetrics';
-import type { AnalysisReport, HealthSection, RowNormSummary } from '../report/analysisReport';
-import { deriveFindings, DEFAULT_THRESHOLDS, type FindingThresholds } from './findings';
-import { TOOL_VERSION } from '../version';
-import { formatNumber } from '../report/format';
+import type { AnalysisReport } from '../report/analysisReport';
+import { reportFromStatistics, summariseNorms } from './buildReport';
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from './findings';
 import { siblingOpener } from '../formats/openDumpFile';
-import { escapeControlCharacters } from '../errors';
 import { NullRowTally } from './nullRowTally';
-import { overflowSafeMean } from '../stats/scaledMean';
 import { FiniteRows, finiteSpectrum, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
 import { RowIndexRecorder } from '../stats/rowIndices';
 import { outlierRows } from './outlierRows';
@@ -274,62 +270,15 @@ function buildReport(
   ctx: ReportContext, st: StatisticsResult, eigenvalues: Float64Array, overflow: boolean,
   t: { readMs: number; eigenMs: number }, sampling: { method: AnalysisReport['sampling']['method']; maxRows: number; note?: string },
 ): AnalysisReport {
-  const { source, dump, matrix, options, thresholds, rowsTotal, rowsUsed, sampled } = ctx;
-  const dim = matrix.dim;
-  const { readMs, eigenMs } = t;
-  const metrics = eigenvalues.length > 0 ? spectrumMetrics(eigenvalues) : null;
-
-  const variance = st.variance && !overflow ? Array.from(st.variance) : [];
-  const deadDimIndices: number[] = [];
-  let deadDims = 0;
-  for (let j = 0; j < variance.length; j++) {
-    if (variance[j] <= thresholds.deadDimensionVariance) {
-      deadDims++;
-      if (deadDimIndices.length < 100) deadDimIndices.push(j);
-    }
-  }
-  const norms = summariseNorms(st.rowNorms);
-  const outliers = outlierRows(st.rowNorms, st.rows.finiteRuns, thresholds.outlierZ ?? DEFAULT_THRESHOLDS.outlierZ);
-  const nullRows = ctx.nulls.result();
-  const health: HealthSection = {
-    nanRows: Math.max(0, st.nanRows - nullRows.count), nullRows: nullRows.count, infRows: st.infRows, zeroRows: st.zeroRows, duplicateRows: st.duplicateRows,
-    deadDims, deadDimIndices, rowNorms: norms,
-  };
-  const findings = [
-    // reader findings may quote file content: no raw control bytes in a message
-    ...dump.findings.map(f => ({ ...f, message: escapeControlCharacters(f.message) })),
-    ...(overflow ? [{ code: 'numeric-overflow', severity: 'error' as const, message:
-      `Some values are so large (largest row norm ${formatNumber(norms?.max)}) that their squares overflow float64, so no covariance, spectrum or rank could be computed. Rescale the embeddings, or look for the diverged rows.` }] : []),
-    ...deriveFindings({ rowsTotal, rowsUsed, rowsInStatistics: st.count, dim, sampled, seed: options.seed, health, metrics,
-      shape: matrix.shape, nullRowIndices: nullRows.first, rowIndices: st.rows, outliers }, thresholds),
-  ];
-  return {
-    schemaVersion: 1,
-    tool: { name: 'embdiag', version: TOOL_VERSION },
-    file: ctx.displayPath,
-    fileSize: source.size,
-    format: dump.format,
-    array: { name: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape] },
-    arrays: dump.arrays,
-    rowsTotal,
-    rowsUsed,
-    rowsInStatistics: st.count,
-    dim,
-    sampling: {
-      sampled,
-      method: sampling.method,
-      seed: options.seed,
-      maxRows: sampling.maxRows,
-    },
-    health,
-    mean: Array.from(st.mean),
-    variance,
-    eigenvalues: Array.from(eigenvalues),
-    metrics,
-    notes: [...(sampling.note ? [sampling.note] : []), ...dump.notes, ...matrix.notes].map(escapeControlCharacters),
-    findings,
-    timings: { totalMs: Date.now() - ctx.started, readMs, eigenMs },
-  };
+  const { source, dump, matrix, options } = ctx;
+  return reportFromStatistics({
+    displayPath: ctx.displayPath, fileSize: source.size, format: dump.format,
+    array: { name: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape] }, dim: matrix.dim, arrays: dump.arrays,
+    readerFindings: dump.findings, notes: [...dump.notes, ...matrix.notes],
+    rowsTotal: ctx.rowsTotal, rowsUsed: ctx.rowsUsed, sampled: ctx.sampled, seed: options.seed,
+    thresholds: ctx.thresholds, nullRows: ctx.nulls.result(), started: ctx.started,
+  }, { ...st, norms: summariseNorms(st.rowNorms), rowIndices: st.rows,
+    outliers: outlierRows(st.rowNorms, st.rows.finiteRuns, ctx.thresholds.outlierZ ?? DEFAULT_THRESHOLDS.outlierZ) }, eigenvalues, overflow, t, sampling);
 }
 
 /**
@@ -448,13 +397,4 @@ async function streamBlocks<T>(
       }
     }
   }
-}
-
-function summariseNorms(norms: Float64Array): RowNormSummary | null {
-  if (norms.length === 0) return null;
-  const sorted = Float64Array.from(norms).sort();
-  const n = sorted.length;
-  // halves first: norms near 1e308 would overflow their sum
-  const median = n % 2 ? sorted[(n - 1) / 2] : sorted[n / 2 - 1] / 2 + sorted[n / 2] / 2;
-  return { min: sorted[0], median, max: sorted[n - 1], mean: overflowSafeMean(sorted) };
 }

@@ -30,7 +30,11 @@ export interface Finding {
   repeats?: number[];
 }
 
-export interface RowNormSummary { min: number; median: number; max: number; mean: number }
+export interface RowNormSummary {
+  min: number; median: number; max: number; mean: number;
+  /** Present when the median comes from a quantile sketch (datasets past 2²⁰ rows): its relative error bound. Absent: exact. */
+  medianRelativeError?: number;
+}
 
 export interface HealthSection {
   /** Rows with a NaN value (null rows, counted in `nullRows`, are not among them). */
@@ -44,6 +48,11 @@ export interface HealthSection {
   zeroRows: number;
   /** Rows identical to an earlier row (found by hashing the row's values). */
   duplicateRows: number;
+  /**
+   * Present when duplicateRows is an estimate (a dataset with more distinct rows than the
+   * duplicate-key memory bound, see src/core/dataset/rowKeys.ts): its standard error.
+   */
+  duplicateRowsStandardError?: number;
   /** Number of dimensions whose variance is at or below the dead-dimension threshold. */
   deadDims: number;
   /** Indices of dead dimensions (the first 100). */
@@ -109,5 +118,24 @@ export interface AnalysisReport {
   powerLaw?: PowerLawFit | null;
   notes: string[];
   findings: Finding[];
+  /** Datasets (several shards, or an .embstats partial): the shards, in row order. */
+  shards?: ShardSummary[];
+  /** Datasets: true when some shards could not be read (listed with their error): the figures cover the others. */
+  incomplete?: boolean;
   timings: { totalMs: number; readMs: number; eigenMs: number };
+}
+
+/** One shard of a dataset report. */
+export interface ShardSummary {
+  file: string;
+  /** Global index of its first row (absent for an unreadable shard). */
+  firstRow?: number;
+  rows?: number;
+  format?: string;
+  array?: string;
+  dtype?: string;
+  size?: number;
+  mtime?: string;
+  /** Why it could not be read: the shard is left out of every figure. */
+  error?: { code: string; message: string };
 }

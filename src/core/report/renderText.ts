@@ -44,6 +44,13 @@ export function renderText(r: AnalysisReport): string {
   }
   lines.push(`  rows used  ${rowsLine(r)}; dim ${r.dim}`);
   for (const n of r.notes) lines.push(`  note       ${n}`);
+  if (r.shards) {
+    lines.push(`  shards     ${r.shards.length}${r.incomplete ? ' (INCOMPLETE: some could not be read)' : ''}`);
+    for (const s of r.shards.slice(0, 50)) {
+      lines.push(s.error ? `    ${s.file}  unreadable: ${s.error.message}` : `    ${s.file}  ${s.rows ? `rows ${s.firstRow}–${(s.firstRow ?? 0) + s.rows - 1} (${s.rows})` : 'no rows'}, ${s.dtype}`);
+    }
+    if (r.shards.length > 50) lines.push(`    … (${r.shards.length} in all; --json lists them)`);
+  }
   lines.push('');
   lines.push('Health');
   const h = r.health;
@@ -52,10 +59,10 @@ export function renderText(r: AnalysisReport): string {
   lines.push(`  NaN rows        ${h.nanRows}${frac(h.nanRows)}`);
   lines.push(`  Inf rows        ${h.infRows}${frac(h.infRows)}`);
   lines.push(`  all-zero rows   ${h.zeroRows}${frac(h.zeroRows)}`);
-  lines.push(`  duplicate rows  ${h.duplicateRows}${frac(h.duplicateRows)}`);
+  lines.push(`  duplicate rows  ${h.duplicateRows}${frac(h.duplicateRows)}${h.duplicateRowsStandardError !== undefined ? ` (estimate, ±${formatNumber(h.duplicateRowsStandardError)} standard error)` : ''}`);
   lines.push(`  dead dims       ${h.deadDims} of ${r.dim}${h.deadDims ? `: ${h.deadDimIndices.slice(0, 20).join(', ')}${h.deadDims > 20 ? ', …' : ''}` : ''}`);
   if (h.rowNorms) {
-    lines.push(`  row norm        min ${formatNumber(h.rowNorms.min)}, median ${formatNumber(h.rowNorms.median)}, mean ${formatNumber(h.rowNorms.mean)}, max ${formatNumber(h.rowNorms.max)}`);
+    lines.push(`  row norm        min ${formatNumber(h.rowNorms.min)}, median ${formatNumber(h.rowNorms.median)}${h.rowNorms.medianRelativeError !== undefined ? ` (approximate, ±${formatPercent(h.rowNorms.medianRelativeError)})` : ''}, mean ${formatNumber(h.rowNorms.mean)}, max ${formatNumber(h.rowNorms.max)}`);
   }
   lines.push('');
   if (r.metrics) {

@@ -399,7 +399,7 @@ function rowNorm(block: Float64Array, base: number, dim: number, sumSq: number, 
  * xxhash32-style rounds with different seeds), combined into a 53-bit key. Zeros hash
  * as +0 so that −0 and +0 match; word order is the platform's, consistent within a run.
  */
-function hashRow(values: Float64Array, words: Uint32Array, base: number, dim: number): number {
+export function hashRow(values: Float64Array, words: Uint32Array, base: number, dim: number): number {
   let h1 = 0x9747b28c;
   let h2 = 0x165667b1;
   for (let i = 0, k = 2 * base; i < dim; i++, k += 2) {

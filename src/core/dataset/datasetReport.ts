@@ -1,0 +1,111 @@
+import type { ReaderFinding } from '../formats/dumpFile';
+import { reportFromStatistics, summariseSortedNorms } from '../analysis/buildReport';
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from '../analysis/findings';
+import { finiteSpectrum } from '../analysis/spectrumRoute';
+import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
+import type { AnalysisReport, RowNormSummary, ShardSummary } from '../report/analysisReport';
+import { formatNumber } from '../report/format';
+import { NORM_SKETCH_ACCURACY, sketchMedian } from './normSketch';
+import type { DatasetPartial } from './partial';
+import { distinctRows } from './rowKeys';
+
+/** A shard that could not be read: listed in the report with its error, left out of the figures. */
+export interface ShardFailure { file: string; code: string; message: string }
+
+export interface DatasetReportOptions {
+  displayPath: string;
+  thresholds?: FindingThresholds;
+  /** Shards that could not be read (the report is then labelled incomplete). */
+  failures?: ShardFailure[];
+  /** Dataset-level findings found before reading (e.g. shard-missing). */
+  findings?: ReaderFinding[];
+  started?: number;
+  readMs?: number;
+}
+
+/**
+ * The report of a dataset from its partial alone, built by the single-file analysis's report
+ * builder: covariance = co-moment/(count − 1), its eigenvalues, and the merged health counts.
+ */
+export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions): AnalysisReport {
+  const started = options.started ?? Date.now();
+  const dim = p.dim;
+  const failures = options.failures ?? [];
+  const eigenStarted = Date.now();
+  let variance: Float64Array | null = null;
+  let eigenvalues: Float64Array = new Float64Array(0);
+  let overflow = false;
+  if (p.count >= 2) {
+    const scale = 1 / (p.count - 1);
+    const covariance = p.comoment.map(x => x * scale);
+    variance = new Float64Array(dim);
+    for (let i = 0; i < dim; i++) variance[i] = covariance[i * dim + i];
+    overflow = !covariance.every(Number.isFinite);
+    if (!overflow) ({ eigenvalues, overflow } = finiteSpectrum(symmetricEigenvalues(covariance, dim)));
+  }
+  const eigenMs = Date.now() - eigenStarted;
+  const { distinct, standardError } = distinctRows(p.keys);
+  const duplicateRows = Math.max(0, Math.round(p.count - distinct));
+  const rowsTotal = p.shards.reduce((s, x) => s + x.rows, 0);
+  const dtypes = [...new Set(p.shards.map(s => s.dtype))];
+  const formats = [...new Set(p.shards.map(s => s.format))];
+  const notes: string[] = [];
+  if (dtypes.length > 1) notes.push(`Shards differ in dtype (${dtypes.join(', ')}); every value is analysed as float64.`);
+  if (standardError !== null) {
+    notes.push(`Duplicate rows are an estimate (more distinct rows than the ${p.keys.keys.length} row keys kept): ${duplicateRows} ± ${formatNumber(standardError)} (standard error).`);
+  }
+  let norms: RowNormSummary | null = null;
+  if (p.count > 0) {
+    norms = p.norms ? summariseSortedNorms(p.norms) : {
+      min: p.normMin, max: p.normMax, mean: p.normSum / p.count,
+      median: sketchMedian(p.normSketch), medianRelativeError: NORM_SKETCH_ACCURACY,
+    };
+  }
+  const shardFindings = p.shards.flatMap(s => s.findings.map(f => ({ ...f, message: `${s.file}: ${f.message}` })));
+  const failureFindings: ReaderFinding[] = failures.length === 0 ? [] : [{
+    code: 'incomplete-dataset', severity: 'warning',
+    message: `${failures.length} of ${failures.length + p.shards.length} shards could not be read and are left out of every figure: ${failures.slice(0, 5).map(f => `${f.file} (${f.message})`).join('; ')}${failures.length > 5 ? '; …' : ''}. Fix or remove them (--strict makes this an error).`,
+  }];
+  const report = reportFromStatistics({
+    displayPath: options.displayPath,
+    fileSize: p.shards.reduce((s, x) => s + x.size, 0),
+    format: p.shards[0]?.format ?? 'npy',
+    array: { name: p.arrayChoice ?? [...new Set(p.shards.map(s => s.array))].join(', '), dtype: dtypes.join(', '), shape: [rowsTotal, dim] },
+    dim,
+    arrays: [],
+    readerFindings: [...(options.findings ?? []), ...failureFindings, ...shardFindings],
+    notes: [
+      `Dataset of ${p.shards.length} shard${p.shards.length === 1 ? '' : 's'}${formats.length > 1 ? ` (formats ${formats.join(', ')})` : ''}: every row of every shard analysed.`,
+      ...notes,
+      ...p.shards.flatMap(s => s.notes.map(n => `${s.file}: ${n}`)),
+    ],
+    rowsTotal, rowsUsed: rowsTotal, sampled: false, seed: p.seed,
+    thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+    nullRows: { count: p.nullRows, first: p.nullRowFirst },
+    started,
+  }, {
+    count: p.count, nanRows: p.nanRows, infRows: p.infRows, zeroRows: p.zeroRows, duplicateRows,
+    mean: p.mean, variance, norms,
+  }, eigenvalues, overflow, { readMs: options.readMs ?? 0, eigenMs }, { method: 'all rows', maxRows: rowsTotal });
+  if (standardError !== null) report.health.duplicateRowsStandardError = standardError;
+  const shards: ShardSummary[] = [
+    ...p.shards.map(s => ({ file: s.file, firstRow: s.firstRow, rows: s.rows, format: s.format, array: s.array, dtype: s.dtype, size: s.size, mtime: new Date(s.mtimeMs).toISOString() })),
+    ...failures.map(f => ({ file: f.file, error: { code: f.code, message: f.message } })),
+  ];
+  const findings = report.findings.map(f => (f.rows?.length ? { ...f, message: `${f.message} ${whereInShards(f.rows, p)}` } : f));
+  return { ...report, findings, shards, incomplete: failures.length > 0 };
+}
+
+/** Local rows shown per shard in a row-level finding's message. */
+const LOCAL_ROWS_SHOWN = 10;
+
+/** "In part-1.npy: local rows 3, 7; in part-2.npy: local row 0." for global row indices (ascending). */
+function whereInShards(rows: readonly number[], p: DatasetPartial): string {
+  const parts: string[] = [];
+  for (const s of p.shards) {
+    const local = rows.filter(r => r >= s.firstRow && r < s.firstRow + s.rows).map(r => r - s.firstRow);
+    if (local.length === 0) continue;
+    parts.push(`${s.file}: local row${local.length === 1 ? '' : 's'} ${local.slice(0, LOCAL_ROWS_SHOWN).join(', ')}${local.length > LOCAL_ROWS_SHOWN ? ', …' : ''}`);
+  }
+  return parts.length ? `By shard (rows listed above are global: shard offset + local row): ${parts.join('; ')}.` : '';
+}

@@ -1,0 +1,192 @@
+import { EmbdiagError, asEmbdiagError } from '../errors';
+import type { ByteSource } from '../io/byteSource';
+import { FileByteSource } from '../io/fileByteSource';
+import { openNpz } from '../formats/npz';
+import { npyFloat64Bytes } from '../formats/npyWriter';
+import { openZipEntry, readZipDirectory } from '../formats/zip';
+import { writeStoredZip, type ZipWriteEntry } from '../formats/zipWriter';
+import { TOOL_VERSION } from '../version';
+import type { DumpFormat } from '../formats/dumpFile';
+import { NORM_SKETCH_ACCURACY, normSketchArrays, normSketchFromArrays } from './normSketch';
+import { ROW_KEYS_BOUND } from './rowKeys';
+import { PARTIAL_VERSION, type DatasetPartial, type ShardEntry } from './partial';
+
+/**
+ * The `.embstats` file: a partial (partial.ts) as an .npz of float64 arrays plus a JSON entry
+ * `header.json`, so numpy (np.load) and any zip tool read it without our code. Layout and
+ * meaning: docs/embstats.md. Versioned by header.version (PARTIAL_VERSION).
+ */
+export const EMBSTATS_EXTENSION = '.embstats';
+/** header.json beyond this is not a plausible header (a shard list of 100,000 entries fits). */
+const MAX_HEADER_BYTES = 64 << 20;
+
+interface Header {
+  format: 'embstats';
+  version: number;
+  tool: string;
+  dim: number;
+  seed: number;
+  array: string | null;
+  dtypes: Record<string, number>;
+  shards: (Omit<ShardEntry, 'mtimeMs'> & { mtime: string; mtimeMs: number })[];
+  counts: { rowsSeen: number; nanRows: number; infRows: number; nullRows: number; finiteRows: number; zeroRows: number };
+  nullRowFirst: number[];
+  norms: { min: number | null; max: number | null; sum: number; exact: boolean; sketch: { kind: 'DDSketch'; relativeAccuracy: number; zeros: number } };
+  rowKeys: { hash: string; bound: number; kept: number; saturated: boolean };
+  sample: { capacity: number; rows: number; priority: string };
+  arrays: Record<string, string>;
+}
+
+const ARRAY_DOC: Record<string, string> = {
+  mean: '(dim,) mean of the finite rows',
+  comoment: '(dim, dim) co-moment sum over finite rows of (x - mean)(x - mean)^T; covariance = comoment / (finiteRows - 1)',
+  norms: '(finiteRows,) Euclidean norms of the finite rows, ascending (only while norms.exact)',
+  norm_sketch_index: '(m,) DDSketch bucket indices i: norms in (gamma^(i-1), gamma^i], gamma = (1 + a)/(1 - a)',
+  norm_sketch_count: '(m,) norms in each bucket',
+  row_keys: '(k,) smallest distinct 53-bit row hash keys, ascending',
+  sample_index: '(s,) global row indices of the sample rows',
+  sample_priority: '(s,) their priorities (hash of seed and global row index), ascending',
+  sample_rows: '(s, dim) the sample rows',
+};
+
+/** The partial's arrays and header as .embstats bytes, written to `filePath`. */
+export async function writeEmbstats(filePath: string, p: DatasetPartial): Promise<void> {
+  const sketch = normSketchArrays(p.normSketch);
+  const s = p.sample.indices.length;
+  const arrays: [string, number[], Float64Array][] = [
+    ['mean', [p.dim], p.mean],
+    ['comoment', [p.dim, p.dim], p.comoment],
+    ['norms', [p.norms?.length ?? 0], p.norms ?? new Float64Array(0)],
+    ['norm_sketch_index', [sketch.index.length], sketch.index],
+    ['norm_sketch_count', [sketch.count.length], sketch.count],
+    ['row_keys', [p.keys.keys.length], p.keys.keys],
+    ['sample_index', [s], p.sample.indices],
+    ['sample_priority', [s], p.sample.priorities],
+    ['sample_rows', [s, p.dim], p.sample.rows],
+  ];
+  const dtypes: Record<string, number> = {};
+  for (const sh of p.shards) dtypes[sh.dtype] = (dtypes[sh.dtype] ?? 0) + sh.rows;
+  const header: Header = {
+    format: 'embstats', version: p.version, tool: `embdiag ${TOOL_VERSION}`, dim: p.dim, seed: p.seed, array: p.arrayChoice, dtypes,
+    shards: p.shards.map(sh => ({ ...sh, mtime: new Date(sh.mtimeMs).toISOString() })),
+    counts: { rowsSeen: p.rowsSeen, nanRows: p.nanRows, infRows: p.infRows, nullRows: p.nullRows, finiteRows: p.count, zeroRows: p.zeroRows },
+    nullRowFirst: p.nullRowFirst,
+    norms: { min: p.count ? p.normMin : null, max: p.count ? p.normMax : null, sum: p.normSum, exact: p.norms !== null,
+      sketch: { kind: 'DDSketch', relativeAccuracy: NORM_SKETCH_ACCURACY, zeros: p.normSketch.zeros } },
+    rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated },
+    sample: { capacity: p.sample.capacity, rows: s, priority: 'samplePriority(seed, global row index), 53-bit; the sample is the rows of smallest priority' },
+    arrays: Object.fromEntries(arrays.filter(a => a[2].length > 0).map(a => [a[0], ARRAY_DOC[a[0]]])),
+  };
+  const entries: ZipWriteEntry[] = [{ name: 'header.json', data: new TextEncoder().encode(JSON.stringify(header, null, 1)) }];
+  // empty arrays are left out: the header's counts say they are empty
+  for (const [name, shape, data] of arrays) if (data.length > 0) entries.push({ name: `${name}.npy`, data: npyFloat64Bytes(shape, data) });
+  await writeStoredZip(filePath, entries);
+}
+
+export async function readEmbstats(filePath: string): Promise<DatasetPartial> {
+  const source = await FileByteSource.open(filePath);
+  try {
+    return await readEmbstatsSource(source);
+  } finally {
+    await source.close();
+  }
+}
+
+/** Reads and checks a .embstats; anything inconsistent is refused as `bad-header`, never trusted. */
+export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPartial> {
+  const bad = (problem: string) => new EmbdiagError('bad-header', `${source.name}: not a usable .embstats file: ${problem}.`,
+    'Write it again with "embdiag stats" or "embdiag merge".');
+  try {
+    const entries = await readZipDirectory(source);
+    const headerEntry = entries.find(e => e.name === 'header.json');
+    if (!headerEntry) throw bad('it has no header.json entry');
+    if (headerEntry.uncompressedSize > MAX_HEADER_BYTES) throw bad(`its header.json is ${headerEntry.uncompressedSize} bytes`);
+    const headerSource = await openZipEntry(source, headerEntry);
+    let h: Header;
+    try {
+      h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await headerSource.read(0, headerSource.size)));
+    } catch (e) {
+      if (e instanceof EmbdiagError) throw e;
+      throw bad('its header.json is not valid JSON');
+    } finally {
+      await headerSource.close();
+    }
+    const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+    // a JavaScript Date holds ±8.64e15 ms
+    const isTime = (x: unknown): x is number => typeof x === 'number' && Math.abs(x) <= 8.64e15;
+    if (typeof h !== 'object' || h === null || h.format !== 'embstats') throw bad('header.json does not say format "embstats"');
+    if (h.version !== PARTIAL_VERSION) {
+      throw new EmbdiagError('bad-header', `${source.name}: .embstats format version ${String(h.version)}; this embdiag reads version ${PARTIAL_VERSION}.`,
+        'Use the embdiag that wrote it, or write it again with this one.');
+    }
+    if (!isCount(h.dim) || h.dim < 1 || h.dim > 16_384) throw bad(`dim ${String(h.dim)} is not a dimension from 1 to 16384`);
+    if (!Number.isSafeInteger(h.seed)) throw bad('the sample seed is not an integer');
+    if (!(h.array === null || typeof h.array === 'string')) throw bad('the array choice is neither null nor a name');
+    const c = h.counts;
+    if (!c || ![c.rowsSeen, c.nanRows, c.infRows, c.nullRows, c.finiteRows, c.zeroRows].every(isCount)
+      || c.nanRows + c.infRows + c.finiteRows !== c.rowsSeen || c.nullRows > c.nanRows || c.zeroRows > c.finiteRows) throw bad('its row counts do not add up');
+    if (!Array.isArray(h.shards) || h.shards.length === 0) throw bad('it lists no shard');
+    let rows = 0;
+    const shards: ShardEntry[] = h.shards.map((s, i) => {
+      if (!s || typeof s.file !== 'string' || !isCount(s.firstRow) || !isCount(s.rows) || typeof s.dtype !== 'string' || typeof s.format !== 'string'
+        || typeof s.array !== 'string' || !isCount(s.size) || !isTime(s.mtimeMs)) throw bad(`shard ${i} is not described completely`);
+      rows += s.rows;
+      return { file: s.file, firstRow: s.firstRow, rows: s.rows, format: s.format as DumpFormat, array: s.array, dtype: s.dtype,
+        shape: Array.isArray(s.shape) ? s.shape.filter(isCount) : [s.rows, h.dim], size: s.size, mtimeMs: s.mtimeMs,
+        findings: Array.isArray(s.findings) ? s.findings.filter(f => f && typeof f.message === 'string' && typeof f.code === 'string')
+          .map(f => ({ code: f.code, severity: f.severity === 'error' || f.severity === 'warning' ? f.severity : 'information', message: f.message })) : [],
+        notes: Array.isArray(s.notes) ? s.notes.filter((n): n is string => typeof n === 'string') : [] };
+    });
+    if (rows !== c.rowsSeen) throw bad(`its shards hold ${rows} rows but its counts say ${c.rowsSeen}`);
+    const n = h.norms, k = h.rowKeys, sm = h.sample;
+    if (!n || typeof n.sum !== 'number' || typeof n.exact !== 'boolean' || !n.sketch || !isCount(n.sketch.zeros)) throw bad('its norm summary is incomplete');
+    if (n.sketch.relativeAccuracy !== NORM_SKETCH_ACCURACY) throw bad(`its norm sketch has accuracy ${String(n.sketch.relativeAccuracy)}, not ${NORM_SKETCH_ACCURACY}`);
+    if (!k || typeof k.saturated !== 'boolean' || !isCount(k.kept) || k.kept > ROW_KEYS_BOUND) throw bad('its row-key summary is incomplete');
+    if (!sm || !isCount(sm.capacity) || !isCount(sm.rows) || sm.rows > sm.capacity || sm.rows > c.finiteRows) throw bad('its sample summary is incomplete');
+
+    const npz = await openNpz(source);
+    const names = new Set(npz.arrays.map(a => a.name));
+    const read = async (name: string, expectedLength: number): Promise<Float64Array> => {
+      if (expectedLength === 0) return new Float64Array(0);
+      if (!names.has(name)) throw bad(`array ${name} is missing`);
+      const info = npz.arrays.find(a => a.name === name)!;
+      const length = info.shape.reduce((a, b) => a * b, 1);
+      if (length !== expectedLength) throw bad(`array ${name} holds ${length} values, not ${expectedLength}`);
+      const m = await npz.open(name);
+      const values = await m.readRows(0, m.rows);
+      if (values.length !== expectedLength) throw bad(`array ${name} holds ${values.length} values, not ${expectedLength}`);
+      return values;
+    };
+    const d = h.dim;
+    const mean = await read('mean', d);
+    const comoment = await read('comoment', d * d);
+    const norms = n.exact ? await read('norms', c.finiteRows) : null;
+    const sketchLength = names.has('norm_sketch_index') ? npz.arrays.find(a => a.name === 'norm_sketch_index')!.shape.reduce((a, b) => a * b, 1) : 0;
+    const sketchIndex = await read('norm_sketch_index', sketchLength);
+    const sketchCount = await read('norm_sketch_count', sketchLength);
+    const keys = await read('row_keys', k.kept);
+    const sampleIndex = await read('sample_index', sm.rows);
+    const samplePriority = await read('sample_priority', sm.rows);
+    const sampleRows = await read('sample_rows', sm.rows * d);
+    if (!sketchIndex.every(Number.isSafeInteger) || !sketchCount.every(isCount)
+      || sketchCount.reduce((a, b) => a + b, 0) + n.sketch.zeros !== c.finiteRows) throw bad('its norm sketch does not count the finite rows');
+    for (let i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) throw bad('its row keys are not ascending');
+    if (norms) for (let i = 1; i < norms.length; i++) if (!(norms[i] >= norms[i - 1])) throw bad('its norms are not ascending');
+    if (!sampleIndex.every(isCount)) throw bad('its sample indices are not row indices');
+    return {
+      version: h.version, dim: d, seed: h.seed, arrayChoice: h.array, shards,
+      rowsSeen: c.rowsSeen, nanRows: c.nanRows, infRows: c.infRows, nullRows: c.nullRows, count: c.finiteRows, zeroRows: c.zeroRows,
+      nullRowFirst: Array.isArray(h.nullRowFirst) ? h.nullRowFirst.filter(isCount) : [],
+      mean, comoment,
+      normMin: n.min ?? Infinity, normMax: n.max ?? -Infinity, normSum: n.sum,
+      norms, normSketch: normSketchFromArrays(n.sketch.zeros, sketchIndex, sketchCount),
+      keys: { keys, saturated: k.saturated },
+      sample: { capacity: sm.capacity, priorities: samplePriority, indices: sampleIndex, rows: sampleRows },
+    };
+  } catch (e) {
+    if (e instanceof EmbdiagError) throw e;
+    // a header of the right shape with values of the wrong kind: refused like any inconsistency
+    throw new EmbdiagError('bad-header', `${source.name}: not a usable .embstats file: its header does not describe it the way version ${PARTIAL_VERSION} does.`,
+      'Write it again with "embdiag stats" or "embdiag merge".', { detail: asEmbdiagError(e).detail });
+  }
+}

@@ -1,0 +1,168 @@
+import { EmbdiagError } from '../errors';
+import type { DumpFormat, ReaderFinding } from '../formats/dumpFile';
+import { NULL_ROW_INDICES_KEPT } from '../analysis/nullRowTally';
+import { mergeNormSketches, type NormSketch } from './normSketch';
+import { mergeRowKeys, type RowKeys } from './rowKeys';
+import { mergeRowSamples, type RowSample } from './rowSample';
+
+/**
+ * The mergeable statistics of a set of rows (one shard, or many merged): what a dataset report
+ * needs, such that merging the partials of shards gives the partial of their concatenation.
+ * Stored as a `.embstats` file (embstatsFile.ts, docs/embstats.md).
+ */
+export const PARTIAL_VERSION = 1;
+/** Norms kept exactly (for an exact median) while the merged rows number at most this. */
+export const NORMS_KEPT = 1 << 20;
+
+export interface ShardEntry {
+  file: string;
+  /** Global index of the shard's first row. */
+  firstRow: number;
+  rows: number;
+  format: DumpFormat;
+  array: string;
+  dtype: string;
+  shape: number[];
+  size: number;
+  mtimeMs: number;
+  findings: ReaderFinding[];
+  notes: string[];
+}
+
+export interface DatasetPartial {
+  version: number;
+  dim: number;
+  /** Seed of the row sample. */
+  seed: number;
+  /** The --array asked for, or null for the default choice rule. */
+  arrayChoice: string | null;
+  shards: ShardEntry[];
+  /** Every row read; rows with a NaN (null rows included), with ±Inf and no NaN; null rows; finite; finite all-zero. */
+  rowsSeen: number;
+  nanRows: number;
+  infRows: number;
+  nullRows: number;
+  count: number;
+  zeroRows: number;
+  /** The first null rows, global indices ascending. */
+  nullRowFirst: number[];
+  /** Mean of the finite rows (zeros when count is 0) and their co-moment Σ (x − mean)(x − mean)ᵀ, full, row-major. */
+  mean: Float64Array;
+  comoment: Float64Array;
+  /** Finite row norms: min, max, sum; all of them ascending while count ≤ NORMS_KEPT (else null); the sketch always. */
+  normMin: number;
+  normMax: number;
+  normSum: number;
+  norms: Float64Array | null;
+  normSketch: NormSketch;
+  keys: RowKeys;
+  sample: RowSample;
+}
+
+/** Throws a refusal naming what differs when two partials cannot be merged. */
+export function assertMergeable(a: DatasetPartial, b: DatasetPartial, nameA = 'the first', nameB = 'the second'): void {
+  const differ = (what: string, x: unknown, y: unknown) => new EmbdiagError('bad-argument',
+    `Cannot merge ${nameA} (${what} ${String(x)}) with ${nameB} (${what} ${String(y)}): partials merge only when their ${what} is the same.`);
+  if (a.version !== b.version) throw differ('format version', a.version, b.version);
+  if (a.dim !== b.dim) throw differ('dimension', a.dim, b.dim);
+  if (a.seed !== b.seed) throw differ('sample seed', a.seed, b.seed);
+  if (a.arrayChoice !== b.arrayChoice) throw differ('array choice', a.arrayChoice ?? '(default rule)', b.arrayChoice ?? '(default rule)');
+  if (a.sample.capacity !== b.sample.capacity) throw differ('sample size', a.sample.capacity, b.sample.capacity);
+  for (const s of a.shards) {
+    for (const t of b.shards) {
+      if (s.firstRow < t.firstRow + t.rows && t.firstRow < s.firstRow + s.rows) {
+        throw new EmbdiagError('bad-argument', `Cannot merge: rows ${s.firstRow}–${s.firstRow + s.rows - 1} (${s.file}) and rows ${t.firstRow}–${t.firstRow + t.rows - 1} (${t.file}) overlap, so rows would count twice: ` +
+          'the same partial given twice, or parts written without their --first-row (give each "embdiag stats" of a part of the dataset the global index of its first row).');
+      }
+    }
+  }
+}
+
+/**
+ * The partial of the union of the rows of a and b. Mean and co-moment by the pairwise update of
+ * Chan, Golub & LeVeque (1979): n = na + nb, δ = mean_b − mean_a, M = Ma + Mb + δδᵀ·na·nb/n; the
+ * mean as (na·mean_a + nb·mean_b)/n, which (like the rest) does not depend on the order of a and b.
+ */
+export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPartial {
+  assertMergeable(a, b);
+  const dim = a.dim;
+  const na = a.count, nb = b.count, n = na + nb;
+  let mean: Float64Array, comoment: Float64Array;
+  if (na === 0 || nb === 0) {
+    mean = (na === 0 ? b : a).mean.slice();
+    comoment = (na === 0 ? b : a).comoment.slice();
+  } else {
+    mean = new Float64Array(dim);
+    const delta = new Float64Array(dim);
+    for (let i = 0; i < dim; i++) {
+      mean[i] = (na * a.mean[i] + nb * b.mean[i]) / n;
+      delta[i] = b.mean[i] - a.mean[i];
+    }
+    const w = (na * nb) / n;
+    comoment = new Float64Array(dim * dim);
+    for (let i = 0; i < dim; i++) {
+      const di = delta[i] * w;
+      const row = i * dim;
+      for (let j = 0; j < dim; j++) comoment[row + j] = (a.comoment[row + j] + b.comoment[row + j]) + di * delta[j];
+    }
+  }
+  const norms = a.norms && b.norms && n <= NORMS_KEPT ? mergeSorted(a.norms, b.norms) : null;
+  return {
+    version: a.version, dim, seed: a.seed, arrayChoice: a.arrayChoice,
+    shards: [...a.shards, ...b.shards].sort((s, t) => s.firstRow - t.firstRow),
+    rowsSeen: a.rowsSeen + b.rowsSeen, nanRows: a.nanRows + b.nanRows, infRows: a.infRows + b.infRows,
+    nullRows: a.nullRows + b.nullRows, count: n, zeroRows: a.zeroRows + b.zeroRows,
+    nullRowFirst: [...a.nullRowFirst, ...b.nullRowFirst].sort((x, y) => x - y).slice(0, NULL_ROW_INDICES_KEPT),
+    mean, comoment,
+    normMin: Math.min(a.normMin, b.normMin), normMax: Math.max(a.normMax, b.normMax), normSum: a.normSum + b.normSum,
+    norms, normSketch: mergeNormSketches(a.normSketch, b.normSketch),
+    keys: mergeRowKeys(a.keys, b.keys),
+    sample: mergeRowSamples(a.sample, b.sample, dim),
+  };
+}
+
+/**
+ * Merges partials as they come, holding O(log n) of them: a binary counter of merged runs of
+ * 1, 2, 4, … partials (a balanced tree of merges, in row order), so that memory does not grow
+ * with the number of shards.
+ */
+export class PartialMerger {
+  private readonly stack: { size: number; partial: DatasetPartial }[] = [];
+  private added = 0;
+
+  add(p: DatasetPartial): void {
+    this.added++;
+    let item = { size: 1, partial: p };
+    while (this.stack.length && this.stack[this.stack.length - 1].size === item.size) {
+      const left = this.stack.pop()!;
+      item = { size: left.size + item.size, partial: mergePartials(left.partial, item.partial) };
+    }
+    this.stack.push(item);
+  }
+
+  get count(): number { return this.added; }
+
+  /** The merge of everything added; null when nothing was. */
+  result(): DatasetPartial | null {
+    let acc: DatasetPartial | null = null;
+    for (let i = this.stack.length - 1; i >= 0; i--) acc = acc ? mergePartials(this.stack[i].partial, acc) : this.stack[i].partial;
+    return acc;
+  }
+}
+
+/** Merges any number of partials (at least one), as PartialMerger does. */
+export function mergeAll(partials: DatasetPartial[]): DatasetPartial {
+  if (partials.length === 0) throw new EmbdiagError('bad-argument', 'Nothing to merge: no partial statistics were given.');
+  const merger = new PartialMerger();
+  for (const p of partials) merger.add(p);
+  return merger.result()!;
+}
+
+function mergeSorted(x: Float64Array, y: Float64Array): Float64Array {
+  const out = new Float64Array(x.length + y.length);
+  let i = 0, j = 0, k = 0;
+  while (i < x.length && j < y.length) out[k++] = x[i] <= y[j] ? x[i++] : y[j++];
+  while (i < x.length) out[k++] = x[i++];
+  while (j < y.length) out[k++] = y[j++];
+  return out;
+}

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { readEmbstats, writeEmbstats } from './embstatsFile';
+import { PARTIAL_VERSION, type DatasetPartial } from './partial';
+import { DEFAULT_SAMPLE_ROWS } from './rowSample';
+import type { PartialOptions } from './shardPartial';
+
+/**
+ * Partials of shards cached as .embstats files in a folder, keyed by the shard's absolute path,
+ * size and mtime and by everything the partial depends on (array choice, seed, sample size,
+ * global first row, format version): when a training job adds a shard, only the new shard is
+ * read. A cached file that cannot be read or does not match is ignored and rewritten.
+ */
+export class PartialCache {
+  constructor(readonly dir: string) {}
+
+  private async entry(file: string, firstRow: number, options: PartialOptions) {
+    const stat = await fs.stat(file);
+    const key = createHash('sha256').update(JSON.stringify([path.resolve(file), stat.size, stat.mtimeMs, options.arrayName ?? null,
+      options.seed, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, firstRow, PARTIAL_VERSION])).digest('hex').slice(0, 32);
+    return { stat, cachePath: path.join(this.dir, `${key}.embstats`) };
+  }
+
+  /** The cached partial of `file` read from `firstRow` on, or undefined. */
+  async get(file: string, firstRow: number, options: PartialOptions): Promise<DatasetPartial | undefined> {
+    try {
+      const { stat, cachePath } = await this.entry(file, firstRow, options);
+      const p = await readEmbstats(cachePath);
+      const s = p.shards[0];
+      if (p.shards.length !== 1 || s.size !== stat.size || s.mtimeMs !== stat.mtimeMs || s.firstRow !== firstRow) return undefined;
+      s.file = file; // as the caller spells it this time
+      return p;
+    } catch {
+      return undefined; // a missing or damaged cache entry is a miss, never an error
+    }
+  }
+
+  async put(file: string, firstRow: number, options: PartialOptions, p: DatasetPartial): Promise<void> {
+    const { cachePath } = await this.entry(file, firstRow, options);
+    await fs.mkdir(this.dir, { recursive: true });
+    // write then rename: a concurrent reader never sees half a file
+    const partialPath = `${cachePath}.${process.pid}.tmp`;
+    await writeEmbstats(partialPath, p);
+    await fs.rename(partialPath, cachePath);
+  }
+}

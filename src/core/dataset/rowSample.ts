@@ -1,0 +1,83 @@
+import { fmix32 } from '../stats/rowSampler';
+
+/**
+ * A uniform sample of the dataset's finite rows that does not depend on how the rows are split
+ * into shards: each row gets the priority hash(seed, global row index), and the sample is the k
+ * rows of smallest priority (ties, improbable, broken by the index). The priorities are i.i.d.
+ * uniform for distinct indices, so the k smallest are a uniform sample without replacement;
+ * merging keeps the k smallest of the union: exact, associative and commutative.
+ */
+export const DEFAULT_SAMPLE_ROWS = 1024;
+
+export interface RowSample {
+  /** Rows kept at most. */
+  capacity: number;
+  /** Ascending by (priority, index). */
+  priorities: Float64Array;
+  indices: Float64Array;
+  /** The rows, row-major, indices.length × dim. */
+  rows: Float64Array;
+}
+
+/** A 53-bit priority of (seed, global row index); both safe integers. */
+export function samplePriority(seed: number, index: number): number {
+  const seedLo = seed >>> 0, seedHi = Math.floor(seed / 2 ** 32) >>> 0;
+  const lo = index >>> 0, hi = Math.floor(index / 2 ** 32) >>> 0;
+  const s = fmix32((seedLo ^ fmix32(seedHi ^ 0x27d4eb2f)) >>> 0);
+  const h1 = fmix32((lo ^ fmix32((hi ^ s) >>> 0)) >>> 0) >>> 0;
+  const h2 = fmix32((h1 ^ fmix32((lo + 0x632be5ab ^ s) >>> 0) ^ hi) >>> 0) >>> 0;
+  return h1 * 2 ** 21 + (h2 >>> 11);
+}
+
+const before = (pa: number, ia: number, pb: number, ib: number) => pa < pb || (pa === pb && ia < ib);
+
+/** Gathers one shard's candidates, pruning to the capacity as it goes. */
+export class RowSampleCollector {
+  private priorities: number[] = [];
+  private indices: number[] = [];
+  private rows: Float64Array[] = [];
+  private threshold = Infinity;
+  constructor(private readonly dim: number, private readonly capacity: number, private readonly seed: number) {}
+
+  /** Offers row `base/dim` of `block` with its global index. */
+  offer(block: Float64Array, base: number, globalIndex: number): void {
+    if (this.capacity === 0) return;
+    const p = samplePriority(this.seed, globalIndex);
+    if (p > this.threshold) return;
+    this.priorities.push(p);
+    this.indices.push(globalIndex);
+    this.rows.push(block.slice(base, base + this.dim));
+    if (this.priorities.length >= 2 * this.capacity) this.prune();
+  }
+
+  private prune(): void {
+    const order = this.priorities.map((_, i) => i).sort((a, b) =>
+      before(this.priorities[a], this.indices[a], this.priorities[b], this.indices[b]) ? -1 : 1).slice(0, this.capacity);
+    this.priorities = order.map(i => this.priorities[i]);
+    this.indices = order.map(i => this.indices[i]);
+    this.rows = order.map(i => this.rows[i]);
+    if (this.priorities.length === this.capacity) this.threshold = this.priorities[this.capacity - 1];
+  }
+
+  finish(): RowSample {
+    this.prune();
+    const rows = new Float64Array(this.rows.length * this.dim);
+    this.rows.forEach((r, i) => rows.set(r, i * this.dim));
+    return { capacity: this.capacity, priorities: Float64Array.from(this.priorities), indices: Float64Array.from(this.indices), rows };
+  }
+}
+
+export function mergeRowSamples(a: RowSample, b: RowSample, dim: number): RowSample {
+  const capacity = a.capacity;
+  const n = Math.min(capacity, a.indices.length + b.indices.length);
+  const out: RowSample = { capacity, priorities: new Float64Array(n), indices: new Float64Array(n), rows: new Float64Array(n * dim) };
+  let i = 0, j = 0;
+  for (let k = 0; k < n; k++) {
+    const takeA = j >= b.indices.length || (i < a.indices.length && before(a.priorities[i], a.indices[i], b.priorities[j], b.indices[j]));
+    const [s, t] = takeA ? [a, i++] : [b, j++];
+    out.priorities[k] = s.priorities[t];
+    out.indices[k] = s.indices[t];
+    out.rows.set(s.rows.subarray(t * dim, (t + 1) * dim), k * dim);
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { EmbdiagError } from '../errors';
+import { FileByteSource } from '../io/fileByteSource';
+import { openDump } from '../formats/openDump';
+import { siblingOpener } from '../formats/openDumpFile';
+import type { EmbeddingMatrix } from '../formats/dumpFile';
+import { MAX_COVARIANCE_DIM, statisticsOfRows, type AnalyzeHooks, type AnalyzeOptions } from '../analysis/analyzeDump';
+import { NullRowTally } from '../analysis/nullRowTally';
+import { hashRow, StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
+import { addNorms, emptyNormSketch } from './normSketch';
+import { RowKeyCollector } from './rowKeys';
+import { DEFAULT_SAMPLE_ROWS, RowSampleCollector } from './rowSample';
+import { NORMS_KEPT, PARTIAL_VERSION, type DatasetPartial, type ShardEntry } from './partial';
+
+export interface PartialOptions {
+  /** Seed of the row sample (the same for every shard of a dataset). */
+  seed: number;
+  arrayName?: string;
+  /** Rows in the shared sample (default DEFAULT_SAMPLE_ROWS). */
+  sampleRows?: number;
+  kernels?: AnalyzeOptions['kernels'];
+  workers?: number;
+}
+
+/**
+ * The partial of one shard whose first row has global index `firstRow`. Its mean, co-moment,
+ * health counts and norms come from the statistics pass of the single-file analysis
+ * (statisticsOfRows, over every row); the duplicate keys and the sample are gathered from the
+ * same blocks as they are read.
+ */
+export async function partialOfShard(filePath: string, firstRow: number, options: PartialOptions, hooks: AnalyzeHooks = {},
+  displayName: string = filePath): Promise<DatasetPartial> {
+  const source = await FileByteSource.open(filePath);
+  try {
+    const dump = await openDump(source, { fileName: path.basename(filePath), openSibling: siblingOpener(filePath) });
+    const nulls = new NullRowTally(await dump.open(options.arrayName));
+    const matrix = nulls.matrix;
+    const { rows, dim } = matrix;
+    if (dim > MAX_COVARIANCE_DIM) {
+      throw new EmbdiagError('too-large', `${displayName}: ${dim} dimensions: its ${dim} × ${dim} covariance would need ${(8 * dim * dim / 2 ** 30).toFixed(0)} GiB.`);
+    }
+    const keys = new RowKeyCollector();
+    const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
+    const st = await statisticsOfRows(tapRows(matrix, keysAndSample(dim, firstRow, keys, sample)), [[0, rows]], rows, options, hooks, { hashDuplicates: false });
+    await source.assertUnchanged?.();
+    const stat = await fs.stat(filePath);
+    const shard: ShardEntry = {
+      file: displayName, firstRow, rows, format: dump.format, array: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape],
+      size: stat.size, mtimeMs: stat.mtimeMs, findings: dump.findings.map(f => ({ ...f })), notes: [...dump.notes, ...matrix.notes],
+    };
+    const nullRows = nulls.result();
+    return partialFromStatistics(st, {
+      dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
+      nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r),
+      keys: keys.finish(), sample: sample.finish(),
+    });
+  } finally {
+    await source.close();
+  }
+}
+
+/** The duplicate keys and sample candidates of each block of rows [start, start + n) of a shard. */
+function keysAndSample(dim: number, firstRow: number, keys: RowKeyCollector, sample: RowSampleCollector) {
+  return (start: number, block: Float64Array, n: number): void => {
+    const words = new Uint32Array(block.buffer, block.byteOffset, n * dim * 2);
+    for (let r = 0; r < n; r++) {
+      const base = r * dim;
+      let finite = true;
+      for (let i = 0; i < dim; i++) if (!Number.isFinite(block[base + i])) { finite = false; break; }
+      if (!finite) continue;
+      keys.add(hashRow(block, words, base, dim));
+      sample.offer(block, base, firstRow + start + r);
+    }
+  };
+}
+
+/** The partial of rows held in memory (row-major), as if read from a shard named `file`. */
+export function partialOfRows(block: Float64Array, rows: number, dim: number, firstRow: number,
+  options: { seed: number; sampleRows?: number; file?: string; arrayChoice?: string | null }): DatasetPartial {
+  const stats = new StreamingStatistics(dim, { hashDuplicates: false });
+  stats.add(block, rows);
+  const keys = new RowKeyCollector();
+  const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
+  keysAndSample(dim, firstRow, keys, sample)(0, block, rows);
+  const shard: ShardEntry = { file: options.file ?? `rows ${firstRow}–${firstRow + rows - 1}`, firstRow, rows, format: 'npy', array: 'rows', dtype: 'float64',
+    shape: [rows, dim], size: rows * dim * 8, mtimeMs: 0, findings: [], notes: [] };
+  return partialFromStatistics(stats.finish(), { dim, seed: options.seed, arrayChoice: options.arrayChoice ?? null, shard,
+    nullRows: 0, nullRowFirst: [], keys: keys.finish(), sample: sample.finish() });
+}
+
+/**
+ * A single file's statistics as a partial (a file is a dataset of one shard): the co-moment is
+ * the covariance times (count − 1), exact to rounding.
+ */
+export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetPartial, 'dim' | 'seed' | 'arrayChoice' | 'nullRows' | 'nullRowFirst' | 'keys' | 'sample'> & { shard: ShardEntry }): DatasetPartial {
+  const { dim } = extra;
+  const mean = st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim);
+  const comoment = new Float64Array(dim * dim);
+  if (st.covariance) for (let i = 0; i < comoment.length; i++) comoment[i] = st.covariance[i] * (st.count - 1);
+  const norms = Float64Array.from(st.rowNorms).sort();
+  const normSketch = emptyNormSketch();
+  addNorms(normSketch, norms);
+  let normSum = 0;
+  for (const x of norms) normSum += x;
+  return {
+    version: PARTIAL_VERSION, dim, seed: extra.seed, arrayChoice: extra.arrayChoice, shards: [extra.shard],
+    rowsSeen: st.rowsSeen, nanRows: st.nanRows, infRows: st.infRows, nullRows: extra.nullRows, count: st.count, zeroRows: st.zeroRows,
+    nullRowFirst: extra.nullRowFirst, mean, comoment,
+    normMin: norms.length ? norms[0] : Infinity, normMax: norms.length ? norms[norms.length - 1] : -Infinity, normSum,
+    norms: norms.length <= NORMS_KEPT ? norms : null, normSketch, keys: extra.keys, sample: extra.sample,
+  };
+}
+
+/** The matrix, with `sink` seeing every block of float64 rows read through it (float32 reads go through readRows too). */
+function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float64Array, rows: number) => void): EmbeddingMatrix {
+  return {
+    get name() { return matrix.name; },
+    get dtype() { return matrix.dtype; },
+    get shape() { return matrix.shape; },
+    get rows() { return matrix.rows; },
+    get dim() { return matrix.dim; },
+    get notes() { return matrix.notes; },
+    readRows: async (start: number, count: number) => {
+      const block = await matrix.readRows(start, count);
+      sink(start, block, count);
+      return block;
+    },
+  };
+}
