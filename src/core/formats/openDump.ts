@@ -12,16 +12,19 @@ import { hasHdf5Magic, openHdf5 } from './hdf5';
 import { hasParquetMagic, openParquet } from './parquet';
 import { hasArrowMagic, openArrow } from './arrow';
 import { guarded, withReaderSafetyNet } from './readerSafetyNet';
+import { openJsonLines } from './jsonLines';
+import { looksLikeEmbeddingResponse, openJsonResponse, RESPONSE_SNIFF_BYTES } from './jsonResponse';
 
 const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.npy': 'npy', '.npz': 'npz', '.safetensors': 'safetensors',
   '.fvecs': 'fvecs', '.bvecs': 'bvecs', '.tsv': 'tsv', '.csv': 'csv',
   '.pt': 'pt', '.pth': 'pt', '.bin': 'pt', '.h5': 'hdf5', '.hdf5': 'hdf5',
   '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow',
+  '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json',
 };
 
 /** Extensions too generic to trust: the file is read as their format only when the magic bytes agree. */
-const WEAK_EXTENSIONS = new Set(['.bin']);
+const WEAK_EXTENSIONS = new Set(['.bin', '.json']);
 
 /** File extensions we read, lower case with the dot. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(FORMAT_BY_EXTENSION);
@@ -54,12 +57,24 @@ function sniff(head: Uint8Array): Sniffed | undefined {
   if (hasHdf5Magic(head)) return 'hdf5';
   if (hasParquetMagic(head)) return 'parquet';
   if (hasArrowMagic(head)) return 'arrow';
+  if (startsLikeJsonObject(head)) return 'jsonl'; // or an embedding response: see sniffJson
   return undefined;
+}
+
+function startsLikeJsonObject(head: Uint8Array): boolean {
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (i < head.length && (head[i] === 32 || head[i] === 9 || head[i] === 10 || head[i] === 13)) i++;
+  return head[i] === 0x7b; // '{'
+}
+
+/** A JSON text is an embedding-API response (one document) or JSON Lines (a record per line). */
+async function sniffJson(source: ByteSource): Promise<'json' | 'jsonl'> {
+  return looksLikeEmbeddingResponse(await source.read(0, Math.min(RESPONSE_SNIFF_BYTES, source.size))) ? 'json' : 'jsonl';
 }
 
 const DESCRIPTIONS: Record<string, string> = {
   npy: 'an .npy array', npz: 'a zip (.npz) archive', pt: 'a PyTorch (torch.save) file', hdf5: 'an HDF5 file',
-  parquet: 'a Parquet file', arrow: 'an Arrow IPC (Feather) file',
+  parquet: 'a Parquet file', arrow: 'an Arrow IPC (Feather) file', jsonl: 'JSON Lines', json: 'an embedding-API response (JSON)',
 };
 
 /**
@@ -78,6 +93,9 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
     if (byName === 'pt' || byName === 'npz') sniffed = byName;
     else sniffed = findTorchPickle(await guarded(source.name, 'npz', () => readZipDirectory(source))) ? 'pt' : 'npz';
   }
+  if (sniffed === 'jsonl') sniffed = await sniffJson(source);
+  // A .json file is a dump only when it is an embedding response (manifests and configs are not).
+  if (extension === '.json' && sniffed === 'jsonl') sniffed = undefined;
   let format = byName;
   const notes: string[] = [];
   if (sniffed && (byName === 'npy' || byName === 'npz' || byName === undefined) && sniffed !== byName) {
@@ -85,7 +103,7 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
     format = sniffed;
   }
   if (!format) {
-    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet or Arrow files).`,
+    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet or Arrow files, nor is it JSON Lines or an embedding-API response).`,
       `Supported formats: ${SUPPORTED_EXTENSIONS.join(', ')}.`);
   }
   const chosen = format;
@@ -139,5 +157,7 @@ function openAs(format: DumpFormat, source: ByteSource, options: OpenDumpOptions
     case 'hdf5': return openHdf5(source, options.fileName);
     case 'parquet': return openParquet(source);
     case 'arrow': return openArrow(source);
+    case 'jsonl': return openJsonLines(source);
+    case 'json': return openJsonResponse(source);
   }
 }
