@@ -70,7 +70,8 @@ export function decodeVector(sourceName: string, where: string, path: string, va
     for (let i = 0; i < dim; i++) {
       const v = value[i];
       if (typeof v !== 'number') {
-        const shown = JSON.stringify(v) ?? String(v);
+        // a nested value is named, not printed: printing a hostile 20,000-deep array overflows the stack
+        const shown = v === null || typeof v === 'object' ? jsonKind(v) : JSON.stringify(v) ?? String(v);
         throw new EmbdiagError('bad-text', `${sourceName}: ${where}: element ${i} of '${path}' is ${shown.length > 40 ? shown.slice(0, 40) + '…' : shown}, not a number.`,
           'Every element of a vector must be a number.');
       }
