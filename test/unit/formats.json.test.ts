@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { MemoryByteSource } from '../../src/core/io/byteSource';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { openDump } from '../../src/core/formats/openDump';
+import { looksLikeEmbeddingResponse, RESPONSE_SNIFF_BYTES } from '../../src/core/formats/jsonResponse';
 import { CountingSource, FORMAT_FIXTURES, assertExactly, assertRefused, checkFixture, decodeNumbers, expectedFiles, loadExpected, withDump } from './formats.helpers';
 
 /** Fixtures written by python's json module (test/fixtures/make_json_fixtures.py). */
@@ -81,4 +82,15 @@ test('JSON: a .json that is not an embedding response is not a dump; JSON Lines 
   const json = await openDump(new MemoryByteSource(response, 'out'), { fileName: 'out' });
   assert.equal(json.format, 'json');
   assertExactly(await (await json.open()).readRows(0, 2), [3, 4, 1, 2], 'rows in index order');
+});
+
+test('a .json path is a dump for hovers only when its start is an embedding response', () => {
+  const enc = new TextEncoder();
+  const head = (rel: string) => new Uint8Array(fs.readFileSync(path.join(FORMAT_FIXTURES, rel))).subarray(0, RESPONSE_SNIFF_BYTES);
+  assert.ok(looksLikeEmbeddingResponse(head('json/response.json')));
+  assert.ok(looksLikeEmbeddingResponse(head('json/response_base64.json')));
+  assert.ok(!looksLikeEmbeddingResponse(head('jsonl/refusals/manifest_like.json')));
+  assert.ok(!looksLikeEmbeddingResponse(enc.encode('{"embeddings": "emb.npy", "information": {"targets": "y.npy"}}')));
+  assert.ok(!looksLikeEmbeddingResponse(enc.encode('{"data": [1, 2, 3], "embedding": "x"}')));
+  assert.ok(!looksLikeEmbeddingResponse(enc.encode('[{"data": [{"embedding": [1]}]}]')));
 });
