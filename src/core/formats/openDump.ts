@@ -14,6 +14,8 @@ import { hasArrowMagic, openArrow } from './arrow';
 import { guarded, withReaderSafetyNet } from './readerSafetyNet';
 import { openJsonLines } from './jsonLines';
 import { looksLikeEmbeddingResponse, openJsonResponse, RESPONSE_SNIFF_BYTES } from './jsonResponse';
+import { openWordVectorText, sniffWordVectors, WORD_VECTOR_SNIFF_BYTES } from './wordVectors';
+import { openWord2vecBinary } from './word2vecBinary';
 
 const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.npy': 'npy', '.npz': 'npz', '.safetensors': 'safetensors',
@@ -21,10 +23,11 @@ const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.pt': 'pt', '.pth': 'pt', '.bin': 'pt', '.h5': 'hdf5', '.hdf5': 'hdf5',
   '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow',
   '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json',
+  '.vec': 'word2vec-text', '.txt': 'glove',
 };
 
 /** Extensions too generic to trust: the file is read as their format only when the magic bytes agree. */
-const WEAK_EXTENSIONS = new Set(['.bin', '.json']);
+const WEAK_EXTENSIONS = new Set(['.bin', '.json', '.txt']);
 
 /** File extensions we read, lower case with the dot. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(FORMAT_BY_EXTENSION);
@@ -75,6 +78,7 @@ async function sniffJson(source: ByteSource): Promise<'json' | 'jsonl'> {
 const DESCRIPTIONS: Record<string, string> = {
   npy: 'an .npy array', npz: 'a zip (.npz) archive', pt: 'a PyTorch (torch.save) file', hdf5: 'an HDF5 file',
   parquet: 'a Parquet file', arrow: 'an Arrow IPC (Feather) file', jsonl: 'JSON Lines', json: 'an embedding-API response (JSON)',
+  'word2vec-text': 'word2vec text vectors', glove: 'GloVe vectors', 'word2vec-binary': 'word2vec binary vectors',
 };
 
 /**
@@ -84,6 +88,7 @@ const DESCRIPTIONS: Record<string, string> = {
  */
 export async function openDump(source: ByteSource, options: OpenDumpOptions): Promise<DumpFile> {
   const extension = extensionOf(options.fileName);
+  let format: DumpFormat | undefined;
   const weak = WEAK_EXTENSIONS.has(extension);
   const byName = weak ? undefined : formatForPath(options.fileName);
   const head = await source.read(0, Math.min(HEAD_BYTES, source.size));
@@ -94,16 +99,22 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
     else sniffed = findTorchPickle(await guarded(source.name, 'npz', () => readZipDirectory(source))) ? 'pt' : 'npz';
   }
   if (sniffed === 'jsonl') sniffed = await sniffJson(source);
+  // word vectors have no magic bytes: their first lines are looked at when nothing else matched
+  if (!sniffed && (weak || !byName || byName === 'word2vec-text')) {
+    sniffed = sniffWordVectors(await source.read(0, Math.min(WORD_VECTOR_SNIFF_BYTES, source.size)));
+    if (extension === '.txt' && sniffed !== 'glove') sniffed = undefined;
+    if (byName === 'word2vec-text' && sniffed === 'word2vec-binary') format = 'word2vec-binary';
+  }
   // A .json file is a dump only when it is an embedding response (manifests and configs are not).
   if (extension === '.json' && sniffed === 'jsonl') sniffed = undefined;
-  let format = byName;
   const notes: string[] = [];
+  format ??= byName;
   if (sniffed && (byName === 'npy' || byName === 'npz' || byName === undefined) && sniffed !== byName) {
     if (byName) notes.push(`The file is named like .${byName} but its content is ${DESCRIPTIONS[sniffed]}; read as ${sniffed}.`);
     format = sniffed;
   }
   if (!format) {
-    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet or Arrow files, nor is it JSON Lines or an embedding-API response).`,
+    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet or Arrow files, nor is it JSON Lines, an embedding-API response or word vectors).`,
       `Supported formats: ${SUPPORTED_EXTENSIONS.join(', ')}.`);
   }
   const chosen = format;
@@ -159,5 +170,7 @@ function openAs(format: DumpFormat, source: ByteSource, options: OpenDumpOptions
     case 'arrow': return openArrow(source);
     case 'jsonl': return openJsonLines(source);
     case 'json': return openJsonResponse(source);
+    case 'word2vec-text': case 'glove': return openWordVectorText(source, options.fileName, format);
+    case 'word2vec-binary': return openWord2vecBinary(source, options.fileName);
   }
 }
