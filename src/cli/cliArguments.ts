@@ -29,6 +29,7 @@ Formats
   .pt .pth .bin (torch.save, zip and legacy; restricted unpickler, nothing is executed)
   .h5 .hdf5 (datasets in groups, chunked/gzip)   .parquet   .arrow .feather (IPC file)
   .jsonl .ndjson (a record per line)   .json (embedding-API response {"data": [{"embedding": …}]})
+  .vec (word2vec/fastText text)   .txt (GloVe, when its lines are a word and numbers)   .bin (word2vec binary)
 
 Options
   --array NAME         array inside a container: .npz/.safetensors key, .pt key path,

@@ -8,9 +8,9 @@ import { FORMAT_FIXTURES, expectedFiles, loadExpected } from './formats.helpers'
 /** `embdiag analyze FILE` on the fixtures of the formats of issue 16, as a separate process like CI would. */
 const CLI = path.join(REPO_ROOT, 'out', 'src', 'cli', 'embdiag.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-const FOLDERS = ['jsonl', 'json'];
+const FOLDERS = ['jsonl', 'json', 'wordvec'];
 
-test('embdiag analyze on every JSON Lines and JSON fixture: the shape and numpy\'s numbers, or exit 2 with the refusal code and line', () => {
+test('embdiag analyze on every JSON Lines, JSON and word-vector fixture: the shape and numpy\'s numbers, or exit 2 with the refusal code and line', () => {
   const all = FOLDERS.flatMap(f => expectedFiles(f));
   assert.ok(all.length >= 10, `${all.length} fixtures`);
   for (const rel of all) {

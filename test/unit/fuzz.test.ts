@@ -19,7 +19,7 @@
  * Environment:
  *   FUZZ_RUNS     cases per reader (default: 10,000 for every reader)
  *   FUZZ_SEED     the fast-check seed (default: a fixed one, so the suite is reproducible)
- *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,json,torch,pickle,hdf5,parquet,arrow,arrow-compressed)
+ *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,json,word-vectors,torch,pickle,hdf5,parquet,arrow,arrow-compressed)
  *   FUZZ_CASE_MS  per-case CPU-time limit (default 2000)
  *   FUZZ_TRACE    a file where each case is described before it runs (to identify a case that kills the process)
  * `npm run fuzz` (scripts/fuzz.mjs) runs the same properties with many more cases and a random seed.
@@ -228,6 +228,8 @@ const READERS: ReaderSpec[] = [
     seeds: ['seeds/small.tsv', 'seeds/header.csv', 'seeds/crlf.csv'] },
   { reader: 'json', defaultRuns: 10_000, maxValues: size => size,
     seeds: ['seeds/small.jsonl', 'seeds/base64.ndjson', 'seeds/response.json'] },
+  { reader: 'word-vectors', defaultRuns: 10_000, maxValues: size => size,
+    seeds: ['seeds/small.vec', 'seeds/small.bin', 'seeds/glove.txt'] },
   { reader: 'torch', defaultRuns: 10_000,
     seeds: ['seeds/zip_tensor.pt', 'seeds/zip_state_dict.pt', 'seeds/legacy.pt', 'seeds/zip_view.pt'] },
   { reader: 'hdf5', defaultRuns: 10_000, disk: true, maxValues: size => size * DEFLATE_MAX_RATIO + (1 << 20),
