@@ -27,7 +27,7 @@ Formats
   .npz (stored or deflated, ZIP64)   .safetensors (incl. F16/BF16)
   .fvecs .bvecs   .tsv (TensorBoard projector, + metadata.tsv check)   .csv (header optional)
   .pt .pth .bin (torch.save, zip and legacy; restricted unpickler, nothing is executed)
-  .h5 .hdf5 (datasets in groups, chunked/gzip)   .parquet   .arrow .feather (IPC file)
+  .h5 .hdf5 (datasets in groups, chunked/gzip)   .parquet   .arrow .feather (IPC file or stream)
   .jsonl .ndjson (a record per line)   .json (embedding-API response {"data": [{"embedding": …}]})
   .vec (word2vec/fastText text)   .txt (GloVe, when its lines are a word and numbers)   .bin (word2vec binary)
 

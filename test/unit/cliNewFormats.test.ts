@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { REPO_ROOT, assertAllClose } from './support';
 import { FORMAT_FIXTURES, expectedFiles, loadExpected } from './formats.helpers';
+import { completeRowMean, referenceList } from './arrowReference';
 
 /** `embdiag analyze FILE` on the fixtures of the formats of issue 16, as a separate process like CI would. */
 const CLI = path.join(REPO_ROOT, 'out', 'src', 'cli', 'embdiag.js');
@@ -32,4 +33,16 @@ test('embdiag analyze on every JSON Lines, JSON and word-vector fixture: the sha
     assert.equal(j.array.dtype, want.dtype, rel);
     assertAllClose(j.mean, want.stats!.mean!, 1e-6, `${rel} mean`);
   }
+});
+
+test('embdiag analyze on a Hugging Face datasets file (Arrow IPC stream): the shape and apache-arrow\'s mean', () => {
+  const rel = 'arrow/stream/hf_dataset/data-00000-of-00001.arrow';
+  const r = run('analyze', path.join(FORMAT_FIXTURES, rel), '--json');
+  assert.ok(r.status === 0 || r.status === 1, r.stderr + r.stdout);
+  const j = JSON.parse(r.stdout);
+  const ref = referenceList(rel, 'embedding');
+  assert.equal(j.format, 'arrow');
+  assert.equal(j.array.name, 'embedding');
+  assert.deepEqual(j.array.shape, [ref.rows, ref.dim]);
+  assertAllClose(j.mean, completeRowMean(ref), 1e-6, 'mean');
 });

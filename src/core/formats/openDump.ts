@@ -11,6 +11,7 @@ import { hasZipMagic, readZipDirectory } from './zip';
 import { hasHdf5Magic, openHdf5 } from './hdf5';
 import { hasParquetMagic, openParquet } from './parquet';
 import { hasArrowMagic, openArrow } from './arrow';
+import { hasArrowStreamStart } from './arrowStream';
 import { guarded, withReaderSafetyNet } from './readerSafetyNet';
 import { openJsonLines } from './jsonLines';
 import { looksLikeEmbeddingResponse, openJsonResponse, RESPONSE_SNIFF_BYTES } from './jsonResponse';
@@ -59,7 +60,7 @@ function sniff(head: Uint8Array): Sniffed | undefined {
   if (hasTorchLegacyMagic(head)) return 'pt';
   if (hasHdf5Magic(head)) return 'hdf5';
   if (hasParquetMagic(head)) return 'parquet';
-  if (hasArrowMagic(head)) return 'arrow';
+  if (hasArrowMagic(head) || hasArrowStreamStart(head)) return 'arrow';
   if (startsLikeJsonObject(head)) return 'jsonl'; // or an embedding response: see sniffJson
   return undefined;
 }
@@ -77,7 +78,7 @@ async function sniffJson(source: ByteSource): Promise<'json' | 'jsonl'> {
 
 const DESCRIPTIONS: Record<string, string> = {
   npy: 'an .npy array', npz: 'a zip (.npz) archive', pt: 'a PyTorch (torch.save) file', hdf5: 'an HDF5 file',
-  parquet: 'a Parquet file', arrow: 'an Arrow IPC (Feather) file', jsonl: 'JSON Lines', json: 'an embedding-API response (JSON)',
+  parquet: 'a Parquet file', arrow: 'an Arrow IPC file or stream', jsonl: 'JSON Lines', json: 'an embedding-API response (JSON)',
   'word2vec-text': 'word2vec text vectors', glove: 'GloVe vectors', 'word2vec-binary': 'word2vec binary vectors',
 };
 
