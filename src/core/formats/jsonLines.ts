@@ -2,14 +2,13 @@ import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
 import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
 import { checkRowRange } from './npy';
+import { forEachLine } from './textLines';
 import { decodeVector, describeVector, findVectorField, valueAtPath, VECTOR_FIELD_NAMES, type VectorEncoding } from './jsonVectors';
 
-const CHUNK = 1 << 20;
 /** Longest line read: far beyond any embedding record (a 4096-dim float64 vector is about 100 KB of text). */
 const MAX_LINE_BYTES = 64 << 20;
 /** Every INDEX_STEP-th record's offset is kept: the index of a 10-million-line file is 2 MB. */
 const INDEX_STEP = 64;
-const NL = 10;
 
 /**
  * Where every INDEX_STEP-th record starts: records[i * INDEX_STEP] begins at byte offsets[i],
@@ -68,48 +67,34 @@ export async function openJsonLines(source: ByteSource): Promise<DumpFile> {
   };
 }
 
-/** One pass in 1 MiB chunks: the records (non-blank lines) and every INDEX_STEP-th one's offset and line number. */
+/** One pass: the records (non-blank lines) and every INDEX_STEP-th one's offset and line number. */
 async function indexLines(source: ByteSource): Promise<LineIndex> {
-  let offsets = new Float64Array(256);
-  let lineNumbers = new Float64Array(256);
+  let offsets: Float64Array = new Float64Array(256);
+  let lineNumbers: Float64Array = new Float64Array(256);
   let records = 0;
-  let line = 1;
-  let lineStart = 0;
-  let content = false;
-  const endLine = (end: number) => {
-    if (content) {
-      if (records % INDEX_STEP === 0) {
-        const slot = records / INDEX_STEP;
-        if (slot >= offsets.length) {
-          const grownOffsets = new Float64Array(offsets.length * 2);
-          grownOffsets.set(offsets);
-          offsets = grownOffsets;
-          const grownLines = new Float64Array(lineNumbers.length * 2);
-          grownLines.set(lineNumbers);
-          lineNumbers = grownLines;
-        }
-        offsets[slot] = lineStart;
-        lineNumbers[slot] = line;
-      }
-      records++;
-    }
+  let line = 0;
+  await forEachLine(source, 0, source.size, MAX_LINE_BYTES, (bytes, from, to, base) => {
     line++;
-    lineStart = end;
-    content = false;
-  };
-  for (let offset = 0; offset < source.size;) {
-    const chunk = await source.read(offset, Math.min(CHUNK, source.size - offset));
-    let i = 0;
-    if (offset === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) { i = 3; lineStart = 3; } // UTF-8 BOM
-    for (const n = chunk.length; i < n; i++) {
-      const b = chunk[i];
-      if (b === NL) endLine(offset + i + 1);
-      else if (!content && b !== 32 && b !== 9 && b !== 13) content = true;
+    if (line === 1 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf) from += 3; // UTF-8 BOM
+    if (isBlank(bytes, from, to)) return;
+    if (records % INDEX_STEP === 0) {
+      const slot = records / INDEX_STEP;
+      if (slot >= offsets.length) {
+        offsets = grown(offsets);
+        lineNumbers = grown(lineNumbers);
+      }
+      offsets[slot] = base + from;
+      lineNumbers[slot] = line;
     }
-    offset += chunk.length;
-  }
-  if (lineStart < source.size) endLine(source.size);
+    records++;
+  });
   return { records, offsets, lineNumbers };
+}
+
+function grown(a: Float64Array): Float64Array {
+  const out = new Float64Array(a.length * 2);
+  out.set(a);
+  return out;
 }
 
 interface ParsedRecord { line: number; value: unknown }
@@ -118,52 +103,32 @@ const utf8 = new TextDecoder('utf-8');
 
 /**
  * Records [start, start + count), parsed: reads forward from the indexed line at or before
- * `start`, in chunks, skipping blank lines. `visit` sees each record as it is parsed (so a large
- * range is never all held as JSON values).
+ * `start`, skipping blank lines. `visit` sees each record as it is parsed (so a large range is
+ * never all held as JSON values).
  */
 async function forEachRecord(source: ByteSource, index: LineIndex, start: number, count: number, visit: (record: ParsedRecord, i: number) => void): Promise<void> {
   const slot = Math.floor(start / INDEX_STEP);
-  let offset = index.offsets[slot];
   let line = index.lineNumbers[slot];
   let record = slot * INDEX_STEP;
   let done = 0;
-  let pending: Uint8Array | undefined; // the start of a line cut by the chunk's end
-  while (done < count && offset < source.size) {
-    const bytes = await source.read(offset, Math.min(CHUNK, source.size - offset));
-    const chunk = pending ? concat(pending, bytes) : bytes;
-    offset += bytes.length;
-    pending = undefined;
-    let lineStart = 0;
-    for (let i = 0; i <= chunk.length && done < count; i++) {
-      const atEnd = i === chunk.length;
-      if (!atEnd && chunk[i] !== NL) continue;
-      if (atEnd && offset < source.size) {
-        pending = chunk.subarray(lineStart);
-        if (pending.length > MAX_LINE_BYTES) {
-          throw new EmbdiagError('too-large', `${source.name}: line ${line} is longer than ${MAX_LINE_BYTES >> 20} MiB.`, 'Not an embedding record; check that the file is JSON Lines.');
-        }
-        break;
+  await forEachLine(source, index.offsets[slot], source.size, MAX_LINE_BYTES, (bytes, from, to) => {
+    if (isBlank(bytes, from, to)) { line++; return; }
+    if (record >= start) {
+      const text = utf8.decode(bytes.subarray(from, to));
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new EmbdiagError('bad-text', `${source.name}: line ${line} is not valid JSON (${describeText(text)}).`,
+          'Every line of a JSON Lines file holds one complete JSON value (no line breaks inside a record).');
       }
-      if (atEnd && lineStart === chunk.length) break;
-      const from = lineStart;
-      lineStart = i + 1;
-      if (isBlank(chunk, from, i)) { line++; continue; }
-      if (record >= start) {
-        const text = utf8.decode(chunk.subarray(from, i));
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          throw new EmbdiagError('bad-text', `${source.name}: line ${line} is not valid JSON (${describeText(text)}).`,
-            'Every line of a JSON Lines file holds one complete JSON value (no line breaks inside a record).');
-        }
-        visit({ line, value }, done);
-        done++;
-      }
-      record++;
-      line++;
+      visit({ line, value }, done);
+      done++;
     }
-  }
+    record++;
+    line++;
+    return done < count;
+  });
   if (done < count) {
     throw new EmbdiagError('file-changed', `${source.name}: the file holds fewer JSON records than when it was opened.`, 'It changed while being read; analyse it again.');
   }
@@ -187,13 +152,6 @@ function isBlank(bytes: Uint8Array, from: number, to: number): boolean {
 function describeText(text: string): string {
   const t = text.trim();
   return t.length > 40 ? `starts ${JSON.stringify(t.slice(0, 40))}…` : JSON.stringify(t);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 class JsonLinesMatrix implements EmbeddingMatrix {
