@@ -18,7 +18,7 @@ export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv,pt,pth,h
 
 /**
  * For SNIFFED_DUMP_EXTENSIONS: true when the file's first bytes say it is a dump (a .json embedding
- * response, not a config; a .txt of GloVe vectors, not notes or requirements).
+ * response, not a config; a .txt of GloVe or word2vec text vectors, not notes or requirements).
  */
 export async function contentIsDump(fsPath: string): Promise<boolean> {
   const { looksLikeEmbeddingResponse, RESPONSE_SNIFF_BYTES } = await import('../core/formats/jsonResponse');
@@ -30,7 +30,8 @@ export async function contentIsDump(fsPath: string): Promise<boolean> {
       const head = new Uint8Array(json ? RESPONSE_SNIFF_BYTES : WORD_VECTOR_SNIFF_BYTES);
       const { bytesRead } = await handle.read(head, 0, head.length, 0);
       const start = head.subarray(0, bytesRead);
-      return json ? looksLikeEmbeddingResponse(start) : sniffWordVectors(start) === 'glove';
+      const words = json ? undefined : sniffWordVectors(start);
+      return json ? looksLikeEmbeddingResponse(start) : words === 'glove' || words === 'word2vec-text';
     } finally {
       await handle.close();
     }

@@ -67,3 +67,12 @@ test('duplicate words are a finding naming the word and its row', async () => {
   assert.equal(dump.findings.length, 1);
   assert.match(dump.findings[0].message, /"of" again at row 20/);
 });
+
+test('a .txt with a word2vec header (as glove2word2vec writes it) is read as word2vec text; a binary one is not read as .txt', async () => {
+  const vec = bytesOf('wordvec/gensim.vec');
+  const dump = await openDump(new MemoryByteSource(vec, 'glove.w2v.txt'), { fileName: 'glove.w2v.txt' });
+  assert.equal(dump.format, 'word2vec-text');
+  assert.deepEqual(dump.arrays[0].shape, loadExpected('wordvec/gensim.vec').arrays![0].shape);
+  await assert.rejects(openDump(new MemoryByteSource(bytesOf('wordvec/gensim.bin'), 'vectors.txt'), { fileName: 'vectors.txt' }),
+    (e: Error & { code?: string }) => e.code === 'unknown-format');
+});

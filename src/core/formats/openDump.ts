@@ -103,7 +103,8 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
   // word vectors have no magic bytes: their first lines are looked at when nothing else matched
   if (!sniffed && (weak || !byName || byName === 'word2vec-text')) {
     sniffed = sniffWordVectors(await source.read(0, Math.min(WORD_VECTOR_SNIFF_BYTES, source.size)));
-    if (extension === '.txt' && sniffed !== 'glove') sniffed = undefined;
+    // a .txt is read only as text word vectors (GloVe, or word2vec text as glove2word2vec writes it)
+    if (extension === '.txt' && sniffed !== 'glove' && sniffed !== 'word2vec-text') sniffed = undefined;
     if (byName === 'word2vec-text' && sniffed === 'word2vec-binary') format = 'word2vec-binary';
   }
   // A .json file is a dump only when it is an embedding response (manifests and configs are not).
