@@ -82,3 +82,16 @@ test('an Arrow stream is recognised by its bytes under any name', async () => {
   assert.equal(dump.format, 'arrow');
   assert.equal((await dump.open()).rows, 187);
 });
+
+test('Arrow stream: columns the buffer reader does not lay out (a union beside) are decoded by apache-arrow one batch at a time, as in the file', async () => {
+  const fileBytes = new Uint8Array(fs.readFileSync(path.join(FORMAT_FIXTURES, 'arrow/compressed/union.arrow')));
+  const streamBytes = arrow.tableToIPC(arrow.tableFromIPC(fileBytes), 'stream');
+  const open = async (bytes: Uint8Array) => (await openDump(new MemoryByteSource(bytes, 'u.arrow'), { fileName: 'u.arrow' })).open('emb');
+  const [file, stream] = [await open(fileBytes), await open(streamBytes)];
+  assert.match(stream.notes[0], /Read one record batch at a time/);
+  assert.deepEqual([...stream.shape], [...file.shape]);
+  const expected = referenceList('arrow/compressed/union.arrow', 'emb').values; // apache-arrow's reading
+  assertExactly(await stream.readRows(0, stream.rows), expected, 'all rows');
+  assertExactly(await stream.readRows(5, 7), expected.slice(5 * file.dim, 12 * file.dim), 'rows 5..11');
+  assert.deepEqual(await stream.nullRowsIn!(0, stream.rows), await file.nullRowsIn!(0, file.rows));
+});
