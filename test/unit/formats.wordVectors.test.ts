@@ -76,3 +76,17 @@ test('a .txt with a word2vec header (as glove2word2vec writes it) is read as wor
   await assert.rejects(openDump(new MemoryByteSource(bytesOf('wordvec/gensim.bin'), 'vectors.txt'), { fileName: 'vectors.txt' }),
     (e: Error & { code?: string }) => e.code === 'unknown-format');
 });
+
+test('words with odd bytes (invalid UTF-8, as gensim\'s unicode_errors="replace" or "ignore" accept) are read, and still compared for duplicates', async () => {
+  const f32 = (...v: number[]) => new Uint8Array(Float32Array.from(v).buffer);
+  const enc = new TextEncoder();
+  const odd = new Uint8Array([0xff, 0xfe, 0x41]);
+  const binary = Buffer.concat([enc.encode('3 2\n'), odd, enc.encode(' '), f32(1, 2), enc.encode('b '), f32(3, 4), odd, enc.encode(' '), f32(5, 6)]);
+  const dump = await openDump(new MemoryByteSource(binary, 'odd.bin'), { fileName: 'odd.bin' });
+  assert.equal(dump.format, 'word2vec-binary');
+  assertExactly(await (await dump.open()).readRows(0, 3), [1, 2, 3, 4, 5, 6], 'binary rows');
+  assert.deepEqual(dump.findings.map(f => f.code), ['duplicate-words']);
+  const text = Buffer.concat([enc.encode('2 2\n'), odd, enc.encode(' 1.5 -2\nb 3 4e-1\n')]);
+  const t = await openDump(new MemoryByteSource(text, 'odd.vec'), { fileName: 'odd.vec' });
+  assertExactly(await (await t.open()).readRows(0, 2), [1.5, -2, 3, Math.fround(0.4)], 'text rows (float32, as gensim loads them)');
+});
