@@ -37,6 +37,7 @@ export function parseHeader(bytes: Uint8Array, from: number, to: number): { coun
   return dim >= 1 && dim <= MAX_DIM ? { count, dim } : undefined;
 }
 
+/** At most 64 bytes as text (a header is short); a longer line gets a NUL appended, which no header pattern matches. */
 function latin1(bytes: Uint8Array, from: number, to: number): string {
   let s = '';
   for (let i = from; i < Math.min(to, from + 64); i++) s += String.fromCharCode(bytes[i]);
