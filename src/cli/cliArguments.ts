@@ -47,12 +47,15 @@ Formats
   .npz (stored or deflated, ZIP64)   .safetensors (incl. F16/BF16)
   .fvecs .bvecs   .tsv (TensorBoard projector, + metadata.tsv check)   .csv (header optional)
   .pt .pth .bin (torch.save, zip and legacy; restricted unpickler, nothing is executed)
-  .h5 .hdf5 (datasets in groups, chunked/gzip)   .parquet   .arrow .feather (IPC file)
+  .h5 .hdf5 (datasets in groups, chunked/gzip)   .parquet   .arrow .feather (IPC file or stream)
+  .jsonl .ndjson (a record per line)   .json (embedding-API response {"data": [{"embedding": …}]})
+  .vec (word2vec/fastText text)   .txt (GloVe, when its lines are a word and numbers)   .bin (word2vec binary)
 
 Options
   --array NAME         array inside a container: .npz/.safetensors key, .pt key path,
                        HDF5 dataset path (/model/layer), Parquet/Arrow column (default: embeddings, emb,
-                       features, x, else the largest 2-D float array)
+                       features, x, else the largest 2-D float array); JSON: field dot path
+                       (response.data.0.embedding; default: embedding, embeddings, vector, emb)
   --max-rows N         analyse at most N rows; larger arrays are analysed on a
                        uniform random sample of N rows (default 100000)
   --seed S             seed of that sample (default 0)

@@ -10,9 +10,35 @@ import { findPathLiterals, type PathLiteral } from '../core/text/pathLiterals';
  */
 export const BINARY_DUMP_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.fvecs', '.bvecs', '.pt', '.pth', '.h5', '.hdf5', '.parquet', '.arrow', '.feather'] as const;
 /** Text formats are common in code for other data, so they get hovers (when the file exists) but no diagnostics. */
-export const ALL_DUMP_EXTENSIONS = [...BINARY_DUMP_EXTENSIONS, '.tsv', '.csv'] as const;
+export const ALL_DUMP_EXTENSIONS = [...BINARY_DUMP_EXTENSIONS, '.tsv', '.csv', '.jsonl', '.ndjson', '.vec'] as const;
+/** Extensions mostly used for other data: a path gets a hover only when the file's content is a dump (see contentIsDump). */
+export const SNIFFED_DUMP_EXTENSIONS = ['.json', '.txt'] as const;
 
-export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv,pt,pth,h5,hdf5,parquet,arrow,feather}';
+export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv,pt,pth,h5,hdf5,parquet,arrow,feather,jsonl,ndjson,vec}';
+
+/**
+ * For SNIFFED_DUMP_EXTENSIONS: true when the file's first bytes say it is a dump (a .json embedding
+ * response, not a config; a .txt of GloVe or word2vec text vectors, not notes or requirements).
+ */
+export async function contentIsDump(fsPath: string): Promise<boolean> {
+  const { looksLikeEmbeddingResponse, RESPONSE_SNIFF_BYTES } = await import('../core/formats/jsonResponse');
+  const { sniffWordVectors, WORD_VECTOR_SNIFF_BYTES } = await import('../core/formats/wordVectors');
+  try {
+    const handle = await fs.open(fsPath, 'r');
+    try {
+      const json = fsPath.toLowerCase().endsWith('.json');
+      const head = new Uint8Array(json ? RESPONSE_SNIFF_BYTES : WORD_VECTOR_SNIFF_BYTES);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      const start = head.subarray(0, bytesRead);
+      const words = json ? undefined : sniffWordVectors(start);
+      return json ? looksLikeEmbeddingResponse(start) : words === 'glove' || words === 'word2vec-text';
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
+}
 
 /** Languages whose documents get hovers and diagnostics on dump paths. */
 export const DOCUMENT_SELECTOR: vscode.DocumentSelector = [

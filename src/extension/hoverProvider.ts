@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { pathLiteralAt } from '../core/text/pathLiterals';
 import { renderSummaryMarkdown, escapeMarkdownText } from '../core/report/renderSummary';
-import { ALL_DUMP_EXTENSIONS, BINARY_DUMP_EXTENSIONS, literalRange, resolveDumpPath } from './dumpPaths';
+import { ALL_DUMP_EXTENSIONS, BINARY_DUMP_EXTENSIONS, SNIFFED_DUMP_EXTENSIONS, contentIsDump, literalRange, resolveDumpPath } from './dumpPaths';
 import { AnalysisError, asAnalysisError, type AnalysisService } from './analysisService';
 import { readSettings } from './settings';
 import { informationTask, informationWanted } from './informationTask';
@@ -20,7 +20,7 @@ export class DumpHoverProvider implements vscode.HoverProvider {
     if (!settings.enableHovers) return undefined;
     const line = document.lineAt(position.line);
     const lineStart = document.offsetAt(line.range.start);
-    const literal = pathLiteralAt(line.text, position.character, ALL_DUMP_EXTENSIONS);
+    const literal = pathLiteralAt(line.text, position.character, [...ALL_DUMP_EXTENSIONS, ...SNIFFED_DUMP_EXTENSIONS]);
     if (!literal) return undefined;
     const range = literalRange(document, { ...literal, start: lineStart + literal.start, end: lineStart + literal.end });
     const resolved = await resolveDumpPath(literal.value, document);
@@ -31,6 +31,9 @@ export class DumpHoverProvider implements vscode.HoverProvider {
       md.appendMarkdown(`**Embeddings** $(error) \`${literal.value.replace(/`/g, "'")}\` does not exist.\n\nLooked for: ${resolved.tried.map(t => `\`${t.replace(/`/g, "'")}\``).join(', ')}`);
       return new vscode.Hover(md, range);
     }
+    // config.json and friends are not dumps: only an existing file whose content says so gets a hover
+    const sniffed = SNIFFED_DUMP_EXTENSIONS.some(e => literal.value.toLowerCase().endsWith(e));
+    if (sniffed && !await contentIsDump(resolved.fsPath)) return undefined;
     const options = { maxRows: settings.maxRows, seed: settings.seed, thresholds: settings.thresholds };
     try {
       const report = await this.service.analyze(resolved.fsPath, options, { token });

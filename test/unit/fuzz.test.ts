@@ -19,7 +19,7 @@
  * Environment:
  *   FUZZ_RUNS     cases per reader (default: 10,000 for every reader)
  *   FUZZ_SEED     the fast-check seed (default: a fixed one, so the suite is reproducible)
- *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,torch,pickle,hdf5,parquet,arrow,arrow-compressed)
+ *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,json,word-vectors,arrow-stream,torch,pickle,hdf5,parquet,arrow,arrow-compressed)
  *   FUZZ_CASE_MS  per-case CPU-time limit (default 2000)
  *   FUZZ_TRACE    a file where each case is described before it runs (to identify a case that kills the process)
  * `npm run fuzz` (scripts/fuzz.mjs) runs the same properties with many more cases and a random seed.
@@ -226,6 +226,10 @@ const READERS: ReaderSpec[] = [
     seeds: ['seeds/small.fvecs', 'seeds/small.bvecs'] },
   { reader: 'delimited', defaultRuns: 10_000, maxValues: size => size,
     seeds: ['seeds/small.tsv', 'seeds/header.csv', 'seeds/crlf.csv'] },
+  { reader: 'json', defaultRuns: 10_000, maxValues: size => size,
+    seeds: ['seeds/small.jsonl', 'seeds/base64.ndjson', 'seeds/response.json'] },
+  { reader: 'word-vectors', defaultRuns: 10_000, maxValues: size => size,
+    seeds: ['seeds/small.vec', 'seeds/small.bin', 'seeds/glove.txt'] },
   { reader: 'torch', defaultRuns: 10_000,
     seeds: ['seeds/zip_tensor.pt', 'seeds/zip_state_dict.pt', 'seeds/legacy.pt', 'seeds/zip_view.pt'] },
   { reader: 'hdf5', defaultRuns: 10_000, disk: true, maxValues: size => size * DEFLATE_MAX_RATIO + (1 << 20),
@@ -236,6 +240,8 @@ const READERS: ReaderSpec[] = [
   { reader: 'arrow', defaultRuns: 10_000, maxValues: size => 8 * size,
     seeds: ['../formats/arrow/per_dim.arrow', '../formats/arrow/list_double.feather', '../formats/arrow/fixed_size_list.arrow',
       '../formats/arrow/endianness/nested.big.arrow', '../formats/arrow/null_rows/list_float32.arrow', '../formats/arrow/mixed_width_dim.arrow'] },
+  { reader: 'arrow-stream', defaultRuns: 5_000, maxValues: size => 8 * size,
+    seeds: ['../formats/arrow/stream/per_dim.arrow', '../formats/arrow/stream/fixed_dictionary.arrow'] },
   // compressed record batches: a buffer's content may be up to ZSTD_MAX_RATIO times its compressed bytes
   { reader: 'arrow-compressed', defaultRuns: 5_000, maxValues: size => size * ZSTD_MAX_RATIO,
     seeds: ['../formats/arrow/compressed/fixed_float32.lz4.arrow', '../formats/arrow/compressed/list_float32.zstd.arrow', '../formats/arrow/compressed/nested.lz4.arrow',

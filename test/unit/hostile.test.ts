@@ -192,8 +192,8 @@ for (const rel of corpus()) {
 
 // ---- every truncation of every seed ----------------------------------------------------------------
 
-/** Seeds whose prefixes may be valid files: whole records of .fvecs/.bvecs, whole lines of text. */
-const PREFIX_MAY_BE_VALID = /\.(fvecs|bvecs|tsv|csv)$/;
+/** Seeds whose prefixes may be valid files: whole records of .fvecs/.bvecs, whole lines of text or JSON Lines. */
+const PREFIX_MAY_BE_VALID = /\.(fvecs|bvecs|tsv|csv|jsonl|ndjson|vec|txt)$/;
 /** HDF5 prefixes are opened by the HDF5 library from disk: only every STRIDE-th is tried. */
 const DISK_STRIDE = 61;
 

@@ -4,7 +4,8 @@ import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
 import type { DTypeName } from './dtype';
 import { checkRowRange, findArray } from './npy';
 import { openDefaultArray } from './defaultArray';
-import { damagedArrowFile, verifyArrowFile, type BatchLayout } from './arrowLayout';
+import { damagedArrowFile, verifyArrowFile, type ArrowFileLayout, type BatchLayout } from './arrowLayout';
+import { hasArrowStreamStart, streamBatches, verifyArrowStream } from './arrowStream';
 import { ArrowBufferColumn, columnPositions, type ColumnKind } from './arrowBuffers';
 import { arrowTypeName, leafType, type Leaf } from './arrowTypes';
 import { apacheArrowCodec, DecompressionError, isArrowCodec, loadZstd, maxContentOf } from './arrowCompression';
@@ -18,7 +19,8 @@ import { dimensionGroupNote, dimensionMemberRefusal, gatherDimensionColumns } fr
  * asked for, in either byte order (arrowBuffers.ts); anything else is decoded by apache-arrow one
  * record batch at a time (a whole batch in memory), little-endian only. Compressed record batches
  * (LZ4_FRAME, ZSTD: arrowCompression.ts) are read both ways, each buffer needed decompressed whole.
- * Not read: the IPC stream format (no footer) and Feather v1.
+ * The IPC stream format (Hugging Face datasets' .arrow files) is read the same way once its message
+ * headers are indexed (arrowStream.ts). Not read: Feather v1.
  */
 
 type Arrow = typeof import('apache-arrow');
@@ -82,19 +84,16 @@ interface ArraySpec {
   scalar?: DTypeName;
 }
 
-/** The refusal of a file that is not an Arrow IPC file at all, or another Arrow format. */
-async function checkMagic(source: ByteSource, label: string): Promise<void> {
+/** Which Arrow IPC format the file is in; the refusal of a file that is neither, or another Arrow format. */
+async function checkMagic(source: ByteSource, label: string): Promise<'file' | 'stream'> {
   const head = await source.read(0, Math.min(8, source.size));
   if (hasArrowMagic(head)) {
     if (source.size < 14 || String.fromCharCode(...await source.read(source.size - 6, 6)) !== ARROW_MAGIC) {
       throw damagedArrowFile(label, 'does not end with the Arrow file magic (the footer is missing: probably cut short)');
     }
-    return;
+    return 'file';
   }
-  if (head.length >= 4 && head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff) {
-    throw new EmbdiagError('bad-header', `${label}: is an Arrow IPC stream, which has no footer to find its record batches by; this reader reads the Arrow IPC file format.`,
-      'Write the file format instead (pyarrow.feather.write_feather, pyarrow.ipc.new_file, or tableToIPC(table, \'file\')).');
-  }
+  if (hasArrowStreamStart(head)) return 'stream';
   if (head.length >= 4 && String.fromCharCode(...head.subarray(0, 4)) === 'FEA1') {
     throw new EmbdiagError('bad-header', `${label}: is a Feather v1 file, which this reader does not read.`, 'Re-save it as Feather v2 (pyarrow.feather.write_feather(df, path, version=2)).');
   }
@@ -102,9 +101,21 @@ async function checkMagic(source: ByteSource, label: string): Promise<void> {
     'Open an Arrow IPC / Feather v2 file.');
 }
 
+/** The schema and the record batches as apache-arrow decodes them, from either IPC format. */
+interface DecodedArrow {
+  fields: Field[];
+  readRecordBatch(index: number): Promise<RecordBatch | null>;
+}
+
 export async function openArrow(source: ByteSource): Promise<DumpFile> {
   const label = source.name;
-  await checkMagic(source, label);
+  const kind = await checkMagic(source, label);
+  if (kind === 'stream') {
+    // no footer: the message headers are walked (and checked) once, the bodies skipped
+    const layout = await verifyArrowStream(source, label);
+    const arrow = await loadArrow();
+    return openArrowTable(source, arrow, layout, await streamBatches(arrow, source, layout, label), 'stream');
+  }
   // apache-arrow trusts the flatbuffers it decodes (a damaged vector length or a table that is its
   // own child makes it allocate without bound): check the footer and every message header first.
   const layout = await verifyArrowFile(source, label);
@@ -118,9 +129,14 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     throw damagedArrowFile(label, 'has a footer or schema that apache-arrow cannot decode');
   }
   if (!reader.isFile() || reader.numRecordBatches !== layout.recordBatches.length) throw damagedArrowFile(label, 'has a footer that apache-arrow reads differently from its own record');
+  return openArrowTable(source, arrow, layout, { fields: reader.schema.fields, readRecordBatch: index => reader.readRecordBatch(index) }, 'file');
+}
+
+async function openArrowTable(source: ByteSource, arrow: Arrow, layout: ArrowFileLayout, reader: DecodedArrow, kind: 'file' | 'stream'): Promise<DumpFile> {
+  const label = source.name;
   const batches = layout.recordBatches;
   const totalRows = batches.reduce((n, b) => n + b.rows, 0);
-  const fields = reader.schema.fields;
+  const fields = reader.fields;
   const positions = columnPositions(arrow, fields, batches);
 
   // Columns are read by name (RecordBatch.getChild): a column without a name, or with the name of an
@@ -225,7 +241,7 @@ export async function openArrow(source: ByteSource): Promise<DumpFile> {
     }
   }
   const arrays = specs.map(s => s.info);
-  const notes = [`Arrow IPC file: ${totalRows} rows in ${batches.length} record batch${batches.length === 1 ? '' : 'es'}${layout.littleEndian ? '' : ', big-endian'}${compressed.length ? `, compressed (${compressed.join(', ')})` : ''}.`,
+  const notes = [`Arrow IPC ${kind}: ${totalRows} rows in ${batches.length} record batch${batches.length === 1 ? '' : 'es'}${layout.littleEndian ? '' : ', big-endian'}${compressed.length ? `, compressed (${compressed.join(', ')})` : ''}.`,
     ...groups.map(dimensionGroupNote)];
 
   const openSpec = (spec: ArraySpec): EmbeddingMatrix => {

@@ -14,7 +14,7 @@ export const MAX_FIELD_DEPTH = 64;
 /** Footers beyond this are not plausible (the footer is read whole). */
 const MAX_FOOTER_BYTES = 64 << 20;
 /** Message headers (flatbuffers describing one record batch) beyond this are not plausible. */
-const MAX_MESSAGE_BYTES = 64 << 20;
+export const MAX_MESSAGE_BYTES = 64 << 20;
 /** The file starts with 'ARROW1' and two bytes of padding; it ends with the footer length and 'ARROW1'. */
 const LEADING_BYTES = 8;
 const TRAILING_BYTES = 10;
@@ -26,7 +26,7 @@ export interface BatchLayout {
   bodyStart: number; nodes: { length: number; nullCount: number }[]; buffers: { offset: number; length: number }[]; compressed?: string;
 }
 
-class FlatbufferError extends Error {}
+export class FlatbufferError extends Error {}
 
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -232,12 +232,12 @@ interface RecordBatchHeader {
   compressed?: string;
 }
 
-const HEADER_SCHEMA = 1;
-const HEADER_DICTIONARY_BATCH = 2;
-const HEADER_RECORD_BATCH = 3;
+export const HEADER_SCHEMA = 1;
+export const HEADER_DICTIONARY_BATCH = 2;
+export const HEADER_RECORD_BATCH = 3;
 
-/** Checks an IPC message header; returns its kind, body length and (for batches) row count. */
-function checkMessage(bytes: Uint8Array): { headerType: number; bodyLength: number; batch?: RecordBatchHeader } {
+/** Checks an IPC message header; returns its kind, body length, (for batches) row count and buffers, (for a schema) what cannot be read and the byte order. */
+export function checkMessage(bytes: Uint8Array): { headerType: number; bodyLength: number; batch?: RecordBatchHeader; schema?: { unreadable: UnreadableColumn[]; littleEndian: boolean } } {
   const fb = new CheckedFlatbuffer(bytes);
   const slot = fb.table(fb.root(), 'the message');
   const typeTag = slot(1, 1);
@@ -247,8 +247,13 @@ function checkMessage(bytes: Uint8Array): { headerType: number; bodyLength: numb
   const bodyLength = bodyField === undefined ? 0 : fb.size64(bodyField, 'the body length');
   checkKeyValues(fb, slot(4, 4), 'message metadata');
   let batch: RecordBatchHeader | undefined;
+  let schema: { unreadable: UnreadableColumn[]; littleEndian: boolean } | undefined;
   if (header === undefined) throw new FlatbufferError('the message has no header');
-  if (headerType === HEADER_SCHEMA) checkSchema(fb, header);
+  if (headerType === HEADER_SCHEMA) {
+    const unreadable = checkSchema(fb, header);
+    const endianness = fb.table(header, 'the schema')(0, 2);
+    schema = { unreadable, littleEndian: endianness === undefined || fb.i16(endianness) === 0 };
+  }
   else if (headerType === HEADER_RECORD_BATCH) batch = checkRecordBatch(fb, header);
   else if (headerType === HEADER_DICTIONARY_BATCH) {
     const d = fb.table(header, 'a dictionary batch');
@@ -256,7 +261,7 @@ function checkMessage(bytes: Uint8Array): { headerType: number; bodyLength: numb
     if (data !== undefined) batch = checkRecordBatch(fb, data);
   } else throw new FlatbufferError(`the message header has type ${headerType}, not a schema or a batch`);
   if (batch && batch.bufferEnd > bodyLength) throw new FlatbufferError(`its buffers reach byte ${batch.bufferEnd} of a ${bodyLength}-byte body`);
-  return { headerType, bodyLength, batch };
+  return { headerType, bodyLength, batch, schema };
 }
 
 /**
@@ -300,10 +305,7 @@ export async function verifyArrowFile(source: ByteSource, label: string): Promis
     if (e instanceof FlatbufferError) throw bad(`has a damaged footer (${e.message})`);
     throw e;
   }
-  if (unreadable.length) {
-    throw new EmbdiagError('unsupported-dtype', `${label}: ${unreadable.map(u => `column '${u.column}' is of ${u.type}`).join('; ')}, which this reader does not support, so the file cannot be opened.`,
-      'Convert the column to a List or FixedSizeList (pyarrow: table.cast) or drop it, and write the file again.');
-  }
+  refuseUnreadable(label, unreadable);
 
   const recordBatches: BatchLayout[] = [];
   let start = 0;
@@ -357,6 +359,13 @@ export interface ArrowFileLayout {
   recordBatches: BatchLayout[];
   /** The schema's byte order of values, list offsets and lengths (flatbuffers are always little-endian). */
   littleEndian: boolean;
+}
+
+/** The refusal of a schema with columns apache-arrow cannot decode. */
+export function refuseUnreadable(label: string, unreadable: UnreadableColumn[]): void {
+  if (!unreadable.length) return;
+  throw new EmbdiagError('unsupported-dtype', `${label}: ${unreadable.map(u => `column '${u.column}' is of ${u.type}`).join('; ')}, which this reader does not support, so the file cannot be opened.`,
+    'Convert the column to a List or FixedSizeList (pyarrow: table.cast) or drop it, and write the file again.');
 }
 
 /** The refusal of a file whose structure is damaged. */

@@ -266,7 +266,7 @@ function parseLineBytes(b: Uint8Array, from: number, to: number, delimiter: numb
  * fast path (an integer times or divided by an exact power of ten rounds once, like numpy's
  * correctly rounded parse); anything else (nan, inf, quotes, long mantissas) goes through parseCell.
  */
-function parseNumberBytes(b: Uint8Array, a: number, e: number): number | undefined {
+export function parseNumberBytes(b: Uint8Array, a: number, e: number): number | undefined {
   while (a < e && b[a] === SPACE) a++;
   while (e > a && b[e - 1] === SPACE) e--;
   let p = a;

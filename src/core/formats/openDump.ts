@@ -11,17 +11,24 @@ import { hasZipMagic, readZipDirectory } from './zip';
 import { hasHdf5Magic, openHdf5 } from './hdf5';
 import { hasParquetMagic, openParquet } from './parquet';
 import { hasArrowMagic, openArrow } from './arrow';
+import { hasArrowStreamStart } from './arrowStream';
 import { guarded, withReaderSafetyNet } from './readerSafetyNet';
+import { openJsonLines } from './jsonLines';
+import { looksLikeEmbeddingResponse, openJsonResponse, RESPONSE_SNIFF_BYTES } from './jsonResponse';
+import { openWordVectorText, sniffWordVectors, WORD_VECTOR_SNIFF_BYTES } from './wordVectors';
+import { openWord2vecBinary } from './word2vecBinary';
 
 const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.npy': 'npy', '.npz': 'npz', '.safetensors': 'safetensors',
   '.fvecs': 'fvecs', '.bvecs': 'bvecs', '.tsv': 'tsv', '.csv': 'csv',
   '.pt': 'pt', '.pth': 'pt', '.bin': 'pt', '.h5': 'hdf5', '.hdf5': 'hdf5',
   '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow',
+  '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json',
+  '.vec': 'word2vec-text', '.txt': 'glove',
 };
 
 /** Extensions too generic to trust: the file is read as their format only when the magic bytes agree. */
-const WEAK_EXTENSIONS = new Set(['.bin']);
+const WEAK_EXTENSIONS = new Set(['.bin', '.json', '.txt']);
 
 /** File extensions we read, lower case with the dot. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(FORMAT_BY_EXTENSION);
@@ -53,13 +60,26 @@ function sniff(head: Uint8Array): Sniffed | undefined {
   if (hasTorchLegacyMagic(head)) return 'pt';
   if (hasHdf5Magic(head)) return 'hdf5';
   if (hasParquetMagic(head)) return 'parquet';
-  if (hasArrowMagic(head)) return 'arrow';
+  if (hasArrowMagic(head) || hasArrowStreamStart(head)) return 'arrow';
+  if (startsLikeJsonObject(head)) return 'jsonl'; // or an embedding response: see sniffJson
   return undefined;
+}
+
+function startsLikeJsonObject(head: Uint8Array): boolean {
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (i < head.length && (head[i] === 32 || head[i] === 9 || head[i] === 10 || head[i] === 13)) i++;
+  return head[i] === 0x7b; // '{'
+}
+
+/** A JSON text is an embedding-API response (one document) or JSON Lines (a record per line). */
+async function sniffJson(source: ByteSource): Promise<'json' | 'jsonl'> {
+  return looksLikeEmbeddingResponse(await source.read(0, Math.min(RESPONSE_SNIFF_BYTES, source.size))) ? 'json' : 'jsonl';
 }
 
 const DESCRIPTIONS: Record<string, string> = {
   npy: 'an .npy array', npz: 'a zip (.npz) archive', pt: 'a PyTorch (torch.save) file', hdf5: 'an HDF5 file',
-  parquet: 'a Parquet file', arrow: 'an Arrow IPC (Feather) file',
+  parquet: 'a Parquet file', arrow: 'an Arrow IPC file or stream', jsonl: 'JSON Lines', json: 'an embedding-API response (JSON)',
+  'word2vec-text': 'word2vec text vectors', glove: 'GloVe vectors', 'word2vec-binary': 'word2vec binary vectors',
 };
 
 /**
@@ -69,6 +89,7 @@ const DESCRIPTIONS: Record<string, string> = {
  */
 export async function openDump(source: ByteSource, options: OpenDumpOptions): Promise<DumpFile> {
   const extension = extensionOf(options.fileName);
+  let format: DumpFormat | undefined;
   const weak = WEAK_EXTENSIONS.has(extension);
   const byName = weak ? undefined : formatForPath(options.fileName);
   const head = await source.read(0, Math.min(HEAD_BYTES, source.size));
@@ -78,14 +99,24 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
     if (byName === 'pt' || byName === 'npz') sniffed = byName;
     else sniffed = findTorchPickle(await guarded(source.name, 'npz', () => readZipDirectory(source))) ? 'pt' : 'npz';
   }
-  let format = byName;
+  if (sniffed === 'jsonl') sniffed = await sniffJson(source);
+  // word vectors have no magic bytes: their first lines are looked at when nothing else matched
+  if (!sniffed && (weak || !byName || byName === 'word2vec-text')) {
+    sniffed = sniffWordVectors(await source.read(0, Math.min(WORD_VECTOR_SNIFF_BYTES, source.size)));
+    // a .txt is read only as text word vectors (GloVe, or word2vec text as glove2word2vec writes it)
+    if (extension === '.txt' && sniffed !== 'glove' && sniffed !== 'word2vec-text') sniffed = undefined;
+    if (byName === 'word2vec-text' && sniffed === 'word2vec-binary') format = 'word2vec-binary';
+  }
+  // A .json file is a dump only when it is an embedding response (manifests and configs are not).
+  if (extension === '.json' && sniffed === 'jsonl') sniffed = undefined;
   const notes: string[] = [];
+  format ??= byName;
   if (sniffed && (byName === 'npy' || byName === 'npz' || byName === undefined) && sniffed !== byName) {
     if (byName) notes.push(`The file is named like .${byName} but its content is ${DESCRIPTIONS[sniffed]}; read as ${sniffed}.`);
     format = sniffed;
   }
   if (!format) {
-    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet or Arrow files).`,
+    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet or Arrow files, nor is it JSON Lines, an embedding-API response or word vectors).`,
       `Supported formats: ${SUPPORTED_EXTENSIONS.join(', ')}.`);
   }
   const chosen = format;
@@ -139,5 +170,9 @@ function openAs(format: DumpFormat, source: ByteSource, options: OpenDumpOptions
     case 'hdf5': return openHdf5(source, options.fileName);
     case 'parquet': return openParquet(source);
     case 'arrow': return openArrow(source);
+    case 'jsonl': return openJsonLines(source);
+    case 'json': return openJsonResponse(source);
+    case 'word2vec-text': case 'glove': return openWordVectorText(source, options.fileName, format);
+    case 'word2vec-binary': return openWord2vecBinary(source, options.fileName);
   }
 }
