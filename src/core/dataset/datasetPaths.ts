@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { EmbdiagError } from '../errors';
 import type { ReaderFinding } from '../formats/dumpFile';
-import { isDumpPath } from '../formats/openDump';
+import { isDumpPathByName } from '../formats/openDump';
 
 /**
  * What a dataset is on disk: files, folders (their dump files, not recursing) and globs (`*`,
@@ -71,7 +71,7 @@ export async function expandDatasetPaths(paths: readonly string[]): Promise<stri
     let stat;
     try { stat = await fs.stat(p); } catch { throw new EmbdiagError('file-missing', `${p}: no such file or folder.`); }
     if (stat.isDirectory()) {
-      const files = (await walk(p, false)).filter(isDumpPath).sort(naturalCompare);
+      const files = (await walk(p, false)).filter(isDumpPathByName).sort(naturalCompare);
       if (files.length === 0) throw new EmbdiagError('file-missing', `${p}: the folder holds no embedding dump (.npy, .parquet, …).`);
       out.push(...files);
     } else out.push(p);

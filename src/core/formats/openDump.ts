@@ -49,6 +49,15 @@ export function isDumpPath(path: string): boolean {
   return formatForPath(path) !== undefined;
 }
 
+/**
+ * True when the name alone says the file is a dump: a supported extension other than the generic
+ * .json and .txt (a folder of shards also holds manifests, dataset_info.json, README.txt).
+ */
+export function isDumpPathByName(path: string): boolean {
+  const ext = extensionOf(path);
+  return FORMAT_BY_EXTENSION[ext] !== undefined && ext !== '.json' && ext !== '.txt';
+}
+
 /** Bytes read from the start of a file to recognise its format. */
 const HEAD_BYTES = 16;
 
