@@ -59,7 +59,7 @@ Options
   --max-rows N         analyse at most N rows; larger arrays are analysed on a
                        uniform random sample of N rows (default 100000)
   --seed S             seed of that sample (default 0)
-  --json               machine-readable report (schema: README, "CLI")
+  --json               machine-readable report (schema: docs/cli.md)
   --markdown           Markdown report (for CI summaries and pull requests)
   --collapse-ratio R   flag a collapsed spectrum below effective rank / dim = R (default ${DEFAULT_THRESHOLDS.collapseRatio})
   --dead-variance V    a dimension with variance <= V is dead (default ${DEFAULT_THRESHOLDS.deadDimensionVariance})
@@ -84,7 +84,7 @@ Datasets (analyze with several PATHs, a folder, a glob or .embstats; stats; merg
   --cache DIR          keep each shard's partial in DIR (keyed by path, size, modification
                        time): a shard unchanged since is not read again (analyze, stats)
 
-Information estimates of analyze (arXiv 2601.11334; see README, "Information")
+Information estimates of analyze (arXiv 2601.11334; see docs/information.md)
   Computed by default when FILE's container holds a companion of the embeddings
   (embeddings_perturbed, targets, predictions, inputs, labels: a key of .npz,
   .safetensors or .pt, an HDF5 dataset, a Parquet/Arrow column) or a sidecar
