@@ -33,13 +33,10 @@ export async function partialOfShard(filePath: string, firstRow: number, options
   displayName: string = filePath): Promise<DatasetPartial> {
   const source = await FileByteSource.open(filePath);
   try {
-    const dump = await openDump(source, { fileName: path.basename(filePath), openSibling: siblingOpener(filePath) });
-    const nulls = new NullRowTally(await dump.open(options.arrayName));
+    const { dump, matrix: opened } = await openShardMatrix(source, filePath, options, displayName);
+    const nulls = new NullRowTally(opened);
     const matrix = nulls.matrix;
     const { rows, dim } = matrix;
-    if (dim > MAX_COVARIANCE_DIM) {
-      throw new EmbdiagError('too-large', `${displayName}: ${dim} dimensions: its ${dim} × ${dim} covariance would need ${(8 * dim * dim / 2 ** 30).toFixed(0)} GiB.`);
-    }
     const keys = new RowKeyCollector();
     const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
     const st = await statisticsOfRows(tapRows(matrix, keysAndSample(dim, firstRow, keys, sample)), [[0, rows]], rows, options, hooks, { hashDuplicates: false });
@@ -55,6 +52,28 @@ export async function partialOfShard(filePath: string, firstRow: number, options
       nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r),
       keys: keys.finish(), sample: sample.finish(),
     });
+  } finally {
+    await source.close();
+  }
+}
+
+/** The dump of a shard and its matrix (the array `options.arrayName` or the default one); refuses a covariance too large to hold. */
+async function openShardMatrix(source: FileByteSource, filePath: string, options: Pick<PartialOptions, 'arrayName'>, displayName: string) {
+  const dump = await openDump(source, { fileName: path.basename(filePath), openSibling: siblingOpener(filePath) });
+  const matrix = await dump.open(options.arrayName);
+  if (matrix.dim > MAX_COVARIANCE_DIM) {
+    const dim = matrix.dim;
+    throw new EmbdiagError('too-large', `${displayName}: ${dim} dimensions: its ${dim} × ${dim} covariance would need ${(8 * dim * dim / 2 ** 30).toFixed(0)} GiB.`);
+  }
+  return { dump, matrix };
+}
+
+/** Rows, dimension and byte size of a shard, from its header alone (no row is read). */
+export async function shardShape(filePath: string, options: Pick<PartialOptions, 'arrayName'>, displayName: string = filePath): Promise<{ rows: number; dim: number; size: number }> {
+  const source = await FileByteSource.open(filePath);
+  try {
+    const { matrix } = await openShardMatrix(source, filePath, options, displayName);
+    return { rows: matrix.rows, dim: matrix.dim, size: source.size };
   } finally {
     await source.close();
   }
