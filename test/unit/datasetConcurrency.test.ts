@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { assertAllClose, assertClose } from './support';
-import { analyzeDataset } from '../../src/core/dataset/analyzeDataset';
+import { analyzeDataset, partialOfDataset } from '../../src/core/dataset/analyzeDataset';
 import { shardConcurrency } from '../../src/core/dataset/shardConcurrency';
 import { createRng } from '../../src/core/stats/rowSampler';
 import { EmbdiagError } from '../../src/core/errors';
@@ -64,6 +64,19 @@ test('concurrency 1, 2 and 3 give the same report (1e-12) and identical health a
         assertSameReport(await analyzeDataset([dir], { seed: 3, kernels, concurrency, displayPath: 'd' }), one, `${kernels}, concurrency ${concurrency}`);
       }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the row keys and sample of float32 rows read for the kernels (widened in one reused buffer) are those of the float64 rows', async () => {
+  const dir = writeShards(3, 3000, 24);
+  try {
+    const js = (await partialOfDataset([dir], { seed: 5, kernels: 'js', sampleRows: 500 })).partial!;
+    const wasm = (await partialOfDataset([dir], { seed: 5, kernels: 'float32', sampleRows: 500 })).partial!;
+    assert.equal(js.sample.indices.length, 500);
+    assert.deepEqual(wasm.keys, js.keys);
+    assert.deepEqual(wasm.sample, js.sample);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -85,9 +85,10 @@ function keysAndSample(dim: number, firstRow: number, keys: RowKeyCollector, sam
     const words = new Uint32Array(block.buffer, block.byteOffset, n * dim * 2);
     for (let r = 0; r < n; r++) {
       const base = r * dim;
-      let finite = true;
-      for (let i = 0; i < dim; i++) if (!Number.isFinite(block[base + i])) { finite = false; break; }
-      if (!finite) continue;
+      // x·0 is 0 for a finite x and NaN for ±Inf or NaN: one branch per row instead of one per value
+      let zero = 0;
+      for (let i = 0; i < dim; i++) zero += block[base + i] * 0;
+      if (zero !== 0) continue;
       keys.add(hashRow(block, words, base, dim));
       sample.offer(block, base, firstRow + start + r);
     }
@@ -131,9 +132,14 @@ export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetP
   };
 }
 
-/** The matrix, with `sink` seeing every block of float64 rows read through it (float32 reads go through readRows too). */
+/**
+ * The matrix, with `sink` seeing every block of float64 rows read through it. A matrix that hands
+ * out float32 rows keeps doing so (the kernels take them as they are): the sink then sees them
+ * widened into one reused float64 buffer (exact), instead of a float64 block allocated per read
+ * and narrowed again for the kernels.
+ */
 function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float64Array, rows: number) => void): EmbeddingMatrix {
-  return {
+  const tapped: EmbeddingMatrix & { readRowsFloat32?: (start: number, count: number) => Promise<Float32Array> } = {
     get name() { return matrix.name; },
     get dtype() { return matrix.dtype; },
     get shape() { return matrix.shape; },
@@ -146,4 +152,17 @@ function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float64Ar
       return block;
     },
   };
+  const float32 = (matrix as { readRowsFloat32?: (start: number, count: number) => Promise<Float32Array> }).readRowsFloat32;
+  if (typeof float32 === 'function') {
+    let wide = new Float64Array(0);
+    tapped.readRowsFloat32 = async (start: number, count: number) => {
+      const block = await float32.call(matrix, start, count);
+      const n = count * matrix.dim;
+      if (wide.length < n) wide = new Float64Array(n);
+      wide.set(block.length === n ? block : block.subarray(0, n));
+      sink(start, wide, count);
+      return block;
+    };
+  }
+  return tapped;
 }
