@@ -246,7 +246,7 @@ export async function statisticsOfRows(
 }
 
 /** True when statisticsOfRows would take the WebAssembly kernels for these rows (see AnalyzeOptions.kernels). */
-function usesWasmStatistics(rowsUsed: number, dim: number, engine: Pick<AnalyzeOptions, 'kernels'>): boolean {
+export function usesWasmStatistics(rowsUsed: number, dim: number, engine: Pick<AnalyzeOptions, 'kernels'>): boolean {
   const kernels = engine.kernels ?? 'auto';
   return kernels !== 'js' && wasmStatisticsAvailable() && (kernels !== 'auto' || rowsUsed * dim * dim >= F32_MIN_WORK);
 }

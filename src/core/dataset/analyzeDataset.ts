@@ -4,7 +4,9 @@ import type { FindingThresholds } from '../analysis/findings';
 import type { AnalysisReport } from '../report/analysisReport';
 import { reportOfPartial, type ShardFailure } from './datasetReport';
 import { PartialMerger, type DatasetPartial } from './partial';
-import { partialOfShard, type PartialOptions } from './shardPartial';
+import { partialOfShard, shardShape, type PartialOptions } from './shardPartial';
+import { shardConcurrency } from './shardConcurrency';
+import { DatasetProgress } from './datasetProgress';
 import { expandDatasetPaths, shardNumberingFindings } from './datasetPaths';
 import type { PartialCache } from './partialCache';
 
@@ -19,53 +21,101 @@ export interface DatasetPartialResult {
   cacheWriteFailures: number;
 }
 
+/** Options of a dataset read: those of each shard, the first global row, the cache, and the shards read at once. */
+export type DatasetReadOptions = PartialOptions & {
+  firstRow?: number;
+  cache?: PartialCache;
+  /** Shards read at once (default: see shardConcurrency); the result does not depend on it. */
+  concurrency?: number;
+};
+
 /**
- * The merged partial of the shards in `paths` (files, folders, globs), read one after the other;
- * global row index = rows of the shards before + local row (from options.firstRow, default 0).
- * A shard of another dimension is refused (it would not be the same dataset); a shard that
- * cannot be read is listed in `failures` and left out.
+ * The merged partial of the shards in `paths` (files, folders, globs), global row index = rows of
+ * the shards before + local row (from options.firstRow, default 0). The headers are read first
+ * (rows and dimension of every shard: the global offsets, and a refusal of a shard of another
+ * dimension before any row is read); then several shards are read at once (shardConcurrency),
+ * each partial merged as soon as those of all shards before it are, in shard order, so the result
+ * is the same whatever the concurrency and memory holds at most 2 × in-flight partials. A shard
+ * that cannot be read is listed in `failures` and left out (its rows, when its header could be
+ * read, keep their global indices: the rows after it do not move).
  */
-export async function partialOfDataset(paths: readonly string[], options: PartialOptions & { firstRow?: number; cache?: PartialCache },
+export async function partialOfDataset(paths: readonly string[], options: DatasetReadOptions,
   hooks: AnalyzeHooks = {}): Promise<DatasetPartialResult> {
   const files = await expandDatasetPaths(paths);
-  const merger = new PartialMerger();
-  let first: { dim: number; file: string } | null = null;
   const failures: ShardFailure[] = [];
+  const failed = (file: string, e: unknown): void => {
+    const err = asEmbdiagError(e, `Reading ${file}`);
+    if (err.code === 'cancelled') throw err;
+    failures.push({ file, code: err.code, message: err.message });
+  };
+  // headers: offsets and dimension
+  const shards: { file: string; firstRow: number; rows: number; size: number }[] = [];
+  let first: { dim: number; file: string } | null = null;
   let offset = options.firstRow ?? 0;
-  let shardsRead = 0, shardsCached = 0, cacheWriteFailures = 0;
   for (let i = 0; i < files.length; i++) {
-    const file = files[i];
-    let p: DatasetPartial | undefined = await options.cache?.get(file, offset, options);
-    const fromCache = p !== undefined;
-    if (p) shardsCached++;
-    else try {
-      p = await partialOfShard(file, offset, options, {
-        isCancelled: hooks.isCancelled,
-        onProgress: hooks.onProgress && ((f, m) => hooks.onProgress!((i + f) / files.length, `Shard ${i + 1} of ${files.length}: ${m}`)),
-      });
-      shardsRead++;
-    } catch (e) {
-      const err = asEmbdiagError(e, `Reading ${file}`);
-      if (err.code === 'cancelled') throw err;
-      failures.push({ file, code: err.code, message: err.message });
-      continue;
+    if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
+    hooks.onProgress?.(0, `Reading the header of shard ${i + 1} of ${files.length}`);
+    let shape: { rows: number; dim: number; size: number };
+    try { shape = await shardShape(files[i], options); } catch (e) { failed(files[i], e); continue; }
+    if (first && shape.dim !== first.dim) {
+      throw new EmbdiagError('bad-shape', `${files[i]} has ${shape.dim} dimensions, but ${first.file} has ${first.dim}: the shards of a dataset must have the same dimension.`);
     }
-    if (first && p.dim !== first.dim) {
-      throw new EmbdiagError('bad-shape', `${file} has ${p.dim} dimensions, but ${first.file} has ${first.dim}: the shards of a dataset must have the same dimension.`);
-    }
-    first ??= { dim: p.dim, file };
-    if (options.cache && !fromCache) {
-      // a cache that cannot be written costs the next run a re-read, not this one its result
-      await options.cache.put(file, offset, options, p).catch(() => { cacheWriteFailures++; });
-    }
-    merger.add(p);
-    offset += p.shards[0].rows;
+    first ??= { dim: shape.dim, file: files[i] };
+    shards.push({ file: files[i], firstRow: offset, rows: shape.rows, size: shape.size });
+    offset += shape.rows;
   }
+  const { inFlight, kernelWorkers } = shardConcurrency(shards.length, first?.dim ?? 1, { requested: options.concurrency, workers: options.workers });
+  const shardOptions: PartialOptions = { ...options, workers: kernelWorkers };
+  const progress = new DatasetProgress(shards, hooks.onProgress);
+  // one cancel for every shard: the caller's, or the first shard that stops the read
+  let stop: unknown = null;
+  const isCancelled = () => stop !== null || (hooks.isCancelled?.() ?? false);
+  let shardsRead = 0, shardsCached = 0, cacheWriteFailures = 0;
+  const done = new Map<number, DatasetPartial | null>();
+  const merger = new PartialMerger();
+  let nextToMerge = 0;
+  const readShard = async (i: number): Promise<void> => {
+    const { file, firstRow } = shards[i];
+    let p: DatasetPartial | null = null;
+    try {
+      const cached = await options.cache?.get(file, firstRow, options);
+      if (cached) { p = cached; shardsCached++; }
+      else {
+        p = await partialOfShard(file, firstRow, shardOptions, { isCancelled, onProgress: f => progress.shard(i, f) });
+        shardsRead++;
+        // a cache that cannot be written costs the next run a re-read, not this one its result
+        if (options.cache) await options.cache.put(file, firstRow, options, p).catch(() => { cacheWriteFailures++; });
+      }
+    } catch (e) {
+      try { failed(file, e); } catch (cancel) { stop ??= cancel; }
+    }
+    done.set(i, p);
+    if (stop === null) progress.done(i); // a shard stopped by the cancel is not done
+  };
+  const running = new Set<Promise<void>>();
+  let next = 0;
+  // a shard starts only while fewer than 2 × inFlight partials wait for their turn to merge
+  while (true) {
+    while (stop === null && running.size < inFlight && next < shards.length && next < nextToMerge + 2 * inFlight) {
+      if (isCancelled()) { stop = new EmbdiagError('cancelled', 'Analysis cancelled.'); break; }
+      const task: Promise<void> = readShard(next++).finally(() => running.delete(task));
+      running.add(task);
+    }
+    if (running.size === 0) break;
+    await Promise.race(running);
+    for (let p = done.get(nextToMerge); done.has(nextToMerge); p = done.get(++nextToMerge)) {
+      done.delete(nextToMerge);
+      if (p && stop === null) merger.add(p);
+    }
+  }
+  if (stop !== null) throw stop;
+  const order = new Map(files.map((f, i) => [f, i]));
+  failures.sort((a, b) => order.get(a.file)! - order.get(b.file)!); // in shard order, whatever finished first
   return { partial: merger.result(), failures, files, shardsRead, shardsCached, cacheWriteFailures };
 }
 
 /** The report of the dataset in `paths`: identical in every figure to that of the concatenated rows. */
-export async function analyzeDataset(paths: readonly string[], options: PartialOptions & { thresholds?: FindingThresholds; displayPath?: string; cache?: PartialCache },
+export async function analyzeDataset(paths: readonly string[], options: DatasetReadOptions & { thresholds?: FindingThresholds; displayPath?: string },
   hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
   const started = Date.now();
   const { partial, failures, files, shardsCached, cacheWriteFailures } = await partialOfDataset(paths, options, hooks);

@@ -33,13 +33,10 @@ export async function partialOfShard(filePath: string, firstRow: number, options
   displayName: string = filePath): Promise<DatasetPartial> {
   const source = await FileByteSource.open(filePath);
   try {
-    const dump = await openDump(source, { fileName: path.basename(filePath), openSibling: siblingOpener(filePath) });
-    const nulls = new NullRowTally(await dump.open(options.arrayName));
+    const { dump, matrix: opened } = await openShardMatrix(source, filePath, options, displayName);
+    const nulls = new NullRowTally(opened);
     const matrix = nulls.matrix;
     const { rows, dim } = matrix;
-    if (dim > MAX_COVARIANCE_DIM) {
-      throw new EmbdiagError('too-large', `${displayName}: ${dim} dimensions: its ${dim} × ${dim} covariance would need ${(8 * dim * dim / 2 ** 30).toFixed(0)} GiB.`);
-    }
     const keys = new RowKeyCollector();
     const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
     const st = await statisticsOfRows(tapRows(matrix, keysAndSample(dim, firstRow, keys, sample)), [[0, rows]], rows, options, hooks, { hashDuplicates: false });
@@ -60,15 +57,38 @@ export async function partialOfShard(filePath: string, firstRow: number, options
   }
 }
 
+/** The dump of a shard and its matrix (the array `options.arrayName` or the default one); refuses a covariance too large to hold. */
+async function openShardMatrix(source: FileByteSource, filePath: string, options: Pick<PartialOptions, 'arrayName'>, displayName: string) {
+  const dump = await openDump(source, { fileName: path.basename(filePath), openSibling: siblingOpener(filePath) });
+  const matrix = await dump.open(options.arrayName);
+  if (matrix.dim > MAX_COVARIANCE_DIM) {
+    const dim = matrix.dim;
+    throw new EmbdiagError('too-large', `${displayName}: ${dim} dimensions: its ${dim} × ${dim} covariance would need ${(8 * dim * dim / 2 ** 30).toFixed(0)} GiB.`);
+  }
+  return { dump, matrix };
+}
+
+/** Rows, dimension and byte size of a shard, from its header alone (no row is read). */
+export async function shardShape(filePath: string, options: Pick<PartialOptions, 'arrayName'>, displayName: string = filePath): Promise<{ rows: number; dim: number; size: number }> {
+  const source = await FileByteSource.open(filePath);
+  try {
+    const { matrix } = await openShardMatrix(source, filePath, options, displayName);
+    return { rows: matrix.rows, dim: matrix.dim, size: source.size };
+  } finally {
+    await source.close();
+  }
+}
+
 /** The duplicate keys and sample candidates of each block of rows [start, start + n) of a shard. */
 function keysAndSample(dim: number, firstRow: number, keys: RowKeyCollector, sample: RowSampleCollector) {
   return (start: number, block: Float64Array, n: number): void => {
     const words = new Uint32Array(block.buffer, block.byteOffset, n * dim * 2);
     for (let r = 0; r < n; r++) {
       const base = r * dim;
-      let finite = true;
-      for (let i = 0; i < dim; i++) if (!Number.isFinite(block[base + i])) { finite = false; break; }
-      if (!finite) continue;
+      // x·0 is 0 for a finite x and NaN for ±Inf or NaN: one branch per row instead of one per value
+      let zero = 0;
+      for (let i = 0; i < dim; i++) zero += block[base + i] * 0;
+      if (zero !== 0) continue;
       keys.add(hashRow(block, words, base, dim));
       sample.offer(block, base, firstRow + start + r);
     }
@@ -112,9 +132,14 @@ export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetP
   };
 }
 
-/** The matrix, with `sink` seeing every block of float64 rows read through it (float32 reads go through readRows too). */
+/**
+ * The matrix, with `sink` seeing every block of float64 rows read through it. A matrix that hands
+ * out float32 rows keeps doing so (the kernels take them as they are): the sink then sees them
+ * widened into one reused float64 buffer (exact), instead of a float64 block allocated per read
+ * and narrowed again for the kernels.
+ */
 function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float64Array, rows: number) => void): EmbeddingMatrix {
-  return {
+  const tapped: EmbeddingMatrix & { readRowsFloat32?: (start: number, count: number) => Promise<Float32Array> } = {
     get name() { return matrix.name; },
     get dtype() { return matrix.dtype; },
     get shape() { return matrix.shape; },
@@ -127,4 +152,17 @@ function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float64Ar
       return block;
     },
   };
+  const float32 = (matrix as { readRowsFloat32?: (start: number, count: number) => Promise<Float32Array> }).readRowsFloat32;
+  if (typeof float32 === 'function') {
+    let wide = new Float64Array(0);
+    tapped.readRowsFloat32 = async (start: number, count: number) => {
+      const block = await float32.call(matrix, start, count);
+      const n = count * matrix.dim;
+      if (wide.length < n) wide = new Float64Array(n);
+      wide.set(block.length === n ? block : block.subarray(0, n));
+      sink(start, wide, count);
+      return block;
+    };
+  }
+  return tapped;
 }
