@@ -38,20 +38,62 @@ async function workspaceDumps(): Promise<vscode.Uri[]> {
   return files.filter(f => f.scheme === 'file');
 }
 
-async function pickDump(title: string, exclude?: vscode.Uri): Promise<vscode.Uri | undefined> {
+async function pickDump(title: string, exclude?: vscode.Uri, datasets = false): Promise<vscode.Uri | undefined> {
   const files = (await workspaceDumps()).filter(f => f.toString() !== exclude?.toString());
-  if (files.length === 0) {
+  if (files.length === 0 && !datasets) {
     const chosen = await vscode.window.showOpenDialog({
       title, canSelectMany: false,
       filters: { 'Embedding dumps': [...ALL_DUMP_EXTENSIONS, '.bin'].map(e => e.slice(1)) },
     });
     return chosen?.[0];
   }
-  const items = files
+  const items: { label: string; description: string; uri?: vscode.Uri; ask?: 'folder' | 'glob' }[] = files
     .map(uri => ({ label: vscode.workspace.asRelativePath(uri, false), description: path.extname(uri.fsPath).slice(1), uri }))
     .sort((a, b) => a.label.localeCompare(b.label));
+  if (datasets) {
+    items.unshift(
+      { label: '$(folder) Folder as dataset…', description: 'its dump files are the shards', ask: 'folder' },
+      { label: '$(search) Glob pattern…', description: 'e.g. runs/emb-*.npy: the matches are the shards', ask: 'glob' });
+  }
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Type to filter workspace dumps', matchOnDescription: true });
+  if (picked?.ask === 'folder') return pickFolder();
+  if (picked?.ask === 'glob') return askGlob();
   return picked?.uri;
+}
+
+async function pickFolder(): Promise<vscode.Uri | undefined> {
+  const chosen = await vscode.window.showOpenDialog({ title: 'Analyze which folder as a dataset?', canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
+  return chosen?.[0];
+}
+
+/** A glob typed by the user, relative to the first workspace folder (or absolute), as a file URI. */
+async function askGlob(): Promise<vscode.Uri | undefined> {
+  const glob = await vscode.window.showInputBox({
+    title: 'Analyze the files matching a glob as one dataset', placeHolder: 'runs/emb-*.npy or data/train-*.parquet',
+    prompt: '* and ? match within a folder name, ** any folders; relative to the workspace folder',
+    validateInput: v => (/[*?[]/.test(v) ? undefined : 'A glob has a wildcard (*, ? or [...]); for one file use Analyze File.'),
+  });
+  if (!glob) return undefined;
+  const root = vscode.workspace.workspaceFolders?.find(f => f.uri.scheme === 'file')?.uri.fsPath ?? process.cwd();
+  return vscode.Uri.file(path.resolve(root, glob));
+}
+
+const isGlobPath = (fsPath: string) => /[*?[]/.test(fsPath);
+
+/** A folder, or a glob: analysed as a dataset rather than as one dump. */
+async function isDatasetTarget(uri: vscode.Uri): Promise<boolean> {
+  if (isGlobPath(uri.fsPath)) return true;
+  try {
+    return (await vscode.workspace.fs.stat(uri)).type === vscode.FileType.Directory;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens the report of `uri`: one dump, or the dataset of a folder or glob. */
+async function showAnalysis(views: ReportViews, uri: vscode.Uri): Promise<void> {
+  if (await isDatasetTarget(uri)) await views.show({ kind: 'dataset', fsPath: uri.fsPath });
+  else await views.show({ kind: 'report', fsPath: uri.fsPath });
 }
 
 /** Explorer and editor-title commands pass the clicked file; the palette passes nothing. */
@@ -138,8 +180,22 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const reg = vscode.commands.registerCommand;
   return [
     reg(ids.ANALYZE_FILE_COMMAND, async (arg?: unknown) => {
-      const uri = await targetOrPick(arg, views, 'Analyze which embedding dump?');
-      if (uri) await views.show({ kind: 'report', fsPath: uri.fsPath });
+      // from the palette, a folder or a typed glob too
+      const uri = arg instanceof vscode.Uri ? arg : activeDump(views) ?? await pickDump('Analyze which embedding dump, folder or glob?', undefined, true);
+      if (uri && uri.scheme !== 'file') {
+        void vscode.window.showErrorMessage(`Embedding Diagnostics reads files on disk; ${uri.toString()} is not one.`);
+        return;
+      }
+      if (uri) await showAnalysis(views, uri);
+    }),
+    reg(ids.ANALYZE_FOLDER_COMMAND, async (arg?: unknown) => {
+      const uri = arg instanceof vscode.Uri ? arg : await pickFolder();
+      if (!uri) return;
+      if (uri.scheme !== 'file') {
+        void vscode.window.showErrorMessage(`Embedding Diagnostics reads files on disk; ${uri.toString()} is not one.`);
+        return;
+      }
+      await views.show({ kind: 'dataset', fsPath: uri.fsPath });
     }),
     reg(ids.OPEN_REPORT_COMMAND, async (fsPath?: unknown) => {
       if (typeof fsPath === 'string') await views.show({ kind: 'report', fsPath });
