@@ -189,7 +189,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (uri) await showAnalysis(views, uri);
     }),
     reg(ids.ANALYZE_FOLDER_COMMAND, async (arg?: unknown) => {
-      const uri = arg instanceof vscode.Uri ? arg : await pickFolder();
+      // the explorer passes the folder; a hover's link passes the folder or glob as a path
+      const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.file(arg) : await pickFolder();
       if (!uri) return;
       if (uri.scheme !== 'file') {
         void vscode.window.showErrorMessage(`Embedding Diagnostics reads files on disk; ${uri.toString()} is not one.`);

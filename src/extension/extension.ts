@@ -26,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
   // per-shard partials of datasets: re-analysing after a shard is added reads that shard only
   const datasetCacheDir = vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'dataset-partials').fsPath;
   const views = new ReportViews(context.extensionUri, service, log, datasetCacheDir);
-  const diagnostics = new DumpDiagnostics(service);
+  const diagnostics = new DumpDiagnostics(service, datasetCacheDir);
   const manifests = new ManifestDiagnostics(service);
 
   // Watch mode: drop the cache at once, re-check documents and open views once the file settles.
@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
     output, watcher, manifestWatcher, { dispose: () => clearTimeout(manifestTimer) }, diagnostics, manifests, views, new AnalysisStatusBar(service),
     { dispose: () => service.dispose() },
     { dispose: () => settle.forEach(t => clearTimeout(t)) },
-    vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new DumpHoverProvider(service)),
+    vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new DumpHoverProvider(service, datasetCacheDir)),
     vscode.languages.registerCodeActionsProvider(DOCUMENT_SELECTOR, new DumpCodeActions(), { providedCodeActionKinds: DumpCodeActions.kinds }),
     vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, views),
     vscode.window.registerCustomEditorProvider(DUMP_EDITOR_VIEW_TYPE, views, { supportsMultipleEditorsPerDocument: true }),

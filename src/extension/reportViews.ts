@@ -16,6 +16,7 @@ import type { CovarianceDistanceResult } from '../core/analysis/covarianceDistan
 import type { WorkerTask } from './workerProtocol';
 import { informationTask, informationWanted } from './informationTask';
 import { datasetTask } from './datasetTask';
+import { datasetMayContain } from './dumpPaths';
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
@@ -35,13 +36,6 @@ const subjectTitle = (s: ReportSubject) => (s.kind === 'report'
   ? `Embeddings: ${path.basename(s.fsPath)}${s.arrayName ? ` [${s.arrayName}]` : ''}`
   : s.kind === 'dataset' ? `Dataset: ${path.basename(s.fsPath)}`
     : `Compare: ${path.basename(s.left)} ↔ ${path.basename(s.right)}`);
-
-/** Whether a dump at `file` can be a shard of the dataset (its folder, or under the glob's fixed part). */
-export function datasetMayContain(datasetPath: string, file: string): boolean {
-  const wildcard = datasetPath.search(/[*?[]/);
-  if (wildcard < 0) return path.dirname(file) === datasetPath;
-  return file.startsWith(datasetPath.slice(0, wildcard).replace(/[^\\/]*$/, ''));
-}
 
 /**
  * One webview showing a report: a panel we created, a panel VS Code restored after a
