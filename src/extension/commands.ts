@@ -9,6 +9,7 @@ import { AnalysisError, asAnalysisError, type AnalysisService } from './analysis
 import type { DumpDiagnostics } from './dumpDiagnostics';
 import { readSettings, suppressFinding } from './settings';
 import { saveReportAs } from './exports';
+import { datasetTask } from './datasetTask';
 import * as ids from './commandIds';
 import { askRegimeConfig, isRegimeConfig, REGIME_MAX_ROWS } from './regimeCommand';
 import { askInformationInputs, isInformationFlags } from './informationCommand';
@@ -111,9 +112,13 @@ async function analyzeWithProgress(ctx: CommandContext, uri: vscode.Uri): Promis
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Analyzing ${path.basename(uri.fsPath)}`, cancellable: true },
-      (progress, token) => ctx.service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds }, {
-        token, onProgress: (_f, message) => progress.report({ message }),
-      }));
+      async (progress, token) => {
+        const run = { token, onProgress: (_f: number, message: string) => progress.report({ message }) };
+        // a dataset panel's report (Copy as Markdown, Export) is the dataset's
+        return await isDatasetTarget(uri)
+          ? ctx.service.run(datasetTask(uri.fsPath, s, ctx.views.datasetCacheDir), run)
+          : ctx.service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds }, run);
+      });
   } catch (e) {
     const err = asAnalysisError(e, `The analysis of ${path.basename(uri.fsPath)}`);
     if (err.code !== 'cancelled') void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)}: ${err.message}`);
