@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import type { AnalysisReport, Finding } from '../core/report/analysisReport';
 import { renderMarkdown } from '../core/report/renderText';
 import { formatShape } from '../core/report/format';
@@ -259,8 +260,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       await suppressFinding(fsPath, code);
       vscode.window.setStatusBarMessage(`$(check) '${code}' suppressed for ${path.basename(fsPath)} (setting embeddingDiagnostics.suppressedFindings)`, 5000);
     }),
-    reg(ids.CLEAR_CACHE_COMMAND, () => {
+    reg(ids.CLEAR_CACHE_COMMAND, async () => {
       service.clear();
+      // the datasets' per-shard partials too: the next analysis of a dataset reads every shard
+      if (views.datasetCacheDir) await fs.rm(views.datasetCacheDir, { recursive: true, force: true }).catch(() => undefined);
       vscode.window.setStatusBarMessage('$(check) Embedding Diagnostics cache cleared', 3000);
     }),
     reg(ids.SHOW_ACTIVITY_COMMAND, async () => {
