@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shardListModel } from '../../webview/shardListModel';
+import { isWebviewToHost } from '../../src/shared/protocol';
 import type { Finding, ShardSummary } from '../../src/core/report/analysisReport';
 
 const shards: ShardSummary[] = [
@@ -40,4 +41,10 @@ test('a row-level finding is placed in the shards that hold its global rows; a s
   const m = shardListModel({ shards, findings })!;
   assert.deepEqual(m.shards.map(s => s.findingCodes), [['nan-rows'], ['zero-rows', 'sampled'], [], ['nan-rows']]);
   assert.equal(m.shards[0].text, 'part-1.npy: 200 rows (global rows 0\u2013199); findings: nan-rows');
+});
+
+test('the openShard message is typed: a file path string, nothing else', () => {
+  assert.equal(isWebviewToHost({ type: 'openShard', file: '/d/part-1.npy' }), true);
+  assert.equal(isWebviewToHost({ type: 'openShard' }), false);
+  assert.equal(isWebviewToHost({ type: 'openShard', file: 3 }), false);
 });
