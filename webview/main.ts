@@ -14,6 +14,7 @@ import type { CovarianceView } from './compareModel';
 import { errorView, type ErrorState } from './errorView';
 import { findingsSection } from './findingsSection';
 import { headerBar } from './headerBar';
+import { datasetSection, type DatasetActions } from './datasetSection';
 import { healthSection } from './healthSection';
 import type { HoverState, PageActions } from './layout';
 import { isHostToWebview, readPersistedState, regimeMatchesReport, type PersistedState } from './messages';
@@ -97,6 +98,10 @@ const actions: PageActions = {
   },
 };
 
+const datasetActions: DatasetActions = {
+  openShard: file => post({ type: 'openShard', file }),
+};
+
 const regimeActions: RegimeActions = {
   exportPlot: format => void exportRegimePlot(format),
   setHover: index => {
@@ -162,6 +167,7 @@ function reportPage(r: AnalysisReport): TemplateResult {
     ${state.banner ? progressBanner(state.banner) : nothing}
     ${exportErrorBanner()}
     <main class="report" aria-label=${`Embedding report for ${r.file}`}>
+      ${datasetSection(r, datasetActions)}
       <div class="columns">
         ${overviewSection(r)}
         ${healthSection(r, { width: state.widths['row-norm-figure'], hover: state.hover }, actions)}

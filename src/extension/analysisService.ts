@@ -1,9 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
 import type * as vscode from 'vscode';
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 import type { AnalysisReport } from '../core/report/analysisReport';
-import { asEmbdiagError, PLEASE_REPORT } from '../core/errors';
+import { asEmbdiagError, EmbdiagError, PLEASE_REPORT } from '../core/errors';
+import { expandDatasetPaths } from '../core/dataset/datasetPaths';
 import type { FromWorker, TaskResult, ToWorker, WorkerTask } from './workerProtocol';
 
 /** A failed analysis, with the core's error code (`file-missing`, `bad-header`, ..., `cancelled`, `internal`). */
@@ -132,6 +134,7 @@ export class AnalysisService {
     try {
       key = await this.keyFor(task);
     } catch (e) {
+      if (e instanceof EmbdiagError) throw new AnalysisError(e.code, e.message);
       const code = (e as NodeJS.ErrnoException).code;
       throw new AnalysisError(code === 'ENOENT' ? 'file-missing' : 'unreadable',
         code === 'ENOENT' ? `${path}: no such file.` : `${path}: cannot be read (${code ?? String(e)}).`);
@@ -174,6 +177,7 @@ export class AnalysisService {
   }
 
   private async keyFor(task: WorkerTask): Promise<string> {
+    if (task.type === 'dataset') return this.datasetKeyFor(task);
     const st = await fs.stat(task.path);
     if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
     // asking for a quick first report does not change the result: share the job and the cache entry
@@ -181,6 +185,14 @@ export class AnalysisService {
     // a task on two files (the covariance distance) is stale when either changes
     const other = 'otherPath' in task ? await fs.stat(task.otherPath) : undefined;
     return `${task.path}\0${st.size}\0${st.mtimeMs}\0${other ? `${other.size}\0${other.mtimeMs}\0` : ''}${identity}`;
+  }
+
+  /** A dataset is stale when a shard is added, removed or changed: its key lists every shard's size and mtime. */
+  private async datasetKeyFor(task: Extract<WorkerTask, { type: 'dataset' }>): Promise<string> {
+    const files = await expandDatasetPaths([task.path]);
+    const shards = await Promise.all(files.map(async f => { const st = await fs.stat(f); return `${f}:${st.size}:${st.mtimeMs}`; }));
+    const digest = createHash('sha256').update(shards.join('\n')).digest('hex').slice(0, 32);
+    return `${task.path}\0${files.length}\0${digest}\0${JSON.stringify(task)}`;
   }
 
   private cacheGet(key: string): unknown {

@@ -5,6 +5,8 @@ import { analyzeRegime } from '../core/regime/regimeReport';
 import { analyzeInformationFile } from '../core/information/informationReport';
 import { covarianceDistanceOfFiles } from '../core/analysis/covarianceDistance';
 import { asEmbdiagError, EmbdiagError } from '../core/errors';
+import { analyzeDataset } from '../core/dataset/analyzeDataset';
+import { PartialCache } from '../core/dataset/partialCache';
 import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
 import type { AnalysisReport } from '../core/report/analysisReport';
 
@@ -40,6 +42,10 @@ async function perform(task: WorkerTask, progress: (fraction: number, message: s
       });
     case 'covarianceDistance':
       return covarianceDistanceOfFiles(task.path, task.otherPath, task.options, { onProgress: progress });
+    case 'dataset':
+      return analyzeDataset([task.path], {
+        ...task.options, displayPath: task.path, cache: task.cacheDir === undefined ? undefined : new PartialCache(task.cacheDir),
+      }, { onProgress: progress });
   }
 }
 
@@ -54,7 +60,7 @@ port.on('message', async (msg: ToWorker) => {
     send({ type: 'result', id, result });
   } catch (e) {
     // the user sees our sentence; the JavaScript text and stack go to the output channel only
-    const err = asEmbdiagError(e, `The ${msg.task.type === 'analyze' ? 'analysis' : `${msg.task.type} analysis`} of ${msg.task.path}`);
+    const err = asEmbdiagError(e, `The ${msg.task.type === 'analyze' || msg.task.type === 'dataset' ? 'analysis' : `${msg.task.type} analysis`} of ${msg.task.path}`);
     send({ type: 'error', id, code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) });
   }
 });

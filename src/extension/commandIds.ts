@@ -1,5 +1,6 @@
 /** Command identifiers, as contributed in package.json. */
 export const ANALYZE_FILE_COMMAND = 'embeddingDiagnostics.analyzeFile';
+export const ANALYZE_FOLDER_COMMAND = 'embeddingDiagnostics.analyzeFolder';
 export const ANALYZE_WORKSPACE_COMMAND = 'embeddingDiagnostics.analyzeWorkspace';
 export const PREDICT_REGIME_COMMAND = 'embeddingDiagnostics.predictRegime';
 export const RATE_CAPACITY_COMMAND = 'embeddingDiagnostics.analyzeRateCapacity';

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import type { AnalysisReport, Finding } from '../core/report/analysisReport';
 import { renderMarkdown } from '../core/report/renderText';
 import { formatShape } from '../core/report/format';
@@ -9,6 +10,7 @@ import { AnalysisError, asAnalysisError, type AnalysisService } from './analysis
 import type { DumpDiagnostics } from './dumpDiagnostics';
 import { readSettings, suppressFinding } from './settings';
 import { saveReportAs } from './exports';
+import { datasetTask } from './datasetTask';
 import * as ids from './commandIds';
 import { askRegimeConfig, isRegimeConfig, REGIME_MAX_ROWS } from './regimeCommand';
 import { askInformationInputs, isInformationFlags } from './informationCommand';
@@ -38,20 +40,62 @@ async function workspaceDumps(): Promise<vscode.Uri[]> {
   return files.filter(f => f.scheme === 'file');
 }
 
-async function pickDump(title: string, exclude?: vscode.Uri): Promise<vscode.Uri | undefined> {
+async function pickDump(title: string, exclude?: vscode.Uri, datasets = false): Promise<vscode.Uri | undefined> {
   const files = (await workspaceDumps()).filter(f => f.toString() !== exclude?.toString());
-  if (files.length === 0) {
+  if (files.length === 0 && !datasets) {
     const chosen = await vscode.window.showOpenDialog({
       title, canSelectMany: false,
       filters: { 'Embedding dumps': [...ALL_DUMP_EXTENSIONS, '.bin'].map(e => e.slice(1)) },
     });
     return chosen?.[0];
   }
-  const items = files
+  const items: { label: string; description: string; uri?: vscode.Uri; ask?: 'folder' | 'glob' }[] = files
     .map(uri => ({ label: vscode.workspace.asRelativePath(uri, false), description: path.extname(uri.fsPath).slice(1), uri }))
     .sort((a, b) => a.label.localeCompare(b.label));
+  if (datasets) {
+    items.unshift(
+      { label: '$(folder) Folder as dataset…', description: 'its dump files are the shards', ask: 'folder' },
+      { label: '$(search) Glob pattern…', description: 'e.g. runs/emb-*.npy: the matches are the shards', ask: 'glob' });
+  }
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Type to filter workspace dumps', matchOnDescription: true });
+  if (picked?.ask === 'folder') return pickFolder();
+  if (picked?.ask === 'glob') return askGlob();
   return picked?.uri;
+}
+
+async function pickFolder(): Promise<vscode.Uri | undefined> {
+  const chosen = await vscode.window.showOpenDialog({ title: 'Analyze which folder as a dataset?', canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
+  return chosen?.[0];
+}
+
+/** A glob typed by the user, relative to the first workspace folder (or absolute), as a file URI. */
+async function askGlob(): Promise<vscode.Uri | undefined> {
+  const glob = await vscode.window.showInputBox({
+    title: 'Analyze the files matching a glob as one dataset', placeHolder: 'runs/emb-*.npy or data/train-*.parquet',
+    prompt: '* and ? match within a folder name, ** any folders; relative to the workspace folder',
+    validateInput: v => (/[*?[]/.test(v) ? undefined : 'A glob has a wildcard (*, ? or [...]); for one file use Analyze File.'),
+  });
+  if (!glob) return undefined;
+  const root = vscode.workspace.workspaceFolders?.find(f => f.uri.scheme === 'file')?.uri.fsPath ?? process.cwd();
+  return vscode.Uri.file(path.resolve(root, glob));
+}
+
+const isGlobPath = (fsPath: string) => /[*?[]/.test(fsPath);
+
+/** A folder, or a glob: analysed as a dataset rather than as one dump. */
+async function isDatasetTarget(uri: vscode.Uri): Promise<boolean> {
+  if (isGlobPath(uri.fsPath)) return true;
+  try {
+    return (await vscode.workspace.fs.stat(uri)).type === vscode.FileType.Directory;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens the report of `uri`: one dump, or the dataset of a folder or glob. */
+async function showAnalysis(views: ReportViews, uri: vscode.Uri): Promise<void> {
+  if (await isDatasetTarget(uri)) await views.show({ kind: 'dataset', fsPath: uri.fsPath });
+  else await views.show({ kind: 'report', fsPath: uri.fsPath });
 }
 
 /** Explorer and editor-title commands pass the clicked file; the palette passes nothing. */
@@ -69,9 +113,13 @@ async function analyzeWithProgress(ctx: CommandContext, uri: vscode.Uri): Promis
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Analyzing ${path.basename(uri.fsPath)}`, cancellable: true },
-      (progress, token) => ctx.service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds }, {
-        token, onProgress: (_f, message) => progress.report({ message }),
-      }));
+      async (progress, token) => {
+        const run = { token, onProgress: (_f: number, message: string) => progress.report({ message }) };
+        // a dataset panel's report (Copy as Markdown, Export) is the dataset's
+        return await isDatasetTarget(uri)
+          ? ctx.service.run(datasetTask(uri.fsPath, s, ctx.views.datasetCacheDir), run)
+          : ctx.service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds }, run);
+      });
   } catch (e) {
     const err = asAnalysisError(e, `The analysis of ${path.basename(uri.fsPath)}`);
     if (err.code !== 'cancelled') void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)}: ${err.message}`);
@@ -138,8 +186,23 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const reg = vscode.commands.registerCommand;
   return [
     reg(ids.ANALYZE_FILE_COMMAND, async (arg?: unknown) => {
-      const uri = await targetOrPick(arg, views, 'Analyze which embedding dump?');
-      if (uri) await views.show({ kind: 'report', fsPath: uri.fsPath });
+      // from the palette, a folder or a typed glob too
+      const uri = arg instanceof vscode.Uri ? arg : activeDump(views) ?? await pickDump('Analyze which embedding dump, folder or glob?', undefined, true);
+      if (uri && uri.scheme !== 'file') {
+        void vscode.window.showErrorMessage(`Embedding Diagnostics reads files on disk; ${uri.toString()} is not one.`);
+        return;
+      }
+      if (uri) await showAnalysis(views, uri);
+    }),
+    reg(ids.ANALYZE_FOLDER_COMMAND, async (arg?: unknown) => {
+      // the explorer passes the folder; a hover's link passes the folder or glob as a path
+      const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.file(arg) : await pickFolder();
+      if (!uri) return;
+      if (uri.scheme !== 'file') {
+        void vscode.window.showErrorMessage(`Embedding Diagnostics reads files on disk; ${uri.toString()} is not one.`);
+        return;
+      }
+      await views.show({ kind: 'dataset', fsPath: uri.fsPath });
     }),
     reg(ids.OPEN_REPORT_COMMAND, async (fsPath?: unknown) => {
       if (typeof fsPath === 'string') await views.show({ kind: 'report', fsPath });
@@ -197,8 +260,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       await suppressFinding(fsPath, code);
       vscode.window.setStatusBarMessage(`$(check) '${code}' suppressed for ${path.basename(fsPath)} (setting embeddingDiagnostics.suppressedFindings)`, 5000);
     }),
-    reg(ids.CLEAR_CACHE_COMMAND, () => {
+    reg(ids.CLEAR_CACHE_COMMAND, async () => {
       service.clear();
+      // the datasets' per-shard partials too: the next analysis of a dataset reads every shard
+      if (views.datasetCacheDir) await fs.rm(views.datasetCacheDir, { recursive: true, force: true }).catch(() => undefined);
       vscode.window.setStatusBarMessage('$(check) Embedding Diagnostics cache cleared', 3000);
     }),
     reg(ids.SHOW_ACTIVITY_COMMAND, async () => {

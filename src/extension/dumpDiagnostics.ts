@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
 import type { Finding } from '../core/report/analysisReport';
-import { DOCUMENT_SELECTOR, dumpLiteralsIn, isWriteContext, literalRange, resolveDumpPath } from './dumpPaths';
+import { DOCUMENT_SELECTOR, datasetLiteralsIn, datasetMayContain, dumpLiteralsIn, isWriteContext, literalRange, resolveDatasetPath, resolveDumpPath } from './dumpPaths';
+import { datasetTask } from './datasetTask';
+import type { WorkerTask } from './workerProtocol';
+import type { DatasetLiteral } from '../core/text/pathLiterals';
+import type { Settings } from './settings';
 import { asAnalysisError, type AnalysisService } from './analysisService';
 import { readSettings, suppressionKey } from './settings';
 import { hasSidecarManifest, informationTask, informationWanted } from './informationTask';
@@ -9,6 +13,9 @@ import { regimeFindings } from '../core/regime/regimeFindings';
 import { manifestAutoencoder, regimeCheckTask } from './manifestAutoencoder';
 
 export const DIAGNOSTIC_SOURCE = 'embeddings';
+
+/** A reference to a dataset not analysed yet, followed by its worker task as JSON. */
+const PENDING = 'dataset-pending:';
 
 const severityOf: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -29,8 +36,11 @@ export class DumpDiagnostics implements vscode.Disposable {
   private readonly generation = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [this.collection];
 
-  constructor(private readonly service: AnalysisService) {
-    this.disposables.push(
+  constructor(private readonly service: AnalysisService, private readonly datasetCacheDir?: string) {
+    // a dataset is analysed on demand (panel, hover), never by diagnostics: when the worker goes
+    // idle, documents waiting for a dataset's findings are checked again
+    const unsubscribe = service.onActivity(a => { if (!a.running) this.recheckPendingDatasets(); });
+    this.disposables.push({ dispose: unsubscribe },
       vscode.workspace.onDidOpenTextDocument(d => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument(e => this.schedule(e.document, 400)),
       vscode.workspace.onDidCloseTextDocument(d => this.forget(d.uri)),
@@ -45,12 +55,42 @@ export class DumpDiagnostics implements vscode.Disposable {
     for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
   }
 
-  /** A dump changed, appeared or vanished on disk: recheck the documents that mention it. */
+  /** A dump changed, appeared or vanished on disk: recheck the documents that mention it (or a dataset it may be a shard of). */
   dumpChanged(fsPath: string): void {
     for (const d of vscode.workspace.textDocuments) {
       const refs = this.references.get(d.uri.toString());
-      if (refs?.has(fsPath) || refs?.has(`missing:${fsPath}`)) this.schedule(d, 300);
+      if (refs?.has(fsPath) || refs?.has(`missing:${fsPath}`) ||
+        [...refs ?? []].some(r => r.startsWith('dataset:') && datasetMayContain(r.slice('dataset:'.length), fsPath))) this.schedule(d, 300);
     }
+  }
+
+  /** Rechecks a document only once a dataset it waits for has a result (a recheck that found none would loop). */
+  private recheckPendingDatasets(): void {
+    for (const d of vscode.workspace.textDocuments) {
+      const pending = [...this.references.get(d.uri.toString()) ?? []].filter(r => r.startsWith(PENDING));
+      if (pending.length === 0) continue;
+      void Promise.all(pending.map(r => this.service.cachedTask(JSON.parse(r.slice(PENDING.length)) as WorkerTask)))
+        .then(results => { if (results.some(r => r !== undefined)) this.schedule(d, 300); }, () => undefined);
+    }
+  }
+
+  /** A glob that matches nothing, or the findings of a dataset already analysed (by the panel or a hover). */
+  private async datasetDiagnostics(document: vscode.TextDocument, literal: DatasetLiteral, settings: Settings, refs: Set<string>): Promise<vscode.Diagnostic[]> {
+    const range = literalRange(document, literal);
+    const resolved = await resolveDatasetPath(literal, document);
+    if (!resolved.exists) {
+      for (const t of resolved.tried) refs.add(`dataset:${t}`);
+      if (literal.kind === 'folder' || isWriteContext(document, literal)) return [];
+      return [make(range, 'file-missing', vscode.DiagnosticSeverity.Warning,
+        `${literal.value}: no file matches this glob (looked in ${resolved.tried.join(', ')}).`)];
+    }
+    refs.add(`dataset:${resolved.fsPath}`);
+    const task = datasetTask(resolved.fsPath, settings, this.datasetCacheDir);
+    const report = await this.service.cachedTask(task);
+    if (!report) { refs.add(PENDING + JSON.stringify(task)); return []; }
+    const suppressed = new Set(settings.suppressedFindings[suppressionKey(resolved.fsPath)] ?? []);
+    return report.findings.filter(f => !suppressed.has(f.code))
+      .map(f => make(range, f.code, severityOf[f.severity], `${literal.value} (dataset of ${report.shards?.length ?? 0} shards): ${f.message}`));
   }
 
   private schedule(document: vscode.TextDocument, delayMs: number): void {
@@ -122,6 +162,8 @@ export class DumpDiagnostics implements vscode.Disposable {
         return [make(range, err.code, vscode.DiagnosticSeverity.Error, `${literal.value}: cannot be analysed: ${err.message}`)];
       }
     }));
+    const perDataset = await Promise.all(datasetLiteralsIn(document).map(l => this.datasetDiagnostics(document, l, settings, refs)));
+    perLiteral.push(...perDataset);
     // a newer pass or an edit has superseded this one
     if (this.generation.get(key) !== gen || document.isClosed || document.version !== version) return;
     this.references.set(key, refs);

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { findPathLiterals, type PathLiteral } from '../core/text/pathLiterals';
+import { findDatasetLiterals, findPathLiterals, type DatasetLiteral, type PathLiteral } from '../core/text/pathLiterals';
+import { expandDatasetPaths } from '../core/dataset/datasetPaths';
 
 /**
  * Extensions whose quoted paths get diagnostics; a missing one is worth an error.
@@ -50,10 +51,10 @@ export type ResolvedDumpPath =
   | { exists: false; tried: string[] };
 
 /**
- * Where a path written in a document points: absolute, `~/`, relative to the
+ * Where a path written in a document may point, in order: absolute, `~/`, relative to the
  * document's folder, then to each workspace folder (scripts are often run from the root).
  */
-export async function resolveDumpPath(written: string, document: vscode.TextDocument): Promise<ResolvedDumpPath> {
+function candidatePaths(written: string, document: vscode.TextDocument): string[] {
   const candidates: string[] = [];
   if (written.startsWith('~/')) candidates.push(path.join(os.homedir(), written.slice(2)));
   else if (path.isAbsolute(written)) candidates.push(written);
@@ -66,13 +67,44 @@ export async function resolveDumpPath(written: string, document: vscode.TextDocu
       if (folder.uri.scheme === 'file') candidates.push(path.resolve(folder.uri.fsPath, written));
     }
   }
-  const unique = [...new Set(candidates)];
+  return [...new Set(candidates)];
+}
+
+/** The first candidate (see candidatePaths) that is a file. */
+export async function resolveDumpPath(written: string, document: vscode.TextDocument): Promise<ResolvedDumpPath> {
+  const unique = candidatePaths(written, document);
   for (const c of unique) {
     try {
       if ((await fs.stat(c)).isFile()) return { exists: true, fsPath: c };
     } catch { /* try the next candidate */ }
   }
   return { exists: false, tried: unique };
+}
+
+/**
+ * Where a dataset literal points: the first candidate glob that matches dump files, or folder that
+ * holds some (absolute, so the analysis does not depend on the extension host's working directory).
+ */
+export async function resolveDatasetPath(literal: DatasetLiteral, document: vscode.TextDocument): Promise<ResolvedDumpPath> {
+  const unique = candidatePaths(literal.value.replace(/[\\/]+$/, ''), document);
+  for (const c of unique) {
+    try {
+      if (literal.kind === 'folder' && !(await fs.stat(c)).isDirectory()) continue;
+      if ((await expandDatasetPaths([c])).length > 0) return { exists: true, fsPath: c };
+    } catch { /* matches nothing: try the next candidate */ }
+  }
+  return { exists: false, tried: unique };
+}
+
+/** Whether a dump at `file` can be a shard of the dataset (its folder, or under the glob's fixed part). */
+export function datasetMayContain(datasetPath: string, file: string): boolean {
+  const wildcard = datasetPath.search(/[*?[]/);
+  if (wildcard < 0) return path.dirname(file) === datasetPath;
+  return file.startsWith(datasetPath.slice(0, wildcard).replace(/[^\\/]*$/, ''));
+}
+
+export function datasetLiteralsIn(document: vscode.TextDocument): DatasetLiteral[] {
+  return findDatasetLiterals(document.getText(), BINARY_DUMP_EXTENSIONS);
 }
 
 export function dumpLiteralsIn(document: vscode.TextDocument, extensions: readonly string[] = BINARY_DUMP_EXTENSIONS): PathLiteral[] {

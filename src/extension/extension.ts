@@ -9,6 +9,7 @@ import { DumpCodeActions } from './codeActions';
 import { AnalysisStatusBar } from './analysisStatusBar';
 import { DOCUMENT_SELECTOR, DUMP_GLOB } from './dumpPaths';
 import { readSettings } from './settings';
+import { datasetTask } from './datasetTask';
 import type { EmbeddingDiagnosticsApi } from './api';
 
 /** How long a rewritten dump must stay unchanged before it is re-analysed (a training job may still be writing). */
@@ -22,8 +23,10 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
   const output = vscode.window.createOutputChannel('Embedding Diagnostics');
   const log = (line: string) => output.appendLine(`[${new Date().toISOString()}] ${line}`);
   const service = new AnalysisService(vscode.Uri.joinPath(context.extensionUri, 'dist', 'analysisWorker.js').fsPath, log);
-  const views = new ReportViews(context.extensionUri, service, log);
-  const diagnostics = new DumpDiagnostics(service);
+  // per-shard partials of datasets: re-analysing after a shard is added reads that shard only
+  const datasetCacheDir = vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'dataset-partials').fsPath;
+  const views = new ReportViews(context.extensionUri, service, log, datasetCacheDir);
+  const diagnostics = new DumpDiagnostics(service, datasetCacheDir);
   const manifests = new ManifestDiagnostics(service);
 
   // Watch mode: drop the cache at once, re-check documents and open views once the file settles.
@@ -59,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
     output, watcher, manifestWatcher, { dispose: () => clearTimeout(manifestTimer) }, diagnostics, manifests, views, new AnalysisStatusBar(service),
     { dispose: () => service.dispose() },
     { dispose: () => settle.forEach(t => clearTimeout(t)) },
-    vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new DumpHoverProvider(service)),
+    vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new DumpHoverProvider(service, datasetCacheDir)),
     vscode.languages.registerCodeActionsProvider(DOCUMENT_SELECTOR, new DumpCodeActions(), { providedCodeActionKinds: DumpCodeActions.kinds }),
     vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, views),
     vscode.window.registerCustomEditorProvider(DUMP_EDITOR_VIEW_TYPE, views, { supportsMultipleEditorsPerDocument: true }),
@@ -71,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
       const s = readSettings(uri);
       return service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds });
     },
+    analyzeDataset: (uri) => service.run(datasetTask(uri.fsPath, readSettings(uri), datasetCacheDir)),
     whenPanelRendered: (uri, timeoutMs = 30_000, mustContain) => views.whenRendered(uri.fsPath, timeoutMs, mustContain),
   };
 }

@@ -15,6 +15,8 @@ import type { InformationReport } from '../core/information/informationReport';
 import type { CovarianceDistanceResult } from '../core/analysis/covarianceDistance';
 import type { WorkerTask } from './workerProtocol';
 import { informationTask, informationWanted } from './informationTask';
+import { datasetTask } from './datasetTask';
+import { datasetMayContain } from './dumpPaths';
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
@@ -22,15 +24,18 @@ export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
 /** What a view shows: one dump (optionally one array of a container), or two dumps compared. */
 export type ReportSubject =
   | { kind: 'report'; fsPath: string; arrayName?: string; regime?: RegimeRequest; information?: InformationFlags }
-  | { kind: 'compare'; left: string; right: string };
+  | { kind: 'compare'; left: string; right: string }
+  /** A dataset: the dump files of a folder, or the matches of a glob (an absolute path with wildcards). */
+  | { kind: 'dataset'; fsPath: string };
 
 /** The planned autoencoder whose learning regime the view also shows. */
 export interface RegimeRequest { config: RegimeConfig; maxRows: number }
 
-const subjectKey = (s: ReportSubject) => (s.kind === 'report' ? `report:${s.fsPath}` : `compare:${s.left}\0${s.right}`);
+const subjectKey = (s: ReportSubject) => (s.kind === 'compare' ? `compare:${s.left}\0${s.right}` : `${s.kind}:${s.fsPath}`);
 const subjectTitle = (s: ReportSubject) => (s.kind === 'report'
   ? `Embeddings: ${path.basename(s.fsPath)}${s.arrayName ? ` [${s.arrayName}]` : ''}`
-  : `Compare: ${path.basename(s.left)} ↔ ${path.basename(s.right)}`);
+  : s.kind === 'dataset' ? `Dataset: ${path.basename(s.fsPath)}`
+    : `Compare: ${path.basename(s.left)} ↔ ${path.basename(s.right)}`);
 
 /**
  * One webview showing a report: a panel we created, a panel VS Code restored after a
@@ -73,7 +78,7 @@ class ReportView {
 
   /** Files this view depends on (for watch mode). */
   files(): string[] {
-    return this.subject.kind === 'report' ? [this.subject.fsPath] : [this.subject.left, this.subject.right];
+    return this.subject.kind === 'compare' ? [this.subject.left, this.subject.right] : [this.subject.fsPath];
   }
 
   private post(msg: HostToWebview): void {
@@ -118,8 +123,12 @@ class ReportView {
       case 'exportReport':
         if (this.report) void saveReportAs(this.report, msg.format);
         break;
+      case 'openShard':
+        // only a shard this report lists (and could read) opens: the page cannot name any file
+        if (this.report?.shards?.some(s => s.file === msg.file && !s.error)) void this.owner.show({ kind: 'report', fsPath: msg.file });
+        break;
       case 'exportPlot': {
-        const base = this.subject.kind === 'report' ? this.subject.fsPath : this.subject.left;
+        const base = this.subject.kind === 'compare' ? this.subject.left : this.subject.fsPath;
         void savePlot(base, msg.plot, msg.format, msg.data);
         break;
       }
@@ -142,6 +151,18 @@ class ReportView {
     const work = async (progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken) => {
       token?.onCancellationRequested(() => cts.cancel());
       const reports: AnalysisReport[] = [];
+      if (this.subject.kind === 'dataset') {
+        let reported = 0;
+        reports.push(await this.owner.service.run(datasetTask(this.subject.fsPath, settings, this.owner.datasetCacheDir), {
+          token: cts.token,
+          onProgress: (fraction, message) => {
+            this.post({ type: 'progress', file: files[0], fraction, message });
+            progress?.report({ message, increment: Math.max(0, 100 * fraction - reported) });
+            reported = Math.max(reported, 100 * fraction);
+          },
+        }));
+        return reports;
+      }
       for (const [i, file] of files.entries()) {
         let reported = 0;
         const options = this.subject.kind === 'report' && this.subject.arrayName ? { ...base, arrayName: this.subject.arrayName } : base;
@@ -168,7 +189,10 @@ class ReportView {
           { location: vscode.ProgressLocation.Notification, title: `Analyzing ${label}`, cancellable: true },
           (progress, token) => work(progress, token));
       if (this.cancel !== cts) return;
-      if (this.subject.kind === 'report') {
+      if (this.subject.kind === 'dataset') {
+        this.report = reports[0];
+        this.post({ type: 'report', report: reports[0] });
+      } else if (this.subject.kind === 'report') {
         this.report = reports[0];
         this.post({ type: 'report', report: reports[0] });
         const subject = this.subject;
@@ -251,7 +275,9 @@ export class ReportViews implements vscode.Disposable, vscode.WebviewPanelSerial
   private readonly views = new Set<ReportView>();
   private active?: ReportView;
 
-  constructor(private readonly extensionUri: vscode.Uri, readonly service: AnalysisService, readonly log: (line: string) => void) {}
+  /** `datasetCacheDir`: where datasets keep their per-shard partials (undefined: no cache). */
+  constructor(private readonly extensionUri: vscode.Uri, readonly service: AnalysisService, readonly log: (line: string) => void,
+    readonly datasetCacheDir?: string) {}
 
   initWebview(webview: vscode.Webview, title: string): void {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
@@ -298,12 +324,14 @@ export class ReportViews implements vscode.Disposable, vscode.WebviewPanelSerial
   activeFile(): string | undefined {
     const v = this.active;
     if (!v || !v.panel.active) return undefined;
-    return v.subject.kind === 'report' ? v.subject.fsPath : v.subject.left;
+    return v.subject.kind === 'compare' ? v.subject.left : v.subject.fsPath;
   }
 
   /** A dump changed on disk: refresh the views that show it, quietly (no focus change, no notification). */
   refreshIfOpen(fsPath: string): void {
-    for (const v of this.views) if (v.files().includes(fsPath)) void v.run({ quiet: true });
+    for (const v of this.views) {
+      if (v.files().includes(fsPath) || (v.subject.kind === 'dataset' && datasetMayContain(v.subject.fsPath, fsPath))) void v.run({ quiet: true });
+    }
   }
 
   whenRendered(fsPath: string, timeoutMs: number, mustContain?: string): Promise<string> {
@@ -361,6 +389,8 @@ export class ReportViews implements vscode.Disposable, vscode.WebviewPanelSerial
 function subjectFromState(state: unknown): ReportSubject | undefined {
   const view = (state as { view?: { kind?: string; report?: AnalysisReport; file?: string; comparison?: { left?: AnalysisReport; right?: AnalysisReport } } } | undefined)?.view;
   if (!view) return undefined;
+  // only a dataset's report lists shards in the editor (a single dump's does not)
+  if (view.kind === 'report' && typeof view.report?.file === 'string' && Array.isArray(view.report.shards)) return { kind: 'dataset', fsPath: view.report.file };
   if (view.kind === 'report' && typeof view.report?.file === 'string') {
     return { kind: 'report', fsPath: view.report.file, arrayName: typeof view.report.array?.name === 'string' && view.report.arrays?.length > 1 ? view.report.array.name : undefined };
   }

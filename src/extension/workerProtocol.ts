@@ -6,6 +6,10 @@ import type { RegimeResult } from '../core/regime/regimeResult';
 import type { InformationFlags } from '../core/information/informationInputs';
 import type { InformationOptions, InformationReport } from '../core/information/informationReport';
 import type { CovarianceDistanceOptions, CovarianceDistanceResult } from '../core/analysis/covarianceDistance';
+import type { FindingThresholds } from '../core/analysis/findings';
+
+/** What a dataset analysis depends on besides its shards (see analyzeDataset). */
+export interface DatasetTaskOptions { seed: number; arrayName?: string; thresholds?: FindingThresholds }
 
 /** The work the analysis worker can do; every task reads the dump at `path` (and `otherPath`, for two-file tasks). */
 export type WorkerTask =
@@ -13,12 +17,18 @@ export type WorkerTask =
   | { type: 'regime'; path: string; load: LoadRowsOptions; config: RegimeConfig }
   | { type: 'information'; path: string; flags: InformationFlags; options: Partial<InformationOptions> }
   /** The covariance distance of the dumps at `path` (left) and `otherPath` (right), for the compare view. */
-  | { type: 'covarianceDistance'; path: string; otherPath: string; options: CovarianceDistanceOptions };
+  | { type: 'covarianceDistance'; path: string; otherPath: string; options: CovarianceDistanceOptions }
+  /**
+   * The dataset whose shards are the dump files of the folder or the matches of the glob at `path`
+   * (every row of every shard); `cacheDir` holds the per-shard partials, so an added shard is the
+   * only one read again.
+   */
+  | { type: 'dataset'; path: string; options: DatasetTaskOptions; cacheDir?: string };
 
 export type { RegimeResult };
 
 export type TaskResult<T extends WorkerTask['type']> =
-  T extends 'analyze' ? AnalysisReport : T extends 'regime' ? RegimeResult : T extends 'information' ? InformationReport : CovarianceDistanceResult;
+  T extends 'analyze' | 'dataset' ? AnalysisReport : T extends 'regime' ? RegimeResult : T extends 'information' ? InformationReport : CovarianceDistanceResult;
 
 /** Messages between the extension host and the analysis worker thread. */
 export type ToWorker = { id: number; task: WorkerTask };

@@ -48,6 +48,8 @@ export type WebviewToHost =
   | { type: 'selectArray'; name: string }
   /** Save the report as Markdown or as the CLI's JSON. */
   | { type: 'exportReport'; format: 'markdown' | 'json' }
+  /** Open the single-file report of one shard of the dataset shown (the host checks the report lists it). */
+  | { type: 'openShard'; file: string }
   /** Save a plot: `data` is SVG text, or a `data:image/png;base64,…` URL for PNG. `plot` names it (e.g. "spectrum"). */
   | { type: 'exportPlot'; plot: string; format: 'svg' | 'png'; data: string };
 
@@ -58,6 +60,7 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
     case 'ready': case 'reanalyze': case 'copyMarkdown': return true;
     case 'rendered': return typeof m.file === 'string' && typeof m.text === 'string';
     case 'selectArray': return typeof m.name === 'string';
+    case 'openShard': return typeof m.file === 'string';
     case 'exportReport': return m.format === 'markdown' || m.format === 'json';
     case 'exportPlot':
       return typeof m.plot === 'string' && /^[\w-]{1,40}$/.test(m.plot) && typeof m.data === 'string' &&

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findPathLiterals, pathLiteralAt } from '../../src/core/text/pathLiterals';
+import { datasetLiteralAt, findDatasetLiterals, findPathLiterals, pathLiteralAt } from '../../src/core/text/pathLiterals';
 
 const EXT = ['.npy', '.npz', '.safetensors'];
 
@@ -29,4 +29,38 @@ test('two literals on one line: the one under the cursor is chosen', () => {
   assert.equal(pathLiteralAt(text, bStart + 1, EXT)?.value, 'b.npy');
   assert.equal(pathLiteralAt(text, text.indexOf('a.npy'), EXT)?.value, 'a.npy');
   assert.equal(pathLiteralAt(text, 2, EXT), undefined);
+});
+
+test('a glob of dumps is a dataset literal, not a file path (no "missing file" for it)', () => {
+  const text = 'files = glob("runs/emb-*.npy")\nds = load_dataset("parquet", data_files="data/train-*.parquet")\n';
+  assert.deepEqual(findPathLiterals(text, [...EXT, '.parquet']), []);
+  const found = findDatasetLiterals(text, [...EXT, '.parquet']);
+  assert.deepEqual(found.map(f => [f.value, f.kind]), [['runs/emb-*.npy', 'glob'], ['data/train-*.parquet', 'glob']]);
+  for (const f of found) assert.equal(text.slice(f.start, f.end), f.value);
+  // a glob of other files is not ours
+  assert.deepEqual(findDatasetLiterals('glob("logs/*.txt")', EXT), []);
+});
+
+test('a folder passed where a dataset goes, or written with a trailing slash, is a folder candidate', () => {
+  const text = [
+    'ds = load_dataset("parquet", data_dir="data/train")',
+    'table = pq.ParquetDataset("shards")',
+    'df = pd.read_parquet(path="exports/emb")',
+    'out = "runs/2024-05/"',
+  ].join('\n');
+  const found = findDatasetLiterals(text, EXT);
+  assert.deepEqual(found.map(f => [f.value, f.kind]),
+    [['data/train', 'folder'], ['shards', 'folder'], ['exports/emb', 'folder'], ['runs/2024-05/', 'folder']]);
+  for (const f of found) assert.equal(text.slice(f.start, f.end), f.value);
+});
+
+test('plain strings, files, prose and URLs are not folder candidates', () => {
+  const text = 'name = "train"\nx = np.load("a.npy")\nprint("see the data dir")\nload_dataset("https://host/data/")\nglob("a.txt")';
+  assert.deepEqual(findDatasetLiterals(text, EXT), []);
+});
+
+test('the dataset literal under the cursor', () => {
+  const text = 'a = glob("x/*.npy"); b = glob("y/*.npz")';
+  assert.equal(datasetLiteralAt(text, text.indexOf('y/*') + 2, EXT)?.value, 'y/*.npz');
+  assert.equal(datasetLiteralAt(text, text.indexOf('a ='), EXT), undefined);
 });

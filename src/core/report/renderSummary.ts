@@ -44,3 +44,13 @@ function firstSentence(s: string): string {
   const m = /^(.*?[.!?])(\s|$)/.exec(s);
   return m ? m[1] : s;
 }
+
+/** A hover's summary of a dataset: its shards (and those that could not be read) above the single-dump summary. */
+export function renderDatasetSummaryMarkdown(r: AnalysisReport, displayPath: string, maxFindings = 4): string {
+  const shards = r.shards ?? [];
+  const failed = shards.filter(s => s.error);
+  const line = `dataset of ${shards.length} shard${shards.length === 1 ? '' : 's'} · ${r.rowsTotal} rows × ${r.dim} dims` +
+    (failed.length ? ` · $(warning) ${failed.length} could not be read and ${failed.length === 1 ? 'is' : 'are'} left out (${escapeMarkdownText(failed.slice(0, 3).map(s => s.file.split(/[\\/]/).pop()).join(', '))}${failed.length > 3 ? ', …' : ''})` : '');
+  const [head, ...rest] = renderSummaryMarkdown(r, displayPath, maxFindings).split('\n');
+  return [head, '', line, ...rest].join('\n');
+}
