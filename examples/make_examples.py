@@ -103,6 +103,24 @@ def write_encoder_run(runs):
         f.write(json.dumps(manifest, indent=2) + '\n')
 
 
+SHARD_ROWS = (400, 400, 300)  # a shorter last shard, as a sharded writer leaves it
+
+
+def write_shards(folder):
+    """A dataset of three .npy shards (Analyze Folder as Dataset), named the way sharded writers
+    name them; the middle shard has 4 rows with NaN and 3 copies of earlier rows of its own."""
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(23)  # its own stream: the other example files stay as they were
+    count = len(SHARD_ROWS)
+    for index, rows in enumerate(SHARD_ROWS):
+        shard = with_spectrum(rng, rows, 1.0 / np.arange(1, 33)).astype(np.float32)
+        if index == 1:
+            shard[[17, 89, 203, 311], 5] = np.nan
+            for src, dst in [(3, 150), (4, 151), (9, 377)]:
+                shard[dst] = shard[src]
+        np.save(os.path.join(folder, f'emb-{index:05d}-of-{count:05d}.npy'), shard)
+
+
 def main():
     os.makedirs(os.path.join(RUNS, 'projector'), exist_ok=True)
     rng = np.random.default_rng(7)
@@ -154,6 +172,7 @@ def main():
             row.tofile(f)
 
     write_encoder_run(RUNS)
+    write_shards(os.path.join(RUNS, 'shards'))
 
     total = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(RUNS) for n in ns)
     assert total < 3_000_000, total
