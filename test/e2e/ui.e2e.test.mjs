@@ -183,8 +183,8 @@ test('4. palette "Embeddings: Analyze File" → quick pick → report panel show
   await runCommand('Embeddings: Analyze File', 'palette.png');
 
   await waitForOrWorkbenchError(
-    page.locator('.quick-input-widget .quick-input-title').filter({ hasText: 'Analyze which embedding dump?' }),
-    'the quick pick "Analyze which embedding dump?"', 30_000);
+    page.locator('.quick-input-widget .quick-input-title').filter({ hasText: 'Analyze which embedding dump' }),
+    'the quick pick "Analyze which embedding dump…"', 30_000);
   const choice = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'runs/emb.npy' }).first();
   await choice.waitFor({ timeout: 30_000 });
   await screenshot(page, 'quick-pick.png');
@@ -504,6 +504,55 @@ test('6d. the Information and regime sections of runs/encoder.npy (sidecar manif
     await screenshot(page, `information${suffix}.png`);
     await scrollToTop(regime);
     await screenshot(page, `regime${suffix}.png`);
+  }
+}));
+
+// examples/make_examples.py: runs/shards holds 3 shards of 400, 400 and 300 rows (numpy's shapes)
+const SHARDS = [['emb-00000-of-00003.npy', 400], ['emb-00001-of-00003.npy', 400], ['emb-00002-of-00003.npy', 300]];
+
+test('6e. explorer "Analyze Folder as Dataset" on runs/shards shows the Dataset section, its shards in natural order', { timeout: 240_000 }, (t) => needsWorkbench(t) && step('dataset', async () => {
+  await switchTheme('light');
+  await closeAllEditors();
+  await hideBottomPanel(); // before the webview takes the focus (F1 there does not reach the workbench)
+  const runs = page.getByRole('treeitem', { name: 'runs', exact: true });
+  await runs.waitFor({ timeout: 30_000 });
+  const folder = page.getByRole('treeitem', { name: 'shards', exact: true });
+  if (!(await folder.isVisible().catch(() => false))) await runs.click();
+  await folder.waitFor({ timeout: 30_000 });
+  await folder.click({ button: 'right' });
+  const analyze = page.locator('.context-view .monaco-menu .action-label').filter({ hasText: 'Analyze Folder as Dataset' }).first();
+  await analyze.waitFor({ timeout: 10_000 });
+  await analyze.hover();
+  await analyze.click();
+  // On a loaded machine the menu can take the click as a hover only; the item then has the focus: Enter runs it.
+  if (!(await analyze.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false))) await page.keyboard.press('Enter');
+
+  const dataset = webview().locator('section#dataset-section');
+  const table = dataset.locator('table#dataset-shards');
+  await waitForOrWorkbenchError(table.locator('tbody tr').nth(SHARDS.length - 1), 'the Dataset section with its shard table', 180_000);
+  const heading = dataset.getByRole('heading', { level: 2 });
+  assert.match(await heading.innerText(), new RegExp(`\\b${SHARDS.length}\\b`), 'the heading counts the shards');
+  assert.equal(await dataset.getByRole('alert').count(), 0, 'no error box in the Dataset section');
+  const total = SHARDS.reduce((sum, [, rows]) => sum + rows, 0);
+  const summary = (await dataset.locator('#dataset-summary').innerText()).replace(/\s+/g, ' ');
+  assert.match(summary, new RegExp(`\\b${SHARDS.length}\\b.*\\b${total.toLocaleString('en-US').replace(',', ',?')}\\b`), `the summary gives the shards and ${total} rows; text: ${summary}`);
+  // one row per shard, in natural order: its name and its rows. (Not yet its findings column: a dataset's
+  // nan-rows / duplicate-rows findings carry no row indices, so every shard shows "none" there.)
+  const rows = table.locator('tbody tr');
+  assert.equal(await rows.count(), SHARDS.length);
+  for (const [i, [name, count]] of SHARDS.entries()) {
+    const cells = rows.nth(i).getByRole('cell');
+    assert.equal((await cells.nth(0).innerText()).trim(), name, `shard ${i + 1} is ${name}`);
+    assert.equal((await cells.nth(1).innerText()).trim().replace(/,/g, ''), String(count), `${name} has ${count} rows`);
+    assert.equal(await cells.count(), 4, `${name}: name, rows, bar and findings cells`);
+  }
+  lap('dataset section rendered');
+
+  for (const theme of ['light', 'dark']) {
+    await switchTheme(theme);
+    if (theme === 'dark') await webview().locator('body.vscode-dark').waitFor({ state: 'attached', timeout: 30_000 });
+    await scrollToTop(dataset);
+    await screenshot(page, `dataset${theme === 'dark' ? '-dark' : ''}.png`);
   }
 }));
 
