@@ -127,3 +127,19 @@ test('one file is a dataset of one shard: --json lists it in shards', () => {
   assert.deepEqual([path.basename(j.shards[0].file), j.shards[0].firstRow, j.shards[0].rows, j.shards[0].dtype], ['part-10.npy', 0, 7, 'float32']);
   assert.match(j.shards[0].mtime, /^\d{4}-/);
 });
+
+test('a dataset\'s NaN, ±Inf and all-zero findings name their global rows, as numpy finds them, from the shards and from merged .embstats alike', () => {
+  const rowsOf = (j: { findings: { code: string; rows?: number[] }[] }, code: string) => j.findings.find(f => f.code === code)?.rows;
+  const direct = JSON.parse(run('analyze', SHARDS, '--json').stdout);
+  const parts = ['part-1', 'part-2', 'part-10'].map(n => path.join(SHARDS, `${n}.npy`));
+  const a = path.join(tmp, 'rows-a.embstats'), b = path.join(tmp, 'rows-b.embstats'), all = path.join(tmp, 'rows-all.embstats');
+  assert.equal(run('stats', parts[0], '-o', a).status, 0);
+  assert.equal(run('stats', parts[1], parts[2], '--first-row', String(expected.shardRows[0]), '-o', b).status, 0);
+  assert.equal(run('merge', b, a, '-o', all).status, 0);
+  const merged = JSON.parse(run('analyze', all, '--json').stdout);
+  for (const j of [direct, merged]) {
+    assert.deepEqual(rowsOf(j, 'nan-rows'), expected.rows.nan);
+    assert.deepEqual(rowsOf(j, 'inf-rows'), expected.rows.inf);
+    assert.deepEqual(rowsOf(j, 'zero-rows'), expected.rows.zero);
+  }
+});

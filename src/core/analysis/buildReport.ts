@@ -43,7 +43,7 @@ export interface ReportStatistics {
   variance: Float64Array | null;
   norms: RowNormSummary | null;
   /** The rows behind the row-level findings (single files; a dataset's partial does not keep them yet). */
-  rowIndices?: RowIndices;
+  rowIndices?: Partial<RowIndices>;
   outliers?: OutlierRows | null;
 }
 

@@ -39,7 +39,8 @@ export interface FindingInputs {
   /** The first null rows read (0-based, ascending; health.nullRows counts them all). */
   nullRowIndices?: readonly number[];
   /** Which rows are NaN, ±Inf, zero and duplicates (the counts are health's). */
-  rowIndices?: RowIndices;
+  /** The rows behind the row-level findings; a dataset's merged partial has no duplicate list or finite runs. */
+  rowIndices?: Partial<RowIndices>;
   /** The outlier rows by the robust z-score of the norm (null: too few rows to tell). */
   outliers?: OutlierRows | null;
 }

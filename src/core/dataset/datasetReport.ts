@@ -86,6 +86,12 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
   }, {
     count: p.count, nanRows: p.nanRows, infRows: p.infRows, zeroRows: p.zeroRows, duplicateRows,
     mean: p.mean, variance, norms,
+    // NaN, ±Inf and all-zero rows are the same whatever the sharding; duplicates across shards are counted by row keys, without their rows
+    rowIndices: {
+      nan: { count: p.nanRows - p.nullRows, first: p.nanRowFirst },
+      inf: { count: p.infRows, first: p.infRowFirst },
+      zero: { count: p.zeroRows, first: p.zeroRowFirst },
+    },
   }, eigenvalues, overflow, { readMs: options.readMs ?? 0, eigenMs }, { method: 'all rows', maxRows: rowsTotal });
   if (standardError !== null) report.health.duplicateRowsStandardError = standardError;
   const shards: ShardSummary[] = [

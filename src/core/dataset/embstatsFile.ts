@@ -1,3 +1,4 @@
+import { ROW_INDICES_KEPT } from '../stats/rowIndices';
 import { EmbdiagError, asEmbdiagError } from '../errors';
 import type { ByteSource } from '../io/byteSource';
 import { FileByteSource } from '../io/fileByteSource';
@@ -31,6 +32,10 @@ interface Header {
   shards: (Omit<ShardEntry, 'mtimeMs'> & { mtime: string; mtimeMs: number })[];
   counts: { rowsSeen: number; nanRows: number; infRows: number; nullRows: number; finiteRows: number; zeroRows: number };
   nullRowFirst: number[];
+  /** Optional in version 1 (older files hold none): the first NaN, ±Inf and all-zero rows. */
+  nanRowFirst?: number[];
+  infRowFirst?: number[];
+  zeroRowFirst?: number[];
   norms: { min: number | null; max: number | null; sum: number; exact: boolean; sketch: { kind: 'DDSketch'; relativeAccuracy: number; zeros: number } };
   rowKeys: { hash: string; bound: number; kept: number; saturated: boolean };
   sample: { capacity: number; rows: number; priority: string };
@@ -71,6 +76,7 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
     shards: p.shards.map(sh => ({ ...sh, mtime: new Date(sh.mtimeMs).toISOString() })),
     counts: { rowsSeen: p.rowsSeen, nanRows: p.nanRows, infRows: p.infRows, nullRows: p.nullRows, finiteRows: p.count, zeroRows: p.zeroRows },
     nullRowFirst: p.nullRowFirst,
+    nanRowFirst: p.nanRowFirst, infRowFirst: p.infRowFirst, zeroRowFirst: p.zeroRowFirst,
     norms: { min: p.count ? p.normMin : null, max: p.count ? p.normMax : null, sum: p.normSum, exact: p.norms !== null,
       sketch: { kind: 'DDSketch', relativeAccuracy: NORM_SKETCH_ACCURACY, zeros: p.normSketch.zeros } },
     rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated },
@@ -176,7 +182,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     return {
       version: h.version, dim: d, seed: h.seed, arrayChoice: h.array, shards,
       rowsSeen: c.rowsSeen, nanRows: c.nanRows, infRows: c.infRows, nullRows: c.nullRows, count: c.finiteRows, zeroRows: c.zeroRows,
-      nullRowFirst: Array.isArray(h.nullRowFirst) ? h.nullRowFirst.filter(isCount) : [],
+      nullRowFirst: rowList(h.nullRowFirst), nanRowFirst: rowList(h.nanRowFirst), infRowFirst: rowList(h.infRowFirst), zeroRowFirst: rowList(h.zeroRowFirst),
       mean, comoment,
       normMin: n.min ?? Infinity, normMax: n.max ?? -Infinity, normSum: n.sum,
       norms, normSketch: normSketchFromArrays(n.sketch.zeros, sketchIndex, sketchCount),
@@ -189,4 +195,10 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     throw new EmbdiagError('bad-header', `${source.name}: not a usable .embstats file: its header does not describe it the way version ${PARTIAL_VERSION} does.`,
       'Write it again with "embdiag stats" or "embdiag merge".', { detail: asEmbdiagError(e).detail });
   }
+}
+
+/** A header's list of row indices: the valid ones (ascending), at most ROW_INDICES_KEPT; absent: none. */
+function rowList(x: unknown): number[] {
+  const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+  return Array.isArray(x) ? x.filter(isIndex).sort((a, b) => a - b).slice(0, ROW_INDICES_KEPT) : [];
 }

@@ -1,6 +1,7 @@
 import { EmbdiagError } from '../errors';
 import type { DumpFormat, ReaderFinding } from '../formats/dumpFile';
 import { NULL_ROW_INDICES_KEPT } from '../analysis/nullRowTally';
+import { ROW_INDICES_KEPT } from '../stats/rowIndices';
 import { mergeNormSketches, type NormSketch } from './normSketch';
 import { mergeRowKeys, type RowKeys } from './rowKeys';
 import { mergeRowSamples, type RowSample } from './rowSample';
@@ -46,6 +47,10 @@ export interface DatasetPartial {
   zeroRows: number;
   /** The first null rows, global indices ascending. */
   nullRowFirst: number[];
+  /** The first rows with a NaN (null rows not included), with ±Inf, and all-zero, global indices ascending (ROW_INDICES_KEPT each). */
+  nanRowFirst: number[];
+  infRowFirst: number[];
+  zeroRowFirst: number[];
   /** Mean of the finite rows (zeros when count is 0) and their co-moment Σ (x − mean)(x − mean)ᵀ, full, row-major. */
   mean: Float64Array;
   comoment: Float64Array;
@@ -112,7 +117,10 @@ export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPart
     shards: [...a.shards, ...b.shards].sort((s, t) => s.firstRow - t.firstRow),
     rowsSeen: a.rowsSeen + b.rowsSeen, nanRows: a.nanRows + b.nanRows, infRows: a.infRows + b.infRows,
     nullRows: a.nullRows + b.nullRows, count: n, zeroRows: a.zeroRows + b.zeroRows,
-    nullRowFirst: [...a.nullRowFirst, ...b.nullRowFirst].sort((x, y) => x - y).slice(0, NULL_ROW_INDICES_KEPT),
+    nullRowFirst: firstRowsOf(a.nullRowFirst, b.nullRowFirst, NULL_ROW_INDICES_KEPT),
+    nanRowFirst: firstRowsOf(a.nanRowFirst, b.nanRowFirst, ROW_INDICES_KEPT),
+    infRowFirst: firstRowsOf(a.infRowFirst, b.infRowFirst, ROW_INDICES_KEPT),
+    zeroRowFirst: firstRowsOf(a.zeroRowFirst, b.zeroRowFirst, ROW_INDICES_KEPT),
     mean, comoment,
     normMin: Math.min(a.normMin, b.normMin), normMax: Math.max(a.normMax, b.normMax), normSum: a.normSum + b.normSum,
     norms, normSketch: mergeNormSketches(a.normSketch, b.normSketch),
@@ -165,4 +173,9 @@ function mergeSorted(x: Float64Array, y: Float64Array): Float64Array {
   while (i < x.length) out[k++] = x[i++];
   while (j < y.length) out[k++] = y[j++];
   return out;
+}
+
+/** The first `kept` rows of two row lists (each ascending, disjoint: they come from different rows). */
+function firstRowsOf(a: readonly number[], b: readonly number[], kept: number): number[] {
+  return [...a, ...b].sort((x, y) => x - y).slice(0, kept);
 }

@@ -1,3 +1,4 @@
+import { RowIndexRecorder } from '../stats/rowIndices';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { EmbdiagError } from '../errors';
@@ -39,7 +40,8 @@ export async function partialOfShard(filePath: string, firstRow: number, options
     const { rows, dim } = matrix;
     const keys = new RowKeyCollector();
     const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
-    const st = await statisticsOfRows(tapRows(matrix, keysAndSample(dim, firstRow, keys, sample)), [[0, rows]], rows, options, hooks, { hashDuplicates: false });
+    const st = await statisticsOfRows(tapRows(matrix, keysAndSample(dim, firstRow, keys, sample)), [[0, rows]], rows, options, hooks,
+      { hashDuplicates: false, rowIndices: new RowIndexRecorder({ isNull: row => nulls.has(row) }) });
     await source.assertUnchanged?.();
     const stat = await fs.stat(filePath);
     const shard: ShardEntry = {
@@ -49,7 +51,7 @@ export async function partialOfShard(filePath: string, firstRow: number, options
     const nullRows = nulls.result();
     return partialFromStatistics(st, {
       dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
-      nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r),
+      nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
       keys: keys.finish(), sample: sample.finish(),
     });
   } finally {
@@ -100,20 +102,22 @@ export function partialOfRows(block: Float64Array, rows: number, dim: number, fi
   options: { seed: number; sampleRows?: number; file?: string; arrayChoice?: string | null }): DatasetPartial {
   const stats = new StreamingStatistics(dim, { hashDuplicates: false });
   stats.add(block, rows);
+  const st = stats.finish();
   const keys = new RowKeyCollector();
   const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
   keysAndSample(dim, firstRow, keys, sample)(0, block, rows);
   const shard: ShardEntry = { file: options.file ?? `rows ${firstRow}–${firstRow + rows - 1}`, firstRow, rows, format: 'npy', array: 'rows', dtype: 'float64',
     shape: [rows, dim], size: rows * dim * 8, mtimeMs: 0, findings: [], notes: [] };
-  return partialFromStatistics(stats.finish(), { dim, seed: options.seed, arrayChoice: options.arrayChoice ?? null, shard,
-    nullRows: 0, nullRowFirst: [], keys: keys.finish(), sample: sample.finish() });
+  return partialFromStatistics(st, { dim, seed: options.seed, arrayChoice: options.arrayChoice ?? null, shard,
+    nullRows: 0, nullRowFirst: [], ...firstRowsOfKinds(st, firstRow), keys: keys.finish(), sample: sample.finish() });
 }
 
 /**
  * A single file's statistics as a partial (a file is a dataset of one shard): the co-moment is
  * the covariance times (count − 1), exact to rounding.
  */
-export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetPartial, 'dim' | 'seed' | 'arrayChoice' | 'nullRows' | 'nullRowFirst' | 'keys' | 'sample'> & { shard: ShardEntry }): DatasetPartial {
+export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetPartial, 'dim' | 'seed' | 'arrayChoice' | 'nullRows' | 'nullRowFirst' | 'keys' | 'sample'>
+  & Partial<Pick<DatasetPartial, 'nanRowFirst' | 'infRowFirst' | 'zeroRowFirst'>> & { shard: ShardEntry }): DatasetPartial {
   const { dim } = extra;
   const mean = st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim);
   const comoment = new Float64Array(dim * dim);
@@ -126,7 +130,8 @@ export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetP
   return {
     version: PARTIAL_VERSION, dim, seed: extra.seed, arrayChoice: extra.arrayChoice, shards: [extra.shard],
     rowsSeen: st.rowsSeen, nanRows: st.nanRows, infRows: st.infRows, nullRows: extra.nullRows, count: st.count, zeroRows: st.zeroRows,
-    nullRowFirst: extra.nullRowFirst, mean, comoment,
+    nullRowFirst: extra.nullRowFirst, nanRowFirst: extra.nanRowFirst ?? [], infRowFirst: extra.infRowFirst ?? [], zeroRowFirst: extra.zeroRowFirst ?? [],
+    mean, comoment,
     normMin: norms.length ? norms[0] : Infinity, normMax: norms.length ? norms[norms.length - 1] : -Infinity, normSum,
     norms: norms.length <= NORMS_KEPT ? norms : null, normSketch, keys: extra.keys, sample: extra.sample,
   };
@@ -165,4 +170,9 @@ function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float64Ar
     };
   }
   return tapped;
+}
+
+/** A shard's first NaN, ±Inf and all-zero rows (local in `st`) as global indices. */
+function firstRowsOfKinds(st: StatisticsResult, firstRow: number): Pick<DatasetPartial, 'nanRowFirst' | 'infRowFirst' | 'zeroRowFirst'> {
+  return { nanRowFirst: st.rows.nan.first.map(r => firstRow + r), infRowFirst: st.rows.inf.first.map(r => firstRow + r), zeroRowFirst: st.rows.zero.first.map(r => firstRow + r) };
 }
