@@ -98,13 +98,26 @@ async function waitForOrWorkbenchError(locator, what, timeoutMs) {
   }
 }
 
-/** F1, type the command's palette title, wait for its row, Enter. */
+/**
+ * F1, type the command's palette title, wait for its row, Enter. On a loaded machine the palette
+ * can open late and lose the first keystrokes: then it is closed and the title typed again.
+ */
 async function runCommand(title, shotName) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.pressSequentially(title, { delay: 15 });
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first().waitFor();
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.pressSequentially(title, { delay: 15 });
+    try {
+      await row.waitFor({ timeout: attempt < 3 ? 10_000 : 30_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      console.log(`# palette: no row for "${title}" (typed: "${await input.inputValue().catch(() => '?')}"), typing it again`);
+      await page.keyboard.press('Escape');
+    }
+  }
   if (shotName) await screenshot(page, shotName);
   await page.keyboard.press('Enter');
 }
