@@ -9,21 +9,15 @@ import { shardConcurrency } from '../../src/core/dataset/shardConcurrency';
 import { createRng } from '../../src/core/stats/rowSampler';
 import { EmbdiagError } from '../../src/core/errors';
 import type { AnalysisReport } from '../../src/core/report/analysisReport';
+import { npyBytes } from './npyFiles';
 
 /** Issue #14: shards read several at once give the report of shards read one after another. */
 
-/** A float32 .npy of rows × dim (the format's version 1.0 header, written here so the test needs no numpy). */
+/** A float32 .npy of rows × dim (the tests' own writer, so the test needs no numpy). */
 function writeNpy(file: string, rows: number, dim: number, fill: (r: number, c: number) => number): void {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-  const header = Buffer.alloc(total, 0x20);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(header, 0);
-  header.writeUInt16LE(total - 10, 8);
-  header.write(dict, 10, 'latin1');
-  header[total - 1] = 0x0a;
   const data = new Float32Array(rows * dim);
   for (let r = 0; r < rows; r++) for (let c = 0; c < dim; c++) data[r * dim + c] = fill(r, c);
-  writeFileSync(file, Buffer.concat([header, Buffer.from(data.buffer)]));
+  writeFileSync(file, npyBytes([rows, dim], data));
 }
 
 /** `count` shards of rows × dim with anisotropic values, a NaN row, a zero row and rows repeated within and across shards. */
