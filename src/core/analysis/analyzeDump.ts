@@ -16,7 +16,9 @@ import { siblingOpener } from '../formats/openDumpFile';
 import { NullRowTally } from './nullRowTally';
 import { FiniteRows, finiteSpectrum, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
 import { RowIndexRecorder } from '../stats/rowIndices';
-import { outlierRows } from './outlierRows';
+import { outlierRows, type OutlierRows } from './outlierRows';
+import { DEFAULT_PROJECTION_ROWS, centredRowsOperator, principalAxes, type PrincipalAxes } from './projection';
+import { AscendingRows, projectionOfDump } from './dumpProjection';
 
 export interface AnalyzeOptions {
   /** Analyse at most this many rows; larger arrays are sampled uniformly (seeded). */
@@ -45,6 +47,8 @@ export interface AnalyzeOptions {
    * report says so: sampling.sampled is true and sampling.method names the quick pass and its size.
    */
   quickFirstPass?: boolean | { rows: number };
+  /** Rows of the report's projection (a uniform seeded sample of the finite rows); 0: none. Default DEFAULT_PROJECTION_ROWS. */
+  projectionRows?: number;
 }
 
 export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = { maxRows: 100_000, seed: 0 };
@@ -124,6 +128,7 @@ export async function analyzeOpenedDump(
   const started = Date.now();
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   checkMaxRows(options);
+  projectionRowsOf(options);
   // null rows (Arrow/Parquet null lists) are read as NaN rows: the tally tells them apart
   const nulls = new NullRowTally(await dump.open(options.arrayName));
   const matrix = nulls.matrix;
@@ -153,9 +158,10 @@ export async function analyzeOpenedDump(
   const readStarted = Date.now();
   // The WebAssembly path builds its covariance straight into the eigenvalue solver's memory.
   const solver: { workspace: EigenWorkspace | null } = { workspace: null };
+  const duplicates = new AscendingRows();
   const st = await statisticsOfRows(matrix, runs(), rowsUsed, options, hooks, {
     hashDuplicates: true,
-    rowIndices: new RowIndexRecorder({ isNull: row => nulls.has(row) }),
+    rowIndices: recorder(context, duplicates),
     covarianceBuffer: () => (solver.workspace = EigenWorkspace.create(dim))?.matrix,
   });
   let workspace = solver.workspace;
@@ -167,16 +173,60 @@ export async function analyzeOpenedDump(
   const eigenStarted = Date.now();
   // values near float64's limits make squares overflow; say so instead of computing on Infinity
   const covarianceOverflow = st.covariance !== null && !st.covariance.every(Number.isFinite);
+  // the axes before the eigenvalues: the WebAssembly solver overwrites the covariance
+  const axesStarted = Date.now();
+  const axes = projecting(context) && st.covariance && !covarianceOverflow && st.count >= 2 ? principalAxes({ matrix: st.covariance }, dim, options.seed) : null;
+  const axesMs = Date.now() - axesStarted;
   const { eigenvalues, overflow } = !st.covariance || covarianceOverflow ? { eigenvalues: new Float64Array(0), overflow: covarianceOverflow }
     : finiteSpectrum(workspace && st.covariance.buffer === workspace.matrix.buffer ? workspace.eigenvalues()
       : symmetricEigenvalues(st.covariance, dim));
   st.covariance = null; // not needed any more: let it go before the report is built
   workspace = null;
   const eigenMs = Date.now() - eigenStarted;
-  hooks.onProgress?.(1, 'Done');
-  return buildReport(context, st, eigenvalues, overflow, { readMs, eigenMs }, {
+  const outliers = outliersOf(context, st);
+  const report = buildReport(context, st, eigenvalues, overflow, { readMs, eigenMs }, {
     method: sampled ? 'uniform random sample without replacement' : 'all rows', maxRows: options.maxRows,
+  }, outliers);
+  await withProjection(context, report, st, axes, axesMs, duplicates, outliers, hooks);
+  hooks.onProgress?.(1, 'Done');
+  return report;
+}
+
+/** The exact pass's row recorder: null rows told apart, duplicates kept for the projection's flags. */
+function recorder(ctx: ReportContext, duplicates: AscendingRows): RowIndexRecorder {
+  return new RowIndexRecorder({ isNull: row => ctx.nulls.has(row),
+    listener: projecting(ctx) ? (kind, row) => { if (kind === 'duplicate') duplicates.push(row); } : undefined });
+}
+
+function projectionRowsOf(options: AnalyzeOptions): number {
+  const n = options.projectionRows ?? DEFAULT_PROJECTION_ROWS;
+  if (!(Number.isSafeInteger(n) && n >= 0)) throw new EmbdiagError('bad-argument', `projection rows must be a non-negative integer (got ${n}).`);
+  return n;
+}
+
+function projecting(ctx: ReportContext): boolean {
+  return projectionRowsOf(ctx.options) > 0 && ctx.matrix.dim >= 2;
+}
+
+function outliersOf(ctx: ReportContext, st: StatisticsResult): OutlierRows | null {
+  return outlierRows(st.rowNorms, st.rows.finiteRuns, ctx.thresholds.outlierZ ?? DEFAULT_THRESHOLDS.outlierZ);
+}
+
+/** Adds the projection (and its time, from the axes to the coordinates) to the report. */
+async function withProjection(ctx: ReportContext, report: AnalysisReport, st: StatisticsResult, axes: PrincipalAxes | null, axesMs: number,
+  duplicates: AscendingRows, outliers: OutlierRows | null, hooks: AnalyzeHooks, centredRows?: Float64Array): Promise<void> {
+  if (!axes) return;
+  hooks.onProgress?.(0.97, 'Projecting a sample of rows');
+  const started = Date.now();
+  const projection = await projectionOfDump({
+    matrix: ctx.matrix, statistics: st, axes, report, projectionRows: projectionRowsOf(ctx.options), seed: ctx.options.seed,
+    duplicates, outliers: outliers?.rows ?? [], centredRows,
+    concurrency: ctx.matrix instanceof DenseMatrix ? QUICK_READS : 1, isCancelled: hooks.isCancelled,
   });
+  await ctx.source.assertUnchanged?.();
+  if (!projection) return;
+  report.projection = projection;
+  report.timings.projectionMs = axesMs + Date.now() - started;
 }
 
 /**
@@ -186,8 +236,8 @@ export async function analyzeOpenedDump(
 async function gramRouteAnalysis(ctx: ReportContext, runs: Iterable<readonly [number, number]>, hooks: AnalyzeHooks): Promise<AnalysisReport> {
   const { matrix, rowsUsed, sampled, options } = ctx;
   const readStarted = Date.now();
-  const stats = new StreamingStatistics(matrix.dim, { hashDuplicates: true, covariance: false,
-    rowIndices: new RowIndexRecorder({ isNull: row => ctx.nulls.has(row) }) });
+  const duplicates = new AscendingRows();
+  const stats = new StreamingStatistics(matrix.dim, { hashDuplicates: true, covariance: false, rowIndices: recorder(ctx, duplicates) });
   const kept = new FiniteRows(matrix.dim, rowsUsed);
   await streamRows(matrix, runs, rowsUsed, (block, n, first) => { stats.add(block, n, first); kept.add(block, n); }, hooks);
   const st = stats.finish();
@@ -198,10 +248,17 @@ async function gramRouteAnalysis(ctx: ReportContext, runs: Iterable<readonly [nu
   // Small Gram matrices are solved in JS, as in the quick pass: faster than compiling the kernels.
   const { eigenvalues, overflow } = gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN);
   const eigenMs = Date.now() - eigenStarted;
-  hooks.onProgress?.(1, 'Done');
-  return buildReport(ctx, st, eigenvalues, overflow, { readMs, eigenMs }, {
+  const outliers = outliersOf(ctx, st);
+  const report = buildReport(ctx, st, eigenvalues, overflow, { readMs, eigenMs }, {
     method: sampled ? 'uniform random sample without replacement' : 'all rows', maxRows: options.maxRows,
-  });
+  }, outliers);
+  // the kept rows are centred now (gramRouteSpectrum): the covariance is Yᵀ·Y/(N − 1), used through products
+  const axesStarted = Date.now();
+  const axes = projecting(ctx) && eigenvalues.length > 0 && st.count >= 2
+    ? principalAxes({ operator: centredRowsOperator(kept.rows, kept.count, matrix.dim) }, matrix.dim, options.seed) : null;
+  await withProjection(ctx, report, st, axes, Date.now() - axesStarted, duplicates, outliers, hooks, kept.rows);
+  hooks.onProgress?.(1, 'Done');
+  return report;
 }
 
 /**
@@ -269,6 +326,7 @@ interface ReportContext {
 function buildReport(
   ctx: ReportContext, st: StatisticsResult, eigenvalues: Float64Array, overflow: boolean,
   t: { readMs: number; eigenMs: number }, sampling: { method: AnalysisReport['sampling']['method']; maxRows: number; note?: string },
+  outliers: OutlierRows | null = outliersOf(ctx, st),
 ): AnalysisReport {
   const { source, dump, matrix, options } = ctx;
   return reportFromStatistics({
@@ -278,7 +336,7 @@ function buildReport(
     rowsTotal: ctx.rowsTotal, rowsUsed: ctx.rowsUsed, sampled: ctx.sampled, seed: options.seed,
     thresholds: ctx.thresholds, nullRows: ctx.nulls.result(), started: ctx.started,
   }, { ...st, norms: summariseNorms(st.rowNorms), rowIndices: st.rows,
-    outliers: outlierRows(st.rowNorms, st.rows.finiteRuns, ctx.thresholds.outlierZ ?? DEFAULT_THRESHOLDS.outlierZ) }, eigenvalues, overflow, t, sampling);
+    outliers }, eigenvalues, overflow, t, sampling);
 }
 
 /**

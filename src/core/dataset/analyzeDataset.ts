@@ -115,7 +115,7 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
 }
 
 /** The report of the dataset in `paths`: identical in every figure to that of the concatenated rows. */
-export async function analyzeDataset(paths: readonly string[], options: DatasetReadOptions & { thresholds?: FindingThresholds; displayPath?: string },
+export async function analyzeDataset(paths: readonly string[], options: DatasetReadOptions & { thresholds?: FindingThresholds; displayPath?: string; projectionRows?: number },
   hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
   const started = Date.now();
   const { partial, failures, files, shardsCached, cacheWriteFailures } = await partialOfDataset(paths, options, hooks);
@@ -125,7 +125,7 @@ export async function analyzeDataset(paths: readonly string[], options: DatasetR
   const readMs = Date.now() - started;
   const report = reportOfPartial(partial, {
     displayPath: options.displayPath ?? paths.join(' '), thresholds: options.thresholds, failures,
-    findings: shardNumberingFindings(files), started, readMs,
+    findings: shardNumberingFindings(files), started, readMs, projectionRows: options.projectionRows,
   });
   if (shardsCached) report.notes.push(`${shardsCached} of ${partial.shards.length} shards unchanged since their cached partial (same size and modification time): not read again.`);
   if (cacheWriteFailures) report.notes.push(`${cacheWriteFailures} partial${cacheWriteFailures === 1 ? '' : 's'} could not be written to the cache ${options.cache!.dir}: the next analysis reads ${cacheWriteFailures === 1 ? 'that shard' : 'those shards'} again.`);

@@ -8,6 +8,8 @@ import { formatNumber } from '../report/format';
 import { NORM_SKETCH_ACCURACY, sketchMedian } from './normSketch';
 import type { DatasetPartial } from './partial';
 import { distinctRows } from './rowKeys';
+import { datasetAxes, datasetProjection } from './datasetProjection';
+import { DEFAULT_PROJECTION_ROWS, axesMatchSpectrum, type PrincipalAxes } from '../analysis/projection';
 
 /** A shard that could not be read: listed in the report with its error, left out of the figures. */
 export interface ShardFailure { file: string; code: string; message: string }
@@ -21,6 +23,8 @@ export interface DatasetReportOptions {
   findings?: ReaderFinding[];
   started?: number;
   readMs?: number;
+  /** Rows of the projection, from the dataset's shared row sample (default DEFAULT_PROJECTION_ROWS; 0: none). */
+  projectionRows?: number;
 }
 
 /**
@@ -35,6 +39,8 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
   let variance: Float64Array | null = null;
   let eigenvalues: Float64Array = new Float64Array(0);
   let overflow = false;
+  let axes: PrincipalAxes | null = null;
+  const projectionRows = options.projectionRows ?? DEFAULT_PROJECTION_ROWS;
   if (p.count >= 2) {
     const scale = 1 / (p.count - 1);
     const covariance = p.comoment.map(x => x * scale);
@@ -42,6 +48,7 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     for (let i = 0; i < dim; i++) variance[i] = covariance[i * dim + i];
     overflow = !covariance.every(Number.isFinite);
     if (!overflow) ({ eigenvalues, overflow } = finiteSpectrum(symmetricEigenvalues(covariance, dim)));
+    if (!overflow && eigenvalues.length > 0) axes = datasetAxes(p, covariance, projectionRows);
   }
   const eigenMs = Date.now() - eigenStarted;
   const { distinct, standardError } = distinctRows(p.keys);
@@ -99,7 +106,10 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     ...failures.map(f => ({ file: f.file, error: { code: f.code, message: f.message } })),
   ];
   const findings = report.findings.map(f => (f.rows?.length ? { ...f, message: `${f.message} ${whereInShards(f.rows, p)}` } : f));
-  return { ...report, findings, shards, incomplete: failures.length > 0 };
+  const projection = axes && axesMatchSpectrum(axes, eigenvalues) ? datasetProjection(p, axes, eigenvalues, projectionRows,
+    { nan: report.health.nanRows, inf: report.health.infRows, null: report.health.nullRows ?? 0 },
+    (options.thresholds ?? DEFAULT_THRESHOLDS).outlierZ ?? DEFAULT_THRESHOLDS.outlierZ) : undefined;
+  return { ...report, findings, shards, incomplete: failures.length > 0, ...(projection ? { projection } : {}) };
 }
 
 /** Local rows shown per shard in a row-level finding's message. */

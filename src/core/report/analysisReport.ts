@@ -1,6 +1,7 @@
 import type { ArrayInfo, DumpFormat } from '../formats/dumpFile';
 import type { Histogram } from '../stats/histogram';
 import type { PowerLawFit } from '../metrics/powerLawFit';
+import type { Projection } from './projection';
 
 /**
  * The one result type every surface renders from: CLI text/JSON/Markdown, hover,
@@ -122,7 +123,13 @@ export interface AnalysisReport {
   shards?: ShardSummary[];
   /** Datasets: true when some shards could not be read (listed with their error): the figures cover the others. */
   incomplete?: boolean;
-  timings: { totalMs: number; readMs: number; eigenMs: number };
+  /**
+   * A uniform sample of the finite rows on the leading principal components (see projection.ts);
+   * absent when turned off, with fewer than 2 finite rows or dim < 2, or without a spectrum.
+   */
+  projection?: Projection;
+  /** projectionMs: from the covariance to the projection's coordinates (eigenvectors, reading the sampled rows, projecting). */
+  timings: { totalMs: number; readMs: number; eigenMs: number; projectionMs?: number };
 }
 
 /** One shard of a dataset report. */

@@ -1,0 +1,106 @@
+/**
+ * The projection of a single dump, after its statistics pass: the sampled finite rows are read
+ * again by ranged reads (nearby rows in one read), never the whole file, and projected on the
+ * axes computed from the pass's covariance (projection.ts).
+ */
+import type { EmbeddingMatrix } from '../formats/dumpFile';
+import { EmbdiagError } from '../errors';
+import type { AnalysisReport } from '../report/analysisReport';
+import type { Projection } from '../report/projection';
+import type { RowIndices } from '../stats/rowIndices';
+import { axesMatchSpectrum, buildProjection, projectionSample, sortedHas, type PrincipalAxes } from './projection';
+
+/** Rows skipped between two sampled rows and still read in the same call, in decoded bytes. */
+const GAP_BYTES = 32 << 10;
+/** Decoded bytes of one read at most. */
+const SPAN_BYTES = 2 << 20;
+
+/** Global rows of one kind recorded in ascending order (the duplicates of the statistics pass). */
+export class AscendingRows {
+  private data = new Float64Array(64);
+  length = 0;
+  push(row: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = row;
+  }
+  has(row: number): boolean { return sortedHas(this.data.subarray(0, this.length), row); }
+}
+
+export interface DumpProjectionInput {
+  matrix: EmbeddingMatrix;
+  statistics: { count: number; mean: Float64Array; rowNorms: Float64Array; rows: RowIndices };
+  axes: PrincipalAxes | null;
+  report: AnalysisReport;
+  projectionRows: number;
+  seed: number;
+  duplicates: AscendingRows;
+  /** Flagged outlier rows, ascending (outlierRows.ts). */
+  outliers: readonly number[];
+  /** The Gram route's finite rows, centred, in row order (no read needed then). */
+  centredRows?: Float64Array;
+  /** Reads in flight. */
+  concurrency: number;
+  isCancelled?: () => boolean;
+}
+
+/** The projection, or undefined when there is none to stand behind (too few rows, no spectrum, axes that disagree with it). */
+export async function projectionOfDump(input: DumpProjectionInput): Promise<Projection | undefined> {
+  const { statistics: st, axes, report, matrix } = input;
+  if (!axes || st.count < 2 || matrix.dim < 2 || !axesMatchSpectrum(axes, report.eigenvalues)) return undefined;
+  const { positions, rows } = projectionSample(st.rows.finiteRuns, st.count, input.projectionRows, input.seed);
+  const d = matrix.dim;
+  let values: Float64Array;
+  if (input.centredRows) {
+    values = new Float64Array(rows.length * d);
+    for (let i = 0; i < rows.length; i++) values.set(input.centredRows.subarray(positions[i] * d, (positions[i] + 1) * d), i * d);
+  } else {
+    values = await readRowsAt(matrix, rows, input.concurrency, input.isCancelled);
+  }
+  const n = rows.length;
+  const analysed = report.sampling.sampled ? ` analysed (a sample of the ${report.rowsTotal} rows)` : '';
+  return buildProjection({
+    rows, values, centred: input.centredRows !== undefined,
+    norms: Array.from(positions, p => st.rowNorms[p]),
+    duplicate: i => input.duplicates.has(rows[i]),
+    outlier: i => sortedHas(input.outliers, rows[i]),
+  }, st.mean, axes, report.eigenvalues, {
+    rowsEligible: st.count,
+    leftOut: { nan: report.health.nanRows, inf: report.health.infRows, null: report.health.nullRows ?? 0 },
+    sampleMethod: n === st.count ? `all ${n} finite rows${analysed}` : `uniform random sample of ${n} of the ${st.count} finite rows${analysed} (seed ${input.seed})`,
+    seed: input.seed,
+  });
+}
+
+/**
+ * The given rows (ascending global indices), row-major: rows close together are read in one call
+ * (the skipped ones cost less than another read), `concurrency` reads in flight.
+ */
+export async function readRowsAt(matrix: EmbeddingMatrix, rows: readonly number[], concurrency: number, isCancelled?: () => boolean): Promise<Float64Array> {
+  const d = matrix.dim;
+  const out = new Float64Array(rows.length * d);
+  const gap = Math.floor(GAP_BYTES / (8 * d));
+  const most = Math.max(1, Math.floor(SPAN_BYTES / (8 * d)));
+  // spans: [first index into rows, last index into rows] read as rows[first] … rows[last]
+  const spans: [number, number][] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const last = spans[spans.length - 1];
+    if (last && rows[i] - rows[last[1]] - 1 <= gap && rows[i] - rows[last[0]] < most) last[1] = i;
+    else spans.push([i, i]);
+  }
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < spans.length) {
+      const [a, b] = spans[next++];
+      if (isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
+      const start = rows[a];
+      const block = await matrix.readRows(start, rows[b] - start + 1);
+      for (let i = a; i <= b; i++) out.set(block.subarray((rows[i] - start) * d, (rows[i] - start + 1) * d), i * d);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, spans.length)) }, lane));
+  return out;
+}
