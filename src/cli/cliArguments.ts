@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EmbdiagError } from '../core/errors';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from '../core/analysis/findings';
+import { DEFAULT_PROJECTION_ROWS, PROJECTION_COMPONENTS } from '../core/analysis/projection';
 import { ROW_FINDINGS, type RowFindingCode } from '../core/analysis/findingRows';
 import type { InformationFlags } from '../core/information/informationInputs';
 import { INIT_SCHEMES, type InitScheme, type InitSpec, type RegimeConfig } from '../core/regime/autoencoderConfig';
@@ -18,7 +19,9 @@ export type CliCommand =
       /** Datasets: exit 2 when a shard cannot be read (else the report is labelled incomplete). */
       strict: boolean; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds;
       /** 'auto': when a sidecar manifest exists or the container holds a companion array; true: always (--information or any of its inputs given); false: --no-information. */
-      information: boolean | 'auto'; informationFlags: InformationFlags }
+      information: boolean | 'auto'; informationFlags: InformationFlags;
+      /** Rows of the report's projection (0: none) and the 1-based pair of components drawn. */
+      projectionRows: number; projectionComponents: [number, number] }
   | { kind: 'stats'; files: string[]; out: string; cacheDir?: string; arrayName?: string; seed: number; firstRow: number; sampleRows: number; json: boolean }
   | { kind: 'merge'; files: string[]; out: string; json: boolean }
   | { kind: 'regime'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig }
@@ -65,6 +68,9 @@ Options
   --dead-variance V    a dimension with variance <= V is dead (default ${DEFAULT_THRESHOLDS.deadDimensionVariance})
   --outlier-z Z        flag a row as an outlier when the robust z-score of its norm,
                        |norm - median| / (1.4826 MAD), exceeds Z (default ${DEFAULT_THRESHOLDS.outlierZ})
+  --projection-rows N  rows of the principal-component projection (--json key "projection"):
+                       a uniform seeded sample of the finite rows (default ${DEFAULT_PROJECTION_ROWS}; 0: none)
+  --projection-components I,J   the two components it is drawn on, 1-based, up to ${PROJECTION_COMPONENTS} (default 1,2)
   --verbose            on an error, also print its technical detail (for bug reports)
   -h, --help           this text
   -v, --version        the version
@@ -125,6 +131,17 @@ Exit codes
      (with --json, stdout holds {"error": {"code", "message"}}, plus "detail" with --verbose)
 `;
 
+/** --projection-components I,J: two distinct components among 1 … PROJECTION_COMPONENTS. */
+function componentPair(value: string | undefined): [number, number] {
+  if (value === undefined) return [1, 2];
+  const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(value);
+  const [i, j] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(i >= 1 && j >= 1 && i <= PROJECTION_COMPONENTS && j <= PROJECTION_COMPONENTS && i !== j)) {
+    throw new EmbdiagError('bad-argument', `--projection-components must be two different components between 1 and ${PROJECTION_COMPONENTS}, as I,J (got "${value}").`);
+  }
+  return [i, j];
+}
+
 function positiveInt(name: string, value: string | undefined, min: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < min) {
@@ -161,6 +178,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
         lr: { type: 'string' }, 'lr-convention': { type: 'string' }, steps: { type: 'string' }, seeds: { type: 'string' },
         'no-simulate': { type: 'boolean' }, 'held-out': { type: 'string' }, rescale: { type: 'boolean' },
         out: { type: 'string', short: 'o' }, strict: { type: 'boolean' }, 'first-row': { type: 'string' }, 'sample-rows': { type: 'string' }, cache: { type: 'string' },
+        'projection-rows': { type: 'string' }, 'projection-components': { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' }, verbose: { type: 'boolean' },
       },
     });
@@ -186,7 +204,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
   const infoFiles = ['perturbed', 'targets', 'predictions', 'inputs', 'labels'] as const;
   const infoKeys = [...infoFiles, 'perturbed-array', 'targets-array', 'predictions-array', 'inputs-array', 'labels-array',
     'input-symbols', 'bits', 'noise-std', 'input-power', 'distortion', 'manifest', 'no-manifest', 'information', 'no-information'] as const;
-  const analyzeOnly = ['collapse-ratio', 'dead-variance', ...infoKeys] as const;
+  const analyzeOnly = ['collapse-ratio', 'dead-variance', 'projection-rows', 'projection-components', ...infoKeys] as const;
   if (command === 'rows') return rowsCommand(v, file);
   if (v.finding !== undefined || v.format !== undefined) throw new EmbdiagError('bad-argument', `--${v.finding !== undefined ? 'finding' : 'format'} belongs to "embdiag rows", not "${command}".`);
   if (command === 'analyze') {
@@ -214,6 +232,8 @@ export function parseCliArguments(argv: string[]): CliCommand {
       informationFlags,
       maxRows: positiveInt('--max-rows', v['max-rows'], 2, 100_000),
       seed: positiveInt('--seed', v.seed, 0, 0),
+      projectionRows: positiveInt('--projection-rows', v['projection-rows'], 0, DEFAULT_PROJECTION_ROWS),
+      projectionComponents: componentPair(v['projection-components']),
       thresholds: {
         ...DEFAULT_THRESHOLDS,
         collapseRatio: nonNegative('--collapse-ratio', v['collapse-ratio'], DEFAULT_THRESHOLDS.collapseRatio),

@@ -20,6 +20,7 @@ import { analyzeRegime } from '../core/regime/regimeReport';
 import { renderRegimeMarkdown, renderRegimeText } from '../core/regime/renderRegime';
 import { stepDiverges } from '../core/regime/stability';
 import { streamFindingRows } from '../core/analysis/findingRows';
+import { projectionForJson, withComponents } from '../core/analysis/projection';
 
 /** The `embdiag` command: the same core as the extension, for terminals and CI. */
 async function main(argv: string[]): Promise<number> {
@@ -39,9 +40,9 @@ async function main(argv: string[]): Promise<number> {
     const dataset = await isDatasetRequest(cmd.files);
     if (dataset && cmd.information === true) throw new EmbdiagError('bad-argument', 'The information estimates are not available for datasets yet: analyse one file for them.');
     const hooks = process.stderr.isTTY ? { onProgress: progressToStderr() } : {};
-    const report = dataset ? await analyzeDatasetRequest(cmd, hooks) : await analyzeFile(cmd.file, {
-      maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds,
-    }, hooks);
+    const report = dataset ? withProjectionComponents(await analyzeDatasetRequest(cmd, hooks), cmd.projectionComponents) : await analyzeFile(cmd.file, {
+      maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, projectionRows: cmd.projectionRows,
+    }, hooks).then(r => withProjectionComponents(r, cmd.projectionComponents));
     if (cmd.strict && report.incomplete) {
       const bad = report.shards!.filter(s => s.error);
       throw new EmbdiagError('unreadable', `${bad.length} shard${bad.length === 1 ? '' : 's'} could not be read (--strict): ${bad.slice(0, 5).map(s => `${s.file}: ${s.error!.message}`).join('; ')}${bad.length > 5 ? '; …' : ''}`);
@@ -50,7 +51,8 @@ async function main(argv: string[]): Promise<number> {
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     // a single file is a dataset of one shard: its --json says so too (text output unchanged)
     const withShards = dataset ? report : { ...report, shards: [await singleShard(cmd.file, report)] };
-    const out = cmd.output === 'json' ? reportToJson(information ? { ...withShards, information } : withShards)
+    const forJson = withShards.projection ? { ...withShards, projection: projectionForJson(withShards.projection) } : withShards;
+    const out = cmd.output === 'json' ? reportToJson(information ? { ...forJson, information } : forJson)
       : cmd.output === 'markdown' ? renderMarkdown(report) + (information ? `\n### Information estimates\n\n${summarizeInformation(information).map(l => `- ${l}`).join('\n')}\n` : '')
         : renderText(report) + (information ? `\nInformation estimates (arXiv 2601.11334; standard estimators, see README)\n${summarizeInformation(information).map(l => `  ${l}`).join('\n')}\n` : '');
     process.stdout.write(out);
@@ -108,6 +110,12 @@ async function runRows(cmd: Extract<CliCommand, { kind: 'rows' }>): Promise<numb
   return 0;
 }
 
+/** The projection drawn on the components asked for (--projection-components). */
+function withProjectionComponents(r: AnalysisReport, [i, j]: [number, number]): AnalysisReport {
+  if (!r.projection || (i === 1 && j === 2)) return r;
+  return { ...r, projection: withComponents(r.projection, i, j) };
+}
+
 async function singleShard(file: string, r: AnalysisReport): Promise<ShardSummary> {
   const mtime = await fs.stat(file).then(s => new Date(s.mtimeMs).toISOString(), () => undefined);
   return { file, firstRow: 0, rows: r.rowsTotal, format: r.format, array: r.array.name, dtype: r.array.dtype, size: r.fileSize, ...(mtime ? { mtime } : {}) };
@@ -125,12 +133,12 @@ async function analyzeDatasetRequest(cmd: Extract<CliCommand, { kind: 'analyze' 
   const partials = cmd.files.filter(f => f.endsWith(EMBSTATS_EXTENSION));
   const displayPath = cmd.files.join(' ');
   if (partials.length === 0) {
-    return analyzeDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, displayPath,
+    return analyzeDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, displayPath, projectionRows: cmd.projectionRows,
       cache: cmd.cacheDir === undefined ? undefined : new PartialCache(cmd.cacheDir) }, hooks);
   }
   if (partials.length !== cmd.files.length) throw new EmbdiagError('bad-argument', 'Give either shards or .embstats partials, not both: run "embdiag stats" on the shards first.');
   const merged = await mergeFiles(partials);
-  return reportOfPartial(merged, { displayPath, thresholds: cmd.thresholds, findings: shardNumberingFindings(merged.shards.map(s => s.file)) });
+  return reportOfPartial(merged, { displayPath, thresholds: cmd.thresholds, findings: shardNumberingFindings(merged.shards.map(s => s.file)), projectionRows: cmd.projectionRows });
 }
 
 /** Merges .embstats files read one at a time (memory: a few partials, whatever their number). */

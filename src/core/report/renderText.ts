@@ -1,3 +1,4 @@
+import type { Projection } from './projection';
 import type { AnalysisReport, Finding } from './analysisReport';
 import { formatBytes, formatNumber, formatPercent, formatShape } from './format';
 import { METRIC_DEFINITIONS } from '../metrics/spectrumMetrics';
@@ -34,6 +35,12 @@ function metricRows(r: AnalysisReport): [label: string, value: string, formula: 
 }
 
 const severityMark: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', information: 'info' };
+
+/** "2000 of 2000 finite rows on PC1 (61.2%) and PC2 (20.3%); --json key projection" */
+function projectionLine(p: Projection): string {
+  const [i, j] = p.components;
+  return `${p.rows.length} of ${p.rowsEligible} finite rows on PC${i} (${formatPercent(p.explained[0])} of the variance) and PC${j} (${formatPercent(p.explained[1])}); --json key projection`;
+}
 
 export function renderText(r: AnalysisReport): string {
   const lines: string[] = [];
@@ -72,6 +79,7 @@ export function renderText(r: AnalysisReport): string {
     for (const [label, value, formula] of rows) lines.push(`  ${label.padEnd(w)}  ${value.padEnd(14)}  ${formula}`);
     const top = r.eigenvalues.slice(0, 8).map(v => formatNumber(v)).join(', ');
     lines.push(`  eigenvalues     ${top}${r.eigenvalues.length > 8 ? `, … (${r.eigenvalues.length} in all; --json lists them)` : ''}`);
+    if (r.projection) lines.push(`  projection      ${projectionLine(r.projection)}`);
   } else {
     lines.push('Spectrum: not computed (fewer than 2 finite rows).');
   }
