@@ -8,7 +8,7 @@ import { ALL_DUMP_EXTENSIONS, DUMP_GLOB } from './dumpPaths';
 import type { ReportViews } from './reportViews';
 import { AnalysisError, asAnalysisError, type AnalysisService } from './analysisService';
 import type { DumpDiagnostics } from './dumpDiagnostics';
-import { readSettings, suppressFinding } from './settings';
+import { analysisOptions, readSettings, suppressFinding } from './settings';
 import { saveReportAs } from './exports';
 import { datasetTask } from './datasetTask';
 import * as ids from './commandIds';
@@ -118,7 +118,7 @@ async function analyzeWithProgress(ctx: CommandContext, uri: vscode.Uri): Promis
         // a dataset panel's report (Copy as Markdown, Export) is the dataset's
         return await isDatasetTarget(uri)
           ? ctx.service.run(datasetTask(uri.fsPath, s, ctx.views.datasetCacheDir), run)
-          : ctx.service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds }, run);
+          : ctx.service.analyze(uri.fsPath, analysisOptions(s), run);
       });
   } catch (e) {
     const err = asAnalysisError(e, `The analysis of ${path.basename(uri.fsPath)}`);
@@ -144,7 +144,7 @@ async function analyzeWorkspace(ctx: CommandContext): Promise<void> {
         progress.report({ message: `${i + 1}/${files.length} ${vscode.workspace.asRelativePath(uri, false)}`, increment: 100 / files.length });
         const s = readSettings(uri);
         try {
-          rows.push({ uri, report: await ctx.service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds }, { token }) });
+          rows.push({ uri, report: await ctx.service.analyze(uri.fsPath, analysisOptions(s), { token }) });
         } catch (e) {
           if (e instanceof AnalysisError && e.code === 'cancelled') return true;
           rows.push({ uri, error: asAnalysisError(e, `The analysis of ${uri.fsPath}`) });

@@ -7,5 +7,5 @@ import type { WorkerTask } from './workerProtocol';
  * per-shard partials in `cacheDir` stay valid whatever the setting.
  */
 export function datasetTask(datasetPath: string, settings: Settings, cacheDir: string | undefined): Extract<WorkerTask, { type: 'dataset' }> {
-  return { type: 'dataset', path: datasetPath, options: { seed: settings.seed, thresholds: settings.thresholds }, ...(cacheDir ? { cacheDir } : {}) };
+  return { type: 'dataset', path: datasetPath, options: { seed: settings.seed, thresholds: settings.thresholds, projectionRows: settings.projectionRows }, ...(cacheDir ? { cacheDir } : {}) };
 }

@@ -6,7 +6,7 @@ import type { WorkerTask } from './workerProtocol';
 import type { DatasetLiteral } from '../core/text/pathLiterals';
 import type { Settings } from './settings';
 import { asAnalysisError, type AnalysisService } from './analysisService';
-import { readSettings, suppressionKey } from './settings';
+import { analysisOptions, readSettings, suppressionKey } from './settings';
 import { hasSidecarManifest, informationTask, informationWanted } from './informationTask';
 import { informationFindings } from '../core/information/informationFindings';
 import { regimeFindings } from '../core/regime/regimeFindings';
@@ -120,7 +120,7 @@ export class DumpDiagnostics implements vscode.Disposable {
     const version = document.version;
     const literals = dumpLiteralsIn(document);
     const refs = new Set<string>();
-    const options = { maxRows: settings.maxRows, seed: settings.seed, thresholds: settings.thresholds };
+    const options = analysisOptions(settings);
     const perLiteral = await Promise.all(literals.map(async (literal): Promise<vscode.Diagnostic[]> => {
       const range = literalRange(document, literal);
       const resolved = await resolveDumpPath(literal.value, document);

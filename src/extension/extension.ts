@@ -8,7 +8,7 @@ import { registerCommands } from './commands';
 import { DumpCodeActions } from './codeActions';
 import { AnalysisStatusBar } from './analysisStatusBar';
 import { DOCUMENT_SELECTOR, DUMP_GLOB } from './dumpPaths';
-import { readSettings } from './settings';
+import { analysisOptions, readSettings } from './settings';
 import { datasetTask } from './datasetTask';
 import type { EmbeddingDiagnosticsApi } from './api';
 
@@ -72,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
   return {
     analyze: (uri) => {
       const s = readSettings(uri);
-      return service.analyze(uri.fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds });
+      return service.analyze(uri.fsPath, analysisOptions(s));
     },
     analyzeDataset: (uri) => service.run(datasetTask(uri.fsPath, readSettings(uri), datasetCacheDir)),
     whenPanelRendered: (uri, timeoutMs = 30_000, mustContain) => views.whenRendered(uri.fsPath, timeoutMs, mustContain),

@@ -6,7 +6,7 @@ import { ALL_DUMP_EXTENSIONS, BINARY_DUMP_EXTENSIONS, SNIFFED_DUMP_EXTENSIONS, c
 import { datasetTask } from './datasetTask';
 import type { Settings } from './settings';
 import { AnalysisError, asAnalysisError, type AnalysisService } from './analysisService';
-import { readSettings } from './settings';
+import { analysisOptions, readSettings } from './settings';
 import { informationTask, informationWanted } from './informationTask';
 import { informationHoverLines } from '../core/information/informationFindings';
 import { regimeHoverLine } from '../core/regime/regimeFindings';
@@ -44,7 +44,7 @@ export class DumpHoverProvider implements vscode.HoverProvider {
     // config.json and friends are not dumps: only an existing file whose content says so gets a hover
     const sniffed = SNIFFED_DUMP_EXTENSIONS.some(e => literal.value.toLowerCase().endsWith(e));
     if (sniffed && !await contentIsDump(resolved.fsPath)) return undefined;
-    const options = { maxRows: settings.maxRows, seed: settings.seed, thresholds: settings.thresholds };
+    const options = analysisOptions(settings);
     try {
       const report = await this.service.analyze(resolved.fsPath, options, { token });
       md.appendMarkdown(renderSummaryMarkdown(report, literal.value));

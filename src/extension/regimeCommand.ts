@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { INIT_SCHEMES, type InitScheme, type InitSpec, type RegimeConfig } from '../core/regime/autoencoderConfig';
 import type { AnalysisService } from './analysisService';
-import { readSettings } from './settings';
+import { analysisOptions, readSettings } from './settings';
 
 /** Rows loaded for the regime analysis: it simulates gradient descent on them, several times. */
 export const REGIME_MAX_ROWS = 20_000;
@@ -29,7 +29,7 @@ const positiveNum = (v: string) => (Number.isFinite(Number(v)) && Number(v) > 0 
  */
 export async function askRegimeConfig(fsPath: string, service: AnalysisService): Promise<RegimeConfig | undefined> {
   const s = readSettings(vscode.Uri.file(fsPath));
-  const report = await service.cached(fsPath, { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds });
+  const report = await service.cached(fsPath, analysisOptions(s));
   const d = report?.dim;
   const title = `Autoencoder regime of ${path.basename(fsPath)}`;
   const latent = await vscode.window.showInputBox({

@@ -6,7 +6,7 @@ import { compareReports } from '../core/analysis/compareReports';
 import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../shared/protocol';
 import { createNonce, renderPanelHtml } from './panelHtml';
 import { asAnalysisError, type AnalysisService } from './analysisService';
-import { readSettings } from './settings';
+import { analysisOptions, readSettings } from './settings';
 import { saveReportAs, savePlot } from './exports';
 import type { RegimeConfig } from '../core/regime/autoencoderConfig';
 import type { RegimeResult } from '../core/regime/regimeResult';
@@ -142,7 +142,7 @@ class ReportView {
     const files = this.files();
     if (opts.force) for (const f of files) this.owner.service.invalidate(f);
     const settings = readSettings(vscode.Uri.file(files[0]));
-    const base = { maxRows: settings.maxRows, seed: settings.seed, thresholds: settings.thresholds };
+    const base = analysisOptions(settings);
     this.renderedText = undefined;
     this.renderedHistory = [];
     const label = files.map(f => path.basename(f)).join(' and ');

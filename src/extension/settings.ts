@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
 import type { FindingThresholds } from '../core/analysis/findings';
 import { DEFAULT_THRESHOLDS } from '../core/analysis/findings';
+import { DEFAULT_PROJECTION_ROWS } from '../core/analysis/projection';
+import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 
 /** The `embeddingDiagnostics.*` settings, read fresh each time so changes apply at once. */
 export interface Settings {
   maxRows: number;
   seed: number;
+  /** Rows of the report's projection (0: none). */
+  projectionRows: number;
   enableHovers: boolean;
   enableDiagnostics: boolean;
   /** Information estimates without being asked, when a companion array or a sidecar manifest is there (CLI: --no-information turns them off). */
@@ -30,6 +34,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   return {
     maxRows: int('maxRows', 100_000, 2),
     seed: int('seed', 0, 0),
+    projectionRows: int('projectionRows', DEFAULT_PROJECTION_ROWS, 0),
     enableHovers: c.get<boolean>('enableHovers', true),
     enableDiagnostics: c.get<boolean>('enableDiagnostics', true),
     informationByDefault: c.get<boolean>('informationByDefault', true),
@@ -43,6 +48,11 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
       collisionError: num('thresholds.collisionError', 0.01),
     },
   };
+}
+
+/** The analysis options of a single dump from the settings (one object everywhere: it is part of the cache key). */
+export function analysisOptions(s: Settings): AnalyzeOptions {
+  return { maxRows: s.maxRows, seed: s.seed, thresholds: s.thresholds, projectionRows: s.projectionRows };
 }
 
 function sanitizeSuppressions(v: unknown): Record<string, string[]> {

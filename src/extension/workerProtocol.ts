@@ -9,7 +9,7 @@ import type { CovarianceDistanceOptions, CovarianceDistanceResult } from '../cor
 import type { FindingThresholds } from '../core/analysis/findings';
 
 /** What a dataset analysis depends on besides its shards (see analyzeDataset). */
-export interface DatasetTaskOptions { seed: number; arrayName?: string; thresholds?: FindingThresholds }
+export interface DatasetTaskOptions { seed: number; arrayName?: string; thresholds?: FindingThresholds; projectionRows?: number }
 
 /** The work the analysis worker can do; every task reads the dump at `path` (and `otherPath`, for two-file tasks). */
 export type WorkerTask =
