@@ -4,16 +4,17 @@
  * axes computed from the pass's covariance (projection.ts).
  */
 import type { EmbeddingMatrix } from '../formats/dumpFile';
+import { DenseMatrix } from '../formats/npy';
 import { EmbdiagError } from '../errors';
 import type { AnalysisReport } from '../report/analysisReport';
 import type { Projection } from '../report/projection';
 import type { RowIndices } from '../stats/rowIndices';
-import { axesMatchSpectrum, buildProjection, projectionSample, sortedHas, type PrincipalAxes } from './projection';
+import { SampleCoordinates, axesMatchSpectrum, buildProjection, projectionSample, sortedHas, type PrincipalAxes } from './projection';
 
-/** Rows skipped between two sampled rows and still read in the same call, in decoded bytes. */
-const GAP_BYTES = 32 << 10;
+/** Rows skipped between two sampled rows and still read in the same call, in bytes read (float32 rows read directly) or decoded. */
+const GAP_BYTES = 64 << 10;
 /** Decoded bytes of one read at most. */
-const SPAN_BYTES = 2 << 20;
+const SPAN_BYTES = 1 << 20;
 
 /** Global rows of one kind recorded in ascending order (the duplicates of the statistics pass). */
 export class AscendingRows {
@@ -53,21 +54,20 @@ export async function projectionOfDump(input: DumpProjectionInput): Promise<Proj
   if (!axes || st.count < 2 || matrix.dim < 2 || !axesMatchSpectrum(axes, report.eigenvalues)) return undefined;
   const { positions, rows } = projectionSample(st.rows.finiteRuns, st.count, input.projectionRows, input.seed);
   const d = matrix.dim;
-  let values: Float64Array;
+  const coordinates = new SampleCoordinates(rows.length, input.centredRows ? null : st.mean, axes);
   if (input.centredRows) {
-    values = new Float64Array(rows.length * d);
-    for (let i = 0; i < rows.length; i++) values.set(input.centredRows.subarray(positions[i] * d, (positions[i] + 1) * d), i * d);
+    for (let i = 0; i < rows.length; i++) coordinates.add(i, input.centredRows, positions[i] * d);
   } else {
-    values = await readRowsAt(matrix, rows, input.concurrency, input.isCancelled);
+    await forEachRowAt(matrix, rows, input.concurrency, (i, block, offset) => coordinates.add(i, block, offset), input.isCancelled);
   }
   const n = rows.length;
   const analysed = report.sampling.sampled ? ` analysed (a sample of the ${report.rowsTotal} rows)` : '';
   return buildProjection({
-    rows, values, centred: input.centredRows !== undefined,
+    rows, coordinates: coordinates.coordinates,
     norms: Array.from(positions, p => st.rowNorms[p]),
     duplicate: i => input.duplicates.has(rows[i]),
     outlier: i => sortedHas(input.outliers, rows[i]),
-  }, st.mean, axes, report.eigenvalues, {
+  }, report.eigenvalues, {
     rowsEligible: st.count,
     leftOut: { nan: report.health.nanRows, inf: report.health.infRows, null: report.health.nullRows ?? 0 },
     sampleMethod: n === st.count ? `all ${n} finite rows${analysed}` : `uniform random sample of ${n} of the ${st.count} finite rows${analysed} (seed ${input.seed})`,
@@ -76,14 +76,18 @@ export async function projectionOfDump(input: DumpProjectionInput): Promise<Proj
 }
 
 /**
- * The given rows (ascending global indices), row-major: rows close together are read in one call
- * (the skipped ones cost less than another read), `concurrency` reads in flight.
+ * Hands each of the given rows (ascending global indices) to `sink` as it is read, by its index in
+ * `rows`: rows close together are read in one call (the skipped ones cost less than another
+ * read), `concurrency` reads in flight.
  */
-export async function readRowsAt(matrix: EmbeddingMatrix, rows: readonly number[], concurrency: number, isCancelled?: () => boolean): Promise<Float64Array> {
+export async function forEachRowAt(matrix: EmbeddingMatrix, rows: readonly number[], concurrency: number,
+  sink: (i: number, block: Float32Array | Float64Array, offset: number) => void, isCancelled?: () => boolean): Promise<void> {
   const d = matrix.dim;
-  const out = new Float64Array(rows.length * d);
-  const gap = Math.floor(GAP_BYTES / (8 * d));
-  const most = Math.max(1, Math.floor(SPAN_BYTES / (8 * d)));
+  // little-endian float32 rows come as the file's bytes: the skipped rows cost no decoding
+  const direct = matrix instanceof DenseMatrix && matrix.float32Direct ? matrix : null;
+  const rowBytes = (direct ? 4 : 8) * d;
+  const gap = Math.floor(GAP_BYTES / rowBytes);
+  const most = Math.max(1, Math.floor(SPAN_BYTES / rowBytes));
   // spans: [first index into rows, last index into rows] read as rows[first] … rows[last]
   const spans: [number, number][] = [];
   for (let i = 0; i < rows.length; i++) {
@@ -97,10 +101,9 @@ export async function readRowsAt(matrix: EmbeddingMatrix, rows: readonly number[
       const [a, b] = spans[next++];
       if (isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
       const start = rows[a];
-      const block = await matrix.readRows(start, rows[b] - start + 1);
-      for (let i = a; i <= b; i++) out.set(block.subarray((rows[i] - start) * d, (rows[i] - start + 1) * d), i * d);
+      const block = direct ? await direct.readRowsFloat32(start, rows[b] - start + 1) : await matrix.readRows(start, rows[b] - start + 1);
+      for (let i = a; i <= b; i++) sink(i, block, (rows[i] - start) * d);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, spans.length)) }, lane));
-  return out;
 }

@@ -12,7 +12,7 @@
 import { PROJECTION_FLAG, type Projection } from '../report/projection';
 import { EmbdiagError } from '../errors';
 import { sampleRowIndices } from '../stats/rowSampler';
-import { lanczosEigenvectors, type SymmetricOperator } from '../linalg/lanczosEigenvectors';
+import { dot, lanczosEigenvectors, type SymmetricOperator } from '../linalg/lanczosEigenvectors';
 import { topEigenvectors } from '../linalg/symmetricEigenvectors';
 
 /** Rows drawn by default (setting embeddingDiagnostics.projectionRows, CLI --projection-rows). */
@@ -115,13 +115,40 @@ export function projectionSample(finiteRuns: readonly number[], finite: number, 
   return { positions, rows };
 }
 
+/**
+ * The coordinates of the sampled rows, computed row by row as they are read (the rows are not
+ * kept: 20,000 × 1,024 of them would be 160 MB).
+ */
+export class SampleCoordinates {
+  /** coordinates[c][i]: sampled row i on component c + 1. */
+  readonly coordinates: number[][];
+  private readonly axis: Float64Array[];
+  private readonly mu: Float64Array;
+  private readonly centred: Float64Array;
+
+  /** `mean`: subtracted from each row; null when the rows come centred already (the Gram route's kept rows). */
+  constructor(n: number, mean: ArrayLike<number> | null, private readonly axes: PrincipalAxes) {
+    const { d, m, vectors } = axes;
+    // component-major copies of the axes: each coordinate is one contiguous dot product
+    this.axis = Array.from({ length: m }, (_, c) => Float64Array.from({ length: d }, (_, j) => vectors[j * m + c]));
+    this.coordinates = Array.from({ length: m }, () => new Array<number>(n).fill(0));
+    this.mu = Float64Array.from({ length: d }, (_, j) => (mean ? mean[j] : 0));
+    this.centred = new Float64Array(d);
+  }
+
+  /** Sampled row i: its d values at `offset` in `values`. */
+  add(i: number, values: Float32Array | Float64Array, offset: number): void {
+    const { centred, mu, axis } = this;
+    for (let j = 0; j < centred.length; j++) centred[j] = values[offset + j] - mu[j];
+    for (let c = 0; c < this.axes.m; c++) this.coordinates[c][i] = dot(centred, axis[c]);
+  }
+}
+
 export interface ProjectionSample {
   /** Global row indices, ascending. */
   rows: number[];
-  /** The rows' values, row-major (rows.length × d). */
-  values: Float64Array;
-  /** True when `values` are centred already (the Gram route's kept rows); else the mean is subtracted here. */
-  centred?: boolean;
+  /** Their coordinates (SampleCoordinates.coordinates). */
+  coordinates: number[][];
   /** Euclidean norms of the raw rows. */
   norms: ArrayLike<number>;
   /** Per sampled row (by its position in `rows`): a duplicate of an earlier row, an outlier. */
@@ -129,29 +156,14 @@ export interface ProjectionSample {
   outlier: (i: number) => boolean;
 }
 
-/** The report's projection from the sampled rows and the axes. */
-export function buildProjection(sample: ProjectionSample, mean: ArrayLike<number>, axes: PrincipalAxes, eigenvalues: ArrayLike<number>,
+/** The report's projection from the sampled rows' coordinates; undefined when the spectrum has no variance to share. */
+export function buildProjection(sample: ProjectionSample, eigenvalues: ArrayLike<number>,
   about: Pick<Projection, 'rowsEligible' | 'leftOut' | 'sampleMethod' | 'seed'>): Projection | undefined {
-  const { d, m, vectors } = axes;
-  const n = sample.rows.length;
+  const { coordinates } = sample;
+  const m = coordinates.length;
   let total = 0;
   for (let i = 0; i < eigenvalues.length; i++) total += eigenvalues[i];
-  if (n === 0 || !(total > 0) || !Number.isFinite(total)) return undefined;
-  const coordinates = Array.from({ length: m }, () => new Array<number>(n));
-  const centred = new Float64Array(d);
-  const acc = new Float64Array(m);
-  for (let i = 0; i < n; i++) {
-    const base = i * d;
-    for (let j = 0; j < d; j++) centred[j] = sample.centred ? sample.values[base + j] : sample.values[base + j] - mean[j];
-    acc.fill(0);
-    for (let j = 0; j < d; j++) {
-      const x = centred[j];
-      if (x === 0) continue;
-      const v = j * m;
-      for (let c = 0; c < m; c++) acc[c] += x * vectors[v + c];
-    }
-    for (let c = 0; c < m; c++) coordinates[c][i] = acc[c];
-  }
+  if (sample.rows.length === 0 || m < 2 || !(total > 0) || !Number.isFinite(total)) return undefined;
   const components = Array.from({ length: m }, (_, c) => c + 1);
   const explained = components.map(k => eigenvalues[k - 1] / total);
   const flags = sample.rows.map((_, i) => (sample.norms[i] === 0 ? PROJECTION_FLAG.zero : 0)

@@ -4,7 +4,7 @@
  * sample's first k rows by priority are themselves a uniform sample of the finite rows.
  */
 import { outlierNormTest } from '../analysis/outlierRows';
-import { buildProjection, principalAxes, type PrincipalAxes } from '../analysis/projection';
+import { SampleCoordinates, buildProjection, principalAxes, type PrincipalAxes } from '../analysis/projection';
 import type { Projection } from '../report/projection';
 import type { DatasetPartial } from './partial';
 
@@ -22,6 +22,8 @@ export function datasetProjection(p: DatasetPartial, axes: PrincipalAxes, eigenv
   const rows = order.map(i => sample.indices[i]);
   const values = new Float64Array(k * d);
   order.forEach((s, i) => values.set(sample.rows.subarray(s * d, (s + 1) * d), i * d));
+  const coordinates = new SampleCoordinates(k, p.mean, axes);
+  for (let i = 0; i < k; i++) coordinates.add(i, values, i * d);
   const norms = rows.map((_, i) => Math.hypot(...values.subarray(i * d, (i + 1) * d)));
   // duplicates: among the sampled rows (the partial keeps row keys, not which row repeats which)
   const seen = new Set<string>();
@@ -33,7 +35,7 @@ export function datasetProjection(p: DatasetPartial, axes: PrincipalAxes, eigenv
   });
   const isOutlier = p.norms ? outlierNormTest(p.norms, outlierZ) : null;
   const inSample = k === p.count ? `all ${k} finite rows` : `uniform random sample of ${k} of the ${p.count} finite rows`;
-  return buildProjection({ rows, values, norms, duplicate: i => duplicate[i], outlier: i => isOutlier?.(norms[i]) ?? false }, p.mean, axes, eigenvalues, {
+  return buildProjection({ rows, coordinates: coordinates.coordinates, norms, duplicate: i => duplicate[i], outlier: i => isOutlier?.(norms[i]) ?? false }, eigenvalues, {
     rowsEligible: p.count, leftOut,
     sampleMethod: `${inSample} (the dataset's shared row sample of ${sample.indices.length} rows, seed ${p.seed}); duplicate flags compare the sampled rows with each other${isOutlier ? '' : '; no outlier flags (the norms of every row are not kept past 2²⁰ rows)'}`,
     seed: p.seed,

@@ -115,11 +115,21 @@ function randomUnitOrthogonal(rng: () => number, n: number, basis: readonly Floa
   return x;
 }
 
-function dot(x: Float64Array, y: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * y[i];
-  return s;
+/** x·y with four partial sums (independent additions pipeline: about twice the speed of one). */
+export function dot(x: Float64Array, y: Float64Array): number {
+  const n = x.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += x[i] * y[i];
+    s1 += x[i + 1] * y[i + 1];
+    s2 += x[i + 2] * y[i + 2];
+    s3 += x[i + 3] * y[i + 3];
+  }
+  for (; i < n; i++) s0 += x[i] * y[i];
+  return (s0 + s1) + (s2 + s3);
 }
+
 
 /** y ← y + a·x */
 function axpy(a: number, x: Float64Array, y: Float64Array): void {
