@@ -59,6 +59,21 @@ test('every finite row on the leading eigenvectors, as numpy: dense solver (d 6)
   }
 });
 
+test('the WebAssembly statistics (covariance built in the eigenvalue solver\'s memory, which the solver overwrites): the same projection', async () => {
+  const e = expected['medium.npy'];
+  // float64 kernels: the covariance to rounding, numpy's coordinates to 1e-6
+  const r64 = await analyzeFile(path.join(DIR, 'medium.npy'), { ...options, kernels: 'float64', workers: 0 });
+  assertMatchesNumpy(r64.projection!, e, 'float64 kernels');
+  // float32 kernels: products summed in float32, so the axes move by about float32 rounding over the eigenvalue gaps
+  const r32 = await analyzeFile(path.join(DIR, 'medium.npy'), { ...options, kernels: 'float32', workers: 0 });
+  const p = r32.projection!;
+  const scale = Math.max(...e.coordinates![0].map(Math.abs));
+  for (let c = 0; c < 8; c++) {
+    const want = at(e, e.coordinates![c], p.rows);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(p.available!.coordinates[c][i] - want[i]) <= 1e-3 * scale, `float32 kernels, component ${c + 1}, row ${p.rows[i]}`);
+  }
+});
+
 test('NaN and ±Inf rows are left out of the sample and counted; the flags of known zero, duplicate and outlier rows', async () => {
   const r = await analyzeFile(path.join(DIR, 'small.npy'), options);
   const p = r.projection!;

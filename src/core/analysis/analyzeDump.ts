@@ -215,7 +215,12 @@ function outliersOf(ctx: ReportContext, st: StatisticsResult): OutlierRows | nul
 /** Adds the projection (and its time, from the axes to the coordinates) to the report. */
 async function withProjection(ctx: ReportContext, report: AnalysisReport, st: StatisticsResult, axes: PrincipalAxes | null, axesMs: number,
   duplicates: AscendingRows, outliers: OutlierRows | null, hooks: AnalyzeHooks, centredRows?: Float64Array): Promise<void> {
-  if (!axes) return;
+  const spectrum = report.metrics !== null && report.metrics.totalVariance > 0;
+  const unconverged = 'No projection: the leading eigenvectors did not converge to the spectrum\'s eigenvalues, and a projection on inexact axes is not shown.';
+  if (!axes) {
+    if (projecting(ctx) && st.count >= 2 && spectrum) report.notes.push(unconverged);
+    return;
+  }
   hooks.onProgress?.(0.97, 'Projecting a sample of rows');
   const started = Date.now();
   const projection = await projectionOfDump({
@@ -224,7 +229,10 @@ async function withProjection(ctx: ReportContext, report: AnalysisReport, st: St
     concurrency: ctx.matrix instanceof DenseMatrix ? QUICK_READS : 1, isCancelled: hooks.isCancelled,
   });
   await ctx.source.assertUnchanged?.();
-  if (!projection) return;
+  if (!projection) {
+    if (spectrum) report.notes.push(unconverged);
+    return;
+  }
   report.projection = projection;
   report.timings.projectionMs = axesMs + Date.now() - started;
 }
