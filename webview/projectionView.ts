@@ -137,7 +137,13 @@ export class ProjectionView {
   private pixelWords: Uint32Array | null = null;
   private packedColours: { key: string; words: Uint32Array } | null = null;
 
-  constructor(private readonly host: ProjectionHost) {}
+  constructor(private readonly host: ProjectionHost) {
+    // VS Code switches themes by changing <html>'s style (the --vscode-* variables) and <body>'s class:
+    // the canvas has no CSS of its own, so it is drawn again in the new colours.
+    const redraw = new MutationObserver(() => { if (this.container) this.schedule(); });
+    redraw.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+    redraw.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  }
 
   /** Called after every page render: (re)attaches to the container and takes new data; cheap when nothing changed. */
   sync(container: HTMLElement | null, projection: Projection | null, metadata: RowMetadata | null): void {
