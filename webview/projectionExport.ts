@@ -3,6 +3,7 @@
  * uniform subset when there are more than it can hold) and the CSV of the sample's coordinates.
  */
 import { sampleRowIndices } from '../src/core/stats/rowSampler';
+import { formatCount } from './format';
 import { flagNames } from './projectionData';
 
 /** Most points a saved SVG holds; more make files that drawing programs struggle with. */
@@ -18,9 +19,9 @@ export function decimate(items: ArrayLike<number>, max = SVG_MAX_POINTS, seed = 
   return Array.from(sampleRowIndices(n, max, seed), p => items[p]);
 }
 
-/** The note an SVG file carries when it holds a subset: `Showing 5,000 of 20,000 points (seeded uniform subset).` */
+/** The note a saved SVG carries when it holds a subset of the points in view, else ''. */
 export function decimationNote(kept: number, total: number): string {
-  return kept < total ? `SVG shows ${kept.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} points in view (seeded uniform subset; the PNG and CSV have all).` : '';
+  return kept < total ? `SVG shows ${formatCount(kept)} of ${formatCount(total)} points in view (seeded uniform subset; the PNG and CSV have all).` : '';
 }
 
 /**

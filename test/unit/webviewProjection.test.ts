@@ -329,7 +329,7 @@ test('SVG decimation: at most the limit, distinct, in order, the same for the sa
   }
   assert.deepEqual(decimate([5, 1, 9], 5), [5, 1, 9]);
   assert.equal(decimationNote(5000, 5000), '');
-  assert.equal(decimationNote(5000, 20000), 'SVG shows 5,000 of 20,000 points in view (seeded uniform subset; the PNG and CSV have all).');
+  assert.equal(decimationNote(5000, 20000), 'SVG shows 5000 of 20000 points in view (seeded uniform subset; the PNG and CSV have all).');
 });
 
 test('CSV: RFC 4180 quoting, formula-looking labels defused, empty for null; one line per sample row', () => {
