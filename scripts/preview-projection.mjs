@@ -119,13 +119,15 @@ export async function driveProjection(page, isWebviewToHost) {
   // the keyboard: arrows step through points, the live region speaks, + zooms
   await page.focus('#projection-stage');
   for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', '+', '+', '-']) await page.keyboard.press(key);
-  await page.waitForTimeout(100);
+  await page.waitForFunction(() => /^Point 3 of /.test(document.getElementById('projection-live')?.textContent ?? ''), null, { timeout: 5000 }).catch(() => {});
   const live = await page.evaluate(() => document.getElementById('projection-live')?.textContent ?? '');
   if (!/^Point 3 of /.test(live)) problems.push(`the keyboard cursor announced ${JSON.stringify(live)}`);
   await page.keyboard.press('Escape');
   await page.keyboard.press('0');
   // the legend hides a class
   await page.click('#projection-legend .projection-legend-entry');
+  // the view redraws on the next animation frame
+  await page.waitForFunction(() => document.querySelector('#projection-legend .projection-legend-entry')?.getAttribute('aria-pressed') === 'false', null, { timeout: 5000 }).catch(() => {});
   const pressed = await page.evaluate(() => document.querySelector('#projection-legend .projection-legend-entry')?.getAttribute('aria-pressed'));
   if (pressed !== 'false') problems.push(`a legend click left the entry ${pressed}`);
   await page.click('#projection-legend .projection-legend-entry');
@@ -136,7 +138,7 @@ export async function driveProjection(page, isWebviewToHost) {
   await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.6, { steps: 5 });
   await page.mouse.up();
   await page.keyboard.up('Shift');
-  await page.waitForTimeout(100);
+  await page.waitForSelector('#projection-selection-count', { timeout: 5000 }).catch(() => {});
   const sel = await page.evaluate(() => ({
     count: document.getElementById('projection-selection-count')?.textContent ?? '',
     listed: document.querySelectorAll('#projection-selection li').length,
@@ -149,7 +151,7 @@ export async function driveProjection(page, isWebviewToHost) {
   // another pair of components and colour by finding
   await page.selectOption('#projection-y', '3');
   await page.selectOption('#projection-colour', 'finding');
-  await page.waitForTimeout(100);
+  await page.waitForFunction(() => (document.querySelector('#projection-axes .axis-title:last-of-type')?.textContent ?? '').startsWith('PC3'), null, { timeout: 5000 }).catch(() => {});
   const title = await page.evaluate(() => document.querySelector('#projection-axes .axis-title:last-of-type')?.textContent ?? '');
   if (!title.startsWith('PC3')) problems.push(`the y axis after picking PC3 reads ${JSON.stringify(title)}`);
   // exports
