@@ -9,49 +9,44 @@
  * All file-derived text (labels, texts) goes through lit's text bindings: it is data, never markup.
  */
 import { html, nothing, render, svg, type TemplateResult } from 'lit';
-import { ref } from 'lit/directives/ref.js';
 import type { Projection } from '../src/core/report/projection';
 import type { RowMetadata } from '../src/core/rows/rowMetadata';
-import { formatCount, formatNumber, plural } from './format';
+import { plural } from './format';
 import { cursorAfterKey } from './plotCursor';
-import { exportToolbar, plotPngDataUrl, plotSvgText, type ExportFormat } from './plotExport';
+import { exportToolbar, type ExportFormat } from './plotExport';
 import { axesLayer, gridLayer } from './plotParts';
 import { linearTicks, type PlotBox } from './plotScale';
-import { drawMarks, drawPoints, packColour, pointSize, rasterPoints, type PointLayer } from './projectionCanvas';
+import { drawMarks, packColour, pointSize, rasterPoints, type PointLayer } from './projectionCanvas';
 import {
-  continuousColouring, findingColouring, hiddenBuckets, labelColouring, legendEntries, plainColouring, pointsByBucket, sequentialColour, toggleHidden,
-  type ColourBy, type Colouring, type ThemeColours,
+  continuousColouring, findingColouring, hiddenBuckets, labelColouring, plainColouring, pointsByBucket, toggleHidden,
+  type Colouring,
 } from './projectionColours';
 import {
-  axisTitle, choosePair, componentChoices, leftOutSentence, pickComponent, pointAnnouncement, pointReadout, sampleMetadata,
-  sampleSentence, truncateText, type ComponentChoice, type PointFacts, type SampleMetadata,
+  axisTitle, choosePair, componentChoices, leftOutSentence, pickComponent, pointAnnouncement, sampleMetadata,
+  sampleSentence, type ComponentChoice, type PointFacts, type SampleMetadata,
 } from './projectionData';
-import { decimate, decimationNote, projectionCsv } from './projectionExport';
+import { saveProjection, type SaveTarget } from './projectionSave';
+import {
+  colourOptions, controlsBar, legendBlock, parseColourBy, readoutBox, readTheme, selectionBlock, viewDescription, type Theme,
+} from './projectionParts';
 import {
   baseMap, fitDomain, GridIndex, HOME_VIEW, KEY_ORDER_TEXT, KEY_ZOOM, keyboardOrder, panBy, screenToBase, toBase, visibleDomain,
   wheelFactor, zoomAt, type BaseMap, type KeyOrder, type View,
 } from './projectionGeometry';
 
 /** What the view asks of the page and the host. */
-export interface ProjectionHost {
+export interface ProjectionHost extends SaveTarget {
   openRow(row: number): void;
-  exportPlot(format: 'svg' | 'png', data: string): void;
-  exportCsv(data: string): void;
-  exportFailed(message: string): void;
 }
 
 const HEIGHT = 440;
 const MARGIN = { left: 64, right: 16, top: 12, bottom: 44 };
 /** How near (pixels) the pointer must be to a point to read it. */
 const HOVER_RADIUS = 10;
-/** Rows listed for a box selection (all are counted). */
-export const LIST_LIMIT = 100;
 /** Pointer travel (pixels) below which a press is a click, not a drag. */
 const CLICK_SLOP = 4;
 /** Shift+arrow pans by this many pixels. */
 const KEY_PAN = 40;
-/** Width of the legend band the saved image adds on the right. */
-const EXPORT_LEGEND = 200;
 
 const KEYS_HINT = 'Left and Right arrows step through the points in the keyboard order chosen above, Home and End go to the first and last, '
   + 'Page Up and Page Down jump by 10, Enter opens the row, Escape clears. Plus and minus zoom, 0 resets the view, Shift with an arrow pans. '
@@ -65,44 +60,6 @@ interface Prepared {
   bx: Float32Array;
   by: Float32Array;
   grid: GridIndex;
-}
-
-type Theme = ThemeColours & { accent: string; foreground: string };
-
-/**
- * Inline CSS properties set through the CSSOM (element.style), which the page's Content-Security-
- * Policy allows, unlike a `style` attribute (lit's styleMap writes the attribute on first render).
- */
-function cssProperties(props: Record<string, string>): unknown {
-  return ref(el => {
-    if (!(el instanceof HTMLElement)) return;
-    for (const [k, v] of Object.entries(props)) el.style.setProperty(k, v);
-  });
-}
-
-function readTheme(el: Element): Theme {
-  const cs = getComputedStyle(el);
-  const v = (name: string, fallback: string) => cs.getPropertyValue(name).trim() || fallback;
-  return {
-    series: v('--series', '#3794ff'), muted: v('--projection-muted', '#8a8a8a'), zero: v('--projection-zero', '#e51400'),
-    duplicate: v('--projection-duplicate', '#bf8803'), outlier: v('--projection-outlier', '#b180d7'),
-    accent: v('--projection-accent', '#007fd4'), foreground: v('--vscode-foreground', '#616161'),
-  };
-}
-
-/** The colour-by choices for this sample and its metadata, as select values. */
-function colourOptions(meta: SampleMetadata | null): { value: string; label: string }[] {
-  const out = [{ value: 'none', label: 'Nothing' }];
-  if (meta?.label) out.push({ value: 'label', label: `Label (${meta.label.name})` });
-  for (const c of meta?.numeric ?? []) out.push({ value: `numeric:${c.name}`, label: `Column ${c.name}` });
-  out.push({ value: 'norm', label: 'Row norm' }, { value: 'finding', label: 'Finding (zero, duplicate, outlier)' });
-  return out;
-}
-
-function parseColourBy(value: string): ColourBy {
-  if (value === 'label' || value === 'norm' || value === 'finding') return { kind: value };
-  if (value.startsWith('numeric:')) return { kind: 'numeric', column: value.slice('numeric:'.length) };
-  return { kind: 'none' };
 }
 
 export class ProjectionView {
@@ -558,24 +515,13 @@ export class ProjectionView {
     }
     const g = this.prepared();
     const { colouring } = this.coloured();
-    const choices = componentChoices(p);
-    const colourValue = this.colourValue();
-    const select = (axis: 0 | 1) => html`<label class="projection-control">${axis === 0 ? 'X axis' : 'Y axis'}
-      <select id=${axis === 0 ? 'projection-x' : 'projection-y'} @change=${(e: Event) => this.setPair(axis, Number((e.target as HTMLSelectElement).value))}>
-        ${choices.map(c => html`<option value=${c.component} ?selected=${c.component === g.pair[axis].component}>${axisTitle(c)}</option>`)}
-      </select></label>`;
-    const controls = html`<div class="projection-controls">
-      ${select(0)}${select(1)}
-      <label class="projection-control">Colour by
-        <select id="projection-colour" @change=${(e: Event) => this.setColour((e.target as HTMLSelectElement).value)}>
-          ${colourOptions(this.meta).map(o => html`<option value=${o.value} ?selected=${o.value === colourValue}>${o.label}</option>`)}
-        </select></label>
-      <label class="projection-control">Keyboard order
-        <select id="projection-order" @change=${(e: Event) => { this.keyOrder = (e.target as HTMLSelectElement).value as KeyOrder; this.order = null; this.focus = null; this.schedule(); }}>
-          ${(['nearest', 'row'] as const).map(o => html`<option value=${o} ?selected=${o === this.keyOrder}>${KEY_ORDER_TEXT[o]}</option>`)}
-        </select></label>
-      <vscode-button secondary id="projection-reset" @click=${() => this.resetView()}>Reset view</vscode-button>
-    </div>`;
+    const controls = controlsBar({
+      choices: componentChoices(p), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.keyOrder,
+      setPair: (axis, component) => this.setPair(axis, component),
+      setColour: value => this.setColour(value),
+      setKeyOrder: order => { this.keyOrder = order; this.order = null; this.focus = null; this.schedule(); },
+      resetView: () => this.resetView(),
+    });
     const label = `Scatter plot of ${plural(p.rows.length, 'sample row')} on ${axisTitle(g.pair[0])} and ${axisTitle(g.pair[1])}`;
     const stage = html`<div id="projection-stage" class="projection-stage" tabindex="0" role="application" aria-roledescription="scatter plot"
         aria-label=${label} aria-describedby="projection-desc projection-keys">
@@ -587,17 +533,17 @@ export class ProjectionView {
       <figure class="plot-figure" id="projection-figure">
         <div class="plot-header">
           <span class="plot-title">Sample rows on two principal components</span>
-          <div class="plot-header-aside">${exportToolbar('projection', 'Projection', ['svg', 'png', 'csv'], f => void this.export(f))}</div>
+          <div class="plot-header-aside">${exportToolbar('projection', 'Projection', ['svg', 'png', 'csv'], f => this.export(f))}</div>
         </div>
         <div class="plot-body">${stage}
           <div id="projection-live" class="plot-live sr-only" role="status" aria-live="polite" aria-atomic="true">${this.focus !== null ? this.announcement : ''}</div>
         </div>
-        ${this.legend(colouring)}
+        ${legendBlock(colouring, this.hidden, key => this.toggleBucket(key))}
         <p id="projection-desc" class="sr-only"></p>
         <span id="projection-keys" hidden>${KEYS_HINT}</span>
         ${caption}
       </figure>
-      ${this.selectionList()}`;
+      ${selectionBlock(this.selection, p.rows, this.meta, row => this.host.openRow(row), () => { this.select(null); this.schedule(); })}`;
   }
 
   private readout(g: Prepared): TemplateResult | typeof nothing {
@@ -605,140 +551,20 @@ export class ProjectionView {
     if (i < 0) return nothing;
     const f = this.facts(i);
     const s = this.toScreen(g);
-    const x = s.x(f.x), y = s.y(f.y);
-    const right = x + 16 + 260 <= this.width;
-    const pos = right ? { left: `${x + 14}px` } : { right: `${this.width - x + 14}px` };
-    return html`<div id="projection-readout" class="projection-readout" aria-hidden="true"
-        ${cssProperties({ left: 'auto', right: 'auto', ...pos, top: `${Math.max(0, Math.min(y - 10, HEIGHT - 80))}px` })}>
-      <div class="mono">${pointReadout(f)}</div>
-      ${f.text !== null ? html`<div class="projection-text">${truncateText(f.text)}</div>` : nothing}
-    </div>`;
-  }
-
-  private legend(c: Colouring): TemplateResult | typeof nothing {
-    const l = c.legend;
-    if (l.kind === 'none') return nothing;
-    if (l.kind === 'bar') {
-      const stops = Array.from({ length: 9 }, (_, i) => sequentialColour(i / 8)).join(', ');
-      const missing = c.buckets.find(b => b.key === 'missing');
-      return html`<div class="projection-legend" id="projection-legend">
-        <span class="projection-legend-title">${l.title}</span>
-        <span class="mono">${formatNumber(l.min, 3)}</span>
-        <span class="projection-colour-bar" role="img" aria-label=${`colour scale from ${formatNumber(l.min)} (dark purple) to ${formatNumber(l.max)} (yellow)`}
-          ${cssProperties({ 'background-image': `linear-gradient(to right, ${stops})` })}></span>
-        <span class="mono">${formatNumber(l.max, 3)}</span>
-        ${missing && missing.count ? html`<span class="muted">${plural(missing.count, 'row')} without a value in grey</span>` : nothing}
-      </div>`;
-    }
-    return html`<div class="projection-legend" id="projection-legend" role="group" aria-label=${`${l.title}: click an entry to hide or show it`}>
-      <span class="projection-legend-title">${l.title}</span>
-      ${legendEntries(c).map(b => html`<button class="projection-legend-entry" aria-pressed=${this.hidden.has(b.key) ? 'false' : 'true'}
-          title=${this.hidden.has(b.key) ? 'Hidden: click to show' : 'Click to hide'} @click=${() => this.toggleBucket(b.key)}>
-        <span class="projection-swatch" ${cssProperties({ 'background-color': b.colour })}></span>${truncateText(b.label, 40)}
-        <span class="muted">${formatCount(b.count)}</span></button>`)}
-    </div>`;
+    return readoutBox(f, s.x(f.x), s.y(f.y), this.width, HEIGHT);
   }
 
   private description(g: Prepared, c: Colouring): string {
-    const d = visibleDomain(this.view, g.map, g.box);
-    const l = c.legend;
-    const colours = l.kind === 'classes'
-      ? ` Coloured by ${l.title.toLowerCase()}: ${legendEntries(c).map(b => `${b.label} ${formatCount(b.count)}${this.hidden.has(b.key) ? ' (hidden)' : ''}`).join(', ')}.`
-      : l.kind === 'bar' ? ` Coloured by ${l.title} from ${formatNumber(l.min)} to ${formatNumber(l.max)}.` : '';
-    return `${sampleSentence(this.projection!)}. The view shows ${axisTitle(g.pair[0])} from ${formatNumber(d.x0, 3)} to ${formatNumber(d.x1, 3)} `
-      + `and ${axisTitle(g.pair[1])} from ${formatNumber(d.y0, 3)} to ${formatNumber(d.y1, 3)}.${colours} The CSV export lists every point.`;
+    return viewDescription(sampleSentence(this.projection!), g.pair, visibleDomain(this.view, g.map, g.box), c, this.hidden);
   }
 
-  private selectionList(): TemplateResult | typeof nothing {
-    const sel = this.selection;
-    if (!sel) return html`<p class="muted" id="projection-selection-hint">Shift-drag on the plot to select a box of points.</p>`;
-    const p = this.projection!;
-    const listed = sel.slice(0, LIST_LIMIT);
-    return html`<div class="projection-selection" id="projection-selection">
-      <p role="status" id="projection-selection-count">${plural(sel.length, 'row')} selected${sel.length > LIST_LIMIT ? ` (the first ${LIST_LIMIT} listed)` : ''}.
-        <vscode-button secondary id="projection-clear-selection" @click=${() => { this.select(null); this.schedule(); }}>Clear selection</vscode-button></p>
-      ${listed.length ? html`<ol class="projection-rows">
-        ${listed.map(i => {
-          const label = this.meta?.label?.values[i] ?? null, text = this.meta?.text?.values[i] ?? null;
-          return html`<li><a href="#" class="mono" title=${`Open row ${p.rows[i]}`} @click=${(e: Event) => { e.preventDefault(); this.host.openRow(p.rows[i]); }}>row ${formatCount(p.rows[i])}</a>
-            ${label !== null ? html`<span class="projection-row-label">${truncateText(label, 40)}</span>` : nothing}
-            ${text !== null ? html`<span class="muted">${truncateText(text)}</span>` : nothing}</li>`;
-        })}
-      </ol>` : nothing}
-    </div>`;
-  }
-
-  // ---------------------------------------------------------------- export
-
-  /** The picture to save: axes, legend on the right, and (SVG) the points in view, thinned to SVG_MAX_POINTS. */
-  private exportTemplate(withPoints: boolean): { template: TemplateResult; width: number; height: number } {
+  private export(format: ExportFormat): void {
+    if (!this.projection || !this.container) return;
     const g = this.prepared();
     const { colouring, layer } = this.coloured();
-    const legend = colouring.legend;
-    const width = this.width + (legend.kind === 'none' ? 0 : EXPORT_LEGEND);
-    const { k, tx, ty } = this.view;
-    const inView: number[] = [];
-    for (let j = 0; j < layer.order.length; j++) {
-      const i = layer.order[j];
-      if (!this.shown(i)) continue;
-      const x = g.bx[i] * k + tx, y = g.by[i] * k + ty;
-      if (x >= g.box.left && x <= g.box.right && y >= g.box.top && y <= g.box.bottom) inView.push(i);
-    }
-    const kept = withPoints ? decimate(inView) : [];
-    const note = withPoints ? decimationNote(kept.length, inView.length) : '';
-    const height = HEIGHT + (note ? 20 : 0);
-    const r = pointSize(this.projection!.rows.length) / 2 + 0.5;
-    const lx = this.width + 8;
-    const entries = legend.kind === 'classes' ? legendEntries(colouring).filter(b => !this.hidden.has(b.key)) : [];
-    const bar = legend.kind === 'bar' ? Array.from({ length: 16 }, (_, s) => sequentialColour((s + 0.5) / 16)) : [];
-    const template = html`<svg id="projection-export" class="plot" width=${width} height=${height} viewBox=${`0 0 ${width} ${height}`} xmlns="http://www.w3.org/2000/svg">
-      <title>${`Sample rows on ${axisTitle(g.pair[0])} and ${axisTitle(g.pair[1])}`}</title>
-      <desc>${this.description(g, colouring)} ${sampleSentence(this.projection!)}. ${this.projection!.formula}</desc>
-      ${this.axes()}
-      ${withPoints ? svg`<g class="projection-points" fill-opacity="0.85">${kept.map(i => svg`<circle cx=${(g.bx[i] * k + tx).toFixed(1)} cy=${(g.by[i] * k + ty).toFixed(1)} r=${r} fill=${layer.colours[colouring.bucket[i]]}></circle>`)}</g>` : nothing}
-      ${legend.kind !== 'none' ? svg`<text class="legend-label" x=${lx} y=${MARGIN.top + 10}>${truncateText(legend.title, 28)}</text>` : nothing}
-      ${entries.map((b, j) => svg`<rect x=${lx} y=${MARGIN.top + 20 + j * 18} width="10" height="10" fill=${b.colour}></rect>
-        <text class="legend-label" x=${lx + 16} y=${MARGIN.top + 29 + j * 18}>${`${truncateText(b.label, 22)} (${formatCount(b.count)})`}</text>`)}
-      ${bar.map((c, s) => svg`<rect x=${lx} y=${MARGIN.top + 20 + (15 - s) * 10} width="14" height="10.5" fill=${c}></rect>`)}
-      ${legend.kind === 'bar' ? svg`<text class="tick-label" x=${lx + 20} y=${MARGIN.top + 30}>${formatNumber(legend.max, 3)}</text>
-        <text class="tick-label" x=${lx + 20} y=${MARGIN.top + 180}>${formatNumber(legend.min, 3)}</text>` : nothing}
-      ${note ? svg`<text class="axis-title" x=${MARGIN.left} y=${height - 6}>${note}</text>` : nothing}
-    </svg>`;
-    return { template, width, height };
-  }
-
-  private async export(format: ExportFormat): Promise<void> {
-    const p = this.projection;
-    if (!p) return;
-    try {
-      if (format === 'csv') {
-        const g = this.prepared();
-        this.host.exportCsv(projectionCsv({
-          rows: p.rows, components: [g.pair[0].component, g.pair[1].component], x: g.pair[0].coordinates, y: g.pair[1].coordinates,
-          norms: p.norms, flags: p.flags, label: this.meta?.label, text: this.meta?.text,
-        }));
-        return;
-      }
-      // drawn off screen inside the page, so the theme's styles apply, then serialised with them
-      const holder = document.createElement('div');
-      holder.className = 'projection-export-holder';
-      this.container!.appendChild(holder);
-      try {
-        const { template } = this.exportTemplate(format === 'svg');
-        render(template, holder);
-        const el = holder.querySelector('svg')!;
-        if (format === 'svg') {
-          this.host.exportPlot('svg', plotSvgText(el));
-        } else {
-          const { layer } = this.coloured();
-          const size = pointSize(p.rows.length);
-          this.host.exportPlot('png', await plotPngDataUrl(el, 2, ctx => drawPoints(ctx, layer, this.view, this.prepared().box, size)));
-        }
-      } finally {
-        holder.remove();
-      }
-    } catch (e) {
-      this.host.exportFailed(`Could not save the projection as ${format.toUpperCase()}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    void saveProjection(format, {
+      projection: this.projection, meta: this.meta, pair: g.pair, width: this.width, height: HEIGHT, box: g.box, view: this.view,
+      colouring, layer, shown: this.shown, hidden: this.hidden, axes: this.axes(), description: this.description(g, colouring),
+    }, this.container, this.host);
   }
 }
