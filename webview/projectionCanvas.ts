@@ -73,6 +73,19 @@ export function rasterPoints(buf: Uint32Array, width: number, height: number, la
   }
 }
 
+/** The shown points whose centre is inside the plot box, in drawing order. */
+export function pointsInView(layer: PointLayer, view: View, box: PlotBox, shown: (i: number) => boolean): number[] {
+  const { k, tx, ty } = view;
+  const out: number[] = [];
+  for (let j = 0; j < layer.order.length; j++) {
+    const i = layer.order[j];
+    if (!shown(i)) continue;
+    const x = layer.bx[i] * k + tx, y = layer.by[i] * k + ty;
+    if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom) out.push(i);
+  }
+  return out;
+}
+
 /** The points as canvas paths, one fill per bucket (for the saved PNG, drawn over its axes). */
 export function drawPoints(ctx: CanvasRenderingContext2D, layer: PointLayer, view: View, box: PlotBox, size: number): void {
   const { bx, by, order, start } = layer;

@@ -8,7 +8,7 @@ import { render } from 'lit';
 import type { Projection } from '../src/core/report/projection';
 import type { PlotBox } from './plotScale';
 import { plotPngDataUrl, plotSvgText, type ExportFormat } from './plotExport';
-import { drawPoints, pointSize, type PointLayer } from './projectionCanvas';
+import { drawPoints, pointSize, pointsInView, type PointLayer } from './projectionCanvas';
 import { legendEntries, type Colouring } from './projectionColours';
 import { axisTitle, type ComponentChoice, type SampleMetadata } from './projectionData';
 import { decimate, decimationNote, projectionCsv } from './projectionExport';
@@ -38,19 +38,6 @@ export interface ViewSnapshot {
   /** The axes layer (svg template) and the text alternative of the view. */
   axes: unknown;
   description: string;
-}
-
-/** The shown points whose centre is inside the plot box, in drawing order. */
-export function pointsInView(layer: PointLayer, view: View, box: PlotBox, shown: (i: number) => boolean): number[] {
-  const { k, tx, ty } = view;
-  const out: number[] = [];
-  for (let j = 0; j < layer.order.length; j++) {
-    const i = layer.order[j];
-    if (!shown(i)) continue;
-    const x = layer.bx[i] * k + tx, y = layer.by[i] * k + ty;
-    if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom) out.push(i);
-  }
-  return out;
 }
 
 function pictureOf(s: ViewSnapshot, withPoints: boolean) {

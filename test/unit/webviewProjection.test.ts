@@ -15,7 +15,7 @@ import {
   CATEGORICAL_PALETTE, CONTINUOUS_STEPS, continuousColouring, continuousStep, findingColouring, hiddenBuckets, labelColouring, legendEntries,
   pointsByBucket, SEQUENTIAL_STOPS, sequentialColour, toggleHidden, type ThemeColours,
 } from '../../webview/projectionColours';
-import { packColour, rasterPoints, type PointLayer } from '../../webview/projectionCanvas';
+import { packColour, pointsInView, rasterPoints, type PointLayer } from '../../webview/projectionCanvas';
 import { csvField, decimate, decimationNote, projectionCsv, SVG_MAX_POINTS } from '../../webview/projectionExport';
 
 const THEME: ThemeColours = { series: '#3794ff', muted: '#808080', zero: '#ff0000', duplicate: '#ffff00', outlier: '#800080' };
@@ -309,6 +309,9 @@ test('raster: each point a square of its bucket colour inside the plot box; hidd
   rasterPoints(big, 40, 24, { ...layer, hidden: Uint8Array.from([0, 1, 1]) }, packed, HOME_VIEW, { left: 0, top: 0, right: 18, bottom: 12 }, 2, 2);
   assert.equal(big.filter(v => v === 1).length, 16);
   assert.equal(big[8 * 40 + 8], 1);
+  // what a saved picture holds: the shown points whose centre is in the box, in drawing order
+  assert.deepEqual(pointsInView(layer, HOME_VIEW, { left: 0, top: 0, right: 18, bottom: 12 }, i => i !== 2), [0, 1]);
+  assert.deepEqual(pointsInView(layer, panBy(HOME_VIEW, -20, 0), { left: 0, top: 0, right: 18, bottom: 12 }, () => true), [3]);
 });
 
 // ---------------------------------------------------------------- export
