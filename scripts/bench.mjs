@@ -36,6 +36,8 @@
 //               a shard added to a cached dataset, merging 1,000 partials); alone (no --cases, --formats,
 //               --quick), only them. --dataset-scale S scales their sizes (default 1: ~10 GB of disk;
 //               0.1 is a smoke test), --merge-partials N the partials merged
+//   --projection  also the projection view's frame times while panning 20,000 and 100,000 points
+//               (scripts/bench_projection.mjs, issue #15); alone (no --cases, --formats, --quick), only them
 //   --markdown  also write the summary table (as in docs/performance.md, "Summary") to FILE
 //   BENCH_DIR   where the dumps are written (default: a new directory under os.tmpdir())
 //
@@ -398,6 +400,11 @@ function formatsHeader(rows, dim, bytes) {
 // ---- main ---------------------------------------------------------------------------
 
 async function main() {
+  if (flag('--projection')) {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'bench_projection.mjs')], { stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
+    if (!quick && !option('--cases', null) && formatsArg === null && !flag('--dataset')) return;
+  }
   if (flag('--dataset')) {
     const pass = ['--dataset-scale', '--merge-partials', '--runs'].flatMap(k => option(k, null) === null ? [] : [k, option(k, null)]);
     const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'bench_dataset.mjs'), ...pass, ...(flag('--no-build') ? ['--no-build'] : [])], { stdio: 'inherit' });

@@ -15,6 +15,11 @@
 // configurations (a face prediction with the GD check, the free face with the simulation only, a
 // learning rate past the stability bound), next to a report of that same file.
 //
+// The projection section (scripts/preview-projection.mjs) gets a sample of 20,000 points with row
+// metadata (hostile labels and texts among them), is driven by mouse and keyboard, exported, and
+// timed while panning 20,000 and 100,000 points (the `projection-bench` shots, run by
+// scripts/bench_projection.mjs; printed, not asserted).
+//
 // Usage: node scripts/preview-webview.mjs [--chromium /usr/bin/chromium]
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -22,6 +27,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
+import { benchPan, driveProjection, projectionMessages } from './preview-projection.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -410,6 +416,9 @@ const SCENARIOS = {
     { type: 'report', report: informationSample().report },
     { type: 'informationError', code: 'mismatched-rows', message: 'The perturbed embeddings have 1999 rows, the embeddings 2000: rows must be matched.' },
   ] }),
+  // The projection section: the report with a 20,000-point projection, then the sample's labels and texts.
+  projection: () => ({ messages: projectionMessages(sampledReport(), 20000) }),
+  'projection-100k': () => ({ messages: projectionMessages(sampledReport(), 100000) }),
   // Reloaded page with a saved information result, then the same file's report again: the "earlier run" note shows.
   'information-stale': () => ({
     state: JSON.parse(JSON.stringify({ v: 1, view: { kind: 'report', report: informationSample().report },
@@ -517,6 +526,14 @@ const shots = [
   { theme: 'light', scenario: 'information-progress', width: 1000, element: '#information' },
   { theme: 'dark', scenario: 'information-error', width: 1000, element: '#information' },
   { theme: 'light', scenario: 'information-stale', width: 1000, element: '#information', checkStale: true },
+  // The projection section (element shots of #projection-section); the report shots above have no projection (older reports).
+  { theme: 'light', scenario: 'projection', width: 1280, element: '#projection-section', fullPageToo: true },
+  { theme: 'dark', scenario: 'projection', width: 1280, name: 'preview-dark-projection-interactions', element: '#projection-section', projectionDrive: true },
+  { theme: 'hc', scenario: 'projection', width: 1280, element: '#projection-section' },
+  { theme: 'dark', scenario: 'projection', width: 560, element: '#projection-section' },
+  // Frame times while panning (scripts/bench_projection.mjs runs only these).
+  { theme: 'dark', scenario: 'projection', width: 1280, name: 'projection-bench-20000', element: '#projection-section', bench: '20,000 points' },
+  { theme: 'dark', scenario: 'projection-100k', width: 1280, name: 'projection-bench-100000', element: '#projection-section', bench: '100,000 points' },
 ];
 
 /** Checks and saves what the page posted for export; returns problems. */
@@ -562,6 +579,8 @@ try {
       await page.waitForSelector('#regime-progress');
     } else if (shot.scenario === 'information-progress') {
       await page.waitForSelector('#information-progress');
+    } else if (shot.scenario.startsWith('projection')) {
+      await page.waitForSelector('#projection-legend', { timeout: 20000 });
     } else if (['report', 'small', 'compare', 'restore'].includes(shot.scenario)) {
       await page.waitForFunction(() => window.__posted.some(m => m.type === 'rendered'), null, { timeout: 10000 });
     } else {
@@ -658,6 +677,15 @@ try {
         if (shot.checkStale && saved?.stale !== true) problems.push('the refreshed report did not mark the saved information as from an earlier run');
       }
     }
+    if (shot.scenario === 'report' && await page.$('#projection-section')) problems.push('a report without a projection shows a projection section');
+    if (shot.projectionDrive) {
+      const r = await driveProjection(page, isWebviewToHost);
+      problems.push(...r.problems);
+      const c = checkExports(r.exports, shot.theme);
+      problems.push(...c.problems);
+      exportPlots = c.plots;
+    }
+    if (shot.bench) await benchPan(page, shot.bench);
     if (shot.plotKeys) {
       // Each plot with the keyboard alone: the arrow keys, End and Escape move and clear the same
       // read-out the mouse shows, and the live region says the value. The last plot keeps its cursor for the shot.

@@ -25,6 +25,9 @@ import { regimeSection, type RegimeActions, type RegimeView } from './regimeSect
 import { informationForReport, type InformationView } from './informationModel';
 import { informationSection, type InformationActions } from './informationSection';
 import { defaultLogX, spectrumSection } from './spectrumSection';
+import { projectionSection, reportProjection } from './projectionSection';
+import { ProjectionView } from './projectionView';
+import type { RowMetadata } from '../src/core/rows/rowMetadata';
 import { post, vscodeApi } from './vscodeApi';
 
 type View =
@@ -62,6 +65,8 @@ interface PageState {
   informationHover: number | null;
   /** The compare view's covariance distance, which arrives after the comparison. */
   covariance: CovarianceView | null;
+  /** Labels and texts of the projection's sample rows, which arrive after the report. */
+  rowMetadata: RowMetadata | null;
 }
 
 const root = document.getElementById('app') ?? document.body;
@@ -71,7 +76,7 @@ const state: PageState = {
   view: { kind: 'waiting' }, banner: null, logX: null,
   widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900, 'regime-loss-figure': 900, 'rd-figure': 900 },
   hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null, prismCursor: null, information: null, informationHover: null,
-  covariance: null,
+  covariance: null, rowMetadata: null,
 };
 
 const actions: PageActions = {
@@ -97,6 +102,23 @@ const actions: PageActions = {
     scheduleUpdate();
   },
 };
+
+/** The projection scatter draws itself (canvas, pan, zoom) into the container its section leaves empty. */
+const projectionView = new ProjectionView({
+  openRow: row => post({ type: 'openRow', row }),
+  exportPlot: (format, data) => {
+    state.exportError = null;
+    post({ type: 'exportPlot', plot: 'projection', format, data });
+  },
+  exportCsv: data => {
+    state.exportError = null;
+    post({ type: 'exportCsv', plot: 'projection', data });
+  },
+  exportFailed: message => {
+    state.exportError = message;
+    update();
+  },
+});
 
 const datasetActions: DatasetActions = {
   openShard: file => post({ type: 'openShard', file }),
@@ -173,6 +195,7 @@ function reportPage(r: AnalysisReport): TemplateResult {
         ${healthSection(r, { width: state.widths['row-norm-figure'], hover: state.hover }, actions)}
       </div>
       ${spectrumSection(r, { width: state.widths['spectrum-figure'], logX, hover: state.hover }, actions)}
+      ${projectionSection(r)}
       ${state.information ? informationSection(state.information, { width: state.widths['rd-figure'], hoverIndex: state.informationHover }, informationActions) : nothing}
       ${state.regime ? regimeSection(state.regime, { width: state.widths['regime-loss-figure'], hoverIndex: state.regimeHover, prismCursor: state.prismCursor }, regimeActions) : nothing}
       ${findingsSection(r.findings)}
@@ -223,6 +246,8 @@ function update(): void {
   render(page(), root);
   // Plots are drawn at their real pixel size (crisp text); fit them once the layout is known.
   if (remeasure()) render(page(), root);
+  const v = state.view;
+  projectionView.sync(document.getElementById('projection-view'), v.kind === 'report' ? reportProjection(v.report) : null, state.rowMetadata);
 }
 
 let frame = 0;
@@ -340,6 +365,8 @@ function shownArray(): { file: string; arrayName: string } {
 function handle(m: HostToWebview): void {
   switch (m.type) {
     case 'report':
+      // the host sends the labels of this report's sample after it
+      state.rowMetadata = null;
       state.regime = regimeForReport(m.report);
       state.regimeHover = null;
       state.information = informationForReport(state.information, m.report);
@@ -381,6 +408,11 @@ function handle(m: HostToWebview): void {
       break;
     case 'informationError':
       showInformation({ kind: 'error', code: m.code, message: m.message }, true);
+      break;
+    case 'rowMetadata':
+      if (state.view.kind !== 'report') break;
+      state.rowMetadata = m.metadata;
+      update();
       break;
     case 'progress': {
       const progress = { file: m.file, fraction: m.fraction, message: m.message };

@@ -53,8 +53,11 @@ export function plotSvgText(svg: SVGSVGElement): string {
   return finishSvg(resolved, { background, fontFamily: getComputedStyle(svg).fontFamily });
 }
 
-/** The plot as a `data:image/png;base64,…` URL at `scale` times its size. */
-export async function plotPngDataUrl(svg: SVGSVGElement, scale = 2): Promise<string> {
+/**
+ * The plot as a `data:image/png;base64,…` URL at `scale` times its size. `paintOver` draws on
+ * top in the plot's own pixel units (the projection's points, which its SVG leaves out).
+ */
+export async function plotPngDataUrl(svg: SVGSVGElement, scale = 2, paintOver?: (ctx: CanvasRenderingContext2D) => void): Promise<string> {
   const text = plotSvgText(svg);
   const w = svg.width.baseVal.value || svg.getBoundingClientRect().width;
   const h = svg.height.baseVal.value || svg.getBoundingClientRect().height;
@@ -71,6 +74,7 @@ export async function plotPngDataUrl(svg: SVGSVGElement, scale = 2): Promise<str
   if (!ctx) throw new Error('no 2D canvas context');
   ctx.setTransform(size.width / w, 0, 0, size.height / h, 0, 0);
   ctx.drawImage(img, 0, 0, w, h);
+  paintOver?.(ctx);
   return canvas.toDataURL('image/png');
 }
 
@@ -81,16 +85,25 @@ export async function exportPlotData(plot: PlotName, format: PlotFormat): Promis
   return format === 'svg' ? plotSvgText(el) : plotPngDataUrl(el);
 }
 
-/** The small "Save as SVG" / "Save as PNG" buttons of a plot's header. */
-export function plotToolbar(plot: PlotName, title: string, onExport: (plot: PlotName, format: PlotFormat) => void): TemplateResult {
-  const button = (format: PlotFormat, icon: string) => {
-    const label = `Save the ${title.toLowerCase()} plot as ${format.toUpperCase()}`;
-    return html`<vscode-toolbar-button class="export-button" id=${`export-${plot}-${format}`} icon=${icon}
-      label=${label} title=${`Save as ${format.toUpperCase()}`} @click=${() => onExport(plot, format)}>${format.toUpperCase()}</vscode-toolbar-button>`;
+export type ExportFormat = PlotFormat | 'csv';
+
+const FORMAT_ICON: Record<ExportFormat, string> = { svg: 'file-code', png: 'file-media', csv: 'table' };
+
+/** Small "Save as …" buttons (ids `export-<plot>-<format>`) of a plot's header. */
+export function exportToolbar(plot: string, title: string, formats: readonly ExportFormat[], onExport: (format: ExportFormat) => void): TemplateResult {
+  const button = (format: ExportFormat) => {
+    const label = format === 'csv' ? `Save the ${title.toLowerCase()} plot's data as CSV` : `Save the ${title.toLowerCase()} plot as ${format.toUpperCase()}`;
+    return html`<vscode-toolbar-button class="export-button" id=${`export-${plot}-${format}`} icon=${FORMAT_ICON[format]}
+      label=${label} title=${`Save as ${format.toUpperCase()}`} @click=${() => onExport(format)}>${format.toUpperCase()}</vscode-toolbar-button>`;
   };
   return html`<div class="plot-toolbar" role="toolbar" aria-label=${`${title} plot actions`}>
-    ${button('svg', 'file-code')}${button('png', 'file-media')}
+    ${formats.map(button)}
   </div>`;
+}
+
+/** The small "Save as SVG" / "Save as PNG" buttons of a plot's header. */
+export function plotToolbar(plot: PlotName, title: string, onExport: (plot: PlotName, format: PlotFormat) => void): TemplateResult {
+  return exportToolbar(plot, title, ['svg', 'png'], format => onExport(plot, format as PlotFormat));
 }
 
 /** A plot's figure: a header with its title and export buttons, the plot, then its caption. */

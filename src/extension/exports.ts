@@ -21,10 +21,13 @@ export function saveReportAs(report: AnalysisReport, format: 'markdown' | 'json'
     : saveWithDialog(`${stem}.report.json`, { JSON: ['json'] }, new TextEncoder().encode(reportToJson(report)));
 }
 
-export function savePlot(dumpPath: string, plot: string, format: 'svg' | 'png', data: string): Promise<vscode.Uri | undefined> {
+const PLOT_FILTERS: Record<'svg' | 'png' | 'csv', Record<string, string[]>> = { svg: { SVG: ['svg'] }, png: { PNG: ['png'] }, csv: { CSV: ['csv'] } };
+
+/** A plot as SVG text, a PNG data: URL, or its data as CSV text, saved as `<dump stem>-<plot>.<format>`. */
+export function savePlot(dumpPath: string, plot: string, format: 'svg' | 'png' | 'csv', data: string): Promise<vscode.Uri | undefined> {
   const stem = dumpPath.replace(/\.[^./\\]+$/, '');
-  const bytes = format === 'svg'
-    ? new TextEncoder().encode(data)
-    : Uint8Array.from(Buffer.from(data.slice('data:image/png;base64,'.length), 'base64'));
-  return saveWithDialog(`${stem}-${plot}.${format}`, format === 'svg' ? { SVG: ['svg'] } : { PNG: ['png'] }, bytes);
+  const bytes = format === 'png'
+    ? Uint8Array.from(Buffer.from(data.slice('data:image/png;base64,'.length), 'base64'))
+    : new TextEncoder().encode(data);
+  return saveWithDialog(`${stem}-${plot}.${format}`, PLOT_FILTERS[format], bytes);
 }

@@ -132,6 +132,14 @@ class ReportView {
         void savePlot(base, msg.plot, msg.format, msg.data);
         break;
       }
+      case 'exportCsv': {
+        const base = this.subject.kind === 'compare' ? this.subject.left : this.subject.fsPath;
+        void savePlot(base, msg.plot, 'csv', msg.data);
+        break;
+      }
+      case 'openRow':
+        // the row view (rows-metadata) answers this; until then the click is ignored
+        break;
     }
   }
 

@@ -3,6 +3,7 @@ import type { DumpComparison } from '../core/analysis/compareReports';
 import type { CovarianceDistanceResult } from '../core/analysis/covarianceDistance';
 import type { RegimeResult } from '../core/regime/regimeResult';
 import type { InformationReport } from '../core/information/informationReport';
+import type { RowMetadata } from '../core/rows/rowMetadata';
 
 /**
  * Messages between the extension host and the report webview. Both bundles
@@ -32,7 +33,9 @@ export type HostToWebview =
   /** The information section (rate, capacity, rate–distortion, verdict) for the report shown. */
   | { type: 'information'; report: InformationReport }
   | { type: 'informationProgress'; fraction: number; message: string }
-  | { type: 'informationError'; code: string; message: string };
+  | { type: 'informationError'; code: string; message: string }
+  /** Labels and texts of the report's projection sample rows (sent after the report, when the dump has any). */
+  | { type: 'rowMetadata'; metadata: RowMetadata };
 
 /** Webview -> host. */
 export type WebviewToHost =
@@ -51,11 +54,15 @@ export type WebviewToHost =
   /** Open the single-file report of one shard of the dataset shown (the host checks the report lists it). */
   | { type: 'openShard'; file: string }
   /** Save a plot: `data` is SVG text, or a `data:image/png;base64,…` URL for PNG. `plot` names it (e.g. "spectrum"). */
-  | { type: 'exportPlot'; plot: string; format: 'svg' | 'png'; data: string };
+  | { type: 'exportPlot'; plot: string; format: 'svg' | 'png'; data: string }
+  /** Save a plot's data as CSV text (e.g. the projection's coordinates with their row indices); `plot` names it. */
+  | { type: 'exportCsv'; plot: string; data: string }
+  /** Show one row of the dump (global 0-based index) in the row view. */
+  | { type: 'openRow'; row: number };
 
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;
-  const m = value as { type?: unknown; file?: unknown; text?: unknown; name?: unknown; format?: unknown; plot?: unknown; data?: unknown };
+  const m = value as { type?: unknown; file?: unknown; text?: unknown; name?: unknown; format?: unknown; plot?: unknown; data?: unknown; row?: unknown };
   switch (m.type) {
     case 'ready': case 'reanalyze': case 'copyMarkdown': return true;
     case 'rendered': return typeof m.file === 'string' && typeof m.text === 'string';
@@ -65,6 +72,8 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
     case 'exportPlot':
       return typeof m.plot === 'string' && /^[\w-]{1,40}$/.test(m.plot) && typeof m.data === 'string' &&
         ((m.format === 'svg' && m.data.startsWith('<svg')) || (m.format === 'png' && m.data.startsWith('data:image/png;base64,')));
+    case 'exportCsv': return typeof m.plot === 'string' && /^[\w-]{1,40}$/.test(m.plot) && typeof m.data === 'string';
+    case 'openRow': return typeof m.row === 'number' && Number.isSafeInteger(m.row) && m.row >= 0;
     default: return false;
   }
 }

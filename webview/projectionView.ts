@@ -1,0 +1,570 @@
+/**
+ * The projection section's interactive scatter: a canvas of the sample's points under an SVG of
+ * axes, with pan (drag), zoom (wheel, + and − keys), hover read-out, box selection (shift-drag),
+ * a clickable legend, a keyboard cursor with a live region, and SVG/PNG/CSV export.
+ *
+ * It owns its part of the page (main.ts renders only an empty container and hands over the data):
+ * pointer moves and pans redraw this part on the next animation frame, never the whole report,
+ * and the points' pixel positions are computed once per component pair and size (typed arrays).
+ * All file-derived text (labels, texts) goes through lit's text bindings: it is data, never markup.
+ */
+import { html, nothing, render, svg, type TemplateResult } from 'lit';
+import type { Projection } from '../src/core/report/projection';
+import type { RowMetadata } from '../src/core/rows/rowMetadata';
+import { plural } from './format';
+import { cursorAfterKey } from './plotCursor';
+import { exportToolbar, type ExportFormat } from './plotExport';
+import { axesLayer, gridLayer } from './plotParts';
+import { linearTicks, type PlotBox } from './plotScale';
+import { drawMarks, packColour, pointSize, rasterPoints, type PointLayer } from './projectionCanvas';
+import {
+  continuousColouring, findingColouring, hiddenBuckets, labelColouring, plainColouring, pointsByBucket, toggleHidden,
+  type Colouring,
+} from './projectionColours';
+import {
+  axisTitle, choosePair, componentChoices, leftOutSentence, pickComponent, pointAnnouncement, sampleMetadata,
+  sampleSentence, type ComponentChoice, type PointFacts, type SampleMetadata,
+} from './projectionData';
+import { saveProjection, type SaveTarget } from './projectionSave';
+import {
+  colourOptions, controlsBar, legendBlock, parseColourBy, readoutBox, readTheme, selectionBlock, viewDescription, type Theme,
+} from './projectionParts';
+import {
+  baseMap, fitDomain, GridIndex, HOME_VIEW, KEY_ORDER_TEXT, KEY_ZOOM, keyboardOrder, panBy, screenToBase, toBase, visibleDomain,
+  wheelFactor, zoomAt, type BaseMap, type KeyOrder, type View,
+} from './projectionGeometry';
+
+/** What the view asks of the page and the host. */
+export interface ProjectionHost extends SaveTarget {
+  openRow(row: number): void;
+}
+
+const HEIGHT = 440;
+const MARGIN = { left: 64, right: 16, top: 12, bottom: 44 };
+/** How near (pixels) the pointer must be to a point to read it. */
+const HOVER_RADIUS = 10;
+/** Pointer travel (pixels) below which a press is a click, not a drag. */
+const CLICK_SLOP = 4;
+/** Shift+arrow pans by this many pixels. */
+const KEY_PAN = 40;
+
+const KEYS_HINT = 'Left and Right arrows step through the points in the keyboard order chosen above, Home and End go to the first and last, '
+  + 'Page Up and Page Down jump by 10, Enter opens the row, Escape clears. Plus and minus zoom, 0 resets the view, Shift with an arrow pans. '
+  + 'With a mouse: drag pans, the wheel zooms, Shift-drag selects a box of points, a click opens the row under the pointer.';
+
+/** Geometry of one component pair at one width. */
+interface Prepared {
+  pair: [ComponentChoice, ComponentChoice];
+  box: PlotBox;
+  map: BaseMap;
+  bx: Float32Array;
+  by: Float32Array;
+  grid: GridIndex;
+}
+
+export class ProjectionView {
+  private container: HTMLElement | null = null;
+  private stage: HTMLElement | null = null;
+  private canvas: HTMLCanvasElement | null = null;
+  private projection: Projection | null = null;
+  /** The metadata message the labels came from (undefined: none taken yet). */
+  private metaSource: RowMetadata | null | undefined = undefined;
+  private meta: SampleMetadata | null = null;
+  private wanted: [number, number] | null = null;
+  private colourChoice: string | null = null;
+  private hidden = new Set<string>();
+  private view: View = HOME_VIEW;
+  private width = 640;
+  private geo: Prepared | null = null;
+  private colouring: { colouring: Colouring; layer: PointLayer; themeKey: string; choice: string } | null = null;
+  private theme: Theme | null = null;
+  private hover = -1;
+  private keyOrder: KeyOrder = 'nearest';
+  private order: Uint32Array | null = null;
+  private focus: number | null = null;
+  private announcement = '';
+  private selection: number[] | null = null;
+  private selectedMask: Uint8Array | null = null;
+  private drag: { x: number; y: number; view: View; box: boolean; moved: boolean; cx: number; cy: number } | null = null;
+  private frame = 0;
+  private resize: ResizeObserver | null = null;
+  /** The controls, legend or list changed (not only the view): the whole section renders. */
+  private uiDirty = true;
+  private pixels: ImageData | null = null;
+  private pixelWords: Uint32Array | null = null;
+  private packedColours: { key: string; words: Uint32Array } | null = null;
+
+  constructor(private readonly host: ProjectionHost) {
+    // VS Code switches themes by changing <html>'s style (the --vscode-* variables) and <body>'s class:
+    // the canvas has no CSS of its own, so it is drawn again in the new colours.
+    const redraw = new MutationObserver(() => { if (this.container) this.schedule(); });
+    redraw.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+    redraw.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  }
+
+  /** Called after every page render: (re)attaches to the container and takes new data; cheap when nothing changed. */
+  sync(container: HTMLElement | null, projection: Projection | null, metadata: RowMetadata | null): void {
+    if (!container || !projection) {
+      this.detach();
+      this.projection = null; // a projection shown again later starts afresh
+      return;
+    }
+    let changed = false;
+    if (projection !== this.projection) {
+      this.projection = projection;
+      this.wanted = null;
+      this.view = HOME_VIEW;
+      this.geo = null;
+      this.clearMarks();
+      this.metaSource = undefined;
+      changed = true;
+    }
+    if (metadata !== this.metaSource) {
+      this.metaSource = metadata;
+      this.meta = sampleMetadata(projection.rows, metadata);
+      this.colouring = null;
+      this.hidden = new Set();
+      this.select(this.selection);
+      changed = true;
+    }
+    if (container !== this.container) {
+      this.detach();
+      this.container = container;
+      this.resize = new ResizeObserver(() => this.measure());
+      this.resize.observe(container);
+      this.measure();
+      changed = true;
+    }
+    if (changed) this.schedule();
+  }
+
+  private detach(): void {
+    this.resize?.disconnect();
+    this.resize = null;
+    this.container = null;
+    this.stage = null;
+    this.canvas = null;
+  }
+
+  private clearMarks(): void {
+    this.hover = -1;
+    this.focus = null;
+    this.order = null;
+    this.announcement = '';
+    this.selection = null;
+    this.selectedMask = null;
+    this.colouring = null;
+    this.hidden = new Set();
+  }
+
+  private measure(): void {
+    const w = this.container ? Math.floor(this.container.clientWidth) : 0;
+    if (w <= 0) return;
+    const width = Math.max(280, Math.min(w, 1400));
+    if (Math.abs(width - this.width) >= 1) {
+      this.width = width;
+      this.geo = null;
+      this.order = null;
+      this.schedule();
+    }
+  }
+
+  /** Draws on the next frame; `ui: false` for a pan or zoom, which moves only the points, axes and read-out. */
+  private schedule(ui = true): void {
+    if (ui) this.uiDirty = true;
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.paint();
+    });
+  }
+
+  // ---------------------------------------------------------------- data prepared for drawing
+
+  private prepared(): Prepared {
+    const p = this.projection!;
+    if (this.geo) return this.geo;
+    const pair = choosePair(componentChoices(p), this.wanted, p.components);
+    const box: PlotBox = { left: MARGIN.left, top: MARGIN.top, right: this.width - MARGIN.right, bottom: HEIGHT - MARGIN.bottom };
+    const map = baseMap(fitDomain(pair[0].coordinates, pair[1].coordinates), box);
+    const { bx, by } = toBase(pair[0].coordinates, pair[1].coordinates, map);
+    this.geo = { pair, box, map, bx, by, grid: new GridIndex(bx, by) };
+    return this.geo;
+  }
+
+  private colourValue(): string {
+    const options = colourOptions(this.meta).map(o => o.value);
+    if (this.colourChoice !== null && options.includes(this.colourChoice)) return this.colourChoice;
+    return this.meta?.label ? 'label' : 'none';
+  }
+
+  private coloured(): { colouring: Colouring; layer: PointLayer } {
+    const p = this.projection!, g = this.prepared();
+    const theme = this.theme ?? readTheme(this.container ?? document.body);
+    const themeKey = JSON.stringify(theme), choice = this.colourValue();
+    let c = this.colouring;
+    if (!c || c.themeKey !== themeKey || c.choice !== choice) {
+      const by = parseColourBy(choice);
+      const colouring = by.kind === 'label' && this.meta?.label ? labelColouring(this.meta.label.values, theme, `Label (${this.meta.label.name})`)
+        : by.kind === 'numeric' ? continuousColouring(this.meta?.numeric.find(n => n.name === by.column)?.values ?? [], theme, by.column)
+          : by.kind === 'norm' ? continuousColouring(p.norms, theme, 'Row norm')
+            : by.kind === 'finding' ? findingColouring(p.flags, theme)
+              : plainColouring(p.rows.length, theme);
+      const { order, start } = pointsByBucket(colouring);
+      const layer = { bx: g.bx, by: g.by, order, start, colours: colouring.buckets.map(b => b.colour), hidden: hiddenBuckets(colouring, this.hidden) };
+      c = { colouring, layer, themeKey, choice };
+      this.colouring = c;
+      this.order = null;
+    }
+    // the base arrays change with the size and the pair; the buckets do not
+    c.layer.bx = g.bx;
+    c.layer.by = g.by;
+    return c;
+  }
+
+  private shown = (i: number): boolean => {
+    const c = this.colouring;
+    return !c || !c.layer.hidden[c.colouring.bucket[i]];
+  };
+
+  private facts(i: number): PointFacts {
+    const p = this.projection!, g = this.prepared();
+    return {
+      row: p.rows[i], x: g.pair[0].coordinates[i], y: g.pair[1].coordinates[i], components: [g.pair[0].component, g.pair[1].component],
+      label: this.meta?.label?.values[i] ?? null, text: this.meta?.text?.values[i] ?? null, flags: p.flags[i],
+    };
+  }
+
+  private active(): number {
+    return this.focus !== null && this.order && this.focus < this.order.length ? this.order[this.focus] : this.hover;
+  }
+
+  // ---------------------------------------------------------------- drawing
+
+  private paint(): void {
+    if (!this.container || !this.projection) return;
+    const t0 = performance.now();
+    this.theme = readTheme(this.container);
+    // this section only (never the report); a pan or zoom redraws only what moves
+    if (this.uiDirty || !this.canvas) {
+      this.uiDirty = false;
+      render(this.template(), this.container);
+      this.bind();
+    }
+    const part = (id: string, content: unknown) => {
+      const el = this.container!.querySelector(`#${id}`);
+      if (el) render(content, el as HTMLElement);
+    };
+    if (this.projection.rows.length > 0) {
+      const g = this.prepared();
+      part('projection-axes', this.axes());
+      part('projection-readout-host', this.readout(g));
+      part('projection-desc', this.description(g, this.coloured().colouring));
+    }
+    this.draw();
+    // a User Timing entry, read by the bench (scripts/preview-projection.mjs); cheap, kept in the page
+    performance.measure('projection-paint', { start: t0, end: performance.now() });
+  }
+
+  private draw(): void {
+    const canvas = this.canvas;
+    if (!canvas || this.projection!.rows.length === 0) return;
+    const g = this.prepared();
+    const { layer } = this.coloured();
+    const dpr = Math.max(1, Math.min(3, window.devicePixelRatio || 1));
+    const w = Math.round(this.width * dpr), h = Math.round(HEIGHT * dpr);
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+      canvas.style.width = `${this.width}px`;
+      canvas.style.height = `${HEIGHT}px`;
+    }
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    let img = this.pixels;
+    if (!img || img.width !== w || img.height !== h) {
+      img = this.pixels = ctx.createImageData(w, h);
+      this.pixelWords = new Uint32Array(img.data.buffer);
+    }
+    const size = pointSize(this.projection!.rows.length);
+    rasterPoints(this.pixelWords!, w, h, layer, this.packed(layer), this.view, g.box, size, dpr);
+    ctx.putImageData(img, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const d = this.drag;
+    drawMarks(ctx, layer, this.view, g.box, size, {
+      selected: this.selectedMask, active: this.active(), accent: this.theme!.accent, foreground: this.theme!.foreground,
+      box: d && d.box && d.moved ? { x0: d.x, y0: d.y, x1: d.cx, y1: d.cy } : null,
+    });
+  }
+
+  /** The buckets' colours as pixels, kept while the colours stay the same. */
+  private packed(layer: PointLayer): Uint32Array {
+    const key = layer.colours.join();
+    if (!this.packedColours || this.packedColours.key !== key) this.packedColours = { key, words: Uint32Array.from(layer.colours, c => packColour(c)) };
+    return this.packedColours.words;
+  }
+
+  private toScreen(g: Prepared): { x: (v: number) => number; y: (v: number) => number } {
+    const { k, tx, ty } = this.view, m = g.map;
+    return { x: v => (v * m.ax + m.cx) * k + tx, y: v => (v * m.ay + m.cy) * k + ty };
+  }
+
+  private ticks(g: Prepared) {
+    const d = visibleDomain(this.view, g.map, g.box);
+    const s = this.toScreen(g);
+    return { x: linearTicks(d.x0, d.x1, s.x), y: linearTicks(d.y0, d.y1, s.y) };
+  }
+
+  private axes(width = this.width): unknown {
+    const g = this.prepared();
+    const t = this.ticks(g);
+    return svg`${gridLayer(g.box, t.x, t.y)}${axesLayer({ box: g.box, width, height: HEIGHT, xTicks: t.x, yTicks: t.y, xTitle: axisTitle(g.pair[0]), yTitle: axisTitle(g.pair[1]) })}`;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private bind(): void {
+    const stage = this.container!.querySelector<HTMLElement>('#projection-stage');
+    this.canvas = this.container!.querySelector<HTMLCanvasElement>('#projection-canvas');
+    if (!stage || stage === this.stage) return;
+    this.stage = stage;
+    stage.addEventListener('pointerdown', e => this.onDown(e));
+    stage.addEventListener('pointermove', e => this.onMove(e));
+    stage.addEventListener('pointerup', e => this.onUp(e));
+    stage.addEventListener('pointercancel', () => { this.drag = null; this.schedule(false); });
+    stage.addEventListener('pointerleave', () => { if (!this.drag && this.hover >= 0) { this.hover = -1; this.schedule(false); } });
+    stage.addEventListener('wheel', e => this.onWheel(e), { passive: false });
+    stage.addEventListener('keydown', e => this.onKey(e));
+    stage.addEventListener('blur', () => { if (this.focus !== null && document.hasFocus()) { this.focus = null; this.announcement = ''; this.schedule(); } });
+  }
+
+  private local(e: { clientX: number; clientY: number }): [number, number] {
+    const r = this.stage!.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  }
+
+  private pointAt(sx: number, sy: number): number {
+    const g = this.prepared();
+    this.coloured();
+    const [x, y] = screenToBase(this.view, sx, sy);
+    return g.grid.nearest(x, y, HOVER_RADIUS / this.view.k, this.shown);
+  }
+
+  private onDown(e: PointerEvent): void {
+    if (e.button !== 0) return;
+    const [x, y] = this.local(e);
+    this.drag = { x, y, cx: x, cy: y, view: this.view, box: e.shiftKey, moved: false };
+    this.stage!.setPointerCapture(e.pointerId);
+    e.preventDefault();
+    this.stage!.focus({ preventScroll: true });
+  }
+
+  private onMove(e: PointerEvent): void {
+    const [x, y] = this.local(e);
+    const d = this.drag;
+    if (d) {
+      d.cx = x;
+      d.cy = y;
+      if (!d.moved && Math.hypot(x - d.x, y - d.y) >= CLICK_SLOP) d.moved = true;
+      if (d.moved && !d.box) this.view = panBy(d.view, x - d.x, y - d.y);
+      if (d.moved) this.schedule(false);
+      return;
+    }
+    const i = this.pointAt(x, y);
+    if (i !== this.hover) {
+      this.hover = i;
+      this.schedule(false);
+    }
+  }
+
+  private onUp(e: PointerEvent): void {
+    const d = this.drag;
+    if (!d) return;
+    this.drag = null;
+    const [x, y] = this.local(e);
+    if (!d.moved) {
+      const i = this.pointAt(x, y);
+      if (i >= 0) this.host.openRow(this.projection!.rows[i]);
+    } else if (d.box) {
+      const g = this.prepared();
+      const [ax, ay] = screenToBase(this.view, d.x, d.y), [bx, by] = screenToBase(this.view, x, y);
+      this.select(g.grid.inRect(ax, ay, bx, by, this.shown));
+    } else {
+      this.order = null; // the keyboard's "nearest the centre" follows the new view
+    }
+    this.schedule();
+  }
+
+  private onWheel(e: WheelEvent): void {
+    e.preventDefault();
+    const [x, y] = this.local(e);
+    const dy = e.deltaMode === 1 ? e.deltaY * 33 : e.deltaMode === 2 ? e.deltaY * 400 : e.deltaY;
+    this.view = zoomAt(this.view, x, y, wheelFactor(dy));
+    this.order = null;
+    this.schedule(false);
+  }
+
+  private zoomCentre(factor: number): void {
+    const g = this.prepared();
+    this.view = zoomAt(this.view, (g.box.left + g.box.right) / 2, (g.box.top + g.box.bottom) / 2, factor);
+    this.schedule();
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const pan: Record<string, [number, number]> = { ArrowLeft: [KEY_PAN, 0], ArrowRight: [-KEY_PAN, 0], ArrowUp: [0, KEY_PAN], ArrowDown: [0, -KEY_PAN] };
+    let handled = true;
+    if (e.key === '+' || e.key === '=') this.zoomCentre(KEY_ZOOM);
+    else if (e.key === '-' || e.key === '_') this.zoomCentre(1 / KEY_ZOOM);
+    else if (e.key === '0') this.resetView();
+    else if (e.shiftKey && pan[e.key]) {
+      this.view = panBy(this.view, ...pan[e.key]);
+      this.schedule();
+    } else if (e.key === 'Enter' && this.active() >= 0) this.host.openRow(this.projection!.rows[this.active()]);
+    else if (!e.shiftKey) handled = this.moveFocus(e.key);
+    else handled = false;
+    if (handled) e.preventDefault();
+  }
+
+  /** The keyboard cursor after `key`; false when the key is not the cursor's. */
+  private moveFocus(key: string): boolean {
+    const g = this.prepared();
+    this.coloured();
+    if (!this.order) {
+      const [cx, cy] = screenToBase(this.view, (g.box.left + g.box.right) / 2, (g.box.top + g.box.bottom) / 2);
+      this.order = keyboardOrder(this.keyOrder, g.bx, g.by, this.shown, cx, cy);
+      this.focus = null;
+    }
+    const r = cursorAfterKey(key, this.focus, this.order.length);
+    if (!r.handled) return false;
+    this.focus = r.position;
+    if (r.position === null) {
+      this.announcement = '';
+    } else {
+      const i = this.order[r.position];
+      this.bringIntoView(i);
+      this.announcement = pointAnnouncement(this.facts(i), r.position, this.order.length, KEY_ORDER_TEXT[this.keyOrder]);
+    }
+    this.schedule();
+    return true;
+  }
+
+  /** Pans so that point i is inside the plot box (centred when it was outside). */
+  private bringIntoView(i: number): void {
+    const g = this.prepared();
+    const x = g.bx[i] * this.view.k + this.view.tx, y = g.by[i] * this.view.k + this.view.ty;
+    if (x >= g.box.left && x <= g.box.right && y >= g.box.top && y <= g.box.bottom) return;
+    this.view = panBy(this.view, (g.box.left + g.box.right) / 2 - x, (g.box.top + g.box.bottom) / 2 - y);
+  }
+
+  private select(points: number[] | null): void {
+    this.selection = points;
+    if (!points) {
+      this.selectedMask = null;
+      return;
+    }
+    const mask = new Uint8Array(this.projection!.rows.length);
+    for (const i of points) mask[i] = 1;
+    this.selectedMask = mask;
+  }
+
+  private resetView(): void {
+    this.view = HOME_VIEW;
+    this.order = null;
+    this.schedule();
+  }
+
+  private setPair(axis: 0 | 1, component: number): void {
+    const g = this.prepared();
+    this.wanted = pickComponent([g.pair[0].component, g.pair[1].component], axis, component);
+    this.geo = null;
+    this.view = HOME_VIEW;
+    this.hover = -1;
+    this.focus = null;
+    this.order = null;
+    this.schedule();
+  }
+
+  private setColour(value: string): void {
+    this.colourChoice = value;
+    this.hidden = new Set();
+    this.focus = null;
+    this.order = null;
+    this.schedule();
+  }
+
+  private toggleBucket(key: string): void {
+    this.hidden = toggleHidden(this.hidden, key);
+    const c = this.colouring;
+    if (c) c.layer.hidden = hiddenBuckets(c.colouring, this.hidden);
+    if (this.hover >= 0 && !this.shown(this.hover)) this.hover = -1;
+    this.focus = null;
+    this.order = null;
+    this.schedule();
+  }
+
+  // ---------------------------------------------------------------- the section's markup
+
+  private template(): TemplateResult {
+    const p = this.projection!;
+    const caption = html`<figcaption id="projection-caption">
+      <span id="projection-sample">${sampleSentence(p)}</span>. ${leftOutSentence(p)}
+      <span class="formula">${p.formula}</span></figcaption>`;
+    if (p.rows.length === 0) {
+      return html`<p class="muted" id="projection-empty">No points to draw: the projection needs finite rows, and this sample has none.</p>${caption}`;
+    }
+    const g = this.prepared();
+    const { colouring } = this.coloured();
+    const controls = controlsBar({
+      choices: componentChoices(p), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.keyOrder,
+      setPair: (axis, component) => this.setPair(axis, component),
+      setColour: value => this.setColour(value),
+      setKeyOrder: order => { this.keyOrder = order; this.order = null; this.focus = null; this.schedule(); },
+      resetView: () => this.resetView(),
+    });
+    const label = `Scatter plot of ${plural(p.rows.length, 'sample row')} on ${axisTitle(g.pair[0])} and ${axisTitle(g.pair[1])}`;
+    const stage = html`<div id="projection-stage" class="projection-stage" tabindex="0" role="application" aria-roledescription="scatter plot"
+        aria-label=${label} aria-describedby="projection-desc projection-keys">
+      <svg id="projection-axes" class="plot projection-axes" width=${this.width} height=${HEIGHT} viewBox=${`0 0 ${this.width} ${HEIGHT}`} aria-hidden="true"></svg>
+      <canvas id="projection-canvas" class="projection-canvas" aria-hidden="true"></canvas>
+      <div id="projection-readout-host"></div>
+    </div>`;
+    return html`${controls}
+      <figure class="plot-figure" id="projection-figure">
+        <div class="plot-header">
+          <span class="plot-title">Sample rows on two principal components</span>
+          <div class="plot-header-aside">${exportToolbar('projection', 'Projection', ['svg', 'png', 'csv'], f => this.export(f))}</div>
+        </div>
+        <div class="plot-body">${stage}
+          <div id="projection-live" class="plot-live sr-only" role="status" aria-live="polite" aria-atomic="true">${this.focus !== null ? this.announcement : ''}</div>
+        </div>
+        ${legendBlock(colouring, this.hidden, key => this.toggleBucket(key))}
+        <p id="projection-desc" class="sr-only"></p>
+        <span id="projection-keys" hidden>${KEYS_HINT}</span>
+        ${caption}
+      </figure>
+      ${selectionBlock(this.selection, p.rows, this.meta, row => this.host.openRow(row), () => { this.select(null); this.schedule(); })}`;
+  }
+
+  private readout(g: Prepared): TemplateResult | typeof nothing {
+    const i = this.active();
+    if (i < 0) return nothing;
+    const f = this.facts(i);
+    const s = this.toScreen(g);
+    return readoutBox(f, s.x(f.x), s.y(f.y), this.width, HEIGHT);
+  }
+
+  private description(g: Prepared, c: Colouring): string {
+    return viewDescription(sampleSentence(this.projection!), g.pair, visibleDomain(this.view, g.map, g.box), c, this.hidden);
+  }
+
+  private export(format: ExportFormat): void {
+    if (!this.projection || !this.container) return;
+    const g = this.prepared();
+    const { colouring, layer } = this.coloured();
+    void saveProjection(format, {
+      projection: this.projection, meta: this.meta, pair: g.pair, width: this.width, height: HEIGHT, box: g.box, view: this.view,
+      colouring, layer, shown: this.shown, hidden: this.hidden, axes: this.axes(), description: this.description(g, colouring),
+    }, this.container, this.host);
+  }
+}
