@@ -117,6 +117,12 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
 /** The report of the dataset in `paths`: identical in every figure to that of the concatenated rows. */
 export async function analyzeDataset(paths: readonly string[], options: DatasetReadOptions & { thresholds?: FindingThresholds; displayPath?: string },
   hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
+  return (await analyzeDatasetWithPartial(paths, options, hooks)).report;
+}
+
+/** analyzeDataset, with the merged partial the report was built from (for the analyses that need its sample and moments). */
+export async function analyzeDatasetWithPartial(paths: readonly string[], options: DatasetReadOptions & { thresholds?: FindingThresholds; displayPath?: string },
+  hooks: AnalyzeHooks = {}): Promise<{ report: AnalysisReport; partial: DatasetPartial }> {
   const started = Date.now();
   const { partial, failures, files, shardsCached, cacheWriteFailures } = await partialOfDataset(paths, options, hooks);
   if (!partial) {
@@ -129,5 +135,5 @@ export async function analyzeDataset(paths: readonly string[], options: DatasetR
   });
   if (shardsCached) report.notes.push(`${shardsCached} of ${partial.shards.length} shards unchanged since their cached partial (same size and modification time): not read again.`);
   if (cacheWriteFailures) report.notes.push(`${cacheWriteFailures} partial${cacheWriteFailures === 1 ? '' : 's'} could not be written to the cache ${options.cache!.dir}: the next analysis reads ${cacheWriteFailures === 1 ? 'that shard' : 'those shards'} again.`);
-  return report;
+  return { report, partial };
 }
