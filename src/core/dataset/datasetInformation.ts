@@ -38,6 +38,10 @@ export function informationOfPartial(p: DatasetPartial, options: Partial<Informa
   }
   const scale = 1 / (p.count - 1);
   const covariance = p.comoment.map(x => x * scale);
+  if (!covariance.every(Number.isFinite)) {
+    throw new EmbdiagError('non-finite', 'The covariance of the dataset overflows float64 (some values are so large that their squares do): no information estimate can be computed.',
+      'Rescale the embeddings, or look for the diverged rows.');
+  }
   const report = computeInformation({
     embeddings: { rows: n, cols: p.dim, data: X }, embeddingsDtype: datasetDtype(p), rowsTotal: p.rowsSeen,
     embeddingsMoments: { count: p.count, covariance }, scalars,

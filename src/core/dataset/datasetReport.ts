@@ -40,7 +40,7 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     const covariance = p.comoment.map(x => x * scale);
     variance = new Float64Array(dim);
     for (let i = 0; i < dim; i++) variance[i] = covariance[i * dim + i];
-    overflow = !covariance.every(Number.isFinite);
+    overflow = !covariance.every(Number.isFinite) || !p.mean.every(Number.isFinite);
     if (!overflow) ({ eigenvalues, overflow } = finiteSpectrum(symmetricEigenvalues(covariance, dim)));
   }
   const eigenMs = Date.now() - eigenStarted;
