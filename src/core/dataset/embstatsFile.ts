@@ -194,7 +194,13 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       sample: { capacity: sm.capacity, priorities: samplePriority, indices: sampleIndex, rows: sampleRows },
     };
   } catch (e) {
-    if (e instanceof EmbdiagError) throw e;
+    if (e instanceof EmbdiagError && e.code !== 'bad-archive' && e.code !== 'truncated') throw e;
+    if (e instanceof EmbdiagError) {
+      // the zip reader's advice is about .npz (re-save with np.savez): say what to do with a partial
+      const what = e.message.startsWith(`${source.name}: `) ? e.message.slice(source.name.length + 2) : e.message;
+      throw new EmbdiagError(e.code, `${source.name}: not a usable .embstats file: its zip structure is damaged (${what.split('. ')[0].replace(/\.$/, '')}).`,
+        'Write it again with "embdiag stats" or "embdiag merge", or copy it again.', { detail: e.detail });
+    }
     // a header of the right shape with values of the wrong kind: refused like any inconsistency
     throw new EmbdiagError('bad-header', `${source.name}: not a usable .embstats file: its header does not describe it the way version ${PARTIAL_VERSION} does.`,
       'Write it again with "embdiag stats" or "embdiag merge".', { detail: asEmbdiagError(e).detail });
