@@ -1,4 +1,4 @@
-import { EmbdiagError, asEmbdiagError } from '../errors';
+import { EmbdiagError, asEmbdiagError, type EmbdiagErrorCode } from '../errors';
 import type { AnalyzeHooks } from '../analysis/analyzeDump';
 import type { FindingThresholds } from '../analysis/findings';
 import type { AnalysisReport } from '../report/analysisReport';
@@ -125,6 +125,8 @@ export async function analyzeDatasetWithPartial(paths: readonly string[], option
   hooks: AnalyzeHooks = {}): Promise<{ report: AnalysisReport; partial: DatasetPartial }> {
   const started = Date.now();
   const { partial, failures, files, shardsCached, cacheWriteFailures } = await partialOfDataset(paths, options, hooks);
+  // a dataset of one shard is refused as that file is: its own code and sentence
+  if (!partial && failures.length === 1 && files.length === 1) throw new EmbdiagError(failures[0].code as EmbdiagErrorCode, failures[0].message);
   if (!partial) {
     throw new EmbdiagError('unreadable', `None of the ${files.length} shards could be read: ${failures.slice(0, 3).map(f => `${f.file}: ${f.message}`).join('; ')}${failures.length > 3 ? '; …' : ''}`);
   }
