@@ -132,3 +132,10 @@ test('embdiag regime FOLDER and regime MERGED.embstats: the same rows, the same 
   const c = run('regime', all, ...args.slice(0, -3), '--max-rows', '120', '--json'), d = run('regime', SHARDS, ...args.slice(0, -3), '--max-rows', '120', '--json');
   assert.deepEqual(JSON.parse(c.stdout).regime, JSON.parse(d.stdout).regime);
 });
+
+test('a large row sample (the regime\'s --max-rows) lowers the shards read at once: memory stays bounded', async () => {
+  const { shardConcurrency } = await import('../../src/core/dataset/shardConcurrency');
+  // 16 shards of d = 768 on 8 cores: 8 at once with the default sample; a 20,000-row sample holds 3 × 123 MB per shard, so 2
+  assert.deepEqual(shardConcurrency(16, 768, { cores: 8, sampleRows: 1024 }), { inFlight: 8, kernelWorkers: 1 });
+  assert.deepEqual(shardConcurrency(16, 768, { cores: 8, sampleRows: 20_000 }), { inFlight: 2, kernelWorkers: 1 });
+});

@@ -6,6 +6,7 @@ import { reportOfPartial, type ShardFailure } from './datasetReport';
 import { PartialMerger, type DatasetPartial } from './partial';
 import { partialOfShard, shardShape, type PartialOptions } from './shardPartial';
 import { shardConcurrency } from './shardConcurrency';
+import { DEFAULT_SAMPLE_ROWS } from './rowSample';
 import { DatasetProgress } from './datasetProgress';
 import { expandDatasetPaths, shardNumberingFindings } from './datasetPaths';
 import type { PartialCache } from './partialCache';
@@ -64,7 +65,8 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
     shards.push({ file: files[i], firstRow: offset, rows: shape.rows, size: shape.size });
     offset += shape.rows;
   }
-  const { inFlight, kernelWorkers } = shardConcurrency(shards.length, first?.dim ?? 1, { requested: options.concurrency, workers: options.workers });
+  const { inFlight, kernelWorkers } = shardConcurrency(shards.length, first?.dim ?? 1,
+    { requested: options.concurrency, workers: options.workers, sampleRows: options.sampleRows ?? DEFAULT_SAMPLE_ROWS });
   const shardOptions: PartialOptions = { ...options, workers: kernelWorkers };
   const progress = new DatasetProgress(shards, hooks.onProgress);
   // one cancel for every shard: the caller's, or the first shard that stops the read
