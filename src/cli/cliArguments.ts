@@ -42,7 +42,9 @@ Usage
                                         or jsonl; --array, --max-rows, --seed and
                                         --outlier-z as for analyze
   embdiag regime FILE --latent H ...    learning regime of a weight-tied linear autoencoder
-                                        trained on the dump (arXiv 2606.05335)
+                                        trained on the dump (arXiv 2606.05335); FILE may be a
+                                        folder, a quoted glob or an .embstats: the dataset's
+                                        shared row sample (--max-rows rows) is used
   embdiag --help | --version
 
 Formats
@@ -97,6 +99,9 @@ Information estimates of analyze (arXiv 2601.11334; see docs/information.md)
   manifest (FILE's stem + .embeddings.json) exists; also when any option below
   or --information is given. --no-information turns them off. The report says
   where each input came from (array of which file, manifest, or flag).
+  For a dataset (several files, a folder, a glob, .embstats) only with --information
+  or a scalar option: the Gaussian figures from all finite rows' merged moments, the
+  k-NN ones from the shared row sample (--max-rows, at most 10,000); no companions.
   --perturbed FILE     row-matched embeddings of perturbed inputs (Z~)
   --targets FILE       regression targets Y        --predictions FILE  model predictions Y^
   --inputs FILE        the inputs X                --labels FILE       class labels (for NC1)

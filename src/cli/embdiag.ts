@@ -1,7 +1,9 @@
 import * as fs from 'node:fs/promises';
 import { analyzeFile, type AnalyzeHooks } from '../core/analysis/analyzeDump';
 import type { AnalysisReport, ShardSummary } from '../core/report/analysisReport';
-import { analyzeDataset, partialOfDataset } from '../core/dataset/analyzeDataset';
+import { analyzeDatasetWithPartial, partialOfDataset } from '../core/dataset/analyzeDataset';
+import { informationOfPartial, sampleRowsInOrder } from '../core/dataset/datasetInformation';
+import { DEFAULT_SAMPLE_ROWS } from '../core/dataset/rowSample';
 import { EMBSTATS_EXTENSION, readEmbstats, writeEmbstats } from '../core/dataset/embstatsFile';
 import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dataset/partial';
 import { reportOfPartial } from '../core/dataset/datasetReport';
@@ -13,8 +15,8 @@ import { renderMarkdown, renderText } from '../core/report/renderText';
 import { reportToJson } from '../core/report/reportJson';
 import { TOOL_VERSION } from '../core/version';
 import { HELP, parseCliArguments, wantsJson, wantsVerbose, type CliCommand } from './cliArguments';
-import { loadFiniteRows } from '../core/analysis/loadRows';
-import { analyzeInformationFile, summarizeInformation, type InformationReport } from '../core/information/informationReport';
+import { loadFiniteRows, type LoadedRows } from '../core/analysis/loadRows';
+import { analyzeInformationFile, summarizeInformation, type InformationReport, type ScalarInputs } from '../core/information/informationReport';
 import { informationByDefault } from '../core/information/informationDefault';
 import { analyzeRegime } from '../core/regime/regimeReport';
 import { renderRegimeMarkdown, renderRegimeText } from '../core/regime/renderRegime';
@@ -38,16 +40,20 @@ async function main(argv: string[]): Promise<number> {
       return await runDatasetCommand(cmd, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
     }
     const dataset = await isDatasetRequest(cmd.files);
-    if (dataset && cmd.information === true) throw new EmbdiagError('bad-argument', 'The information estimates are not available for datasets yet: analyse one file for them.');
+    if (dataset) assertNoCompanions(cmd);
     const hooks = process.stderr.isTTY ? { onProgress: progressToStderr() } : {};
-    const report = dataset ? withProjectionComponents(await analyzeDatasetRequest(cmd, hooks), cmd.projectionComponents) : await analyzeFile(cmd.file, {
+    const datasetResult = dataset ? await analyzeDatasetRequest(cmd, hooks) : null;
+    const report = withProjectionComponents(datasetResult ? datasetResult.report : await analyzeFile(cmd.file, {
       maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, projectionRows: cmd.projectionRows,
-    }, hooks).then(r => withProjectionComponents(r, cmd.projectionComponents));
+    }, hooks), cmd.projectionComponents);
     if (cmd.strict && report.incomplete) {
       const bad = report.shards!.filter(s => s.error);
       throw new EmbdiagError('unreadable', `${bad.length} shard${bad.length === 1 ? '' : 's'} could not be read (--strict): ${bad.slice(0, 5).map(s => `${s.file}: ${s.error!.message}`).join('; ')}${bad.length > 5 ? '; …' : ''}`);
     }
-    const information = dataset ? undefined : await informationIfWanted(cmd);
+    // a dataset has no companions, so its information estimates run when asked for (--information or a scalar input), not by default
+    const information = datasetResult
+      ? (cmd.information === true ? informationOfPartial(datasetResult.partial, { maxRows: datasetInformationRows(cmd) }, {}, informationScalars(cmd)) : undefined)
+      : await informationIfWanted(cmd);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     // a single file is a dataset of one shard: its --json says so too (text output unchanged)
     const withShards = dataset ? report : { ...report, shards: [await singleShard(cmd.file, report)] };
@@ -74,10 +80,33 @@ async function informationIfWanted(cmd: Extract<CliCommand, { kind: 'analyze' }>
   return analyzeInformationFile(cmd.file, cmd.informationFlags, { maxRows: Math.min(cmd.maxRows, 10_000), seed: cmd.seed });
 }
 
+/** Companion arrays are matched row by row within one file; a dataset's partial does not carry them yet. */
+function assertNoCompanions(cmd: Extract<CliCommand, { kind: 'analyze' }>): void {
+  const f = cmd.informationFlags;
+  const given = (['perturbed', 'targets', 'predictions', 'inputs', 'labels'] as const).filter(r => f[r] !== undefined);
+  if (given.length || (f.manifest !== undefined && f.manifest !== false)) {
+    throw new EmbdiagError('bad-argument', `The information estimates of a dataset use its embeddings only: ${given.length ? given.map(r => `--${r}`).join(', ') : '--manifest'} (companion arrays) apply to one file.`,
+      'Analyse one file with its companions, or drop them for the dataset.');
+  }
+}
+
+/** The scalar inputs of the information analysis given as flags (a dataset has no manifest). */
+function informationScalars(cmd: Extract<CliCommand, { kind: 'analyze' }>): ScalarInputs {
+  const f = cmd.informationFlags;
+  const out: ScalarInputs = {};
+  for (const k of ['inputSymbols', 'bitsPerCoordinate', 'noiseStd', 'inputPower', 'distortion'] as const) if (f[k] !== undefined) out[k] = f[k];
+  return out;
+}
+
+/** Rows of a dataset's shared sample the information estimates use: as for one file, --max-rows up to 10,000. */
+function datasetInformationRows(cmd: Extract<CliCommand, { kind: 'analyze' }>): number {
+  return Math.min(cmd.maxRows, 10_000);
+}
+
 async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<number> {
   const progress = process.stderr.isTTY ? progressToStderr() : undefined;
   progress?.(0, 'Reading rows');
-  const rows = await loadFiniteRows(cmd.file, { arrayName: cmd.arrayName, maxRows: cmd.maxRows, seed: cmd.seed });
+  const rows = await isDatasetRequest([cmd.file]) ? await regimeRowsOfDataset(cmd, progress) : await loadFiniteRows(cmd.file, { arrayName: cmd.arrayName, maxRows: cmd.maxRows, seed: cmd.seed });
   if (rows.n < 4) throw new EmbdiagError('bad-shape', `${cmd.file}: only ${rows.n} finite rows; a regime needs at least 4 (some for training, some held out).`);
   const regime = await analyzeRegime({ X: rows.X, n: rows.n, d: rows.d }, cmd.config, { onProgress: progress ? (p) => progress(p.fraction, p.message) : undefined });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
@@ -129,16 +158,48 @@ async function isDatasetRequest(files: string[]): Promise<boolean> {
   try { return (await fs.stat(p)).isDirectory(); } catch { return false; }
 }
 
-async function analyzeDatasetRequest(cmd: Extract<CliCommand, { kind: 'analyze' }>, hooks: AnalyzeHooks): Promise<AnalysisReport> {
-  const partials = cmd.files.filter(f => f.endsWith(EMBSTATS_EXTENSION));
+async function analyzeDatasetRequest(cmd: Extract<CliCommand, { kind: 'analyze' }>, hooks: AnalyzeHooks): Promise<{ report: AnalysisReport; partial: DatasetPartial }> {
   const displayPath = cmd.files.join(' ');
-  if (partials.length === 0) {
-    return analyzeDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, displayPath, projectionRows: cmd.projectionRows,
+  const merged = await mergedEmbstats(cmd.files);
+  if (!merged) {
+    // the information estimates need a larger shared sample than the report alone
+    const sampleRows = cmd.information === true ? Math.max(DEFAULT_SAMPLE_ROWS, datasetInformationRows(cmd)) : undefined;
+    return analyzeDatasetWithPartial(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, displayPath, sampleRows, projectionRows: cmd.projectionRows,
       cache: cmd.cacheDir === undefined ? undefined : new PartialCache(cmd.cacheDir) }, hooks);
   }
-  if (partials.length !== cmd.files.length) throw new EmbdiagError('bad-argument', 'Give either shards or .embstats partials, not both: run "embdiag stats" on the shards first.');
-  const merged = await mergeFiles(partials);
-  return reportOfPartial(merged, { displayPath, thresholds: cmd.thresholds, findings: shardNumberingFindings(merged.shards.map(s => s.file)), projectionRows: cmd.projectionRows });
+  return { partial: merged, report: reportOfPartial(merged, { displayPath, thresholds: cmd.thresholds, findings: shardNumberingFindings(merged.shards.map(s => s.file)), projectionRows: cmd.projectionRows }) };
+}
+
+/** The merge of the .embstats files among `files`; null when there are none (shards to read). */
+async function mergedEmbstats(files: string[]): Promise<DatasetPartial | null> {
+  const partials = files.filter(f => f.endsWith(EMBSTATS_EXTENSION));
+  if (partials.length === 0) return null;
+  if (partials.length !== files.length) throw new EmbdiagError('bad-argument', 'Give either shards or .embstats partials, not both: run "embdiag stats" on the shards first.');
+  return mergeFiles(partials);
+}
+
+/**
+ * The regime's rows for a dataset (a folder, a glob or an .embstats): its shared uniform sample
+ * of finite rows (--max-rows of them), the same whether read here or merged from partials.
+ */
+async function regimeRowsOfDataset(cmd: Extract<CliCommand, { kind: 'regime' }>, progress?: (f: number, m: string) => void): Promise<LoadedRows> {
+  let partial = await mergedEmbstats([cmd.file]);
+  if (!partial) {
+    const r = await partialOfDataset([cmd.file], { seed: cmd.seed, arrayName: cmd.arrayName, sampleRows: cmd.maxRows }, progress ? { onProgress: progress } : {});
+    if (r.failures.length || !r.partial) {
+      throw new EmbdiagError('unreadable', `The regime of a dataset needs every shard, and ${r.failures.length} could not be read: ${r.failures.slice(0, 5).map(f => `${f.file}: ${f.message}`).join('; ')}`);
+    }
+    partial = r.partial;
+  }
+  const { X, n } = sampleRowsInOrder(partial, cmd.maxRows);
+  const rowsTotal = partial.shards.reduce((s, x) => s + x.rows, 0);
+  const arrays = [...new Set(partial.shards.map(s => s.array))];
+  const dtypes = [...new Set(partial.shards.map(s => s.dtype))];
+  return {
+    file: cmd.file, arrayName: partial.arrayChoice ?? arrays.join(', '), dtype: dtypes.join(', '), X, n, d: partial.dim,
+    rowsTotal, rowsRead: n, droppedNonFinite: partial.nanRows - partial.nullRows + partial.infRows, droppedNull: partial.nullRows,
+    sampled: n < partial.count, seed: partial.seed,
+  };
 }
 
 /** Merges .embstats files read one at a time (memory: a few partials, whatever their number). */

@@ -79,6 +79,29 @@ suite('Datasets: a folder of shards in the editor', () => {
     }
   });
 
+  test('watch mode: an open dataset panel re-renders when a shard is added, reading only that shard', async function () {
+    this.timeout(180_000);
+    await vscode.commands.executeCommand('embeddingDiagnostics.analyzeFolder', folder());
+    await api.whenPanelRendered(folder(), 110_000, `Dataset (${SHARDS.length} shards)`);
+    const added = vscode.Uri.joinPath(folder(), 'part-12.npy');
+    await vscode.workspace.fs.copy(vscode.Uri.joinPath(folder(), 'part-10.npy'), added, { overwrite: true });
+    try {
+      // no command: the file watcher sees the new shard and the panel analyses the dataset again
+      const text = await api.whenPanelRendered(folder(), 110_000, `Dataset (${SHARDS.length + 1} shards)`);
+      assert.ok(text.includes(`${SHARDS.length + 1} shards, ${expected.rowsTotal + expected.shardRows[2]} rows`), `the summary counts the new shard; text:\n${text.slice(0, 2500)}`);
+      assert.ok(/part-12\.npy\s+7\b/.test(text), `the new shard is listed with its rows; text:\n${text.slice(0, 2500)}`);
+      // the panel's result, from the service's cache: the known shards came from their cached partials
+      const report = await api.analyzeDataset(folder());
+      assert.strictEqual(report.shards?.length, SHARDS.length + 1);
+      assert.ok(report.notes.some((n) => n.startsWith(`${SHARDS.length} of ${SHARDS.length + 1} shards unchanged since their cached partial`)),
+        `only the new shard was read; notes:\n${report.notes.join('\n')}`);
+    } finally {
+      await vscode.workspace.fs.delete(added);
+    }
+    // and when it goes away, the panel follows
+    await api.whenPanelRendered(folder(), 110_000, `Dataset (${SHARDS.length} shards)`);
+  });
+
   test('hovering a glob of the shards in Python shows the dataset: shards, rows, dim', async function () {
     this.timeout(120_000);
     const script = workspaceUri('datasets', 'load_shards.py');

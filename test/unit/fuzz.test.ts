@@ -19,7 +19,7 @@
  * Environment:
  *   FUZZ_RUNS     cases per reader (default: 10,000 for every reader)
  *   FUZZ_SEED     the fast-check seed (default: a fixed one, so the suite is reproducible)
- *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,json,word-vectors,arrow-stream,torch,pickle,hdf5,parquet,arrow,arrow-compressed)
+ *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,json,word-vectors,arrow-stream,torch,pickle,hdf5,parquet,arrow,arrow-compressed,embstats)
  *   FUZZ_CASE_MS  per-case CPU-time limit (default 2000)
  *   FUZZ_TRACE    a file where each case is described before it runs (to identify a case that kills the process)
  * `npm run fuzz` (scripts/fuzz.mjs) runs the same properties with many more cases and a random seed.
@@ -38,6 +38,9 @@ import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { openDump } from '../../src/core/formats/openDump';
 import { AllowedGlobal, PyDict, PyGlobal, PySet, PyTuple, unpickle, walkPickle } from '../../src/core/formats/pickle';
 import { FIXTURES } from './support';
+import { readEmbstatsSource } from '../../src/core/dataset/embstatsFile';
+import { reportOfPartial } from '../../src/core/dataset/datasetReport';
+import { informationOfPartial } from '../../src/core/dataset/datasetInformation';
 
 const HOSTILE = path.join(FIXTURES, 'hostile');
 
@@ -243,6 +246,8 @@ const READERS: ReaderSpec[] = [
   { reader: 'arrow-stream', defaultRuns: 5_000, maxValues: size => 8 * size,
     seeds: ['../formats/arrow/stream/per_dim.arrow', '../formats/arrow/stream/fixed_dictionary.arrow'] },
   // compressed record batches: a buffer's content may be up to ZSTD_MAX_RATIO times its compressed bytes
+  // the .embstats partial (docs/embstats.md): read, reported, and its information estimates
+  { reader: 'embstats', defaultRuns: 2_000, seeds: ['embstats/seeds/small.embstats'] },
   { reader: 'arrow-compressed', defaultRuns: 5_000, maxValues: size => size * ZSTD_MAX_RATIO,
     seeds: ['../formats/arrow/compressed/fixed_float32.lz4.arrow', '../formats/arrow/compressed/list_float32.zstd.arrow', '../formats/arrow/compressed/nested.lz4.arrow',
       '../formats/arrow/compressed/nested.zstd.arrow', '../formats/arrow/compressed/union.zstd.arrow', '../formats/arrow/compressed/blocks.lz4.arrow'] },
@@ -275,6 +280,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 interface Outcome { ok: boolean; code?: string; values: number }
 
 async function exercise(bytes: Uint8Array, fileName: string, spec: ReaderSpec, tmpDir: string | undefined): Promise<Outcome> {
+  if (spec.reader === 'embstats') return exerciseEmbstats(bytes, fileName);
   let inner: ByteSource;
   if (spec.disk) {
     const file = path.join(tmpDir!, fileName);
@@ -338,6 +344,43 @@ async function exercise(bytes: Uint8Array, fileName: string, spec: ReaderSpec, t
       if (/Aborted\(|RuntimeError|unreachable/.test(`${e.message}\n${e.detail ?? ''}`)) assert.fail(`a library aborted: ${e.message} ${e.detail ?? ''}`);
       checkReads();
       return { ok: false, code: e.code, values };
+    }
+    throw e;
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * An .embstats: either refused with an EmbdiagError naming the file, or a partial whose report
+ * (and information estimates) hold only finite numbers or say why not (numeric-overflow).
+ */
+async function exerciseEmbstats(bytes: Uint8Array, fileName: string): Promise<Outcome> {
+  const source = new CountingSource(new MemoryByteSource(bytes, fileName));
+  try {
+    const p = await readEmbstatsSource(source);
+    assert.ok(source.bytesRead <= READ_AMPLIFICATION * bytes.length + (1 << 16), `read ${source.bytesRead} bytes from a ${bytes.length}-byte file`);
+    const report = reportOfPartial(p, { displayPath: fileName });
+    const overflow = report.findings.some(f => f.code === 'numeric-overflow' || f.code === 'too-few-rows' || f.code === 'no-rows');
+    if (!overflow) {
+      assert.ok(report.eigenvalues.every(Number.isFinite), 'eigenvalues are finite');
+      assert.ok(report.eigenvalues.length === 0 || report.metrics !== null, 'a spectrum has its metrics');
+    }
+    let values = report.eigenvalues.length;
+    if (!overflow && p.count >= 2 && p.sample.indices.length >= 2) {
+      try {
+        const info = informationOfPartial(p);
+        values += info.rows.used;
+      } catch (e) {
+        if (!(e instanceof EmbdiagError)) throw e;
+      }
+    }
+    return { ok: true, values };
+  } catch (e) {
+    if (e instanceof EmbdiagError) {
+      assert.ok(KNOWN_CODES.has(e.code), `unknown error code '${e.code}'`);
+      if (!e.message.includes(fileName)) assert.fail(`the ${e.code} error does not name the file: ${e.message}`);
+      return { ok: false, code: e.code, values: 0 };
     }
     throw e;
   } finally {

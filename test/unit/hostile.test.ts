@@ -25,6 +25,8 @@ import { analyzeFile } from '../../src/core/analysis/analyzeDump';
 import type { AnalysisReport } from '../../src/core/report/analysisReport';
 import { renderMarkdown, renderText } from '../../src/core/report/renderText';
 import { FIXTURES } from './support';
+import { EMBSTATS_EXTENSION, readEmbstats, readEmbstatsSource } from '../../src/core/dataset/embstatsFile';
+import { reportOfPartial } from '../../src/core/dataset/datasetReport';
 
 const HOSTILE = path.join(FIXTURES, 'hostile');
 /**
@@ -176,6 +178,7 @@ for (const rel of corpus()) {
   const file = path.join(HOSTILE, rel);
   const title = `hostile ${rel}: ${expected.error ? `${expected.readable ? 'analysis refused: ' : ''}${expected.error} (${expected.why})` : `degenerate, read and explained (${expected.why})`}`;
   test(title, { todo: expected.todo }, async () => {
+    if (rel.endsWith(EMBSTATS_EXTENSION)) return hostileEmbstats(file, expected, rel);
     if (expected.error) {
       if (expected.readable) await timed(`reading ${rel}`, () => readWhole(file, expected.array));
       else assertRefusal(await timed(`reading ${rel}`, () => caught(() => readWhole(file, expected.array))), expected, file, 'openDump/open/readRows');
@@ -189,6 +192,32 @@ for (const rel of corpus()) {
     checkDegenerateReport(report, expected, rel);
   });
 }
+
+/** An .embstats partial: read (readEmbstats) and reported (reportOfPartial), as `embdiag analyze X.embstats` does. */
+async function hostileEmbstats(file: string, expected: Expected, rel: string): Promise<void> {
+  const analyse = async () => reportOfPartial(await readEmbstats(file), { displayPath: file });
+  if (expected.error) {
+    assertRefusal(await timed(`reading ${rel}`, () => caught(() => readEmbstats(file))), expected, file, 'readEmbstats');
+    return;
+  }
+  assert.ok(expected.degenerate, `${rel}: the expected JSON says neither error nor degenerate`);
+  checkDegenerateReport(await timed(`analysing ${rel}`, analyse), expected, rel);
+}
+
+test('every truncation of the .embstats seed is refused with an EmbdiagError naming the file', async () => {
+  const name = 'small.embstats';
+  const bytes = new Uint8Array(fs.readFileSync(path.join(HOSTILE, 'embstats', 'seeds', name)));
+  const whole = await readEmbstatsSource(new MemoryByteSource(bytes, name));
+  assert.equal(whole.count, 20, 'the seed itself is read');
+  for (let n = 0; n < bytes.length; n++) {
+    const source = new MemoryByteSource(bytes.subarray(0, n), name);
+    const started = process.cpuUsage();
+    const e = await caught(() => readEmbstatsSource(source));
+    assert.ok(cpuMsSince(started) < CASE_CPU_LIMIT_MS, `${name} cut to ${n} bytes: too slow`);
+    assert.ok(e instanceof EmbdiagError && !isSafetyNetCatch(e), `${name} cut to ${n} bytes: ${e instanceof EmbdiagError ? e.detail : e instanceof Error ? e.stack : String(e)}`);
+    assert.ok(e.message.includes(name), `${name} cut to ${n} bytes: the message does not name the file: ${e.message}`);
+  }
+});
 
 // ---- every truncation of every seed ----------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import { reportFromStatistics, summariseNorms } from './buildReport';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from './findings';
 import { siblingOpener } from '../formats/openDumpFile';
 import { NullRowTally } from './nullRowTally';
-import { FiniteRows, finiteSpectrum, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
+import { covarianceSpectrum, FiniteRows, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
 import { RowIndexRecorder } from '../stats/rowIndices';
 import { outlierRows, type OutlierRows } from './outlierRows';
 import { DEFAULT_PROJECTION_ROWS, centredRowsOperator, principalAxes, type PrincipalAxes } from './projection';
@@ -177,9 +177,8 @@ export async function analyzeOpenedDump(
   const axesStarted = Date.now();
   const axes = projecting(context) && st.covariance && !covarianceOverflow && st.count >= 2 ? principalAxes({ matrix: st.covariance }, dim, options.seed) : null;
   const axesMs = Date.now() - axesStarted;
-  const { eigenvalues, overflow } = !st.covariance || covarianceOverflow ? { eigenvalues: new Float64Array(0), overflow: covarianceOverflow }
-    : finiteSpectrum(workspace && st.covariance.buffer === workspace.matrix.buffer ? workspace.eigenvalues()
-      : symmetricEigenvalues(st.covariance, dim));
+  const { eigenvalues, overflow } = covarianceSpectrum(st.covariance, dim,
+    c => (workspace && c.buffer === workspace.matrix.buffer ? workspace.eigenvalues() : symmetricEigenvalues(c, dim)));
   st.covariance = null; // not needed any more: let it go before the report is built
   workspace = null;
   const eigenMs = Date.now() - eigenStarted;
@@ -383,11 +382,7 @@ async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<Ana
   if (kept) {
     ({ eigenvalues, overflow } = gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN));
   } else if (st.count >= 2) {
-    if (st.covariance) {
-      overflow = !st.covariance.every(Number.isFinite);
-      if (!overflow) ({ eigenvalues, overflow } = finiteSpectrum(symmetricEigenvalues(st.covariance, dim, { forceJs: dim <= QUICK_JS_EIGEN })));
-    }
-    if (overflow) eigenvalues = new Float64Array(0);
+    ({ eigenvalues, overflow } = covarianceSpectrum(st.covariance, dim, c => symmetricEigenvalues(c, dim, { forceJs: dim <= QUICK_JS_EIGEN })));
   }
   const report = buildReport({ ...ctx, rowsUsed: q, sampled: true, started }, st, eigenvalues, overflow,
     { readMs, eigenMs: Date.now() - eigenStarted },

@@ -18,6 +18,7 @@
  * and 1.0 s), so it is kept there.
  */
 import { gramEigenvalues } from '../linalg/gramEigenvalues';
+import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import type { StatisticsResult } from '../stats/streamingStatistics';
 
 export type SpectrumRoute = 'covariance' | 'gram';
@@ -80,4 +81,16 @@ export function gramRouteSpectrum(kept: FiniteRows, st: StatisticsResult, forceJ
  */
 export function finiteSpectrum(eigenvalues: Float64Array): RouteSpectrum {
   return eigenvalues.every(Number.isFinite) ? { eigenvalues, overflow: false } : { eigenvalues: new Float64Array(0), overflow: true };
+}
+
+/**
+ * The covariance route's spectrum, for a single file's pass, its quick pass and a dataset's merged
+ * partial alike: none without a covariance (fewer than 2 finite rows), none with overflow when an
+ * entry is not finite, else the eigenvalues by `solve` (default: symmetricEigenvalues of it).
+ */
+export function covarianceSpectrum(covariance: Float64Array | null, dim: number,
+  solve: (covariance: Float64Array) => Float64Array = c => symmetricEigenvalues(c, dim)): RouteSpectrum {
+  if (!covariance) return { eigenvalues: new Float64Array(0), overflow: false };
+  if (!covariance.every(Number.isFinite)) return { eigenvalues: new Float64Array(0), overflow: true };
+  return finiteSpectrum(solve(covariance));
 }

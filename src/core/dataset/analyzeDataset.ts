@@ -1,4 +1,4 @@
-import { EmbdiagError, asEmbdiagError } from '../errors';
+import { EmbdiagError, asEmbdiagError, type EmbdiagErrorCode } from '../errors';
 import type { AnalyzeHooks } from '../analysis/analyzeDump';
 import type { FindingThresholds } from '../analysis/findings';
 import type { AnalysisReport } from '../report/analysisReport';
@@ -6,6 +6,7 @@ import { reportOfPartial, type ShardFailure } from './datasetReport';
 import { PartialMerger, type DatasetPartial } from './partial';
 import { partialOfShard, shardShape, type PartialOptions } from './shardPartial';
 import { shardConcurrency } from './shardConcurrency';
+import { DEFAULT_SAMPLE_ROWS } from './rowSample';
 import { DatasetProgress } from './datasetProgress';
 import { expandDatasetPaths, shardNumberingFindings } from './datasetPaths';
 import type { PartialCache } from './partialCache';
@@ -64,7 +65,8 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
     shards.push({ file: files[i], firstRow: offset, rows: shape.rows, size: shape.size });
     offset += shape.rows;
   }
-  const { inFlight, kernelWorkers } = shardConcurrency(shards.length, first?.dim ?? 1, { requested: options.concurrency, workers: options.workers });
+  const { inFlight, kernelWorkers } = shardConcurrency(shards.length, first?.dim ?? 1,
+    { requested: options.concurrency, workers: options.workers, sampleRows: options.sampleRows ?? DEFAULT_SAMPLE_ROWS });
   const shardOptions: PartialOptions = { ...options, workers: kernelWorkers };
   const progress = new DatasetProgress(shards, hooks.onProgress);
   // one cancel for every shard: the caller's, or the first shard that stops the read
@@ -115,10 +117,20 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
 }
 
 /** The report of the dataset in `paths`: identical in every figure to that of the concatenated rows. */
-export async function analyzeDataset(paths: readonly string[], options: DatasetReadOptions & { thresholds?: FindingThresholds; displayPath?: string; projectionRows?: number },
+export type DatasetReportOptions = DatasetReadOptions & { thresholds?: FindingThresholds; displayPath?: string; projectionRows?: number };
+
+export async function analyzeDataset(paths: readonly string[], options: DatasetReportOptions,
   hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
+  return (await analyzeDatasetWithPartial(paths, options, hooks)).report;
+}
+
+/** analyzeDataset, with the merged partial the report was built from (for the analyses that need its sample and moments). */
+export async function analyzeDatasetWithPartial(paths: readonly string[], options: DatasetReportOptions,
+  hooks: AnalyzeHooks = {}): Promise<{ report: AnalysisReport; partial: DatasetPartial }> {
   const started = Date.now();
   const { partial, failures, files, shardsCached, cacheWriteFailures } = await partialOfDataset(paths, options, hooks);
+  // a dataset of one shard is refused as that file is: its own code and sentence
+  if (!partial && failures.length === 1 && files.length === 1) throw new EmbdiagError(failures[0].code as EmbdiagErrorCode, failures[0].message);
   if (!partial) {
     throw new EmbdiagError('unreadable', `None of the ${files.length} shards could be read: ${failures.slice(0, 3).map(f => `${f.file}: ${f.message}`).join('; ')}${failures.length > 3 ? '; …' : ''}`);
   }
@@ -129,5 +141,5 @@ export async function analyzeDataset(paths: readonly string[], options: DatasetR
   });
   if (shardsCached) report.notes.push(`${shardsCached} of ${partial.shards.length} shards unchanged since their cached partial (same size and modification time): not read again.`);
   if (cacheWriteFailures) report.notes.push(`${cacheWriteFailures} partial${cacheWriteFailures === 1 ? '' : 's'} could not be written to the cache ${options.cache!.dir}: the next analysis reads ${cacheWriteFailures === 1 ? 'that shard' : 'those shards'} again.`);
-  return report;
+  return { report, partial };
 }

@@ -1,8 +1,7 @@
 import type { ReaderFinding } from '../formats/dumpFile';
 import { reportFromStatistics, summariseSortedNorms } from '../analysis/buildReport';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from '../analysis/findings';
-import { finiteSpectrum } from '../analysis/spectrumRoute';
-import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
+import { covarianceSpectrum } from '../analysis/spectrumRoute';
 import type { AnalysisReport, RowNormSummary, ShardSummary } from '../report/analysisReport';
 import { formatNumber } from '../report/format';
 import { NORM_SKETCH_ACCURACY, sketchMedian } from './normSketch';
@@ -46,8 +45,8 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     const covariance = p.comoment.map(x => x * scale);
     variance = new Float64Array(dim);
     for (let i = 0; i < dim; i++) variance[i] = covariance[i * dim + i];
-    overflow = !covariance.every(Number.isFinite);
-    if (!overflow) ({ eigenvalues, overflow } = finiteSpectrum(symmetricEigenvalues(covariance, dim)));
+    // a mean beyond float64 (values near its limit summed) is an overflow too
+    ({ eigenvalues, overflow } = p.mean.every(Number.isFinite) ? covarianceSpectrum(covariance, dim) : { eigenvalues, overflow: true });
     if (!overflow && eigenvalues.length > 0) axes = datasetAxes(p, covariance, projectionRows);
   }
   const eigenMs = Date.now() - eigenStarted;
@@ -77,7 +76,8 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     displayPath: options.displayPath,
     fileSize: p.shards.reduce((s, x) => s + x.size, 0),
     format: p.shards[0]?.format ?? 'npy',
-    array: { name: p.arrayChoice ?? [...new Set(p.shards.map(s => s.array))].join(', '), dtype: dtypes.join(', '), shape: [rowsTotal, dim] },
+    // one shard: its own array and shape, as the single-file report says them
+    array: { name: p.arrayChoice ?? [...new Set(p.shards.map(s => s.array))].join(', '), dtype: dtypes.join(', '), shape: p.shards.length === 1 ? [...p.shards[0].shape] : [rowsTotal, dim] },
     dim,
     arrays: [],
     readerFindings: [...(options.findings ?? []), ...failureFindings, ...shardFindings],

@@ -178,7 +178,11 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       || sketchCount.reduce((a, b) => a + b, 0) + n.sketch.zeros !== c.finiteRows) throw bad('its norm sketch does not count the finite rows');
     for (let i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) throw bad('its row keys are not ascending');
     if (norms) for (let i = 1; i < norms.length; i++) if (!(norms[i] >= norms[i - 1])) throw bad('its norms are not ascending');
-    if (!sampleIndex.every(isCount)) throw bad('its sample indices are not row indices');
+    if (!sampleIndex.every(i => isCount(i) && shards.some(s => i >= s.firstRow && i < s.firstRow + s.rows))) throw bad('its sample indices are not row indices of its shards');
+    // the sample holds finite rows only, and a co-moment is a sum of outer products: symmetric, no negative sum of squares
+    if (!sampleRows.every(Number.isFinite)) throw bad('its sample rows are not finite');
+    const comomentProblem = coMomentProblem(comoment, d);
+    if (comomentProblem) throw bad(`its co-moment is not one: ${comomentProblem}`);
     return {
       version: h.version, dim: d, seed: h.seed, arrayChoice: h.array, shards,
       rowsSeen: c.rowsSeen, nanRows: c.nanRows, infRows: c.infRows, nullRows: c.nullRows, count: c.finiteRows, zeroRows: c.zeroRows,
@@ -190,11 +194,34 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       sample: { capacity: sm.capacity, priorities: samplePriority, indices: sampleIndex, rows: sampleRows },
     };
   } catch (e) {
-    if (e instanceof EmbdiagError) throw e;
+    if (e instanceof EmbdiagError && e.code !== 'bad-archive' && e.code !== 'truncated') throw e;
+    if (e instanceof EmbdiagError) {
+      // the zip reader's advice is about .npz (re-save with np.savez): say what to do with a partial
+      const what = e.message.startsWith(`${source.name}: `) ? e.message.slice(source.name.length + 2) : e.message;
+      throw new EmbdiagError(e.code, `${source.name}: not a usable .embstats file: its zip structure is damaged (${what.split('. ')[0].replace(/\.$/, '')}).`,
+        'Write it again with "embdiag stats" or "embdiag merge", or copy it again.', { detail: e.detail });
+    }
     // a header of the right shape with values of the wrong kind: refused like any inconsistency
     throw new EmbdiagError('bad-header', `${source.name}: not a usable .embstats file: its header does not describe it the way version ${PARTIAL_VERSION} does.`,
       'Write it again with "embdiag stats" or "embdiag merge".', { detail: asEmbdiagError(e).detail });
   }
+}
+
+/**
+ * Why `m` (d×d) cannot be a co-moment Σ (x − mean)(x − mean)ᵀ, or null. Overflowed (±Inf, NaN)
+ * entries pass: the report says numeric-overflow. The merge rounds (δᵢw)δⱼ and (δⱼw)δᵢ apart, so
+ * symmetry is checked to rounding.
+ */
+function coMomentProblem(m: Float64Array, d: number): string | null {
+  for (let i = 0; i < d; i++) if (m[i * d + i] < 0) return `a negative sum of squares on its diagonal (dimension ${i})`;
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = m[i * d + j], b = m[j * d + i];
+      const scale = Math.sqrt(Math.abs(m[i * d + i] * m[j * d + j]));
+      if (Math.abs(a - b) > 1e-9 * Math.max(scale, Math.abs(a), Math.abs(b)) + Number.MIN_VALUE) return `entries (${i}, ${j}) and (${j}, ${i}) differ: it is not symmetric`;
+    }
+  }
+  return null;
 }
 
 /** A header's list of row indices: the valid ones (ascending), at most ROW_INDICES_KEPT; absent: none. */

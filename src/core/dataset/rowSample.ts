@@ -81,3 +81,13 @@ export function mergeRowSamples(a: RowSample, b: RowSample, dim: number): RowSam
   }
   return out;
 }
+
+/**
+ * The sample of `capacity` rows out of a larger one: its first rows (smallest priorities), which
+ * are exactly the rows a collector of that capacity would have kept.
+ */
+export function smallerSample(s: RowSample, capacity: number, dim: number): RowSample {
+  if (capacity >= s.capacity) return s;
+  const n = Math.min(capacity, s.indices.length);
+  return { capacity, priorities: s.priorities.slice(0, n), indices: s.indices.slice(0, n), rows: s.rows.slice(0, n * dim) };
+}

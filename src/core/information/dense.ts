@@ -145,6 +145,14 @@ export function block(a: Float64Array, n: number, r0: number, nr: number, c0: nu
   return out;
 }
 
+/** The rows and columns `idx` of a square n×n matrix (a principal submatrix). */
+export function principalSubmatrix(a: Float64Array, n: number, idx: readonly number[]): Float64Array {
+  const k = idx.length;
+  const out = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) out[i * k + j] = a[idx[i] * n + idx[j]];
+  return out;
+}
+
 /** Side-by-side concatenation [x, y] (same rows). */
 export function hstack(x: RowMatrix, y: RowMatrix): RowMatrix {
   if (x.rows !== y.rows) throw new RangeError(`hstack: ${x.rows} and ${y.rows} rows`);

@@ -18,7 +18,7 @@ import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { TOOL_VERSION } from '../version';
 import { awgnCapacityFigure, perturbedCapacity, type PerturbedCapacity } from './capacity';
 import { collapseSection, type CollapseSection } from './collapse';
-import { covariance, diagonal, selectColumns, selectRows, type RowMatrix } from './dense';
+import { covariance, diagonal, principalSubmatrix, selectColumns, selectRows, type RowMatrix } from './dense';
 import { CONCEPT, figure, PAPER_REF, PER_SYMBOL_READING, proposed, unavailable, UNITS_NOTE, valueIn, type Figure } from './figure';
 import { gaussianEntropyFigures, type GaussianEntropyFigures } from './gaussianEntropy';
 import {
@@ -89,7 +89,16 @@ export interface InformationData {
   rowsTotal?: number;
   /** Roles left out before reading (row-count mismatch ...), with the reason. */
   excluded?: Partial<Record<ArrayRole, string>>;
+  /**
+   * The unbiased covariance of every finite row of Z (a dataset's merged second moments), when
+   * `embeddings` is only a sample of them: the Gaussian figures (E3, E8 on Z, dead columns, rank,
+   * PCA directions) then come from it, the k-NN and collision figures from the sample.
+   */
+  embeddingsMoments?: EmbeddingsMoments;
 }
+
+/** Second moments of all the rows of Z: their count and unbiased covariance (d×d, row-major). */
+export interface EmbeddingsMoments { count: number; covariance: Float64Array }
 
 export interface InformationReport {
   schemaVersion: 1;
@@ -213,16 +222,20 @@ export function computeInformation(data: InformationData, options: Partial<Infor
 
   // P2, P4 on Z
   check(hooks, 0.3, 'Covariance of the embeddings');
-  const fullCov = covariance(z);
+  const moments = data.embeddingsMoments ?? null;
+  if (moments && moments.covariance.length !== d * d) throw new RangeError(`computeInformation: the moments' covariance has ${moments.covariance.length} values, not ${d}²`);
+  const fullCov = moments ? moments.covariance : covariance(z);
+  // rows behind the Gaussian figures: all of Z's when its moments are given
+  const gaussianRows = moments ? moments.count : n;
   const dead = deadColumns(diagonal(fullCov, d));
   const deadSet = new Set(dead);
   const live = Array.from({ length: d }, (_, j) => j).filter(j => !deadSet.has(j));
   const zl = dead.length ? selectColumns(z, live) : z;
-  const cov = dead.length ? covariance(zl) : fullCov;
+  const cov = dead.length ? (moments ? principalSubmatrix(fullCov, d, live) : covariance(zl)) : fullCov;
   const eig = symmetricEigenvalues(cov, live.length);
   const rank = numericalRank(eig);
   if (dead.length) problems.push({ code: 'dead-columns', severity: 'information', message: `${dead.length} dead (constant) column${dead.length === 1 ? '' : 's'} of Z removed for the entropy and MI estimators (d_dead = ${dead.length}).` });
-  if (rank < live.length) problems.push({ code: 'rank-deficient', severity: 'warning', message: `The covariance of Z has rank ${rank} < ${live.length}${n <= live.length ? ` (N = ${n} ≤ d)` : ''}: full-dimensional Gaussian entropies and MI are not finite (rank_deficient); subspace values are given.` });
+  if (rank < live.length) problems.push({ code: 'rank-deficient', severity: 'warning', message: `The covariance of Z has rank ${rank} < ${live.length}${gaussianRows <= live.length ? ` (N = ${gaussianRows} ≤ d)` : ''}: full-dimensional Gaussian entropies and MI are not finite (rank_deficient); subspace values are given.` });
   const dupRows = countDuplicateRows([z]);
   const dupPairs = zt ? countDuplicateRows([z, zt]) : null;
   if (dupRows) problems.push({ code: 'duplicate-rows', severity: 'information', message: `${dupRows} row${dupRows === 1 ? '' : 's'} of Z repeat an earlier row: removed for the k-NN estimators (n_dup = ${dupRows}); counted as collisions by E2.` });
@@ -245,7 +258,7 @@ export function computeInformation(data: InformationData, options: Partial<Infor
 
   // E3, E4
   check(hooks, 0.45, 'Entropy of the representation');
-  const gaussian = gaussianEntropyFigures(eig, n, { deadColumns: dead.length });
+  const gaussian = gaussianEntropyFigures(eig, gaussianRows, { deadColumns: dead.length });
   const kl = klEntropyFigure(zl, cov, eig, { k: opt.k, maxRows: opt.knnMaxRows, seed: opt.seed, projectionDim: opt.projectionDim, deadColumns: dead.length });
 
   // E6
@@ -292,6 +305,7 @@ export function computeInformation(data: InformationData, options: Partial<Infor
   const distortionSource = scal.distortion !== undefined ? ((data.scalarSources?.distortion === 'manifest' ? 'manifest' : 'flag') as 'flag' | 'manifest') : 'none';
   const rd = rateDistortionSection({
     source: y ?? zl, sourceKind: y ? 'targets' : 'embeddings', predictions: y && yh ? yh : null,
+    sourceMoments: !y && moments ? { count: gaussianRows, covariance: cov } : undefined,
     distortion: scal.distortion ?? null, distortionSource, inputSymbols, curvePoints: opt.curvePoints,
   });
   const leftOut = (['targets', 'predictions'] as const).filter(r => data.excluded?.[r]);

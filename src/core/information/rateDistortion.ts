@@ -129,12 +129,14 @@ const RD_PROVENANCE = proposed(CONCEPT.rateDistortion,
 export function rateDistortionSection(args: {
   source: RowMatrix; sourceKind: 'targets' | 'embeddings'; predictions?: RowMatrix | null;
   distortion: number | null; distortionSource: 'flag' | 'manifest' | 'none'; inputSymbols: number | null; curvePoints?: number;
+  /** S of every row of the source when `source` is a sample of them (a dataset's merged moments; no predictions then). */
+  sourceMoments?: { count: number; covariance: Float64Array };
 }): RateDistortionSection {
   const y = args.source;
   const k = y.cols;
-  const n = y.rows;
+  const n = args.sourceMoments?.count ?? y.rows;
   const perSym = { inputSymbols: args.inputSymbols, perSymbol: true };
-  const sy = covariance(y);
+  const sy = args.sourceMoments?.covariance ?? covariance(y);
   const eig = n >= 2 ? symmetricEigenvalues(sy, k) : new Float64Array(k).fill(NaN);
   const rank = numericalRank(eig);
   const total = eig.reduce((a, b) => a + Math.max(0, b), 0);
