@@ -16,7 +16,7 @@ import { askRegimeConfig, isRegimeConfig, REGIME_MAX_ROWS } from './regimeComman
 import { askInformationInputs, isInformationFlags } from './informationCommand';
 
 const isDump = (uri: vscode.Uri | undefined): uri is vscode.Uri =>
-  !!uri && uri.scheme === 'file' && ALL_DUMP_EXTENSIONS.some(e => uri.fsPath.toLowerCase().endsWith(e));
+  !!uri && uri.scheme === 'file' && [...ALL_DUMP_EXTENSIONS, '.index', '.raw'].some(e => uri.fsPath.toLowerCase().endsWith(e));
 
 export interface CommandContext {
   views: ReportViews;
@@ -45,7 +45,7 @@ async function pickDump(title: string, exclude?: vscode.Uri, datasets = false): 
   if (files.length === 0 && !datasets) {
     const chosen = await vscode.window.showOpenDialog({
       title, canSelectMany: false,
-      filters: { 'Embedding dumps': [...ALL_DUMP_EXTENSIONS, '.bin'].map(e => e.slice(1)) },
+      filters: { 'Embedding dumps': [...ALL_DUMP_EXTENSIONS, '.bin', '.index', '.raw'].map(e => e.slice(1)) },
     });
     return chosen?.[0];
   }
