@@ -221,6 +221,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
       inputPower: optNum('--input-power', v['input-power']),
       distortion: optNum('--distortion', v.distortion),
       manifest: v['no-manifest'] ? false : v.manifest,
+      raw,
     };
     return {
       kind: 'analyze', file, files: [file, ...extra], cacheDir: v.cache, strict: !!v.strict, arrayName: v.array, raw, output,

@@ -57,6 +57,10 @@ export function withRawShape(task: WorkerTask, shapeOf: (fsPath: string) => RawS
     const raw = shapeOf(task.path);
     return raw ? { ...task, options: { ...task.options, raw } } : task;
   }
+  if (task.type === 'information' && !task.flags.raw) {
+    const raw = shapeOf(task.path);
+    return raw ? { ...task, flags: { ...task.flags, raw } } : task;
+  }
   if (task.type === 'regime' && !task.load.raw) {
     const raw = shapeOf(task.path);
     return raw ? { ...task, load: { ...task.load, raw } } : task;

@@ -111,3 +111,25 @@ test('embdiag analyze --dtype --dim on a tofile dump: numpy\'s mean; without the
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('embdiag analyze --dtype --dim --information on a tofile dump with its targets: the estimates read the raw embeddings too', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embdiag-raw-info-'));
+  try {
+    const file = path.join(dir, 'emb.bin');
+    fs.copyFileSync(path.join(FORMAT_FIXTURES, 'raw/emb.f32'), file);
+    const targets = path.join(dir, 'y.f32');
+    fs.copyFileSync(path.join(FORMAT_FIXTURES, 'raw/emb.f32'), targets);
+    fs.writeFileSync(path.join(dir, 'y.embeddings.json'), '{"dim": 12}');
+    const r = run('analyze', file, '--dtype', 'float32', '--dim', '12', '--targets', targets, '--json');
+    assert.ok(r.status === 0 || r.status === 1, r.stdout + r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.format, 'raw');
+    assert.ok(j.information, 'information estimates present');
+    assert.ok(!j.information.problems.some((p: { code: string }) => /raw/.test(p.code)), JSON.stringify(j.information.problems));
+    assert.deepEqual([j.information.inputs.embeddings.format, ...j.information.inputs.embeddings.shape], ['raw', 64, 12]);
+    // the targets (a .f32 with its own manifest's dim) are read raw too
+    assert.deepEqual([j.information.inputs.companions.targets.format, ...j.information.inputs.companions.targets.shape], ['raw', 64, 12]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
