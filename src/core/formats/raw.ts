@@ -16,8 +16,12 @@ export const RAW_EXTENSIONS: Record<string, DTypeName | undefined> = {
   '.f32': 'float32', '.f16': 'float16', '.f64': 'float64', '.bf16': 'bfloat16', '.i8': 'int8', '.u8': 'uint8', '.raw': undefined,
 };
 
-/** How to give the shape, for messages. */
-const HOW = 'Give them: on the command line --dtype float32 --dim 768; in a sidecar manifest NAME.embeddings.json {"dtype": "float32", "dim": 768}; in VS Code, answer the prompt when the file opens.';
+/** How to give what is missing, for messages. */
+function howToGive(stem: string, needDtype: boolean): string {
+  const flags = needDtype ? '--dtype float32 --dim 768' : '--dim 768';
+  const manifest = needDtype ? '{"dtype": "float32", "dim": 768}' : '{"dim": 768}';
+  return `Give ${needDtype ? 'them' : 'it'}: on the command line ${flags}; in a sidecar manifest ${stem}.embeddings.json ${manifest}; in VS Code, answer the prompt when the file opens.${needDtype ? ` dtype: ${RAW_DTYPE_HELP}.` : ''}`;
+}
 
 function extensionOf(fileName: string): string {
   const base = fileName.split(/[\\/]/).pop() ?? fileName;
@@ -70,7 +74,7 @@ export async function openRaw(source: ByteSource, options: OpenDumpOptions): Pro
     const missing = [dtype ? '' : 'dtype', dim === undefined ? 'dimension' : ''].filter(Boolean).join(' and ');
     throw new EmbdiagError('raw-needs-shape',
       `${source.name}: a headerless binary array (as numpy's tofile writes) says nothing about its layout: its ${missing} ${missing.includes(' and ') ? 'are' : 'is'} needed (${source.size} bytes).`,
-      HOW.replace('NAME', fileStem(options.fileName)) + (dtype ? '' : ` dtype: ${RAW_DTYPE_HELP}.`));
+      howToGive(fileStem(options.fileName), !dtype));
   }
   if (!Number.isSafeInteger(dim) || dim < 1) throw new EmbdiagError('bad-argument', `${source.name}: the dimension must be a whole number of at least 1 (got ${dim}).`);
   const rowBytes = dim * dtype.itemSize;
