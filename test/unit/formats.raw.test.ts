@@ -133,3 +133,13 @@ test('embdiag analyze --dtype --dim --information on a tofile dump with its targ
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('raw: a .bin whose first float happens to start with "{" is still read as the array given', async () => {
+  const values = new Float32Array(8);
+  const bytes = new Uint8Array(values.buffer);
+  bytes.set([0x20, 0x7b, 0x41, 0x42]); // " {AB": a float32 whose bytes begin like a JSON object
+  const dump = await openDump(new MemoryByteSource(bytes, 'x.bin'), { fileName: 'x.bin', raw: { dtype: 'float32', dim: 4 } });
+  assert.equal(dump.format, 'raw');
+  const m = await dump.open();
+  assertExactly(await m.readRows(0, 2), [new DataView(bytes.buffer).getFloat32(0, true), 0, 0, 0, 0, 0, 0, 0], 'rows');
+});

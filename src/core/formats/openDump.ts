@@ -116,6 +116,8 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
     if (byName === 'pt' || byName === 'npz') sniffed = byName;
     else sniffed = findTorchPickle(await guarded(source.name, 'npz', () => readZipDirectory(source))) ? 'pt' : 'npz';
   }
+  // a headerless array whose shape is given may start with any bytes, a '{' too: only magic numbers say it is something else
+  if (sniffed === 'jsonl' && weak && options.raw?.dim !== undefined) sniffed = undefined;
   if (sniffed === 'jsonl') sniffed = await sniffJson(source);
   // word vectors have no magic bytes: their first lines are looked at when nothing else matched
   if (!sniffed && (weak || !byName || byName === 'word2vec-text')) {

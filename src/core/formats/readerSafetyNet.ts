@@ -69,7 +69,7 @@ export function withReaderSafetyNet(dump: DumpFile, fileName: string): DumpFile 
   const open = dump.open.bind(dump);
   dump.open = async (name?: string): Promise<EmbeddingMatrix> => {
     const matrix = await guarded(fileName, dump.format, () => open(name));
-    guardMethods(matrix, ['readRows', 'readRowsFloat32', 'nullRowsIn'], fileName, dump.format);
+    guardMethods(matrix, ['readRows', 'readRowsFloat32', 'nullRowsIn', 'rowMetadata'], fileName, dump.format);
     return matrix;
   };
   return dump;
