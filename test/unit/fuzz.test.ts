@@ -235,7 +235,7 @@ const READERS: ReaderSpec[] = [
     seeds: ['seeds/small.vec', 'seeds/small.bin', 'seeds/glove.txt'] },
   { reader: 'faiss', defaultRuns: 5_000, maxValues: size => size,
     seeds: ['../formats/faiss/flat_l2.index', '../formats/faiss/idmap.index', '../formats/faiss/idmap_hnsw_ip.index',
-      '../formats/faiss/ivf_sparse_ip.index', '../formats/faiss/ivf_flat.index'] },
+      '../formats/faiss/ivf_sparse_ip.index', '../formats/faiss/ivf_flat.index', '../formats/faiss/idmap_ivf.index', '../formats/faiss/flat_l1.index'] },
   { reader: 'raw', defaultRuns: 1_000, maxValues: size => size, raw: { dim: 12 },
     seeds: ['../formats/raw/emb.f32'] },
   { reader: 'torch', defaultRuns: 10_000,
