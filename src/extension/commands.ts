@@ -249,6 +249,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const report = format && await analyzeWithProgress(ctx, uri);
       if (report) await saveReportAs(report, format.value);
     }),
+    reg(ids.SET_RAW_LAYOUT_COMMAND, async (arg?: unknown) => {
+      // a headerless raw file read with the wrong dtype or dimension: give them again
+      const uri = await targetOrPick(arg, views, 'The dtype and dimension of which headerless file?');
+      if (!uri || !views.rawShapes || !await views.rawShapes.ask(uri.fsPath, 'Its dtype and dimension are used for every analysis of this file.')) return;
+      service.invalidate(uri.fsPath);
+      diagnostics.dumpChanged(uri.fsPath);
+      await showAnalysis(views, uri);
+    }),
     reg(ids.REANALYZE_COMMAND, (fsPath?: unknown) => {
       if (typeof fsPath !== 'string') return;
       service.invalidate(fsPath);
