@@ -1,11 +1,12 @@
 import type { ByteSource } from '../io/byteSource';
 import type { RowMetadata } from '../rows/rowMetadata';
 import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
-import { makeDType } from './dtype';
+import { decoderFor, makeDType } from './dtype';
 import { checkRowRange, DenseMatrix, fileStem, findArray } from './npy';
 import { readFaissLayout, type FaissLayout } from './faissLayout';
 
 const MAX_READ_BYTES = 16 << 20;
+const decodeFloat32 = decoderFor(makeDType('float32'));
 /** Ids shown in the note. */
 const SHOWN_IDS = 3;
 
@@ -77,9 +78,7 @@ class FaissMatrix implements EmbeddingMatrix {
       for (let done = 0; done < n; done += perRead) {
         const k = Math.min(perRead, n - done);
         const bytes = await this.source.read(list.offset + (from + done) * rowBytes, k * rowBytes);
-        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        const base = (list.firstRow + from + done - start) * this.dim;
-        for (let i = 0; i < k * this.dim; i++) out[base + i] = view.getFloat32(4 * i, true);
+        decodeFloat32(bytes, k * this.dim, out, (list.firstRow + from + done - start) * this.dim, 1);
       }
     }
     return out;
