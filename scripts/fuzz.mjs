@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'out', 'fuzz');
-const READERS = ['npy', 'npz', 'safetensors', 'vecs', 'delimited', 'torch', 'pickle', 'hdf5', 'parquet', 'arrow', 'embstats'];
+const READERS = ['npy', 'npz', 'safetensors', 'vecs', 'delimited', 'faiss', 'raw', 'torch', 'pickle', 'hdf5', 'parquet', 'arrow', 'embstats'];
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {

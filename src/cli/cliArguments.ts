@@ -4,6 +4,8 @@ import { DEFAULT_THRESHOLDS, type FindingThresholds } from '../core/analysis/fin
 import { DEFAULT_PROJECTION_ROWS, PROJECTION_COMPONENTS } from '../core/analysis/projection';
 import { ROW_FINDINGS, type RowFindingCode } from '../core/analysis/findingRows';
 import type { InformationFlags } from '../core/information/informationInputs';
+import type { RawShape } from '../core/formats/dumpFile';
+import { parseRawDType, RAW_DTYPE_HELP } from '../core/formats/dtype';
 import { INIT_SCHEMES, type InitScheme, type InitSpec, type RegimeConfig } from '../core/regime/autoencoderConfig';
 
 export type OutputMode = 'text' | 'json' | 'markdown';
@@ -18,14 +20,16 @@ export type CliCommand =
       files: string[];
       /** Datasets: exit 2 when a shard cannot be read (else the report is labelled incomplete). */
       strict: boolean; arrayName?: string; maxRows: number; seed: number; output: OutputMode; thresholds: FindingThresholds;
+      /** A headerless raw array's layout (--dtype, --dim). */
+      raw?: RawShape;
       /** 'auto': when a sidecar manifest exists or the container holds a companion array; true: always (--information or any of its inputs given); false: --no-information. */
       information: boolean | 'auto'; informationFlags: InformationFlags;
       /** Rows of the report's projection (0: none) and the 1-based pair of components drawn. */
       projectionRows: number; projectionComponents: [number, number] }
   | { kind: 'stats'; files: string[]; out: string; cacheDir?: string; arrayName?: string; seed: number; firstRow: number; sampleRows: number; json: boolean }
   | { kind: 'merge'; files: string[]; out: string; json: boolean }
-  | { kind: 'regime'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig }
-  | { kind: 'rows'; file: string; arrayName?: string; maxRows: number; seed: number; finding: RowFindingCode; format: 'csv' | 'jsonl'; outlierZ: number };
+  | { kind: 'regime'; file: string; arrayName?: string; raw?: RawShape; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig }
+  | { kind: 'rows'; file: string; arrayName?: string; raw?: RawShape; maxRows: number; seed: number; finding: RowFindingCode; format: 'csv' | 'jsonl'; outlierZ: number };
 
 export const HELP = `embdiag — look inside saved embedding dumps, without Python
 
@@ -55,12 +59,19 @@ Formats
   .h5 .hdf5 (datasets in groups, chunked/gzip)   .parquet   .arrow .feather (IPC file or stream)
   .jsonl .ndjson (a record per line)   .json (embedding-API response {"data": [{"embedding": …}]})
   .vec (word2vec/fastText text)   .txt (GloVe, when its lines are a word and numbers)   .bin (word2vec binary)
+  .index .faiss (FAISS IndexFlat L2/IP, IndexIDMap/IndexIDMap2, IndexHNSWFlat, IndexIVFFlat; the
+                 ids are the rows' labels; compressed indexes (PQ, SQ, binary, ...) are refused)
+  .f32 .f16 .f64 .bf16 .i8 .u8 .raw, or a .bin that is nothing else: a headerless array
+                 (numpy's tofile), read with --dtype and --dim (or "dtype"/"dim" in the manifest)
 
 Options
   --array NAME         array inside a container: .npz/.safetensors key, .pt key path,
                        HDF5 dataset path (/model/layer), Parquet/Arrow column (default: embeddings, emb,
                        features, x, else the largest 2-D float array); JSON: field dot path
                        (response.data.0.embedding; default: embedding, embeddings, vector, emb)
+  --dtype T --dim D    a headerless array's dtype (float32, float16, float64, bfloat16, int8,
+                       uint8, ..., or a numpy code: f4, <f2, >f8; little-endian by default) and
+                       dimension; .f32/.f16/.f64/.bf16/.i8/.u8 give the dtype (analyze, rows, regime)
   --max-rows N         analyse at most N rows; larger arrays are analysed on a
                        uniform random sample of N rows (default 100000)
   --seed S             seed of that sample (default 0)
@@ -170,6 +181,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
       args: argv, allowPositionals: true, strict: true,
       options: {
         array: { type: 'string' }, 'max-rows': { type: 'string' }, seed: { type: 'string' },
+        dtype: { type: 'string' }, dim: { type: 'string' },
         json: { type: 'boolean' }, markdown: { type: 'boolean' },
         'collapse-ratio': { type: 'string' }, 'dead-variance': { type: 'string' }, 'outlier-z': { type: 'string' },
         finding: { type: 'string' }, format: { type: 'string' },
@@ -198,6 +210,8 @@ export function parseCliArguments(argv: string[]): CliCommand {
   if (command !== 'analyze' && command !== 'regime' && command !== 'rows' && command !== 'stats' && command !== 'merge') throw new EmbdiagError('bad-argument', `Unknown command "${command}". Run "embdiag --help" for usage.`);
   if (file === undefined) throw new EmbdiagError('bad-argument', `${command} needs a FILE, e.g. embdiag ${command} runs/emb.npy.`);
   if (command === 'stats' || command === 'merge') return datasetCommand(command, [file, ...extra], v);
+  const raw = rawShape(v.dtype, v.dim);
+  if (raw && extra.length) throw new EmbdiagError('bad-argument', '--dtype and --dim describe one headerless file; for a dataset of raw shards, give each its manifest (NAME.embeddings.json {"dtype": ..., "dim": ...}).');
   if (extra.length && (command === 'regime' || command === 'rows')) throw new EmbdiagError('bad-argument', `Unexpected argument "${extra[0]}": ${command} takes one FILE.`);
   const datasetOnly = (['out', 'first-row', 'sample-rows'] as const).find(k => v[k] !== undefined);
   if (datasetOnly) throw new EmbdiagError('bad-argument', `--${datasetOnly} belongs to "embdiag stats"${datasetOnly === 'out' ? ' and "merge"' : ''}, not "${command}".`);
@@ -210,7 +224,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
   const infoKeys = [...infoFiles, 'perturbed-array', 'targets-array', 'predictions-array', 'inputs-array', 'labels-array',
     'input-symbols', 'bits', 'noise-std', 'input-power', 'distortion', 'manifest', 'no-manifest', 'information', 'no-information'] as const;
   const analyzeOnly = ['collapse-ratio', 'dead-variance', 'projection-rows', 'projection-components', ...infoKeys] as const;
-  if (command === 'rows') return rowsCommand(v, file);
+  if (command === 'rows') return { ...rowsCommand(v, file), raw } as CliCommand;
   if (v.finding !== undefined || v.format !== undefined) throw new EmbdiagError('bad-argument', `--${v.finding !== undefined ? 'finding' : 'format'} belongs to "embdiag rows", not "${command}".`);
   if (command === 'analyze') {
     const stray = regimeOnly.find(k => v[k] !== undefined);
@@ -230,9 +244,10 @@ export function parseCliArguments(argv: string[]): CliCommand {
       inputPower: optNum('--input-power', v['input-power']),
       distortion: optNum('--distortion', v.distortion),
       manifest: v['no-manifest'] ? false : v.manifest,
+      raw,
     };
     return {
-      kind: 'analyze', file, files: [file, ...extra], cacheDir: v.cache, strict: !!v.strict, arrayName: v.array, output,
+      kind: 'analyze', file, files: [file, ...extra], cacheDir: v.cache, strict: !!v.strict, arrayName: v.array, raw, output,
       information: v['no-information'] ? false : (givenInfo || v.manifest !== undefined) ? true : 'auto',
       informationFlags,
       maxRows: positiveInt('--max-rows', v['max-rows'], 2, 100_000),
@@ -269,7 +284,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
   const heldOut = nonNegative('--held-out', v['held-out'], 0.2);
   if (heldOut >= 1) throw new EmbdiagError('bad-argument', `--held-out must be below 1 (got ${heldOut}).`);
   return {
-    kind: 'regime', file, arrayName: v.array, output,
+    kind: 'regime', file, arrayName: v.array, raw, output,
     maxRows: positiveInt('--max-rows', v['max-rows'], 2, 20_000),
     seed: positiveInt('--seed', v.seed, 0, 0),
     config: {
@@ -289,7 +304,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
 
 /** `embdiag rows FILE --finding CODE [--format csv|jsonl]`: its own few options, with analyze's row selection. */
 function rowsCommand(v: Record<string, string | boolean | undefined>, file: string): CliCommand {
-  const allowed = new Set(['array', 'max-rows', 'seed', 'finding', 'format', 'outlier-z', 'json', 'verbose']);
+  const allowed = new Set(['array', 'dtype', 'dim', 'max-rows', 'seed', 'finding', 'format', 'outlier-z', 'json', 'verbose']);
   const stray = Object.keys(v).find(k => v[k] !== undefined && !allowed.has(k));
   if (stray) throw new EmbdiagError('bad-argument', `--${stray} does not apply to "embdiag rows".`);
   const finding = v.finding;
@@ -322,6 +337,13 @@ function datasetCommand(command: 'stats' | 'merge', files: string[], v: ParsedVa
     firstRow: positiveInt('--first-row', v['first-row'] as string | undefined, 0, 0),
     sampleRows: positiveInt('--sample-rows', v['sample-rows'] as string | undefined, 0, 1024),
   };
+}
+
+/** --dtype and --dim, checked (undefined when neither is given). */
+function rawShape(dtype: string | boolean | undefined, dim: string | boolean | undefined): RawShape | undefined {
+  if (dtype === undefined && dim === undefined) return undefined;
+  if (typeof dtype === 'string' && !parseRawDType(dtype)) throw new EmbdiagError('bad-argument', `--dtype must be ${RAW_DTYPE_HELP} (got "${dtype}").`);
+  return { dtype: dtype as string | undefined, dim: dim === undefined ? undefined : positiveInt('--dim', dim as string, 1, 1) };
 }
 
 function positiveNumber(name: string, value: string): number {

@@ -40,11 +40,12 @@ async function main(argv: string[]): Promise<number> {
       return await runDatasetCommand(cmd, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
     }
     const dataset = await isDatasetRequest(cmd.files);
+    if (dataset && cmd.raw) throw new EmbdiagError('bad-argument', '--dtype and --dim describe one headerless file; for a dataset of raw shards, give each its manifest (NAME.embeddings.json {"dtype": ..., "dim": ...}).');
     if (dataset) assertNoCompanions(cmd);
     const hooks = process.stderr.isTTY ? { onProgress: progressToStderr() } : {};
     const datasetResult = dataset ? await analyzeDatasetRequest(cmd, hooks) : null;
     const report = withProjectionComponents(datasetResult ? datasetResult.report : await analyzeFile(cmd.file, {
-      maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, thresholds: cmd.thresholds, projectionRows: cmd.projectionRows,
+      maxRows: cmd.maxRows, seed: cmd.seed, arrayName: cmd.arrayName, raw: cmd.raw, thresholds: cmd.thresholds, projectionRows: cmd.projectionRows,
     }, hooks), cmd.projectionComponents);
     if (cmd.strict && report.incomplete) {
       const bad = report.shards!.filter(s => s.error);
@@ -106,7 +107,7 @@ function datasetInformationRows(cmd: Extract<CliCommand, { kind: 'analyze' }>): 
 async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<number> {
   const progress = process.stderr.isTTY ? progressToStderr() : undefined;
   progress?.(0, 'Reading rows');
-  const rows = await isDatasetRequest([cmd.file]) ? await regimeRowsOfDataset(cmd, progress) : await loadFiniteRows(cmd.file, { arrayName: cmd.arrayName, maxRows: cmd.maxRows, seed: cmd.seed });
+  const rows = await isDatasetRequest([cmd.file]) ? await regimeRowsOfDataset(cmd, progress) : await loadFiniteRows(cmd.file, { arrayName: cmd.arrayName, raw: cmd.raw, maxRows: cmd.maxRows, seed: cmd.seed });
   if (rows.n < 4) throw new EmbdiagError('bad-shape', `${cmd.file}: only ${rows.n} finite rows; a regime needs at least 4 (some for training, some held out).`);
   const regime = await analyzeRegime({ X: rows.X, n: rows.n, d: rows.d }, cmd.config, { onProgress: progress ? (p) => progress(p.fraction, p.message) : undefined });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');

@@ -8,7 +8,8 @@ export type EmbdiagErrorCode =
   | 'unknown-format' | 'bad-header' | 'truncated' | 'invalid-range'
   | 'unsupported-dtype' | 'unsupported-compression' | 'pickle-refused' | 'array-not-found' | 'no-array'
   | 'bad-shape' | 'bad-text' | 'too-large' | 'cancelled' | 'bad-argument' | 'internal'
-  | 'bad-archive' | 'non-finite' | 'unsupported-encryption';
+  | 'bad-archive' | 'non-finite' | 'unsupported-encryption'
+  | 'unsupported-faiss-index' | 'raw-needs-shape' | 'raw-size-mismatch';
 
 export class EmbdiagError extends Error {
   /**

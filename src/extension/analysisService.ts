@@ -7,6 +7,7 @@ import type { AnalysisReport } from '../core/report/analysisReport';
 import { asEmbdiagError, EmbdiagError, PLEASE_REPORT } from '../core/errors';
 import { expandDatasetPaths } from '../core/dataset/datasetPaths';
 import type { FromWorker, TaskResult, ToWorker, WorkerTask } from './workerProtocol';
+import type { RawShape } from '../core/formats/dumpFile';
 
 /** A failed analysis, with the core's error code (`file-missing`, `bad-header`, ..., `cancelled`, `internal`). */
 export class AnalysisError extends Error {
@@ -50,6 +51,23 @@ interface Job {
   forwardedTo?: { job: Job; forwarder: Subscriber };
 }
 
+/** The task with a remembered raw shape applied where it reads that file and gives none of its own. */
+export function withRawShape(task: WorkerTask, shapeOf: (fsPath: string) => RawShape | undefined): WorkerTask {
+  if (task.type === 'analyze' && !task.options.raw) {
+    const raw = shapeOf(task.path);
+    return raw ? { ...task, options: { ...task.options, raw } } : task;
+  }
+  if (task.type === 'information' && !task.flags.raw) {
+    const raw = shapeOf(task.path);
+    return raw ? { ...task, flags: { ...task.flags, raw } } : task;
+  }
+  if (task.type === 'regime' && !task.load.raw) {
+    const raw = shapeOf(task.path);
+    return raw ? { ...task, load: { ...task.load, raw } } : task;
+  }
+  return task;
+}
+
 const CACHE_LIMIT = 64;
 
 /** A file that changed during analysis is re-run once its size and mtime have held still this long. */
@@ -76,7 +94,9 @@ export class AnalysisService {
   private nextId = 1;
   private readonly activityListeners = new Set<(activity: AnalysisActivity) => void>();
 
-  constructor(private readonly workerScript: string, private readonly log: (line: string) => void) {}
+  /** `rawShapeOf`: the remembered dtype and dimension of a headerless raw file (see rawShapes.ts), applied to its tasks. */
+  constructor(private readonly workerScript: string, private readonly log: (line: string) => void,
+    private readonly rawShapeOf: (fsPath: string) => RawShape | undefined = () => undefined) {}
 
   /** Called whenever an analysis starts, progresses or ends (for the status bar). Returns an unsubscribe function. */
   onActivity(listener: (activity: AnalysisActivity) => void): () => void {
@@ -108,13 +128,13 @@ export class AnalysisService {
 
   /** The cached report for the file as it is now on disk, if any. */
   async cached(path: string, options: AnalyzeOptions): Promise<AnalysisReport | undefined> {
-    const key = await this.keyFor({ type: 'analyze', path, options }).catch(() => undefined);
+    const key = await this.keyFor(withRawShape({ type: 'analyze', path, options }, this.rawShapeOf)).catch(() => undefined);
     return key ? this.cacheGet(key) as AnalysisReport | undefined : undefined;
   }
 
   /** The cached result of any task for the file as it is now on disk, if any. */
   async cachedTask<T extends WorkerTask>(task: T): Promise<TaskResult<T['type']> | undefined> {
-    const key = await this.keyFor(task).catch(() => undefined);
+    const key = await this.keyFor(withRawShape(task, this.rawShapeOf)).catch(() => undefined);
     return key ? this.cacheGet(key) as TaskResult<T['type']> | undefined : undefined;
   }
 
@@ -128,7 +148,8 @@ export class AnalysisService {
   }
 
   /** Any worker task, with the same caching, sharing and cancellation as `analyze`. */
-  async run<T extends WorkerTask>(task: T, opts: RunOptions = {}): Promise<TaskResult<T['type']>> {
+  async run<T extends WorkerTask>(given: T, opts: RunOptions = {}): Promise<TaskResult<T['type']>> {
+    const task = withRawShape(given, this.rawShapeOf) as T;
     const { path } = task;
     let key: string;
     try {

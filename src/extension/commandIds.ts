@@ -13,3 +13,4 @@ export const REANALYZE_COMMAND = 'embeddingDiagnostics.reanalyze';
 export const SUPPRESS_FINDING_COMMAND = 'embeddingDiagnostics.suppressFinding';
 export const CLEAR_CACHE_COMMAND = 'embeddingDiagnostics.clearCache';
 export const SHOW_ACTIVITY_COMMAND = 'embeddingDiagnostics.showActivity';
+export const SET_RAW_LAYOUT_COMMAND = 'embeddingDiagnostics.setRawLayout';

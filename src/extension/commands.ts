@@ -16,7 +16,7 @@ import { askRegimeConfig, isRegimeConfig, REGIME_MAX_ROWS } from './regimeComman
 import { askInformationInputs, isInformationFlags } from './informationCommand';
 
 const isDump = (uri: vscode.Uri | undefined): uri is vscode.Uri =>
-  !!uri && uri.scheme === 'file' && ALL_DUMP_EXTENSIONS.some(e => uri.fsPath.toLowerCase().endsWith(e));
+  !!uri && uri.scheme === 'file' && [...ALL_DUMP_EXTENSIONS, '.index', '.raw'].some(e => uri.fsPath.toLowerCase().endsWith(e));
 
 export interface CommandContext {
   views: ReportViews;
@@ -45,7 +45,7 @@ async function pickDump(title: string, exclude?: vscode.Uri, datasets = false): 
   if (files.length === 0 && !datasets) {
     const chosen = await vscode.window.showOpenDialog({
       title, canSelectMany: false,
-      filters: { 'Embedding dumps': [...ALL_DUMP_EXTENSIONS, '.bin'].map(e => e.slice(1)) },
+      filters: { 'Embedding dumps': [...ALL_DUMP_EXTENSIONS, '.bin', '.index', '.raw'].map(e => e.slice(1)) },
     });
     return chosen?.[0];
   }
@@ -248,6 +248,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         { title: `Export the report of ${path.basename(uri.fsPath)} as…` });
       const report = format && await analyzeWithProgress(ctx, uri);
       if (report) await saveReportAs(report, format.value);
+    }),
+    reg(ids.SET_RAW_LAYOUT_COMMAND, async (arg?: unknown) => {
+      // a headerless raw file read with the wrong dtype or dimension: give them again
+      const uri = await targetOrPick(arg, views, 'The dtype and dimension of which headerless file?');
+      if (!uri || !views.rawShapes || !await views.rawShapes.ask(uri.fsPath, 'Its dtype and dimension are used for every analysis of this file.')) return;
+      service.invalidate(uri.fsPath);
+      diagnostics.dumpChanged(uri.fsPath);
+      await showAnalysis(views, uri);
     }),
     reg(ids.REANALYZE_COMMAND, (fsPath?: unknown) => {
       if (typeof fsPath !== 'string') return;

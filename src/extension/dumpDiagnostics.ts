@@ -159,6 +159,8 @@ export class DumpDiagnostics implements vscode.Disposable {
       } catch (e) {
         const err = asAnalysisError(e, `The analysis of ${literal.value}`);
         if (err.code === 'cancelled') return [];
+        // a headerless file is fine until its shape is known: a hint, not an error
+        if (err.code === 'raw-needs-shape') return [make(range, err.code, vscode.DiagnosticSeverity.Information, `${literal.value}: ${err.message}`)];
         return [make(range, err.code, vscode.DiagnosticSeverity.Error, `${literal.value}: cannot be analysed: ${err.message}`)];
       }
     }));

@@ -9,24 +9,35 @@ import { expandDatasetPaths } from '../core/dataset/datasetPaths';
  * Extensions whose quoted paths get diagnostics; a missing one is worth an error.
  * `.bin` is left out: in code it is mostly model weights (pytorch_model.bin), not embeddings.
  */
-export const BINARY_DUMP_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.fvecs', '.bvecs', '.pt', '.pth', '.h5', '.hdf5', '.parquet', '.arrow', '.feather'] as const;
+export const BINARY_DUMP_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.fvecs', '.bvecs', '.pt', '.pth', '.h5', '.hdf5', '.parquet', '.arrow', '.feather',
+  '.faiss', '.f32', '.f16', '.f64', '.bf16', '.i8', '.u8'] as const;
 /** Text formats are common in code for other data, so they get hovers (when the file exists) but no diagnostics. */
 export const ALL_DUMP_EXTENSIONS = [...BINARY_DUMP_EXTENSIONS, '.tsv', '.csv', '.jsonl', '.ndjson', '.vec'] as const;
-/** Extensions mostly used for other data: a path gets a hover only when the file's content is a dump (see contentIsDump). */
-export const SNIFFED_DUMP_EXTENSIONS = ['.json', '.txt'] as const;
+/**
+ * Extensions mostly used for other data: a path gets a hover only when the file's content is a dump
+ * (see contentIsDump); `.index` is also a TensorFlow checkpoint's index.
+ */
+export const SNIFFED_DUMP_EXTENSIONS = ['.json', '.txt', '.index'] as const;
 
-export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv,pt,pth,h5,hdf5,parquet,arrow,feather,jsonl,ndjson,vec}';
+export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv,pt,pth,h5,hdf5,parquet,arrow,feather,jsonl,ndjson,vec,index,faiss,f32,f16,f64,bf16,i8,u8,raw}';
 
 /**
  * For SNIFFED_DUMP_EXTENSIONS: true when the file's first bytes say it is a dump (a .json embedding
- * response, not a config; a .txt of GloVe or word2vec text vectors, not notes or requirements).
+ * response, not a config; a .txt of GloVe or word2vec text vectors, not notes or requirements; an
+ * .index that is a FAISS index, not a TensorFlow checkpoint's).
  */
 export async function contentIsDump(fsPath: string): Promise<boolean> {
   const { looksLikeEmbeddingResponse, RESPONSE_SNIFF_BYTES } = await import('../core/formats/jsonResponse');
   const { sniffWordVectors, WORD_VECTOR_SNIFF_BYTES } = await import('../core/formats/wordVectors');
+  const { hasFaissMagic } = await import('../core/formats/faissLayout');
   try {
     const handle = await fs.open(fsPath, 'r');
     try {
+      if (fsPath.toLowerCase().endsWith('.index')) {
+        const head = new Uint8Array(4);
+        const { bytesRead } = await handle.read(head, 0, 4, 0);
+        return hasFaissMagic(head.subarray(0, bytesRead));
+      }
       const json = fsPath.toLowerCase().endsWith('.json');
       const head = new Uint8Array(json ? RESPONSE_SNIFF_BYTES : WORD_VECTOR_SNIFF_BYTES);
       const { bytesRead } = await handle.read(head, 0, head.length, 0);

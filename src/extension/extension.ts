@@ -11,6 +11,7 @@ import { DOCUMENT_SELECTOR, DUMP_GLOB } from './dumpPaths';
 import { analysisOptions, readSettings } from './settings';
 import { datasetTask } from './datasetTask';
 import type { EmbeddingDiagnosticsApi } from './api';
+import { RawShapes } from './rawShapes';
 
 /** How long a rewritten dump must stay unchanged before it is re-analysed (a training job may still be writing). */
 const SETTLE_MS = 750;
@@ -22,10 +23,12 @@ const SETTLE_MS = 750;
 export function activate(context: vscode.ExtensionContext): EmbeddingDiagnosticsApi {
   const output = vscode.window.createOutputChannel('Embedding Diagnostics');
   const log = (line: string) => output.appendLine(`[${new Date().toISOString()}] ${line}`);
-  const service = new AnalysisService(vscode.Uri.joinPath(context.extensionUri, 'dist', 'analysisWorker.js').fsPath, log);
+  // headerless raw files: the dtype and dimension the user gave, remembered per file
+  const rawShapes = new RawShapes(context.workspaceState);
+  const service = new AnalysisService(vscode.Uri.joinPath(context.extensionUri, 'dist', 'analysisWorker.js').fsPath, log, p => rawShapes.get(p));
   // per-shard partials of datasets: re-analysing after a shard is added reads that shard only
   const datasetCacheDir = vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'dataset-partials').fsPath;
-  const views = new ReportViews(context.extensionUri, service, log, datasetCacheDir);
+  const views = new ReportViews(context.extensionUri, service, log, datasetCacheDir, rawShapes);
   const diagnostics = new DumpDiagnostics(service, datasetCacheDir);
   const manifests = new ManifestDiagnostics(service);
 

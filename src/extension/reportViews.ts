@@ -17,6 +17,7 @@ import type { WorkerTask } from './workerProtocol';
 import { informationTask, informationWanted } from './informationTask';
 import { datasetTask } from './datasetTask';
 import { datasetMayContain } from './dumpPaths';
+import type { RawShapes } from './rawShapes';
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
@@ -226,6 +227,11 @@ class ReportView {
     } catch (e) {
       if (this.cancel !== cts) return; // superseded by a newer run
       const { code, message } = asAnalysisError(e, `The analysis of ${files[0]}`);
+      // a headerless raw file: ask its dtype and dimension (or again, when the remembered ones do not fit), then read it
+      if (this.subject.kind === 'report' && (code === 'raw-needs-shape' || (code === 'raw-size-mismatch' && this.owner.rawShapes?.get(files[0])))) {
+        const why = code === 'raw-needs-shape' ? 'The file has no header saying its layout.' : 'The dtype and dimension given do not fit the file\'s size.';
+        if (await this.owner.rawShapes?.ask(files[0], why)) { void this.run({ force: true }); return; }
+      }
       this.post({
         type: 'error', file: files[0], code,
         message: code === 'cancelled' ? 'Analysis cancelled. Use Re-analyse to start again.' : message,
@@ -285,7 +291,7 @@ export class ReportViews implements vscode.Disposable, vscode.WebviewPanelSerial
 
   /** `datasetCacheDir`: where datasets keep their per-shard partials (undefined: no cache). */
   constructor(private readonly extensionUri: vscode.Uri, readonly service: AnalysisService, readonly log: (line: string) => void,
-    readonly datasetCacheDir?: string) {}
+    readonly datasetCacheDir?: string, readonly rawShapes?: RawShapes) {}
 
   initWebview(webview: vscode.Webview, title: string): void {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');

@@ -196,3 +196,25 @@ test('when the last caller goes away the job stops; while another caller waits i
   while (threadCount() > baseline && performance.now() - t0 < CANCEL_HANG_MS) await new Promise(r => setTimeout(r, 2));
   assert.equal(threadCount(), baseline, 'no worker thread is left after the last caller went away');
 }));
+
+test('a headerless raw file: refused without a shape; read with the remembered one, which every analysis of that file gets', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embdiag-raw-service-'));
+  const file = path.join(dir, 'emb.f32');
+  fs.writeFileSync(file, Buffer.from(Float32Array.from({ length: 24 }, (_, i) => i).buffer));
+  const shapes = new Map<string, { dtype?: string; dim?: number }>();
+  const service = new AnalysisService(WORKER, () => undefined, p => shapes.get(p));
+  try {
+    await assert.rejects(service.analyze(file, OPTIONS), (e: unknown) => e instanceof AnalysisError && e.code === 'raw-needs-shape');
+    shapes.set(file, { dim: 6 });
+    const report = await service.analyze(file, OPTIONS);
+    assert.equal(report.format, 'raw');
+    assert.deepEqual(report.array.shape, [4, 6]);
+    // the mean of column c over rows r: c + 6 * 1.5 (numpy: np.arange(24).reshape(4, 6).mean(0))
+    assert.deepEqual(report.mean, [9, 10, 11, 12, 13, 14]);
+    // a shape given with the task wins over the remembered one
+    assert.deepEqual((await service.analyze(file, { ...OPTIONS, raw: { dtype: 'float32', dim: 3 } })).array.shape, [8, 3]);
+  } finally {
+    service.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

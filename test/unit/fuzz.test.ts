@@ -19,7 +19,7 @@
  * Environment:
  *   FUZZ_RUNS     cases per reader (default: 10,000 for every reader)
  *   FUZZ_SEED     the fast-check seed (default: a fixed one, so the suite is reproducible)
- *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,json,word-vectors,arrow-stream,torch,pickle,hdf5,parquet,arrow,arrow-compressed,embstats)
+ *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,json,word-vectors,faiss,raw,arrow-stream,torch,pickle,hdf5,parquet,arrow,arrow-compressed,embstats)
  *   FUZZ_CASE_MS  per-case CPU-time limit (default 2000)
  *   FUZZ_TRACE    a file where each case is described before it runs (to identify a case that kills the process)
  * `npm run fuzz` (scripts/fuzz.mjs) runs the same properties with many more cases and a random seed.
@@ -36,6 +36,7 @@ import { isSafetyNetCatch } from '../../src/core/formats/readerSafetyNet';
 import { ByteSource, MemoryByteSource } from '../../src/core/io/byteSource';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { openDump } from '../../src/core/formats/openDump';
+import type { RawShape } from '../../src/core/formats/dumpFile';
 import { AllowedGlobal, PyDict, PyGlobal, PySet, PyTuple, unpickle, walkPickle } from '../../src/core/formats/pickle';
 import { FIXTURES } from './support';
 import { readEmbstatsSource } from '../../src/core/dataset/embstatsFile';
@@ -63,7 +64,7 @@ const ONLY = process.env.FUZZ_READERS ? new Set(process.env.FUZZ_READERS.split('
 
 const KNOWN_CODES = new Set(['file-missing', 'not-a-file', 'unreadable', 'file-changed', 'unknown-format', 'bad-header', 'truncated',
   'invalid-range', 'unsupported-dtype', 'unsupported-compression', 'unsupported-encryption', 'pickle-refused', 'array-not-found', 'no-array', 'bad-shape', 'bad-text', 'too-large',
-  'bad-archive', 'non-finite']);
+  'bad-archive', 'non-finite', 'unsupported-faiss-index', 'raw-needs-shape', 'raw-size-mismatch', 'bad-argument']);
 
 // ---- a ByteSource that counts ---------------------------------------------------------------
 
@@ -211,6 +212,8 @@ interface ReaderSpec {
    * those are read in bounded windows instead of whole.
    */
   maxValues?: (size: number) => number;
+  /** Headerless raw seeds: the dtype and dimension the user would give. */
+  raw?: RawShape;
 }
 
 /** Deflate expands at most 1032:1. */
@@ -233,6 +236,11 @@ const READERS: ReaderSpec[] = [
     seeds: ['seeds/small.jsonl', 'seeds/base64.ndjson', 'seeds/response.json'] },
   { reader: 'word-vectors', defaultRuns: 10_000, maxValues: size => size,
     seeds: ['seeds/small.vec', 'seeds/small.bin', 'seeds/glove.txt'] },
+  { reader: 'faiss', defaultRuns: 5_000, maxValues: size => size,
+    seeds: ['../formats/faiss/flat_l2.index', '../formats/faiss/idmap.index', '../formats/faiss/idmap_hnsw_ip.index',
+      '../formats/faiss/ivf_sparse_ip.index', '../formats/faiss/ivf_flat.index', '../formats/faiss/idmap_ivf.index', '../formats/faiss/flat_l1.index'] },
+  { reader: 'raw', defaultRuns: 1_000, maxValues: size => size, raw: { dim: 12 },
+    seeds: ['../formats/raw/emb.f32'] },
   { reader: 'torch', defaultRuns: 10_000,
     seeds: ['seeds/zip_tensor.pt', 'seeds/zip_state_dict.pt', 'seeds/legacy.pt', 'seeds/zip_view.pt'] },
   { reader: 'hdf5', defaultRuns: 10_000, disk: true, maxValues: size => size * DEFLATE_MAX_RATIO + (1 << 20),
@@ -292,7 +300,7 @@ async function exercise(bytes: Uint8Array, fileName: string, spec: ReaderSpec, t
   const checkReads = () => assert.ok(source.bytesRead <= READ_AMPLIFICATION * bytes.length + (1 << 16),
     `read ${source.bytesRead} bytes in ${source.reads} reads from a ${bytes.length}-byte file`);
   try {
-    const dump = await openDump(source, { fileName });
+    const dump = await openDump(source, { fileName, raw: spec.raw });
     assert.ok(Array.isArray(dump.arrays), 'arrays is a list');
     for (const a of dump.arrays) {
       // What the file declares is listed (it helps to see it); an array that can be opened has an exact shape.

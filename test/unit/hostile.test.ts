@@ -21,6 +21,7 @@ import { isSafetyNetCatch } from '../../src/core/formats/readerSafetyNet';
 import { ByteSource, MemoryByteSource } from '../../src/core/io/byteSource';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { openDump } from '../../src/core/formats/openDump';
+import { siblingOpener } from '../../src/core/formats/openDumpFile';
 import { analyzeFile } from '../../src/core/analysis/analyzeDump';
 import type { AnalysisReport } from '../../src/core/report/analysisReport';
 import { renderMarkdown, renderText } from '../../src/core/report/renderText';
@@ -91,7 +92,8 @@ async function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
 async function readWhole(file: string, arrayName?: string): Promise<{ rows: number; dim: number; values: number }> {
   const source = await FileByteSource.open(file);
   try {
-    const dump = await openDump(source, { fileName: file });
+    // beside a file: its sidecar manifest (a raw array's dtype and dim), as the analysis finds it
+    const dump = await openDump(source, { fileName: file, openSibling: siblingOpener(file) });
     const matrix = await dump.open(arrayName);
     assert.ok(matrix.rows * matrix.dim <= MAX_VALUES, `the reader accepted ${matrix.rows} x ${matrix.dim} values from a ${source.size}-byte file`);
     const data = await matrix.readRows(0, matrix.rows);

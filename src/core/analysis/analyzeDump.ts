@@ -3,7 +3,7 @@ import type { ByteSource } from '../io/byteSource';
 import { FileByteSource } from '../io/fileByteSource';
 import { EmbdiagError } from '../errors';
 import { openDump } from '../formats/openDump';
-import type { DumpFile, EmbeddingMatrix } from '../formats/dumpFile';
+import type { DumpFile, EmbeddingMatrix, RawShape } from '../formats/dumpFile';
 import { DenseMatrix } from '../formats/npy';
 import { StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
 import { WasmStatistics, wasmStatisticsAvailable, type WasmElement } from '../stats/wasmStatistics';
@@ -26,6 +26,8 @@ export interface AnalyzeOptions {
   seed: number;
   /** Array inside a container (npz, safetensors); default: the choice rule of DumpFile.open. */
   arrayName?: string;
+  /** A headerless raw array's dtype and dimension (CLI --dtype/--dim, the editor's prompt). */
+  raw?: RawShape;
   thresholds?: FindingThresholds;
   /**
    * Statistics engine. 'auto' (default): when the covariance costs enough to matter, the
@@ -108,7 +110,7 @@ export async function analyzeSource(
   displayPath: string = source.name,
 ): Promise<AnalysisReport> {
   checkMaxRows(options);
-  return analyzeOpenedDump(source, await openDump(source, { fileName, openSibling }), options, hooks, displayPath);
+  return analyzeOpenedDump(source, await openDump(source, { fileName, openSibling, raw: options.raw }), options, hooks, displayPath);
 }
 
 function checkMaxRows(options: AnalyzeOptions): void {

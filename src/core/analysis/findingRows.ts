@@ -1,3 +1,4 @@
+import type { RawShape } from '../formats/dumpFile';
 import { openDumpFile } from '../formats/openDumpFile';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
 import { StreamingStatistics } from '../stats/streamingStatistics';
@@ -12,7 +13,7 @@ export type RowFindingCode = typeof ROW_FINDINGS[number];
 
 const KIND: Partial<Record<RowFindingCode, RowKind>> = { 'nan-rows': 'nan', 'inf-rows': 'inf', 'zero-rows': 'zero', 'duplicate-rows': 'duplicate' };
 
-export interface FindingRowsOptions { arrayName?: string; maxRows: number; seed: number; finding: RowFindingCode; outlierZ: number }
+export interface FindingRowsOptions { arrayName?: string; maxRows: number; seed: number; finding: RowFindingCode; outlierZ: number; /** A headerless raw array's layout. */ raw?: RawShape }
 
 /** Bytes of float64 rows per read, as in the analysis. */
 const BLOCK_BYTES = 8 << 20;
@@ -26,7 +27,7 @@ const BLOCK_BYTES = 8 << 20;
 export async function streamFindingRows(
   filePath: string, options: FindingRowsOptions, emit: (row: number, repeats?: number) => void, isCancelled?: () => boolean,
 ): Promise<{ rowsTotal: number; rowsRead: number; sampled: boolean; count: number }> {
-  const { source, dump } = await openDumpFile(filePath);
+  const { source, dump } = await openDumpFile(filePath, options.raw);
   try {
     const nulls = new NullRowTally(await dump.open(options.arrayName));
     const m = nulls.matrix;

@@ -1,3 +1,4 @@
+import type { RawShape } from '../formats/dumpFile';
 import { openDumpFile } from '../formats/openDumpFile';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
 import { EmbdiagError } from '../errors';
@@ -27,12 +28,12 @@ export interface LoadedRows {
   seed: number;
 }
 
-export interface LoadRowsOptions { arrayName?: string; maxRows: number; seed: number }
+export interface LoadRowsOptions { arrayName?: string; maxRows: number; seed: number; /** A headerless raw array's layout. */ raw?: RawShape }
 
 const BLOCK_BYTES = 8 << 20;
 
 export async function loadFiniteRows(filePath: string, options: LoadRowsOptions, isCancelled?: () => boolean): Promise<LoadedRows> {
-  const { source, dump } = await openDumpFile(filePath);
+  const { source, dump } = await openDumpFile(filePath, options.raw);
   try {
     const m = await dump.open(options.arrayName);
     const d = m.dim;

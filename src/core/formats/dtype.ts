@@ -81,6 +81,24 @@ export function numpyDType(descr: unknown): DTypeResult {
   }
 }
 
+// ---- dtypes the user names (headerless raw arrays) -------------------------
+
+/** dtype names the user may give; numpy codes ('f4', '<f2', '>f8', 'i1') are accepted too. */
+const RAW_NAMES: readonly DTypeName[] = ['float32', 'float16', 'float64', 'bfloat16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'];
+
+export const RAW_DTYPE_HELP = 'float32, float16, float64, bfloat16, int8, uint8, int16, uint16, int32, uint32, int64, uint64 or a numpy code such as f4, <f2, >f8 (">" big-endian; little-endian by default)';
+
+/** A dtype as the user writes it ('float32', '>f4', 'f2', '<float64'), or undefined when it is none we read. */
+export function parseRawDType(text: string): DType | undefined {
+  const t = text.trim();
+  const order = /^[<>=|]/.test(t) ? t[0] : '';
+  const body = order ? t.slice(1) : t;
+  const named = RAW_NAMES.find(n => n === body.toLowerCase());
+  if (named) return makeDType(named, order !== '>');
+  const coded = numpyDType(t);
+  return coded.ok && coded.dtype.name !== 'bool' ? coded.dtype : undefined;
+}
+
 /** safetensors dtype names → ours. */
 const SAFETENSORS_DTYPES: Record<string, DTypeName> = {
   F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16',

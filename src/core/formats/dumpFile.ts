@@ -1,8 +1,9 @@
 import type { ByteSource } from '../io/byteSource';
+import type { RowMetadata } from '../rows/rowMetadata';
 
 /** The container formats we read. Names are stable: they appear in the CLI's JSON. */
 export type DumpFormat = 'npy' | 'npz' | 'safetensors' | 'fvecs' | 'bvecs' | 'tsv' | 'csv' | 'pt' | 'hdf5' | 'parquet' | 'arrow' | 'jsonl' | 'json'
-  | 'word2vec-text' | 'glove' | 'word2vec-binary';
+  | 'word2vec-text' | 'glove' | 'word2vec-binary' | 'faiss' | 'raw';
 
 /** One array inside a dump, as listed to the user (npz and safetensors hold several). */
 export interface ArrayInfo {
@@ -47,6 +48,11 @@ export interface EmbeddingMatrix {
    * decoded); never decodes values it does not need.
    */
   nullRowsIn?(start: number, count: number): Promise<number[]>;
+  /**
+   * Formats whose file labels each row (FAISS ids): the labels of the given global rows, in the
+   * order asked, read for those rows only.
+   */
+  rowMetadata?(rows: readonly number[]): Promise<RowMetadata>;
 }
 
 export interface DumpFile {
@@ -68,9 +74,21 @@ export interface DumpFile {
   openColumn?(name: string): Promise<EmbeddingMatrix>;
 }
 
+/** The layout of a headerless raw array, as the user gives it (CLI --dtype/--dim, manifest, editor prompt). */
+export interface RawShape {
+  /** 'float32', 'float16', '>f4', ... (see raw.ts parseRawDType). */
+  dtype?: string;
+  dim?: number;
+}
+
 export interface OpenDumpOptions {
   /** The file's name (for the extension); content sniffing is used when it says nothing. */
   fileName: string;
   /** Opens a file beside the dump (projector metadata.tsv), or undefined when absent. */
   openSibling?: (fileName: string) => Promise<ByteSource | undefined>;
+  /**
+   * Headerless raw arrays only (.f32, .raw, a .bin that is nothing else): their dtype and
+   * dimension. Ignored for every format whose file says its own layout.
+   */
+  raw?: RawShape;
 }

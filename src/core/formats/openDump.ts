@@ -17,6 +17,9 @@ import { openJsonLines } from './jsonLines';
 import { looksLikeEmbeddingResponse, openJsonResponse, RESPONSE_SNIFF_BYTES } from './jsonResponse';
 import { openWordVectorText, sniffWordVectors, WORD_VECTOR_SNIFF_BYTES } from './wordVectors';
 import { openWord2vecBinary } from './word2vecBinary';
+import { hasFaissMagic } from './faissLayout';
+import { openFaiss } from './faiss';
+import { isRawPath, openRaw, RAW_EXTENSIONS, rawShapeFromManifest } from './raw';
 
 const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.npy': 'npy', '.npz': 'npz', '.safetensors': 'safetensors',
@@ -25,10 +28,12 @@ const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow',
   '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json',
   '.vec': 'word2vec-text', '.txt': 'glove',
+  '.index': 'faiss', '.faiss': 'faiss',
+  ...Object.fromEntries(Object.keys(RAW_EXTENSIONS).map(e => [e, 'raw' as const])),
 };
 
 /** Extensions too generic to trust: the file is read as their format only when the magic bytes agree. */
-const WEAK_EXTENSIONS = new Set(['.bin', '.json', '.txt']);
+const WEAK_EXTENSIONS = new Set(['.bin', '.json', '.txt', '.raw']);
 
 /** File extensions we read, lower case with the dot. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(FORMAT_BY_EXTENSION);
@@ -51,11 +56,12 @@ export function isDumpPath(path: string): boolean {
 
 /**
  * True when the name alone says the file is a dump: a supported extension other than the generic
- * .json and .txt (a folder of shards also holds manifests, dataset_info.json, README.txt).
+ * .json, .txt and .index (a folder of shards also holds manifests, dataset_info.json, README.txt,
+ * TensorFlow checkpoints' .index files).
  */
 export function isDumpPathByName(path: string): boolean {
   const ext = extensionOf(path);
-  return FORMAT_BY_EXTENSION[ext] !== undefined && ext !== '.json' && ext !== '.txt';
+  return FORMAT_BY_EXTENSION[ext] !== undefined && ext !== '.json' && ext !== '.txt' && ext !== '.index';
 }
 
 /** Bytes read from the start of a file to recognise its format. */
@@ -70,6 +76,7 @@ function sniff(head: Uint8Array): Sniffed | undefined {
   if (hasHdf5Magic(head)) return 'hdf5';
   if (hasParquetMagic(head)) return 'parquet';
   if (hasArrowMagic(head) || hasArrowStreamStart(head)) return 'arrow';
+  if (hasFaissMagic(head)) return 'faiss';
   if (startsLikeJsonObject(head)) return 'jsonl'; // or an embedding response: see sniffJson
   return undefined;
 }
@@ -89,6 +96,7 @@ const DESCRIPTIONS: Record<string, string> = {
   npy: 'an .npy array', npz: 'a zip (.npz) archive', pt: 'a PyTorch (torch.save) file', hdf5: 'an HDF5 file',
   parquet: 'a Parquet file', arrow: 'an Arrow IPC file or stream', jsonl: 'JSON Lines', json: 'an embedding-API response (JSON)',
   'word2vec-text': 'word2vec text vectors', glove: 'GloVe vectors', 'word2vec-binary': 'word2vec binary vectors',
+  faiss: 'a FAISS index',
 };
 
 /**
@@ -108,6 +116,8 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
     if (byName === 'pt' || byName === 'npz') sniffed = byName;
     else sniffed = findTorchPickle(await guarded(source.name, 'npz', () => readZipDirectory(source))) ? 'pt' : 'npz';
   }
+  // a headerless array whose shape is given may start with any bytes, a '{' too: only magic numbers say it is something else
+  if (sniffed === 'jsonl' && weak && options.raw?.dim !== undefined) sniffed = undefined;
   if (sniffed === 'jsonl') sniffed = await sniffJson(source);
   // word vectors have no magic bytes: their first lines are looked at when nothing else matched
   if (!sniffed && (weak || !byName || byName === 'word2vec-text')) {
@@ -124,9 +134,12 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
     if (byName) notes.push(`The file is named like .${byName} but its content is ${DESCRIPTIONS[sniffed]}; read as ${sniffed}.`);
     format = sniffed;
   }
+  // a headerless raw array has no magic bytes: read as one only when nothing else matched and its shape is known
+  if (!format && (isRawPath(options.fileName) || options.raw?.dim !== undefined || (await rawShapeFromManifest(options))?.dim !== undefined)) format = 'raw';
+  if (format && format !== 'raw' && (options.raw?.dtype ?? options.raw?.dim) !== undefined) notes.push(`The dtype and dimension given for a headerless array are ignored: the file is ${DESCRIPTIONS[format ?? ''] ?? format}, which says its own layout.`);
   if (!format) {
-    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet or Arrow files, nor is it JSON Lines, an embedding-API response or word vectors).`,
-      `Supported formats: ${SUPPORTED_EXTENSIONS.join(', ')}.`);
+    throw new EmbdiagError('unknown-format', `${source.name}: not a recognised embedding dump (${weak ? `'${extension}' says nothing about the content` : 'unknown extension'}, and the content starts with none of the magic bytes of .npy, .npz, PyTorch, HDF5, Parquet, Arrow or FAISS files, nor is it JSON Lines, an embedding-API response or word vectors).`,
+      `Supported formats: ${SUPPORTED_EXTENSIONS.join(', ')}. A headerless array (numpy's tofile) is read when its dtype and dimension are given (--dtype float32 --dim 768, or "dtype"/"dim" in a sidecar manifest).`);
   }
   const chosen = format;
   const dump = await guarded(source.name, chosen, () => openAs(chosen, source, options));
@@ -183,5 +196,7 @@ function openAs(format: DumpFormat, source: ByteSource, options: OpenDumpOptions
     case 'json': return openJsonResponse(source);
     case 'word2vec-text': case 'glove': return openWordVectorText(source, options.fileName, format);
     case 'word2vec-binary': return openWord2vecBinary(source, options.fileName);
+    case 'faiss': return openFaiss(source, options.fileName);
+    case 'raw': return openRaw(source, options);
   }
 }

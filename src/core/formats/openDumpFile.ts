@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { FileByteSource } from '../io/fileByteSource';
 import type { ByteSource } from '../io/byteSource';
-import type { DumpFile } from './dumpFile';
+import type { DumpFile, RawShape } from './dumpFile';
 import { openDump } from './openDump';
 
 /** Opens files beside `filePath` by name (a projector's metadata.tsv); undefined when there is none. */
@@ -10,11 +10,14 @@ export function siblingOpener(filePath: string): (name: string) => Promise<ByteS
   return async (name) => { try { return await FileByteSource.open(path.join(dir, name)); } catch { return undefined; } };
 }
 
-/** Opens the dump at `filePath` on disk. The caller closes `source`; if opening fails, it is closed here. */
-export async function openDumpFile(filePath: string): Promise<{ source: FileByteSource; dump: DumpFile }> {
+/**
+ * Opens the dump at `filePath` on disk (`raw`: the layout of a headerless raw array, when given).
+ * The caller closes `source`; if opening fails, it is closed here.
+ */
+export async function openDumpFile(filePath: string, raw?: RawShape): Promise<{ source: FileByteSource; dump: DumpFile }> {
   const source = await FileByteSource.open(filePath);
   try {
-    const dump = await openDump(source, { fileName: path.basename(filePath), openSibling: siblingOpener(filePath) });
+    const dump = await openDump(source, { fileName: path.basename(filePath), openSibling: siblingOpener(filePath), raw });
     return { source, dump };
   } catch (e) {
     await source.close();

@@ -13,6 +13,7 @@ const READER_NAMES: Record<DumpFormat, string> = {
   npy: '.npy', npz: '.npz', safetensors: 'safetensors', fvecs: '.fvecs', bvecs: '.bvecs', tsv: 'TSV', csv: 'CSV',
   pt: 'PyTorch', hdf5: 'HDF5', parquet: 'Parquet', arrow: 'Arrow IPC', jsonl: 'JSON Lines', json: 'JSON response',
   'word2vec-text': 'word2vec text', glove: 'GloVe', 'word2vec-binary': 'word2vec binary',
+  faiss: 'FAISS index', raw: 'raw binary',
 };
 
 /** Errors made here: a reader bug the net caught (tests of the readers require there are none). */
@@ -68,7 +69,7 @@ export function withReaderSafetyNet(dump: DumpFile, fileName: string): DumpFile 
   const open = dump.open.bind(dump);
   dump.open = async (name?: string): Promise<EmbeddingMatrix> => {
     const matrix = await guarded(fileName, dump.format, () => open(name));
-    guardMethods(matrix, ['readRows', 'readRowsFloat32', 'nullRowsIn'], fileName, dump.format);
+    guardMethods(matrix, ['readRows', 'readRowsFloat32', 'nullRowsIn', 'rowMetadata'], fileName, dump.format);
     return matrix;
   };
   return dump;

@@ -7,8 +7,9 @@
 import * as nodePath from 'node:path';
 import { isEmbdiagError } from '../errors';
 import { openDump } from '../formats/openDump';
+import { siblingOpener } from '../formats/openDumpFile';
 import { containerCompanions, nodeInformationHost, type InformationHost } from './informationInputs';
-import { isManifestPath, manifestCandidates, type ArrayRole } from './manifest';
+import { isManifestPath, manifestCandidates, parseManifest, type ArrayRole, type Manifest } from './manifest';
 
 export interface InformationByDefault {
   /** The sidecar manifest found, or null. */
@@ -27,8 +28,10 @@ export async function informationByDefault(dumpPath: string, host: InformationHo
   if (isManifestPath(abs)) return { manifest: abs, container: [] };
   let manifest: string | null = null;
   for (const c of manifestCandidates(abs)) {
-    if (await host.readText(c).catch(() => undefined) !== undefined) {
-      manifest = c;
+    const text = await host.readText(c).catch(() => undefined);
+    if (text !== undefined) {
+      // a manifest that only gives a raw dump's dtype and dim asks for no estimates
+      if (!onlyRawLayout(parseManifest(text).manifest)) manifest = c;
       break;
     }
   }
@@ -36,7 +39,7 @@ export async function informationByDefault(dumpPath: string, host: InformationHo
   try {
     const source = await host.openFile(abs);
     try {
-      const dump = await openDump(source, { fileName: nodePath.basename(abs) });
+      const dump = await openDump(source, { fileName: nodePath.basename(abs), openSibling: siblingOpener(abs) });
       // A lone array (an .npy named targets.npy) is not a container with companions.
       if (dump.arrays.length > 1) container = containerCompanions(dump);
     } finally {
@@ -46,4 +49,8 @@ export async function informationByDefault(dumpPath: string, host: InformationHo
     if (!isEmbdiagError(e)) throw e;
   }
   return manifest || container.length ? { manifest, container } : null;
+}
+
+function onlyRawLayout(m: Manifest): boolean {
+  return m.raw !== undefined && !Object.keys(m.arrays).length && !Object.keys(m.scalars).length && !m.autoencoder;
 }

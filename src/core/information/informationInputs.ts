@@ -19,6 +19,7 @@ import type { ByteSource } from '../io/byteSource';
 import { FileByteSource } from '../io/fileByteSource';
 import { EmbdiagError, isEmbdiagError } from '../errors';
 import { openDump, SUPPORTED_EXTENSIONS } from '../formats/openDump';
+import type { RawShape } from '../formats/dumpFile';
 import type { DumpFile, DumpFormat, EmbeddingMatrix } from '../formats/dumpFile';
 import {
   ARRAY_ROLES, isManifestPath, locate, manifestCandidates, parseManifest, pointerOf,
@@ -50,6 +51,8 @@ export interface InformationFlags {
   manifest?: string | false;
   /** Base directory of relative flag paths (default process.cwd()). */
   cwd?: string;
+  /** The analysed dump's dtype and dimension when it is a headerless raw array (--dtype, --dim). */
+  raw?: RawShape;
 }
 
 export type InputSource = 'flag' | 'container' | 'manifest' | 'default' | 'derived' | 'dtype';
@@ -153,6 +156,7 @@ export async function resolveInformationInputs(dumpPath: string, flags: Informat
     try {
       const dump = await openDump(source, {
         fileName: nodePath.basename(path),
+        raw: nodePath.resolve(cwd, path) === nodePath.resolve(cwd, dumpPath) ? flags.raw : undefined,
         openSibling: async (name) => {
           try { return await host.openFile(nodePath.join(nodePath.dirname(path), name)); } catch { return undefined; }
         },

@@ -1,3 +1,5 @@
+import { parseRawDType, RAW_DTYPE_HELP } from '../formats/dtype';
+
 /**
  * The sidecar manifest: a small JSON file next to an embedding dump (emb.npy → emb.embeddings.json)
  * that names the row-matched companion arrays (perturbed embeddings, targets, predictions,
@@ -35,7 +37,12 @@ export interface Manifest {
   autoencoder?: ManifestAutoencoder;
   arrays: Partial<Record<ArrayRole, ManifestArrayRef>>;
   scalars: Partial<Record<ScalarKey, number>>;
+  /** Headerless raw dumps (emb.f32): the dtype and dimension the file itself cannot say. */
+  raw?: { dtype?: string; dim?: number };
 }
+
+/** Keys of the raw layout (see formats/raw.ts). */
+export const RAW_KEYS = ['dtype', 'dim'] as const;
 
 export type ProblemSeverity = 'error' | 'warning' | 'information';
 
@@ -289,13 +296,13 @@ export function parseManifest(text: string): ParsedManifest {
     if (seen.has(prop.key)) add('manifest-duplicate-key', 'warning', `"${prop.key}" appears more than once; the last one is used.`, [prop.key], keyRange);
     seen.add(prop.key);
     let key = prop.key;
-    if (!(ARRAY_ROLES as readonly string[]).includes(key) && !(SCALAR_KEYS as readonly string[]).includes(key) && !['$schema', 'version', 'description', 'autoencoder'].includes(key)) {
+    if (!(ARRAY_ROLES as readonly string[]).includes(key) && !(SCALAR_KEYS as readonly string[]).includes(key) && !['$schema', 'version', 'description', 'autoencoder', ...RAW_KEYS].includes(key)) {
       const alias = ALIASES[key] ?? ALIASES[key.toLowerCase()];
       if (alias) {
         add('manifest-alias', 'warning', `"${key}" is read as "${alias}"; write "${alias}" to silence this warning.`, [prop.key], keyRange);
         key = alias;
       } else {
-        add('manifest-unknown-key', 'warning', `Unknown key "${key}" is ignored. Known keys: ${[...ARRAY_ROLES, ...SCALAR_KEYS, 'autoencoder', 'version', 'description'].join(', ')}.`, [prop.key], keyRange);
+        add('manifest-unknown-key', 'warning', `Unknown key "${key}" is ignored. Known keys: ${[...ARRAY_ROLES, ...SCALAR_KEYS, 'autoencoder', ...RAW_KEYS, 'version', 'description'].join(', ')}.`, [prop.key], keyRange);
         continue;
       }
     }
@@ -308,6 +315,16 @@ export function parseManifest(text: string): ParsedManifest {
     if (key === 'autoencoder') {
       const ae = readAutoencoder(v, (code, message, sub) => add(code, 'error', message, ['autoencoder', ...sub], locate(root, ['autoencoder', ...sub])));
       if (ae) manifest.autoencoder = ae;
+      continue;
+    }
+    if (key === 'dtype') {
+      if (v.type !== 'string' || !parseRawDType(v.value)) add('manifest-value', 'error', `"dtype" must name the dtype of a headerless dump: ${RAW_DTYPE_HELP}.`, [prop.key], keyRange);
+      else manifest.raw = { ...manifest.raw, dtype: v.value };
+      continue;
+    }
+    if (key === 'dim') {
+      if (v.type !== 'number' || !Number.isSafeInteger(v.value) || v.value < 1) add('manifest-range', 'error', '"dim" must be the dimension of a headerless dump: a whole number of at least 1.', [prop.key], keyRange);
+      else manifest.raw = { ...manifest.raw, dim: v.value };
       continue;
     }
     if (key === 'version') {
