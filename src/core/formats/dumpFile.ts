@@ -2,7 +2,7 @@ import type { ByteSource } from '../io/byteSource';
 
 /** The container formats we read. Names are stable: they appear in the CLI's JSON. */
 export type DumpFormat = 'npy' | 'npz' | 'safetensors' | 'fvecs' | 'bvecs' | 'tsv' | 'csv' | 'pt' | 'hdf5' | 'parquet' | 'arrow' | 'jsonl' | 'json'
-  | 'word2vec-text' | 'glove' | 'word2vec-binary';
+  | 'word2vec-text' | 'glove' | 'word2vec-binary' | 'zarr';
 
 /** One array inside a dump, as listed to the user (npz and safetensors hold several). */
 export interface ArrayInfo {

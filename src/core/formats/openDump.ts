@@ -7,7 +7,7 @@ import { openNpz } from './npz';
 import { openSafetensors } from './safetensors';
 import { openVecs } from './vecs';
 import { findTorchPickle, hasTorchLegacyMagic, openTorch } from './torchFile';
-import { hasZipMagic, readZipDirectory } from './zip';
+import { hasZipMagic, readZipDirectory, type ZipEntry } from './zip';
 import { hasHdf5Magic, openHdf5 } from './hdf5';
 import { hasParquetMagic, openParquet } from './parquet';
 import { hasArrowMagic, openArrow } from './arrow';
@@ -17,6 +17,8 @@ import { openJsonLines } from './jsonLines';
 import { looksLikeEmbeddingResponse, openJsonResponse, RESPONSE_SNIFF_BYTES } from './jsonResponse';
 import { openWordVectorText, sniffWordVectors, WORD_VECTOR_SNIFF_BYTES } from './wordVectors';
 import { openWord2vecBinary } from './word2vecBinary';
+import { openZarr, openZarrZip } from './zarr';
+import { isZarrDirectorySource, isZarrZip } from './zarrStore';
 
 const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.npy': 'npy', '.npz': 'npz', '.safetensors': 'safetensors',
@@ -24,11 +26,11 @@ const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.pt': 'pt', '.pth': 'pt', '.bin': 'pt', '.h5': 'hdf5', '.hdf5': 'hdf5',
   '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow',
   '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json',
-  '.vec': 'word2vec-text', '.txt': 'glove',
+  '.vec': 'word2vec-text', '.txt': 'glove', '.zarr': 'zarr', '.zip': 'zarr',
 };
 
 /** Extensions too generic to trust: the file is read as their format only when the magic bytes agree. */
-const WEAK_EXTENSIONS = new Set(['.bin', '.json', '.txt']);
+const WEAK_EXTENSIONS = new Set(['.bin', '.json', '.txt', '.zip']);
 
 /** File extensions we read, lower case with the dot. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(FORMAT_BY_EXTENSION);
@@ -51,11 +53,12 @@ export function isDumpPath(path: string): boolean {
 
 /**
  * True when the name alone says the file is a dump: a supported extension other than the generic
- * .json and .txt (a folder of shards also holds manifests, dataset_info.json, README.txt).
+ * .json, .txt and .zip (a folder of shards also holds manifests, dataset_info.json, README.txt,
+ * archives), and .zarr (a folder, not a file: see datasetPaths.ts).
  */
 export function isDumpPathByName(path: string): boolean {
   const ext = extensionOf(path);
-  return FORMAT_BY_EXTENSION[ext] !== undefined && ext !== '.json' && ext !== '.txt';
+  return FORMAT_BY_EXTENSION[ext] !== undefined && ext !== '.json' && ext !== '.txt' && ext !== '.zip' && ext !== '.zarr';
 }
 
 /** Bytes read from the start of a file to recognise its format. */
@@ -89,6 +92,7 @@ const DESCRIPTIONS: Record<string, string> = {
   npy: 'an .npy array', npz: 'a zip (.npz) archive', pt: 'a PyTorch (torch.save) file', hdf5: 'an HDF5 file',
   parquet: 'a Parquet file', arrow: 'an Arrow IPC file or stream', jsonl: 'JSON Lines', json: 'an embedding-API response (JSON)',
   'word2vec-text': 'word2vec text vectors', glove: 'GloVe vectors', 'word2vec-binary': 'word2vec binary vectors',
+  zarr: 'a Zarr zip store',
 };
 
 /**
@@ -97,16 +101,23 @@ const DESCRIPTIONS: Record<string, string> = {
  * the reader throws, the caller gets an EmbdiagError (see readerSafetyNet.ts).
  */
 export async function openDump(source: ByteSource, options: OpenDumpOptions): Promise<DumpFile> {
+  if (isZarrDirectorySource(source)) {
+    return withReaderSafetyNet(await guarded(source.name, 'zarr', () => openZarr(source.store)), source.name);
+  }
   const extension = extensionOf(options.fileName);
   let format: DumpFormat | undefined;
   const weak = WEAK_EXTENSIONS.has(extension);
   const byName = weak ? undefined : formatForPath(options.fileName);
   const head = await source.read(0, Math.min(HEAD_BYTES, source.size));
   let sniffed = sniff(head);
+  let zipEntries: ZipEntry[] | undefined;
   if (sniffed === 'zip') {
-    // A zip is an .npz or a torch.save archive: its directory tells (read only when the name does not).
+    // A zip is an .npz, a torch.save archive or a Zarr zip store: its directory tells (read only when the name does not).
     if (byName === 'pt' || byName === 'npz') sniffed = byName;
-    else sniffed = findTorchPickle(await guarded(source.name, 'npz', () => readZipDirectory(source))) ? 'pt' : 'npz';
+    else {
+      zipEntries = await guarded(source.name, 'npz', () => readZipDirectory(source));
+      sniffed = isZarrZip(zipEntries) ? 'zarr' : findTorchPickle(zipEntries) ? 'pt' : 'npz';
+    }
   }
   if (sniffed === 'jsonl') sniffed = await sniffJson(source);
   // word vectors have no magic bytes: their first lines are looked at when nothing else matched
@@ -120,6 +131,7 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
   if (extension === '.json' && sniffed === 'jsonl') sniffed = undefined;
   const notes: string[] = [];
   format ??= byName;
+  if (extension === '.zip' && sniffed !== 'zarr') sniffed = undefined; // a .zip is read only as a Zarr store
   if (sniffed && (byName === 'npy' || byName === 'npz' || byName === undefined) && sniffed !== byName) {
     if (byName) notes.push(`The file is named like .${byName} but its content is ${DESCRIPTIONS[sniffed]}; read as ${sniffed}.`);
     format = sniffed;
@@ -129,7 +141,7 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
       `Supported formats: ${SUPPORTED_EXTENSIONS.join(', ')}.`);
   }
   const chosen = format;
-  const dump = await guarded(source.name, chosen, () => openAs(chosen, source, options));
+  const dump = await guarded(source.name, chosen, () => chosen === 'zarr' ? openZarrZip(source, zipEntries) : openAs(chosen, source, options));
   if (notes.length) dump.notes.unshift(...notes);
   return withReaderSafetyNet(reportingPrecisionLoss(dump), source.name);
 }
@@ -183,5 +195,6 @@ function openAs(format: DumpFormat, source: ByteSource, options: OpenDumpOptions
     case 'json': return openJsonResponse(source);
     case 'word2vec-text': case 'glove': return openWordVectorText(source, options.fileName, format);
     case 'word2vec-binary': return openWord2vecBinary(source, options.fileName);
+    case 'zarr': return openZarrZip(source);
   }
 }
