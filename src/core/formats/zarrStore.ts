@@ -152,21 +152,23 @@ export async function isZarrDirectory(dir: string): Promise<boolean> {
  * its changes): its bytes are the store's objects, read through `store`, never as one file.
  */
 export class ZarrDirectorySource implements ByteSource {
-  private constructor(readonly name: string, readonly size: number, readonly store: DirectoryZarrStore) {}
+  private constructor(readonly name: string, readonly size: number, private readonly mtimeMs: number, readonly store: DirectoryZarrStore) {}
 
   static async open(dir: string): Promise<ZarrDirectorySource> {
-    return new ZarrDirectorySource(dir, await folderBytes(dir), await DirectoryZarrStore.open(dir));
+    const stamp = await storeStamp(dir);
+    return new ZarrDirectorySource(dir, stamp.size, stamp.mtimeMs, await DirectoryZarrStore.open(dir));
   }
 
   async read(): Promise<Uint8Array> {
     throw new EmbdiagError('not-a-file', `${this.name}: is a Zarr store (a folder), read through its objects, not as one file.`);
   }
 
-  /** Rejects with `file-changed` when the store's files no longer add up to the bytes seen at open (chunks written meanwhile). */
+  /** Rejects with `file-changed` when the store's files changed since open (their bytes, or the latest modification time). */
   async assertUnchanged(): Promise<void> {
-    const now = await folderBytes(this.name);
-    if (now === this.size) return;
-    throw new EmbdiagError('file-changed', `${this.name}: the Zarr store changed during analysis: its files went from ${this.size} to ${now} bytes.`,
+    const now = await storeStamp(this.name);
+    if (now.size === this.size && now.mtimeMs === this.mtimeMs) return;
+    const what = now.size !== this.size ? `its files went from ${this.size} to ${now.size} bytes` : `a file was rewritten (modified ${new Date(now.mtimeMs).toISOString()})`;
+    throw new EmbdiagError('file-changed', `${this.name}: the Zarr store changed during analysis: ${what}.`,
       'It is probably still being written; it is analysed again once it stops changing.');
   }
 
@@ -177,15 +179,17 @@ export function isZarrDirectorySource(source: ByteSource): source is ZarrDirecto
   return source instanceof ZarrDirectorySource;
 }
 
-/** The bytes of the files under `dir` (the report's size of a store), not following links. */
-async function folderBytes(dir: string, depth = 0): Promise<number> {
-  let total = 0;
+/** The bytes of the files under `dir` and the latest of their modification times: a store changed when either does (links not followed). */
+export async function storeStamp(dir: string, depth = 0): Promise<{ size: number; mtimeMs: number }> {
+  const stamp = { size: 0, mtimeMs: 0 };
   let entries;
-  try { entries = await fs.readdir(dir, { withFileTypes: true }); } catch { return 0; }
+  try { entries = await fs.readdir(dir, { withFileTypes: true }); } catch { return stamp; }
   for (const e of entries) {
     const p = path.join(dir, e.name);
-    if (e.isFile()) total += (await fs.stat(p).catch(() => ({ size: 0 }))).size;
-    else if (e.isDirectory() && depth < MAX_DEPTH) total += await folderBytes(p, depth + 1);
+    const inner = e.isFile() ? await fs.stat(p).catch(() => ({ size: 0, mtimeMs: 0 }))
+      : e.isDirectory() && depth < MAX_DEPTH ? await storeStamp(p, depth + 1) : { size: 0, mtimeMs: 0 };
+    stamp.size += inner.size;
+    stamp.mtimeMs = Math.max(stamp.mtimeMs, inner.mtimeMs);
   }
-  return total;
+  return stamp;
 }
