@@ -25,6 +25,9 @@ const MIN_BUFFERSIZE = 128;
 /** The inner codecs by their code in flags bits 5-7 (blosc.h BLOSC_*_FORMAT). */
 const INNER_CODECS = ['blosclz', 'lz4', 'snappy', 'zlib', 'zstd'];
 
+/** The most content a byte of each inner codec decodes to (lz4 and blosclz: 255-byte length runs; deflate about 1032:1; a zstd block 128 KiB from 4 bytes). */
+const MAX_RATIO: Record<string, number> = { blosclz: 256, lz4: 256, zlib: 1032, zstd: 32768 };
+
 export type ZstdDecoder = Awaited<ReturnType<typeof loadZstd>>;
 
 function fail(problem: string): never {
@@ -50,12 +53,14 @@ export function decodeBlosc(input: Uint8Array, expected: number, zstd: ZstdDecod
     if (input.length < HEADER_BYTES + nbytes) fail(`the stored blosc buffer holds ${input.length - HEADER_BYTES} bytes, not ${nbytes}`);
     return input.slice(HEADER_BYTES, HEADER_BYTES + nbytes);
   }
-  const output = new Uint8Array(nbytes);
-  if (nbytes === 0) return output;
+  if (nbytes === 0) return new Uint8Array(0);
   if (blocksize === 0) fail('the blosc header declares a block size of 0');
   const codec = INNER_CODECS[flags >> 5];
   if (codec === undefined) fail(`the blosc buffer names inner codec #${flags >> 5}, which blosc does not define`);
   if (codec === 'snappy') fail('the blosc buffer is compressed with snappy, which this reader does not decode');
+  // before allocating: what the inner codec can make of these bytes at best
+  if (nbytes > MAX_RATIO[codec] * input.length + 64) fail(`the blosc header declares ${nbytes} bytes of content, more than ${codec} can make of ${input.length} bytes`);
+  const output = new Uint8Array(nbytes);
   const blocks = Math.ceil(nbytes / blocksize);
   if (HEADER_BYTES + 4 * blocks > input.length) fail(`the blosc buffer is too short for the table of its ${blocks} blocks`);
   const shuffled = new Uint8Array(Math.min(blocksize, nbytes));

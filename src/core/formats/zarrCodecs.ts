@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { DecompressionError, decompressBuffer, loadZstd } from './arrowCompression';
+import { DecompressionError, decompressBuffer, loadZstd, maxContentOf } from './arrowCompression';
 import { decodeBlosc, type ZstdDecoder } from './blosc';
 import { decodeLz4Block, Lz4Error } from './lz4Frame';
 
@@ -50,12 +50,15 @@ function decodeOne(codec: ZarrCodecName, input: Uint8Array, chunkBytes: number, 
     }
     case 'zstd':
       if (!zstd) fail('the zstd decoder is not loaded');
+      // decompressBuffer allocates the length it is given: bounded by what the bytes can hold first
+      if (chunkBytes > maxContentOf('ZSTD', input.length)) fail(`its ${input.length} bytes of zstd cannot hold the ${chunkBytes} bytes of a chunk`);
       return decompressBuffer('ZSTD', input, chunkBytes, zstd);
     case 'lz4': {
       // numcodecs' LZ4: the uncompressed size as int32 LE, then one LZ4 block
       if (input.length < 4) fail('its lz4 data is shorter than the 4-byte size prefix');
       const size = new DataView(input.buffer, input.byteOffset, 4).getInt32(0, true);
       if (size !== chunkBytes) fail(`its lz4 data declares ${size} bytes, not the ${chunkBytes} of a chunk`);
+      if (chunkBytes > maxContentOf('LZ4_FRAME', input.length)) fail(`its ${input.length} bytes of lz4 cannot hold the ${chunkBytes} bytes of a chunk`);
       const out = new Uint8Array(chunkBytes);
       try {
         const produced = decodeLz4Block(input.subarray(4), out, 0, 0);

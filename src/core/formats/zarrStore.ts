@@ -43,9 +43,9 @@ export function checkKey(store: string, key: string): string[] {
   return parts;
 }
 
-function chunkTooLarge(store: string, key: string, size: number, maxBytes: number): EmbdiagError {
-  return new EmbdiagError('bad-shape', `${store}: the object '${key}' holds ${size} bytes, more than a chunk of this array can be encoded to (${maxBytes} bytes at most).`,
-    'The chunk is larger than the array\'s metadata says: the store is damaged, or its metadata was changed after writing.');
+function objectTooLarge(store: string, key: string, size: number, maxBytes: number): EmbdiagError {
+  return new EmbdiagError('bad-shape', `${store}: the object '${key}' holds ${size} bytes, more than the ${maxBytes} bytes it can hold (a chunk encoded by the array's codecs, or metadata).`,
+    'The object is larger than the array\'s metadata allows: the store is damaged, or its metadata was changed after writing.');
 }
 
 /** A directory store: the folder of a `.zarr` hierarchy. */
@@ -95,7 +95,7 @@ export class DirectoryZarrStore implements ZarrStore {
       stat = await fs.stat(target);
     }
     if (!stat.isFile()) return undefined;
-    if (stat.size > maxBytes) throw chunkTooLarge(this.name, key, stat.size, maxBytes);
+    if (stat.size > maxBytes) throw objectTooLarge(this.name, key, stat.size, maxBytes);
     try {
       return new Uint8Array(await fs.readFile(file));
     } catch (e) {
@@ -122,7 +122,7 @@ export class ZipZarrStore implements ZarrStore {
     checkKey(this.name, key);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.uncompressedSize > maxBytes) throw chunkTooLarge(this.name, key, entry.uncompressedSize, maxBytes);
+    if (entry.uncompressedSize > maxBytes) throw objectTooLarge(this.name, key, entry.uncompressedSize, maxBytes);
     const opened = await openZipEntry(this.source, entry);
     try {
       return await opened.read(0, opened.size);
