@@ -192,6 +192,8 @@ export function parseZarrJsonV3(label: string, path: string, meta: Json): ZarrAr
       stage = 'bytes';
     } else if (stage === 'bytes' && isZarrCodec(codec) && codec !== 'lz4') {
       codecs.push(codec);
+    } else if (stage === 'array' && isZarrCodec(codec)) {
+      throw bad(label, `its bytes-to-bytes codec '${codec}' comes before the array-to-bytes codec (bytes)`);
     } else if (codec === 'sharding_indexed') {
       throw unsupported(label, "it is sharded (codec 'sharding_indexed'), which this reader does not read", 'Re-save the array without sharding.');
     } else {
