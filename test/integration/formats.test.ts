@@ -36,8 +36,10 @@ function fixtures(): Fixture[] {
       if (entry.isDirectory()) walk(child);
       else if (entry.name.endsWith('.expected.json')) {
         const expected = JSON.parse(fs.readFileSync(path.join(FORMATS, child), 'utf8')) as
-          { error?: string; array?: string; arrays?: { name: string; shape: number[] }[] };
+          { error?: string; format?: string; array?: string; arrays?: { name: string; shape: number[] }[] };
         const dumpRel = child.slice(0, -'.expected.json'.length);
+        // JSON Lines whose vectors sit at a nested path are read with the path named (--array); the extension reads the default fields only
+        if (expected.format === 'jsonl' && expected.array?.includes('.')) continue;
         const chosen = expected.arrays?.find(a => a.name === expected.array);
         out.push({ rel: dumpRel, error: expected.error, shape: chosen ? chosen.shape.join(' \u00d7 ') : undefined });
       }
@@ -106,7 +108,7 @@ suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors and Zarr 
   test('the report panel shows the shape of a fixture of each format', async function () {
     // One panel per format: the panel is the same for every file once it has a report, and
     // opening dozens of webviews in a row is slow in code-server.
-    this.timeout(180_000);
+    this.timeout(60_000 * FOLDERS.length);
     for (const folder of FOLDERS) {
       const f = all.find(x => x.shape && x.rel.startsWith(`${folder}/`))!;
       const uri = workspaceUri(`${TARGET}/${f.rel}`);
