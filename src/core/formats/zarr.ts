@@ -73,7 +73,8 @@ export async function openZarr(store: ZarrStore): Promise<DumpFile> {
   if (listed.length === 1 && listed[0].refusal) throw listed[0].refusal;
   const arrays = listed.map(l => l.info);
   const findings: ReaderFinding[] = [];
-  const notes = [`Zarr ${[...versions].sort().map(v => `v${v}`).join(' + ') || ''} store; chunks are read one at a time.`.replace('Zarr  store', 'Zarr store')];
+  const version = [...versions].sort().map(v => `v${v}`).join(' + ');
+  const notes = [`Zarr ${version ? `${version} ` : ''}store; chunks are read one at a time.`];
   return {
     format: 'zarr',
     arrays,
