@@ -5,7 +5,7 @@
 // Usage: node scripts/fuzz.mjs [--runs N] [--seed S] [--readers npy,npz,...] [--case-ms MS] [--parallel]
 //   --runs      cases per reader (default: FUZZ_RUNS, else 100000)
 //   --seed      the fast-check seed (default: FUZZ_SEED, else random)
-//   --readers   a subset: npy, npz, safetensors, vecs, delimited, torch, pickle, hdf5, parquet, arrow, embstats
+//   --readers   a subset: npy, npz, safetensors, vecs, delimited, faiss, raw, torch, pickle, hdf5, parquet, arrow, embstats, zarr
 //   --case-ms   per-case time limit in ms (default 2000)
 //   --parallel  one process per reader, two at a time (default: one process, reader after reader)
 //
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'out', 'fuzz');
-const READERS = ['npy', 'npz', 'safetensors', 'vecs', 'delimited', 'faiss', 'raw', 'torch', 'pickle', 'hdf5', 'parquet', 'arrow', 'embstats'];
+const READERS = ['npy', 'npz', 'safetensors', 'vecs', 'delimited', 'faiss', 'raw', 'torch', 'pickle', 'hdf5', 'parquet', 'arrow', 'embstats', 'zarr'];
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {

@@ -1,3 +1,4 @@
+import { isZarrDirectory } from '../core/formats/zarrStore';
 import * as fs from 'node:fs/promises';
 import { analyzeFile, type AnalyzeHooks } from '../core/analysis/analyzeDump';
 import type { AnalysisReport, ShardSummary } from '../core/report/analysisReport';
@@ -151,12 +152,13 @@ async function singleShard(file: string, r: AnalysisReport): Promise<ShardSummar
   return { file, firstRow: 0, rows: r.rowsTotal, format: r.format, array: r.array.name, dtype: r.array.dtype, size: r.fileSize, ...(mtime ? { mtime } : {}) };
 }
 
-/** Several PATHs, a folder, a glob or an .embstats: a dataset; one plain file: today's single-file analysis. */
+/** Several PATHs, a folder, a glob or an .embstats: a dataset; one plain file or Zarr store: today's single-file analysis. */
 async function isDatasetRequest(files: string[]): Promise<boolean> {
   if (files.length > 1) return true;
   const [p] = files;
   if (p.endsWith(EMBSTATS_EXTENSION) || /[*?[]/.test(p)) return true;
-  try { return (await fs.stat(p)).isDirectory(); } catch { return false; }
+  // a Zarr store is one dump, though a folder
+  try { return (await fs.stat(p)).isDirectory() && !await isZarrDirectory(p); } catch { return false; }
 }
 
 async function analyzeDatasetRequest(cmd: Extract<CliCommand, { kind: 'analyze' }>, hooks: AnalyzeHooks): Promise<{ report: AnalysisReport; partial: DatasetPartial }> {

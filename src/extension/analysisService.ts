@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type * as vscode from 'vscode';
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 import type { AnalysisReport } from '../core/report/analysisReport';
 import { asEmbdiagError, EmbdiagError, PLEASE_REPORT } from '../core/errors';
 import { expandDatasetPaths } from '../core/dataset/datasetPaths';
+import { isZarrDirectory, storeStamp } from '../core/formats/zarrStore';
 import type { FromWorker, TaskResult, ToWorker, WorkerTask } from './workerProtocol';
 import type { RawShape } from '../core/formats/dumpFile';
 
@@ -199,8 +200,13 @@ export class AnalysisService {
 
   private async keyFor(task: WorkerTask): Promise<string> {
     if (task.type === 'dataset') return this.datasetKeyFor(task);
-    const st = await fs.stat(task.path);
-    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    const stat: Stats = await fs.stat(task.path);
+    let st: { size: number; mtimeMs: number } = stat;
+    // a Zarr store is a folder: it is stale when any of its files changes
+    if (!stat.isFile()) {
+      if (!stat.isDirectory() || !await isZarrDirectory(task.path)) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      st = await storeStamp(task.path);
+    }
     // asking for a quick first report does not change the result: share the job and the cache entry
     const identity = JSON.stringify(task, (k, v) => (k === 'quickFirstPass' ? undefined : v));
     // a task on two files (the covariance distance) is stale when either changes

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import type { AnalysisReport, Finding } from '../core/report/analysisReport';
 import { renderMarkdown } from '../core/report/renderText';
 import { formatShape } from '../core/report/format';
+import { isZarrDirectory } from '../core/formats/zarrStore';
 import { ALL_DUMP_EXTENSIONS, DUMP_GLOB } from './dumpPaths';
 import type { ReportViews } from './reportViews';
 import { AnalysisError, asAnalysisError, type AnalysisService } from './analysisService';
@@ -82,11 +83,11 @@ async function askGlob(): Promise<vscode.Uri | undefined> {
 
 const isGlobPath = (fsPath: string) => /[*?[]/.test(fsPath);
 
-/** A folder, or a glob: analysed as a dataset rather than as one dump. */
+/** A folder (but a Zarr store, one dump), or a glob: analysed as a dataset rather than as one dump. */
 async function isDatasetTarget(uri: vscode.Uri): Promise<boolean> {
   if (isGlobPath(uri.fsPath)) return true;
   try {
-    return (await vscode.workspace.fs.stat(uri)).type === vscode.FileType.Directory;
+    return (await vscode.workspace.fs.stat(uri)).type === vscode.FileType.Directory && !await isZarrDirectory(uri.fsPath);
   } catch {
     return false;
   }

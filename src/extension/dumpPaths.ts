@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { findDatasetLiterals, findPathLiterals, type DatasetLiteral, type PathLiteral } from '../core/text/pathLiterals';
+import { findDatasetLiterals, findPathLiterals, isWrittenHere, type DatasetLiteral, type PathLiteral } from '../core/text/pathLiterals';
+import { isZarrDirectory } from '../core/formats/zarrStore';
 import { expandDatasetPaths } from '../core/dataset/datasetPaths';
 
 /**
@@ -10,7 +11,7 @@ import { expandDatasetPaths } from '../core/dataset/datasetPaths';
  * `.bin` is left out: in code it is mostly model weights (pytorch_model.bin), not embeddings.
  */
 export const BINARY_DUMP_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.fvecs', '.bvecs', '.pt', '.pth', '.h5', '.hdf5', '.parquet', '.arrow', '.feather',
-  '.faiss', '.f32', '.f16', '.f64', '.bf16', '.i8', '.u8'] as const;
+  '.faiss', '.f32', '.f16', '.f64', '.bf16', '.i8', '.u8', '.zarr', '.zarr.zip'] as const;
 /** Text formats are common in code for other data, so they get hovers (when the file exists) but no diagnostics. */
 export const ALL_DUMP_EXTENSIONS = [...BINARY_DUMP_EXTENSIONS, '.tsv', '.csv', '.jsonl', '.ndjson', '.vec'] as const;
 /**
@@ -81,12 +82,13 @@ function candidatePaths(written: string, document: vscode.TextDocument): string[
   return [...new Set(candidates)];
 }
 
-/** The first candidate (see candidatePaths) that is a file. */
+/** The first candidate (see candidatePaths) that is a file, or a Zarr store's folder (zarr.open("emb.zarr")). */
 export async function resolveDumpPath(written: string, document: vscode.TextDocument): Promise<ResolvedDumpPath> {
   const unique = candidatePaths(written, document);
   for (const c of unique) {
     try {
-      if ((await fs.stat(c)).isFile()) return { exists: true, fsPath: c };
+      const st = await fs.stat(c);
+      if (st.isFile() || (st.isDirectory() && await isZarrDirectory(c))) return { exists: true, fsPath: c };
     } catch { /* try the next candidate */ }
   }
   return { exists: false, tried: unique };
@@ -128,8 +130,9 @@ export function dumpLiteralsIn(document: vscode.TextDocument, extensions: readon
  */
 export function isWriteContext(document: vscode.TextDocument, literal: PathLiteral): boolean {
   const pos = document.positionAt(literal.start);
-  const before = document.lineAt(pos.line).text.slice(0, pos.character);
-  return /\b(save\w*|to_\w+|write\w*|dump\w*|savetxt|tofile)\s*\(/.test(before);
+  const line = document.lineAt(pos.line).text;
+  const end = document.positionAt(literal.end);
+  return isWrittenHere(line.slice(0, pos.character), end.line === pos.line ? line.slice(end.character + 1) : '');
 }
 
 export function literalRange(document: vscode.TextDocument, literal: PathLiteral): vscode.Range {

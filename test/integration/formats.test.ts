@@ -1,19 +1,28 @@
 /**
- * Every PyTorch, HDF5, Parquet and Arrow fixture (written by torch, h5py, parquet-wasm and
- * apache-arrow; see test/fixtures/) in the real extension host: the extension reads each with its
- * shape, the report panel shows it (one file per format), a hover on its path in Python shows the
- * shape, and each refusal is a diagnostic on the path with the expected error code. The expectations are the fixtures' own *.expected.json files.
+ * Every PyTorch, HDF5, Parquet, Arrow (file and stream), JSON Lines, embedding-API JSON, word-vector
+ * (.vec, GloVe .txt, word2vec .bin) and Zarr (directory and zip stores) fixture (written by torch,
+ * h5py, parquet-wasm, apache-arrow, gensim, zarr-python; see test/fixtures/) in the real extension
+ * host: the extension reads each with its shape, the report panel shows it (one file per format), a
+ * hover on its path in Python shows the shape, and each refusal of a binary format is a diagnostic on
+ * the path with the expected error code (text formats get hovers only: in code, a missing .txt or
+ * .json is mostly something else). The expectations are the fixtures' own *.expected.json files,
+ * and for the Arrow stream, what apache-arrow reads.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import * as arrow from 'apache-arrow';
 import type { EmbeddingDiagnosticsApi } from '../../src/extension/api';
 
 const EXTENSION_ID = 'embedding-diagnostics.embedding-diagnostics';
 const ANALYZE_COMMAND = 'embeddingDiagnostics.analyzeFile';
 const FORMATS = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'formats');
-const FOLDERS = ['pt', 'h5', 'parquet', 'arrow'];
+const FOLDERS = ['pt', 'h5', 'parquet', 'arrow', 'jsonl', 'json', 'wordvec', 'zarr'];
+/** Extensions whose refusals are diagnosed in code (dumpPaths.ts BINARY_DUMP_EXTENSIONS, .bin aside). */
+const DIAGNOSED = /\.(npy|npz|safetensors|fvecs|bvecs|pt|pth|h5|hdf5|parquet|arrow|feather|zarr|zarr\.zip)$/i;
+/** The Arrow stream Hugging Face datasets writes (no expected JSON: its reference is apache-arrow's reading). */
+const ARROW_STREAM = 'arrow/stream/hf_dataset/data-00000-of-00001.arrow';
 /** Where the fixtures are copied inside the test workspace. */
 const TARGET = 'runs/formats';
 
@@ -27,14 +36,18 @@ function fixtures(): Fixture[] {
       if (entry.isDirectory()) walk(child);
       else if (entry.name.endsWith('.expected.json')) {
         const expected = JSON.parse(fs.readFileSync(path.join(FORMATS, child), 'utf8')) as
-          { error?: string; array?: string; arrays?: { name: string; shape: number[] }[] };
+          { error?: string; format?: string; array?: string; arrays?: { name: string; shape: number[] }[] };
         const dumpRel = child.slice(0, -'.expected.json'.length);
+        // JSON Lines whose vectors sit at a nested path are read with the path named (--array); the extension reads the default fields only
+        if (expected.format === 'jsonl' && expected.array?.includes('.')) continue;
         const chosen = expected.arrays?.find(a => a.name === expected.array);
         out.push({ rel: dumpRel, error: expected.error, shape: chosen ? chosen.shape.join(' \u00d7 ') : undefined });
       }
     }
   };
   for (const folder of FOLDERS) walk(folder);
+  const stream = arrow.tableFromIPC(fs.readFileSync(path.join(FORMATS, ARROW_STREAM))).getChild('embedding')!;
+  out.push({ rel: ARROW_STREAM, shape: [stream.length, (stream.get(0) as arrow.Vector).length].join(' \u00d7 ') });
   return out.sort((a, b) => a.rel.localeCompare(b.rel));
 }
 
@@ -50,11 +63,11 @@ function hoverText(hovers: vscode.Hover[] | undefined): string {
   return (hovers ?? []).flatMap(h => h.contents).map(c => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
 }
 
-suite('Every format: PyTorch, HDF5, Parquet and Arrow fixtures in the panel, hovers and diagnostics', () => {
+suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors and Zarr fixtures in the panel, hovers and diagnostics', () => {
   let api: EmbeddingDiagnosticsApi;
   const all = fixtures();
   // `.bin` paths are not looked for in code (too many other files end so); the panel still reads them.
-  const inCode = all.filter(f => !f.rel.endsWith('.bin'));
+  const inCode = all.filter(f => !f.rel.endsWith('.bin') && (f.shape || DIAGNOSED.test(f.rel)));
   const script = 'check_formats.py';
 
   suiteSetup(async function () {
@@ -78,6 +91,9 @@ suite('Every format: PyTorch, HDF5, Parquet and Arrow fixtures in the panel, hov
     for (const folder of FOLDERS) {
       assert.ok(all.some(f => f.rel.startsWith(`${folder}/`) && f.shape), `a readable ${folder} fixture`);
     }
+    for (const kind of [/\.jsonl$/, /\.json$/, /\.vec$/, /\.txt$/, /wordvec\/.*\.bin$/, /stream\/.*\.arrow$/, /\.zarr$/, /\.zarr\.zip$/]) {
+      assert.ok(all.some(f => kind.test(f.rel) && f.shape), `a readable fixture matching ${kind}`);
+    }
     assert.ok(all.filter(f => f.error).length >= 10, 'refusals');
   });
 
@@ -92,7 +108,7 @@ suite('Every format: PyTorch, HDF5, Parquet and Arrow fixtures in the panel, hov
   test('the report panel shows the shape of a fixture of each format', async function () {
     // One panel per format: the panel is the same for every file once it has a report, and
     // opening dozens of webviews in a row is slow in code-server.
-    this.timeout(180_000);
+    this.timeout(60_000 * FOLDERS.length);
     for (const folder of FOLDERS) {
       const f = all.find(x => x.shape && x.rel.startsWith(`${folder}/`))!;
       const uri = workspaceUri(`${TARGET}/${f.rel}`);

@@ -8,6 +8,7 @@ import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import type { DumpFile } from '../../src/core/formats/dumpFile';
 import { openDump } from '../../src/core/formats/openDump';
+import { openDumpSource } from '../../src/core/formats/openDumpFile';
 
 /** Shared by the formats.*.test.ts files: fixtures written by test/fixtures/make_fixtures.py. */
 export const FORMAT_FIXTURES = path.join(FIXTURES, 'formats');
@@ -59,10 +60,10 @@ export function loadExpected(rel: string): Expected {
   return JSON.parse(fs.readFileSync(path.join(FORMAT_FIXTURES, rel + '.expected.json'), 'utf8')) as Expected;
 }
 
-/** Opens a fixture as the extension would: FileByteSource plus sibling lookup. */
+/** Opens a fixture as the extension would: the file (or a Zarr store's folder) plus sibling lookup. */
 export async function withDump<T>(rel: string, fn: (dump: DumpFile, source: ByteSource) => Promise<T>): Promise<T> {
   const file = path.join(FORMAT_FIXTURES, rel);
-  const source = await FileByteSource.open(file);
+  const source = await openDumpSource(file);
   try {
     const dump = await openDump(source, {
       fileName: file,
@@ -186,7 +187,7 @@ export function testFixtureFolder(folder: string, label: string, writer: string)
     const expected = loadExpected(rel);
     test(`${label} refusal ${rel}: ${expected.error}`, async () => {
       const file = path.join(FORMAT_FIXTURES, rel);
-      const source = await FileByteSource.open(file);
+      const source = await openDumpSource(file);
       try {
         const error = await assertRefused(() => openDump(source, { fileName: file }), expected.error!, file);
         for (const word of (expected.mentions as string[] | undefined) ?? []) assert.ok(error.message.includes(word), `'${word}' in: ${error.message}`);

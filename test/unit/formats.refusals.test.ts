@@ -36,7 +36,7 @@ test('object arrays are refused without unpickling, and say so', async () => {
 test('the supported extensions, case-insensitive', () => {
   assert.deepEqual([...SUPPORTED_EXTENSIONS], ['.npy', '.npz', '.safetensors', '.fvecs', '.bvecs', '.tsv', '.csv',
     '.pt', '.pth', '.bin', '.h5', '.hdf5', '.parquet', '.arrow', '.feather', '.jsonl', '.ndjson', '.json', '.vec', '.txt',
-    '.index', '.faiss', '.f32', '.f16', '.f64', '.bf16', '.i8', '.u8', '.raw']);
+    '.index', '.faiss', '.f32', '.f16', '.f64', '.bf16', '.i8', '.u8', '.raw', '.zarr', '.zip']);
   assert.ok(isDumpPath('runs/EMB.NPY'));
   assert.ok(isDumpPath('C:\\data\\model.SafeTensors'));
   assert.ok(!isDumpPath('train.py'));

@@ -19,7 +19,7 @@
  * Environment:
  *   FUZZ_RUNS     cases per reader (default: 10,000 for every reader)
  *   FUZZ_SEED     the fast-check seed (default: a fixed one, so the suite is reproducible)
- *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,json,word-vectors,faiss,raw,arrow-stream,torch,pickle,hdf5,parquet,arrow,arrow-compressed,embstats)
+ *   FUZZ_READERS  comma-separated subset of readers (npy,npz,safetensors,vecs,delimited,json,word-vectors,faiss,raw,arrow-stream,torch,pickle,hdf5,parquet,arrow,arrow-compressed,embstats,zarr)
  *   FUZZ_CASE_MS  per-case CPU-time limit (default 2000)
  *   FUZZ_TRACE    a file where each case is described before it runs (to identify a case that kills the process)
  * `npm run fuzz` (scripts/fuzz.mjs) runs the same properties with many more cases and a random seed.
@@ -259,6 +259,9 @@ const READERS: ReaderSpec[] = [
   { reader: 'arrow-compressed', defaultRuns: 5_000, maxValues: size => size * ZSTD_MAX_RATIO,
     seeds: ['../formats/arrow/compressed/fixed_float32.lz4.arrow', '../formats/arrow/compressed/list_float32.zstd.arrow', '../formats/arrow/compressed/nested.lz4.arrow',
       '../formats/arrow/compressed/nested.zstd.arrow', '../formats/arrow/compressed/union.zstd.arrow', '../formats/arrow/compressed/blocks.lz4.arrow'] },
+  // Zarr zip stores (v2 and v3, blosc, zlib, gzip, zstd, transpose): an array may be all fill value, so no bound on the values it declares
+  { reader: 'zarr', defaultRuns: 3_000,
+    seeds: ['../formats/zarr/zipped.zarr.zip', '../formats/zarr/mixed.zarr.zip'] },
 ];
 
 function loadSeeds(spec: ReaderSpec): Seed[] {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { datasetLiteralAt, findDatasetLiterals, findPathLiterals, pathLiteralAt } from '../../src/core/text/pathLiterals';
+import { datasetLiteralAt, findDatasetLiterals, findPathLiterals, isWrittenHere, pathLiteralAt } from '../../src/core/text/pathLiterals';
 
 const EXT = ['.npy', '.npz', '.safetensors'];
 
@@ -63,4 +63,20 @@ test('the dataset literal under the cursor', () => {
   const text = 'a = glob("x/*.npy"); b = glob("y/*.npz")';
   assert.equal(datasetLiteralAt(text, text.indexOf('y/*') + 2, EXT)?.value, 'y/*.npz');
   assert.equal(datasetLiteralAt(text, text.indexOf('a ='), EXT), undefined);
+});
+
+test('Zarr stores: zarr.open("emb.zarr"), xr.open_zarr(...) and zip stores are dump paths; opened for writing, they are not expected to exist', () => {
+  const ZARR = ['.zarr', '.zarr.zip'];
+  const text = 'z = zarr.open("runs/emb.zarr", mode="r")\nds = xr.open_zarr(\'data/vectors.zarr\')\nzs = zarr.ZipStore("emb.zarr.zip")\nout = zarr.open("new.zarr", mode="w")\nds.to_zarr("copy.zarr")\n';
+  const found = findPathLiterals(text, ZARR);
+  assert.deepEqual(found.map(f => f.value), ['runs/emb.zarr', 'data/vectors.zarr', 'emb.zarr.zip', 'new.zarr', 'copy.zarr']);
+  const written = found.map(f => {
+    const lineStart = text.lastIndexOf('\n', f.start) + 1;
+    const lineEnd = text.indexOf('\n', f.end);
+    return isWrittenHere(text.slice(lineStart, f.start - 1), text.slice(f.end + 1, lineEnd));
+  });
+  assert.deepEqual(written, [false, false, false, true, true]);
+  // the writing calls of the other formats still count
+  assert.equal(isWrittenHere('np.save(', ', x)'), true);
+  assert.equal(isWrittenHere('np.load(', ', mmap_mode="r")'), false);
 });

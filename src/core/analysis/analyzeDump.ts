@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import type { ByteSource } from '../io/byteSource';
-import { FileByteSource } from '../io/fileByteSource';
 import { EmbdiagError } from '../errors';
 import { openDump } from '../formats/openDump';
 import type { DumpFile, EmbeddingMatrix, RawShape } from '../formats/dumpFile';
@@ -12,7 +11,7 @@ import { EigenWorkspace, symmetricEigenvalues } from '../linalg/symmetricEigenva
 import type { AnalysisReport } from '../report/analysisReport';
 import { reportFromStatistics, summariseNorms } from './buildReport';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from './findings';
-import { siblingOpener } from '../formats/openDumpFile';
+import { openDumpSource, siblingOpener } from '../formats/openDumpFile';
 import { NullRowTally } from './nullRowTally';
 import { covarianceSpectrum, FiniteRows, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
 import { RowIndexRecorder } from '../stats/rowIndices';
@@ -93,7 +92,7 @@ export const MAX_COVARIANCE_DIM = 16_384;
 
 /** Opens `filePath`, analyses it, and always closes it. */
 export async function analyzeFile(filePath: string, options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
-  const source = await FileByteSource.open(filePath);
+  const source = await openDumpSource(filePath);
   try {
     return await analyzeSource(source, path.basename(filePath), options, hooks, siblingOpener(filePath), filePath);
   } finally {

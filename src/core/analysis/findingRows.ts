@@ -49,7 +49,7 @@ export async function streamFindingRows(
         stats.add(await m.readRows(r, k), k, r);
       }
     }
-    await source.assertUnchanged();
+    await source.assertUnchanged?.();
     const st = stats.finish();
     if (options.finding === 'null-rows') {
       for (const row of nulls.allRows()) { count++; emit(row); }

@@ -63,7 +63,7 @@ export async function loadFiniteRows(filePath: string, options: LoadRowsOptions,
         }
       }
     }
-    await source.assertUnchanged();
+    await source.assertUnchanged?.();
     return {
       file: filePath, arrayName: m.name, dtype: m.dtype, X: X.subarray(0, kept * d), n: kept, d,
       rowsTotal: m.rows, rowsRead, droppedNonFinite: dropped, droppedNull, sampled, seed: options.seed,

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { EmbdiagError } from '../errors';
 import type { ReaderFinding } from '../formats/dumpFile';
 import { isDumpPathByName } from '../formats/openDump';
+import { isZarrDirectory } from '../formats/zarrStore';
 
 /**
  * What a dataset is on disk: files, folders (their dump files, not recursing) and globs (`*`,
@@ -71,12 +72,53 @@ export async function expandDatasetPaths(paths: readonly string[]): Promise<stri
     let stat;
     try { stat = await fs.stat(p); } catch { throw new EmbdiagError('file-missing', `${p}: no such file or folder.`); }
     if (stat.isDirectory()) {
+      // a Zarr store is one dump; a Hugging Face dataset folder lists its shards in state.json
+      if (await isZarrDirectory(p)) { out.push(p); continue; }
+      const saved = await savedDatasetShards(p);
+      if (saved) { out.push(...saved); continue; }
       const files = (await walk(p, false)).filter(isDumpPathByName).sort(naturalCompare);
       if (files.length === 0) throw new EmbdiagError('file-missing', `${p}: the folder holds no embedding dump (.npy, .parquet, …).`);
       out.push(...files);
     } else out.push(p);
   }
   return [...new Set(out)];
+}
+
+/** state.json of a folder written by Hugging Face datasets' save_to_disk: more than this is not one. */
+const MAX_STATE_BYTES = 16 << 20;
+
+/**
+ * The shards of a folder written by Hugging Face `Dataset.save_to_disk` (data-00000-of-000NN.arrow,
+ * Arrow IPC streams, beside dataset_info.json and state.json), in the order of state.json's
+ * `_data_files` (the rows' order), or undefined when the folder is not one. A listed file that is
+ * missing, or a name that leaves the folder, is refused.
+ */
+export async function savedDatasetShards(dir: string): Promise<string[] | undefined> {
+  const statePath = path.join(dir, 'state.json');
+  let text: string;
+  try {
+    const st = await fs.stat(statePath);
+    if (!st.isFile() || st.size > MAX_STATE_BYTES) return undefined;
+    text = await fs.readFile(statePath, 'utf8');
+  } catch { return undefined; }
+  let state: unknown;
+  try { state = JSON.parse(text); } catch { return undefined; }
+  const files = (state as { _data_files?: unknown } | null)?._data_files;
+  if (!Array.isArray(files) || files.length === 0) return undefined;
+  const out: string[] = [];
+  for (const f of files) {
+    const name = (f as { filename?: unknown } | null)?.filename;
+    if (typeof name !== 'string' || !name || name !== path.basename(name) || name === '..' || name === '.') {
+      throw new EmbdiagError('bad-header', `${statePath}: _data_files lists ${JSON.stringify(name ?? f).slice(0, 80)}, not the name of a file in the folder.`,
+        'The dataset folder is damaged; save it again with Dataset.save_to_disk.');
+    }
+    const file = path.join(dir, name);
+    try { await fs.access(file); } catch {
+      throw new EmbdiagError('file-missing', `${dir}: state.json lists the shard ${name}, which is not in the folder.`, 'The dataset was copied in part; copy the whole folder.');
+    }
+    out.push(file);
+  }
+  return out;
 }
 
 /**

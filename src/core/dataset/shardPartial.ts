@@ -2,9 +2,9 @@ import { RowIndexRecorder } from '../stats/rowIndices';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { EmbdiagError } from '../errors';
-import { FileByteSource } from '../io/fileByteSource';
+import type { ByteSource } from '../io/byteSource';
 import { openDump } from '../formats/openDump';
-import { siblingOpener } from '../formats/openDumpFile';
+import { openDumpSource, siblingOpener } from '../formats/openDumpFile';
 import type { EmbeddingMatrix } from '../formats/dumpFile';
 import { MAX_COVARIANCE_DIM, statisticsOfRows, type AnalyzeHooks, type AnalyzeOptions } from '../analysis/analyzeDump';
 import { NullRowTally } from '../analysis/nullRowTally';
@@ -32,7 +32,7 @@ export interface PartialOptions {
  */
 export async function partialOfShard(filePath: string, firstRow: number, options: PartialOptions, hooks: AnalyzeHooks = {},
   displayName: string = filePath): Promise<DatasetPartial> {
-  const source = await FileByteSource.open(filePath);
+  const source = await openDumpSource(filePath);
   try {
     const { dump, matrix: opened } = await openShardMatrix(source, filePath, options, displayName);
     const nulls = new NullRowTally(opened);
@@ -46,7 +46,7 @@ export async function partialOfShard(filePath: string, firstRow: number, options
     const stat = await fs.stat(filePath);
     const shard: ShardEntry = {
       file: displayName, firstRow, rows, format: dump.format, array: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape],
-      size: stat.size, mtimeMs: stat.mtimeMs, findings: dump.findings.map(f => ({ ...f })), notes: [...dump.notes, ...matrix.notes],
+      size: source.size, mtimeMs: stat.mtimeMs, findings: dump.findings.map(f => ({ ...f })), notes: [...dump.notes, ...matrix.notes],
     };
     const nullRows = nulls.result();
     return partialFromStatistics(st, {
@@ -60,7 +60,7 @@ export async function partialOfShard(filePath: string, firstRow: number, options
 }
 
 /** The dump of a shard and its matrix (the array `options.arrayName` or the default one); refuses a covariance too large to hold. */
-async function openShardMatrix(source: FileByteSource, filePath: string, options: Pick<PartialOptions, 'arrayName'>, displayName: string) {
+async function openShardMatrix(source: ByteSource, filePath: string, options: Pick<PartialOptions, 'arrayName'>, displayName: string) {
   const dump = await openDump(source, { fileName: path.basename(filePath), openSibling: siblingOpener(filePath) });
   const matrix = await dump.open(options.arrayName);
   if (matrix.dim > MAX_COVARIANCE_DIM) {
@@ -72,7 +72,7 @@ async function openShardMatrix(source: FileByteSource, filePath: string, options
 
 /** Rows, dimension and byte size of a shard, from its header alone (no row is read). */
 export async function shardShape(filePath: string, options: Pick<PartialOptions, 'arrayName'>, displayName: string = filePath): Promise<{ rows: number; dim: number; size: number }> {
-  const source = await FileByteSource.open(filePath);
+  const source = await openDumpSource(filePath);
   try {
     const { matrix } = await openShardMatrix(source, filePath, options, displayName);
     return { rows: matrix.rows, dim: matrix.dim, size: source.size };

@@ -3,7 +3,7 @@ import type { RowMetadata } from '../rows/rowMetadata';
 
 /** The container formats we read. Names are stable: they appear in the CLI's JSON. */
 export type DumpFormat = 'npy' | 'npz' | 'safetensors' | 'fvecs' | 'bvecs' | 'tsv' | 'csv' | 'pt' | 'hdf5' | 'parquet' | 'arrow' | 'jsonl' | 'json'
-  | 'word2vec-text' | 'glove' | 'word2vec-binary' | 'faiss' | 'raw';
+  | 'word2vec-text' | 'glove' | 'word2vec-binary' | 'faiss' | 'raw' | 'zarr';
 
 /** One array inside a dump, as listed to the user (npz and safetensors hold several). */
 export interface ArrayInfo {

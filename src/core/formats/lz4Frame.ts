@@ -59,7 +59,7 @@ export function xxh32(bytes: Uint8Array): number {
  * (the frame's first output byte for linked blocks, the block's own for independent ones).
  * Returns the output position after the block.
  */
-function decodeBlock(input: Uint8Array, output: Uint8Array, at: number, windowStart: number): number {
+export function decodeLz4Block(input: Uint8Array, output: Uint8Array, at: number, windowStart: number): number {
   let i = 0, o = at;
   const n = input.length;
   const readLength = (base: number): number => {
@@ -150,7 +150,7 @@ export function decodeLz4Frames(input: Uint8Array, length: number): Uint8Array {
         o += size;
       } else {
         const before = o;
-        o = decodeBlock(block, output, o, independent ? o : frameStart);
+        o = decodeLz4Block(block, output, o, independent ? o : frameStart);
         if (o - before > blockMax) fail(`an LZ4 block decodes to more than the frame's ${blockMax}-byte blocks`);
       }
       at += size + (blockChecksum ? 4 : 0);

@@ -7,7 +7,7 @@ import { openNpz } from './npz';
 import { openSafetensors } from './safetensors';
 import { openVecs } from './vecs';
 import { findTorchPickle, hasTorchLegacyMagic, openTorch } from './torchFile';
-import { hasZipMagic, readZipDirectory } from './zip';
+import { hasZipMagic, readZipDirectory, type ZipEntry } from './zip';
 import { hasHdf5Magic, openHdf5 } from './hdf5';
 import { hasParquetMagic, openParquet } from './parquet';
 import { hasArrowMagic, openArrow } from './arrow';
@@ -20,6 +20,8 @@ import { openWord2vecBinary } from './word2vecBinary';
 import { hasFaissMagic } from './faissLayout';
 import { openFaiss } from './faiss';
 import { isRawPath, openRaw, RAW_EXTENSIONS, rawShapeFromManifest } from './raw';
+import { openZarr, openZarrZip } from './zarr';
+import { isZarrDirectorySource, isZarrZip } from './zarrStore';
 
 const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.npy': 'npy', '.npz': 'npz', '.safetensors': 'safetensors',
@@ -27,13 +29,13 @@ const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.pt': 'pt', '.pth': 'pt', '.bin': 'pt', '.h5': 'hdf5', '.hdf5': 'hdf5',
   '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow',
   '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json',
-  '.vec': 'word2vec-text', '.txt': 'glove',
+  '.vec': 'word2vec-text', '.txt': 'glove', '.zarr': 'zarr', '.zip': 'zarr',
   '.index': 'faiss', '.faiss': 'faiss',
   ...Object.fromEntries(Object.keys(RAW_EXTENSIONS).map(e => [e, 'raw' as const])),
 };
 
 /** Extensions too generic to trust: the file is read as their format only when the magic bytes agree. */
-const WEAK_EXTENSIONS = new Set(['.bin', '.json', '.txt', '.raw']);
+const WEAK_EXTENSIONS = new Set(['.bin', '.json', '.txt', '.raw', '.zip']);
 
 /** File extensions we read, lower case with the dot. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(FORMAT_BY_EXTENSION);
@@ -56,12 +58,12 @@ export function isDumpPath(path: string): boolean {
 
 /**
  * True when the name alone says the file is a dump: a supported extension other than the generic
- * .json, .txt and .index (a folder of shards also holds manifests, dataset_info.json, README.txt,
- * TensorFlow checkpoints' .index files).
+ * .json, .txt, .index and .zip (a folder of shards also holds manifests, dataset_info.json, README.txt,
+ * TensorFlow checkpoints' .index files, archives), and .zarr (a folder, not a file: see datasetPaths.ts).
  */
 export function isDumpPathByName(path: string): boolean {
   const ext = extensionOf(path);
-  return FORMAT_BY_EXTENSION[ext] !== undefined && ext !== '.json' && ext !== '.txt' && ext !== '.index';
+  return FORMAT_BY_EXTENSION[ext] !== undefined && !['.json', '.txt', '.index', '.zip', '.zarr'].includes(ext);
 }
 
 /** Bytes read from the start of a file to recognise its format. */
@@ -97,6 +99,7 @@ const DESCRIPTIONS: Record<string, string> = {
   parquet: 'a Parquet file', arrow: 'an Arrow IPC file or stream', jsonl: 'JSON Lines', json: 'an embedding-API response (JSON)',
   'word2vec-text': 'word2vec text vectors', glove: 'GloVe vectors', 'word2vec-binary': 'word2vec binary vectors',
   faiss: 'a FAISS index',
+  zarr: 'a Zarr zip store',
 };
 
 /**
@@ -105,16 +108,23 @@ const DESCRIPTIONS: Record<string, string> = {
  * the reader throws, the caller gets an EmbdiagError (see readerSafetyNet.ts).
  */
 export async function openDump(source: ByteSource, options: OpenDumpOptions): Promise<DumpFile> {
+  if (isZarrDirectorySource(source)) {
+    return withReaderSafetyNet(await guarded(source.name, 'zarr', () => openZarr(source.store)), source.name);
+  }
   const extension = extensionOf(options.fileName);
   let format: DumpFormat | undefined;
   const weak = WEAK_EXTENSIONS.has(extension);
   const byName = weak ? undefined : formatForPath(options.fileName);
   const head = await source.read(0, Math.min(HEAD_BYTES, source.size));
   let sniffed = sniff(head);
+  let zipEntries: ZipEntry[] | undefined;
   if (sniffed === 'zip') {
-    // A zip is an .npz or a torch.save archive: its directory tells (read only when the name does not).
+    // A zip is an .npz, a torch.save archive or a Zarr zip store: its directory tells (read only when the name does not).
     if (byName === 'pt' || byName === 'npz') sniffed = byName;
-    else sniffed = findTorchPickle(await guarded(source.name, 'npz', () => readZipDirectory(source))) ? 'pt' : 'npz';
+    else {
+      zipEntries = await guarded(source.name, 'npz', () => readZipDirectory(source));
+      sniffed = isZarrZip(zipEntries) ? 'zarr' : findTorchPickle(zipEntries) ? 'pt' : 'npz';
+    }
   }
   // a headerless array whose shape is given may start with any bytes, a '{' too: only magic numbers say it is something else
   if (sniffed === 'jsonl' && weak && options.raw?.dim !== undefined) sniffed = undefined;
@@ -130,6 +140,7 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
   if (extension === '.json' && sniffed === 'jsonl') sniffed = undefined;
   const notes: string[] = [];
   format ??= byName;
+  if (extension === '.zip' && sniffed !== 'zarr') sniffed = undefined; // a .zip is read only as a Zarr store
   if (sniffed && (byName === 'npy' || byName === 'npz' || byName === undefined) && sniffed !== byName) {
     if (byName) notes.push(`The file is named like .${byName} but its content is ${DESCRIPTIONS[sniffed]}; read as ${sniffed}.`);
     format = sniffed;
@@ -142,7 +153,7 @@ export async function openDump(source: ByteSource, options: OpenDumpOptions): Pr
       `Supported formats: ${SUPPORTED_EXTENSIONS.join(', ')}. A headerless array (numpy's tofile) is read when its dtype and dimension are given (--dtype float32 --dim 768, or "dtype"/"dim" in a sidecar manifest).`);
   }
   const chosen = format;
-  const dump = await guarded(source.name, chosen, () => openAs(chosen, source, options));
+  const dump = await guarded(source.name, chosen, () => chosen === 'zarr' ? openZarrZip(source, zipEntries) : openAs(chosen, source, options));
   if (notes.length) dump.notes.unshift(...notes);
   return withReaderSafetyNet(reportingPrecisionLoss(dump), source.name);
 }
@@ -198,5 +209,6 @@ function openAs(format: DumpFormat, source: ByteSource, options: OpenDumpOptions
     case 'word2vec-binary': return openWord2vecBinary(source, options.fileName);
     case 'faiss': return openFaiss(source, options.fileName);
     case 'raw': return openRaw(source, options);
+    case 'zarr': return openZarrZip(source);
   }
 }

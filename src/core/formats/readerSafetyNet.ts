@@ -13,7 +13,7 @@ const READER_NAMES: Record<DumpFormat, string> = {
   npy: '.npy', npz: '.npz', safetensors: 'safetensors', fvecs: '.fvecs', bvecs: '.bvecs', tsv: 'TSV', csv: 'CSV',
   pt: 'PyTorch', hdf5: 'HDF5', parquet: 'Parquet', arrow: 'Arrow IPC', jsonl: 'JSON Lines', json: 'JSON response',
   'word2vec-text': 'word2vec text', glove: 'GloVe', 'word2vec-binary': 'word2vec binary',
-  faiss: 'FAISS index', raw: 'raw binary',
+  faiss: 'FAISS index', raw: 'raw binary', zarr: 'Zarr',
 };
 
 /** Errors made here: a reader bug the net caught (tests of the readers require there are none). */

@@ -83,3 +83,16 @@ export function datasetLiteralAt(text: string, offset: number, extensions: reado
 export function pathLiteralAt(text: string, offset: number, extensions: readonly string[]): PathLiteral | undefined {
   return findPathLiterals(text, extensions).find(l => offset >= l.start && offset <= l.end);
 }
+
+/** Calls that write the file named by their first quoted argument: np.save("x.npy", …), df.to_parquet(…), ds.to_zarr(…). */
+const WRITE_CALL_BEFORE = /\b(save\w*|to_\w+|write\w*|dump\w*|savetxt|tofile)\s*\(/;
+/** Calls that create the store they name when given a writing mode: zarr.open("x.zarr", mode="w"), zarr.ZipStore(…, mode="a"). */
+const WRITE_MODE_AFTER = /^[^)]*\bmode\s*=\s*["'](?:w|w-|a|x|r\+)["']/;
+
+/**
+ * True when the literal is being written rather than read: `before` is its line up to the opening
+ * quote, `after` the line after the closing quote. A missing file there is expected.
+ */
+export function isWrittenHere(before: string, after: string): boolean {
+  return WRITE_CALL_BEFORE.test(before) || WRITE_MODE_AFTER.test(after);
+}
