@@ -29,9 +29,10 @@ const FORMAT_BY_EXTENSION: Record<string, DumpFormat> = {
   '.pt': 'pt', '.pth': 'pt', '.bin': 'pt', '.h5': 'hdf5', '.hdf5': 'hdf5',
   '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow',
   '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json',
-  '.vec': 'word2vec-text', '.txt': 'glove', '.zarr': 'zarr', '.zip': 'zarr',
+  '.vec': 'word2vec-text', '.txt': 'glove',
   '.index': 'faiss', '.faiss': 'faiss',
   ...Object.fromEntries(Object.keys(RAW_EXTENSIONS).map(e => [e, 'raw' as const])),
+  '.zarr': 'zarr', '.zip': 'zarr',
 };
 
 /** Extensions too generic to trust: the file is read as their format only when the magic bytes agree. */
