@@ -5,7 +5,6 @@ import type * as vscode from 'vscode';
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 import type { AnalysisReport } from '../core/report/analysisReport';
 import { asEmbdiagError, EmbdiagError, PLEASE_REPORT } from '../core/errors';
-import { expandDatasetPaths } from '../core/dataset/datasetPaths';
 import type { FromWorker, TaskResult, ToWorker, WorkerTask } from './workerProtocol';
 
 /** A failed analysis, with the core's error code (`file-missing`, `bad-header`, ..., `cancelled`, `internal`). */
@@ -189,6 +188,7 @@ export class AnalysisService {
 
   /** A dataset is stale when a shard is added, removed or changed: its key lists every shard's size and mtime. */
   private async datasetKeyFor(task: Extract<WorkerTask, { type: 'dataset' }>): Promise<string> {
+    const { expandDatasetPaths } = await import('./onDemand');
     const files = await expandDatasetPaths([task.path]);
     const shards = await Promise.all(files.map(async f => { const st = await fs.stat(f); return `${f}:${st.size}:${st.mtimeMs}`; }));
     const digest = createHash('sha256').update(shards.join('\n')).digest('hex').slice(0, 32);

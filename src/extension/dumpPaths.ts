@@ -3,7 +3,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { findDatasetLiterals, findPathLiterals, type DatasetLiteral, type PathLiteral } from '../core/text/pathLiterals';
-import { expandDatasetPaths } from '../core/dataset/datasetPaths';
 
 /**
  * Extensions whose quoted paths get diagnostics; a missing one is worth an error.
@@ -22,8 +21,7 @@ export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv,pt,pth,h
  * response, not a config; a .txt of GloVe or word2vec text vectors, not notes or requirements).
  */
 export async function contentIsDump(fsPath: string): Promise<boolean> {
-  const { looksLikeEmbeddingResponse, RESPONSE_SNIFF_BYTES } = await import('../core/formats/jsonResponse');
-  const { sniffWordVectors, WORD_VECTOR_SNIFF_BYTES } = await import('../core/formats/wordVectors');
+  const { looksLikeEmbeddingResponse, RESPONSE_SNIFF_BYTES, sniffWordVectors, WORD_VECTOR_SNIFF_BYTES } = await import('./onDemand');
   try {
     const handle = await fs.open(fsPath, 'r');
     try {
@@ -87,6 +85,7 @@ export async function resolveDumpPath(written: string, document: vscode.TextDocu
  */
 export async function resolveDatasetPath(literal: DatasetLiteral, document: vscode.TextDocument): Promise<ResolvedDumpPath> {
   const unique = candidatePaths(literal.value.replace(/[\\/]+$/, ''), document);
+  const { expandDatasetPaths } = await import('./onDemand');
   for (const c of unique) {
     try {
       if (literal.kind === 'folder' && !(await fs.stat(c)).isDirectory()) continue;
