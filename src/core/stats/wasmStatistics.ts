@@ -28,8 +28,10 @@
  * on the block it already holds, so that the calling thread only collects them.
  *
  * Worker threads outlive a WasmStatistics: finished ones wait, idle and unreferenced, for the
- * next (up to the number of cores), so a dataset of many shards or an editor session of many
- * analyses starts a thread and instantiates the kernels once, not once per shard or analysis.
+ * next (up to the number of cores, and up to POOLED_MAX_DIM dimensions so that an idle thread
+ * holds little memory), so a dataset of many shards or an editor session of many analyses (the
+ * extension's analysis worker thread lives on between them) starts a thread and instantiates the
+ * kernels once, not once per shard or analysis.
  *
  * Float64 values near the limits (±1e308) overflow the kernels' sums. Each float64 block is
  * scanned for them first; from the first one on, the mean is also kept as a scaled compensated
@@ -223,6 +225,11 @@ interface Pending { resolve: () => void; reject: (e: unknown) => void }
 
 /** Statistics workers waiting for their next WasmStatistics (unreferenced: they never keep the process alive). */
 const idleWorkers: Worker[] = [];
+/**
+ * Only a worker whose kernels' memory stayed small waits idle (WebAssembly memory never shrinks):
+ * up to this dimension, M2's packed tiles take 8·d²/2 bytes, 17 MB at 2,048, beside a 4 MB block.
+ */
+const POOLED_MAX_DIM = 2048;
 
 function cores(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -247,9 +254,9 @@ function takeWorker(module: WebAssembly.Module): Worker {
   return worker;
 }
 
-/** Keeps a worker that finished cleanly for the next WasmStatistics, up to one per core; ends the others. */
-async function returnWorker(worker: Worker): Promise<void> {
-  if (idleWorkers.length < cores()) {
+/** Keeps a worker that finished cleanly for the next WasmStatistics, up to one per core and if its memory is small; ends the others. */
+async function returnWorker(worker: Worker, dim: number): Promise<void> {
+  if (idleWorkers.length < cores() && dim <= POOLED_MAX_DIM) {
     worker.unref();
     idleWorkers.push(worker);
   } else {
@@ -275,7 +282,7 @@ class WorkerLane {
   private readonly onError: (e: unknown) => void;
   private readonly onExit: (code: number) => void;
 
-  constructor(module: WebAssembly.Module, dim: number, maxRows: number, private readonly element: WasmElement,
+  constructor(module: WebAssembly.Module, private readonly dim: number, maxRows: number, private readonly element: WasmElement,
               private readonly depth: number, withRowKeys: boolean,
               private readonly onRows: (seq: number, result: BlockResult) => void) {
     this.worker = takeWorker(module);
@@ -357,7 +364,7 @@ class WorkerLane {
     this.worker.off('message', this.onMessage);
     this.worker.off('error', this.onError);
     this.worker.off('exit', this.onExit);
-    if (this.finished && !this.failure) await returnWorker(this.worker);
+    if (this.finished && !this.failure) await returnWorker(this.worker, this.dim);
     else await this.worker.terminate();
   }
 }
