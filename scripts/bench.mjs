@@ -246,7 +246,7 @@ function measureHost(work) {
   const b = sh(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--production', '--outdir', path.join(prodRoot, 'dist')], { cwd: ROOT });
   if (b.status !== 0) throw new Error(`production build failed: ${b.stderr}`);
   const size = (root, f) => { try { return fs.statSync(path.join(root, 'dist', f)).size; } catch { return undefined; } };
-  const lazyFiles = ['analysisWorker.js', 'h5wasm.mjs', 'parquet.mjs', 'arrow.mjs', 'webview.js', 'webview.css', 'codicon.css', 'codicon.ttf'];
+  const lazyFiles = ['onDemand.js', 'analysisWorker.js', 'h5wasm.mjs', 'parquet.mjs', 'arrow.mjs', 'webview.js', 'webview.css', 'codicon.css', 'codicon.ttf'];
   const host = {
     bundle: { production: size(prodRoot, 'extension.js'), development: size(ROOT, 'extension.js'), lazy: Object.fromEntries(lazyFiles.map(f => [f, size(prodRoot, f)])) },
   };

@@ -27,11 +27,22 @@ const lazyLibraries = {
   },
 };
 const core = { plugins: [lazyLibraries], define: { 'process.env.EMBDIAG_BUNDLE': '"dist"' } };
+// The extension host's code needed on first use only (src/extension/onDemand.ts: format readers,
+// manifest check) stays out of dist/extension.js, so that activation parses only what it needs:
+// `import('./onDemand')` is left to load dist/onDemand.js, built below, at run time.
+const onDemand = {
+  name: 'on-demand-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/onDemand$/ }, args => ({ path: './onDemand.js', external: true }));
+  },
+};
 const library = { ...common, sourcemap: false, platform: 'node', format: 'esm', charset: 'utf8' };
 
 const builds = [
   // Extension host: `vscode` is provided by VS Code at run time.
-  { ...common, ...core, entryPoints: ['src/extension/extension.ts'], outfile: `${out}/extension.js`, platform: 'node', format: 'cjs', external: ['vscode'] },
+  // (import() becomes require(), which the extension host's module loader serves like the bundle itself)
+  { ...common, ...core, plugins: [...core.plugins, onDemand], supported: { 'dynamic-import': false }, entryPoints: ['src/extension/extension.ts'], outfile: `${out}/extension.js`, platform: 'node', format: 'cjs', external: ['vscode'] },
+  { ...common, ...core, entryPoints: ['src/extension/onDemand.ts'], outfile: `${out}/onDemand.js`, platform: 'node', format: 'cjs' },
   // The analysis worker runs the pure core off the extension host thread.
   { ...common, ...core, entryPoints: ['src/extension/analysisWorker.ts'], outfile: `${out}/analysisWorker.js`, platform: 'node', format: 'cjs' },
   // The CLI on the same core.

@@ -5,8 +5,6 @@ import type * as vscode from 'vscode';
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 import type { AnalysisReport } from '../core/report/analysisReport';
 import { asEmbdiagError, EmbdiagError, PLEASE_REPORT } from '../core/errors';
-import { expandDatasetPaths } from '../core/dataset/datasetPaths';
-import { isZarrDirectory, storeStamp } from '../core/formats/zarrStore';
 import type { FromWorker, TaskResult, ToWorker, WorkerTask } from './workerProtocol';
 import type { RawShape } from '../core/formats/dumpFile';
 
@@ -204,6 +202,7 @@ export class AnalysisService {
     let st: { size: number; mtimeMs: number } = stat;
     // a Zarr store is a folder: it is stale when any of its files changes
     if (!stat.isFile()) {
+      const { isZarrDirectory, storeStamp } = await import('./onDemand');
       if (!stat.isDirectory() || !await isZarrDirectory(task.path)) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
       st = await storeStamp(task.path);
     }
@@ -216,6 +215,7 @@ export class AnalysisService {
 
   /** A dataset is stale when a shard is added, removed or changed: its key lists every shard's size and mtime. */
   private async datasetKeyFor(task: Extract<WorkerTask, { type: 'dataset' }>): Promise<string> {
+    const { expandDatasetPaths } = await import('./onDemand');
     const files = await expandDatasetPaths([task.path]);
     const shards = await Promise.all(files.map(async f => { const st = await fs.stat(f); return `${f}:${st.size}:${st.mtimeMs}`; }));
     const digest = createHash('sha256').update(shards.join('\n')).digest('hex').slice(0, 32);

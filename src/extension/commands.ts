@@ -4,7 +4,6 @@ import { promises as fs } from 'node:fs';
 import type { AnalysisReport, Finding } from '../core/report/analysisReport';
 import { renderMarkdown } from '../core/report/renderText';
 import { formatShape } from '../core/report/format';
-import { isZarrDirectory } from '../core/formats/zarrStore';
 import { ALL_DUMP_EXTENSIONS, DUMP_GLOB } from './dumpPaths';
 import type { ReportViews } from './reportViews';
 import { AnalysisError, asAnalysisError, type AnalysisService } from './analysisService';
@@ -87,7 +86,9 @@ const isGlobPath = (fsPath: string) => /[*?[]/.test(fsPath);
 async function isDatasetTarget(uri: vscode.Uri): Promise<boolean> {
   if (isGlobPath(uri.fsPath)) return true;
   try {
-    return (await vscode.workspace.fs.stat(uri)).type === vscode.FileType.Directory && !await isZarrDirectory(uri.fsPath);
+    if ((await vscode.workspace.fs.stat(uri)).type !== vscode.FileType.Directory) return false;
+    const { isZarrDirectory } = await import('./onDemand');
+    return !await isZarrDirectory(uri.fsPath);
   } catch {
     return false;
   }

@@ -3,8 +3,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { findDatasetLiterals, findPathLiterals, isWrittenHere, type DatasetLiteral, type PathLiteral } from '../core/text/pathLiterals';
-import { isZarrDirectory } from '../core/formats/zarrStore';
-import { expandDatasetPaths } from '../core/dataset/datasetPaths';
 
 /**
  * Extensions whose quoted paths get diagnostics; a missing one is worth an error.
@@ -28,9 +26,7 @@ export const DUMP_GLOB = '**/*.{npy,npz,safetensors,fvecs,bvecs,tsv,csv,pt,pth,h
  * .index that is a FAISS index, not a TensorFlow checkpoint's).
  */
 export async function contentIsDump(fsPath: string): Promise<boolean> {
-  const { looksLikeEmbeddingResponse, RESPONSE_SNIFF_BYTES } = await import('../core/formats/jsonResponse');
-  const { sniffWordVectors, WORD_VECTOR_SNIFF_BYTES } = await import('../core/formats/wordVectors');
-  const { hasFaissMagic } = await import('../core/formats/faissLayout');
+  const { looksLikeEmbeddingResponse, RESPONSE_SNIFF_BYTES, sniffWordVectors, WORD_VECTOR_SNIFF_BYTES, hasFaissMagic } = await import('./onDemand');
   try {
     const handle = await fs.open(fsPath, 'r');
     try {
@@ -88,7 +84,7 @@ export async function resolveDumpPath(written: string, document: vscode.TextDocu
   for (const c of unique) {
     try {
       const st = await fs.stat(c);
-      if (st.isFile() || (st.isDirectory() && await isZarrDirectory(c))) return { exists: true, fsPath: c };
+      if (st.isFile() || (st.isDirectory() && await (await import('./onDemand')).isZarrDirectory(c))) return { exists: true, fsPath: c };
     } catch { /* try the next candidate */ }
   }
   return { exists: false, tried: unique };
@@ -100,6 +96,7 @@ export async function resolveDumpPath(written: string, document: vscode.TextDocu
  */
 export async function resolveDatasetPath(literal: DatasetLiteral, document: vscode.TextDocument): Promise<ResolvedDumpPath> {
   const unique = candidatePaths(literal.value.replace(/[\\/]+$/, ''), document);
+  const { expandDatasetPaths } = await import('./onDemand');
   for (const c of unique) {
     try {
       if (literal.kind === 'folder' && !(await fs.stat(c)).isDirectory()) continue;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { manifestCandidates } from '../core/information/manifest';
 import type { InformationFlags } from '../core/information/informationInputs';
-import { informationByDefault, type InformationByDefault } from '../core/information/informationDefault';
+import type { InformationByDefault } from '../core/information/informationDefault';
 import type { Settings } from './settings';
 import type { WorkerTask } from './workerProtocol';
 
@@ -16,6 +16,7 @@ export function hasSidecarManifest(fsPath: string): boolean {
  */
 export async function informationWanted(fsPath: string, settings: Settings): Promise<InformationByDefault | null> {
   if (!settings.informationByDefault) return null;
+  const { informationByDefault } = await import('./onDemand');
   return informationByDefault(fsPath).catch(() => null);
 }
 

@@ -10,7 +10,7 @@ import { asEmbdiagError } from '../core/errors';
 /** The dump a sidecar manifest belongs to: `emb.embeddings.json` → `emb.<ext>` or `emb.npy.embeddings.json` → `emb.npy`. */
 async function dumpBesideManifest(manifestPath: string): Promise<string | undefined> {
   // loaded when a manifest is checked, not at activation: openDump brings every format reader
-  const { SUPPORTED_EXTENSIONS } = await import('../core/formats/openDump');
+  const { SUPPORTED_EXTENSIONS } = await import('./onDemand');
   const stem = manifestPath.slice(0, -MANIFEST_SUFFIX.length);
   const candidates = [stem, ...SUPPORTED_EXTENSIONS.map(e => stem + e)];
   for (const c of candidates) {
@@ -62,7 +62,7 @@ export class ManifestDiagnostics implements vscode.Disposable {
     const version = document.version;
     let problems: { code: string; severity: string; message: string; offset: number; length: number; path?: unknown; pointer?: string }[];
     try {
-      const { checkManifest } = await import('../core/information/informationInputs');
+      const { checkManifest } = await import('./onDemand');
       problems = await checkManifest(document.uri.fsPath, document.getText());
     } catch (e) {
       // our sentence, never JavaScript text (that goes nowhere the user reads)

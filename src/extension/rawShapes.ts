@@ -2,8 +2,6 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { RawShape } from '../core/formats/dumpFile';
-import { parseRawDType } from '../core/formats/dtype';
-import { RAW_EXTENSIONS } from '../core/formats/raw';
 
 const KEY = 'embeddingDiagnostics.rawShape:';
 
@@ -36,6 +34,7 @@ export class RawShapes {
   async ask(fsPath: string, why: string): Promise<RawShape | undefined> {
     const name = path.basename(fsPath);
     const ext = path.extname(fsPath).toLowerCase();
+    const { parseRawDType, RAW_EXTENSIONS } = await import('./onDemand');
     const known = RAW_EXTENSIONS[ext];
     const previous = this.get(fsPath);
     const items = DTYPES.map(d => ({ ...d, picked: d.label === (previous?.dtype ?? known) }));

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { FindingThresholds } from '../core/analysis/findings';
 import { DEFAULT_THRESHOLDS } from '../core/analysis/findings';
-import { DEFAULT_PROJECTION_ROWS } from '../core/analysis/projection';
+import { DEFAULT_PROJECTION_ROWS } from '../core/report/projection';
 import type { AnalyzeOptions } from '../core/analysis/analyzeDump';
 
 /** The `embeddingDiagnostics.*` settings, read fresh each time so changes apply at once. */

@@ -15,6 +15,7 @@ import { openDumpSource, siblingOpener } from '../formats/openDumpFile';
 import { NullRowTally } from './nullRowTally';
 import { covarianceSpectrum, FiniteRows, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
 import { RowIndexRecorder } from '../stats/rowIndices';
+import { finiteRowKeys } from '../stats/rowHash';
 import { outlierRows, type OutlierRows } from './outlierRows';
 import { DEFAULT_PROJECTION_ROWS, centredRowsOperator, principalAxes, type PrincipalAxes } from './projection';
 import { AscendingRows, projectionOfDump } from './dumpProjection';
@@ -282,7 +283,9 @@ export async function statisticsOfRows(
   rowsUsed: number,
   engine: Pick<AnalyzeOptions, 'kernels' | 'workers'>,
   hooks: AnalyzeHooks,
-  extra: { hashDuplicates: boolean; covarianceBuffer?: () => Float64Array | undefined; rowIndices?: RowIndexRecorder },
+  extra: { hashDuplicates: boolean; covarianceBuffer?: () => Float64Array | undefined; rowIndices?: RowIndexRecorder;
+    /** Receives the hashRow keys of the finite rows (rowHash.ts), block after block in row order: from the kernels' threads on the WebAssembly path. */
+    onRowKeys?: (keys: Float64Array) => void },
 ): Promise<StatisticsResult> {
   const dim = matrix.dim;
   const kernels = engine.kernels ?? 'auto';
@@ -293,11 +296,14 @@ export async function statisticsOfRows(
   }
   if (!element) {
     const stats = new StreamingStatistics(dim, { hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices });
-    await streamRows(matrix, runs, rowsUsed, (block, n, first) => stats.add(block, n, first), hooks);
+    const onRowKeys = extra.onRowKeys;
+    await streamRows(matrix, runs, rowsUsed, onRowKeys ? (block, n, first) => { stats.add(block, n, first); onRowKeys(finiteRowKeys(block, n, dim)); }
+      : (block, n, first) => stats.add(block, n, first), hooks);
     return stats.finish();
   }
   const blockRows = Math.max(1, Math.floor(F32_BLOCK_BYTES / ((element === 'float64' ? 8 : 4) * dim)));
-  const stats = new WasmStatistics(dim, { element, workers: engine.workers, maxBlockRows: blockRows, hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices });
+  const stats = new WasmStatistics(dim, { element, workers: engine.workers, maxBlockRows: blockRows, hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices,
+    onRowKeys: extra.onRowKeys });
   const read: (r: number, n: number) => Promise<Float32Array | Float64Array> = element === 'float64' ? (r, n) => matrix.readRows(r, n)
     : hasFloat32Rows(matrix) ? (r: number, n: number) => matrix.readRowsFloat32(r, n)
       : async (r: number, n: number) => Float32Array.from(await matrix.readRows(r, n));

@@ -16,7 +16,7 @@ import { dot, lanczosEigenvectors, type SymmetricOperator } from '../linalg/lanc
 import { topEigenvectors } from '../linalg/symmetricEigenvectors';
 
 /** Rows drawn by default (setting embeddingDiagnostics.projectionRows, CLI --projection-rows). */
-export const DEFAULT_PROJECTION_ROWS = 20_000;
+export { DEFAULT_PROJECTION_ROWS } from '../report/projection';
 /** Components kept in `available`. */
 export const PROJECTION_COMPONENTS = 8;
 /** Up to this order the covariance's eigenvectors come from Jacobi on the whole matrix. */

@@ -65,8 +65,10 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
     shards.push({ file: files[i], firstRow: offset, rows: shape.rows, size: shape.size });
     offset += shape.rows;
   }
-  const { inFlight, kernelWorkers } = shardConcurrency(shards.length, first?.dim ?? 1,
-    { requested: options.concurrency, workers: options.workers, sampleRows: options.sampleRows ?? DEFAULT_SAMPLE_ROWS });
+  // the cores go to the shards to be read: one new shard beside cached ones gets them all
+  const cache = options.cache;
+  const toRead = cache ? (await Promise.all(shards.map(s => cache.has(s.file, s.firstRow, options)))).filter(cached => !cached).length : shards.length;
+  const { inFlight, kernelWorkers } = shardConcurrency(Math.max(1, toRead), first?.dim ?? 1, { requested: options.concurrency, workers: options.workers, sampleRows: options.sampleRows ?? DEFAULT_SAMPLE_ROWS });
   const shardOptions: PartialOptions = { ...options, workers: kernelWorkers };
   const progress = new DatasetProgress(shards, hooks.onProgress);
   // one cancel for every shard: the caller's, or the first shard that stops the read

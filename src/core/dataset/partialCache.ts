@@ -22,6 +22,16 @@ export class PartialCache {
     return { stat, cachePath: path.join(this.dir, `${key}.embstats`) };
   }
 
+  /** True when an entry for `file` exists (its content is checked only by `get`): to plan the reads, without reading it. */
+  async has(file: string, firstRow: number, options: PartialOptions): Promise<boolean> {
+    try {
+      await fs.access((await this.entry(file, firstRow, options)).cachePath);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The cached partial of `file` read from `firstRow` on, or undefined. */
   async get(file: string, firstRow: number, options: PartialOptions): Promise<DatasetPartial | undefined> {
     try {

@@ -39,14 +39,18 @@ export class RowSampleCollector {
   private threshold = Infinity;
   constructor(private readonly dim: number, private readonly capacity: number, private readonly seed: number) {}
 
-  /** Offers row `base/dim` of `block` with its global index. */
-  offer(block: Float64Array, base: number, globalIndex: number): void {
+  /** Offers row `base/dim` of `block` with its global index; a row with a NaN or ±Inf is not taken. */
+  offer(block: Float32Array | Float64Array, base: number, globalIndex: number): void {
     if (this.capacity === 0) return;
     const p = samplePriority(this.seed, globalIndex);
     if (p > this.threshold) return;
+    // only a candidate is checked: x·0 is 0 for a finite x and NaN for ±Inf or NaN
+    let zero = 0;
+    for (let i = 0; i < this.dim; i++) zero += block[base + i] * 0;
+    if (zero !== 0) return;
     this.priorities.push(p);
     this.indices.push(globalIndex);
-    this.rows.push(block.slice(base, base + this.dim));
+    this.rows.push(new Float64Array(block.subarray(base, base + this.dim)));
     if (this.priorities.length >= 2 * this.capacity) this.prune();
   }
 

@@ -8,7 +8,8 @@ import { openDumpSource, siblingOpener } from '../formats/openDumpFile';
 import type { EmbeddingMatrix } from '../formats/dumpFile';
 import { MAX_COVARIANCE_DIM, statisticsOfRows, type AnalyzeHooks, type AnalyzeOptions } from '../analysis/analyzeDump';
 import { NullRowTally } from '../analysis/nullRowTally';
-import { hashRow, StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
+import { StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
+import { finiteRowKeys } from '../stats/rowHash';
 import { addNorms, emptyNormSketch } from './normSketch';
 import { RowKeyCollector } from './rowKeys';
 import { DEFAULT_SAMPLE_ROWS, RowSampleCollector } from './rowSample';
@@ -27,8 +28,8 @@ export interface PartialOptions {
 /**
  * The partial of one shard whose first row has global index `firstRow`. Its mean, co-moment,
  * health counts and norms come from the statistics pass of the single-file analysis
- * (statisticsOfRows, over every row); the duplicate keys and the sample are gathered from the
- * same blocks as they are read.
+ * (statisticsOfRows, over every row), and so do the duplicate keys (hashed by the threads that
+ * run the kernels); the sample is gathered from the same blocks as they are read.
  */
 export async function partialOfShard(filePath: string, firstRow: number, options: PartialOptions, hooks: AnalyzeHooks = {},
   displayName: string = filePath): Promise<DatasetPartial> {
@@ -40,8 +41,8 @@ export async function partialOfShard(filePath: string, firstRow: number, options
     const { rows, dim } = matrix;
     const keys = new RowKeyCollector();
     const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
-    const st = await statisticsOfRows(tapRows(matrix, keysAndSample(dim, firstRow, keys, sample)), [[0, rows]], rows, options, hooks,
-      { hashDuplicates: false, rowIndices: new RowIndexRecorder({ isNull: row => nulls.has(row) }) });
+    const st = await statisticsOfRows(tapRows(matrix, sampleOfBlocks(dim, firstRow, sample)), [[0, rows]], rows, options, hooks,
+      { hashDuplicates: false, rowIndices: new RowIndexRecorder({ isNull: row => nulls.has(row) }), onRowKeys: k => addKeys(keys, k) });
     await source.assertUnchanged?.();
     const stat = await fs.stat(filePath);
     const shard: ShardEntry = {
@@ -81,20 +82,15 @@ export async function shardShape(filePath: string, options: Pick<PartialOptions,
   }
 }
 
-/** The duplicate keys and sample candidates of each block of rows [start, start + n) of a shard. */
-function keysAndSample(dim: number, firstRow: number, keys: RowKeyCollector, sample: RowSampleCollector) {
-  return (start: number, block: Float64Array, n: number): void => {
-    const words = new Uint32Array(block.buffer, block.byteOffset, n * dim * 2);
-    for (let r = 0; r < n; r++) {
-      const base = r * dim;
-      // x·0 is 0 for a finite x and NaN for ±Inf or NaN: one branch per row instead of one per value
-      let zero = 0;
-      for (let i = 0; i < dim; i++) zero += block[base + i] * 0;
-      if (zero !== 0) continue;
-      keys.add(hashRow(block, words, base, dim));
-      sample.offer(block, base, firstRow + start + r);
-    }
+/** Offers each row of a block of rows [start, start + n) of a shard to the sample (which takes finite rows only). */
+function sampleOfBlocks(dim: number, firstRow: number, sample: RowSampleCollector) {
+  return (start: number, block: Float32Array | Float64Array, n: number): void => {
+    for (let r = 0; r < n; r++) sample.offer(block, r * dim, firstRow + start + r);
   };
+}
+
+function addKeys(collector: RowKeyCollector, keys: Float64Array): void {
+  for (let i = 0; i < keys.length; i++) collector.add(keys[i]);
 }
 
 /** The partial of rows held in memory (row-major), as if read from a shard named `file`. */
@@ -105,7 +101,8 @@ export function partialOfRows(block: Float64Array, rows: number, dim: number, fi
   const st = stats.finish();
   const keys = new RowKeyCollector();
   const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
-  keysAndSample(dim, firstRow, keys, sample)(0, block, rows);
+  addKeys(keys, finiteRowKeys(block, rows, dim));
+  sampleOfBlocks(dim, firstRow, sample)(0, block, rows);
   const shard: ShardEntry = { file: options.file ?? `rows ${firstRow}–${firstRow + rows - 1}`, firstRow, rows, format: 'npy', array: 'rows', dtype: 'float64',
     shape: [rows, dim], size: rows * dim * 8, mtimeMs: 0, findings: [], notes: [] };
   return partialFromStatistics(st, { dim, seed: options.seed, arrayChoice: options.arrayChoice ?? null, shard,
@@ -138,12 +135,11 @@ export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetP
 }
 
 /**
- * The matrix, with `sink` seeing every block of float64 rows read through it. A matrix that hands
- * out float32 rows keeps doing so (the kernels take them as they are): the sink then sees them
- * widened into one reused float64 buffer (exact), instead of a float64 block allocated per read
- * and narrowed again for the kernels.
+ * The matrix, with `sink` seeing every block of rows read through it (before the statistics take
+ * it over). A matrix that hands out float32 rows keeps doing so (the kernels take them as they
+ * are), and the sink sees them as they are.
  */
-function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float64Array, rows: number) => void): EmbeddingMatrix {
+function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float32Array | Float64Array, rows: number) => void): EmbeddingMatrix {
   const tapped: EmbeddingMatrix & { readRowsFloat32?: (start: number, count: number) => Promise<Float32Array> } = {
     get name() { return matrix.name; },
     get dtype() { return matrix.dtype; },
@@ -159,13 +155,9 @@ function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float64Ar
   };
   const float32 = (matrix as { readRowsFloat32?: (start: number, count: number) => Promise<Float32Array> }).readRowsFloat32;
   if (typeof float32 === 'function') {
-    let wide = new Float64Array(0);
     tapped.readRowsFloat32 = async (start: number, count: number) => {
       const block = await float32.call(matrix, start, count);
-      const n = count * matrix.dim;
-      if (wide.length < n) wide = new Float64Array(n);
-      wide.set(block.length === n ? block : block.subarray(0, n));
-      sink(start, wide, count);
+      sink(start, block, count);
       return block;
     };
   }

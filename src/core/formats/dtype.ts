@@ -1,4 +1,5 @@
 import { EmbdiagError, EmbdiagErrorCode } from '../errors';
+import { rawDTypeSpelling } from '../text/rawDTypeSpelling';
 
 /** Element types we can decode into float64. Names follow numpy (and ml_dtypes for bfloat16 / float8). */
 export type DTypeName =
@@ -83,20 +84,12 @@ export function numpyDType(descr: unknown): DTypeResult {
 
 // ---- dtypes the user names (headerless raw arrays) -------------------------
 
-/** dtype names the user may give; numpy codes ('f4', '<f2', '>f8', 'i1') are accepted too. */
-const RAW_NAMES: readonly DTypeName[] = ['float32', 'float16', 'float64', 'bfloat16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'];
-
-export const RAW_DTYPE_HELP = 'float32, float16, float64, bfloat16, int8, uint8, int16, uint16, int32, uint32, int64, uint64 or a numpy code such as f4, <f2, >f8 (">" big-endian; little-endian by default)';
+export { RAW_DTYPE_HELP } from '../text/rawDTypeSpelling';
 
 /** A dtype as the user writes it ('float32', '>f4', 'f2', '<float64'), or undefined when it is none we read. */
 export function parseRawDType(text: string): DType | undefined {
-  const t = text.trim();
-  const order = /^[<>=|]/.test(t) ? t[0] : '';
-  const body = order ? t.slice(1) : t;
-  const named = RAW_NAMES.find(n => n === body.toLowerCase());
-  if (named) return makeDType(named, order !== '>');
-  const coded = numpyDType(t);
-  return coded.ok && coded.dtype.name !== 'bool' ? coded.dtype : undefined;
+  const spelled = rawDTypeSpelling(text);
+  return spelled && makeDType(spelled.name, spelled.littleEndian);
 }
 
 /** safetensors dtype names → ours. */

@@ -1,4 +1,4 @@
-import { parseRawDType, RAW_DTYPE_HELP } from '../formats/dtype';
+import { rawDTypeSpelling, RAW_DTYPE_HELP } from '../text/rawDTypeSpelling';
 
 /**
  * The sidecar manifest: a small JSON file next to an embedding dump (emb.npy → emb.embeddings.json)
@@ -318,7 +318,7 @@ export function parseManifest(text: string): ParsedManifest {
       continue;
     }
     if (key === 'dtype') {
-      if (v.type !== 'string' || !parseRawDType(v.value)) add('manifest-value', 'error', `"dtype" must name the dtype of a headerless dump: ${RAW_DTYPE_HELP}.`, [prop.key], keyRange);
+      if (v.type !== 'string' || !rawDTypeSpelling(v.value)) add('manifest-value', 'error', `"dtype" must name the dtype of a headerless dump: ${RAW_DTYPE_HELP}.`, [prop.key], keyRange);
       else manifest.raw = { ...manifest.raw, dtype: v.value };
       continue;
     }

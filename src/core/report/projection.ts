@@ -37,5 +37,8 @@ export interface Projection {
   formula: string;
 }
 
+/** Rows in the projection's sample unless the caller says otherwise (setting `projectionRows`). */
+export const DEFAULT_PROJECTION_ROWS = 20_000;
+
 /** Bits of Projection.flags. */
 export const PROJECTION_FLAG = { zero: 1, duplicate: 2, outlier: 4 } as const;

@@ -2,6 +2,10 @@
  * Seeded uniform row sampling without replacement, for analysing a sample of a large dump.
  */
 
+import { fmix32 } from './rowHash';
+
+export { fmix32 };
+
 const TWO_POW_32 = 2 ** 32;
 
 /**
@@ -130,13 +134,4 @@ class IndexSet {
 
 function rotl(v: number, k: number): number {
   return (v << k) | (v >>> (32 - k));
-}
-
-/** MurmurHash3's 32-bit finaliser: every input bit flips each output bit with probability about 1/2. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }

@@ -1,4 +1,4 @@
-import { fmix32 } from './rowSampler';
+import { hashRow } from './rowHash';
 import { OVERFLOW_SAFE_MAGNITUDE, ScaledColumnSums } from './scaledMean';
 import { RowIndexRecorder, type RowIndices } from './rowIndices';
 
@@ -67,8 +67,6 @@ export interface StatisticsResult {
 
 /** Finite rows per chunk: sized so a 1,024-dim chunk (2 MB) stays cache-resident in the kernel. */
 const CHUNK_ROWS = 256;
-/** 2²¹: a key is 32 bits of one hash above 21 bits of the other, an exact 53-bit integer. */
-const HASH_HI_SCALE = 2 ** 21;
 /** Duplicate-hash shards: one JS Set holds at most 2²⁴ entries. */
 const HASH_SHARDS = 16;
 
@@ -392,40 +390,4 @@ function rowNorm(block: Float64Array, base: number, dim: number, sumSq: number, 
     s += v * v;
   }
   return maxAbs * Math.sqrt(s);
-}
-
-/**
- * Two independent 32-bit hashes of a row's float64 bit patterns (murmur3-style and
- * xxhash32-style rounds with different seeds), combined into a 53-bit key. Zeros hash
- * as +0 so that −0 and +0 match; word order is the platform's, consistent within a run.
- */
-export function hashRow(values: Float64Array, words: Uint32Array, base: number, dim: number): number {
-  let h1 = 0x9747b28c;
-  let h2 = 0x165667b1;
-  for (let i = 0, k = 2 * base; i < dim; i++, k += 2) {
-    let w0 = 0, w1 = 0;
-    if (values[base + i] !== 0) { w0 = words[k]; w1 = words[k + 1]; }
-    h1 = murmurRound(murmurRound(h1, w0), w1);
-    h2 = xxRound(xxRound(h2, w1), w0);
-  }
-  h1 ^= dim;
-  h2 ^= dim;
-  h1 = fmix32(h1) >>> 0;
-  h2 = fmix32(Math.imul(h2 ^ (h2 >>> 15), 0x85ebca77)) >>> 0;
-  return h1 * HASH_HI_SCALE + (h2 >>> 11); // exact 53-bit integer key
-}
-
-function murmurRound(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function xxRound(h: number, k: number): number {
-  h = (h + Math.imul(k, 0x85ebca77)) | 0;
-  h = (h << 13) | (h >>> 19);
-  return Math.imul(h, 0x9e3779b1);
 }

@@ -20,10 +20,18 @@
  *
  * Rows are classified (NaN, ±Inf, all-zero), normed and hashed for duplicates exactly like
  * StreamingStatistics does (keys hash the float32 bits, −0 as +0). The kernels return a norm and
- * a key per finite row only; which rows were NaN or ±Inf is found by a scan of each block on this
- * thread before it is handed over (one subtraction per value, against the kernels' dim per value),
- * and the blocks' norms and keys are then taken in row order, so each duplicate is matched with
- * the first row it repeats and each zero row (norm 0) is named.
+ * a key per finite row only; when a block has fewer finite rows than rows, the thread that ran the
+ * kernels scans it for the NaN and ±Inf rows (a block without any costs no scan), and the blocks'
+ * norms and keys are then taken in row order on the calling thread, so each duplicate is matched
+ * with the first row it repeats and each zero row (norm 0) is named. With `onRowKeys`, the same
+ * thread also computes the rows' hashRow keys (rowHash.ts, the keys a dataset's partial keeps),
+ * on the block it already holds, so that the calling thread only collects them.
+ *
+ * Worker threads outlive a WasmStatistics: finished ones wait, idle and unreferenced, for the
+ * next (up to the number of cores, and up to POOLED_MAX_DIM dimensions so that an idle thread
+ * holds little memory), so a dataset of many shards or an editor session of many analyses (the
+ * extension's analysis worker thread lives on between them) starts a thread and instantiates the
+ * kernels once, not once per shard or analysis.
  *
  * Float64 values near the limits (±1e308) overflow the kernels' sums. Each float64 block is
  * scanned for them first; from the first one on, the mean is also kept as a scaled compensated
@@ -36,6 +44,7 @@ import { allocOrThrow, instantiateKernels, kernelsModule, type KernelExports } f
 import type { StatisticsResult } from './streamingStatistics';
 import { OVERFLOW_SAFE_MAGNITUDE, ScaledColumnSums } from './scaledMean';
 import { RowIndexRecorder } from './rowIndices';
+import { FINITE_ROW_KEYS_SOURCE, finiteRowKeys } from './rowHash';
 
 // (float32 and float64 kernels share everything below but the panel width and the exports)
 
@@ -108,7 +117,7 @@ class Accumulator {
     this.inRows = rows;
   }
 
-  add(block: Float32Array | Float64Array, rows: number): { norms: Float64Array; keys: Float64Array } {
+  add(block: Float32Array | Float64Array, rows: number, withRowKeys: boolean): BlockResult {
     this.reserve(rows);
     const mem = this.k.memory.buffer;
     const n = rows * this.dim;
@@ -118,9 +127,12 @@ class Accumulator {
       ? this.k.stats64_add_rows(this.st, this.inPtr, rows, this.normsPtr, this.keysPtr)
       : this.k.stats_add_rows(this.st, this.inPtr, rows, this.normsPtr, this.keysPtr);
     const buf = this.k.memory.buffer;
+    const nonFinite = finite < rows ? nonFiniteRows(block, rows, this.dim) : null;
     return {
       norms: new Float64Array(buf, this.normsPtr, finite).slice(),
       keys: new Float64Array(buf, this.keysPtr, finite).slice(),
+      nonFinite,
+      rowKeys: withRowKeys ? finiteRowKeys(block, rows, this.dim, nonFinite) : null,
     };
   }
 
@@ -153,27 +165,44 @@ class Accumulator {
   }
 }
 
+/** What the kernels return for one block, with its NaN/±Inf rows (null when every row is finite) and, when asked, its finite rows' hashRow keys. */
+interface BlockResult {
+  norms: Float64Array;
+  keys: Float64Array;
+  nonFinite: Map<number, 'nan' | 'inf'> | null;
+  rowKeys: Float64Array | null;
+}
+
 /**
  * The worker: a self-contained script (run with eval, so that it works from any bundle). It
- * receives the compiled module in workerData and mirrors Accumulator with the same exports.
+ * receives the compiled module in workerData, instantiates it once, and mirrors Accumulator with
+ * the same exports for each WasmStatistics that takes it ('init': the kernels' memory is reset).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { module, dim, maxRows, element } = workerData;
-const f64 = element === 'float64';
-const Arr = f64 ? Float64Array : Float32Array;
-const k = new WebAssembly.Instance(module, {}).exports;
+const nonFiniteRows = (${nonFiniteRows});
+const finiteRowKeys = ${FINITE_ROW_KEYS_SOURCE};
+const k = new WebAssembly.Instance(workerData.module, {}).exports;
 const alloc = (n) => { const p = k.alloc(n) >>> 0; if (!p) throw new RangeError('WebAssembly memory exhausted'); return p; };
-const st = (f64 ? k.stats64_create(dim) : k.stats_create(dim)) >>> 0;
-if (!st) throw new RangeError('WebAssembly memory exhausted');
-const inPtr = alloc(maxRows * dim * Arr.BYTES_PER_ELEMENT), normsPtr = alloc(maxRows * 8), keysPtr = alloc(maxRows * 8);
+let dim, f64, Arr, st, inPtr, normsPtr, keysPtr, withRowKeys;
 parentPort.on('message', (m) => {
-  if (m.type === 'rows') {
-    new Arr(k.memory.buffer, inPtr, m.rows * dim).set(new Arr(m.buffer, m.byteOffset, m.rows * dim));
+  if (m.type === 'init') {
+    k.reset();
+    ({ dim, withRowKeys } = m);
+    f64 = m.element === 'float64';
+    Arr = f64 ? Float64Array : Float32Array;
+    st = (f64 ? k.stats64_create(dim) : k.stats_create(dim)) >>> 0;
+    if (!st) throw new RangeError('WebAssembly memory exhausted');
+    inPtr = alloc(m.maxRows * dim * Arr.BYTES_PER_ELEMENT); normsPtr = alloc(m.maxRows * 8); keysPtr = alloc(m.maxRows * 8);
+  } else if (m.type === 'rows') {
+    const block = new Arr(m.buffer, m.byteOffset, m.rows * dim);
+    new Arr(k.memory.buffer, inPtr, m.rows * dim).set(block);
     const finite = (f64 ? k.stats64_add_rows : k.stats_add_rows)(st, inPtr, m.rows, normsPtr, keysPtr);
     const norms = new Float64Array(k.memory.buffer, normsPtr, finite).slice();
     const keys = new Float64Array(k.memory.buffer, keysPtr, finite).slice();
-    parentPort.postMessage({ type: 'rows', seq: m.seq, norms, keys }, [norms.buffer, keys.buffer]);
+    const nonFinite = finite < m.rows ? nonFiniteRows(block, m.rows, dim) : null;
+    const rowKeys = withRowKeys ? finiteRowKeys(block, m.rows, dim, nonFinite) : null;
+    parentPort.postMessage({ type: 'rows', seq: m.seq, norms, keys, nonFinite, rowKeys }, rowKeys ? [norms.buffer, keys.buffer, rowKeys.buffer] : [norms.buffer, keys.buffer]);
   } else if (m.type === 'finish' || m.type === 'snapshot') {
     (f64 ? k.stats64_flush : k.stats_flush)(st);
     const mean = new Float64Array(k.memory.buffer, k.stats_mean(st) >>> 0, dim).slice();
@@ -194,6 +223,47 @@ parentPort.on('message', (m) => {
 
 interface Pending { resolve: () => void; reject: (e: unknown) => void }
 
+/** Statistics workers waiting for their next WasmStatistics (unreferenced: they never keep the process alive). */
+const idleWorkers: Worker[] = [];
+/**
+ * Only a worker whose kernels' memory stayed small waits idle (WebAssembly memory never shrinks):
+ * up to this dimension, M2's packed tiles take 8·d²/2 bytes, 17 MB at 2,048, beside a 4 MB block.
+ */
+const POOLED_MAX_DIM = 2048;
+
+function cores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** Workers waiting for their next WasmStatistics (for tests and benchmarks). */
+export function idleStatisticsWorkers(): number {
+  return idleWorkers.length;
+}
+
+/** An idle worker, or a new one. */
+function takeWorker(module: WebAssembly.Module): Worker {
+  const idle = idleWorkers.pop();
+  if (idle) {
+    idle.ref();
+    return idle;
+  }
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module } });
+  // an idle worker that dies (it should not) is simply not reused
+  worker.on('exit', () => { const i = idleWorkers.indexOf(worker); if (i >= 0) idleWorkers.splice(i, 1); });
+  worker.on('error', () => undefined);
+  return worker;
+}
+
+/** Keeps a worker that finished cleanly for the next WasmStatistics, up to one per core and if its memory is small; ends the others. */
+async function returnWorker(worker: Worker, dim: number): Promise<void> {
+  if (idleWorkers.length < cores() && dim <= POOLED_MAX_DIM) {
+    worker.unref();
+    idleWorkers.push(worker);
+  } else {
+    await worker.terminate();
+  }
+}
+
 /** A worker thread running one Accumulator, with at most `depth` blocks queued. */
 class WorkerLane {
   private readonly worker: Worker;
@@ -206,18 +276,21 @@ class WorkerLane {
   private onM2: M2Sink | null = null;
   private onSnapshot: ((s: Summary) => void) | null = null;
   private snapshotReject: ((e: unknown) => void) | null = null;
-  private closing = false;
+  private closed = false;
+  private finished = false;
+  private readonly onMessage: (m: { type: string; seq: number; summary: Summary; pi0: number; pi1: number; tiles: Float64Array } & BlockResult) => void;
+  private readonly onError: (e: unknown) => void;
+  private readonly onExit: (code: number) => void;
 
-  constructor(module: WebAssembly.Module, dim: number, maxRows: number, private readonly element: WasmElement,
-              private readonly depth: number,
-              private readonly onRows: (seq: number, norms: Float64Array, keys: Float64Array) => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, dim, maxRows, element } });
-    this.worker.on('message', (m: { type: string; seq: number; norms: Float64Array; keys: Float64Array; summary: Summary;
-      pi0: number; pi1: number; tiles: Float64Array }) => {
+  constructor(module: WebAssembly.Module, private readonly dim: number, maxRows: number, private readonly element: WasmElement,
+              private readonly depth: number, withRowKeys: boolean,
+              private readonly onRows: (seq: number, result: BlockResult) => void) {
+    this.worker = takeWorker(module);
+    this.onMessage = (m) => {
       try {
         if (m.type === 'rows') {
           this.inFlight--;
-          this.onRows(m.seq, m.norms, m.keys);
+          this.onRows(m.seq, m);
           this.waiting.shift()?.resolve();
         } else if (m.type === 'summary') {
           this.onSummary?.(m.summary);
@@ -226,14 +299,19 @@ class WorkerLane {
         } else if (m.type === 'm2') {
           this.onM2?.(m.pi0, m.pi1, m.tiles);
         } else if (m.type === 'done') {
+          this.finished = true;
           this.finishResolve?.();
         }
       } catch (e) {
         this.fail(e);
       }
-    });
-    this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('exit', (code) => { if (code !== 0 && !this.closing) this.fail(new Error(`statistics worker exited with code ${code}`)); });
+    };
+    this.onError = (e) => this.fail(e);
+    this.onExit = (code) => { if (!this.closed) this.fail(new Error(`statistics worker exited with code ${code}`)); };
+    this.worker.on('message', this.onMessage);
+    this.worker.on('error', this.onError);
+    this.worker.on('exit', this.onExit);
+    this.worker.postMessage({ type: 'init', dim, maxRows, element, withRowKeys });
   }
 
   private fail(e: unknown): void {
@@ -279,9 +357,15 @@ class WorkerLane {
     });
   }
 
+  /** Gives the worker back for reuse when it finished cleanly, else ends it (it may be mid-block). */
   async close(): Promise<void> {
-    this.closing = true;
-    await this.worker.terminate();
+    if (this.closed) return;
+    this.closed = true;
+    this.worker.off('message', this.onMessage);
+    this.worker.off('error', this.onError);
+    this.worker.off('exit', this.onExit);
+    if (this.finished && !this.failure) await returnWorker(this.worker, this.dim);
+    else await this.worker.terminate();
   }
 }
 
@@ -296,10 +380,15 @@ export interface WasmStatisticsOptions {
   hashDuplicates?: boolean;
   /** Records which rows are NaN, ±Inf, zero, duplicate and finite (default: a recorder of its own). */
   rowIndices?: RowIndexRecorder;
+  /**
+   * Receives the hashRow keys (rowHash.ts) of the finite rows, block after block in row order,
+   * computed by the threads that run the kernels.
+   */
+  onRowKeys?: (keys: Float64Array) => void;
 }
 
 /** A block handed to an accumulator, waiting for its norms and keys. */
-interface SentBlock { firstRow: number; rows: number; nonFinite: Map<number, 'nan' | 'inf'> }
+interface SentBlock { firstRow: number; rows: number }
 
 /** True when the kernels can run here (WebAssembly SIMD available). */
 export function wasmStatisticsAvailable(): boolean {
@@ -316,9 +405,10 @@ export class WasmStatistics {
   private seq = 0;
   private rowsSeen = 0;
   private readonly normParts: Float64Array[] = [];
-  /** Blocks by seq, and their keys once back: taken in seq (row) order by `takeInOrder`. */
+  /** Blocks by seq, and what the kernels returned once back: taken in seq (row) order by `takeInOrder`. */
   private readonly sent: (SentBlock | undefined)[] = [];
-  private readonly keyParts: (Float64Array | undefined)[] = [];
+  private readonly results: (BlockResult | undefined)[] = [];
+  private readonly onRowKeys: ((keys: Float64Array) => void) | undefined;
   private nextToTake = 0;
   private readonly recorder: RowIndexRecorder;
   /** Duplicate-key shards: key → the first row (global index) with it. */
@@ -338,33 +428,35 @@ export class WasmStatistics {
     this.pw = PANEL[this.element];
     for (let s = 0; s < KEY_SHARDS; s++) this.seen.push(new Map<number, number>());
     this.recorder = options.rowIndices ?? new RowIndexRecorder();
-    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    const workers = Math.max(0, Math.floor(options.workers ?? (cores >= 2 ? Math.min(2, cores) : 0)));
+    this.onRowKeys = options.onRowKeys;
+    const available = cores();
+    const workers = Math.max(0, Math.floor(options.workers ?? (available >= 2 ? Math.min(2, available) : 0)));
     const module = kernelsModule();
     if (!module) throw new Error('WebAssembly SIMD is not available');
     if (workers > 0) {
       for (let w = 0; w < workers; w++) {
-        this.lanes.push(new WorkerLane(module, dim, options.maxBlockRows, this.element, 2, (seq, norms, keys) => this.collect(seq, norms, keys)));
+        this.lanes.push(new WorkerLane(module, dim, options.maxBlockRows, this.element, 2, this.onRowKeys !== undefined, (seq, r) => this.collect(seq, r)));
       }
     } else {
       this.local = new Accumulator(dim, options.maxBlockRows, this.element);
     }
   }
 
-  private collect(seq: number, norms: Float64Array, keys: Float64Array): void {
-    this.normParts[seq] = norms;
-    this.keyParts[seq] = keys;
+  private collect(seq: number, result: BlockResult): void {
+    this.normParts[seq] = result.norms;
+    this.results[seq] = result;
     this.takeInOrder();
   }
 
   /** Records the rows of every block back from its accumulator whose predecessors are all back (lanes answer out of order). */
   private takeInOrder(): void {
-    for (let seq = this.nextToTake; this.sent[seq] && this.keyParts[seq]; seq = ++this.nextToTake) {
-      const { firstRow, rows, nonFinite } = this.sent[seq]!;
-      const norms = this.normParts[seq], keys = this.keyParts[seq]!;
+    for (let seq = this.nextToTake; this.sent[seq] && this.results[seq]; seq = ++this.nextToTake) {
+      const { firstRow, rows } = this.sent[seq]!;
+      const { norms, keys, nonFinite, rowKeys } = this.results[seq]!;
+      if (rowKeys) this.onRowKeys?.(rowKeys);
       for (let r = 0, f = 0; r < rows; r++) {
         const row = firstRow + r;
-        const kind = nonFinite.get(r);
+        const kind = nonFinite?.get(r);
         if (kind === 'nan') { this.recorder.nan(row); continue; }
         if (kind === 'inf') { this.recorder.inf(row); continue; }
         this.recorder.finite(row);
@@ -379,7 +471,7 @@ export class WasmStatistics {
         f++;
       }
       this.sent[seq] = undefined;
-      this.keyParts[seq] = undefined;
+      this.results[seq] = undefined;
     }
   }
 
@@ -402,11 +494,10 @@ export class WasmStatistics {
       this.scaledSums?.addFiniteRows(block, rows);
     }
     const seq = this.seq++;
-    this.sent[seq] = { firstRow, rows, nonFinite: nonFiniteRows(block, rows, this.dim) };
+    this.sent[seq] = { firstRow, rows };
     this.rowsSeen += rows;
     if (this.local) {
-      const r = this.local.add(block, rows);
-      this.collect(seq, r.norms, r.keys);
+      this.collect(seq, this.local.add(block, rows, this.onRowKeys !== undefined));
       return;
     }
     await this.lanes[seq % this.lanes.length].send(seq, block, rows);
