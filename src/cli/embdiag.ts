@@ -20,6 +20,10 @@ import { analyzeRegime } from '../core/regime/regimeReport';
 import { renderRegimeMarkdown, renderRegimeText } from '../core/regime/renderRegime';
 import { stepDiverges } from '../core/regime/stability';
 import { streamFindingRows } from '../core/analysis/findingRows';
+import { openDumpFile } from '../core/formats/openDumpFile';
+import { openRowMetadata } from '../core/rows/readRowMetadata';
+import { rowView } from '../core/rows/rowView';
+import { csvCell, jsonLine, metadataCells, metadataFields, renderRowViewText } from '../core/rows/renderRowView';
 
 /** The `embdiag` command: the same core as the extension, for terminals and CI. */
 async function main(argv: string[]): Promise<number> {
@@ -32,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
     if (cmd.kind === 'version') { process.stdout.write(`embdiag ${TOOL_VERSION}\n`); return 0; }
     if (cmd.kind === 'regime') return await runRegime(cmd);
     if (cmd.kind === 'rows') { doing = `Listing the rows of ${cmd.finding} in ${cmd.file}`; return await runRows(cmd); }
+    if (cmd.kind === 'row') { doing = `Showing row ${cmd.row} of ${cmd.file}`; return await runRow(cmd); }
     if (cmd.kind === 'stats' || cmd.kind === 'merge') {
       doing = `Writing ${cmd.out}`;
       return await runDatasetCommand(cmd, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
@@ -93,18 +98,53 @@ async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<
   return stepDiverges(regime.stepSize.verdict) ? 1 : 0;
 }
 
-/** `embdiag rows`: every row of one finding, one per line (CSV with a header, or JSON lines), written as found. */
+/**
+ * `embdiag rows`: every row of one finding, one per line (CSV with a header, or JSON lines),
+ * written as found. When the dump has row metadata (labels, texts, ...) each line carries it too,
+ * read for the rows listed only, a batch at a time.
+ */
 async function runRows(cmd: Extract<CliCommand, { kind: 'rows' }>): Promise<number> {
   const duplicates = cmd.finding === 'duplicate-rows';
-  let pending: string[] = [cmd.format === 'csv' ? (duplicates ? 'row,repeats' : 'row') : ''].filter(Boolean);
-  const flush = () => { if (pending.length) process.stdout.write(pending.join('\n') + '\n'); pending = []; };
-  const result = await streamFindingRows(cmd.file, cmd, (row, repeats) => {
-    pending.push(cmd.format === 'csv' ? (duplicates ? `${row},${repeats}` : `${row}`)
-      : JSON.stringify(duplicates ? { row, repeats } : { row }));
-    if (pending.length >= 4096) flush();
+  const opened = cmd.metadata ? await openDumpFile(cmd.file) : undefined;
+  try {
+    const metadata = opened && await openRowMetadata(cmd.file, opened.dump, cmd);
+    const names = metadata?.columns.map(c => (c.name === 'row' || c.name === 'repeats' ? `metadata.${c.name}` : c.name)) ?? [];
+    if (cmd.format === 'csv') process.stdout.write([duplicates ? 'row,repeats' : 'row', ...names.map(csvCell)].join(',') + '\n');
+    let pending: { row: number; repeats?: number }[] = [];
+    let writing = Promise.resolve();
+    const flush = async (batch: { row: number; repeats?: number }[]) => {
+      if (!batch.length) return;
+      const meta = metadata && await metadata.read(batch.map(b => b.row));
+      process.stdout.write(batch.map(({ row, repeats }, i) => {
+        if (cmd.format === 'csv') return [duplicates ? `${row},${repeats}` : `${row}`, ...(meta ? metadataCells(meta, i) : [])].join(',');
+        return jsonLine({ ...(duplicates ? { row, repeats } : { row }), ...(meta ? { metadata: metadataFields(meta, i) } : {}) });
+      }).join('\n') + '\n');
+    };
+    const result = await streamFindingRows(cmd.file, cmd, (row, repeats) => {
+      pending.push({ row, repeats });
+      if (pending.length >= 4096) {
+        const batch = pending;
+        pending = [];
+        writing = writing.then(() => flush(batch));
+      }
+    });
+    await writing;
+    await flush(pending);
+    await metadata?.close();
+    if (metadata) process.stderr.write(`Metadata: ${metadata.columns.map(c => `${c.name} (${c.role})`).join(', ')} from ${metadata.source}.\n`);
+    process.stderr.write(`${result.count} ${cmd.finding} ${result.sampled ? `among the ${result.rowsRead} rows read (a sample of ${result.rowsTotal}, seed ${cmd.seed})` : `of ${result.rowsTotal} rows`}.\n`);
+    return 0;
+  } finally {
+    await opened?.source.close();
+  }
+}
+
+/** `embdiag row FILE INDEX`: one row's view (norm, first values, neighbours, metadata). */
+async function runRow(cmd: Extract<CliCommand, { kind: 'row' }>): Promise<number> {
+  const view = await rowView(cmd.file, cmd.row, {
+    arrayName: cmd.arrayName, sampleRows: cmd.sampleRows, seed: cmd.seed, neighbours: cmd.neighbours, labelColumn: cmd.labelColumn, textColumn: cmd.textColumn,
   });
-  flush();
-  process.stderr.write(`${result.count} ${cmd.finding} ${result.sampled ? `among the ${result.rowsRead} rows read (a sample of ${result.rowsTotal}, seed ${cmd.seed})` : `of ${result.rowsTotal} rows`}.\n`);
+  process.stdout.write(cmd.json ? reportToJson({ file: cmd.file, ...view }) : renderRowViewText(cmd.file, view));
   return 0;
 }
 

@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
 import { decoderFor } from './dtype';
 import { checkRowRange, findArray, matrixGeometry } from './npy';
 import { type H5Module, MAX_READ_BYTES, h5call, isBroken, loadH5wasm, withExtraHeap, withFile } from './hdf5Library';
 import { type Hdf5Entry, type Hdf5Layout, listHdf5 } from './hdf5Listing';
+import { matrixValueColumn } from './valueColumns';
 
 /**
  * HDF5 files (.h5 / .hdf5) through h5wasm, the HDF5 C library compiled to WebAssembly (hdf5Library.ts).
@@ -85,6 +86,11 @@ export async function openHdf5(source: ByteSource, _fileName: string): Promise<D
       }
       return new Hdf5Matrix(h5, label, file, entry, entry.layout);
     },
+    /** 1-D datasets of numbers (labels, ids), read element by element as an N×1 column. */
+    async valueColumns(): Promise<ValueColumn[]> {
+      return entries.filter(d => d.layout && d.layout.arrayShape.length === 0 && d.layout.dataspace.length === 1)
+        .map(d => matrixValueColumn(new Hdf5Matrix(h5, label, file, d, d.layout!, true)));
+    },
   };
 }
 
@@ -107,8 +113,9 @@ class Hdf5Matrix implements EmbeddingMatrix {
   private readonly rowsPerUnit: number;
 
   constructor(private readonly h5: H5Module, private readonly label: string, private readonly file: string,
-    private readonly entry: Hdf5Entry, private readonly layout: Hdf5Layout) {
-    const geometry = matrixGeometry(entry.info.shape);
+    private readonly entry: Hdf5Entry, private readonly layout: Hdf5Layout, asColumn = false) {
+    // a 1-D dataset as a column: one value per row (not one vector)
+    const geometry = asColumn ? { rows: entry.info.shape[0], dim: 1, notes: [] } : matrixGeometry(entry.info.shape);
     this.name = entry.info.name;
     this.dtype = layout.dtype.name;
     this.shape = entry.info.shape.slice();
@@ -119,7 +126,11 @@ class Hdf5Matrix implements EmbeddingMatrix {
     if (chunks) this.notes.push(`Chunked (${chunks.join(' x ')})${filters.length ? `, filters ${filters.join(' + ')}` : ''}: rows are read by hyperslab.`);
     if (layout.bigEndian && layout.dtype.itemSize > 1) this.notes.push('Stored big-endian; HDF5 converts it on reading.');
     this.decode = decoderFor(layout.dtype);
-    if (arrayShape.length) {
+    if (asColumn) {
+      this.unitGrid = dataspace.slice();
+      this.tail = [];
+      this.rowsPerUnit = 1;
+    } else if (arrayShape.length) {
       this.unitGrid = dataspace.slice();
       this.tail = [];
       this.rowsPerUnit = arrayShape.reduce((n, d) => n * d, 1) / this.dim;

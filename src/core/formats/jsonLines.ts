@@ -1,6 +1,7 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
+import { readByRuns } from './valueColumns';
 import { checkRowRange } from './npy';
 import { forEachLine } from './textLines';
 import { decodeVector, describeVector, findVectorField, valueAtPath, VECTOR_FIELD_NAMES, type VectorEncoding } from './jsonVectors';
@@ -63,6 +64,24 @@ export async function openJsonLines(source: ByteSource): Promise<DumpFile> {
         layouts.set(path, layout);
       }
       return new JsonLinesMatrix(source, index, path, layout.encoding, layout.dim);
+    },
+    /** The first record's other top-level fields holding a string or a number (id, text, label, ...). */
+    async valueColumns(): Promise<ValueColumn[]> {
+      const value = record.value;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+      return Object.entries(value as Record<string, unknown>)
+        .filter(([key, v]) => key !== field && (typeof v === 'string' || typeof v === 'number'))
+        .map(([key, v]) => ({
+          name: key, kind: typeof v === 'string' ? 'string' : Number.isInteger(v) ? 'integer' : 'float', rows: index.records,
+          read: rows => readByRuns(rows, async (start, end) => {
+            const values: (string | number | null)[] = [];
+            await forEachRecord(source, index, start, end - start, r => {
+              const x = typeof r.value === 'object' && r.value !== null ? (r.value as Record<string, unknown>)[key] : undefined;
+              values.push(typeof x === 'string' || typeof x === 'number' ? x : null);
+            });
+            return values;
+          }),
+        }));
     },
   };
 }

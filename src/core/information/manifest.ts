@@ -34,6 +34,12 @@ export interface Manifest {
    */
   autoencoder?: ManifestAutoencoder;
   arrays: Partial<Record<ArrayRole, ManifestArrayRef>>;
+  /**
+   * Row metadata (labels, texts, ids) for the row view and the projection's colours: a file of one
+   * line or record per row (a projector-style .tsv with a header, JSON Lines, Parquet, Arrow, npz),
+   * or one array/column of it. Not an input of the information analysis.
+   */
+  metadata?: ManifestArrayRef;
   scalars: Partial<Record<ScalarKey, number>>;
 }
 
@@ -289,13 +295,13 @@ export function parseManifest(text: string): ParsedManifest {
     if (seen.has(prop.key)) add('manifest-duplicate-key', 'warning', `"${prop.key}" appears more than once; the last one is used.`, [prop.key], keyRange);
     seen.add(prop.key);
     let key = prop.key;
-    if (!(ARRAY_ROLES as readonly string[]).includes(key) && !(SCALAR_KEYS as readonly string[]).includes(key) && !['$schema', 'version', 'description', 'autoencoder'].includes(key)) {
+    if (!(ARRAY_ROLES as readonly string[]).includes(key) && !(SCALAR_KEYS as readonly string[]).includes(key) && !['$schema', 'version', 'description', 'autoencoder', 'metadata'].includes(key)) {
       const alias = ALIASES[key] ?? ALIASES[key.toLowerCase()];
       if (alias) {
         add('manifest-alias', 'warning', `"${key}" is read as "${alias}"; write "${alias}" to silence this warning.`, [prop.key], keyRange);
         key = alias;
       } else {
-        add('manifest-unknown-key', 'warning', `Unknown key "${key}" is ignored. Known keys: ${[...ARRAY_ROLES, ...SCALAR_KEYS, 'autoencoder', 'version', 'description'].join(', ')}.`, [prop.key], keyRange);
+        add('manifest-unknown-key', 'warning', `Unknown key "${key}" is ignored. Known keys: ${[...ARRAY_ROLES, ...SCALAR_KEYS, 'metadata', 'autoencoder', 'version', 'description'].join(', ')}.`, [prop.key], keyRange);
         continue;
       }
     }
@@ -308,6 +314,11 @@ export function parseManifest(text: string): ParsedManifest {
     if (key === 'autoencoder') {
       const ae = readAutoencoder(v, (code, message, sub) => add(code, 'error', message, ['autoencoder', ...sub], locate(root, ['autoencoder', ...sub])));
       if (ae) manifest.autoencoder = ae;
+      continue;
+    }
+    if (key === 'metadata') {
+      const ref = arrayRef(v, [prop.key], add, root);
+      if (ref) manifest.metadata = ref;
       continue;
     }
     if (key === 'version') {
