@@ -3,6 +3,7 @@ import type { DumpComparison } from '../core/analysis/compareReports';
 import type { CovarianceDistanceResult } from '../core/analysis/covarianceDistance';
 import type { RegimeResult } from '../core/regime/regimeResult';
 import type { InformationReport } from '../core/information/informationReport';
+import type { RowMetadata, RowView } from '../core/rows/rowMetadata';
 
 /**
  * Messages between the extension host and the report webview. Both bundles
@@ -32,7 +33,16 @@ export type HostToWebview =
   /** The information section (rate, capacity, rate–distortion, verdict) for the report shown. */
   | { type: 'information'; report: InformationReport }
   | { type: 'informationProgress'; fraction: number; message: string }
-  | { type: 'informationError'; code: string; message: string };
+  | { type: 'informationError'; code: string; message: string }
+  /** The row view asked for by openRow. */
+  | { type: 'rowView'; view: RowView }
+  /** The row view of `row` could not be computed. */
+  | { type: 'rowViewError'; row: number; code: string; message: string }
+  /**
+   * Labels and texts of rows the panel shows (sent after a report): the projection's sample rows
+   * (for colouring by label) and the findings' listed rows; `metadata.rows` says which.
+   */
+  | { type: 'rowMetadata'; metadata: RowMetadata };
 
 /** Webview -> host. */
 export type WebviewToHost =
@@ -51,16 +61,19 @@ export type WebviewToHost =
   /** Open the single-file report of one shard of the dataset shown (the host checks the report lists it). */
   | { type: 'openShard'; file: string }
   /** Save a plot: `data` is SVG text, or a `data:image/png;base64,…` URL for PNG. `plot` names it (e.g. "spectrum"). */
-  | { type: 'exportPlot'; plot: string; format: 'svg' | 'png'; data: string };
+  | { type: 'exportPlot'; plot: string; format: 'svg' | 'png'; data: string }
+  /** Show the row view of one global row of the report shown (the host checks it is a row of it). */
+  | { type: 'openRow'; row: number };
 
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;
-  const m = value as { type?: unknown; file?: unknown; text?: unknown; name?: unknown; format?: unknown; plot?: unknown; data?: unknown };
+  const m = value as { type?: unknown; file?: unknown; text?: unknown; name?: unknown; format?: unknown; plot?: unknown; data?: unknown; row?: unknown };
   switch (m.type) {
     case 'ready': case 'reanalyze': case 'copyMarkdown': return true;
     case 'rendered': return typeof m.file === 'string' && typeof m.text === 'string';
     case 'selectArray': return typeof m.name === 'string';
     case 'openShard': return typeof m.file === 'string';
+    case 'openRow': return typeof m.row === 'number' && Number.isSafeInteger(m.row) && m.row >= 0;
     case 'exportReport': return m.format === 'markdown' || m.format === 'json';
     case 'exportPlot':
       return typeof m.plot === 'string' && /^[\w-]{1,40}$/.test(m.plot) && typeof m.data === 'string' &&
