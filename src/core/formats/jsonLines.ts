@@ -130,7 +130,10 @@ async function forEachRecord(source: ByteSource, index: LineIndex, start: number
   let line = index.lineNumbers[slot];
   let record = slot * INDEX_STEP;
   let done = 0;
-  await forEachLine(source, index.offsets[slot], source.size, MAX_LINE_BYTES, (bytes, from, to) => {
+  // the read stops at the indexed record after the last one wanted (a few rows cost a few lines, not a chunk)
+  const next = Math.floor((start + count - 1) / INDEX_STEP) + 1;
+  const end = next * INDEX_STEP < index.records ? index.offsets[next] : source.size;
+  await forEachLine(source, index.offsets[slot], end, MAX_LINE_BYTES, (bytes, from, to) => {
     if (isBlank(bytes, from, to)) { line++; return; }
     if (record >= start) {
       const text = utf8.decode(bytes.subarray(from, to));
