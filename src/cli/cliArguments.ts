@@ -23,7 +23,7 @@ export type CliCommand =
   | { kind: 'merge'; files: string[]; out: string; json: boolean }
   | { kind: 'regime'; file: string; arrayName?: string; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig }
   | { kind: 'rows'; file: string; arrayName?: string; maxRows: number; seed: number; finding: RowFindingCode; format: 'csv' | 'jsonl'; outlierZ: number;
-      /** Add the row metadata columns (default when the dump has any; --no-metadata leaves them out). */
+      /** Add the row metadata columns (--metadata, or implied by --label-column / --text-column); off by default so scripts reading the row column keep working. */
       metadata: boolean; labelColumn?: string; textColumn?: string }
   | { kind: 'row'; file: string; row: number; arrayName?: string; sampleRows: number; seed: number; neighbours: number; json: boolean; labelColumn?: string; textColumn?: string };
 
@@ -40,9 +40,8 @@ Usage
                                         nan-rows, inf-rows, zero-rows, duplicate-rows,
                                         null-rows, outlier-rows. --format csv (default)
                                         or jsonl; --array, --max-rows, --seed and
-                                        --outlier-z as for analyze. Each row's metadata
-                                        (label, text, id, ... columns) follows when the dump
-                                        has any; --no-metadata leaves it out
+                                        --outlier-z as for analyze. --metadata: each row's
+                                        metadata (label, text, id, ... columns) follows it
   embdiag row FILE INDEX [--json]      one row: norm, first values, nearest neighbours (cosine
                                         and Euclidean) among a sample of rows, its metadata.
                                         --max-rows N: the sample (default 10000); --neighbours K
@@ -162,7 +161,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
         json: { type: 'boolean' }, markdown: { type: 'boolean' },
         'collapse-ratio': { type: 'string' }, 'dead-variance': { type: 'string' }, 'outlier-z': { type: 'string' },
         finding: { type: 'string' }, format: { type: 'string' },
-        'no-metadata': { type: 'boolean' }, 'label-column': { type: 'string' }, 'text-column': { type: 'string' }, neighbours: { type: 'string' },
+        metadata: { type: 'boolean' }, 'label-column': { type: 'string' }, 'text-column': { type: 'string' }, neighbours: { type: 'string' },
         information: { type: 'boolean' }, 'no-information': { type: 'boolean' },
         perturbed: { type: 'string' }, targets: { type: 'string' }, predictions: { type: 'string' }, inputs: { type: 'string' }, labels: { type: 'string' },
         'perturbed-array': { type: 'string' }, 'targets-array': { type: 'string' }, 'predictions-array': { type: 'string' },
@@ -188,7 +187,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
   if (file === undefined) throw new EmbdiagError('bad-argument', `${command} needs a FILE, e.g. embdiag ${command} runs/emb.npy.`);
   if (command === 'stats' || command === 'merge') return datasetCommand(command, [file, ...extra], v);
   if (command === 'row') return rowCommand(v, file, extra);
-  const metadataOnly = (['no-metadata', 'label-column', 'text-column', 'neighbours'] as const).find(k => v[k] !== undefined);
+  const metadataOnly = (['metadata', 'label-column', 'text-column', 'neighbours'] as const).find(k => v[k] !== undefined);
   if (metadataOnly && !(command === 'rows' && metadataOnly !== 'neighbours')) {
     throw new EmbdiagError('bad-argument', `--${metadataOnly} belongs to "embdiag ${metadataOnly === 'neighbours' ? 'row' : 'rows" and "row'}", not "${command}".`);
   }
@@ -281,7 +280,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
 
 /** `embdiag rows FILE --finding CODE [--format csv|jsonl]`: its own few options, with analyze's row selection. */
 function rowsCommand(v: Record<string, string | boolean | undefined>, file: string): CliCommand {
-  const allowed = new Set(['array', 'max-rows', 'seed', 'finding', 'format', 'outlier-z', 'json', 'verbose', 'no-metadata', 'label-column', 'text-column']);
+  const allowed = new Set(['array', 'max-rows', 'seed', 'finding', 'format', 'outlier-z', 'json', 'verbose', 'metadata', 'label-column', 'text-column']);
   const stray = Object.keys(v).find(k => v[k] !== undefined && !allowed.has(k));
   if (stray) throw new EmbdiagError('bad-argument', `--${stray} does not apply to "embdiag rows".`);
   const finding = v.finding;
@@ -295,7 +294,7 @@ function rowsCommand(v: Record<string, string | boolean | undefined>, file: stri
     maxRows: positiveInt('--max-rows', str('max-rows'), 2, 100_000),
     seed: positiveInt('--seed', str('seed'), 0, 0),
     outlierZ: str('outlier-z') === undefined ? DEFAULT_THRESHOLDS.outlierZ : positiveNumber('--outlier-z', str('outlier-z')!),
-    metadata: !v['no-metadata'], labelColumn: str('label-column'), textColumn: str('text-column'),
+    metadata: !!v.metadata || str('label-column') !== undefined || str('text-column') !== undefined, labelColumn: str('label-column'), textColumn: str('text-column'),
   };
 }
 

@@ -161,8 +161,8 @@ test('CLI row: text and --json, with the metadata and the neighbours', () => {
   assert.match(bad.stderr, /INDEX/);
 });
 
-test('CLI rows: the metadata columns follow each row (CSV and JSON lines); --no-metadata leaves them out', () => {
-  const csv = cli('rows', path.join(DIR, 'meta.npz'), '--finding', 'zero-rows');
+test('CLI rows --metadata: the metadata columns follow each row (CSV and JSON lines); without it, the rows alone as before', () => {
+  const csv = cli('rows', path.join(DIR, 'meta.npz'), '--finding', 'zero-rows', '--metadata');
   assert.equal(csv.status, 0, csv.stderr);
   const lines = csv.stdout.trim().split('\n');
   assert.equal(lines[0], 'row,labels,y,ids');
@@ -170,12 +170,12 @@ test('CLI rows: the metadata columns follow each row (CSV and JSON lines); --no-
   const [ya, yb] = EXPECTED['meta.npz'].zeroRowY as number[];
   assert.deepEqual(lines.slice(1), [`20,${a},${ya},1020`, `33,${csvCell(b)},${yb},1033`]);
   assert.match(lines[2], /bell\\x07/);
-  const jsonl = cli('rows', path.join(DIR, 'meta.npz'), '--finding', 'zero-rows', '--format', 'jsonl');
+  const jsonl = cli('rows', path.join(DIR, 'meta.npz'), '--finding', 'zero-rows', '--format', 'jsonl', '--label-column', 'labels');
   const records = jsonl.stdout.trim().split('\n').map(l => JSON.parse(l));
   assert.deepEqual(records, [
     { row: 20, metadata: { labels: a, y: ya, ids: 1020 } },
     { row: 33, metadata: { labels: b, y: yb, ids: 1033 } },
   ]);
-  const plain = cli('rows', path.join(DIR, 'meta.npz'), '--finding', 'zero-rows', '--no-metadata');
+  const plain = cli('rows', path.join(DIR, 'meta.npz'), '--finding', 'zero-rows');
   assert.equal(plain.stdout, 'row\n20\n33\n');
 });
