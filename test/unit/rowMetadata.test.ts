@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRowMetadata, openRowMetadata } from '../../src/core/rows/readRowMetadata';
-import { rowView } from '../../src/core/rows/rowView';
+import { openRowViewContext, rowView, rowViewOf } from '../../src/core/rows/rowView';
+import { readDatasetRowMetadata, shardOfRow } from '../../src/core/rows/datasetRows';
 import { csvCell, renderRowViewText } from '../../src/core/rows/renderRowView';
 import { openDump } from '../../src/core/formats/openDump';
 import { siblingOpener } from '../../src/core/formats/openDumpFile';
@@ -27,7 +28,7 @@ const ASK: number[] = EXPECTED.ask;
 const CLI = path.join(REPO_ROOT, 'out', 'src', 'cli', 'embdiag.js');
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
-const SOURCES = ['meta.npz', 'meta.h5', 'meta.jsonl', 'meta.parquet', 'meta.arrow', 'words.vec', 'words.bin', 'vectors.tsv', 'plain.npy'];
+const SOURCES = ['meta.npz', 'meta.h5', 'meta.jsonl', 'meta.json', 'meta.parquet', 'meta.arrow', 'words.vec', 'words.bin', 'vectors.tsv', 'plain.npy'];
 
 for (const file of SOURCES) {
   test(`${file}: the metadata of the rows asked for are the values written, with the label and text columns picked by name and type`, async () => {
@@ -42,13 +43,15 @@ for (const file of SOURCES) {
     }
     assert.equal(meta.labelColumn, e.labelColumn, `${file}: label column`);
     assert.equal(meta.textColumn, e.textColumn, `${file}: text column`);
-    assert.equal(meta.columns.find(c => c.name === e.labelColumn)?.role, 'label');
+    if (e.labelColumn) assert.equal(meta.columns.find(c => c.name === e.labelColumn)?.role, 'label');
+    if (e.textColumn) assert.equal(meta.columns.find(c => c.name === e.textColumn)?.role, 'text');
     // the vectors themselves are not metadata
     assert.ok(!meta.columns.some(c => c.name === 'embeddings' || c.name === 'embedding'), `${file}: ${meta.columns.map(c => c.name)}`);
     // any order, repeats included
     const reversed = await readRowMetadata(path.join(DIR, file), [...ASK].reverse().concat(ASK[0]));
-    const label = reversed!.columns.find(c => c.name === e.labelColumn)!;
-    assert.deepEqual(label.values, [...e.columns[e.labelColumn]].reverse().concat(e.columns[e.labelColumn][0]));
+    const key = e.labelColumn ?? e.textColumn;
+    const label = reversed!.columns.find(c => c.name === key)!;
+    assert.deepEqual(label.values, [...e.columns[key]].reverse().concat(e.columns[key][0]));
   });
 }
 
@@ -178,4 +181,30 @@ test('CLI rows --metadata: the metadata columns follow each row (CSV and JSON li
   ]);
   const plain = cli('rows', path.join(DIR, 'meta.npz'), '--finding', 'zero-rows');
   assert.equal(plain.stdout, 'row\n20\n33\n');
+});
+
+test('datasets: a global row maps to its shard and local row; metadata merges the shards\' columns, the row view names global rows', async () => {
+  const shards = [
+    { file: path.join(DIR, 'meta.npz'), firstRow: 0, rows: 40 },
+    { file: path.join(DIR, 'broken.npz'), error: { code: 'bad-header', message: 'x' } },
+    { file: path.join(DIR, 'meta.jsonl'), firstRow: 40, rows: 40 },
+  ];
+  assert.deepEqual(shardOfRow(shards, 53), { file: shards[2].file, localRow: 13, firstRow: 40 });
+  assert.throws(() => shardOfRow(shards, 80), (e: unknown) => isEmbdiagError(e) && e.code === 'invalid-range');
+  const meta = (await readDatasetRowMetadata(shards, [3, 53]))!;
+  assert.deepEqual(meta.rows, [3, 53]);
+  assert.deepEqual(meta.columns.find(c => c.name === 'labels')!.values, [EXPECTED['meta.npz'].columns.labels[1], null]);
+  assert.deepEqual(meta.columns.find(c => c.name === 'label')!.values, [null, EXPECTED['meta.jsonl'].columns.label[3]]);
+  const ctx = await openRowViewContext(shards[2].file);
+  try {
+    const view = await rowViewOf(ctx, 13, { globalOffset: 40, shard: { file: shards[2].file, localRow: 13 } });
+    assert.equal(view.row, 53);
+    assert.deepEqual(view.shard, { file: shards[2].file, localRow: 13 });
+    assert.deepEqual(view.neighbours[1].items.map(i => i.row), EXPECTED.neighbours['13'].euclidean.rows.map((r: number) => r + 40));
+    // a second row from the same context: the sample is not read again
+    const again = await rowViewOf(ctx, 0, { globalOffset: 40 });
+    assert.deepEqual(again.neighbours[0].items.map(i => i.row), EXPECTED.neighbours['0'].cosine.rows.map((r: number) => r + 40));
+  } finally {
+    await ctx.close();
+  }
 });

@@ -7,7 +7,9 @@ import { decoderFor } from './dtype';
 import { checkRowRange, findArray, matrixGeometry } from './npy';
 import { type H5Module, MAX_READ_BYTES, h5call, isBroken, loadH5wasm, withExtraHeap, withFile } from './hdf5Library';
 import { type Hdf5Entry, type Hdf5Layout, listHdf5 } from './hdf5Listing';
-import { matrixValueColumn } from './valueColumns';
+import { matrixValueColumn, readByRuns } from './valueColumns';
+
+const utf8 = new TextDecoder('utf-8');
 
 /**
  * HDF5 files (.h5 / .hdf5) through h5wasm, the HDF5 C library compiled to WebAssembly (hdf5Library.ts).
@@ -88,8 +90,18 @@ export async function openHdf5(source: ByteSource, _fileName: string): Promise<D
     },
     /** 1-D datasets of numbers (labels, ids), read element by element as an N×1 column. */
     async valueColumns(): Promise<ValueColumn[]> {
-      return entries.filter(d => d.layout && d.layout.arrayShape.length === 0 && d.layout.dataspace.length === 1)
+      const numeric = entries.filter(d => d.layout && d.layout.arrayShape.length === 0 && d.layout.dataspace.length === 1)
         .map(d => matrixValueColumn(new Hdf5Matrix(h5, label, file, d, d.layout!, true)));
+      // 1-D string datasets (h5py's string_dtype, fixed-length bytes): decoded by h5wasm, a run of rows per hyperslab
+      const strings = entries.filter(d => d.info.dtype === 'str' && d.info.shape.length === 1).map((d): ValueColumn => ({
+        name: d.info.name, kind: 'string', rows: d.info.shape[0],
+        read: rows => readByRuns(rows, async (start, end) => withFile(h5, label, file, f => h5call(label, `read rows ${start}..${end} of '${d.path}'`, () => {
+          const dataset = f.get(d.path) as unknown as { slice(ranges: [number, number][]): unknown };
+          const values = dataset.slice([[start, end]]);
+          return Array.from(values as ArrayLike<unknown>, v => (typeof v === 'string' ? v : v instanceof Uint8Array ? utf8.decode(v) : null));
+        }))),
+      }));
+      return [...numeric, ...strings];
     },
   };
 }
