@@ -28,7 +28,7 @@ const ASK: number[] = EXPECTED.ask;
 const CLI = path.join(REPO_ROOT, 'out', 'src', 'cli', 'embdiag.js');
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
-const SOURCES = ['meta.npz', 'meta.h5', 'meta.jsonl', 'meta.json', 'meta.parquet', 'meta.arrow', 'words.vec', 'words.bin', 'vectors.tsv', 'plain.npy'];
+const SOURCES = ['meta.npz', 'meta.safetensors', 'meta.pt', 'meta.h5', 'meta.jsonl', 'meta.json', 'meta.parquet', 'meta.arrow', 'words.vec', 'words.bin', 'vectors.tsv', 'plain.npy'];
 
 for (const file of SOURCES) {
   test(`${file}: the metadata of the rows asked for are the values written, with the label and text columns picked by name and type`, async () => {
