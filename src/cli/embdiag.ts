@@ -7,7 +7,7 @@ import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dat
 import { reportOfPartial } from '../core/dataset/datasetReport';
 import { shardNumberingFindings } from '../core/dataset/datasetPaths';
 import { PartialCache } from '../core/dataset/partialCache';
-import { EmbdiagError } from '../core/errors';
+import { EmbdiagError, escapeControlCharacters } from '../core/errors';
 import { cliErrorOutput } from './cliErrors';
 import { renderMarkdown, renderText } from '../core/report/renderText';
 import { reportToJson } from '../core/report/reportJson';
@@ -131,7 +131,9 @@ async function runRows(cmd: Extract<CliCommand, { kind: 'rows' }>): Promise<numb
     await writing;
     await flush(pending);
     await metadata?.close();
-    if (metadata) process.stderr.write(`Metadata: ${metadata.columns.map(c => `${c.name} (${c.role})`).join(', ')} from ${metadata.source}.\n`);
+    // column names come from the file: escaped like every message
+    if (metadata?.columns.length) process.stderr.write(escapeControlCharacters(`Metadata: ${metadata.columns.map(c => `${c.name} (${c.role})`).join(', ')} from ${metadata.source}.`) + '\n');
+    for (const m of metadata?.mismatched ?? []) process.stderr.write(escapeControlCharacters(`Left out of the metadata: '${m.name}' of ${m.source} has ${m.rows} rows, the vectors ${metadata!.rows}.`) + '\n');
     process.stderr.write(`${result.count} ${cmd.finding} ${result.sampled ? `among the ${result.rowsRead} rows read (a sample of ${result.rowsTotal}, seed ${cmd.seed})` : `of ${result.rowsTotal} rows`}.\n`);
     return 0;
   } finally {

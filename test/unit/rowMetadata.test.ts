@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { readRowMetadata, openRowMetadata } from '../../src/core/rows/readRowMetadata';
 import { openRowViewContext, rowView, rowViewOf } from '../../src/core/rows/rowView';
 import { readDatasetRowMetadata, shardOfRow } from '../../src/core/rows/datasetRows';
@@ -206,5 +207,22 @@ test('datasets: a global row maps to its shard and local row; metadata merges th
     assert.deepEqual(again.neighbours[0].items.map(i => i.row), EXPECTED.neighbours['0'].cosine.rows.map((r: number) => r + 40));
   } finally {
     await ctx.close();
+  }
+});
+
+test('a metadata.tsv of another length is left out, and said so (our note), not read against the wrong rows', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rowmeta-'));
+  try {
+    fs.copyFileSync(path.join(DIR, 'vectors.tsv'), path.join(dir, 'vectors.tsv'));
+    const lines = fs.readFileSync(path.join(DIR, 'metadata.tsv'), 'utf8').split('\n');
+    fs.writeFileSync(path.join(dir, 'metadata.tsv'), lines.slice(0, 30).join('\n') + '\n');
+    const meta = (await readRowMetadata(path.join(dir, 'vectors.tsv'), [0, 1]))!;
+    assert.deepEqual(meta.columns, []);
+    assert.match(meta.notes![0], /'name' of metadata\.tsv has 29 rows, but the vectors have 40: left out/);
+    const rows = cli('rows', path.join(dir, 'vectors.tsv'), '--finding', 'zero-rows', '--metadata');
+    assert.equal(rows.stdout, 'row\n20\n33\n');
+    assert.match(rows.stderr, /Left out of the metadata: 'name' of metadata\.tsv has 29 rows/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -23,6 +23,7 @@ export interface RowMetadataReader {
   readonly rows: number;
   /** Columns left out because their row count differs (a note for the user). */
   readonly mismatched: { name: string; source: string; rows: number }[];
+  /* With no usable column, only `mismatched` (read gives no columns, and says why in notes). */
   /** The values of the given global rows (any order; each checked to be in range), in that order. */
   read(rows: readonly number[]): Promise<RowMetadata>;
   close(): Promise<void>;
@@ -39,7 +40,8 @@ export async function openRowMetadata(filePath: string, dump: DumpFile, options:
   try {
     checkColumnOption('--label-column', options.labelColumn, found.columns);
     checkColumnOption('--text-column', options.textColumn, found.columns);
-    if (!found.columns.length) { await found.close(); return undefined; }
+    // columns left out for their length are still said (in notes), so the reader exists for them too
+    if (!found.columns.length && !found.mismatched.length) { await found.close(); return undefined; }
     const probeRows = Array.from({ length: Math.min(PROBE_ROWS, vectors.rows) }, (_, i) => i);
     const roles: { found: FoundColumn; role: MetadataRole; byName: boolean }[] = [];
     for (const f of found.columns) {
@@ -73,6 +75,9 @@ export async function openRowMetadata(filePath: string, dump: DumpFile, options:
           }
         }
         const out: RowMetadata = { source, rows: [...rows], columns: [] };
+        if (found.mismatched.length) {
+          out.notes = found.mismatched.map(m => `'${m.name}' of ${m.source} has ${m.rows} rows, but the vectors have ${vectors.rows}: left out (rows must match one to one).`);
+        }
         if (labelColumn !== undefined) out.labelColumn = labelColumn;
         if (textColumn !== undefined) out.textColumn = textColumn;
         for (const c of columns) out.columns.push({ name: c.name, role: c.role, values: rows.length ? await c.column.read(rows) : [] });

@@ -22,6 +22,8 @@ export interface RowMetadata {
   /** The column chosen as the label (role 'label') and as the text, if any. */
   labelColumn?: string;
   textColumn?: string;
+  /** What the user should know, e.g. a column left out because its row count differs from the vectors'. */
+  notes?: string[];
 }
 
 /** One row, as the panel's row view shows it. */
