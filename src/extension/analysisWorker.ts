@@ -28,14 +28,24 @@ const send = (m: FromWorker) => port.postMessage(m);
  * of the same file (unchanged on disk, same options) is answered without reading the sample again.
  */
 let rowContext: { key: string; ctx: RowViewContext } | undefined;
+/** The dump is closed after this long without a row view (an open file cannot be replaced on Windows). */
+const ROW_CONTEXT_IDLE_MS = 60_000;
+let rowContextTimer: NodeJS.Timeout | undefined;
 
-async function rowViewContext(task: Extract<WorkerTask, { type: 'rowView' }>): Promise<RowViewContext> {
-  const st = await fs.stat(task.path);
-  const key = JSON.stringify([task.path, st.size, st.mtimeMs, task.options]);
-  if (rowContext?.key === key) return rowContext.ctx;
+async function closeRowContext(): Promise<void> {
   const previous = rowContext;
   rowContext = undefined;
   await previous?.ctx.close().catch(() => undefined);
+}
+
+async function rowViewContext(task: Extract<WorkerTask, { type: 'rowView' }>): Promise<RowViewContext> {
+  clearTimeout(rowContextTimer);
+  rowContextTimer = setTimeout(() => void closeRowContext(), ROW_CONTEXT_IDLE_MS);
+  rowContextTimer.unref();
+  const st = await fs.stat(task.path);
+  const key = JSON.stringify([task.path, st.size, st.mtimeMs, task.options]);
+  if (rowContext?.key === key) return rowContext.ctx;
+  await closeRowContext();
   const ctx = await openRowViewContext(task.path, task.options);
   rowContext = { key, ctx };
   return ctx;
