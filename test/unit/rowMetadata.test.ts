@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { readRowMetadata, openRowMetadata } from '../../src/core/rows/readRowMetadata';
+import { columnRole } from '../../src/core/rows/metadataColumns';
 import { openRowViewContext, rowView, rowViewOf } from '../../src/core/rows/rowView';
 import { readDatasetRowMetadata, shardOfRow } from '../../src/core/rows/datasetRows';
 import { csvCell, renderRowViewText } from '../../src/core/rows/renderRowView';
@@ -249,4 +250,24 @@ test('damaged files: reading metadata gives the values or our own refusal, never
       }
     }
   }
+});
+
+test('roles by name and values: ids, labels (named, or few distinct values), texts (named, or long / spaced strings), numbers', () => {
+  const col = (name: string, kind: 'string' | 'integer' | 'float') => ({ name, kind, rows: 100, read: async () => [] });
+  const few = Array.from({ length: 40 }, (_, i) => `c${i % 3}`);
+  const many = Array.from({ length: 40 }, (_, i) => `w${i}`);
+  const role = (name: string, kind: 'string' | 'integer' | 'float', probe: (string | number | null)[] = []) => columnRole(col(name, kind), probe).role;
+  assert.equal(role('id', 'integer'), 'id');
+  assert.equal(role('doc_id', 'string'), 'id');
+  assert.equal(role('docId', 'integer'), 'id');
+  assert.equal(role('valid', 'integer', Array.from({ length: 40 }, (_, i) => i)), 'numeric', '"valid" is not an id');
+  assert.equal(role('label', 'integer'), 'label');
+  assert.equal(role('y', 'float', [0, 1, 2, null]), 'label', 'integral floats named y');
+  assert.equal(role('target', 'float', [0.5, 1.25]), 'numeric', 'a regression target is a number');
+  assert.equal(role('sentence', 'string'), 'text');
+  assert.equal(role('kind', 'string', few), 'label', 'few distinct strings');
+  assert.equal(role('kind', 'string', many), 'other', 'many short distinct strings');
+  assert.equal(role('blurb', 'string', many.map(w => `${w} and more`)), 'text', 'strings with spaces');
+  assert.equal(role('bucket', 'integer', few.map(s => Number(s.slice(1)))), 'label', 'few distinct integers');
+  assert.equal(role('score', 'float', [0.1, 0.2]), 'numeric');
 });

@@ -105,7 +105,10 @@ async function columnsOfFile(file: string, closers: (() => Promise<void>)[]): Pr
 
 // ---- roles -------------------------------------------------------------------------------
 
-const ID_NAME = /^(ids?|idx|index|uid|uuid|key|row_?(id|index)?|[a-z]*_?id)$/i;
+const ID_NAME = /^(ids?|idx|index|uid|uuid|key|row_?(id|index)?|.+_ids?)$/i;
+/** camelCase ids (docId, sampleID); case-sensitive, so that "valid" or "paid" are not ids. */
+const CAMEL_ID = /[a-z](Id|ID)$/;
+const isIdName = (name: string) => ID_NAME.test(name) || CAMEL_ID.test(name);
 const LABEL_NAME = /^(labels?|class(es)?|category|categories|targets?|y|tags?|cluster|topic|species|genre|word|token)$|label|class|categor/i;
 const TEXT_NAME = /text|sentence|document|content|caption|passage|title|body|query|prompt|description|review|comment|question|answer/i;
 
@@ -128,8 +131,8 @@ function categorical(values: (string | number | null)[]): boolean {
 export function columnRole(column: ValueColumn, probe: (string | number | null)[]): { role: MetadataRole; byName: boolean } {
   const name = column.name;
   const integral = column.kind === 'integer' || (column.kind === 'float' && probe.every(v => v === null || Number.isInteger(v)));
-  if (column.kind !== 'string' && ID_NAME.test(name) && !LABEL_NAME.test(name)) return { role: 'id', byName: true };
-  if (column.kind === 'string' && ID_NAME.test(name) && !TEXT_NAME.test(name)) return { role: 'id', byName: true };
+  if (column.kind !== 'string' && isIdName(name) && !LABEL_NAME.test(name)) return { role: 'id', byName: true };
+  if (column.kind === 'string' && isIdName(name) && !TEXT_NAME.test(name)) return { role: 'id', byName: true };
   if (LABEL_NAME.test(name) && (column.kind === 'string' || integral)) return { role: 'label', byName: true };
   if (TEXT_NAME.test(name) && column.kind === 'string') return { role: 'text', byName: true };
   if (column.kind === 'string') {
