@@ -131,6 +131,10 @@ test('--label-column / --text-column override the choice; an unknown column is r
   assert.equal(meta.labelColumn, 'y');
   assert.equal(meta.columns.find(c => c.name === 'y')!.role, 'label');
   assert.notEqual(meta.columns.find(c => c.name === 'labels')!.role, 'label');
+  // a column named for the text is not also picked as the label
+  const swapped = (await readRowMetadata(path.join(DIR, 'meta.parquet'), ASK, { textColumn: 'category' }))!;
+  assert.equal(swapped.textColumn, 'category');
+  assert.equal(swapped.labelColumn, 'y');
   await assert.rejects(readRowMetadata(path.join(DIR, 'meta.npz'), ASK, { textColumn: 'nope' }),
     (e: unknown) => isEmbdiagError(e) && e.code === 'bad-argument' && /'nope'/.test(e.message) && /'labels', 'y', 'ids'/.test(e.message));
 });

@@ -48,13 +48,14 @@ export async function openRowMetadata(filePath: string, dump: DumpFile, options:
       const guess = f.manifestLabels ? { role: 'label' as const, byName: true } : columnRole(f.column, await f.column.read(probeRows));
       roles.push({ found: f, ...guess });
     }
-    const pick = (role: MetadataRole, option: string | undefined) => {
+    // a column named by an option for one role is not picked for the other
+    const pick = (role: MetadataRole, option: string | undefined, taken: string | undefined) => {
       if (option !== undefined) return option;
-      const candidates = roles.filter(r => r.role === role);
+      const candidates = roles.filter(r => r.role === role && r.found.column.name !== taken);
       return (candidates.find(r => r.found.manifestLabels) ?? candidates.find(r => r.byName) ?? candidates[0])?.found.column.name;
     };
-    const labelColumn = pick('label', options.labelColumn);
-    const textColumn = pick('text', options.textColumn);
+    const labelColumn = pick('label', options.labelColumn, options.textColumn);
+    const textColumn = pick('text', options.textColumn, labelColumn);
     const roleOf = (r: typeof roles[number]): MetadataRole => {
       const name = r.found.column.name;
       if (name === labelColumn) return 'label';
