@@ -17,7 +17,7 @@ import type { WorkerTask } from './workerProtocol';
 import { informationTask, informationWanted } from './informationTask';
 import { datasetTask } from './datasetTask';
 import { datasetMayContain } from './dumpPaths';
-import { rowMetadataTask, rowViewTask } from './rowTasks';
+import { forPanel, rowMetadataTask, rowViewTask } from './rowTasks';
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
@@ -261,7 +261,7 @@ class ReportView {
     try {
       const metadata = await this.owner.service.run(task, { token: cts.token });
       if (metadata && this.cancel === cts) {
-        this.lastRowMetadata = { type: 'rowMetadata', metadata };
+        this.lastRowMetadata = { type: 'rowMetadata', metadata: forPanel(metadata) };
         this.send(this.lastRowMetadata);
       }
     } catch (e) {

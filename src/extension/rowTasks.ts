@@ -1,4 +1,5 @@
 import type { AnalysisReport } from '../core/report/analysisReport';
+import type { RowMetadata } from '../core/rows/rowMetadata';
 import { shardOfRow } from '../core/rows/datasetRows';
 import { DEFAULT_NEIGHBOUR_SAMPLE } from '../core/rows/rowView';
 import { EmbdiagError } from '../core/errors';
@@ -40,4 +41,13 @@ export function rowMetadataTask(report: AnalysisReport, fsPath: string, arrayNam
   // a dataset: keyed by its first shard's file, the shards' sizes and mtimes in the task say when it is stale
   if (dataset) return shards?.length ?  { type: 'rowMetadata', path: shards[0].file, rows, options, shards } : undefined;
   return { type: 'rowMetadata', path: fsPath, rows, options };
+}
+
+/** Characters of a text sent to the panel with the rows shown (it shows a line; the row view reads the full text). */
+export const PANEL_TEXT_CHARS = 300;
+
+/** The metadata with long texts cut (the message for thousands of projection rows stays small). */
+export function forPanel(meta: RowMetadata, max = PANEL_TEXT_CHARS): RowMetadata {
+  const cut = (v: string | number | null) => (typeof v === 'string' && v.length > max ? `${v.slice(0, max)}…` : v);
+  return { ...meta, columns: meta.columns.map(c => ({ ...c, values: c.values.map(cut) })) };
 }

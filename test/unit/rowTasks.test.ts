@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AnalysisService } from '../../src/extension/analysisService';
-import { rowMetadataTask, rowViewTask, shownRows } from '../../src/extension/rowTasks';
+import { forPanel, rowMetadataTask, rowViewTask, shownRows } from '../../src/extension/rowTasks';
 import type { Settings } from '../../src/extension/settings';
 import type { AnalysisReport } from '../../src/core/report/analysisReport';
 import { isEmbdiagError } from '../../src/core/errors';
@@ -64,4 +64,13 @@ test('the worker answers a row view and the metadata of the rows shown; the same
   } finally {
     service.dispose();
   }
+});
+
+test('texts sent with the rows shown are cut to a few hundred characters; numbers and short texts unchanged', () => {
+  const meta = { source: 's', rows: [1, 2], columns: [{ name: 't', role: 'text' as const, values: ['x'.repeat(1000), 'short'] }, { name: 'y', role: 'label' as const, values: [3, null] }] };
+  const sent = forPanel(meta);
+  assert.equal(sent.columns[0].values[0], `${'x'.repeat(300)}…`);
+  assert.equal(sent.columns[0].values[1], 'short');
+  assert.deepEqual(sent.columns[1].values, [3, null]);
+  assert.equal(meta.columns[0].values[0], 'x'.repeat(1000), 'the metadata read is not changed');
 });
