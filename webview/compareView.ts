@@ -104,7 +104,7 @@ function sideFindings(side: 'left' | 'right', label: string, r: AnalysisReport):
     <h3>${sideChip(side)}<span>${label}</span>${r.findings.length ? html` <span class="muted">${summariseSeverities(r.findings)}</span>` : nothing}</h3>
     ${r.findings.length === 0
       ? html`<p class="no-findings"><vscode-icon name="pass" class="status-ok"></vscode-icon><span>No findings</span></p>`
-      : html`<ul class="finding-list">${sortBySeverity(r.findings).map(findingItem)}</ul>`}
+      : html`<ul class="finding-list">${sortBySeverity(r.findings).map(f => findingItem(f))}</ul>`}
   </div>`;
 }
 

@@ -27,8 +27,10 @@ import { informationSection, type InformationActions } from './informationSectio
 import { defaultLogX, spectrumSection } from './spectrumSection';
 import { projectionSection, reportProjection } from './projectionSection';
 import { ProjectionView } from './projectionView';
-import type { RowMetadata } from '../src/core/rows/rowMetadata';
 import { post, vscodeApi } from './vscodeApi';
+import { rowViewSection, type RowViewActions, type RowViewState } from './rowViewSection';
+import { rowLabels, type RowLabels } from './rowViewModel';
+import type { RowMetadata } from '../src/core/rows/rowMetadata';
 
 type View =
   | { kind: 'waiting' }
@@ -65,8 +67,11 @@ interface PageState {
   informationHover: number | null;
   /** The compare view's covariance distance, which arrives after the comparison. */
   covariance: CovarianceView | null;
-  /** Labels and texts of the projection's sample rows, which arrive after the report. */
+  /** The row view opened from a finding's rows or a neighbour; null when closed. */
+  rowView: RowViewState | null;
+  /** Labels and texts of the rows shown (from the host's rowMetadata), and their lookup. */
   rowMetadata: RowMetadata | null;
+  rowLabels: RowLabels;
 }
 
 const root = document.getElementById('app') ?? document.body;
@@ -76,7 +81,17 @@ const state: PageState = {
   view: { kind: 'waiting' }, banner: null, logX: null,
   widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900, 'regime-loss-figure': 900, 'rd-figure': 900 },
   hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null, prismCursor: null, information: null, informationHover: null,
-  covariance: null, rowMetadata: null,
+  covariance: null, rowView: null, rowMetadata: null, rowLabels: new Map(),
+};
+
+const rowViewActions: RowViewActions = {
+  openRow: row => {
+    state.rowView = { kind: 'loading', row };
+    update();
+    post({ type: 'openRow', row });
+    document.getElementById('row-view-section')?.scrollIntoView({ block: 'nearest' });
+  },
+  closeRow: () => { state.rowView = null; update(); },
 };
 
 const actions: PageActions = {
@@ -198,7 +213,8 @@ function reportPage(r: AnalysisReport): TemplateResult {
       ${projectionSection(r)}
       ${state.information ? informationSection(state.information, { width: state.widths['rd-figure'], hoverIndex: state.informationHover }, informationActions) : nothing}
       ${state.regime ? regimeSection(state.regime, { width: state.widths['regime-loss-figure'], hoverIndex: state.regimeHover, prismCursor: state.prismCursor }, regimeActions) : nothing}
-      ${findingsSection(r.findings)}
+      ${rowViewSection(state.rowView, rowViewActions)}
+      ${findingsSection(r.findings, { labels: state.rowLabels, actions: rowViewActions })}
     </main>`;
 }
 
@@ -364,9 +380,29 @@ function shownArray(): { file: string; arrayName: string } {
 
 function handle(m: HostToWebview): void {
   switch (m.type) {
+    case 'rowView':
+      // only the row last asked for (a late answer for another row is dropped)
+      if (state.rowView?.kind === 'loading' && state.rowView.row !== m.view.row) break;
+      state.rowView = { kind: 'result', view: m.view };
+      update();
+      break;
+    case 'rowViewError':
+      if (state.rowView?.kind === 'loading' && state.rowView.row !== m.row) break;
+      state.rowView = { kind: 'error', row: m.row, code: m.code, message: m.message };
+      update();
+      break;
+    case 'rowMetadata':
+      if (state.view.kind !== 'report') break;
+      state.rowMetadata = m.metadata;
+      state.rowLabels = rowLabels(m.metadata);
+      update();
+      break;
     case 'report':
-      // the host sends the labels of this report's sample after it
-      state.rowMetadata = null;
+      if (state.view.kind !== 'report' || state.view.report.file !== m.report.file) {
+        state.rowView = null;
+        state.rowMetadata = null;
+        state.rowLabels = new Map();
+      }
       state.regime = regimeForReport(m.report);
       state.regimeHover = null;
       state.information = informationForReport(state.information, m.report);
@@ -408,11 +444,6 @@ function handle(m: HostToWebview): void {
       break;
     case 'informationError':
       showInformation({ kind: 'error', code: m.code, message: m.message }, true);
-      break;
-    case 'rowMetadata':
-      if (state.view.kind !== 'report') break;
-      state.rowMetadata = m.metadata;
-      update();
       break;
     case 'progress': {
       const progress = { file: m.file, fraction: m.fraction, message: m.message };

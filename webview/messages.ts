@@ -10,7 +10,7 @@ import type { Histogram } from '../src/core/stats/histogram';
 import type { HostToWebview } from '../src/shared/protocol';
 import type { RegimeResult } from '../src/core/regime/regimeResult';
 import type { InformationReport } from '../src/core/information/informationReport';
-import { isRowMetadata } from './projectionData';
+import { isRowMetadata, isRowView } from './rowViewModel';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number';
@@ -223,6 +223,8 @@ export function isHostToWebview(v: unknown): v is HostToWebview {
     case 'information': return isInformationReport(v.report);
     case 'informationProgress': return isNum(v.fraction) && isStr(v.message);
     case 'informationError': return isStr(v.code) && isStr(v.message);
+    case 'rowView': return isRowView(v.view);
+    case 'rowViewError': return isNum(v.row) && isStr(v.code) && isStr(v.message);
     case 'rowMetadata': return isRowMetadata(v.metadata);
     default: return false;
   }

@@ -29,7 +29,10 @@ export type CliCommand =
   | { kind: 'stats'; files: string[]; out: string; cacheDir?: string; arrayName?: string; seed: number; firstRow: number; sampleRows: number; json: boolean }
   | { kind: 'merge'; files: string[]; out: string; json: boolean }
   | { kind: 'regime'; file: string; arrayName?: string; raw?: RawShape; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig }
-  | { kind: 'rows'; file: string; arrayName?: string; raw?: RawShape; maxRows: number; seed: number; finding: RowFindingCode; format: 'csv' | 'jsonl'; outlierZ: number };
+  | { kind: 'rows'; file: string; arrayName?: string; raw?: RawShape; maxRows: number; seed: number; finding: RowFindingCode; format: 'csv' | 'jsonl'; outlierZ: number;
+      /** Add the row metadata columns (--metadata, or implied by --label-column / --text-column); off by default so scripts reading the row column keep working. */
+      metadata: boolean; labelColumn?: string; textColumn?: string }
+  | { kind: 'row'; file: string; row: number; arrayName?: string; raw?: RawShape; sampleRows: number; seed: number; neighbours: number; json: boolean; labelColumn?: string; textColumn?: string };
 
 export const HELP = `embdiag — look inside saved embedding dumps, without Python
 
@@ -44,7 +47,14 @@ Usage
                                         nan-rows, inf-rows, zero-rows, duplicate-rows,
                                         null-rows, outlier-rows. --format csv (default)
                                         or jsonl; --array, --max-rows, --seed and
-                                        --outlier-z as for analyze
+                                        --outlier-z as for analyze. --metadata: each row's
+                                        metadata (label, text, id, ... columns) follows it
+  embdiag row FILE INDEX [--json]      one row: norm, first values, nearest neighbours (cosine
+                                        and Euclidean) among a sample of rows, its metadata.
+                                        --max-rows N: the sample (default 10000); --neighbours K
+                                        (default 10); --array, --seed
+  Metadata (rows, row): --label-column NAME, --text-column NAME choose the label and the text
+                       column (default: picked by name and type)
   embdiag regime FILE --latent H ...    learning regime of a weight-tied linear autoencoder
                                         trained on the dump (arXiv 2606.05335); FILE may be a
                                         folder, a quoted glob or an .embstats: the dataset's
@@ -185,6 +195,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
         json: { type: 'boolean' }, markdown: { type: 'boolean' },
         'collapse-ratio': { type: 'string' }, 'dead-variance': { type: 'string' }, 'outlier-z': { type: 'string' },
         finding: { type: 'string' }, format: { type: 'string' },
+        metadata: { type: 'boolean' }, 'label-column': { type: 'string' }, 'text-column': { type: 'string' }, neighbours: { type: 'string' },
         information: { type: 'boolean' }, 'no-information': { type: 'boolean' },
         perturbed: { type: 'string' }, targets: { type: 'string' }, predictions: { type: 'string' }, inputs: { type: 'string' }, labels: { type: 'string' },
         'perturbed-array': { type: 'string' }, 'targets-array': { type: 'string' }, 'predictions-array': { type: 'string' },
@@ -207,9 +218,14 @@ export function parseCliArguments(argv: string[]): CliCommand {
   if (v.version) return { kind: 'version' };
   const [command, file, ...extra] = positionals;
   if (command === undefined) return { kind: 'help' };
-  if (command !== 'analyze' && command !== 'regime' && command !== 'rows' && command !== 'stats' && command !== 'merge') throw new EmbdiagError('bad-argument', `Unknown command "${command}". Run "embdiag --help" for usage.`);
+  if (command !== 'analyze' && command !== 'regime' && command !== 'rows' && command !== 'row' && command !== 'stats' && command !== 'merge') throw new EmbdiagError('bad-argument', `Unknown command "${command}". Run "embdiag --help" for usage.`);
   if (file === undefined) throw new EmbdiagError('bad-argument', `${command} needs a FILE, e.g. embdiag ${command} runs/emb.npy.`);
   if (command === 'stats' || command === 'merge') return datasetCommand(command, [file, ...extra], v);
+  if (command === 'row') return { ...rowCommand(v, file, extra), raw: rawShape(v.dtype, v.dim) } as CliCommand;
+  const metadataOnly = (['metadata', 'label-column', 'text-column', 'neighbours'] as const).find(k => v[k] !== undefined);
+  if (metadataOnly && !(command === 'rows' && metadataOnly !== 'neighbours')) {
+    throw new EmbdiagError('bad-argument', `--${metadataOnly} belongs to "embdiag ${metadataOnly === 'neighbours' ? 'row' : 'rows" and "row'}", not "${command}".`);
+  }
   const raw = rawShape(v.dtype, v.dim);
   if (raw && extra.length) throw new EmbdiagError('bad-argument', '--dtype and --dim describe one headerless file; for a dataset of raw shards, give each its manifest (NAME.embeddings.json {"dtype": ..., "dim": ...}).');
   if (extra.length && (command === 'regime' || command === 'rows')) throw new EmbdiagError('bad-argument', `Unexpected argument "${extra[0]}": ${command} takes one FILE.`);
@@ -304,7 +320,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
 
 /** `embdiag rows FILE --finding CODE [--format csv|jsonl]`: its own few options, with analyze's row selection. */
 function rowsCommand(v: Record<string, string | boolean | undefined>, file: string): CliCommand {
-  const allowed = new Set(['array', 'dtype', 'dim', 'max-rows', 'seed', 'finding', 'format', 'outlier-z', 'json', 'verbose']);
+  const allowed = new Set(['array', 'dtype', 'dim', 'max-rows', 'seed', 'finding', 'format', 'outlier-z', 'json', 'verbose', 'metadata', 'label-column', 'text-column']);
   const stray = Object.keys(v).find(k => v[k] !== undefined && !allowed.has(k));
   if (stray) throw new EmbdiagError('bad-argument', `--${stray} does not apply to "embdiag rows".`);
   const finding = v.finding;
@@ -318,6 +334,23 @@ function rowsCommand(v: Record<string, string | boolean | undefined>, file: stri
     maxRows: positiveInt('--max-rows', str('max-rows'), 2, 100_000),
     seed: positiveInt('--seed', str('seed'), 0, 0),
     outlierZ: str('outlier-z') === undefined ? DEFAULT_THRESHOLDS.outlierZ : positiveNumber('--outlier-z', str('outlier-z')!),
+    metadata: !!v.metadata || str('label-column') !== undefined || str('text-column') !== undefined, labelColumn: str('label-column'), textColumn: str('text-column'),
+  };
+}
+
+/** `embdiag row FILE INDEX [--json]`: the row view of one row. */
+function rowCommand(v: Record<string, string | boolean | undefined>, file: string, extra: string[]): CliCommand {
+  const allowed = new Set(['array', 'dtype', 'dim', 'max-rows', 'seed', 'json', 'verbose', 'label-column', 'text-column', 'neighbours']);
+  const stray = Object.keys(v).find(k => v[k] !== undefined && !allowed.has(k));
+  if (stray) throw new EmbdiagError('bad-argument', `--${stray} does not apply to "embdiag row".`);
+  if (extra.length !== 1) throw new EmbdiagError('bad-argument', extra.length ? `Unexpected argument "${extra[1]}": row takes one FILE and one INDEX.` : 'row needs an INDEX after the FILE, e.g. embdiag row runs/emb.npy 42.');
+  const str = (k: string) => (typeof v[k] === 'string' ? v[k] as string : undefined);
+  return {
+    kind: 'row', file, row: positiveInt('INDEX', extra[0], 0, 0), arrayName: str('array'), json: !!v.json,
+    sampleRows: positiveInt('--max-rows', str('max-rows'), 2, 10_000),
+    seed: positiveInt('--seed', str('seed'), 0, 0),
+    neighbours: positiveInt('--neighbours', str('neighbours'), 1, 10),
+    labelColumn: str('label-column'), textColumn: str('text-column'),
   };
 }
 

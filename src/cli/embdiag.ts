@@ -10,7 +10,7 @@ import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dat
 import { reportOfPartial } from '../core/dataset/datasetReport';
 import { shardNumberingFindings } from '../core/dataset/datasetPaths';
 import { PartialCache } from '../core/dataset/partialCache';
-import { EmbdiagError } from '../core/errors';
+import { EmbdiagError, escapeControlCharacters } from '../core/errors';
 import { cliErrorOutput } from './cliErrors';
 import { renderMarkdown, renderText } from '../core/report/renderText';
 import { reportToJson } from '../core/report/reportJson';
@@ -24,6 +24,10 @@ import { renderRegimeMarkdown, renderRegimeText } from '../core/regime/renderReg
 import { stepDiverges } from '../core/regime/stability';
 import { streamFindingRows } from '../core/analysis/findingRows';
 import { projectionForJson, withComponents } from '../core/analysis/projection';
+import { openDumpFile } from '../core/formats/openDumpFile';
+import { openRowMetadata } from '../core/rows/readRowMetadata';
+import { rowView } from '../core/rows/rowView';
+import { csvCell, jsonLine, metadataCells, metadataFields, renderRowViewText } from '../core/rows/renderRowView';
 
 /** The `embdiag` command: the same core as the extension, for terminals and CI. */
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     if (cmd.kind === 'version') { process.stdout.write(`embdiag ${TOOL_VERSION}\n`); return 0; }
     if (cmd.kind === 'regime') return await runRegime(cmd);
     if (cmd.kind === 'rows') { doing = `Listing the rows of ${cmd.finding} in ${cmd.file}`; return await runRows(cmd); }
+    if (cmd.kind === 'row') { doing = `Showing row ${cmd.row} of ${cmd.file}`; return await runRow(cmd); }
     if (cmd.kind === 'stats' || cmd.kind === 'merge') {
       doing = `Writing ${cmd.out}`;
       return await runDatasetCommand(cmd, process.stderr.isTTY ? { onProgress: progressToStderr() } : {});
@@ -126,18 +131,55 @@ async function runRegime(cmd: Extract<CliCommand, { kind: 'regime' }>): Promise<
   return stepDiverges(regime.stepSize.verdict) ? 1 : 0;
 }
 
-/** `embdiag rows`: every row of one finding, one per line (CSV with a header, or JSON lines), written as found. */
+/**
+ * `embdiag rows`: every row of one finding, one per line (CSV with a header, or JSON lines),
+ * written as found. When the dump has row metadata (labels, texts, ...) each line carries it too,
+ * read for the rows listed only, a batch at a time.
+ */
 async function runRows(cmd: Extract<CliCommand, { kind: 'rows' }>): Promise<number> {
   const duplicates = cmd.finding === 'duplicate-rows';
-  let pending: string[] = [cmd.format === 'csv' ? (duplicates ? 'row,repeats' : 'row') : ''].filter(Boolean);
-  const flush = () => { if (pending.length) process.stdout.write(pending.join('\n') + '\n'); pending = []; };
-  const result = await streamFindingRows(cmd.file, cmd, (row, repeats) => {
-    pending.push(cmd.format === 'csv' ? (duplicates ? `${row},${repeats}` : `${row}`)
-      : JSON.stringify(duplicates ? { row, repeats } : { row }));
-    if (pending.length >= 4096) flush();
+  const opened = cmd.metadata ? await openDumpFile(cmd.file) : undefined;
+  try {
+    const metadata = opened && await openRowMetadata(cmd.file, opened.dump, cmd);
+    const names = metadata?.columns.map(c => (c.name === 'row' || c.name === 'repeats' ? `metadata.${c.name}` : c.name)) ?? [];
+    if (cmd.format === 'csv') process.stdout.write([duplicates ? 'row,repeats' : 'row', ...names.map(csvCell)].join(',') + '\n');
+    let pending: { row: number; repeats?: number }[] = [];
+    let writing = Promise.resolve();
+    const flush = async (batch: { row: number; repeats?: number }[]) => {
+      if (!batch.length) return;
+      const meta = metadata && await metadata.read(batch.map(b => b.row));
+      process.stdout.write(batch.map(({ row, repeats }, i) => {
+        if (cmd.format === 'csv') return [duplicates ? `${row},${repeats}` : `${row}`, ...(meta ? metadataCells(meta, i) : [])].join(',');
+        return jsonLine({ ...(duplicates ? { row, repeats } : { row }), ...(meta ? { metadata: metadataFields(meta, i) } : {}) });
+      }).join('\n') + '\n');
+    };
+    const result = await streamFindingRows(cmd.file, cmd, (row, repeats) => {
+      pending.push({ row, repeats });
+      if (pending.length >= 4096) {
+        const batch = pending;
+        pending = [];
+        writing = writing.then(() => flush(batch));
+      }
+    });
+    await writing;
+    await flush(pending);
+    await metadata?.close();
+    // column names come from the file: escaped like every message
+    if (metadata?.columns.length) process.stderr.write(escapeControlCharacters(`Metadata: ${metadata.columns.map(c => `${c.name} (${c.role})`).join(', ')} from ${metadata.source}.`) + '\n');
+    for (const m of metadata?.mismatched ?? []) process.stderr.write(escapeControlCharacters(`Left out of the metadata: '${m.name}' of ${m.source} has ${m.rows} rows, the vectors ${metadata!.rows}.`) + '\n');
+    process.stderr.write(`${result.count} ${cmd.finding} ${result.sampled ? `among the ${result.rowsRead} rows read (a sample of ${result.rowsTotal}, seed ${cmd.seed})` : `of ${result.rowsTotal} rows`}.\n`);
+    return 0;
+  } finally {
+    await opened?.source.close();
+  }
+}
+
+/** `embdiag row FILE INDEX`: one row's view (norm, first values, neighbours, metadata). */
+async function runRow(cmd: Extract<CliCommand, { kind: 'row' }>): Promise<number> {
+  const view = await rowView(cmd.file, cmd.row, {
+    arrayName: cmd.arrayName, sampleRows: cmd.sampleRows, seed: cmd.seed, neighbours: cmd.neighbours, labelColumn: cmd.labelColumn, textColumn: cmd.textColumn,
   });
-  flush();
-  process.stderr.write(`${result.count} ${cmd.finding} ${result.sampled ? `among the ${result.rowsRead} rows read (a sample of ${result.rowsTotal}, seed ${cmd.seed})` : `of ${result.rowsTotal} rows`}.\n`);
+  process.stdout.write(cmd.json ? reportToJson({ file: cmd.file, ...view }) : renderRowViewText(cmd.file, view));
   return 0;
 }
 
@@ -194,12 +236,12 @@ async function regimeRowsOfDataset(cmd: Extract<CliCommand, { kind: 'regime' }>,
     }
     partial = r.partial;
   }
-  const { X, n } = sampleRowsInOrder(partial, cmd.maxRows);
+  const { X, n, indices } = sampleRowsInOrder(partial, cmd.maxRows);
   const rowsTotal = partial.shards.reduce((s, x) => s + x.rows, 0);
   const arrays = [...new Set(partial.shards.map(s => s.array))];
   const dtypes = [...new Set(partial.shards.map(s => s.dtype))];
   return {
-    file: cmd.file, arrayName: partial.arrayChoice ?? arrays.join(', '), dtype: dtypes.join(', '), X, n, d: partial.dim,
+    file: cmd.file, arrayName: partial.arrayChoice ?? arrays.join(', '), dtype: dtypes.join(', '), X, n, rowIndices: Float64Array.from(indices), d: partial.dim,
     rowsTotal, rowsRead: n, droppedNonFinite: partial.nanRows - partial.nullRows + partial.infRows, droppedNull: partial.nullRows,
     sampled: n < partial.count, seed: partial.seed,
   };

@@ -9,6 +9,10 @@ import { analyzeDataset } from '../core/dataset/analyzeDataset';
 import { PartialCache } from '../core/dataset/partialCache';
 import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
 import type { AnalysisReport } from '../core/report/analysisReport';
+import { openRowViewContext, rowViewOf, type RowViewContext } from '../core/rows/rowView';
+import { readRowMetadata } from '../core/rows/readRowMetadata';
+import { readDatasetRowMetadata } from '../core/rows/datasetRows';
+import * as fs from 'node:fs/promises';
 
 /**
  * Runs analyses off the extension host thread, one at a time. Cancellation is
@@ -18,6 +22,34 @@ const port = parentPort;
 if (!port) throw new Error('analysisWorker must run as a worker thread');
 
 const send = (m: FromWorker) => port.postMessage(m);
+
+/**
+ * The last dump opened for row views, with its neighbour sample and metadata columns: the next row
+ * of the same file (unchanged on disk, same options) is answered without reading the sample again.
+ */
+let rowContext: { key: string; ctx: RowViewContext } | undefined;
+/** The dump is closed after this long without a row view (an open file cannot be replaced on Windows). */
+const ROW_CONTEXT_IDLE_MS = 60_000;
+let rowContextTimer: NodeJS.Timeout | undefined;
+
+async function closeRowContext(): Promise<void> {
+  const previous = rowContext;
+  rowContext = undefined;
+  await previous?.ctx.close().catch(() => undefined);
+}
+
+async function rowViewContext(task: Extract<WorkerTask, { type: 'rowView' }>): Promise<RowViewContext> {
+  clearTimeout(rowContextTimer);
+  rowContextTimer = setTimeout(() => void closeRowContext(), ROW_CONTEXT_IDLE_MS);
+  rowContextTimer.unref();
+  const st = await fs.stat(task.path);
+  const key = JSON.stringify([task.path, st.size, st.mtimeMs, task.options]);
+  if (rowContext?.key === key) return rowContext.ctx;
+  await closeRowContext();
+  const ctx = await openRowViewContext(task.path, task.options);
+  rowContext = { key, ctx };
+  return ctx;
+}
 
 async function perform(task: WorkerTask, progress: (fraction: number, message: string) => void, partial: (r: AnalysisReport) => void) {
   switch (task.type) {
@@ -46,6 +78,16 @@ async function perform(task: WorkerTask, progress: (fraction: number, message: s
       return analyzeDataset([task.path], {
         ...task.options, displayPath: task.path, cache: task.cacheDir === undefined ? undefined : new PartialCache(task.cacheDir),
       }, { onProgress: progress });
+    case 'rowView': {
+      const ctx = await rowViewContext(task);
+      const { shard } = task;
+      return rowViewOf(ctx, shard ? shard.localRow : task.row, {
+        neighbours: task.options.neighbours,
+        ...(shard ? { shard: { file: task.path, localRow: shard.localRow }, globalOffset: shard.firstRow } : {}),
+      });
+    }
+    case 'rowMetadata':
+      return (task.shards ? await readDatasetRowMetadata(task.shards, task.rows, task.options) : await readRowMetadata(task.path, task.rows, task.options)) ?? null;
   }
 }
 

@@ -18,6 +18,7 @@ import { informationTask, informationWanted } from './informationTask';
 import { datasetTask } from './datasetTask';
 import { datasetMayContain } from './dumpPaths';
 import type { RawShapes } from './rawShapes';
+import { forPanel, rowMetadataTask, rowViewTask } from './rowTasks';
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
@@ -50,6 +51,8 @@ class ReportView {
   lastRegime?: HostToWebview;
   lastInformation?: HostToWebview;
   lastCovariance?: HostToWebview;
+  /** The metadata of the rows shown, replayed with the report. */
+  lastRowMetadata?: HostToWebview;
   report?: AnalysisReport;
   renderedText?: string;
   /** The texts rendered since the last run started, oldest first (a quick report, then the exact one, then sections). */
@@ -86,7 +89,7 @@ class ReportView {
     if (msg.type === 'regime' || msg.type === 'regimeProgress' || msg.type === 'regimeError') this.lastRegime = msg;
     else if (msg.type === 'information' || msg.type === 'informationProgress' || msg.type === 'informationError') this.lastInformation = msg;
     else if (msg.type === 'covarianceDistance' || msg.type === 'covarianceDistanceProgress' || msg.type === 'covarianceDistanceError') this.lastCovariance = msg;
-    else { this.last = msg; this.lastRegime = undefined; this.lastInformation = undefined; this.lastCovariance = undefined; }
+    else { this.last = msg; this.lastRegime = undefined; this.lastInformation = undefined; this.lastCovariance = undefined; this.lastRowMetadata = undefined; }
     this.send(msg);
   }
 
@@ -99,6 +102,7 @@ class ReportView {
         if (this.lastInformation) this.send(this.lastInformation);
         if (this.lastRegime) this.send(this.lastRegime);
         if (this.lastCovariance) this.send(this.lastCovariance);
+        if (this.lastRowMetadata) this.send(this.lastRowMetadata);
         break;
       case 'rendered':
         this.renderedText = msg.text;
@@ -128,6 +132,9 @@ class ReportView {
         // only a shard this report lists (and could read) opens: the page cannot name any file
         if (this.report?.shards?.some(s => s.file === msg.file && !s.error)) void this.owner.show({ kind: 'report', fsPath: msg.file });
         break;
+      case 'openRow':
+        void this.openRow(msg.row);
+        break;
       case 'exportPlot': {
         const base = this.subject.kind === 'compare' ? this.subject.left : this.subject.fsPath;
         void savePlot(base, msg.plot, msg.format, msg.data);
@@ -138,9 +145,6 @@ class ReportView {
         void savePlot(base, msg.plot, 'csv', msg.data);
         break;
       }
-      case 'openRow':
-        // the row view (rows-metadata) answers this; until then the click is ignored
-        break;
     }
   }
 
@@ -201,9 +205,11 @@ class ReportView {
       if (this.subject.kind === 'dataset') {
         this.report = reports[0];
         this.post({ type: 'report', report: reports[0] });
+        void this.sendRowMetadata(reports[0], cts);
       } else if (this.subject.kind === 'report') {
         this.report = reports[0];
         this.post({ type: 'report', report: reports[0] });
+        void this.sendRowMetadata(reports[0], cts);
         const subject = this.subject;
         const settings2 = readSettings(vscode.Uri.file(subject.fsPath));
         const information = subject.information ?? (await informationWanted(subject.fsPath, settings2) ? {} : undefined);
@@ -236,6 +242,41 @@ class ReportView {
         type: 'error', file: files[0], code,
         message: code === 'cancelled' ? 'Analysis cancelled. Use Re-analyse to start again.' : message,
       });
+    }
+  }
+
+  /** The row view of one row of the report shown (the worker keeps the dump open: the next row is quick). */
+  private async openRow(row: number): Promise<void> {
+    const report = this.report;
+    if (!report || this.subject.kind === 'compare') return;
+    try {
+      const settings = readSettings(vscode.Uri.file(this.subject.fsPath));
+      const arrayName = this.subject.kind === 'report' ? this.subject.arrayName : undefined;
+      const view = await this.owner.service.run(rowViewTask(report, this.subject.fsPath, row, settings, arrayName, this.subject.kind === 'dataset'));
+      if (this.report === report) this.send({ type: 'rowView', view });
+    } catch (e) {
+      const { code, message } = asAnalysisError(e, `The row view of row ${row}`);
+      if (this.report === report) this.send({ type: 'rowViewError', row, code, message });
+    }
+  }
+
+  /**
+   * The labels and texts of the rows the panel shows (projection sample, findings' rows), after the
+   * report; a dump without metadata sends nothing, and a failure only goes to the log.
+   */
+  private async sendRowMetadata(report: AnalysisReport, cts: vscode.CancellationTokenSource): Promise<void> {
+    if (this.subject.kind === 'compare') return;
+    const arrayName = this.subject.kind === 'report' ? this.subject.arrayName : undefined;
+    const task = rowMetadataTask(report, this.subject.fsPath, arrayName, this.subject.kind === 'dataset');
+    if (!task) return;
+    try {
+      const metadata = await this.owner.service.run(task, { token: cts.token });
+      if (metadata && this.cancel === cts) {
+        this.lastRowMetadata = { type: 'rowMetadata', metadata: forPanel(metadata) };
+        this.send(this.lastRowMetadata);
+      }
+    } catch (e) {
+      this.owner.log(`row metadata of ${this.subject.fsPath} not read: ${asAnalysisError(e, 'Reading the row metadata').message}`);
     }
   }
 

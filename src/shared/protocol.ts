@@ -3,7 +3,7 @@ import type { DumpComparison } from '../core/analysis/compareReports';
 import type { CovarianceDistanceResult } from '../core/analysis/covarianceDistance';
 import type { RegimeResult } from '../core/regime/regimeResult';
 import type { InformationReport } from '../core/information/informationReport';
-import type { RowMetadata } from '../core/rows/rowMetadata';
+import type { RowMetadata, RowView } from '../core/rows/rowMetadata';
 
 /**
  * Messages between the extension host and the report webview. Both bundles
@@ -34,7 +34,14 @@ export type HostToWebview =
   | { type: 'information'; report: InformationReport }
   | { type: 'informationProgress'; fraction: number; message: string }
   | { type: 'informationError'; code: string; message: string }
-  /** Labels and texts of the report's projection sample rows (sent after the report, when the dump has any). */
+  /** The row view asked for by openRow. */
+  | { type: 'rowView'; view: RowView }
+  /** The row view of `row` could not be computed. */
+  | { type: 'rowViewError'; row: number; code: string; message: string }
+  /**
+   * Labels and texts of rows the panel shows (sent after a report): the projection's sample rows
+   * (for colouring by label) and the findings' listed rows; `metadata.rows` says which.
+   */
   | { type: 'rowMetadata'; metadata: RowMetadata };
 
 /** Webview -> host. */
@@ -57,7 +64,7 @@ export type WebviewToHost =
   | { type: 'exportPlot'; plot: string; format: 'svg' | 'png'; data: string }
   /** Save a plot's data as CSV text (e.g. the projection's coordinates with their row indices); `plot` names it. */
   | { type: 'exportCsv'; plot: string; data: string }
-  /** Show one row of the dump (global 0-based index) in the row view. */
+  /** Show the row view of one global row of the report shown (the host checks it is a row of it). */
   | { type: 'openRow'; row: number };
 
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
@@ -68,12 +75,12 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
     case 'rendered': return typeof m.file === 'string' && typeof m.text === 'string';
     case 'selectArray': return typeof m.name === 'string';
     case 'openShard': return typeof m.file === 'string';
+    case 'openRow': return typeof m.row === 'number' && Number.isSafeInteger(m.row) && m.row >= 0;
     case 'exportReport': return m.format === 'markdown' || m.format === 'json';
     case 'exportPlot':
       return typeof m.plot === 'string' && /^[\w-]{1,40}$/.test(m.plot) && typeof m.data === 'string' &&
         ((m.format === 'svg' && m.data.startsWith('<svg')) || (m.format === 'png' && m.data.startsWith('data:image/png;base64,')));
     case 'exportCsv': return typeof m.plot === 'string' && /^[\w-]{1,40}$/.test(m.plot) && typeof m.data === 'string';
-    case 'openRow': return typeof m.row === 'number' && Number.isSafeInteger(m.row) && m.row >= 0;
     default: return false;
   }
 }

@@ -102,7 +102,7 @@ test('the JSON Schema is draft-07, describes every key the parser knows, and not
   const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schemas', 'embeddings-manifest.schema.json'), 'utf8'));
   assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
   const keys = Object.keys(schema.properties).sort();
-  assert.deepEqual(keys, [...ARRAY_ROLES, ...SCALAR_KEYS, ...RAW_KEYS, '$schema', 'version', 'description', 'autoencoder'].sort());
+  assert.deepEqual(keys, [...ARRAY_ROLES, ...SCALAR_KEYS, ...RAW_KEYS, '$schema', 'version', 'description', 'autoencoder', 'metadata'].sort());
   for (const k of keys) assert.ok(typeof schema.properties[k].description === 'string' && schema.properties[k].description.length > 20, `${k} has a description`);
   const ref = schema.definitions.arrayRef.oneOf;
   assert.ok(ref[0].description && ref[1].properties.file.description && ref[1].properties.array.description);

@@ -17,6 +17,8 @@ export interface LoadedRows {
   X: Float64Array;
   /** Rows in X (finite rows kept). */
   n: number;
+  /** The dump's row index of each row of X. */
+  rowIndices: Float64Array;
   d: number;
   rowsTotal: number;
   rowsRead: number;
@@ -46,6 +48,7 @@ export async function loadFiniteRows(filePath: string, options: LoadRowsOptions,
     const X = new Float64Array(rowsRead * d);
     const runs = sampled ? uniqueSortedRuns(sampleRowIndices(m.rows, rowsRead, options.seed)) : [[0, m.rows] as [number, number]];
     const blockRows = Math.max(1, Math.floor(BLOCK_BYTES / (8 * Math.max(1, d))));
+    const rowIndices = new Float64Array(rowsRead);
     let kept = 0;
     let dropped = 0;
     let droppedNull = 0;
@@ -58,14 +61,14 @@ export async function loadFiniteRows(filePath: string, options: LoadRowsOptions,
         for (let i = 0; i < k; i++) {
           const row = block.subarray(i * d, (i + 1) * d);
           if (nulls.has(r + i)) droppedNull++;
-          else if (row.every(Number.isFinite)) X.set(row, (kept++) * d);
+          else if (row.every(Number.isFinite)) { rowIndices[kept] = r + i; X.set(row, (kept++) * d); }
           else dropped++;
         }
       }
     }
     await source.assertUnchanged?.();
     return {
-      file: filePath, arrayName: m.name, dtype: m.dtype, X: X.subarray(0, kept * d), n: kept, d,
+      file: filePath, arrayName: m.name, dtype: m.dtype, X: X.subarray(0, kept * d), n: kept, rowIndices: rowIndices.subarray(0, kept), d,
       rowsTotal: m.rows, rowsRead, droppedNonFinite: dropped, droppedNull, sampled, seed: options.seed,
     };
   } finally {

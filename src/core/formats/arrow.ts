@@ -1,6 +1,7 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError, type EmbdiagErrorCode } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
+import { matrixValueColumn, readByRuns } from './valueColumns';
 import type { DTypeName } from './dtype';
 import { checkRowRange, findArray } from './npy';
 import { openDefaultArray } from './defaultArray';
@@ -277,6 +278,38 @@ async function openArrowTable(source: ByteSource, arrow: Arrow, layout: ArrowFil
       if (!spec.scalar) return (this as DumpFile).open(requested);
       const buffers = positions ? [bufferColumn(naming.findIndex(n => n.name === info.name), 'scalar', spec.scalar, 1)!] : undefined;
       return openSpec({ info: { name: info.name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, kind: 'columns', columns: [info.name], dtypes: [spec.scalar], buffers });
+    },
+    /** The other columns of one number or one string per row (id, text, label, ...). */
+    async valueColumns(): Promise<ValueColumn[]> {
+      const columns: ValueColumn[] = [];
+      for (const spec of specs) {
+        const name = spec.info.name;
+        if (spec.kind !== 'other' || spec.columns.length !== 1 || spec.columns[0] !== name) continue;
+        if (spec.scalar) {
+          columns.push(matrixValueColumn(await (this as DumpFile).openColumn!(name)));
+          continue;
+        }
+        const field = fields[naming.findIndex(n => n.name === name)];
+        if (fileProblem || !field || !(arrow.DataType.isUtf8(field.type) || arrow.DataType.isLargeUtf8(field.type))) continue;
+        columns.push({
+          name, kind: 'string', rows: totalRows,
+          // apache-arrow decodes a whole record batch; only the batches holding rows asked for are read
+          read: rows => readByRuns(rows, async (start, end) => {
+            const values: (string | null)[] = new Array(end - start).fill(null);
+            for (let b = 0; b < batches.length; b++) {
+              const { start: first, rows: n } = batches[b];
+              if (first + n <= start || first >= end || !n) continue;
+              const child = (await readBatch(b)).getChild(name);
+              for (let r = Math.max(start, first); r < Math.min(end, first + n); r++) {
+                const v = child?.get(r - first);
+                values[r - start] = typeof v === 'string' ? v : null;
+              }
+            }
+            return values;
+          }),
+        });
+      }
+      return columns;
     },
   };
 }

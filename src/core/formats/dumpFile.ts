@@ -55,6 +55,21 @@ export interface EmbeddingMatrix {
   rowMetadata?(rows: readonly number[]): Promise<RowMetadata>;
 }
 
+/**
+ * One value per row beside the vectors (a label, an id, a text): another column of the table, a
+ * 1-D array of the same container, a JSON Lines field, the word of a word vector. Read for the rows
+ * asked for only.
+ */
+export interface ValueColumn {
+  readonly name: string;
+  /** 'string' for text; numbers otherwise (integer: labels and ids; float: a numeric column). */
+  readonly kind: 'string' | 'integer' | 'float';
+  /** Rows it holds (it describes the vectors' rows only when this equals their count). */
+  readonly rows: number;
+  /** The values of `rows` (in range, any order), in that order; null where a row has none. */
+  read(rows: readonly number[]): Promise<(string | number | null)[]>;
+}
+
 export interface DumpFile {
   readonly format: DumpFormat;
   readonly arrays: ArrayInfo[];
@@ -72,6 +87,8 @@ export interface DumpFile {
    * (regression targets, predictions, labels) this way. Throws like open() for any other column.
    */
   openColumn?(name: string): Promise<EmbeddingMatrix>;
+  /** The columns of one value per row besides the arrays (see ValueColumn); readers without any omit it. */
+  valueColumns?(): Promise<ValueColumn[]>;
 }
 
 /** The layout of a headerless raw array, as the user gives it (CLI --dtype/--dim, manifest, editor prompt). */

@@ -2,11 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
 import { decoderFor } from './dtype';
 import { checkRowRange, findArray, matrixGeometry } from './npy';
 import { type H5Module, MAX_READ_BYTES, h5call, isBroken, loadH5wasm, withExtraHeap, withFile } from './hdf5Library';
 import { type Hdf5Entry, type Hdf5Layout, listHdf5 } from './hdf5Listing';
+import { matrixValueColumn, readByRuns } from './valueColumns';
+
+const utf8 = new TextDecoder('utf-8');
 
 /**
  * HDF5 files (.h5 / .hdf5) through h5wasm, the HDF5 C library compiled to WebAssembly (hdf5Library.ts).
@@ -85,6 +88,21 @@ export async function openHdf5(source: ByteSource, _fileName: string): Promise<D
       }
       return new Hdf5Matrix(h5, label, file, entry, entry.layout);
     },
+    /** 1-D datasets of numbers (labels, ids), read element by element as an N×1 column. */
+    async valueColumns(): Promise<ValueColumn[]> {
+      const numeric = entries.filter(d => d.layout && d.layout.arrayShape.length === 0 && d.layout.dataspace.length === 1)
+        .map(d => matrixValueColumn(new Hdf5Matrix(h5, label, file, d, d.layout!, true)));
+      // 1-D string datasets (h5py's string_dtype, fixed-length bytes): decoded by h5wasm, a run of rows per hyperslab
+      const strings = entries.filter(d => d.info.dtype === 'str' && d.info.shape.length === 1).map((d): ValueColumn => ({
+        name: d.info.name, kind: 'string', rows: d.info.shape[0],
+        read: rows => readByRuns(rows, async (start, end) => withFile(h5, label, file, f => h5call(label, `read rows ${start}..${end} of '${d.path}'`, () => {
+          const dataset = f.get(d.path) as unknown as { slice(ranges: [number, number][]): unknown };
+          const values = dataset.slice([[start, end]]);
+          return Array.from(values as ArrayLike<unknown>, v => (typeof v === 'string' ? v : v instanceof Uint8Array ? utf8.decode(v) : null));
+        }))),
+      }));
+      return [...numeric, ...strings];
+    },
   };
 }
 
@@ -107,8 +125,9 @@ class Hdf5Matrix implements EmbeddingMatrix {
   private readonly rowsPerUnit: number;
 
   constructor(private readonly h5: H5Module, private readonly label: string, private readonly file: string,
-    private readonly entry: Hdf5Entry, private readonly layout: Hdf5Layout) {
-    const geometry = matrixGeometry(entry.info.shape);
+    private readonly entry: Hdf5Entry, private readonly layout: Hdf5Layout, asColumn = false) {
+    // a 1-D dataset as a column: one value per row (not one vector)
+    const geometry = asColumn ? { rows: entry.info.shape[0], dim: 1, notes: [] } : matrixGeometry(entry.info.shape);
     this.name = entry.info.name;
     this.dtype = layout.dtype.name;
     this.shape = entry.info.shape.slice();
@@ -119,7 +138,11 @@ class Hdf5Matrix implements EmbeddingMatrix {
     if (chunks) this.notes.push(`Chunked (${chunks.join(' x ')})${filters.length ? `, filters ${filters.join(' + ')}` : ''}: rows are read by hyperslab.`);
     if (layout.bigEndian && layout.dtype.itemSize > 1) this.notes.push('Stored big-endian; HDF5 converts it on reading.');
     this.decode = decoderFor(layout.dtype);
-    if (arrayShape.length) {
+    if (asColumn) {
+      this.unitGrid = dataspace.slice();
+      this.tail = [];
+      this.rowsPerUnit = 1;
+    } else if (arrayShape.length) {
       this.unitGrid = dataspace.slice();
       this.tail = [];
       this.rowsPerUnit = arrayShape.reduce((n, d) => n * d, 1) / this.dim;

@@ -1,6 +1,7 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
+import { readByRuns } from './valueColumns';
 import { checkRowRange } from './npy';
 import { forEachLine } from './textLines';
 import { decodeVector, describeVector, findVectorField, valueAtPath, VECTOR_FIELD_NAMES, type VectorEncoding } from './jsonVectors';
@@ -64,6 +65,24 @@ export async function openJsonLines(source: ByteSource): Promise<DumpFile> {
       }
       return new JsonLinesMatrix(source, index, path, layout.encoding, layout.dim);
     },
+    /** The first record's other top-level fields holding a string or a number (id, text, label, ...). */
+    async valueColumns(): Promise<ValueColumn[]> {
+      const value = record.value;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+      return Object.entries(value as Record<string, unknown>)
+        .filter(([key, v]) => key !== field && (typeof v === 'string' || typeof v === 'number'))
+        .map(([key, v]) => ({
+          name: key, kind: typeof v === 'string' ? 'string' : Number.isInteger(v) ? 'integer' : 'float', rows: index.records,
+          read: rows => readByRuns(rows, async (start, end) => {
+            const values: (string | number | null)[] = [];
+            await forEachRecord(source, index, start, end - start, r => {
+              const x = typeof r.value === 'object' && r.value !== null ? (r.value as Record<string, unknown>)[key] : undefined;
+              values.push(typeof x === 'string' || typeof x === 'number' ? x : null);
+            });
+            return values;
+          }),
+        }));
+    },
   };
 }
 
@@ -111,7 +130,10 @@ async function forEachRecord(source: ByteSource, index: LineIndex, start: number
   let line = index.lineNumbers[slot];
   let record = slot * INDEX_STEP;
   let done = 0;
-  await forEachLine(source, index.offsets[slot], source.size, MAX_LINE_BYTES, (bytes, from, to) => {
+  // the read stops at the indexed record after the last one wanted (a few rows cost a few lines, not a chunk)
+  const next = Math.floor((start + count - 1) / INDEX_STEP) + 1;
+  const end = next * INDEX_STEP < index.records ? index.offsets[next] : source.size;
+  await forEachLine(source, index.offsets[slot], end, MAX_LINE_BYTES, (bytes, from, to) => {
     if (isBlank(bytes, from, to)) { line++; return; }
     if (record >= start) {
       const text = utf8.decode(bytes.subarray(from, to));

@@ -1,6 +1,6 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
 import { checkRowRange } from './npy';
 import { decodeVector, describeVector, findVectorField, valueAtPath, VECTOR_FIELD_NAMES } from './jsonVectors';
 
@@ -82,6 +82,20 @@ export async function openJsonResponse(source: ByteSource): Promise<DumpFile> {
         throw new EmbdiagError('array-not-found', `${source.name}: data[0] has no field '${path}'.`, `Give a dot path inside each item of "data" (e.g. ${field ?? 'embedding'}).`);
       }
       return matrixOf(path);
+    },
+    /** The items' other fields holding a string or a number (an id, a text some tools add), by row; not the API's `index` and `object`. */
+    async valueColumns(): Promise<ValueColumn[]> {
+      const itemOfRow = new Array<number>(records.length);
+      records.forEach((_, i) => { itemOfRow[order ? order[i] : i] = i; });
+      return Object.entries(records[0])
+        .filter(([key, v]) => key !== field && key !== 'index' && key !== 'object' && (typeof v === 'string' || typeof v === 'number'))
+        .map(([key, v]) => ({
+          name: key, kind: typeof v === 'string' ? 'string' : Number.isInteger(v) ? 'integer' : 'float', rows: records.length,
+          read: async rows => rows.map(r => {
+            const x = records[itemOfRow[r]]?.[key];
+            return typeof x === 'string' || typeof x === 'number' ? x : null;
+          }),
+        }));
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
+import { matrixValueColumn } from './valueColumns';
 import { DType, DTypeResult, decoderFor, numpyDType, refusedDTypeError } from './dtype';
 
 // ---- Python literal parser (npy headers are a Python dict literal) --------
@@ -456,6 +457,12 @@ export async function openNpy(source: ByteSource, fileName: string): Promise<Dum
       if (requested !== undefined) findArray(source.name, [info], requested);
       if (!info.analysable) throw new EmbdiagError('bad-shape', `${source.name}: the array cannot be analysed: ${info.reason}.`, 'Save a 1-D or 2-D numeric array.');
       return new DenseMatrix(source, { name, dtype, shape: header.shape, dataOffset: header.dataOffset, fortranOrder: header.fortranOrder });
+    },
+    /** A 1-D array (or an N×1 column) is one value per row: labels or ids a manifest may name. */
+    async valueColumns(): Promise<ValueColumn[]> {
+      const [rows, width = 1, ...more] = header.shape;
+      if (header.shape.length === 0 || width !== 1 || more.length) return [];
+      return [matrixValueColumn(new DenseMatrix(source, { name, dtype, shape: [rows, 1], dataOffset: header.dataOffset, fortranOrder: false }))];
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
 import { refusedDTypeError } from './dtype';
 import { DenseMatrix, checkNpyDataLength, findArray, npyArrayInfo, parseNpyHeader } from './npy';
+import { matrixValueColumn, npyStringColumn } from './valueColumns';
 import { ZipEntry, openZipEntry, openZipEntryForRandomAccess, readZipDirectory } from './zip';
 
 /** Largest compressed entry decoded whole into memory (for reading out of order). */
@@ -64,6 +65,23 @@ export async function openNpz(source: ByteSource): Promise<DumpFile> {
         name: info.name, dtype: header.dtype.dtype, shape: header.shape,
         dataOffset: header.dataOffset, fortranOrder: header.fortranOrder,
       });
+    },
+    /** 1-D arrays (and N×1 columns) of numbers or numpy strings: labels, ids, texts. */
+    async valueColumns(): Promise<ValueColumn[]> {
+      const columns: ValueColumn[] = [];
+      for (const info of arrays) {
+        const [rows, width = 1, ...more] = info.shape;
+        if (info.shape.length === 0 || width !== 1 || more.length) continue;
+        const entrySource = await openZipEntry(source, byName.get(info.name)!);
+        const header = await parseNpyHeader(entrySource, entrySource.name);
+        if (header.dtype.ok) {
+          columns.push(matrixValueColumn(new DenseMatrix(entrySource, { name: info.name, dtype: header.dtype.dtype, shape: [rows, 1], dataOffset: header.dataOffset, fortranOrder: false })));
+        } else {
+          const strings = npyStringColumn(entrySource, info.name, header.descr, header.dataOffset, rows);
+          if (strings) columns.push(strings);
+        }
+      }
+      return columns;
     },
   };
 }

@@ -2,13 +2,14 @@ import * as zlib from 'node:zlib';
 import type { AsyncBuffer, FileMetaData, SchemaTree } from 'hyparquet';
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
+import { matrixValueColumn, readByRuns } from './valueColumns';
 import { openDefaultArray } from './defaultArray';
 import { dimensionGroupNote, dimensionMemberRefusal, gatherDimensionColumns, type DimensionGroup } from './dimensionColumns';
 import { findArray } from './npy';
 import { checkParquetFooter, parquetFooterDamage } from './parquetFooter';
 import { ParquetMatrix, hyparquetListLengths, type ArraySpec, type RowGroup } from './parquetMatrix';
-import { failureDetail, PageChecker, pageCheckers, type Compressors, type Hyparquet } from './parquetPageCheck';
+import { failureDetail, PageChecker, pageCheckers, readColumns, type Compressors, type Hyparquet } from './parquetPageCheck';
 import { ParquetListPages, raggedListReason, type Decompress, type ListChunk, type ListLayout } from './parquetPages';
 import { snappyUncompress } from './parquetEncodings';
 import { classify } from './parquetSchema';
@@ -218,7 +219,43 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
       const column: ArraySpec = { info: { name: info.name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, columns: [info.name], list: false, dtype: spec.scalar };
       return new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined);
     },
+    /** The other columns of one number or one string per row (id, text, label, ...). */
+    async valueColumns(): Promise<ValueColumn[]> {
+      const columns: ValueColumn[] = [];
+      for (const spec of specs) {
+        if (spec.list || spec.columns.length !== 1 || spec.info.name !== spec.columns[0]) continue;
+        const name = spec.info.name;
+        if (spec.scalar) {
+          const column: ArraySpec = { info: { name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, columns: [name], list: false, dtype: spec.scalar };
+          columns.push(matrixValueColumn(new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined)));
+        } else if (spec.info.dtype === 'str') {
+          columns.push({
+            name, kind: 'string', rows: totalRows,
+            read: rows => readByRuns(rows, async (start, end) => {
+              const values: (string | null)[] = new Array(end - start).fill(null);
+              await readColumns(hp, file, metadata, compressors, label, [name], start, end, (_column, data, firstRow) => {
+                for (let i = 0; i < data.length; i++) {
+                  const at = firstRow + i - start;
+                  if (at >= 0 && at < values.length) values[at] = textOf(data[i]);
+                }
+              });
+              return values;
+            }),
+          });
+        }
+      }
+      return columns;
+    },
   };
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** A string cell as hyparquet gives it (bytes, since strings are not decoded for us), or null. */
+function textOf(v: unknown): string | null {
+  if (v instanceof Uint8Array) return utf8.decode(v);
+  if (typeof v === 'string') return v;
+  return v === null || v === undefined ? null : String(v);
 }
 
 /**

@@ -64,8 +64,16 @@ function guardMethods(target: object, names: readonly string[], fileName: string
   }
 }
 
-/** The dump with `open`, and every matrix it opens with its reading methods, behind the safety net. */
+/** The dump with `open`, every matrix it opens with its reading methods, and its value columns, behind the safety net. */
 export function withReaderSafetyNet(dump: DumpFile, fileName: string): DumpFile {
+  const valueColumns = dump.valueColumns?.bind(dump);
+  if (valueColumns) {
+    dump.valueColumns = async () => {
+      const columns = await guarded(fileName, dump.format, valueColumns);
+      for (const column of columns) guardMethods(column, ['read'], fileName, dump.format);
+      return columns;
+    };
+  }
   const open = dump.open.bind(dump);
   dump.open = async (name?: string): Promise<EmbeddingMatrix> => {
     const matrix = await guarded(fileName, dump.format, () => open(name));

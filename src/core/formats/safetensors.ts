@@ -1,8 +1,9 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
 import { DType, RefusedDType, refusedDTypeError, safetensorsDType } from './dtype';
 import { DenseMatrix, findArray, matrixGeometry } from './npy';
+import { matrixValueColumn } from './valueColumns';
 
 /** The safetensors library refuses larger headers too. */
 const MAX_HEADER_BYTES = 100_000_000;
@@ -151,6 +152,11 @@ export async function openSafetensors(source: ByteSource): Promise<DumpFile> {
       if (tensor.refused || !tensor.dtype) throw refusedDTypeError(source.name, `tensor '${info.name}'`, tensor.refused!);
       if (!info.analysable) throw new EmbdiagError('bad-shape', `${source.name}: tensor '${info.name}' cannot be analysed: ${info.reason}.`, 'Pick another tensor.');
       return new DenseMatrix(source, { name: info.name, dtype: tensor.dtype, shape: info.shape, dataOffset: dataStart + tensor.begin, fortranOrder: false });
+    },
+    /** 1-D tensors (and N×1 ones) of numbers: labels, ids. */
+    async valueColumns(): Promise<ValueColumn[]> {
+      return tensors.filter(t => t.dtype && (t.info.shape.length === 1 || (t.info.shape.length === 2 && t.info.shape[1] === 1)))
+        .map(t => matrixValueColumn(new DenseMatrix(source, { name: t.info.name, dtype: t.dtype!, shape: [t.info.shape[0], 1], dataOffset: dataStart + t.begin, fortranOrder: false })));
     },
   };
 }

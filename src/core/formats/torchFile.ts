@@ -1,6 +1,7 @@
 import { ByteSource, SliceByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
+import { matrixValueColumn } from './valueColumns';
 import { DType, DTypeName, DTypeResult, decoderFor, makeDType, refusedDTypeError } from './dtype';
 import { DenseMatrix, checkRowRange, fileStem, findArray, matrixGeometry } from './npy';
 import { AllowedGlobal, PyCustom, PyDict, PyGlobal, PySet, PyTuple, PyValue, describePyValue, unpickle, walkPickle } from './pickle';
@@ -479,6 +480,17 @@ function makeDump(source: ByteSource, fileName: string, root: PyValue, formatNot
       if (!info.analysable) throw new EmbdiagError('bad-shape', `${label}: tensor '${info.name}' cannot be analysed: ${info.reason}.`, 'Pick another tensor.');
       const dtype = littleEndian ? t.storage.dtype.dtype : makeDType(t.storage.dtype.dtype.name, false);
       return tensorMatrix(await locate(t.storage).open(), info.name, dtype, t);
+    },
+    /** 1-D tensors of numbers (labels, ids), read as N×1 columns. */
+    async valueColumns(): Promise<ValueColumn[]> {
+      const columns: ValueColumn[] = [];
+      for (const { info, tensor: t } of tensors) {
+        if (!t || !t.storage.dtype.ok || t.shape.length !== 1) continue;
+        const dtype = littleEndian ? t.storage.dtype.dtype : makeDType(t.storage.dtype.dtype.name, false);
+        const column = new TorchTensor(t.storage, t.offset, [t.shape[0], 1], [t.stride[0], 1]);
+        columns.push(matrixValueColumn(tensorMatrix(await locate(t.storage).open(), info.name, dtype, column)));
+      }
+      return columns;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
 import { checkRowRange, fileStem, findArray } from './npy';
 import { DuplicateWords, parseHeader, wordOf } from './wordVectors';
 
@@ -81,6 +81,19 @@ export async function openWord2vecBinary(source: ByteSource, fileName: string): 
     async open(requested?: string): Promise<EmbeddingMatrix> {
       findArray(source.name, [info], requested);
       return new Word2vecBinaryMatrix(source, name, offsets, count, dim);
+    },
+    /** The word of each row: its label (the bytes between the previous vector and this one's space). */
+    async valueColumns(): Promise<ValueColumn[]> {
+      return [{
+        name: 'word', kind: 'string', rows: count,
+        read: rows => Promise.all(rows.map(async row => {
+          const from = row === 0 ? nl + 1 : offsets[row - 1] + vectorBytes;
+          const bytes = await source.read(from, offsets[row] - 1 - from);
+          let at = 0;
+          while (bytes[at] === NL) at++;
+          return wordOf(bytes, at, bytes.length);
+        })),
+      }];
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix, ReaderFinding } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ReaderFinding, ValueColumn } from './dumpFile';
+import { readByRuns } from './valueColumns';
 import { checkRowRange, fileStem, findArray } from './npy';
 import { parseNumberBytes } from './delimited';
 import { forEachLine } from './textLines';
@@ -230,6 +231,20 @@ export async function openWordVectorText(source: ByteSource, fileName: string, f
     async open(requested?: string): Promise<EmbeddingMatrix> {
       findArray(source.name, [info], requested);
       return new WordTextMatrix(source, name, dtype, starts, rows, dim, header ? 1 : 0);
+    },
+    /** The word of each row: its label. */
+    async valueColumns(): Promise<ValueColumn[]> {
+      return [{
+        name: 'word', kind: 'string', rows,
+        read: rowList => readByRuns(rowList, async (first, end) => {
+          const base = starts[first];
+          const bytes = await source.read(base, starts[end] - base);
+          return Array.from({ length: end - first }, (_, i) => {
+            const split = splitWord(bytes, starts[first + i] - base, starts[first + i + 1] - base, dim);
+            return split ? wordOf(bytes, starts[first + i] - base, split.wordEnd) : null;
+          });
+        }),
+      }];
     },
   };
 }

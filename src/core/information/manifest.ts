@@ -36,6 +36,12 @@ export interface Manifest {
    */
   autoencoder?: ManifestAutoencoder;
   arrays: Partial<Record<ArrayRole, ManifestArrayRef>>;
+  /**
+   * Row metadata (labels, texts, ids) for the row view and the projection's colours: a file of one
+   * line or record per row (a projector-style .tsv with a header, JSON Lines, Parquet, Arrow, npz),
+   * or one array/column of it. Not an input of the information analysis.
+   */
+  metadata?: ManifestArrayRef;
   scalars: Partial<Record<ScalarKey, number>>;
   /** Headerless raw dumps (emb.f32): the dtype and dimension the file itself cannot say. */
   raw?: { dtype?: string; dim?: number };
@@ -296,13 +302,13 @@ export function parseManifest(text: string): ParsedManifest {
     if (seen.has(prop.key)) add('manifest-duplicate-key', 'warning', `"${prop.key}" appears more than once; the last one is used.`, [prop.key], keyRange);
     seen.add(prop.key);
     let key = prop.key;
-    if (!(ARRAY_ROLES as readonly string[]).includes(key) && !(SCALAR_KEYS as readonly string[]).includes(key) && !['$schema', 'version', 'description', 'autoencoder', ...RAW_KEYS].includes(key)) {
+    if (!(ARRAY_ROLES as readonly string[]).includes(key) && !(SCALAR_KEYS as readonly string[]).includes(key) && !['$schema', 'version', 'description', 'autoencoder', 'metadata', ...RAW_KEYS].includes(key)) {
       const alias = ALIASES[key] ?? ALIASES[key.toLowerCase()];
       if (alias) {
         add('manifest-alias', 'warning', `"${key}" is read as "${alias}"; write "${alias}" to silence this warning.`, [prop.key], keyRange);
         key = alias;
       } else {
-        add('manifest-unknown-key', 'warning', `Unknown key "${key}" is ignored. Known keys: ${[...ARRAY_ROLES, ...SCALAR_KEYS, 'autoencoder', ...RAW_KEYS, 'version', 'description'].join(', ')}.`, [prop.key], keyRange);
+        add('manifest-unknown-key', 'warning', `Unknown key "${key}" is ignored. Known keys: ${[...ARRAY_ROLES, ...SCALAR_KEYS, 'metadata', 'autoencoder', ...RAW_KEYS, 'version', 'description'].join(', ')}.`, [prop.key], keyRange);
         continue;
       }
     }
@@ -325,6 +331,11 @@ export function parseManifest(text: string): ParsedManifest {
     if (key === 'dim') {
       if (v.type !== 'number' || !Number.isSafeInteger(v.value) || v.value < 1) add('manifest-range', 'error', '"dim" must be the dimension of a headerless dump: a whole number of at least 1.', [prop.key], keyRange);
       else manifest.raw = { ...manifest.raw, dim: v.value };
+      continue;
+    }
+    if (key === 'metadata') {
+      const ref = arrayRef(v, [prop.key], add, root);
+      if (ref) manifest.metadata = ref;
       continue;
     }
     if (key === 'version') {

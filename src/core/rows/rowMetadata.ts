@@ -22,6 +22,8 @@ export interface RowMetadata {
   /** The column chosen as the label (role 'label') and as the text, if any. */
   labelColumn?: string;
   textColumn?: string;
+  /** What the user should know, e.g. a column left out because its row count differs from the vectors'. */
+  notes?: string[];
 }
 
 /** One row, as the panel's row view shows it. */
@@ -34,6 +36,15 @@ export interface RowView {
   firstValues: number[];
   dim: number;
   /** Nearest neighbours among the sample rows, by each metric (stated), nearest first. */
-  neighbours: { metric: 'cosine' | 'euclidean'; sampleSize: number; items: { row: number; distance: number }[] }[];
+  neighbours: {
+    metric: 'cosine' | 'euclidean'; sampleSize: number; items: { row: number; distance: number }[];
+    /** Why the list is empty (a row of NaN/Inf values, or of zeros for the cosine distance). */
+    note?: string;
+  }[];
   metadata?: { name: string; role: MetadataRole; value: string | number | null }[];
+  /** True when the neighbours were sought in a sample of the rows (sampleSize of rowsTotal), not in all. */
+  sampled?: boolean;
+  rowsTotal?: number;
+  /** The label and text of each neighbour (by global row), when the dump has metadata. */
+  neighbourMetadata?: { labelColumn?: string; textColumn?: string; rows: Record<number, { label: string | number | null; text: string | number | null }> };
 }

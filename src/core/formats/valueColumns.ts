@@ -1,0 +1,85 @@
+import type { ByteSource } from '../io/byteSource';
+import type { EmbeddingMatrix, ValueColumn } from './dumpFile';
+
+/** Rows closer than this are read in one go (a few wasted rows cost less than another read). */
+const MERGE_GAP = 16;
+/** Values read at once at most (a long run is split). */
+const MAX_RUN = 1 << 16;
+
+/**
+ * Ascending rows as runs [start, end) to read: neighbours closer than `gap` share a run, so the
+ * rows between them are read too (and dropped), and no run exceeds `maxRun` values.
+ */
+export function rowRuns(rows: readonly number[], gap = MERGE_GAP, maxRun = MAX_RUN): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const r of rows) {
+    const last = runs[runs.length - 1];
+    if (last && r >= last[0] && r < last[1] + gap && r + 1 - last[0] <= maxRun) last[1] = Math.max(last[1], r + 1);
+    else runs.push([r, r + 1]);
+  }
+  return runs;
+}
+
+/**
+ * Reads the values of `rows` run by run: `readRun(start, end)` gives the values of [start, end),
+ * and only the rows asked for are kept, in the order asked.
+ */
+export async function readByRuns<T>(rows: readonly number[], readRun: (start: number, end: number) => Promise<ArrayLike<T>>, gap = MERGE_GAP): Promise<T[]> {
+  const order = rows.map((r, i) => i).sort((a, b) => rows[a] - rows[b]);
+  const sorted = order.map(i => rows[i]);
+  const out: T[] = new Array(rows.length);
+  let k = 0;
+  for (const [start, end] of rowRuns(sorted, gap)) {
+    const values = await readRun(start, end);
+    while (k < sorted.length && sorted[k] < end) { out[order[k]] = values[sorted[k] - start]; k++; }
+  }
+  return out;
+}
+
+const INTEGER_DTYPE = /^(u?int\d+|bool)$/;
+
+/** A 1-D numeric array (or an N×1 column) read as a column: only the runs of rows asked for. */
+export function matrixValueColumn(matrix: EmbeddingMatrix): ValueColumn {
+  const kind = INTEGER_DTYPE.test(matrix.dtype) ? 'integer' : 'float';
+  return {
+    name: matrix.name, kind, rows: matrix.rows,
+    read: rows => readByRuns(rows, async (start, end) => Array.from(await matrix.readRows(start, end - start), v => (Number.isNaN(v) ? null : v))),
+  };
+}
+
+/**
+ * A 1-D numpy array of fixed-width strings: '<U n' (n UTF-32 code points per element, NUL-padded)
+ * or 'S n' (n bytes, NUL-padded, decoded as UTF-8 as numpy users mean it). Undefined for any other dtype.
+ */
+export function npyStringColumn(source: ByteSource, name: string, descr: unknown, dataOffset: number, rows: number): ValueColumn | undefined {
+  const m = typeof descr === 'string' ? /^([<>|=]?)([US])(\d+)$/.exec(descr) : null;
+  if (!m) return undefined;
+  const unicode = m[2] === 'U';
+  const littleEndian = m[1] !== '>';
+  const width = Number(m[3]);
+  const itemSize = unicode ? 4 * width : width;
+  if (!itemSize || dataOffset + rows * itemSize > source.size) return undefined;
+  const utf8 = new TextDecoder('utf-8');
+  const decode = (bytes: Uint8Array, at: number): string => {
+    if (!unicode) {
+      let end = at + itemSize;
+      while (end > at && bytes[end - 1] === 0) end--;
+      return utf8.decode(bytes.subarray(at, end));
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset + at, itemSize);
+    let text = '';
+    for (let i = 0; i < width; i++) {
+      const cp = view.getUint32(4 * i, littleEndian);
+      if (cp === 0) break;
+      text += cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
+    }
+    return text;
+  };
+  return {
+    name, kind: 'string', rows,
+    read: rowList => readByRuns(rowList, async (start, end) => {
+      const bytes = await source.read(dataOffset + start * itemSize, (end - start) * itemSize);
+      return Array.from({ length: end - start }, (_, i) => decode(bytes, i * itemSize));
+    }),
+  };
+}

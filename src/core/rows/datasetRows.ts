@@ -1,0 +1,43 @@
+import type { ShardSummary } from '../report/analysisReport';
+import { EmbdiagError } from '../errors';
+import type { RowMetadata } from './rowMetadata';
+import { readRowMetadata, type RowMetadataOptions } from './readRowMetadata';
+
+/** The shard holding a dataset's global row, and the row inside it. */
+export function shardOfRow(shards: readonly ShardSummary[], row: number): { file: string; localRow: number; firstRow: number } {
+  for (const s of shards) {
+    if (s.firstRow === undefined || s.rows === undefined || s.error) continue;
+    if (row >= s.firstRow && row < s.firstRow + s.rows) return { file: s.file, localRow: row - s.firstRow, firstRow: s.firstRow };
+  }
+  throw new EmbdiagError('invalid-range', `Row ${row} is in no readable shard of the dataset.`);
+}
+
+/**
+ * The metadata of global rows of a dataset: each shard's own metadata for its rows, merged (a
+ * column missing from a shard gives null there). Undefined when no shard has any.
+ */
+export async function readDatasetRowMetadata(shards: readonly ShardSummary[], rows: readonly number[], options: RowMetadataOptions = {}): Promise<RowMetadata | undefined> {
+  const byShard = new Map<string, { local: number[]; at: number[]; firstRow: number }>();
+  rows.forEach((row, i) => {
+    const s = shardOfRow(shards, row);
+    const entry = byShard.get(s.file) ?? { local: [], at: [], firstRow: s.firstRow };
+    entry.local.push(s.localRow);
+    entry.at.push(i);
+    byShard.set(s.file, entry);
+  });
+  let out: RowMetadata | undefined;
+  const sources: string[] = [];
+  for (const [file, { local, at }] of byShard) {
+    const meta = await readRowMetadata(file, local, options);
+    if (!meta) continue;
+    out ??= { source: '', rows: [...rows], columns: [], labelColumn: meta.labelColumn, textColumn: meta.textColumn };
+    if (!sources.includes(meta.source)) sources.push(meta.source);
+    for (const c of meta.columns) {
+      let column = out.columns.find(x => x.name === c.name);
+      if (!column) out.columns.push(column = { name: c.name, role: c.role, values: new Array(rows.length).fill(null) });
+      c.values.forEach((v, k) => { column!.values[at[k]] = v; });
+    }
+  }
+  if (out) out.source = sources.slice(0, 3).join('; ') + (sources.length > 3 ? `; … (${sources.length} shards)` : '');
+  return out;
+}

@@ -1,0 +1,144 @@
+import { loadFiniteRows, type LoadedRows } from '../analysis/loadRows';
+import { openDumpFile } from '../formats/openDumpFile';
+import type { EmbeddingMatrix } from '../formats/dumpFile';
+import type { ByteSource } from '../io/byteSource';
+import { EmbdiagError } from '../errors';
+import type { RowView } from './rowMetadata';
+import { openRowMetadata, type RowMetadataOptions, type RowMetadataReader } from './readRowMetadata';
+
+/** Rows sampled to look for neighbours among, and neighbours listed per metric. */
+export const DEFAULT_NEIGHBOUR_SAMPLE = 10_000;
+export const DEFAULT_NEIGHBOURS = 10;
+const FIRST_VALUES = 16;
+
+export interface RowViewOptions extends RowMetadataOptions {
+  /** Size of the uniform sample the neighbours are sought in (seeded, as the analysis samples). */
+  sampleRows?: number;
+  seed?: number;
+  neighbours?: number;
+}
+
+/**
+ * What a row view needs of a dump, opened once and kept (the extension's worker caches it, so a
+ * second row of the same file is answered without reading the sample again).
+ */
+export interface RowViewContext {
+  file: string;
+  matrix: EmbeddingMatrix;
+  sample: LoadedRows;
+  /** The sample rows' norms (for the cosine distance). */
+  sampleNorms: Float64Array;
+  metadata?: RowMetadataReader;
+  close(): Promise<void>;
+}
+
+export async function openRowViewContext(filePath: string, options: RowViewOptions = {}): Promise<RowViewContext> {
+  const seed = options.seed ?? 0;
+  const sample = await loadFiniteRows(filePath, { arrayName: options.arrayName, maxRows: options.sampleRows ?? DEFAULT_NEIGHBOUR_SAMPLE, seed });
+  const { source, dump } = await openDumpFile(filePath);
+  let metadata: RowMetadataReader | undefined;
+  try {
+    const matrix = await dump.open(options.arrayName);
+    metadata = await openRowMetadata(filePath, dump, options);
+    return {
+      file: filePath, matrix, sample, sampleNorms: rowNorms(sample.X, sample.n, sample.d), metadata,
+      close: closing(source, metadata),
+    };
+  } catch (e) {
+    await closing(source, metadata)();
+    throw e;
+  }
+}
+
+function closing(source: ByteSource, metadata: RowMetadataReader | undefined): () => Promise<void> {
+  return async () => {
+    await metadata?.close();
+    await source.close();
+  };
+}
+
+function rowNorms(X: Float64Array, n: number, d: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += X[i * d + j] ** 2;
+    out[i] = Math.sqrt(s);
+  }
+  return out;
+}
+
+/**
+ * One row: its norm, first values, nearest neighbours among the sample by cosine distance
+ * (1 − cos) and by Euclidean distance (the row itself left out; rows of norm 0 have no cosine
+ * distance and are left out of that list), and its metadata.
+ */
+export async function rowViewOf(ctx: RowViewContext, row: number, options: { neighbours?: number; shard?: RowView['shard']; globalOffset?: number } = {}): Promise<RowView> {
+  const { matrix, sample } = ctx;
+  if (!(Number.isSafeInteger(row) && row >= 0 && row < matrix.rows)) {
+    throw new EmbdiagError('invalid-range', `Row ${row} is not a row of ${ctx.file} (it has rows 0 to ${matrix.rows - 1}).`);
+  }
+  const d = matrix.dim;
+  const x = await matrix.readRows(row, 1);
+  const finite = x.every(Number.isFinite);
+  let norm2 = 0;
+  for (let j = 0; j < d; j++) norm2 += x[j] * x[j];
+  const norm = Math.sqrt(norm2);
+  const k = options.neighbours ?? DEFAULT_NEIGHBOURS;
+  const offset = options.globalOffset ?? 0;
+  const cosine: { row: number; distance: number }[] = [];
+  const euclidean: { row: number; distance: number }[] = [];
+  if (finite) {
+    for (let i = 0; i < sample.n; i++) {
+      const r = sample.rowIndices[i];
+      if (r === row) continue;
+      let dot = 0, dist2 = 0;
+      for (let j = 0; j < d; j++) {
+        const v = sample.X[i * d + j];
+        dot += v * x[j];
+        dist2 += (v - x[j]) ** 2;
+      }
+      euclidean.push({ row: r + offset, distance: Math.sqrt(dist2) });
+      if (norm > 0 && ctx.sampleNorms[i] > 0) cosine.push({ row: r + offset, distance: Math.max(0, 1 - dot / (norm * ctx.sampleNorms[i])) });
+    }
+  }
+  const nearest = (items: { row: number; distance: number }[]) => items.sort((a, b) => a.distance - b.distance || a.row - b.row).slice(0, k);
+  const sampleSize = sample.n;
+  const cosineNote = !finite ? 'The row holds NaN or Inf values: it has no distance to any row.'
+    : norm === 0 ? 'The row is all zeros: it has no direction, so no cosine distance.' : undefined;
+  const view: RowView = {
+    row: row + offset,
+    norm: finite ? norm : NaN,
+    firstValues: Array.from(x.subarray(0, FIRST_VALUES)),
+    dim: d,
+    neighbours: [
+      { metric: 'cosine', sampleSize, items: nearest(cosine), ...(cosineNote ? { note: cosineNote } : {}) },
+      { metric: 'euclidean', sampleSize, items: nearest(euclidean), ...(!finite ? { note: 'The row holds NaN or Inf values: it has no distance to any row.' } : {}) },
+    ],
+  };
+  if (options.shard) view.shard = options.shard;
+  view.sampled = sample.sampled;
+  view.rowsTotal = matrix.rows;
+  if (ctx.metadata) {
+    const ids = [row, ...view.neighbours.flatMap(n => n.items.map(i => i.row - offset))];
+    const unique = [...new Set(ids)];
+    const meta = await ctx.metadata.read(unique);
+    view.metadata = meta.columns.map(c => ({ name: c.name, role: c.role, value: c.values[0] }));
+    view.neighbourMetadata = { labelColumn: meta.labelColumn, textColumn: meta.textColumn, rows: {} };
+    const pickColumn = (name: string | undefined) => meta.columns.find(c => c.name === name);
+    const label = pickColumn(meta.labelColumn), text = pickColumn(meta.textColumn);
+    unique.slice(1).forEach((r, i) => {
+      view.neighbourMetadata!.rows[r + offset] = { label: label?.values[i + 1] ?? null, text: text?.values[i + 1] ?? null };
+    });
+  }
+  return view;
+}
+
+/** The row view of one row of the dump at `filePath` (everything opened and closed here). */
+export async function rowView(filePath: string, row: number, options: RowViewOptions = {}): Promise<RowView> {
+  const ctx = await openRowViewContext(filePath, options);
+  try {
+    return await rowViewOf(ctx, row, { neighbours: options.neighbours });
+  } finally {
+    await ctx.close();
+  }
+}
