@@ -1,7 +1,7 @@
 import type { AnalysisReport } from '../core/report/analysisReport';
 import type { RowMetadata } from '../core/rows/rowMetadata';
-import { shardOfRow } from '../core/rows/datasetRows';
-import { DEFAULT_NEIGHBOUR_SAMPLE } from '../core/rows/rowView';
+import { shardOfRow } from '../core/rows/shardOfRow';
+import { DEFAULT_NEIGHBOUR_SAMPLE } from '../core/rows/rowMetadata';
 import { EmbdiagError } from '../core/errors';
 import type { Settings } from './settings';
 import type { WorkerTask } from './workerProtocol';

@@ -1,16 +1,9 @@
 import type { ShardSummary } from '../report/analysisReport';
-import { EmbdiagError } from '../errors';
 import type { RowMetadata } from './rowMetadata';
 import { readRowMetadata, type RowMetadataOptions } from './readRowMetadata';
+import { shardOfRow } from './shardOfRow';
 
-/** The shard holding a dataset's global row, and the row inside it. */
-export function shardOfRow(shards: readonly ShardSummary[], row: number): { file: string; localRow: number; firstRow: number } {
-  for (const s of shards) {
-    if (s.firstRow === undefined || s.rows === undefined || s.error) continue;
-    if (row >= s.firstRow && row < s.firstRow + s.rows) return { file: s.file, localRow: row - s.firstRow, firstRow: s.firstRow };
-  }
-  throw new EmbdiagError('invalid-range', `Row ${row} is in no readable shard of the dataset.`);
-}
+export { shardOfRow } from './shardOfRow';
 
 /**
  * The metadata of global rows of a dataset: each shard's own metadata for its rows, merged (a

@@ -48,3 +48,7 @@ export interface RowView {
   /** The label and text of each neighbour (by global row), when the dump has metadata. */
   neighbourMetadata?: { labelColumn?: string; textColumn?: string; rows: Record<number, { label: string | number | null; text: string | number | null }> };
 }
+
+/** Rows in the sample the row view's neighbours are searched in, and neighbours listed per metric. */
+export const DEFAULT_NEIGHBOUR_SAMPLE = 10_000;
+export const DEFAULT_NEIGHBOURS = 10;

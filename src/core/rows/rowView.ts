@@ -7,8 +7,8 @@ import type { RowView } from './rowMetadata';
 import { openRowMetadata, type RowMetadataOptions, type RowMetadataReader } from './readRowMetadata';
 
 /** Rows sampled to look for neighbours among, and neighbours listed per metric. */
-export const DEFAULT_NEIGHBOUR_SAMPLE = 10_000;
-export const DEFAULT_NEIGHBOURS = 10;
+import { DEFAULT_NEIGHBOUR_SAMPLE, DEFAULT_NEIGHBOURS } from './rowMetadata';
+export { DEFAULT_NEIGHBOUR_SAMPLE, DEFAULT_NEIGHBOURS };
 const FIRST_VALUES = 16;
 
 export interface RowViewOptions extends RowMetadataOptions {
