@@ -121,6 +121,22 @@ def write_shards(folder):
         np.save(os.path.join(folder, f'emb-{index:05d}-of-{count:05d}.npy'), shard)
 
 
+CLASSES = ('airplane', 'bird', 'car', 'cat', 'ship', 'truck')
+
+
+def write_labelled(path):
+    """Embeddings of six classes with a label and a caption per row (the projection coloured by
+    label, the row view's metadata): each class a cloud around its own centre."""
+    rng = np.random.default_rng(31)  # its own stream: the other example files stay as they were
+    rows, dim = 1200, 48
+    centres = rng.normal(size=(len(CLASSES), dim)) * 1.6
+    label_index = rng.integers(0, len(CLASSES), rows)
+    emb = (centres[label_index] + with_spectrum(rng, rows, 1.0 / np.arange(1, dim + 1) ** 0.5)).astype(np.float32)
+    labels = np.array([CLASSES[i] for i in label_index])
+    text = np.array([f'a photo of a {CLASSES[i]}, image {k:04d}' for k, i in enumerate(label_index)])
+    savez_compressed_pinned(path, embeddings=emb, labels=labels, text=text)
+
+
 def main():
     os.makedirs(os.path.join(RUNS, 'projector'), exist_ok=True)
     rng = np.random.default_rng(7)
@@ -173,6 +189,7 @@ def main():
 
     write_encoder_run(RUNS)
     write_shards(os.path.join(RUNS, 'shards'))
+    write_labelled(os.path.join(RUNS, 'labelled.npz'))
 
     total = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(RUNS) for n in ns)
     assert total < 3_000_000, total

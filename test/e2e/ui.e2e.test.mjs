@@ -569,6 +569,95 @@ test('6e. explorer "Analyze Folder as Dataset" on runs/shards shows the Dataset 
   }
 }));
 
+const CLASSES = ['airplane', 'bird', 'car', 'cat', 'ship', 'truck'];
+
+test('6f. runs/labelled.npz: the projection coloured by label, a hover read-out, a box selection and a row view', { timeout: 240_000 }, (t) => needsWorkbench(t) && step('projection', async () => {
+  await switchTheme('light');
+  await closeAllEditors();
+  await hideBottomPanel();
+  await page.getByRole('treeitem', { name: 'train.py' }).click();
+  await runCommand('Embeddings: Analyze File');
+  await waitForOrWorkbenchError(
+    page.locator('.quick-input-widget .quick-input-title').filter({ hasText: 'Analyze which' }), 'the quick pick of dumps', 30_000);
+  const input = page.locator('.quick-input-widget input');
+  await input.pressSequentially('labelled', { delay: 15 });
+  const choice = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'runs/labelled.npz' }).first();
+  await choice.waitFor({ timeout: 30_000 });
+  await choice.click();
+
+  // the labels arrive after the report: the colour select offers them once they have
+  const colour = webview().locator('select#projection-colour');
+  await waitForOrWorkbenchError(colour.locator('option[value="label"]'), 'the projection with a "Label" colouring', 120_000);
+  await colour.selectOption('label');
+  const legend = webview().locator('#projection-legend');
+  const entries = legend.locator('.projection-legend-entry');
+  await entries.nth(CLASSES.length - 1).waitFor({ timeout: 30_000 });
+  const shown = await entries.allInnerTexts();
+  assert.equal(shown.length, CLASSES.length, `one legend entry per class: ${shown.join(' | ')}`);
+  for (const c of CLASSES) assert.ok(shown.some(e => e.includes(c)), `the legend names ${c}: ${shown.join(' | ')}`);
+  const counted = shown.reduce((sum, e) => sum + Number(/(\d[\d,]*)\s*$/.exec(e)?.[1].replace(/,/g, '') ?? NaN), 0);
+  assert.equal(counted, 1200, `the classes' counts add up to the 1,200 rows, all in the sample: ${shown.join(' | ')}`);
+  assert.match(await webview().locator('#projection-sample').innerText(), /1,?200 of 1,?200/);
+  const stage = webview().locator('#projection-stage');
+  await scrollToTop(webview().locator('section#projection-section'));
+  await screenshot(page, 'projection.png');
+
+  // hover: the read-out names the row under the pointer, its label and its caption
+  const box = await stage.boundingBox();
+  const readout = webview().locator('#projection-readout');
+  let found = false;
+  for (let i = 1; i < 12 && !found; i++) {
+    for (let j = 1; j < 8 && !found; j++) {
+      await page.mouse.move(box.x + (box.width * i) / 12, box.y + (box.height * j) / 8);
+      found = await readout.waitFor({ timeout: 400 }).then(() => true, () => false);
+    }
+  }
+  assert.ok(found, 'a point under the pointer shows its read-out');
+  const facts = await readout.innerText();
+  assert.match(facts, /row [\d,]+/i, facts);
+  const hoveredRow = Number(/row ([\d,]+)/i.exec(facts)[1].replace(/,/g, ''));
+  assert.ok(CLASSES.some(c => facts.includes(c)), `the read-out names the row's label: ${facts}`);
+  assert.ok(facts.includes(`image ${String(hoveredRow).padStart(4, '0')}`), `the read-out shows row ${hoveredRow}'s caption: ${facts}`);
+  await screenshot(page, 'projection-hover.png');
+
+  // box selection over the whole plot area: every point is selected, the first rows listed
+  await page.keyboard.down('Shift');
+  await page.mouse.move(box.x + 2, box.y + 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.move(box.x + box.width - 2, box.y + box.height - 2, { steps: 5 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  const count = webview().locator('#projection-selection-count');
+  await count.waitFor({ timeout: 10_000 });
+  const selected = Number(/([\d,]+) rows? selected/.exec(await count.innerText())?.[1].replace(/,/g, ''));
+  assert.ok(selected > 0 && selected <= 1200, `the box selects some of the 1,200 points: ${await count.innerText()}`);
+
+  // a listed row opens the row view: its label and caption, and its neighbours
+  const first = webview().locator('#projection-selection ol.projection-rows a').first();
+  const firstRow = Number(/row ([\d,]+)/.exec(await first.innerText())[1].replace(/,/g, ''));
+  await first.click();
+  const summary = webview().locator('#row-view-summary');
+  await waitForOrWorkbenchError(summary, 'the row view', 60_000);
+  const rowText = await summary.innerText();
+  assert.match(rowText, new RegExp(`^Row\\s+${firstRow}\\b`, 'm'), rowText);
+  assert.ok(rowText.includes(`image ${String(firstRow).padStart(4, '0')}`), `the row view shows row ${firstRow}'s caption: ${rowText}`);
+  assert.ok(CLASSES.some(c => rowText.includes(c)), `the row view shows the row's label: ${rowText}`);
+  const neighbours = webview().locator('#row-neighbours-cosine .row-link');
+  await neighbours.first().waitFor({ timeout: 30_000 });
+  assert.equal(await neighbours.count(), 10, 'ten nearest neighbours by cosine');
+  await scrollToTop(webview().locator('section#row-view-section'));
+  await screenshot(page, 'row-view.png');
+
+  await switchTheme('dark');
+  await webview().locator('body.vscode-dark').waitFor({ state: 'attached', timeout: 30_000 });
+  await page.waitForTimeout(400);
+  await screenshot(page, 'row-view-dark.png');
+  await scrollToTop(webview().locator('section#projection-section'));
+  await screenshot(page, 'projection-dark.png');
+  await switchTheme('light');
+}));
+
 test('7. the browser sent no request off 127.0.0.1', () => {
   assert.deepEqual(browser.offHost, []);
 });
