@@ -279,7 +279,8 @@ export class AnalysisService {
     this.running = undefined;
     this.jobsByKey.delete(job.key);
     if (m.type === 'result') {
-      const r = m.result as Partial<AnalysisReport>;
+      // some tasks answer nothing (row metadata of a dump without any): null
+      const r = (m.result ?? {}) as Partial<AnalysisReport>;
       const detail = typeof r.rowsUsed === 'number' ? `: ${r.rowsUsed} of ${r.rowsTotal} rows x ${r.dim}` : '';
       this.log(`${job.task.type} ${job.path}${detail} in ${Date.now() - job.started!} ms`);
       void this.finishIfUnchanged(job, m.result);

@@ -74,3 +74,18 @@ test('texts sent with the rows shown are cut to a few hundred characters; number
   assert.deepEqual(sent.columns[1].values, [3, null]);
   assert.equal(meta.columns[0].values[0], 'x'.repeat(1000), 'the metadata read is not changed');
 });
+
+test('a dump without row metadata: the worker answers nothing (null) and the service logs it and stays usable', { timeout: 120_000 }, async () => {
+  const logged: string[] = [];
+  const service = new AnalysisService(WORKER, m => logged.push(m));
+  try {
+    const file = path.join(FIXTURES, 'rows', 'findings_f32.npy');
+    const metaTask = rowMetadataTask(report({ rowsTotal: 200, findings: [{ code: 'zero-rows', severity: 'warning', message: '', rows: [1, 2] }] }), file)!;
+    assert.equal(await service.run(metaTask), null, 'an .npy has no metadata beside it');
+    assert.ok(logged.some(l => l.startsWith(`rowMetadata ${file} in `)), logged.join('\n'));
+    const view = await service.run(rowViewTask(report({ rowsTotal: 200 }), file, 3, settings));
+    assert.equal(view.row, 3);
+  } finally {
+    service.dispose();
+  }
+});
