@@ -10,7 +10,7 @@ import { TOOL_VERSION } from '../version';
 import type { DumpFormat } from '../formats/dumpFile';
 import { NORM_SKETCH_ACCURACY, normSketchArrays, normSketchFromArrays } from './normSketch';
 import { ROW_KEYS_BOUND } from './rowKeys';
-import { PARTIAL_VERSION, type DatasetPartial, type ShardEntry } from './partial';
+import { COMPANION_ORDER, companionWidth, PARTIAL_VERSION, type CompanionPartial, type CompanionSpec, type DatasetPartial, type ShardEntry } from './partial';
 
 /**
  * The `.embstats` file: a partial (partial.ts) as an .npz of float64 arrays plus a JSON entry
@@ -39,6 +39,8 @@ interface Header {
   norms: { min: number | null; max: number | null; sum: number; exact: boolean; sketch: { kind: 'DDSketch'; relativeAccuracy: number; zeros: number } };
   rowKeys: { hash: string; bound: number; kept: number; saturated: boolean };
   sample: { capacity: number; rows: number; priority: string };
+  /** Optional in version 1 (absent: no companion arrays): the companions in the order of the joint rows, and the rows behind their moments. */
+  companions?: { roles: CompanionSpec[]; finiteRows: number };
   arrays: Record<string, string>;
 }
 
@@ -52,6 +54,9 @@ const ARRAY_DOC: Record<string, string> = {
   sample_index: '(s,) global row indices of the sample rows',
   sample_priority: '(s,) their priorities (hash of seed and global row index), ascending',
   sample_rows: '(s, dim) the sample rows',
+  companion_mean: '(D,) mean of the joint rows [Z | companions in header.companions.roles order] where every value is finite; D = dim + sum of the companion dims',
+  companion_comoment: '(D, D) co-moment of those joint rows; covariance = companion_comoment / (companions.finiteRows - 1)',
+  sample_companion_rows: '(s, D - dim) the companions of the sample rows, in the same order (NaN where a companion is not finite)',
 };
 
 /** The partial's arrays and header as .embstats bytes, written to `filePath`. */
@@ -69,6 +74,12 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
     ['sample_priority', [s], p.sample.priorities],
     ['sample_rows', [s, p.dim], p.sample.rows],
   ];
+  const c = p.companions;
+  if (c) {
+    const total = p.dim + companionWidth(c);
+    arrays.push(['companion_mean', [total], c.joint.mean], ['companion_comoment', [total, total], c.joint.comoment],
+      ['sample_companion_rows', [s, total - p.dim], p.sample.companions ?? new Float64Array(0)]);
+  }
   const dtypes: Record<string, number> = {};
   for (const sh of p.shards) dtypes[sh.dtype] = (dtypes[sh.dtype] ?? 0) + sh.rows;
   const header: Header = {
@@ -81,6 +92,7 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
       sketch: { kind: 'DDSketch', relativeAccuracy: NORM_SKETCH_ACCURACY, zeros: p.normSketch.zeros } },
     rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated },
     sample: { capacity: p.sample.capacity, rows: s, priority: 'samplePriority(seed, global row index), 53-bit; the sample is the rows of smallest priority' },
+    ...(c ? { companions: { roles: c.roles, finiteRows: c.joint.count } } : {}),
     arrays: Object.fromEntries(arrays.filter(a => a[2].length > 0).map(a => [a[0], ARRAY_DOC[a[0]]])),
   };
   const entries: ZipWriteEntry[] = [{ name: 'header.json', data: new TextEncoder().encode(JSON.stringify(header, null, 1)) }];
@@ -183,6 +195,22 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     if (!sampleRows.every(Number.isFinite)) throw bad('its sample rows are not finite');
     const comomentProblem = coMomentProblem(comoment, d);
     if (comomentProblem) throw bad(`its co-moment is not one: ${comomentProblem}`);
+    let companions: CompanionPartial | null = null;
+    let sampleCompanions: Float64Array | undefined;
+    if (h.companions !== undefined) {
+      const hc = h.companions;
+      const roles: CompanionSpec[] = Array.isArray(hc?.roles) ? hc.roles : [];
+      if (!roles.length || !isCount(hc.finiteRows) || hc.finiteRows > c.finiteRows
+        || !roles.every((r, i) => r && COMPANION_ORDER.includes(r.role) && roles.findIndex(q => q.role === r.role) === i && isCount(r.dim) && r.dim >= 1 && typeof r.dtype === 'string')) throw bad('its companion summary is incomplete');
+      const w = roles.reduce((a, r) => a + r.dim, 0);
+      if (d + w > 16_384) throw bad(`its companions have ${w} columns`);
+      const total = d + w;
+      const joint = { count: hc.finiteRows, mean: await read('companion_mean', total), comoment: await read('companion_comoment', total * total) };
+      const problem = coMomentProblem(joint.comoment, total);
+      if (problem) throw bad(`its companion co-moment is not one: ${problem}`);
+      companions = { roles: roles.map(r => ({ role: r.role, dim: r.dim, dtype: r.dtype })), joint };
+      sampleCompanions = await read('sample_companion_rows', sm.rows * w);
+    }
     return {
       version: h.version, dim: d, seed: h.seed, arrayChoice: h.array, shards,
       rowsSeen: c.rowsSeen, nanRows: c.nanRows, infRows: c.infRows, nullRows: c.nullRows, count: c.finiteRows, zeroRows: c.zeroRows,
@@ -191,7 +219,8 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       normMin: n.min ?? Infinity, normMax: n.max ?? -Infinity, normSum: n.sum,
       norms, normSketch: normSketchFromArrays(n.sketch.zeros, sketchIndex, sketchCount),
       keys: { keys, saturated: k.saturated },
-      sample: { capacity: sm.capacity, priorities: samplePriority, indices: sampleIndex, rows: sampleRows },
+      sample: { capacity: sm.capacity, priorities: samplePriority, indices: sampleIndex, rows: sampleRows, ...(sampleCompanions ? { companions: sampleCompanions } : {}) },
+      companions,
     };
   } catch (e) {
     if (e instanceof EmbdiagError && e.code !== 'bad-archive' && e.code !== 'truncated') throw e;

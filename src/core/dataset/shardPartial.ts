@@ -12,6 +12,7 @@ import { hashRow, StreamingStatistics, type StatisticsResult } from '../stats/st
 import { addNorms, emptyNormSketch } from './normSketch';
 import { RowKeyCollector } from './rowKeys';
 import { DEFAULT_SAMPLE_ROWS, RowSampleCollector } from './rowSample';
+import { companionsOfShard } from './shardCompanions';
 import { NORMS_KEPT, PARTIAL_VERSION, type DatasetPartial, type ShardEntry } from './partial';
 
 export interface PartialOptions {
@@ -49,11 +50,18 @@ export async function partialOfShard(filePath: string, firstRow: number, options
       size: stat.size, mtimeMs: stat.mtimeMs, findings: dump.findings.map(f => ({ ...f })), notes: [...dump.notes, ...matrix.notes],
     };
     const nullRows = nulls.result();
-    return partialFromStatistics(st, {
+    const partial = partialFromStatistics(st, {
       dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
       nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
       keys: keys.finish(), sample: sample.finish(),
     });
+    const companions = await companionsOfShard(filePath, firstRow, matrix.name, options.arrayName, partial.sample, hooks.isCancelled);
+    if (companions && 'unusable' in companions) shard.notes.push(companions.unusable);
+    else if (companions) {
+      partial.companions = companions.companions;
+      partial.sample.companions = companions.sampleValues;
+    }
+    return partial;
   } finally {
     await source.close();
   }
@@ -133,7 +141,7 @@ export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetP
     nullRowFirst: extra.nullRowFirst, nanRowFirst: extra.nanRowFirst ?? [], infRowFirst: extra.infRowFirst ?? [], zeroRowFirst: extra.zeroRowFirst ?? [],
     mean, comoment,
     normMin: norms.length ? norms[0] : Infinity, normMax: norms.length ? norms[norms.length - 1] : -Infinity, normSum,
-    norms: norms.length <= NORMS_KEPT ? norms : null, normSketch, keys: extra.keys, sample: extra.sample,
+    norms: norms.length <= NORMS_KEPT ? norms : null, normSketch, keys: extra.keys, sample: extra.sample, companions: null,
   };
 }
 
