@@ -36,6 +36,12 @@ interface Header {
   nanRowFirst?: number[];
   infRowFirst?: number[];
   zeroRowFirst?: number[];
+  /**
+   * Optional in version 1 (older files hold none): the global row of each value of the norms
+   * array (same order), while norms.exact. In the header, not an array of the .npz, so that the
+   * arrays of a version-1 file stay those older readers know.
+   */
+  normRows?: number[];
   norms: { min: number | null; max: number | null; sum: number; exact: boolean; sketch: { kind: 'DDSketch'; relativeAccuracy: number; zeros: number } };
   rowKeys: { hash: string; bound: number; kept: number; saturated: boolean };
   sample: { capacity: number; rows: number; priority: string };
@@ -88,6 +94,7 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
     counts: { rowsSeen: p.rowsSeen, nanRows: p.nanRows, infRows: p.infRows, nullRows: p.nullRows, finiteRows: p.count, zeroRows: p.zeroRows },
     nullRowFirst: p.nullRowFirst,
     nanRowFirst: p.nanRowFirst, infRowFirst: p.infRowFirst, zeroRowFirst: p.zeroRowFirst,
+    ...(p.norms && p.normRows ? { normRows: Array.from(p.normRows) } : {}),
     norms: { min: p.count ? p.normMin : null, max: p.count ? p.normMax : null, sum: p.normSum, exact: p.norms !== null,
       sketch: { kind: 'DDSketch', relativeAccuracy: NORM_SKETCH_ACCURACY, zeros: p.normSketch.zeros } },
     rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated },
@@ -179,6 +186,12 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     const mean = await read('mean', d);
     const comoment = await read('comoment', d * d);
     const norms = n.exact ? await read('norms', c.finiteRows) : null;
+    // optional in version 1: files written before rows were kept beside the norms have none
+    let normRows: Float64Array | null = null;
+    if (norms && h.normRows !== undefined) {
+      if (!Array.isArray(h.normRows) || h.normRows.length !== c.finiteRows) throw bad(`its normRows list does not hold one row per finite row`);
+      normRows = Float64Array.from(h.normRows, r => (typeof r === 'number' ? r : NaN));
+    }
     const sketchLength = names.has('norm_sketch_index') ? npz.arrays.find(a => a.name === 'norm_sketch_index')!.shape.reduce((a, b) => a * b, 1) : 0;
     const sketchIndex = await read('norm_sketch_index', sketchLength);
     const sketchCount = await read('norm_sketch_count', sketchLength);
@@ -190,6 +203,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       || sketchCount.reduce((a, b) => a + b, 0) + n.sketch.zeros !== c.finiteRows) throw bad('its norm sketch does not count the finite rows');
     for (let i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) throw bad('its row keys are not ascending');
     if (norms) for (let i = 1; i < norms.length; i++) if (!(norms[i] >= norms[i - 1])) throw bad('its norms are not ascending');
+    if (normRows && !distinctRowsOfShards(normRows, shards)) throw bad('its norm rows are not distinct row indices of its shards');
     if (!sampleIndex.every(i => isCount(i) && shards.some(s => i >= s.firstRow && i < s.firstRow + s.rows))) throw bad('its sample indices are not row indices of its shards');
     // the sample holds finite rows only, and a co-moment is a sum of outer products: symmetric, no negative sum of squares
     if (!sampleRows.every(Number.isFinite)) throw bad('its sample rows are not finite');
@@ -217,7 +231,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       nullRowFirst: rowList(h.nullRowFirst), nanRowFirst: rowList(h.nanRowFirst), infRowFirst: rowList(h.infRowFirst), zeroRowFirst: rowList(h.zeroRowFirst),
       mean, comoment,
       normMin: n.min ?? Infinity, normMax: n.max ?? -Infinity, normSum: n.sum,
-      norms, normSketch: normSketchFromArrays(n.sketch.zeros, sketchIndex, sketchCount),
+      norms, normRows, normSketch: normSketchFromArrays(n.sketch.zeros, sketchIndex, sketchCount),
       keys: { keys, saturated: k.saturated },
       sample: { capacity: sm.capacity, priorities: samplePriority, indices: sampleIndex, rows: sampleRows, ...(sampleCompanions ? { companions: sampleCompanions } : {}) },
       companions,
@@ -257,4 +271,18 @@ function coMomentProblem(m: Float64Array, d: number): string | null {
 function rowList(x: unknown): number[] {
   const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
   return Array.isArray(x) ? x.filter(isIndex).sort((a, b) => a - b).slice(0, ROW_INDICES_KEPT) : [];
+}
+
+/** True when every value is a row index of some shard and no two are the same (sorted once: linear in rows and shards). */
+function distinctRowsOfShards(rows: Float64Array, shards: readonly ShardEntry[]): boolean {
+  if (!rows.every(r => Number.isSafeInteger(r) && r >= 0)) return false;
+  const sorted = rows.slice().sort();
+  const byStart = [...shards].sort((a, b) => a.firstRow - b.firstRow);
+  let k = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) return false;
+    while (k < byStart.length && sorted[i] >= byStart[k].firstRow + byStart[k].rows) k++;
+    if (k === byStart.length || sorted[i] < byStart[k].firstRow) return false;
+  }
+  return true;
 }

@@ -84,6 +84,8 @@ export interface DatasetPartial {
   normMax: number;
   normSum: number;
   norms: Float64Array | null;
+  /** The global row of each of `norms` (ties in norm by row, ascending); null when norms is, or when a partial without them (an older .embstats) was merged in. */
+  normRows: Float64Array | null;
   normSketch: NormSketch;
   keys: RowKeys;
   sample: RowSample;
@@ -136,7 +138,8 @@ export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPart
   assertMergeable(a, b);
   const dim = a.dim;
   const { count: n, mean, comoment } = mergeMoments(a, b, dim);
-  const norms = a.norms && b.norms && n <= NORMS_KEPT ? mergeSorted(a.norms, b.norms) : null;
+  const keep = a.norms && b.norms && n <= NORMS_KEPT;
+  const { norms, rows: normRows } = keep ? mergeSortedNorms(a.norms!, a.normRows, b.norms!, b.normRows) : { norms: null, rows: null };
   return {
     version: a.version, dim, seed: a.seed, arrayChoice: a.arrayChoice,
     shards: [...a.shards, ...b.shards].sort((s, t) => s.firstRow - t.firstRow),
@@ -148,7 +151,7 @@ export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPart
     zeroRowFirst: firstRowsOf(a.zeroRowFirst, b.zeroRowFirst, ROW_INDICES_KEPT),
     mean, comoment,
     normMin: Math.min(a.normMin, b.normMin), normMax: Math.max(a.normMax, b.normMax), normSum: a.normSum + b.normSum,
-    norms, normSketch: mergeNormSketches(a.normSketch, b.normSketch),
+    norms, normRows, normSketch: mergeNormSketches(a.normSketch, b.normSketch),
     keys: mergeRowKeys(a.keys, b.keys),
     sample: mergeRowSamples(a.sample, b.sample, dim, companionWidth(a.companions)),
     companions: a.companions && b.companions
@@ -193,13 +196,18 @@ export function mergeAll(partials: DatasetPartial[]): DatasetPartial {
   return merger.result()!;
 }
 
-function mergeSorted(x: Float64Array, y: Float64Array): Float64Array {
+/** Two ascending norm lists merged, with their rows when both have them (ties in norm by row). */
+function mergeSortedNorms(x: Float64Array, xr: Float64Array | null, y: Float64Array, yr: Float64Array | null): { norms: Float64Array; rows: Float64Array | null } {
+  const withRows = xr !== null && yr !== null;
   const out = new Float64Array(x.length + y.length);
-  let i = 0, j = 0, k = 0;
-  while (i < x.length && j < y.length) out[k++] = x[i] <= y[j] ? x[i++] : y[j++];
-  while (i < x.length) out[k++] = x[i++];
-  while (j < y.length) out[k++] = y[j++];
-  return out;
+  const rows = withRows ? new Float64Array(out.length) : null;
+  let i = 0, j = 0;
+  for (let k = 0; k < out.length; k++) {
+    const takeX = j >= y.length || (i < x.length && (x[i] < y[j] || (x[i] === y[j] && (!withRows || xr[i] < yr[j]))));
+    if (takeX) { if (rows) rows[k] = xr![i]; out[k] = x[i++]; }
+    else { if (rows) rows[k] = yr![j]; out[k] = y[j++]; }
+  }
+  return { norms: out, rows };
 }
 
 /** The first `kept` rows of two row lists (each ascending, disjoint: they come from different rows). */

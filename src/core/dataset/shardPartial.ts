@@ -1,4 +1,4 @@
-import { RowIndexRecorder } from '../stats/rowIndices';
+import { finiteRowIndices, RowIndexRecorder } from '../stats/rowIndices';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { EmbdiagError } from '../errors';
@@ -130,7 +130,12 @@ export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetP
   const mean = st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim);
   const comoment = new Float64Array(dim * dim);
   if (st.covariance) for (let i = 0; i < comoment.length; i++) comoment[i] = st.covariance[i] * (st.count - 1);
-  const norms = Float64Array.from(st.rowNorms).sort();
+  const kept = st.rowNorms.length <= NORMS_KEPT;
+  // the global row of each norm, while they are kept: a stable sort of the rows (in row order) by norm
+  const rowsInOrder = kept ? Float64Array.from(finiteRowIndices(st.rows.finiteRuns), r => r + extra.shard.firstRow) : null;
+  const order = kept ? Uint32Array.from(st.rowNorms.keys()).sort((i, j) => (st.rowNorms[i] < st.rowNorms[j] ? -1 : st.rowNorms[i] > st.rowNorms[j] ? 1 : 0)) : null;
+  const norms = order ? Float64Array.from(order, i => st.rowNorms[i]) : Float64Array.from(st.rowNorms).sort();
+  const normRows = order && rowsInOrder && rowsInOrder.length === order.length ? Float64Array.from(order, i => rowsInOrder[i]) : null;
   const normSketch = emptyNormSketch();
   addNorms(normSketch, norms);
   let normSum = 0;
@@ -141,7 +146,7 @@ export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetP
     nullRowFirst: extra.nullRowFirst, nanRowFirst: extra.nanRowFirst ?? [], infRowFirst: extra.infRowFirst ?? [], zeroRowFirst: extra.zeroRowFirst ?? [],
     mean, comoment,
     normMin: norms.length ? norms[0] : Infinity, normMax: norms.length ? norms[norms.length - 1] : -Infinity, normSum,
-    norms: norms.length <= NORMS_KEPT ? norms : null, normSketch, keys: extra.keys, sample: extra.sample, companions: null,
+    norms: kept ? norms : null, normRows, normSketch, keys: extra.keys, sample: extra.sample, companions: null,
   };
 }
 
