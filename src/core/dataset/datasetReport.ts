@@ -59,7 +59,7 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
   const notes: string[] = [];
   if (dtypes.length > 1) notes.push(`Shards differ in dtype (${dtypes.join(', ')}); every value is analysed as float64.`);
   if (standardError !== null) {
-    notes.push(`Duplicate rows are an estimate (more distinct rows than the ${p.keys.keys.length} row keys kept): ${duplicateRows} ± ${formatNumber(standardError)} (standard error).`);
+    notes.push(`Duplicate rows are an estimate (more distinct rows than the ${p.keys.keys.length} row keys kept): ${duplicateRows} ± ${formatNumber(standardError)} (standard error); which rows repeat which is not listed.`);
   }
   let norms: RowNormSummary | null = null;
   if (p.count > 0) {
@@ -94,11 +94,14 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
   }, {
     count: p.count, nanRows: p.nanRows, infRows: p.infRows, zeroRows: p.zeroRows, duplicateRows,
     mean: p.mean, variance, norms, outliers: outliersOfPartial(p, (options.thresholds ?? DEFAULT_THRESHOLDS).outlierZ ?? DEFAULT_THRESHOLDS.outlierZ),
-    // NaN, ±Inf and all-zero rows and outliers are the same whatever the sharding; duplicates across shards are counted by row keys, without their rows
+    // NaN, ±Inf, all-zero, duplicate rows and outliers are the same whatever the sharding
     rowIndices: {
       nan: { count: p.nanRows - p.nullRows, first: p.nanRowFirst },
       inf: { count: p.infRows, first: p.infRowFirst },
       zero: { count: p.zeroRows, first: p.zeroRowFirst },
+      // the duplicate rows and the rows they repeat, while every distinct row's key was kept (exact)
+      ...(p.keys.duplicates && !p.keys.saturated
+        ? { duplicate: { count: duplicateRows, first: p.keys.duplicates.map(d => d.row), repeats: p.keys.duplicates.map(d => d.repeats) } } : {}),
     },
   }, eigenvalues, overflow, { readMs: options.readMs ?? 0, eigenMs }, { method: 'all rows', maxRows: rowsTotal });
   if (standardError !== null) report.health.duplicateRowsStandardError = standardError;

@@ -9,7 +9,7 @@ import { writeStoredZip, type ZipWriteEntry } from '../formats/zipWriter';
 import { TOOL_VERSION } from '../version';
 import type { DumpFormat } from '../formats/dumpFile';
 import { NORM_SKETCH_ACCURACY, normSketchArrays, normSketchFromArrays } from './normSketch';
-import { ROW_KEYS_BOUND } from './rowKeys';
+import { ROW_KEYS_BOUND, type DuplicateRow } from './rowKeys';
 import { COMPANION_ORDER, companionWidth, PARTIAL_VERSION, type CompanionPartial, type CompanionSpec, type DatasetPartial, type ShardEntry } from './partial';
 
 /**
@@ -43,7 +43,13 @@ interface Header {
    */
   normRows?: number[];
   norms: { min: number | null; max: number | null; sum: number; exact: boolean; sketch: { kind: 'DDSketch'; relativeAccuracy: number; zeros: number } };
-  rowKeys: { hash: string; bound: number; kept: number; saturated: boolean };
+  /**
+   * firstRows, duplicates: optional in version 1 (older files hold none): the global row where each
+   * of row_keys first occurs (same order), and the duplicate rows of lowest index as
+   * [row, the first row it repeats, key]. In the header, not arrays of the .npz, so that the
+   * arrays of a version-1 file stay those older readers know.
+   */
+  rowKeys: { hash: string; bound: number; kept: number; saturated: boolean; firstRows?: number[]; duplicates?: [number, number, number][] };
   sample: { capacity: number; rows: number; priority: string };
   /** Optional in version 1 (absent: no companion arrays): the companions in the order of the joint rows, and the rows behind their moments. */
   companions?: { roles: CompanionSpec[]; finiteRows: number };
@@ -97,7 +103,8 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
     ...(p.norms && p.normRows ? { normRows: Array.from(p.normRows) } : {}),
     norms: { min: p.count ? p.normMin : null, max: p.count ? p.normMax : null, sum: p.normSum, exact: p.norms !== null,
       sketch: { kind: 'DDSketch', relativeAccuracy: NORM_SKETCH_ACCURACY, zeros: p.normSketch.zeros } },
-    rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated },
+    rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated,
+      ...(p.keys.firstRows && p.keys.duplicates ? { firstRows: Array.from(p.keys.firstRows), duplicates: p.keys.duplicates.map(d => [d.row, d.repeats, d.key] as [number, number, number]) } : {}) },
     sample: { capacity: p.sample.capacity, rows: s, priority: 'samplePriority(seed, global row index), 53-bit; the sample is the rows of smallest priority' },
     ...(c ? { companions: { roles: c.roles, finiteRows: c.joint.count } } : {}),
     arrays: Object.fromEntries(arrays.filter(a => a[2].length > 0).map(a => [a[0], ARRAY_DOC[a[0]]])),
@@ -204,6 +211,17 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     for (let i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) throw bad('its row keys are not ascending');
     if (norms) for (let i = 1; i < norms.length; i++) if (!(norms[i] >= norms[i - 1])) throw bad('its norms are not ascending');
     if (normRows && !distinctRowsOfShards(normRows, shards)) throw bad('its norm rows are not distinct row indices of its shards');
+    let firstRows: Float64Array | null = null;
+    let duplicates: DuplicateRow[] | null = null;
+    if (k.firstRows !== undefined || k.duplicates !== undefined) {
+      if (!Array.isArray(k.firstRows) || k.firstRows.length !== keys.length) throw bad('its row keys\' first rows do not hold one row per key');
+      firstRows = Float64Array.from(k.firstRows, r => (typeof r === 'number' ? r : NaN));
+      if (!distinctRowsOfShards(firstRows, shards)) throw bad('its row keys\' first rows are not distinct row indices of its shards');
+      const isRow = (r: unknown): r is number => isCount(r) && shards.some(s => r >= s.firstRow && r < s.firstRow + s.rows);
+      if (!Array.isArray(k.duplicates) || k.duplicates.length > ROW_INDICES_KEPT
+        || !k.duplicates.every(d => Array.isArray(d) && isRow(d[0]) && isRow(d[1]) && d[1] < d[0] && typeof d[2] === 'number')) throw bad('its duplicate rows are not pairs of row indices of its shards, the later repeating the earlier');
+      duplicates = k.duplicates.map(([row, repeats, key]) => ({ row, repeats, key })).sort((a, b) => a.row - b.row);
+    }
     if (!sampleIndex.every(i => isCount(i) && shards.some(s => i >= s.firstRow && i < s.firstRow + s.rows))) throw bad('its sample indices are not row indices of its shards');
     // the sample holds finite rows only, and a co-moment is a sum of outer products: symmetric, no negative sum of squares
     if (!sampleRows.every(Number.isFinite)) throw bad('its sample rows are not finite');
@@ -232,7 +250,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       mean, comoment,
       normMin: n.min ?? Infinity, normMax: n.max ?? -Infinity, normSum: n.sum,
       norms, normRows, normSketch: normSketchFromArrays(n.sketch.zeros, sketchIndex, sketchCount),
-      keys: { keys, saturated: k.saturated },
+      keys: { keys, saturated: k.saturated, firstRows, duplicates },
       sample: { capacity: sm.capacity, priorities: samplePriority, indices: sampleIndex, rows: sampleRows, ...(sampleCompanions ? { companions: sampleCompanions } : {}) },
       companions,
     };

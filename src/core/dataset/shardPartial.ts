@@ -53,7 +53,7 @@ export async function partialOfShard(filePath: string, firstRow: number, options
     const partial = partialFromStatistics(st, {
       dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
       nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
-      keys: keys.finish(), sample: sample.finish(),
+      keys: keys.finish(finiteRowsOf(st, firstRow)), sample: sample.finish(),
     });
     const companions = await companionsOfShard(filePath, firstRow, matrix.name, options.arrayName, partial.sample, hooks.isCancelled);
     if (companions && 'unusable' in companions) shard.notes.push(companions.unusable);
@@ -117,7 +117,7 @@ export function partialOfRows(block: Float64Array, rows: number, dim: number, fi
   const shard: ShardEntry = { file: options.file ?? `rows ${firstRow}–${firstRow + rows - 1}`, firstRow, rows, format: 'npy', array: 'rows', dtype: 'float64',
     shape: [rows, dim], size: rows * dim * 8, mtimeMs: 0, findings: [], notes: [] };
   return partialFromStatistics(st, { dim, seed: options.seed, arrayChoice: options.arrayChoice ?? null, shard,
-    nullRows: 0, nullRowFirst: [], ...firstRowsOfKinds(st, firstRow), keys: keys.finish(), sample: sample.finish() });
+    nullRows: 0, nullRowFirst: [], ...firstRowsOfKinds(st, firstRow), keys: keys.finish(finiteRowsOf(st, firstRow)), sample: sample.finish() });
 }
 
 /**
@@ -183,6 +183,25 @@ function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float64Ar
     };
   }
   return tapped;
+}
+
+/** The global row of the i-th finite row of a shard (rows of st local), by binary search in its runs: no array of every row. */
+function finiteRowsOf(st: StatisticsResult, firstRow: number): { count: number; rowOf: (ordinal: number) => number } {
+  const runs = st.rows.finiteRuns;
+  const starts: number[] = [], before: number[] = [];
+  let count = 0;
+  for (let k = 0; k + 1 < runs.length; k += 2) { starts.push(runs[k]); before.push(count); count += runs[k + 1]; }
+  return {
+    count,
+    rowOf: (ordinal: number) => {
+      let lo = 0, hi = before.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (before[mid] <= ordinal) lo = mid; else hi = mid - 1;
+      }
+      return firstRow + starts[lo] + (ordinal - before[lo]);
+    },
+  };
 }
 
 /** A shard's first NaN, ±Inf and all-zero rows (local in `st`) as global indices. */
