@@ -146,3 +146,13 @@ test('.embstats with companions: the arrays numpy sees, and altered companion he
   await refused('"finiteRows": 267', '"finiteRows": 999', /companion summary is incomplete/);
   await refused('"dim": 2,', '"dim": 3,', /array companion_mean holds 18 values, not 19/);
 });
+
+test('the joint moments are those of numpy whichever statistics engine reads the joint rows (JavaScript or WebAssembly float64)', async () => {
+  for (const kernels of ['js', 'float64'] as const) {
+    const r = await partialOfDataset([SHARDS], { seed: 3, kernels });
+    const info = informationOfPartial(r.partial!, {}, {}, SCALARS);
+    assertClose(info.capacity.perturbed!.cca.value!, expected.ccaBits, 1e-9, 0, `${kernels}: E7c`);
+    assertClose(info.capacity.perturbed!.snr.value!, expected.snrBits, 1e-9, 0, `${kernels}: E7b`);
+    assertClose(info.rateDistortion.operatingPoint!.mse.value!, expected.mse, 1e-9, 0, `${kernels}: D_model`);
+  }
+});

@@ -4,16 +4,14 @@
  * n = na + nb, δ = mean_b − mean_a, M = Ma + Mb + δδᵀ·na·nb/n, mean = (na·mean_a + nb·mean_b)/n,
  * which does not depend on the order of a and b.
  */
+import type { StatisticsResult } from '../stats/streamingStatistics';
+
 export interface Moments {
   count: number;
   /** (dim,), zeros when count is 0. */
   mean: Float64Array;
   /** (dim, dim), full, row-major. */
   comoment: Float64Array;
-}
-
-export function emptyMoments(dim: number): Moments {
-  return { count: 0, mean: new Float64Array(dim), comoment: new Float64Array(dim * dim) };
 }
 
 export function mergeMoments(a: Moments, b: Moments, dim: number): Moments {
@@ -38,29 +36,9 @@ export function mergeMoments(a: Moments, b: Moments, dim: number): Moments {
   return { count: n, mean, comoment };
 }
 
-/** The moments of the rows of a row-major block whose every value is finite (the other rows are skipped). */
-export function momentsOfFiniteRows(block: Float64Array, rows: number, dim: number): Moments {
-  const kept: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    let zero = 0;
-    // x·0 is 0 for a finite x and NaN for ±Inf or NaN
-    for (let i = 0; i < dim; i++) zero += block[r * dim + i] * 0;
-    if (zero === 0) kept.push(r);
-  }
-  const m = emptyMoments(dim);
-  m.count = kept.length;
-  if (!kept.length) return m;
-  for (const r of kept) for (let i = 0; i < dim; i++) m.mean[i] += block[r * dim + i];
-  for (let i = 0; i < dim; i++) m.mean[i] /= kept.length;
-  const centred = new Float64Array(dim);
-  for (const r of kept) {
-    for (let i = 0; i < dim; i++) centred[i] = block[r * dim + i] - m.mean[i];
-    for (let i = 0; i < dim; i++) {
-      const ci = centred[i];
-      if (ci === 0) continue;
-      const row = i * dim;
-      for (let j = 0; j < dim; j++) m.comoment[row + j] += ci * centred[j];
-    }
-  }
-  return m;
+/** The moments of the statistics of the single-file analysis: the co-moment is the covariance times (count − 1), exact to rounding. */
+export function momentsOfStatistics(st: StatisticsResult, dim: number): Moments {
+  const comoment = new Float64Array(dim * dim);
+  if (st.covariance) for (let i = 0; i < comoment.length; i++) comoment[i] = st.covariance[i] * (st.count - 1);
+  return { count: st.count, mean: st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim), comoment };
 }

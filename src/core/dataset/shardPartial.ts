@@ -13,6 +13,7 @@ import { addNorms, emptyNormSketch } from './normSketch';
 import { RowKeyCollector } from './rowKeys';
 import { DEFAULT_SAMPLE_ROWS, RowSampleCollector } from './rowSample';
 import { companionsOfShard } from './shardCompanions';
+import { momentsOfStatistics } from './jointMoments';
 import { NORMS_KEPT, PARTIAL_VERSION, type DatasetPartial, type ShardEntry } from './partial';
 
 export interface PartialOptions {
@@ -55,7 +56,7 @@ export async function partialOfShard(filePath: string, firstRow: number, options
       nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
       keys: keys.finish(finiteRowsOf(st, firstRow)), sample: sample.finish(),
     });
-    const companions = await companionsOfShard(filePath, firstRow, matrix.name, options.arrayName, partial.sample, hooks.isCancelled);
+    const companions = await companionsOfShard(filePath, firstRow, matrix.name, options.arrayName, partial.sample, options, hooks.isCancelled);
     if (companions && 'unusable' in companions) shard.notes.push(companions.unusable);
     else if (companions) {
       partial.companions = companions.companions;
@@ -127,9 +128,7 @@ export function partialOfRows(block: Float64Array, rows: number, dim: number, fi
 export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetPartial, 'dim' | 'seed' | 'arrayChoice' | 'nullRows' | 'nullRowFirst' | 'keys' | 'sample'>
   & Partial<Pick<DatasetPartial, 'nanRowFirst' | 'infRowFirst' | 'zeroRowFirst'>> & { shard: ShardEntry }): DatasetPartial {
   const { dim } = extra;
-  const mean = st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim);
-  const comoment = new Float64Array(dim * dim);
-  if (st.covariance) for (let i = 0; i < comoment.length; i++) comoment[i] = st.covariance[i] * (st.count - 1);
+  const { mean, comoment } = momentsOfStatistics(st, dim);
   const kept = st.rowNorms.length <= NORMS_KEPT;
   // the global row of each norm, while they are kept: a stable sort of the rows (in row order) by norm
   const rowsInOrder = kept ? Float64Array.from(finiteRowIndices(st.rows.finiteRuns), r => r + extra.shard.firstRow) : null;
