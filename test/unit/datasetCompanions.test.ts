@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES, REPO_ROOT, assertClose } from './support';
@@ -12,6 +12,7 @@ import { EmbdiagError } from '../../src/core/errors';
 import { openNpz } from '../../src/core/formats/npz';
 import { MemoryByteSource } from '../../src/core/io/byteSource';
 import { mergeAll, type DatasetPartial } from '../../src/core/dataset/partial';
+import { PartialCache } from '../../src/core/dataset/partialCache';
 import { analyzeInformationFile, type InformationReport } from '../../src/core/information/informationReport';
 
 /** Issue #14: companions (Z̃, Y, Ŷ, X, labels) given per shard: the information report of a dataset. */
@@ -155,4 +156,18 @@ test('the joint moments are those of numpy whichever statistics engine reads the
     assertClose(info.capacity.perturbed!.snr.value!, expected.snrBits, 1e-9, 0, `${kernels}: E7b`);
     assertClose(info.rateDistortion.operatingPoint!.mse.value!, expected.mse, 1e-9, 0, `${kernels}: D_model`);
   }
+});
+
+test('a cached shard partial is read again when its sidecar manifest (its companions) changes', async () => {
+  const dir = mkdtempSync(path.join(tmp, 'cache-'));
+  for (const f of ['s-1.npy', 's-2.npy', 's-1_targets.npy', 's-2_targets.npy', 's-1.embeddings.json', 's-2.embeddings.json']) copyFileSync(path.join(DIR, 'manifest', f), path.join(dir, f));
+  const files = ['s-1.npy', 's-2.npy'].map(f => path.join(dir, f));
+  const cache = new PartialCache(path.join(dir, 'cache'));
+  const first = await partialOfDataset(files, { seed: 3, cache });
+  assert.equal(first.partial!.companions!.roles.length, 1);
+  assert.equal((await partialOfDataset(files, { seed: 3, cache })).shardsCached, 2);
+  for (const m of ['s-1.embeddings.json', 's-2.embeddings.json']) writeFileSync(path.join(dir, m), '{"version": 1, "description": "no companions any more"}');
+  const after = await partialOfDataset(files, { seed: 3, cache });
+  assert.equal(after.shardsCached, 0);
+  assert.equal(after.partial!.companions, null);
 });
