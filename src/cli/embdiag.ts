@@ -57,9 +57,9 @@ async function main(argv: string[]): Promise<number> {
       const bad = report.shards!.filter(s => s.error);
       throw new EmbdiagError('unreadable', `${bad.length} shard${bad.length === 1 ? '' : 's'} could not be read (--strict): ${bad.slice(0, 5).map(s => `${s.file}: ${s.error!.message}`).join('; ')}${bad.length > 5 ? '; …' : ''}`);
     }
-    // a dataset has no companions, so its information estimates run when asked for (--information or a scalar input), not by default
+    // a dataset's information estimates run when asked for (--information or a scalar input), or by default when its shards carry companions
     const information = datasetResult
-      ? (cmd.information === true ? informationOfPartial(datasetResult.partial, { maxRows: datasetInformationRows(cmd) }, {}, informationScalars(cmd)) : undefined)
+      ? (cmd.information === true || (cmd.information === 'auto' && datasetResult.partial.companions) ? informationOfPartial(datasetResult.partial, { maxRows: datasetInformationRows(cmd) }, {}, informationScalars(cmd)) : undefined)
       : await informationIfWanted(cmd);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     // a single file is a dataset of one shard: its --json says so too (text output unchanged)
@@ -87,13 +87,13 @@ async function informationIfWanted(cmd: Extract<CliCommand, { kind: 'analyze' }>
   return analyzeInformationFile(cmd.file, cmd.informationFlags, { maxRows: Math.min(cmd.maxRows, 10_000), seed: cmd.seed });
 }
 
-/** Companion arrays are matched row by row within one file; a dataset's partial does not carry them yet. */
+/** Companion files given as flags are matched row by row with one file; a dataset's companions come with each shard. */
 function assertNoCompanions(cmd: Extract<CliCommand, { kind: 'analyze' }>): void {
   const f = cmd.informationFlags;
   const given = (['perturbed', 'targets', 'predictions', 'inputs', 'labels'] as const).filter(r => f[r] !== undefined);
   if (given.length || (f.manifest !== undefined && f.manifest !== false)) {
-    throw new EmbdiagError('bad-argument', `The information estimates of a dataset use its embeddings only: ${given.length ? given.map(r => `--${r}`).join(', ') : '--manifest'} (companion arrays) apply to one file.`,
-      'Analyse one file with its companions, or drop them for the dataset.');
+    throw new EmbdiagError('bad-argument', `${given.length ? given.map(r => `--${r}`).join(', ') : '--manifest'} (companion arrays) apply to one file; the companions of a dataset come with each shard.`,
+      'Put them in each shard (container keys embeddings_perturbed, targets, predictions, inputs, labels) or in each shard\'s sidecar manifest (NAME.embeddings.json).');
   }
 }
 

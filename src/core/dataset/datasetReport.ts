@@ -1,5 +1,6 @@
 import type { ReaderFinding } from '../formats/dumpFile';
 import { reportFromStatistics, summariseSortedNorms } from '../analysis/buildReport';
+import { outlierRows, type OutlierRows } from '../analysis/outlierRows';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from '../analysis/findings';
 import { covarianceSpectrum } from '../analysis/spectrumRoute';
 import type { AnalysisReport, RowNormSummary, ShardSummary } from '../report/analysisReport';
@@ -58,7 +59,7 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
   const notes: string[] = [];
   if (dtypes.length > 1) notes.push(`Shards differ in dtype (${dtypes.join(', ')}); every value is analysed as float64.`);
   if (standardError !== null) {
-    notes.push(`Duplicate rows are an estimate (more distinct rows than the ${p.keys.keys.length} row keys kept): ${duplicateRows} ± ${formatNumber(standardError)} (standard error).`);
+    notes.push(`Duplicate rows are an estimate (more distinct rows than the ${p.keys.keys.length} row keys kept): ${duplicateRows} ± ${formatNumber(standardError)} (standard error); which rows repeat which is not listed.`);
   }
   let norms: RowNormSummary | null = null;
   if (p.count > 0) {
@@ -92,12 +93,15 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     started,
   }, {
     count: p.count, nanRows: p.nanRows, infRows: p.infRows, zeroRows: p.zeroRows, duplicateRows,
-    mean: p.mean, variance, norms,
-    // NaN, ±Inf and all-zero rows are the same whatever the sharding; duplicates across shards are counted by row keys, without their rows
+    mean: p.mean, variance, norms, outliers: outliersOfPartial(p, (options.thresholds ?? DEFAULT_THRESHOLDS).outlierZ ?? DEFAULT_THRESHOLDS.outlierZ),
+    // NaN, ±Inf, all-zero, duplicate rows and outliers are the same whatever the sharding
     rowIndices: {
       nan: { count: p.nanRows - p.nullRows, first: p.nanRowFirst },
       inf: { count: p.infRows, first: p.infRowFirst },
       zero: { count: p.zeroRows, first: p.zeroRowFirst },
+      // the duplicate rows and the rows they repeat, while every distinct row's key was kept (exact)
+      ...(p.keys.duplicates && !p.keys.saturated
+        ? { duplicate: { count: duplicateRows, first: p.keys.duplicates.map(d => d.row), repeats: p.keys.duplicates.map(d => d.repeats) } } : {}),
     },
   }, eigenvalues, overflow, { readMs: options.readMs ?? 0, eigenMs }, { method: 'all rows', maxRows: rowsTotal });
   if (standardError !== null) report.health.duplicateRowsStandardError = standardError;
@@ -110,6 +114,24 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     { nan: report.health.nanRows, inf: report.health.infRows, null: report.health.nullRows ?? 0 },
     (options.thresholds ?? DEFAULT_THRESHOLDS).outlierZ ?? DEFAULT_THRESHOLDS.outlierZ) : undefined;
   return { ...report, findings, shards, incomplete: failures.length > 0, ...(projection ? { projection } : {}) };
+}
+
+/**
+ * The outlier rows of a dataset by the single-file rule (outlierRows.ts), when its partial kept
+ * every finite row's norm with its global row (at most NORMS_KEPT finite rows); else null (no
+ * finding: the sketch's median is approximate, and the rows are unknown).
+ */
+function outliersOfPartial(p: DatasetPartial, z: number): OutlierRows | null {
+  const { norms, normRows } = p;
+  if (!norms || !normRows) return null;
+  const order = Uint32Array.from(normRows.keys()).sort((i, j) => normRows[i] - normRows[j]);
+  const runs: number[] = [];
+  for (const i of order) {
+    const row = normRows[i], n = runs.length;
+    if (n > 0 && runs[n - 2] + runs[n - 1] === row) runs[n - 1]++;
+    else runs.push(row, 1);
+  }
+  return outlierRows(Float64Array.from(order, i => norms[i]), runs, z);
 }
 
 /** Local rows shown per shard in a row-level finding's message. */

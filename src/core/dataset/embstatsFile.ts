@@ -9,8 +9,8 @@ import { writeStoredZip, type ZipWriteEntry } from '../formats/zipWriter';
 import { TOOL_VERSION } from '../version';
 import type { DumpFormat } from '../formats/dumpFile';
 import { NORM_SKETCH_ACCURACY, normSketchArrays, normSketchFromArrays } from './normSketch';
-import { ROW_KEYS_BOUND } from './rowKeys';
-import { PARTIAL_VERSION, type DatasetPartial, type ShardEntry } from './partial';
+import { ROW_KEYS_BOUND, type DuplicateRow } from './rowKeys';
+import { COMPANION_ORDER, companionWidth, PARTIAL_VERSION, type CompanionPartial, type CompanionSpec, type DatasetPartial, type ShardEntry } from './partial';
 
 /**
  * The `.embstats` file: a partial (partial.ts) as an .npz of float64 arrays plus a JSON entry
@@ -36,9 +36,23 @@ interface Header {
   nanRowFirst?: number[];
   infRowFirst?: number[];
   zeroRowFirst?: number[];
+  /**
+   * Optional in version 1 (older files hold none): the global row of each value of the norms
+   * array (same order), while norms.exact. In the header, not an array of the .npz, so that the
+   * arrays of a version-1 file stay those older readers know.
+   */
+  normRows?: number[];
   norms: { min: number | null; max: number | null; sum: number; exact: boolean; sketch: { kind: 'DDSketch'; relativeAccuracy: number; zeros: number } };
-  rowKeys: { hash: string; bound: number; kept: number; saturated: boolean };
+  /**
+   * firstRows, duplicates: optional in version 1 (older files hold none): the global row where each
+   * of row_keys first occurs (same order), and the duplicate rows of lowest index as
+   * [row, the first row it repeats, key]. In the header, not arrays of the .npz, so that the
+   * arrays of a version-1 file stay those older readers know.
+   */
+  rowKeys: { hash: string; bound: number; kept: number; saturated: boolean; firstRows?: number[]; duplicates?: [number, number, number][] };
   sample: { capacity: number; rows: number; priority: string };
+  /** Optional in version 1 (absent: no companion arrays): the companions in the order of the joint rows, and the rows behind their moments. */
+  companions?: { roles: CompanionSpec[]; finiteRows: number };
   arrays: Record<string, string>;
 }
 
@@ -52,6 +66,9 @@ const ARRAY_DOC: Record<string, string> = {
   sample_index: '(s,) global row indices of the sample rows',
   sample_priority: '(s,) their priorities (hash of seed and global row index), ascending',
   sample_rows: '(s, dim) the sample rows',
+  companion_mean: '(D,) mean of the joint rows [Z | companions in header.companions.roles order] where every value is finite; D = dim + sum of the companion dims',
+  companion_comoment: '(D, D) co-moment of those joint rows; covariance = companion_comoment / (companions.finiteRows - 1)',
+  sample_companion_rows: '(s, D - dim) the companions of the sample rows, in the same order (NaN where a companion is not finite)',
 };
 
 /** The partial's arrays and header as .embstats bytes, written to `filePath`. */
@@ -69,6 +86,12 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
     ['sample_priority', [s], p.sample.priorities],
     ['sample_rows', [s, p.dim], p.sample.rows],
   ];
+  const c = p.companions;
+  if (c) {
+    const total = p.dim + companionWidth(c);
+    arrays.push(['companion_mean', [total], c.joint.mean], ['companion_comoment', [total, total], c.joint.comoment],
+      ['sample_companion_rows', [s, total - p.dim], p.sample.companions ?? new Float64Array(0)]);
+  }
   const dtypes: Record<string, number> = {};
   for (const sh of p.shards) dtypes[sh.dtype] = (dtypes[sh.dtype] ?? 0) + sh.rows;
   const header: Header = {
@@ -77,10 +100,13 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
     counts: { rowsSeen: p.rowsSeen, nanRows: p.nanRows, infRows: p.infRows, nullRows: p.nullRows, finiteRows: p.count, zeroRows: p.zeroRows },
     nullRowFirst: p.nullRowFirst,
     nanRowFirst: p.nanRowFirst, infRowFirst: p.infRowFirst, zeroRowFirst: p.zeroRowFirst,
+    ...(p.norms && p.normRows ? { normRows: Array.from(p.normRows) } : {}),
     norms: { min: p.count ? p.normMin : null, max: p.count ? p.normMax : null, sum: p.normSum, exact: p.norms !== null,
       sketch: { kind: 'DDSketch', relativeAccuracy: NORM_SKETCH_ACCURACY, zeros: p.normSketch.zeros } },
-    rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated },
+    rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated,
+      ...(p.keys.firstRows && p.keys.duplicates ? { firstRows: Array.from(p.keys.firstRows), duplicates: p.keys.duplicates.map(d => [d.row, d.repeats, d.key] as [number, number, number]) } : {}) },
     sample: { capacity: p.sample.capacity, rows: s, priority: 'samplePriority(seed, global row index), 53-bit; the sample is the rows of smallest priority' },
+    ...(c ? { companions: { roles: c.roles, finiteRows: c.joint.count } } : {}),
     arrays: Object.fromEntries(arrays.filter(a => a[2].length > 0).map(a => [a[0], ARRAY_DOC[a[0]]])),
   };
   const entries: ZipWriteEntry[] = [{ name: 'header.json', data: new TextEncoder().encode(JSON.stringify(header, null, 1)) }];
@@ -167,6 +193,12 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     const mean = await read('mean', d);
     const comoment = await read('comoment', d * d);
     const norms = n.exact ? await read('norms', c.finiteRows) : null;
+    // optional in version 1: files written before rows were kept beside the norms have none
+    let normRows: Float64Array | null = null;
+    if (norms && h.normRows !== undefined) {
+      if (!Array.isArray(h.normRows) || h.normRows.length !== c.finiteRows) throw bad(`its normRows list does not hold one row per finite row`);
+      normRows = Float64Array.from(h.normRows, r => (typeof r === 'number' ? r : NaN));
+    }
     const sketchLength = names.has('norm_sketch_index') ? npz.arrays.find(a => a.name === 'norm_sketch_index')!.shape.reduce((a, b) => a * b, 1) : 0;
     const sketchIndex = await read('norm_sketch_index', sketchLength);
     const sketchCount = await read('norm_sketch_count', sketchLength);
@@ -178,20 +210,49 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       || sketchCount.reduce((a, b) => a + b, 0) + n.sketch.zeros !== c.finiteRows) throw bad('its norm sketch does not count the finite rows');
     for (let i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) throw bad('its row keys are not ascending');
     if (norms) for (let i = 1; i < norms.length; i++) if (!(norms[i] >= norms[i - 1])) throw bad('its norms are not ascending');
+    if (normRows && !distinctRowsOfShards(normRows, shards)) throw bad('its norm rows are not distinct row indices of its shards');
+    let firstRows: Float64Array | null = null;
+    let duplicates: DuplicateRow[] | null = null;
+    if (k.firstRows !== undefined || k.duplicates !== undefined) {
+      if (!Array.isArray(k.firstRows) || k.firstRows.length !== keys.length) throw bad('its row keys\' first rows do not hold one row per key');
+      firstRows = Float64Array.from(k.firstRows, r => (typeof r === 'number' ? r : NaN));
+      if (!distinctRowsOfShards(firstRows, shards)) throw bad('its row keys\' first rows are not distinct row indices of its shards');
+      const isRow = (r: unknown): r is number => isCount(r) && shards.some(s => r >= s.firstRow && r < s.firstRow + s.rows);
+      if (!Array.isArray(k.duplicates) || k.duplicates.length > ROW_INDICES_KEPT
+        || !k.duplicates.every(d => Array.isArray(d) && isRow(d[0]) && isRow(d[1]) && d[1] < d[0] && typeof d[2] === 'number')) throw bad('its duplicate rows are not pairs of row indices of its shards, the later repeating the earlier');
+      duplicates = k.duplicates.map(([row, repeats, key]) => ({ row, repeats, key })).sort((a, b) => a.row - b.row);
+    }
     if (!sampleIndex.every(i => isCount(i) && shards.some(s => i >= s.firstRow && i < s.firstRow + s.rows))) throw bad('its sample indices are not row indices of its shards');
     // the sample holds finite rows only, and a co-moment is a sum of outer products: symmetric, no negative sum of squares
     if (!sampleRows.every(Number.isFinite)) throw bad('its sample rows are not finite');
     const comomentProblem = coMomentProblem(comoment, d);
     if (comomentProblem) throw bad(`its co-moment is not one: ${comomentProblem}`);
+    let companions: CompanionPartial | null = null;
+    let sampleCompanions: Float64Array | undefined;
+    if (h.companions !== undefined) {
+      const hc = h.companions;
+      const roles: CompanionSpec[] = Array.isArray(hc?.roles) ? hc.roles : [];
+      if (!roles.length || !isCount(hc.finiteRows) || hc.finiteRows > c.finiteRows
+        || !roles.every((r, i) => r && COMPANION_ORDER.includes(r.role) && roles.findIndex(q => q.role === r.role) === i && isCount(r.dim) && r.dim >= 1 && typeof r.dtype === 'string')) throw bad('its companion summary is incomplete');
+      const w = roles.reduce((a, r) => a + r.dim, 0);
+      if (d + w > 16_384) throw bad(`its companions have ${w} columns`);
+      const total = d + w;
+      const joint = { count: hc.finiteRows, mean: await read('companion_mean', total), comoment: await read('companion_comoment', total * total) };
+      const problem = coMomentProblem(joint.comoment, total);
+      if (problem) throw bad(`its companion co-moment is not one: ${problem}`);
+      companions = { roles: roles.map(r => ({ role: r.role, dim: r.dim, dtype: r.dtype })), joint };
+      sampleCompanions = await read('sample_companion_rows', sm.rows * w);
+    }
     return {
       version: h.version, dim: d, seed: h.seed, arrayChoice: h.array, shards,
       rowsSeen: c.rowsSeen, nanRows: c.nanRows, infRows: c.infRows, nullRows: c.nullRows, count: c.finiteRows, zeroRows: c.zeroRows,
       nullRowFirst: rowList(h.nullRowFirst), nanRowFirst: rowList(h.nanRowFirst), infRowFirst: rowList(h.infRowFirst), zeroRowFirst: rowList(h.zeroRowFirst),
       mean, comoment,
       normMin: n.min ?? Infinity, normMax: n.max ?? -Infinity, normSum: n.sum,
-      norms, normSketch: normSketchFromArrays(n.sketch.zeros, sketchIndex, sketchCount),
-      keys: { keys, saturated: k.saturated },
-      sample: { capacity: sm.capacity, priorities: samplePriority, indices: sampleIndex, rows: sampleRows },
+      norms, normRows, normSketch: normSketchFromArrays(n.sketch.zeros, sketchIndex, sketchCount),
+      keys: { keys, saturated: k.saturated, firstRows, duplicates },
+      sample: { capacity: sm.capacity, priorities: samplePriority, indices: sampleIndex, rows: sampleRows, ...(sampleCompanions ? { companions: sampleCompanions } : {}) },
+      companions,
     };
   } catch (e) {
     if (e instanceof EmbdiagError && e.code !== 'bad-archive' && e.code !== 'truncated') throw e;
@@ -228,4 +289,18 @@ function coMomentProblem(m: Float64Array, d: number): string | null {
 function rowList(x: unknown): number[] {
   const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
   return Array.isArray(x) ? x.filter(isIndex).sort((a, b) => a - b).slice(0, ROW_INDICES_KEPT) : [];
+}
+
+/** True when every value is a row index of some shard and no two are the same (sorted once: linear in rows and shards). */
+function distinctRowsOfShards(rows: Float64Array, shards: readonly ShardEntry[]): boolean {
+  if (!rows.every(r => Number.isSafeInteger(r) && r >= 0)) return false;
+  const sorted = rows.slice().sort();
+  const byStart = [...shards].sort((a, b) => a.firstRow - b.firstRow);
+  let k = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) return false;
+    while (k < byStart.length && sorted[i] >= byStart[k].firstRow + byStart[k].rows) k++;
+    if (k === byStart.length || sorted[i] < byStart[k].firstRow) return false;
+  }
+  return true;
 }

@@ -5,6 +5,9 @@ import { ROW_INDICES_KEPT } from '../stats/rowIndices';
 import { mergeNormSketches, type NormSketch } from './normSketch';
 import { mergeRowKeys, type RowKeys } from './rowKeys';
 import { mergeRowSamples, type RowSample } from './rowSample';
+import { mergeMoments, type Moments } from './jointMoments';
+import type { ArrayRole } from '../information/manifest';
+import { ROLE_SYMBOL } from '../information/inputSources';
 
 /**
  * The mergeable statistics of a set of rows (one shard, or many merged): what a dataset report
@@ -28,6 +31,28 @@ export interface ShardEntry {
   mtimeMs: number;
   findings: ReaderFinding[];
   notes: string[];
+}
+
+export type CompanionRole = Exclude<ArrayRole, 'embeddings'>;
+
+/** The companion roles in the order of the joint rows [Z | Z̃ | Y | Ŷ | X | labels]. */
+export const COMPANION_ORDER: readonly CompanionRole[] = ['perturbed', 'targets', 'predictions', 'inputs', 'labels'];
+
+/** The start of the shard note saying why its companions are left out (assertMergeable quotes it). */
+export const COMPANIONS_NOT_USED = 'Its companion arrays are not used (the information estimates see Z only):';
+
+/** One companion array of every shard (container key or sidecar manifest): its role, width and storage dtype. */
+export interface CompanionSpec { role: CompanionRole; dim: number; dtype: string }
+
+/**
+ * The companions of a dataset (Z̃, Y, Ŷ, X, labels, given per shard): the moments of the joint
+ * rows [Z | companions in `roles` order] over the rows where every value is finite (the single
+ * file's P1 rule), for the Gaussian information figures; their rows at the sample indices are
+ * in the sample (RowSample.companions).
+ */
+export interface CompanionPartial {
+  roles: CompanionSpec[];
+  joint: Moments;
 }
 
 export interface DatasetPartial {
@@ -59,9 +84,23 @@ export interface DatasetPartial {
   normMax: number;
   normSum: number;
   norms: Float64Array | null;
+  /** The global row of each of `norms` (ties in norm by row, ascending); null when norms is, or when a partial without them (an older .embstats) was merged in. */
+  normRows: Float64Array | null;
   normSketch: NormSketch;
   keys: RowKeys;
   sample: RowSample;
+  /** Null when the shards have no companion arrays. */
+  companions: CompanionPartial | null;
+}
+
+/** "Z̃ (8 columns), Y (2 columns)" or "none". */
+export function companionSetText(c: CompanionPartial | null): string {
+  return c && c.roles.length ? c.roles.map(r => `${ROLE_SYMBOL[r.role]} (${r.dim} column${r.dim === 1 ? '' : 's'})`).join(', ') : 'none';
+}
+
+/** Columns of the joint rows after Z: the sum of the companions' widths. */
+export function companionWidth(c: CompanionPartial | null): number {
+  return c ? c.roles.reduce((s, r) => s + r.dim, 0) : 0;
 }
 
 /** Throws a refusal naming what differs when two partials cannot be merged. */
@@ -73,6 +112,13 @@ export function assertMergeable(a: DatasetPartial, b: DatasetPartial, nameA = 't
   if (a.seed !== b.seed) throw differ('sample seed', a.seed, b.seed);
   if (a.arrayChoice !== b.arrayChoice) throw differ('array choice', a.arrayChoice ?? '(default rule)', b.arrayChoice ?? '(default rule)');
   if (a.sample.capacity !== b.sample.capacity) throw differ('sample size', a.sample.capacity, b.sample.capacity);
+  const ca = companionSetText(a.companions), cb = companionSetText(b.companions);
+  if (ca !== cb) {
+    const files = (p: DatasetPartial) => p.shards.length === 1 ? p.shards[0].file : `${p.shards[0].file} and ${p.shards.length - 1} more shard${p.shards.length === 2 ? '' : 's'}`;
+    const why = [...a.shards, ...b.shards].flatMap(s => s.notes.filter(n => n.startsWith(COMPANIONS_NOT_USED)).map(n => ` ${s.file}: ${n}`)).slice(0, 3).join('');
+    throw new EmbdiagError('bad-argument', `Cannot merge ${files(a)} (companion arrays: ${ca}) with ${files(b)} (companion arrays: ${cb}): every shard of a dataset must carry the same companion arrays, of the same widths.${why}`,
+      'Give every shard the same container keys (embeddings_perturbed, targets, predictions, inputs, labels) or the same sidecar manifest entries, or none.');
+  }
   for (const s of a.shards) {
     for (const t of b.shards) {
       if (s.firstRow < t.firstRow + t.rows && t.firstRow < s.firstRow + s.rows) {
@@ -84,34 +130,16 @@ export function assertMergeable(a: DatasetPartial, b: DatasetPartial, nameA = 't
 }
 
 /**
- * The partial of the union of the rows of a and b. Mean and co-moment by the pairwise update of
- * Chan, Golub & LeVeque (1979): n = na + nb, δ = mean_b − mean_a, M = Ma + Mb + δδᵀ·na·nb/n; the
- * mean as (na·mean_a + nb·mean_b)/n, which (like the rest) does not depend on the order of a and b.
+ * The partial of the union of the rows of a and b: mean and co-moment (of Z, and of the joint
+ * rows with the companions) by the pairwise update of jointMoments.ts, which (like the rest) does
+ * not depend on the order of a and b.
  */
 export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPartial {
   assertMergeable(a, b);
   const dim = a.dim;
-  const na = a.count, nb = b.count, n = na + nb;
-  let mean: Float64Array, comoment: Float64Array;
-  if (na === 0 || nb === 0) {
-    mean = (na === 0 ? b : a).mean.slice();
-    comoment = (na === 0 ? b : a).comoment.slice();
-  } else {
-    mean = new Float64Array(dim);
-    const delta = new Float64Array(dim);
-    for (let i = 0; i < dim; i++) {
-      mean[i] = (na * a.mean[i] + nb * b.mean[i]) / n;
-      delta[i] = b.mean[i] - a.mean[i];
-    }
-    const w = (na * nb) / n;
-    comoment = new Float64Array(dim * dim);
-    for (let i = 0; i < dim; i++) {
-      const di = delta[i] * w;
-      const row = i * dim;
-      for (let j = 0; j < dim; j++) comoment[row + j] = (a.comoment[row + j] + b.comoment[row + j]) + di * delta[j];
-    }
-  }
-  const norms = a.norms && b.norms && n <= NORMS_KEPT ? mergeSorted(a.norms, b.norms) : null;
+  const { count: n, mean, comoment } = mergeMoments(a, b, dim);
+  const keep = a.norms && b.norms && n <= NORMS_KEPT;
+  const { norms, rows: normRows } = keep ? mergeSortedNorms(a.norms!, a.normRows, b.norms!, b.normRows) : { norms: null, rows: null };
   return {
     version: a.version, dim, seed: a.seed, arrayChoice: a.arrayChoice,
     shards: [...a.shards, ...b.shards].sort((s, t) => s.firstRow - t.firstRow),
@@ -123,9 +151,11 @@ export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPart
     zeroRowFirst: firstRowsOf(a.zeroRowFirst, b.zeroRowFirst, ROW_INDICES_KEPT),
     mean, comoment,
     normMin: Math.min(a.normMin, b.normMin), normMax: Math.max(a.normMax, b.normMax), normSum: a.normSum + b.normSum,
-    norms, normSketch: mergeNormSketches(a.normSketch, b.normSketch),
+    norms, normRows, normSketch: mergeNormSketches(a.normSketch, b.normSketch),
     keys: mergeRowKeys(a.keys, b.keys),
-    sample: mergeRowSamples(a.sample, b.sample, dim),
+    sample: mergeRowSamples(a.sample, b.sample, dim, companionWidth(a.companions)),
+    companions: a.companions && b.companions
+      ? { roles: a.companions.roles, joint: mergeMoments(a.companions.joint, b.companions.joint, dim + companionWidth(a.companions)) } : null,
   };
 }
 
@@ -166,13 +196,18 @@ export function mergeAll(partials: DatasetPartial[]): DatasetPartial {
   return merger.result()!;
 }
 
-function mergeSorted(x: Float64Array, y: Float64Array): Float64Array {
+/** Two ascending norm lists merged, with their rows when both have them (ties in norm by row). */
+function mergeSortedNorms(x: Float64Array, xr: Float64Array | null, y: Float64Array, yr: Float64Array | null): { norms: Float64Array; rows: Float64Array | null } {
+  const withRows = xr !== null && yr !== null;
   const out = new Float64Array(x.length + y.length);
-  let i = 0, j = 0, k = 0;
-  while (i < x.length && j < y.length) out[k++] = x[i] <= y[j] ? x[i++] : y[j++];
-  while (i < x.length) out[k++] = x[i++];
-  while (j < y.length) out[k++] = y[j++];
-  return out;
+  const rows = withRows ? new Float64Array(out.length) : null;
+  let i = 0, j = 0;
+  for (let k = 0; k < out.length; k++) {
+    const takeX = j >= y.length || (i < x.length && (x[i] < y[j] || (x[i] === y[j] && (!withRows || xr[i] < yr[j]))));
+    if (takeX) { if (rows) rows[k] = xr![i]; out[k] = x[i++]; }
+    else { if (rows) rows[k] = yr![j]; out[k] = y[j++]; }
+  }
+  return { norms: out, rows };
 }
 
 /** The first `kept` rows of two row lists (each ascending, disjoint: they come from different rows). */

@@ -4,21 +4,30 @@ import * as path from 'node:path';
 import { readEmbstats, writeEmbstats } from './embstatsFile';
 import { PARTIAL_VERSION, type DatasetPartial } from './partial';
 import { DEFAULT_SAMPLE_ROWS } from './rowSample';
+import { manifestCandidates } from '../information/manifest';
 import type { PartialOptions } from './shardPartial';
 
 /**
  * Partials of shards cached as .embstats files in a folder, keyed by the shard's absolute path,
  * size and mtime and by everything the partial depends on (array choice, seed, sample size,
- * global first row, format version): when a training job adds a shard, only the new shard is
+ * global first row, format version, sidecar manifest): when a training job adds a shard, only the new shard is
  * read. A cached file that cannot be read or does not match is ignored and rewritten.
  */
+/**
+ * What a cached partial holds beyond its format version (companions, the norms' rows, the row
+ * keys' first rows): a cache written before holds less, so its entries miss instead of mixing in.
+ */
+const CACHED_CONTENT = 'companions, norm rows, key rows';
+
 export class PartialCache {
   constructor(readonly dir: string) {}
 
   private async entry(file: string, firstRow: number, options: PartialOptions) {
     const stat = await fs.stat(file);
+    // the sidecar manifest names the shard's companions: editing it changes the partial
+    const sidecars = await Promise.all(manifestCandidates(path.resolve(file)).map(m => fs.stat(m).then(s => [s.size, s.mtimeMs], () => null)));
     const key = createHash('sha256').update(JSON.stringify([path.resolve(file), stat.size, stat.mtimeMs, options.arrayName ?? null,
-      options.seed, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, firstRow, PARTIAL_VERSION])).digest('hex').slice(0, 32);
+      options.seed, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, firstRow, PARTIAL_VERSION, CACHED_CONTENT, sidecars])).digest('hex').slice(0, 32);
     return { stat, cachePath: path.join(this.dir, `${key}.embstats`) };
   }
 

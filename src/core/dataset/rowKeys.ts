@@ -1,3 +1,5 @@
+import { ROW_INDICES_KEPT } from '../stats/rowIndices';
+
 /**
  * Exact duplicate counting across shards, within a memory bound. Each finite row's 53-bit hash
  * key (hashRow of streamingStatistics.ts, the key the single-file analysis counts duplicates
@@ -16,66 +18,151 @@ export interface RowKeys {
   keys: Float64Array;
   /** True when keys were dropped (more distinct rows than the bound): the count is then an estimate. */
   saturated: boolean;
+  /** The global row where each key first occurs (same order as keys); absent or null in partials that did not keep them (older .embstats). */
+  firstRows?: Float64Array | null;
+  /**
+   * The duplicate rows of lowest index (at most ROW_INDICES_KEPT), ascending: each row, the first
+   * row it repeats and their key. Exact while not saturated; absent or null when firstRows is.
+   */
+  duplicates?: DuplicateRow[] | null;
 }
 
+export interface DuplicateRow { row: number; repeats: number; key: number }
+
 /**
- * Collects the keys of one shard's finite rows in a flat buffer growing to twice the bound
- * (16 MiB, far less than a Set of as many numbers), compacted (sorted, deduplicated, cut to the
- * bound) when full.
+ * Collects the keys of one shard's finite rows, in row order (the i-th key is the i-th finite
+ * row's, whoever hashes them), in a flat buffer growing to twice the bound (16 MiB, far less than
+ * a Set of as many numbers) beside the ordinal of each (its finite row), compacted (sorted,
+ * deduplicated keeping each key's first ordinal, cut to the bound) when full.
  */
 export class RowKeyCollector {
   private buffer: Float64Array;
+  private ordinals: Float64Array;
   private length = 0;
+  private added = 0;
   private threshold = Infinity;
   private saturated = false;
+  /** Duplicates found by compaction, as ordinals: at most ROW_INDICES_KEPT of lowest ordinal. */
+  private duplicates: { ordinal: number; first: number; key: number }[] = [];
   constructor(private readonly bound = ROW_KEYS_BOUND) {
     this.buffer = new Float64Array(Math.min(4096, Math.max(2, 2 * bound)));
+    this.ordinals = new Float64Array(this.buffer.length);
   }
 
   add(key: number): void {
+    const ordinal = this.added++;
     if (key > this.threshold) return;
+    this.ordinals[this.length] = ordinal;
     this.buffer[this.length++] = key;
     if (this.length < this.buffer.length) return;
     if (this.buffer.length < 2 * this.bound) {
       // grown as needed: a small shard does not hold 16 MiB
-      const grown = new Float64Array(Math.min(2 * this.bound, 2 * this.buffer.length));
+      const size = Math.min(2 * this.bound, 2 * this.buffer.length);
+      const grown = new Float64Array(size), grownOrdinals = new Float64Array(size);
       grown.set(this.buffer);
+      grownOrdinals.set(this.ordinals);
       this.buffer = grown;
+      this.ordinals = grownOrdinals;
     } else this.compact();
   }
 
-  /** Sorts and deduplicates the buffer, keeping the `bound` smallest keys. */
+  /**
+   * Sorts and deduplicates the buffer, keeping the `bound` smallest keys, each with its first
+   * ordinal: a stable sort by key puts a key's first occurrence first (kept entries precede the
+   * ones added since, which are in ordinal order). The others are duplicates.
+   */
   private compact(): void {
-    const b = this.buffer.subarray(0, this.length).sort();
+    const n0 = this.length;
+    const keys = this.buffer, ords = this.ordinals;
+    const order = Uint32Array.from({ length: n0 }, (_, i) => i).sort((i, j) => keys[i] - keys[j]);
+    const sortedKeys = Float64Array.from(order, i => keys[i]);
+    const sortedOrds = Float64Array.from(order, i => ords[i]);
     let n = 0;
-    for (let i = 0; i < b.length; i++) if (i === 0 || b[i] !== b[i - 1]) b[n++] = b[i];
+    for (let i = 0; i < n0; i++) {
+      if (i > 0 && sortedKeys[i] === sortedKeys[i - 1]) {
+        this.duplicates.push({ ordinal: sortedOrds[i], first: ords[n - 1], key: sortedKeys[i] });
+        if (this.duplicates.length >= 2 * ROW_INDICES_KEPT) this.trimDuplicates();
+        continue;
+      }
+      keys[n] = sortedKeys[i];
+      ords[n++] = sortedOrds[i];
+    }
+    this.trimDuplicates();
     if (n > this.bound) {
       n = this.bound;
       this.saturated = true;
-      this.threshold = b[n - 1];
+      this.threshold = keys[n - 1];
     }
     this.length = n;
   }
 
-  finish(): RowKeys {
+  private trimDuplicates(): void {
+    this.duplicates = this.duplicates.sort((a, b) => a.ordinal - b.ordinal).slice(0, ROW_INDICES_KEPT);
+  }
+
+  /**
+   * `rows`: where the finite rows are (the i-th key added is the i-th finite row's); without them,
+   * or when they do not count as many rows as keys were added, no rows are kept.
+   */
+  finish(rows?: { count: number; rowOf: (ordinal: number) => number }): RowKeys {
     this.compact();
-    return { keys: this.buffer.slice(0, this.length), saturated: this.saturated };
+    // without the rows, the keys alone (as partials before rows were kept)
+    if (!rows || rows.count !== this.added) return { keys: this.buffer.slice(0, this.length), saturated: this.saturated };
+    const firstRows = Float64Array.from(this.ordinals.subarray(0, this.length), rows.rowOf);
+    const duplicates = this.duplicates.sort((a, b) => a.ordinal - b.ordinal)
+      .map(d => ({ row: rows.rowOf(d.ordinal), repeats: rows.rowOf(d.first), key: d.key }));
+    return { keys: this.buffer.slice(0, this.length), saturated: this.saturated, firstRows, duplicates };
   }
 }
 
 export function mergeRowKeys(a: RowKeys, b: RowKeys, bound = ROW_KEYS_BOUND): RowKeys {
   const out = new Float64Array(Math.min(bound, a.keys.length + b.keys.length));
+  const withRows = !!(a.firstRows && b.firstRows && a.duplicates && b.duplicates);
+  const first = withRows ? new Float64Array(out.length) : null;
+  // a key in both: the later of its two first rows repeats the earlier
+  const cross: DuplicateRow[] = [];
   let i = 0, j = 0, n = 0;
   const x = a.keys, y = b.keys;
   while (n < out.length && (i < x.length || j < y.length)) {
     let v: number;
-    if (j >= y.length || (i < x.length && x[i] < y[j])) v = x[i++];
-    else if (i >= x.length || y[j] < x[i]) v = y[j++];
-    else { v = x[i++]; j++; }
+    if (j >= y.length || (i < x.length && x[i] < y[j])) { if (first) first[n] = a.firstRows![i]; v = x[i++]; }
+    else if (i >= x.length || y[j] < x[i]) { if (first) first[n] = b.firstRows![j]; v = y[j++]; }
+    else {
+      if (first) {
+        const fa = a.firstRows![i], fb = b.firstRows![j];
+        first[n] = Math.min(fa, fb);
+        cross.push({ row: Math.max(fa, fb), repeats: Math.min(fa, fb), key: x[i] });
+      }
+      v = x[i++]; j++;
+    }
     out[n++] = v;
   }
   const leftOver = i < x.length || j < y.length;
-  return { keys: out.slice(0, n), saturated: a.saturated || b.saturated || leftOver };
+  const keys = out.slice(0, n);
+  const firstRows = first ? first.slice(0, n) : null;
+  let duplicates: DuplicateRow[] | null = null;
+  if (firstRows) {
+    // a duplicate repeats its key's first row in the union
+    const firstOf = (d: DuplicateRow): number => {
+      const k = binarySearch(keys, d.key);
+      return k >= 0 ? Math.min(firstRows[k], d.repeats) : d.repeats;
+    };
+    duplicates = [...a.duplicates!, ...b.duplicates!, ...cross].map(d => ({ ...d, repeats: firstOf(d) }))
+      .sort((p, q) => p.row - q.row).slice(0, ROW_INDICES_KEPT);
+  }
+  const saturated = a.saturated || b.saturated || leftOver;
+  return firstRows ? { keys, saturated, firstRows, duplicates } : { keys, saturated };
+}
+
+function binarySearch(sorted: Float64Array, v: number): number {
+  let lo = 0, hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < v) lo = mid + 1;
+    else if (sorted[mid] > v) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
 }
 
 /** Distinct rows: exact, or the k-minimum-values estimate with its standard error. */

@@ -17,6 +17,8 @@ export interface RowSample {
   indices: Float64Array;
   /** The rows, row-major, indices.length × dim. */
   rows: Float64Array;
+  /** The companion arrays' values of the same rows (the joint row without Z, NaN kept), row-major, indices.length × companion width; absent without companions. */
+  companions?: Float64Array;
 }
 
 /** A 53-bit priority of (seed, global row index); both safe integers. */
@@ -71,10 +73,12 @@ export class RowSampleCollector {
   }
 }
 
-export function mergeRowSamples(a: RowSample, b: RowSample, dim: number): RowSample {
+export function mergeRowSamples(a: RowSample, b: RowSample, dim: number, companionWidth = 0): RowSample {
   const capacity = a.capacity;
   const n = Math.min(capacity, a.indices.length + b.indices.length);
   const out: RowSample = { capacity, priorities: new Float64Array(n), indices: new Float64Array(n), rows: new Float64Array(n * dim) };
+  const w = companionWidth;
+  if (w > 0) out.companions = new Float64Array(n * w);
   let i = 0, j = 0;
   for (let k = 0; k < n; k++) {
     const takeA = j >= b.indices.length || (i < a.indices.length && before(a.priorities[i], a.indices[i], b.priorities[j], b.indices[j]));
@@ -82,6 +86,7 @@ export function mergeRowSamples(a: RowSample, b: RowSample, dim: number): RowSam
     out.priorities[k] = s.priorities[t];
     out.indices[k] = s.indices[t];
     out.rows.set(s.rows.subarray(t * dim, (t + 1) * dim), k * dim);
+    if (out.companions) out.companions.set(s.companions!.subarray(t * w, (t + 1) * w), k * w);
   }
   return out;
 }
@@ -93,5 +98,7 @@ export function mergeRowSamples(a: RowSample, b: RowSample, dim: number): RowSam
 export function smallerSample(s: RowSample, capacity: number, dim: number): RowSample {
   if (capacity >= s.capacity) return s;
   const n = Math.min(capacity, s.indices.length);
-  return { capacity, priorities: s.priorities.slice(0, n), indices: s.indices.slice(0, n), rows: s.rows.slice(0, n * dim) };
+  const w = s.companions && s.indices.length ? s.companions.length / s.indices.length : 0;
+  return { capacity, priorities: s.priorities.slice(0, n), indices: s.indices.slice(0, n), rows: s.rows.slice(0, n * dim),
+    ...(s.companions ? { companions: s.companions.slice(0, n * w) } : {}) };
 }

@@ -1,4 +1,4 @@
-import { RowIndexRecorder } from '../stats/rowIndices';
+import { finiteRowIndices, RowIndexRecorder } from '../stats/rowIndices';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { EmbdiagError } from '../errors';
@@ -13,6 +13,8 @@ import { finiteRowKeys } from '../stats/rowHash';
 import { addNorms, emptyNormSketch } from './normSketch';
 import { RowKeyCollector } from './rowKeys';
 import { DEFAULT_SAMPLE_ROWS, RowSampleCollector } from './rowSample';
+import { companionsOfShard } from './shardCompanions';
+import { momentsOfStatistics } from './jointMoments';
 import { NORMS_KEPT, PARTIAL_VERSION, type DatasetPartial, type ShardEntry } from './partial';
 
 export interface PartialOptions {
@@ -50,11 +52,18 @@ export async function partialOfShard(filePath: string, firstRow: number, options
       size: source.size, mtimeMs: stat.mtimeMs, findings: dump.findings.map(f => ({ ...f })), notes: [...dump.notes, ...matrix.notes],
     };
     const nullRows = nulls.result();
-    return partialFromStatistics(st, {
+    const partial = partialFromStatistics(st, {
       dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
       nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
-      keys: keys.finish(), sample: sample.finish(),
+      keys: keys.finish(finiteRowsOf(st, firstRow)), sample: sample.finish(),
     });
+    const companions = await companionsOfShard(filePath, firstRow, matrix.name, options.arrayName, partial.sample, options, hooks.isCancelled);
+    if (companions && 'unusable' in companions) shard.notes.push(companions.unusable);
+    else if (companions) {
+      partial.companions = companions.companions;
+      partial.sample.companions = companions.sampleValues;
+    }
+    return partial;
   } finally {
     await source.close();
   }
@@ -106,7 +115,7 @@ export function partialOfRows(block: Float64Array, rows: number, dim: number, fi
   const shard: ShardEntry = { file: options.file ?? `rows ${firstRow}–${firstRow + rows - 1}`, firstRow, rows, format: 'npy', array: 'rows', dtype: 'float64',
     shape: [rows, dim], size: rows * dim * 8, mtimeMs: 0, findings: [], notes: [] };
   return partialFromStatistics(st, { dim, seed: options.seed, arrayChoice: options.arrayChoice ?? null, shard,
-    nullRows: 0, nullRowFirst: [], ...firstRowsOfKinds(st, firstRow), keys: keys.finish(), sample: sample.finish() });
+    nullRows: 0, nullRowFirst: [], ...firstRowsOfKinds(st, firstRow), keys: keys.finish(finiteRowsOf(st, firstRow)), sample: sample.finish() });
 }
 
 /**
@@ -116,10 +125,13 @@ export function partialOfRows(block: Float64Array, rows: number, dim: number, fi
 export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetPartial, 'dim' | 'seed' | 'arrayChoice' | 'nullRows' | 'nullRowFirst' | 'keys' | 'sample'>
   & Partial<Pick<DatasetPartial, 'nanRowFirst' | 'infRowFirst' | 'zeroRowFirst'>> & { shard: ShardEntry }): DatasetPartial {
   const { dim } = extra;
-  const mean = st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim);
-  const comoment = new Float64Array(dim * dim);
-  if (st.covariance) for (let i = 0; i < comoment.length; i++) comoment[i] = st.covariance[i] * (st.count - 1);
-  const norms = Float64Array.from(st.rowNorms).sort();
+  const { mean, comoment } = momentsOfStatistics(st, dim);
+  const kept = st.rowNorms.length <= NORMS_KEPT;
+  // the global row of each norm, while they are kept: a stable sort of the rows (in row order) by norm
+  const rowsInOrder = kept ? Float64Array.from(finiteRowIndices(st.rows.finiteRuns), r => r + extra.shard.firstRow) : null;
+  const order = kept ? Uint32Array.from(st.rowNorms.keys()).sort((i, j) => (st.rowNorms[i] < st.rowNorms[j] ? -1 : st.rowNorms[i] > st.rowNorms[j] ? 1 : 0)) : null;
+  const norms = order ? Float64Array.from(order, i => st.rowNorms[i]) : Float64Array.from(st.rowNorms).sort();
+  const normRows = order && rowsInOrder && rowsInOrder.length === order.length ? Float64Array.from(order, i => rowsInOrder[i]) : null;
   const normSketch = emptyNormSketch();
   addNorms(normSketch, norms);
   let normSum = 0;
@@ -130,7 +142,7 @@ export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetP
     nullRowFirst: extra.nullRowFirst, nanRowFirst: extra.nanRowFirst ?? [], infRowFirst: extra.infRowFirst ?? [], zeroRowFirst: extra.zeroRowFirst ?? [],
     mean, comoment,
     normMin: norms.length ? norms[0] : Infinity, normMax: norms.length ? norms[norms.length - 1] : -Infinity, normSum,
-    norms: norms.length <= NORMS_KEPT ? norms : null, normSketch, keys: extra.keys, sample: extra.sample,
+    norms: kept ? norms : null, normRows, normSketch, keys: extra.keys, sample: extra.sample, companions: null,
   };
 }
 
@@ -162,6 +174,25 @@ function tapRows(matrix: EmbeddingMatrix, sink: (start: number, block: Float32Ar
     };
   }
   return tapped;
+}
+
+/** The global row of the i-th finite row of a shard (rows of st local), by binary search in its runs: no array of every row. */
+function finiteRowsOf(st: StatisticsResult, firstRow: number): { count: number; rowOf: (ordinal: number) => number } {
+  const runs = st.rows.finiteRuns;
+  const starts: number[] = [], before: number[] = [];
+  let count = 0;
+  for (let k = 0; k + 1 < runs.length; k += 2) { starts.push(runs[k]); before.push(count); count += runs[k + 1]; }
+  return {
+    count,
+    rowOf: (ordinal: number) => {
+      let lo = 0, hi = before.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (before[mid] <= ordinal) lo = mid; else hi = mid - 1;
+      }
+      return firstRow + starts[lo] + (ordinal - before[lo]);
+    },
+  };
 }
 
 /** A shard's first NaN, ±Inf and all-zero rows (local in `st`) as global indices. */

@@ -216,6 +216,12 @@ export interface PerturbedCapacityOptions {
   embeddingsCovariance?: Float64Array;
   /** ĥ_KL of Z on its (possibly projected) live columns, for the nonparametric E7d. */
   klEntropy?: { value: number | null; basis: PcaBasis | null; rows: number; columns: number[] } | null;
+  /**
+   * The second moments of every row pair when z and zt are only a sample of them (a dataset): the
+   * Gaussian figures (E7b, E7c, E7d-G, E7f, h(E)) come from them, KSG from the sample. With it,
+   * embeddingsCovariance must be given too.
+   */
+  moments?: { count: number; perturbedCovariance: Float64Array; crossCovariance: Float64Array; perturbationCovariance: Float64Array };
 }
 
 export interface PerturbedCapacity {
@@ -243,12 +249,13 @@ export interface PerturbedCapacity {
 
 /** E7b–E7f from row-matched samples Z and Z̃ (P1 already applied; all rows finite). */
 export function perturbedCapacity(z: RowMatrix, zt: RowMatrix, opts: PerturbedCapacityOptions): PerturbedCapacity {
-  const n = z.rows;
+  const moments = opts.moments ?? null;
+  const n = moments ? moments.count : z.rows;
   const perSym = { inputSymbols: opts.inputSymbols, perSymbol: true };
   // Every second moment once, over all columns; the estimators take sub-blocks.
   const szFull = opts.embeddingsCovariance ?? covariance(z);
-  const sztFull = covariance(zt);
-  const sxFull = crossCovariance(z, zt);
+  const sztFull = moments ? moments.perturbedCovariance : covariance(zt);
+  const sxFull = moments ? moments.crossCovariance : crossCovariance(z, zt);
   const varZ = diagonal(szFull, z.cols);
   const varZt = diagonal(sztFull, zt.cols);
   const deadZ = new Set(deadColumns(varZ));
@@ -360,10 +367,10 @@ export function perturbedCapacity(z: RowMatrix, zt: RowMatrix, opts: PerturbedCa
     perturbationEntropy = perturbationEntropyFigure({ eigenvalues: null, rank: 0, rows: n, why, inputSymbols: opts.inputSymbols, deadFlags, deadText });
   } else {
     const d = shared.length;
-    const zs = selectColumns(z, shared);
-    const es = subtract(selectColumns(zt, shared), zs);
     const szs = subMatrix(szFull, z.cols, shared, shared);
-    const se = covariance(es);
+    // S_E = S_Z̃ + S_Z − S_ZZ̃ − S_Z̃Z from the moments, else from the rows of E = Z̃ − Z
+    const se = moments ? subMatrix(moments.perturbationCovariance, z.cols, shared, shared)
+      : covariance(subtract(selectColumns(zt, shared), selectColumns(z, shared)));
     const eigSe = symmetricEigenvalues(se, d);
     const rankE = numericalRank(eigSe);
     const power = trace(szs, d);

@@ -18,6 +18,7 @@ import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { TOOL_VERSION } from '../version';
 import { awgnCapacityFigure, perturbedCapacity, type PerturbedCapacity } from './capacity';
 import { collapseSection, type CollapseSection } from './collapse';
+import { covarianceBlock, differenceCovariance, differenceSecondMoment, meanSquare, type CompanionMoments } from './companionMoments';
 import { covariance, diagonal, principalSubmatrix, selectColumns, selectRows, type RowMatrix } from './dense';
 import { CONCEPT, figure, PAPER_REF, PER_SYMBOL_READING, proposed, unavailable, UNITS_NOTE, valueIn, type Figure } from './figure';
 import { gaussianEntropyFigures, type GaussianEntropyFigures } from './gaussianEntropy';
@@ -95,6 +96,13 @@ export interface InformationData {
    * PCA directions) then come from it, the k-NN and collision figures from the sample.
    */
   embeddingsMoments?: EmbeddingsMoments;
+  /**
+   * The moments of every row of Z and its companions (a dataset's merged joint moments), when the
+   * matrices given are only a sample of them: the Gaussian figures (E7b–E7d, E7f, h(E), E8 on Y
+   * and the model's error, P for E7a) then come from them, the k-NN figures from the sample.
+   * Z's block stands for embeddingsMoments when that is not given.
+   */
+  companionMoments?: CompanionMoments;
 }
 
 /** Second moments of all the rows of Z: their count and unbiased covariance (d×d, row-major). */
@@ -222,7 +230,8 @@ export function computeInformation(data: InformationData, options: Partial<Infor
 
   // P2, P4 on Z
   check(hooks, 0.3, 'Covariance of the embeddings');
-  const moments = data.embeddingsMoments ?? null;
+  const joint = data.companionMoments ?? null;
+  const moments = data.embeddingsMoments ?? (joint ? { count: joint.count, covariance: covarianceBlock(joint, 'embeddings', 'embeddings') } : null);
   if (moments && moments.covariance.length !== d * d) throw new RangeError(`computeInformation: the moments' covariance has ${moments.covariance.length} values, not ${d}²`);
   const fullCov = moments ? moments.covariance : covariance(z);
   // rows behind the Gaussian figures: all of Z's when its moments are given
@@ -271,12 +280,15 @@ export function computeInformation(data: InformationData, options: Partial<Infor
   let power: number | null = scal.inputPower ?? null;
   let powerSource = power !== null ? data.scalarSources?.inputPower ?? 'given' : 'none';
   if (power === null && x) {
-    let s = 0;
-    for (let i = 0; i < x.data.length; i++) s += x.data[i] * x.data[i];
-    power = s / x.data.length;
+    if (joint?.columns.inputs) power = meanSquare(joint, 'inputs');
+    else {
+      let s = 0;
+      for (let i = 0; i < x.data.length; i++) s += x.data[i] * x.data[i];
+      power = s / x.data.length;
+    }
     powerSource = 'inputs';
   }
-  const awgn = awgnCapacityFigure({ power, powerSource, noiseStd: scal.noiseStd ?? null, inputSymbols, rows: powerSource === 'inputs' ? n : 0 });
+  const awgn = awgnCapacityFigure({ power, powerSource, noiseStd: scal.noiseStd ?? null, inputSymbols, rows: powerSource === 'inputs' ? (joint?.columns.inputs ? joint.count : n) : 0 });
   let perturbed: PerturbedCapacity | null = null;
   let perturbedMissing: string | undefined;
   if (zt) {
@@ -288,6 +300,10 @@ export function computeInformation(data: InformationData, options: Partial<Infor
     perturbed = perturbedCapacity(z, zt, {
       inputSymbols, k: opt.k, knnMaxRows: opt.knnMaxRows, seed: opt.seed, projectionDim: opt.projectionDim, storageStep, embeddingsCovariance: fullCov,
       klEntropy: { value: kl.figure.value, basis: kl.basis, rows: kl.rows, columns: live },
+      ...(joint?.columns.perturbed ? { moments: {
+        count: joint.count, perturbedCovariance: covarianceBlock(joint, 'perturbed', 'perturbed'), crossCovariance: covarianceBlock(joint, 'embeddings', 'perturbed'),
+        perturbationCovariance: zt.cols === d ? differenceCovariance(joint, 'perturbed', 'embeddings') : new Float64Array(0),
+      } } : {}),
     });
   } else {
     perturbedMissing = data.excluded?.perturbed
@@ -305,7 +321,9 @@ export function computeInformation(data: InformationData, options: Partial<Infor
   const distortionSource = scal.distortion !== undefined ? ((data.scalarSources?.distortion === 'manifest' ? 'manifest' : 'flag') as 'flag' | 'manifest') : 'none';
   const rd = rateDistortionSection({
     source: y ?? zl, sourceKind: y ? 'targets' : 'embeddings', predictions: y && yh ? yh : null,
-    sourceMoments: !y && moments ? { count: gaussianRows, covariance: cov } : undefined,
+    sourceMoments: !y && moments ? { count: gaussianRows, covariance: cov }
+      : y && joint?.columns.targets ? { count: joint.count, covariance: covarianceBlock(joint, 'targets', 'targets') } : undefined,
+    errorSecondMoment: y && yh && joint?.columns.targets && joint.columns.predictions ? differenceSecondMoment(joint, 'targets', 'predictions') : undefined,
     distortion: scal.distortion ?? null, distortionSource, inputSymbols, curvePoints: opt.curvePoints,
   });
   const leftOut = (['targets', 'predictions'] as const).filter(r => data.excluded?.[r]);

@@ -129,8 +129,10 @@ const RD_PROVENANCE = proposed(CONCEPT.rateDistortion,
 export function rateDistortionSection(args: {
   source: RowMatrix; sourceKind: 'targets' | 'embeddings'; predictions?: RowMatrix | null;
   distortion: number | null; distortionSource: 'flag' | 'manifest' | 'none'; inputSymbols: number | null; curvePoints?: number;
-  /** S of every row of the source when `source` is a sample of them (a dataset's merged moments; no predictions then). */
+  /** S of every row of the source when `source` is a sample of them (a dataset's merged moments). */
   sourceMoments?: { count: number; covariance: Float64Array };
+  /** With sourceMoments and predictions: M = (1/N) Σ (yᵢ − ŷᵢ)(yᵢ − ŷᵢ)ᵀ over the same rows. */
+  errorSecondMoment?: Float64Array;
 }): RateDistortionSection {
   const y = args.source;
   const k = y.cols;
@@ -150,7 +152,7 @@ export function rateDistortionSection(args: {
   let dSource: RateDistortionSection['distortion']['source'] = args.distortionSource;
   let op: OperatingPoint | null = null;
   if (args.predictions) {
-    const pr = modelDistortion(y, args.predictions);
+    const pr = args.errorSecondMoment ? { mse: trace(args.errorSecondMoment, k), secondMoment: args.errorSecondMoment } : modelDistortion(y, args.predictions);
     const rg = reverseWaterFilling(eig, pr.mse);
     const opBase = { rows: n, provenance: RD_PROVENANCE };
     const mse = figure({ ...opBase, value: pr.mse, unit: 'total squared error (output units²)', kind: 'estimate', quantity: 'D_model = E‖Y − Ŷ‖²',
