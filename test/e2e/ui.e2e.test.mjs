@@ -587,7 +587,8 @@ test('6f. runs/labelled.npz: the projection coloured by label, a hover read-out,
 
   // the labels arrive after the report: the colour select offers them once they have
   const colour = webview().locator('select#projection-colour');
-  await waitForOrWorkbenchError(colour.locator('option[value="label"]'), 'the projection with a "Label" colouring', 120_000);
+  await waitForOrWorkbenchError(colour, 'the projection section', 120_000);
+  await colour.locator('option[value="label"]').waitFor({ state: 'attached', timeout: 60_000 });
   await colour.selectOption('label');
   const legend = webview().locator('#projection-legend');
   const entries = legend.locator('.projection-legend-entry');
@@ -597,7 +598,7 @@ test('6f. runs/labelled.npz: the projection coloured by label, a hover read-out,
   for (const c of CLASSES) assert.ok(shown.some(e => e.includes(c)), `the legend names ${c}: ${shown.join(' | ')}`);
   const counted = shown.reduce((sum, e) => sum + Number(/(\d[\d,]*)\s*$/.exec(e)?.[1].replace(/,/g, '') ?? NaN), 0);
   assert.equal(counted, 1200, `the classes' counts add up to the 1,200 rows, all in the sample: ${shown.join(' | ')}`);
-  assert.match(await webview().locator('#projection-sample').innerText(), /1,?200 of 1,?200/);
+  assert.match(await webview().locator('#projection-sample').innerText(), /\ball 1,?200 finite rows\b/, 'every row is in the sample');
   const stage = webview().locator('#projection-stage');
   await scrollToTop(webview().locator('section#projection-section'));
   await screenshot(page, 'projection.png');
