@@ -219,15 +219,16 @@ EXPORT(tridiagonalize_blocked_scratch) uint32_t tridiagonalize_blocked_scratch(i
 }
 
 /**
- * out[0..i−1] = A·u, u = w[i][0..i−1], A the leading i×i block (lower triangle), four rows at a
- * time: each column block loads u and out once for four rows, and the pointers walk (their
+ * out[0..rb−1] = the part of A·u that rows ra..rb−1 of A's lower triangle contribute (ra a
+ * multiple of 4; ra = 0, rb = i: all of A·u), u = w[i][0..i−1], A the leading i×i block, four
+ * rows at a time: each column block loads u and out once for four rows, and the pointers walk (their
  * offsets fold into the loads), four columns per iteration.
  */
-static void symv_rows4(const double *w, int n, int i, double *out) {
+static void symv_rows4(const double *w, int n, int i, int ra, int rb, double *out) {
   const double *u = w + (size_t)i * n;
-  for (int c = 0; c < i; c++) out[c] = 0;
-  int r = 0;
-  for (; r + 3 < i; r += 4) {
+  for (int c = 0; c < rb; c++) out[c] = 0;
+  int r = ra;
+  for (; r + 3 < rb; r += 4) {
     const double *r0 = w + (size_t)r * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
     const v128_t u0 = wasm_f64x2_splat(u[r]), u1 = wasm_f64x2_splat(u[r + 1]), u2 = wasm_f64x2_splat(u[r + 2]), u3 = wasm_f64x2_splat(u[r + 3]);
     v128_t s0 = wasm_f64x2_splat(0), s1 = s0, s2 = s0, s3 = s0;
@@ -270,7 +271,7 @@ static void symv_rows4(const double *w, int n, int i, double *out) {
     }
     for (int k = 0; k < 4; k++) out[r + k] += s[k];
   }
-  for (; r < i; r++) {
+  for (; r < rb; r++) {
     const double *rr = w + (size_t)r * n;
     const double ur = u[r];
     double s = 0;
@@ -285,13 +286,14 @@ static void symv_rows4(const double *w, int n, int i, double *out) {
  * xp[(g·K + k)·4 + j] = X[4g + j][k], K = 2m, zero beyond L. Register tiles of 4 rows × 4
  * columns: per k, 2 vector loads, 4 splat loads and 8 multiply-adds; the columns go in passes of
  * SYR2K_CB so that their panel stays in cache across all the rows. The diagonal tiles also
- * write the upper entries of their rows, which nothing reads.
+ * write the upper entries of their rows, which nothing reads. Only rows ra..rb−1 (ra a multiple
+ * of 4; 0 and L: all), so that two threads can share the update.
  */
 #define SYR2K_CB 128 /* columns per pass: their Y panel (CB·2·TB doubles, 64 KB) stays in L2 */
-static void syr2k_lower(double *w, int n, int L, int K, const double *xp, const double *yp) {
-  const int L4 = L & ~3;
-  for (int cb = 0; cb < L4; cb += SYR2K_CB)
-  for (int r0 = cb; r0 < L4; r0 += 4) {
+static void syr2k_lower(double *w, int n, int L, int K, const double *xp, const double *yp, int ra, int rb) {
+  const int L4 = L & ~3, rEnd = rb < L4 ? rb : L4;
+  for (int cb = 0; cb < rEnd; cb += SYR2K_CB)
+  for (int r0 = cb > ra ? cb : ra; r0 < rEnd; r0 += 4) {
     const double *xr = xp + (size_t)(r0 >> 2) * K * 4;
     const int cEnd = r0 < cb + SYR2K_CB - 4 ? r0 : cb + SYR2K_CB - 4;
     for (int c = cb; c <= cEnd; c += 4) {
@@ -315,8 +317,8 @@ static void syr2k_lower(double *w, int n, int L, int K, const double *xp, const 
       wasm_v128_store(t3, wasm_f64x2_sub(wasm_v128_load(t3), a30)); wasm_v128_store(t3 + 2, wasm_f64x2_sub(wasm_v128_load(t3 + 2), a31));
     }
   }
-  /* the last L mod 4 rows, one entry at a time */
-  for (int r = L4; r < L; r++) {
+  /* the last L mod 4 rows, one entry at a time (by whoever has the range's end) */
+  for (int r = L4; r < rb; r++) {
     const double *xr = xp + (size_t)(r >> 2) * K * 4 + (r & 3);
     double *row = w + (size_t)r * n;
     for (int c = 0; c <= r; c++) {
@@ -328,12 +330,26 @@ static void syr2k_lower(double *w, int n, int L, int K, const double *xp, const 
   }
 }
 
+/*
+ * The two O(n²)-per-call parts of the blocked reduction, shared out between threads by the
+ * two-thread build (eigenThreads.c, which defines THREADS and these); one thread does all here.
+ */
+typedef struct Team Team;
+#ifdef THREADS
+static void team_symv(Team *team, const double *w, int n, int i, double *out);
+static void team_syr2k(Team *team, double *w, int n, int L, int K, const double *xp, const double *yp);
+#else
+static inline void team_symv(Team *team, const double *w, int n, int i, double *out) { (void)team; symv_rows4(w, n, i, 0, i, out); }
+static inline void team_syr2k(Team *team, double *w, int n, int L, int K, const double *xp, const double *yp) { (void)team; syr2k_lower(w, n, L, K, xp, yp, 0, L); }
+#endif
+
 /**
  * Householder reduction of the symmetric n×n matrix w (lower triangle read, overwritten) to
  * tridiagonal form, like tridiagonalize, blocked (see above). scratch holds
  * tridiagonalize_blocked_scratch(n) doubles.
+ * team: NULL for one thread.
  */
-EXPORT(tridiagonalize_blocked) void tridiagonalize_blocked(double *w, int32_t n, double *d, double *e, double *scratch) {
+static void blocked_reduction(double *w, int32_t n, double *d, double *e, double *scratch, Team *team) {
   const int n4 = (n + 3) & ~3;
   double *p = scratch;                         /* n: the step's product, then its q */
   double *ub = p + n, *qb = ub + (size_t)TB * n; /* TB rows of n: the block's u and q vectors */
@@ -359,7 +375,7 @@ EXPORT(tridiagonalize_blocked) void tridiagonalize_blocked(double *w, int32_t n,
     const double h = householder_from_row(w, n, i, e);
     if (h > 0) {
       /* p = A·u with A the up-to-date leading i×i block = stored − Σₖ (uₖ qₖᵀ + qₖ uₖᵀ) */
-      symv_rows4(w, n, i, p);
+      team_symv(team, w, n, i, p);
       for (int k = 0; k < m; k++) {
         const double *uk = ub + (size_t)k * n, *qk = qb + (size_t)k * n;
         v128_t av = wasm_f64x2_splat(0), bv = av;
@@ -411,11 +427,16 @@ EXPORT(tridiagonalize_blocked) void tridiagonalize_blocked(double *w, int32_t n,
           }
         }
       }
-      syr2k_lower(w, n, L, K, up, qp);
+      team_syr2k(team, w, n, L, K, up, qp);
       m = 0;
     }
   }
   if (n > 0) d[0] = w[0];
   e[0] = 0;
   (void)n4;
+}
+
+/** The blocked reduction on one thread. */
+EXPORT(tridiagonalize_blocked) void tridiagonalize_blocked(double *w, int32_t n, double *d, double *e, double *scratch) {
+  blocked_reduction(w, n, d, e, scratch, NULL);
 }
