@@ -16,6 +16,7 @@
  * 2. Householder tridiagonalisation of a symmetric float64 matrix (tridiagonalize), the
  *    O(n³) part of the eigenvalue solver, with the rank-2 update of each step fused with the
  *    matrix–vector product of the next one.
+ *    It lives in tridiagonal.h (with the blocked one), which eigenThreads.c shares.
  *
  * No libc: memory comes from a bump allocator over the module's own linear memory.
  */

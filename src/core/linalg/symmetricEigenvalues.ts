@@ -122,7 +122,7 @@ function eigenvaluesOfReduced(d: Float64Array, e: Float64Array, scale: number): 
 }
 
 /**
- * The reduction of `tridiagonalize` in WebAssembly (fused or blocked), on a copy of `a` in the
+ * The reduction of `tridiagonalize` in WebAssembly (fused, blocked, or blocked on two threads), on a copy of `a` in the
  * instance's own memory (released with the instance). False when WebAssembly SIMD is unavailable.
  */
 function tridiagonalizeWasm(a: Float64Array, n: number, d: Float64Array, e: Float64Array, options: SymmetricEigenvaluesOptions, scale: number): boolean {
