@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BLOCKED_REDUCTION_MIN, EigenWorkspace, symmetricEigenvalues } from '../../src/core/linalg/symmetricEigenvalues';
 import { EIGEN_THREADS_RELAXED_WASM_SHA256, EIGEN_THREADS_WASM_SHA256 } from '../../src/core/linalg/eigenThreadsWasm';
-import { eigenThreadsBytes, twoThreadInstance } from '../../src/core/linalg/twoThreadReduction';
+import { allocTeam, eigenThreadsBytes, twoThreadInstance } from '../../src/core/linalg/twoThreadReduction';
+import { instantiateKernels } from '../../src/core/linalg/wasmKernels';
 import { FIXTURES, REPO_ROOT } from './support';
 
 /**
@@ -99,3 +100,20 @@ for (const c of cases) {
     }
   });
 }
+
+test('a worker that never comes leaves the whole reduction to the calling thread: the one-thread tridiagonal, bit for bit', () => {
+  const c = cases.find(x => x.name === 'random n = 517')!;
+  const n = c.n;
+  const reduce = (k: NonNullable<ReturnType<typeof instantiateKernels>> | NonNullable<ReturnType<typeof twoThreadInstance>>['k'], run: (w: number, d: number, e: number, s: number) => void) => {
+    const w = k.alloc(n * n * 8) >>> 0, d = k.alloc(n * 8) >>> 0, e = k.alloc(n * 8) >>> 0, s = k.alloc(k.tridiagonalize_blocked_scratch(n) * 8) >>> 0;
+    new Float64Array(k.memory.buffer, w, n * n).set(c.matrix);
+    run(w, d, e, s);
+    return [new Float64Array(k.memory.buffer, d, n).slice(), new Float64Array(k.memory.buffer, e, n).slice()];
+  };
+  const one = instantiateKernels()!;
+  const two = twoThreadInstance()!;
+  const { team } = allocTeam(two, n); // no worker is started for this team
+  const alone = reduce(two.k, (w, d, e, s) => two.k.tridiagonalize_two_threads(w, n, d, e, s, team));
+  const blocked = reduce(one, (w, d, e, s) => one.tridiagonalize_blocked(w, n, d, e, s));
+  assert.deepEqual(alone, blocked);
+});
