@@ -4,22 +4,31 @@
  * where QL does not converge). No eigenvectors are accumulated, so the cost is about (4/3)n³
  * flops for the reduction plus O(n²) for the iteration.
  * The reduction runs in WebAssembly SIMD (wasm/kernels.c, the same algorithm; blocked from
- * BLOCKED_REDUCTION_MIN on) when the runtime has it, else in the plain JS below.
+ * BLOCKED_REDUCTION_MIN on, and there on two threads where shared WebAssembly memory is
+ * available: twoThreadReduction.ts) when the runtime has it, else in the plain JS below.
  * A matrix whose largest entry lies outside [RMIN, RMAX] is first scaled by a power of two into
  * that range (as LAPACK's dsyev), so that no square in the reduction overflows or underflows.
  */
-import { allocOrThrow, instantiateKernels, type KernelExports } from './wasmKernels';
+import { allocOrThrow, instantiateKernels, type ReductionExports } from './wasmKernels';
+import { allocTeam, reduceOnTwoThreads, twoThreadInstance, type TwoThreadInstance } from './twoThreadReduction';
 import { tridiagonalEigenvalues } from './tridiagonalEigenvalues';
 
 export interface SymmetricEigenvaluesOptions {
   /** Use the plain-JS reduction even when WebAssembly SIMD is available (tests, comparisons). */
   forceJs?: boolean;
   /**
-   * Which WebAssembly reduction: 'auto' (default) the blocked one from BLOCKED_REDUCTION_MIN
-   * on, else the fused one; 'fused' or 'blocked' force one (tests, comparisons).
+   * Which WebAssembly reduction: 'auto' (default) the blocked one on two threads from
+   * BLOCKED_REDUCTION_MIN on (on one where shared memory is unavailable), else the fused one;
+   * 'fused', 'blocked' (one thread) or 'two-threads' force one (tests, comparisons).
    */
-  reduction?: 'auto' | 'fused' | 'blocked';
+  reduction?: Reduction;
+  /** 'two-threads': wait until the worker thread is ready before reducing (tests: so that even a small matrix is shared). */
+  awaitWorker?: boolean;
+  /** Filled in by the call: how many halves of products and updates the worker thread took (tests). */
+  sharing?: { workerHalves: number };
 }
+
+type Reduction = 'auto' | 'fused' | 'blocked' | 'two-threads';
 
 /** dsyev's safe range for the largest entry: √(safmin/ε) and its reciprocal (≈ 1.5e-146, 6.7e145). */
 const RMIN = Math.sqrt(2 ** -1022 / 2 ** -53);
@@ -37,7 +46,7 @@ export function symmetricEigenvalues(a: Float64Array, n: number, options: Symmet
   const scale = safeRangeScale(checkFiniteLower(a, n));
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  if (options.forceJs || n < 3 || !tridiagonalizeWasm(a, n, d, e, options.reduction ?? 'auto', scale)) {
+  if (options.forceJs || n < 3 || !tridiagonalizeWasm(a, n, d, e, options, scale)) {
     const w = Float64Array.from(a.subarray(0, n * n));
     if (scale !== 1) scaleLower(w, n, scale);
     tridiagonalize(w, n, d, e);
@@ -52,31 +61,27 @@ export function symmetricEigenvalues(a: Float64Array, n: number, options: Symmet
  */
 export class EigenWorkspace {
   private constructor(
-    private readonly k: KernelExports,
+    private readonly r: WasmReduction,
     readonly n: number,
     /** Row-major n×n; only the lower triangle is read. Destroyed by eigenvalues(). */
     readonly matrix: Float64Array,
-    private readonly ptrs: ReductionBuffers,
   ) {}
 
   /** A workspace, or null when WebAssembly SIMD is unavailable (use symmetricEigenvalues then). */
   static create(n: number): EigenWorkspace | null {
     if (!(Number.isSafeInteger(n) && n >= 3)) return null;
-    const k = instantiateKernels();
-    if (!k) return null;
-    // Everything is allocated before any view is made: growing the memory would detach views.
-    const ptrs = allocReduction(k, n);
-    return new EigenWorkspace(k, n, new Float64Array(k.memory.buffer, ptrs.w, n * n), ptrs);
+    const r = wasmReduction(n, 'auto');
+    return r && new EigenWorkspace(r, n, new Float64Array(r.k.memory.buffer, r.ptrs.w, n * n));
   }
 
   /** All eigenvalues of `matrix` (as symmetricEigenvalues), which it overwrites. */
   eigenvalues(): Float64Array {
-    const { n, matrix, k, ptrs } = this;
+    const { n, matrix, r } = this;
     const scale = safeRangeScale(checkFiniteLower(matrix, n));
     if (scale !== 1) scaleLower(matrix, n, scale);
-    reduceWasm(k, n, ptrs);
-    const d = new Float64Array(k.memory.buffer, ptrs.d, n).slice();
-    const e = new Float64Array(k.memory.buffer, ptrs.e, n).slice();
+    reduceWasm(r, n);
+    const d = new Float64Array(r.k.memory.buffer, r.ptrs.d, n).slice();
+    const e = new Float64Array(r.k.memory.buffer, r.ptrs.e, n).slice();
     return eigenvaluesOfReduced(d, e, scale);
   }
 }
@@ -117,17 +122,18 @@ function eigenvaluesOfReduced(d: Float64Array, e: Float64Array, scale: number): 
 }
 
 /**
- * The reduction of `tridiagonalize` in WebAssembly (fused or blocked), on a copy of `a` in the
+ * The reduction of `tridiagonalize` in WebAssembly (fused, blocked, or blocked on two threads), on a copy of `a` in the
  * instance's own memory (released with the instance). False when WebAssembly SIMD is unavailable.
  */
-function tridiagonalizeWasm(a: Float64Array, n: number, d: Float64Array, e: Float64Array, reduction: 'auto' | 'fused' | 'blocked', scale: number): boolean {
-  const k = instantiateKernels();
-  if (!k) return false;
-  const ptrs = allocReduction(k, n, reduction === 'auto' ? n >= BLOCKED_REDUCTION_MIN : reduction === 'blocked');
+function tridiagonalizeWasm(a: Float64Array, n: number, d: Float64Array, e: Float64Array, options: SymmetricEigenvaluesOptions, scale: number): boolean {
+  const r = wasmReduction(n, options.reduction ?? 'auto');
+  if (!r) return false;
+  const { k, ptrs } = r;
   const w = new Float64Array(k.memory.buffer, ptrs.w, n * n);
   w.set(a.subarray(0, n * n));
   if (scale !== 1) scaleLower(w, n, scale);
-  reduceWasm(k, n, ptrs);
+  const workerHalves = reduceWasm(r, n, options.awaitWorker);
+  if (options.sharing) options.sharing.workerHalves = workerHalves;
   d.set(new Float64Array(k.memory.buffer, ptrs.d, n));
   e.set(new Float64Array(k.memory.buffer, ptrs.e, n));
   return true;
@@ -141,19 +147,35 @@ function tridiagonalizeWasm(a: Float64Array, n: number, d: Float64Array, e: Floa
  */
 export const BLOCKED_REDUCTION_MIN = 1536;
 
-interface ReductionBuffers { w: number; d: number; e: number; q: number; next: number; scratch: number }
+interface ReductionBuffers { w: number; d: number; e: number; q: number; next: number; scratch: number; team: number; stackTop: number }
 
-/** The matrix, d, e and scratch of a WebAssembly reduction, all allocated before any view is made. */
-function allocReduction(k: KernelExports, n: number, blocked = n >= BLOCKED_REDUCTION_MIN): ReductionBuffers {
+/** A WebAssembly instance with the buffers of one reduction; `twoThreads` when it is the shared-memory one. */
+interface WasmReduction { k: ReductionExports; ptrs: ReductionBuffers; twoThreads: TwoThreadInstance | null }
+
+/**
+ * The instance and buffers for the reduction asked for ('auto': see SymmetricEigenvaluesOptions),
+ * everything allocated before any view is made (growing the memory would detach views). The
+ * two-thread reduction falls back to the one-thread blocked one where shared memory is
+ * unavailable. Null without WebAssembly SIMD.
+ */
+function wasmReduction(n: number, reduction: Reduction): WasmReduction | null {
+  const blocked = reduction === 'auto' ? n >= BLOCKED_REDUCTION_MIN : reduction !== 'fused';
+  const twoThreads = blocked && reduction !== 'blocked' ? twoThreadInstance() : null;
+  const k = twoThreads ? twoThreads.k : instantiateKernels();
+  if (!k) return null;
   const w = allocOrThrow(k, n * n * 8);
   const d = allocOrThrow(k, n * 8), e = allocOrThrow(k, n * 8), q = allocOrThrow(k, n * 8), next = allocOrThrow(k, n * 8);
   const scratch = blocked ? allocOrThrow(k, k.tridiagonalize_blocked_scratch(n) * 8) : 0;
-  return { w, d, e, q, next, scratch };
+  const { team, stackTop } = twoThreads ? allocTeam(twoThreads, n) : { team: 0, stackTop: 0 };
+  return { k, ptrs: { w, d, e, q, next, scratch, team, stackTop }, twoThreads };
 }
 
-function reduceWasm(k: KernelExports, n: number, p: ReductionBuffers): void {
+/** Runs the reduction; the number of halves a second thread took (0 on one thread). */
+function reduceWasm({ k, ptrs: p, twoThreads }: WasmReduction, n: number, awaitWorker = false): number {
+  if (twoThreads) return reduceOnTwoThreads(twoThreads, n, p, { awaitWorker });
   if (p.scratch) k.tridiagonalize_blocked(p.w, n, p.d, p.e, p.scratch);
   else k.tridiagonalize(p.w, n, p.d, p.e, p.q, p.next);
+  return 0;
 }
 
 /**

@@ -30,6 +30,9 @@ export interface KernelExports {
   tridiagonalize_blocked(w: number, n: number, d: number, e: number, scratch: number): void;
 }
 
+/** The exports an eigenvalue reduction needs (both kernels.wasm and eigen-threads.wasm have them). */
+export type ReductionExports = Pick<KernelExports, 'memory' | 'alloc' | 'tridiagonalize' | 'tridiagonalize_blocked_scratch' | 'tridiagonalize_blocked'>;
+
 let compiled: WebAssembly.Module | null | undefined;
 let compiledRelaxed = false;
 
@@ -51,19 +54,28 @@ export function kernelsModule(): WebAssembly.Module | null {
     // moment — after the restore below, that would be Liftoff again (the eigenvalue reduction,
     // a single call, then ran 2x slower). Eager TurboFan compilation costs ~80 ms of CPU, on
     // V8's background threads as well.
-    const liftoff = setFlag('--no-liftoff');
-    const eager = setFlag('--no-wasm-lazy-compilation');
-    try {
-      compiledRelaxed = WebAssembly.validate(relaxed);
-      compiled = new WebAssembly.Module(compiledRelaxed ? relaxed : kernelsBytes(false));
-    } catch {
-      compiled = null;
-    } finally {
-      if (liftoff) setFlag('--liftoff');
-      if (eager) setFlag('--wasm-lazy-compilation');
-    }
+    compiledRelaxed = WebAssembly.validate(relaxed);
+    compiled = compileOptimised(compiledRelaxed ? relaxed : kernelsBytes(false));
   }
   return compiled;
+}
+
+/**
+ * A module compiled eagerly by TurboFan (see kernelsModule: our calls are few and long, and a
+ * function compiled lazily would get the flags of its first call's moment), or null when the
+ * bytes do not compile here. Call after kernelsModule(), which sets the relaxed-SIMD flag.
+ */
+export function compileOptimised(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
+  const liftoff = setFlag('--no-liftoff');
+  const eager = setFlag('--no-wasm-lazy-compilation');
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch {
+    return null;
+  } finally {
+    if (liftoff) setFlag('--liftoff');
+    if (eager) setFlag('--wasm-lazy-compilation');
+  }
 }
 
 /** True when the loaded kernels are the relaxed-SIMD build (for reports and benchmarks). */
@@ -94,7 +106,7 @@ export function instantiateKernels(): KernelExports | null {
 }
 
 /** Allocates in the instance's memory; throws RangeError when the memory cannot grow that far. */
-export function allocOrThrow(k: KernelExports, bytes: number): number {
+export function allocOrThrow(k: Pick<KernelExports, 'alloc'>, bytes: number): number {
   const p = bytes <= 0xffffffff ? k.alloc(bytes) >>> 0 : 0;
   if (!p) throw new RangeError(`WebAssembly memory exhausted allocating ${bytes} bytes`);
   return p;
