@@ -93,3 +93,18 @@ test('FAISS: a hostile list size is refused before anything is allocated', async
   new DataView(bytes.buffer).setBigUint64(full + 4 + 8, 2n ** 40n, true);
   await assertRefused(() => openDump(new MemoryByteSource(bytes, 'hostile.index'), { fileName: 'hostile.index' }), 'truncated', 'hostile.index');
 });
+
+test('FAISS ids reach the row metadata (row view, projection read-out, embdiag rows --metadata) as the "id" column', async () => {
+  const { readRowMetadata } = await import('../../src/core/rows/readRowMetadata');
+  const rel = readable.find(r => loadExpected(r).ids && r.includes('idmap'))!;
+  const ids = loadExpected(rel).ids as string[];
+  const rows = [ids.length - 1, 0, 3];
+  const metadata = await readRowMetadata(path.join(FORMAT_FIXTURES, rel), rows);
+  assert.ok(metadata, `${rel} has row metadata`);
+  const column = metadata.columns.find(c => c.name === 'id');
+  assert.ok(column, metadata.columns.map(c => c.name).join());
+  assert.equal(column.role, 'id');
+  assert.deepEqual(column.values.map(String), rows.map(r => ids[r]), 'the ids faiss stores for those rows');
+  const plain = readable.find(r => !loadExpected(r).ids)!;
+  assert.equal(await readRowMetadata(path.join(FORMAT_FIXTURES, plain), [0]), undefined, `${plain} (no ids) has no row metadata`);
+});

@@ -1,6 +1,6 @@
 import type { ByteSource } from '../io/byteSource';
 import type { RowMetadata } from '../rows/rowMetadata';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
 import { decoderFor, makeDType } from './dtype';
 import { checkRowRange, DenseMatrix, fileStem, findArray } from './npy';
 import { readFaissLayout, type FaissLayout } from './faissLayout';
@@ -39,6 +39,12 @@ export async function openFaiss(source: ByteSource, fileName: string): Promise<D
     async open(requested?: string): Promise<EmbeddingMatrix> {
       findArray(source.name, [info], requested);
       return matrix();
+    },
+    // the ids as the row metadata's "id" column (the row view, the projection's read-out, embdiag rows --metadata)
+    async valueColumns(): Promise<ValueColumn[]> {
+      if (!labelled || layout.ntotal === 0) return [];
+      const ids = matrix();
+      return [{ name: 'id', kind: 'integer', rows: layout.ntotal, read: async rows => (await ids.rowMetadata(rows)).columns[0].values }];
     },
   };
 }
