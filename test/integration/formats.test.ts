@@ -1,7 +1,8 @@
 /**
  * Every PyTorch, HDF5, Parquet, Arrow (file and stream), JSON Lines, embedding-API JSON, word-vector
- * (.vec, GloVe .txt, word2vec .bin) and Zarr (directory and zip stores) fixture (written by torch,
- * h5py, parquet-wasm, apache-arrow, gensim, zarr-python; see test/fixtures/) in the real extension
+ * (.vec, GloVe .txt, word2vec .bin), Zarr (directory and zip stores), FAISS index and raw `tofile`
+ * fixture (written by torch, h5py, parquet-wasm, apache-arrow, gensim, zarr-python, faiss, numpy; see
+ * test/fixtures/; a raw file's layout comes from its sidecar manifest) in the real extension
  * host: the extension reads each with its shape, the report panel shows it (one file per format), a
  * hover on its path in Python shows the shape, and each refusal of a binary format is a diagnostic on
  * the path with the expected error code (text formats get hovers only: in code, a missing .txt or
@@ -18,15 +19,21 @@ import type { EmbeddingDiagnosticsApi } from '../../src/extension/api';
 const EXTENSION_ID = 'embedding-diagnostics.embedding-diagnostics';
 const ANALYZE_COMMAND = 'embeddingDiagnostics.analyzeFile';
 const FORMATS = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'formats');
-const FOLDERS = ['pt', 'h5', 'parquet', 'arrow', 'jsonl', 'json', 'wordvec', 'zarr'];
-/** Extensions whose refusals are diagnosed in code (dumpPaths.ts BINARY_DUMP_EXTENSIONS, .bin aside). */
-const DIAGNOSED = /\.(npy|npz|safetensors|fvecs|bvecs|pt|pth|h5|hdf5|parquet|arrow|feather|zarr|zarr\.zip)$/i;
+const FOLDERS = ['pt', 'h5', 'parquet', 'arrow', 'jsonl', 'json', 'wordvec', 'zarr', 'faiss', 'raw'];
+/**
+ * Extensions whose refusals are diagnosed in code (dumpPaths.ts BINARY_DUMP_EXTENSIONS, .bin aside;
+ * not .index, which TensorFlow checkpoints share: only a FAISS one gets a hover).
+ */
+const DIAGNOSED = /\.(npy|npz|safetensors|fvecs|bvecs|pt|pth|h5|hdf5|parquet|arrow|feather|zarr|zarr\.zip|faiss|f32|f16|f64|bf16|i8|u8)$/i;
 /** The Arrow stream Hugging Face datasets writes (no expected JSON: its reference is apache-arrow's reading). */
 const ARROW_STREAM = 'arrow/stream/hf_dataset/data-00000-of-00001.arrow';
 /** Where the fixtures are copied inside the test workspace. */
 const TARGET = 'runs/formats';
 
 interface Fixture { rel: string; error?: string; shape?: string }
+
+/** The sidecar manifest beside a dump (`emb.f32` → `emb.embeddings.json`). */
+const manifestOf = (rel: string) => rel.replace(/\.[^./]+$/, '.embeddings.json');
 
 function fixtures(): Fixture[] {
   const out: Fixture[] = [];
@@ -40,6 +47,8 @@ function fixtures(): Fixture[] {
         const dumpRel = child.slice(0, -'.expected.json'.length);
         // JSON Lines whose vectors sit at a nested path are read with the path named (--array); the extension reads the default fields only
         if (expected.format === 'jsonl' && expected.array?.includes('.')) continue;
+        // a raw file without a sidecar manifest is read with --dtype/--dim (unit tests); the editor would ask
+        if (expected.format === 'raw' && !expected.error && !fs.existsSync(path.join(FORMATS, manifestOf(dumpRel)))) continue;
         const chosen = expected.arrays?.find(a => a.name === expected.array);
         out.push({ rel: dumpRel, error: expected.error, shape: chosen ? chosen.shape.join(' \u00d7 ') : undefined });
       }
@@ -63,7 +72,7 @@ function hoverText(hovers: vscode.Hover[] | undefined): string {
   return (hovers ?? []).flatMap(h => h.contents).map(c => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
 }
 
-suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors and Zarr fixtures in the panel, hovers and diagnostics', () => {
+suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors, Zarr, FAISS and raw fixtures in the panel, hovers and diagnostics', () => {
   let api: EmbeddingDiagnosticsApi;
   const all = fixtures();
   // `.bin` paths are not looked for in code (too many other files end so); the panel still reads them.
@@ -75,6 +84,11 @@ suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors and Zarr 
     api = await vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID)!.activate();
     for (const f of all) {
       await vscode.workspace.fs.copy(vscode.Uri.file(path.join(FORMATS, f.rel)), workspaceUri(`${TARGET}/${f.rel}`), { overwrite: true });
+      // a raw file's dtype and dimension: its sidecar manifest
+      const manifest = manifestOf(f.rel);
+      if (fs.existsSync(path.join(FORMATS, manifest))) {
+        await vscode.workspace.fs.copy(vscode.Uri.file(path.join(FORMATS, manifest)), workspaceUri(`${TARGET}/${manifest}`), { overwrite: true });
+      }
     }
     const lines = ['import torch', ''];
     inCode.forEach((f, i) => lines.push(`x${i} = load("${TARGET}/${f.rel}")`));
@@ -119,6 +133,18 @@ suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors and Zarr 
     }
   });
 
+  test('the custom editor opens a Zarr zip store and shows its shape', async function () {
+    this.timeout(90_000);
+    const f = all.find(x => x.shape && x.rel.endsWith('.zarr.zip'))!;
+    const uri = workspaceUri(`${TARGET}/${f.rel}`);
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'embeddingDiagnostics.dumpEditor');
+    const text = await api.whenPanelRendered(uri, 60_000, f.shape);
+    assert.ok(text.includes(f.shape!), `${f.rel}: the custom editor shows ${f.shape}`);
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputCustom, `the active tab is a custom editor (${tab?.label})`);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   test('in Python, each path gets a hover with the shape, or a diagnostic with the refusal code', async function () {
     this.timeout(300_000);
     const doc = await vscode.workspace.openTextDocument(workspaceUri(script));
@@ -150,7 +176,9 @@ suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors and Zarr 
           const here = vscode.languages.getDiagnostics(doc.uri).filter(d => d.range.contains(inside)).map(d => `${JSON.stringify(d.code)}: ${d.message}`);
           problems.push(`${f.rel}: no ${f.error} diagnostic on its path; there: ${here.join(' | ') || 'none'}`);
         } else {
-          assert.strictEqual(found.severity, vscode.DiagnosticSeverity.Error, `${f.rel}: a refusal is an error`);
+          // a raw file without its layout is not broken: it waits for the user's answer
+          const severity = f.error === 'raw-needs-shape' ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Error;
+          assert.strictEqual(found.severity, severity, `${f.rel}: ${f.error} is ${severity === vscode.DiagnosticSeverity.Error ? 'an error' : 'information'}`);
         }
       }
     }
