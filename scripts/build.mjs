@@ -3,13 +3,14 @@
 //   --outdir  write the bundles somewhere other than dist/ (the bench times a production build this way)
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, chmodSync } from 'node:fs';
+import { bundledPackages, writeThirdPartyNotices } from './thirdPartyNotices.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 const outdirAt = process.argv.indexOf('--outdir');
 const out = outdirAt >= 0 && process.argv[outdirAt + 1] ? process.argv[outdirAt + 1] : 'dist';
 
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', target: 'es2022' };
+const common = { bundle: true, metafile: true, sourcemap: !production, minify: production, logLevel: 'info', target: 'es2022' };
 
 // The libraries of the HDF5, Parquet and Arrow readers stay out of the worker and CLI bundles:
 // the core imports them lazily, only when such a file is opened, from bundles of their own beside
@@ -67,6 +68,8 @@ copyAssets();
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {
-  await Promise.all(builds.map(b => esbuild.build(b)));
+  const results = await Promise.all(builds.map(b => esbuild.build(b)));
   chmodSync(`${out}/cli.js`, 0o755);
+  // the licences of the packages inside the bundles travel with them (copyAssets ships the codicons)
+  writeThirdPartyNotices(`${out}/THIRD_PARTY_NOTICES.txt`, bundledPackages(results.map(r => r.metafile), ['@vscode/codicons']));
 }

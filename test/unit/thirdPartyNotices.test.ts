@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT } from './support';
+
+/**
+ * The licences of the code we ship travel with it. Which packages a bundle holds is read from the
+ * bundle itself: the development build marks each module with a `// node_modules/...` comment.
+ */
+test('dist/THIRD_PARTY_NOTICES.txt carries the licence text of every package inside the bundles', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'embdiag-notices-'));
+  try {
+    const built = spawnSync(process.execPath, [path.join('scripts', 'build.mjs'), '--outdir', out], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+    const shipped = new Set<string>(['@vscode/codicons']); // its font and stylesheet are copied beside the bundles
+    for (const f of fs.readdirSync(out).filter(f => /\.(m?js)$/.test(f))) {
+      for (const m of fs.readFileSync(path.join(out, f), 'utf8').matchAll(/^\s*\/\/ node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\//gm)) shipped.add(m[1]);
+    }
+    assert.ok(shipped.has('apache-arrow') && shipped.has('lit-html'), `the module markers are there to read: ${[...shipped]}`);
+    const notices = fs.readFileSync(path.join(out, 'THIRD_PARTY_NOTICES.txt'), 'utf8');
+    for (const name of shipped) {
+      const dir = path.join(REPO_ROOT, 'node_modules', name);
+      const version = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+      assert.ok(notices.includes(`\n${name}@${version} (`), `${name}@${version} is named`);
+      const licence = fs.readdirSync(dir).find(f => /^licen[cs]e(\.(txt|md))?$/i.test(f));
+      assert.ok(licence, `${name} has a licence file`);
+      assert.ok(notices.includes(fs.readFileSync(path.join(dir, licence), 'utf8').trim()), `${name}: its ${licence} is reproduced`);
+    }
+    // and the .vsix takes the file along
+    assert.match(fs.readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8'), /^!dist\/THIRD_PARTY_NOTICES\.txt$/m);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
