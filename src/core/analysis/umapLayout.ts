@@ -14,23 +14,11 @@ import type { Projection, UmapProjection } from '../report/projection';
 import { createRng, sampleRowIndices } from '../stats/rowSampler';
 import { lanczosEigenvectors } from '../linalg/lanczosEigenvectors';
 import { centredRowsOperator } from './projection';
+import { UMAP_CAUTION, UMAP_INPUT_COMPONENTS, type UmapParameters } from './umapParameters';
 
-export interface UmapParameters {
-  seed: number;
-  /** n_neighbors. */
-  neighbours: number;
-  minDist: number;
-  epochs: number;
-  /** Rows laid out at most (a seeded subset of the projection's sample beyond). */
-  maxRows: number;
-}
+export { DEFAULT_UMAP_PARAMETERS, UMAP_CAUTION, UMAP_INPUT_COMPONENTS, type UmapParameters } from './umapParameters';
 
-export const DEFAULT_UMAP_PARAMETERS: UmapParameters = { seed: 0, neighbours: 15, minDist: 0.1, epochs: 200, maxRows: 5000 };
-/** Principal components UMAP runs on at most. */
-export const UMAP_INPUT_COMPONENTS = 50;
 export const UMAP_LIBRARY = 'umap-js 1.4.0';
-/** The caution every surface shows with the layout. */
-export const UMAP_CAUTION = 'A visual aid: distances and axes are not metric';
 /** Epochs between two looks at the clock for cancellation and progress (and a turn of the event loop). */
 const EPOCHS_PER_TURN = 5;
 
