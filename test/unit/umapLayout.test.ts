@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeFile } from '../../src/core/analysis/analyzeDump';
 import { DEFAULT_UMAP_PARAMETERS, UMAP_CAUTION, umapLayout, umapOfProjection, umapSubset } from '../../src/core/analysis/umapLayout';
-import { fileRowReader } from '../../src/core/rows/readRowsAt';
+import { fileRowReader, partialRowReader, shardRowReader } from '../../src/core/rows/readRowsAt';
+import { analyzeDatasetWithPartial } from '../../src/core/dataset/analyzeDataset';
+import { FIXTURES } from './support';
 import { EmbdiagError } from '../../src/core/errors';
 import { npyBytes } from './npyFiles';
 
@@ -115,4 +117,17 @@ test('UMAP beyond its row cap: a seeded subset of the projection\'s sample, asce
 test('UMAP refuses too few rows and bad parameters with our own sentences', async () => {
   await assert.rejects(umapLayout(new Float64Array(4), 2, 2, params), (e: unknown) => e instanceof EmbdiagError && e.code === 'bad-shape');
   await assert.rejects(umapLayout(new Float64Array(40), 10, 4, { ...params, minDist: -1 }), (e: unknown) => e instanceof EmbdiagError && e.code === 'bad-argument');
+});
+
+test('a dataset\'s projection rows read again from its shards are the rows its statistics pass sampled', async () => {
+  const { report, partial } = await analyzeDatasetWithPartial([path.join(FIXTURES, 'projection', 'shards')], { seed: 0, projectionRows: 60 });
+  const rows = report.projection!.rows;
+  assert.equal(rows.length, 60);
+  assert.ok(new Set(rows.map(r => report.shards!.findIndex(s => r >= s.firstRow! && r < s.firstRow! + s.rows!))).size > 1, 'rows of several shards');
+  const fromShards = await shardRowReader(report.shards!)(rows);
+  const fromSample = await partialRowReader(partial)(rows);
+  assert.equal(fromShards.d, partial.dim);
+  assert.deepEqual(Array.from(fromShards.values), Array.from(fromSample.values));
+  const umap = await umapOfProjection(report.projection!, shardRowReader(report.shards!), { ...params, epochs: 20 });
+  assert.deepEqual(umap.rows, rows);
 });
