@@ -27,6 +27,7 @@ import { informationSection, type InformationActions } from './informationSectio
 import { defaultLogX, spectrumSection } from './spectrumSection';
 import { projectionSection, reportProjection } from './projectionSection';
 import { ProjectionView } from './projectionView';
+import { UMAP_OFF, umapAfter, type UmapState } from './projectionUmap';
 import { post, vscodeApi } from './vscodeApi';
 import { rowViewSection, type RowViewActions, type RowViewState } from './rowViewSection';
 import { rowLabels, type RowLabels } from './rowViewModel';
@@ -72,6 +73,8 @@ interface PageState {
   /** Labels and texts of the rows shown (from the host's rowMetadata), and their lookup. */
   rowMetadata: RowMetadata | null;
   rowLabels: RowLabels;
+  /** The projection's non-linear view: off until asked for, then running, done (and which view shows) or failed. */
+  umap: UmapState;
 }
 
 const root = document.getElementById('app') ?? document.body;
@@ -81,7 +84,7 @@ const state: PageState = {
   view: { kind: 'waiting' }, banner: null, logX: null,
   widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900, 'regime-loss-figure': 900, 'rd-figure': 900 },
   hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null, prismCursor: null, information: null, informationHover: null,
-  covariance: null, rowView: null, rowMetadata: null, rowLabels: new Map(),
+  covariance: null, rowView: null, rowMetadata: null, rowLabels: new Map(), umap: UMAP_OFF,
 };
 
 const rowViewActions: RowViewActions = {
@@ -121,6 +124,16 @@ const actions: PageActions = {
 /** The projection scatter draws itself (canvas, pan, zoom) into the container its section leaves empty. */
 const projectionView = new ProjectionView({
   openRow: row => post({ type: 'openRow', row }),
+  startUmap: () => {
+    state.umap = umapAfter(state.umap, { type: 'start' });
+    post({ type: 'startUmap' });
+    update();
+  },
+  cancelUmap: () => post({ type: 'cancelUmap' }),
+  showUmap: view => {
+    state.umap = umapAfter(state.umap, { type: 'show', view });
+    update();
+  },
   exportPlot: (format, data) => {
     state.exportError = null;
     post({ type: 'exportPlot', plot: 'projection', format, data });
@@ -263,7 +276,7 @@ function update(): void {
   // Plots are drawn at their real pixel size (crisp text); fit them once the layout is known.
   if (remeasure()) render(page(), root);
   const v = state.view;
-  projectionView.sync(document.getElementById('projection-view'), v.kind === 'report' ? reportProjection(v.report) : null, state.rowMetadata);
+  projectionView.sync(document.getElementById('projection-view'), v.kind === 'report' ? reportProjection(v.report) : null, state.rowMetadata, state.umap);
 }
 
 let frame = 0;
@@ -397,7 +410,16 @@ function handle(m: HostToWebview): void {
       state.rowLabels = rowLabels(m.metadata);
       update();
       break;
+    case 'umap':
+    case 'umapProgress':
+    case 'umapError':
+      if (state.view.kind !== 'report') break;
+      state.umap = umapAfter(state.umap, m);
+      update();
+      break;
     case 'report':
+      // a new report has a new sample: its non-linear view is asked for again
+      state.umap = UMAP_OFF;
       if (state.view.kind !== 'report' || state.view.report.file !== m.report.file) {
         state.rowView = null;
         state.rowMetadata = null;

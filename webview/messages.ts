@@ -11,6 +11,7 @@ import type { HostToWebview } from '../src/shared/protocol';
 import type { RegimeResult } from '../src/core/regime/regimeResult';
 import type { InformationReport } from '../src/core/information/informationReport';
 import { isRowMetadata, isRowView } from './rowViewModel';
+import { isUmapProjection } from './projectionUmap';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number';
@@ -226,6 +227,9 @@ export function isHostToWebview(v: unknown): v is HostToWebview {
     case 'rowView': return isRowView(v.view);
     case 'rowViewError': return isNum(v.row) && isStr(v.code) && isStr(v.message);
     case 'rowMetadata': return isRowMetadata(v.metadata);
+    case 'umap': return isUmapProjection(v.layout);
+    case 'umapProgress': return isNum(v.fraction) && isStr(v.message);
+    case 'umapError': return isStr(v.code) && isStr(v.message);
     default: return false;
   }
 }

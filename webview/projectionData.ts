@@ -63,8 +63,13 @@ export function isRowMetadata(v: unknown): v is RowMetadata {
 
 // ---------------------------------------------------------------- components
 
-/** One principal component the view can put on an axis. */
-export interface ComponentChoice { component: number; explained: number; coordinates: readonly number[] }
+/** One principal component (or, with axis 'UMAP', one axis of the UMAP layout) the view can put on an axis. */
+export interface ComponentChoice { component: number; explained: number; coordinates: readonly number[]; axis?: 'UMAP' }
+
+/** `PC3`, or `UMAP-1`. */
+export function axisName(component: number, axis?: 'UMAP'): string {
+  return axis === 'UMAP' ? `UMAP-${component}` : `PC${component}`;
+}
 
 /** The components the selects offer: `available` when present, else the default pair alone. */
 export function componentChoices(p: Projection): ComponentChoice[] {
@@ -99,9 +104,9 @@ export function pickComponent(pair: readonly [number, number], axis: 0 | 1, comp
   return next;
 }
 
-/** `PC1 (12.3% of variance)`. */
-export function axisTitle(c: { component: number; explained: number }): string {
-  return `PC${c.component} (${formatPercent(c.explained)} of variance)`;
+/** `PC1 (12.3% of variance)`, or `UMAP-1 (not metric)`. */
+export function axisTitle(c: { component: number; explained: number; axis?: 'UMAP' }): string {
+  return c.axis === 'UMAP' ? `${axisName(c.component, c.axis)} (not metric)` : `PC${c.component} (${formatPercent(c.explained)} of variance)`;
 }
 
 // ---------------------------------------------------------------- sentences
@@ -185,22 +190,24 @@ export interface PointFacts {
   x: number;
   y: number;
   components: readonly [number, number];
+  /** 'UMAP': the coordinates are UMAP-1 and UMAP-2, not principal components. */
+  axis?: 'UMAP';
   label: string | null;
   text: string | null;
   flags: number;
 }
 
-/** `row 1234 · cat · PC1 0.12, PC2 −0.3` for the box next to the point. */
+/** `row 1234 · cat · PC1 0.12, PC2 −0.3` (or UMAP-1, UMAP-2) for the box next to the point. */
 export function pointReadout(f: PointFacts): string {
   return `row ${formatCount(f.row)}${f.label !== null ? ` \u00b7 ${truncateText(f.label, 32)}` : ''} \u00b7 `
-    + `PC${f.components[0]} ${formatNumber(f.x, 3)}, PC${f.components[1]} ${formatNumber(f.y, 3)}`;
+    + `${axisName(f.components[0], f.axis)} ${formatNumber(f.x, 3)}, ${axisName(f.components[1], f.axis)} ${formatNumber(f.y, 3)}`;
 }
 
 /** `Point 3 of 20,000, nearest the centre first: row 1234, PC1 = 0.12, PC2 = −0.3, label cat, outlier; text "…"`. */
 export function pointAnnouncement(f: PointFacts, position: number, count: number, order: string): string {
   const flags = flagNames(f.flags);
   return `Point ${formatCount(position + 1)} of ${formatCount(count)}, ${order}: row ${formatCount(f.row)}, `
-    + `PC${f.components[0]} = ${formatNumber(f.x)}, PC${f.components[1]} = ${formatNumber(f.y)}`
+    + `${axisName(f.components[0], f.axis)} = ${formatNumber(f.x)}, ${axisName(f.components[1], f.axis)} = ${formatNumber(f.y)}`
     + (f.label !== null ? `, label ${truncateText(f.label)}` : '')
     + (flags.length ? `, ${flags.join(', ')}` : '')
     + (f.text !== null ? `; text \u201c${truncateText(f.text)}\u201d` : '');

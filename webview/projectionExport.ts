@@ -40,6 +40,8 @@ export function csvField(v: string | number | null): string {
 export interface CsvInput {
   rows: readonly number[];
   components: readonly [number, number];
+  /** 'UMAP': the columns are umap1 and umap2. */
+  axis?: 'UMAP';
   x: readonly number[];
   y: readonly number[];
   norms: readonly number[];
@@ -48,9 +50,10 @@ export interface CsvInput {
   text?: { name: string; values: readonly (string | null)[] } | null;
 }
 
-/** `row,pc1,pc2,norm,findings[,label][,text]`, one line per sample row, CRLF line ends. */
+/** `row,pc1,pc2,norm,findings[,label][,text]` (umap1,umap2 for the UMAP view), one line per sample row, CRLF line ends. */
 export function projectionCsv(c: CsvInput): string {
-  const header = ['row', `pc${c.components[0]}`, `pc${c.components[1]}`, 'norm', 'findings'];
+  const column = (k: number) => (c.axis === 'UMAP' ? `umap${k}` : `pc${k}`);
+  const header = ['row', column(c.components[0]), column(c.components[1]), 'norm', 'findings'];
   if (c.label) header.push(c.label.name);
   if (c.text) header.push(c.text.name);
   const lines = [header.map(csvField).join(',')];

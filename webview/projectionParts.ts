@@ -11,6 +11,7 @@ import type { PlotBox } from './plotScale';
 import { legendEntries, sequentialColour, type Bucket, type ColourBy, type Colouring, type ThemeColours } from './projectionColours';
 import { axisTitle, pointReadout, truncateText, type ComponentChoice, type PointFacts, type SampleMetadata } from './projectionData';
 import { KEY_ORDER_TEXT, type Domain, type KeyOrder } from './projectionGeometry';
+import { umapButtonLabel, umapProgressText, type UmapState } from './projectionUmap';
 
 /** Rows listed for a box selection (all are counted). */
 export const LIST_LIMIT = 100;
@@ -71,6 +72,27 @@ export function controlsBar(c: ControlsInput): TemplateResult {
       </select></label>
     <vscode-button secondary id="projection-reset" @click=${c.resetView}>Reset view</vscode-button>
   </div>`;
+}
+
+export interface UmapActions { start(): void; cancel(): void; show(view: 'pc' | 'umap'): void }
+
+/**
+ * The non-linear view's bar: off by default, a button starts it; while it runs, its progress and
+ * Cancel; once done, the switch between the principal components and the UMAP layout.
+ */
+export function umapBar(s: UmapState, a: UmapActions): TemplateResult {
+  const body = s.kind === 'running'
+    ? html`<span id="projection-umap-progress" role="status">${umapProgressText(s)}</span>
+        <vscode-progress-bar .value=${Math.round(s.fraction * 1000) / 10} max="100" aria-label="UMAP layout progress"></vscode-progress-bar>
+        <vscode-button secondary id="projection-umap-cancel" @click=${a.cancel}>Cancel</vscode-button>`
+    : s.kind === 'done'
+      ? html`<span role="group" aria-label="View">
+          <vscode-button ?secondary=${s.showing !== 'pc'} id="projection-show-pc" aria-pressed=${s.showing === 'pc'} @click=${() => a.show('pc')}>Principal components</vscode-button>
+          <vscode-button ?secondary=${s.showing !== 'umap'} id="projection-show-umap" aria-pressed=${s.showing === 'umap'} @click=${() => a.show('umap')}>UMAP (non-linear)</vscode-button></span>`
+      : html`<vscode-button secondary id="projection-umap-start" @click=${a.start}
+          title="A seeded UMAP layout of the same sample, computed on request: a visual aid whose distances and axes are not metric">${umapButtonLabel(s)}</vscode-button>
+        ${s.kind === 'failed' ? html`<span id="projection-umap-error" class="muted" role="status">${s.message}</span>` : nothing}`;
+  return html`<div class="projection-controls projection-umap">${body}</div>`;
 }
 
 /** The colour-by choices for this sample and its metadata, as select values. */

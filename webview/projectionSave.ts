@@ -60,7 +60,7 @@ export async function saveProjection(format: ExportFormat, s: ViewSnapshot, pare
   try {
     if (format === 'csv') {
       target.exportCsv(projectionCsv({
-        rows: p.rows, components: [s.pair[0].component, s.pair[1].component], x: s.pair[0].coordinates, y: s.pair[1].coordinates,
+        rows: p.rows, components: [s.pair[0].component, s.pair[1].component], axis: s.pair[0].axis, x: s.pair[0].coordinates, y: s.pair[1].coordinates,
         norms: p.norms, flags: p.flags, label: s.meta?.label, text: s.meta?.text,
       }));
       return;

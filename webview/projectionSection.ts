@@ -27,6 +27,7 @@ export function projectionSection(r: AnalysisReport): TemplateResult | typeof no
   if (!reportProjection(r)) return nothing;
   return section('projection', 'Projection', html`<p class="muted projection-intro">The sample's rows on two principal components of the
     covariance (PCA): a linear view, so distances between points are real distances in that plane. Pick the components, colour the points,
-    hover or use the keys to read a point, click one to open its row.</p>
+    hover or use the keys to read a point, click one to open its row. The non-linear view (UMAP), computed only when asked for, shows
+    neighbourhoods: a visual aid whose distances and axes are not metric.</p>
     <div id="projection-view" class="projection-view"></div>`);
 }

@@ -9,7 +9,7 @@
  * All file-derived text (labels, texts) goes through lit's text bindings: it is data, never markup.
  */
 import { html, nothing, render, svg, type TemplateResult } from 'lit';
-import type { Projection } from '../src/core/report/projection';
+import type { Projection, UmapProjection } from '../src/core/report/projection';
 import type { RowMetadata } from '../src/core/rows/rowMetadata';
 import { plural } from './format';
 import { cursorAfterKey } from './plotCursor';
@@ -27,8 +27,9 @@ import {
 } from './projectionData';
 import { saveProjection, type SaveTarget } from './projectionSave';
 import {
-  colourOptions, controlsBar, legendBlock, parseColourBy, readoutBox, readTheme, selectionBlock, viewDescription, type Theme,
+  colourOptions, controlsBar, legendBlock, parseColourBy, readoutBox, readTheme, selectionBlock, umapBar, viewDescription, type Theme,
 } from './projectionParts';
+import { shownProjection, umapCaption, umapChoices, umapTitle, UMAP_OFF, type UmapState } from './projectionUmap';
 import {
   baseMap, fitDomain, GridIndex, HOME_VIEW, KEY_ORDER_TEXT, KEY_ZOOM, keyboardOrder, panBy, screenToBase, toBase, visibleDomain,
   wheelFactor, zoomAt, type BaseMap, type KeyOrder, type View,
@@ -37,6 +38,10 @@ import {
 /** What the view asks of the page and the host. */
 export interface ProjectionHost extends SaveTarget {
   openRow(row: number): void;
+  /** The non-linear view: start computing it, cancel it, switch between it and the principal components. */
+  startUmap(): void;
+  cancelUmap(): void;
+  showUmap(view: 'pc' | 'umap'): void;
 }
 
 const HEIGHT = 440;
@@ -66,7 +71,10 @@ export class ProjectionView {
   private container: HTMLElement | null = null;
   private stage: HTMLElement | null = null;
   private canvas: HTMLCanvasElement | null = null;
+  /** The projection drawn: the report's, or its UMAP layout (then `umap` is that layout). */
   private projection: Projection | null = null;
+  private umap: UmapProjection | null = null;
+  private umapState: UmapState = UMAP_OFF;
   /** The metadata message the labels came from (undefined: none taken yet). */
   private metaSource: RowMetadata | null | undefined = undefined;
   private meta: SampleMetadata | null = null;
@@ -103,13 +111,20 @@ export class ProjectionView {
   }
 
   /** Called after every page render: (re)attaches to the container and takes new data; cheap when nothing changed. */
-  sync(container: HTMLElement | null, projection: Projection | null, metadata: RowMetadata | null): void {
-    if (!container || !projection) {
+  sync(container: HTMLElement | null, report: Projection | null, metadata: RowMetadata | null, umapState: UmapState = UMAP_OFF): void {
+    if (!container || !report) {
       this.detach();
       this.projection = null; // a projection shown again later starts afresh
       return;
     }
     let changed = false;
+    if (umapState !== this.umapState) {
+      this.umapState = umapState;
+      changed = true;
+    }
+    const shown = shownProjection(report, umapState);
+    const projection = shown.projection;
+    this.umap = shown.umap;
     if (projection !== this.projection) {
       this.projection = projection;
       this.wanted = null;
@@ -184,12 +199,17 @@ export class ProjectionView {
   private prepared(): Prepared {
     const p = this.projection!;
     if (this.geo) return this.geo;
-    const pair = choosePair(componentChoices(p), this.wanted, p.components);
+    const pair = choosePair(this.choices(), this.wanted, p.components);
     const box: PlotBox = { left: MARGIN.left, top: MARGIN.top, right: this.width - MARGIN.right, bottom: HEIGHT - MARGIN.bottom };
     const map = baseMap(fitDomain(pair[0].coordinates, pair[1].coordinates), box);
     const { bx, by } = toBase(pair[0].coordinates, pair[1].coordinates, map);
     this.geo = { pair, box, map, bx, by, grid: new GridIndex(bx, by) };
     return this.geo;
+  }
+
+  /** What the axes can show: the principal components, or the two UMAP axes. */
+  private choices() {
+    return this.umap ? umapChoices(this.projection!) : componentChoices(this.projection!);
   }
 
   private colourValue(): string {
@@ -230,7 +250,7 @@ export class ProjectionView {
   private facts(i: number): PointFacts {
     const p = this.projection!, g = this.prepared();
     return {
-      row: p.rows[i], x: g.pair[0].coordinates[i], y: g.pair[1].coordinates[i], components: [g.pair[0].component, g.pair[1].component],
+      row: p.rows[i], x: g.pair[0].coordinates[i], y: g.pair[1].coordinates[i], components: [g.pair[0].component, g.pair[1].component], axis: g.pair[0].axis,
       label: this.meta?.label?.values[i] ?? null, text: this.meta?.text?.values[i] ?? null, flags: p.flags[i],
     };
   }
@@ -507,32 +527,39 @@ export class ProjectionView {
 
   private template(): TemplateResult {
     const p = this.projection!;
-    const caption = html`<figcaption id="projection-caption">
+    const umap = this.umap;
+    const caption = umap
+      ? html`<figcaption id="projection-caption"><strong id="projection-umap-note">${umap.note}</strong>
+        <span id="projection-sample">${umapCaption(umap).slice(umap.note.length + 1)}</span> ${leftOutSentence(p)}</figcaption>`
+      : html`<figcaption id="projection-caption">
       <span id="projection-sample">${sampleSentence(p)}</span>. ${leftOutSentence(p)}
       <span class="formula">${p.formula}</span></figcaption>`;
+    const umapControls = umapBar(this.umapState, {
+      start: () => this.host.startUmap(), cancel: () => this.host.cancelUmap(), show: view => this.host.showUmap(view),
+    });
     if (p.rows.length === 0) {
       return html`<p class="muted" id="projection-empty">No points to draw: the projection needs finite rows, and this sample has none.</p>${caption}`;
     }
     const g = this.prepared();
     const { colouring } = this.coloured();
     const controls = controlsBar({
-      choices: componentChoices(p), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.keyOrder,
+      choices: this.choices(), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.keyOrder,
       setPair: (axis, component) => this.setPair(axis, component),
       setColour: value => this.setColour(value),
       setKeyOrder: order => { this.keyOrder = order; this.order = null; this.focus = null; this.schedule(); },
       resetView: () => this.resetView(),
     });
-    const label = `Scatter plot of ${plural(p.rows.length, 'sample row')} on ${axisTitle(g.pair[0])} and ${axisTitle(g.pair[1])}`;
+    const label = umap ? `Scatter plot of ${umapTitle(p)}` : `Scatter plot of ${plural(p.rows.length, 'sample row')} on ${axisTitle(g.pair[0])} and ${axisTitle(g.pair[1])}`;
     const stage = html`<div id="projection-stage" class="projection-stage" tabindex="0" role="application" aria-roledescription="scatter plot"
         aria-label=${label} aria-describedby="projection-desc projection-keys">
       <svg id="projection-axes" class="plot projection-axes" width=${this.width} height=${HEIGHT} viewBox=${`0 0 ${this.width} ${HEIGHT}`} aria-hidden="true"></svg>
       <canvas id="projection-canvas" class="projection-canvas" aria-hidden="true"></canvas>
       <div id="projection-readout-host"></div>
     </div>`;
-    return html`${controls}
+    return html`${umapControls}${controls}
       <figure class="plot-figure" id="projection-figure">
         <div class="plot-header">
-          <span class="plot-title">Sample rows on two principal components</span>
+          <span class="plot-title">${umap ? `Sample rows laid out by UMAP: a visual aid, not metric` : 'Sample rows on two principal components'}</span>
           <div class="plot-header-aside">${exportToolbar('projection', 'Projection', ['svg', 'png', 'csv'], f => this.export(f))}</div>
         </div>
         <div class="plot-body">${stage}

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { EmbdiagError } from '../core/errors';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from '../core/analysis/findings';
 import { DEFAULT_PROJECTION_ROWS, PROJECTION_COMPONENTS } from '../core/analysis/projection';
+import { DEFAULT_UMAP_PARAMETERS, UMAP_INPUT_COMPONENTS } from '../core/analysis/umapParameters';
 import { ROW_FINDINGS, type RowFindingCode } from '../core/analysis/findingRows';
 import type { InformationFlags } from '../core/information/informationInputs';
 import type { RawShape } from '../core/formats/dumpFile';
@@ -25,7 +26,9 @@ export type CliCommand =
       /** 'auto': when a sidecar manifest exists or the container holds a companion array; true: always (--information or any of its inputs given); false: --no-information. */
       information: boolean | 'auto'; informationFlags: InformationFlags;
       /** Rows of the report's projection (0: none) and the 1-based pair of components drawn. */
-      projectionRows: number; projectionComponents: [number, number] }
+      projectionRows: number; projectionComponents: [number, number];
+      /** Add the projection's non-linear view (--umap, with --json): projection.umap. */
+      umap: boolean }
   | { kind: 'stats'; files: string[]; out: string; cacheDir?: string; arrayName?: string; seed: number; firstRow: number; sampleRows: number; json: boolean }
   | { kind: 'merge'; files: string[]; out: string; json: boolean }
   | { kind: 'regime'; file: string; arrayName?: string; raw?: RawShape; maxRows: number; seed: number; output: OutputMode; config: RegimeConfig }
@@ -94,6 +97,10 @@ Options
   --projection-rows N  rows of the principal-component projection (--json key "projection"):
                        a uniform seeded sample of the finite rows (default ${DEFAULT_PROJECTION_ROWS}; 0: none)
   --projection-components I,J   the two components it is drawn on, 1-based, up to ${PROJECTION_COMPONENTS} (default 1,2)
+  --umap               with --json: add "projection.umap", a seeded 2-D UMAP layout (umap-js) of the
+                       projection's sample (at most ${DEFAULT_UMAP_PARAMETERS.maxRows} of its rows, on their ${UMAP_INPUT_COMPONENTS} leading
+                       principal components; seed = --seed, n_neighbors ${DEFAULT_UMAP_PARAMETERS.neighbours}, min_dist ${DEFAULT_UMAP_PARAMETERS.minDist},
+                       ${DEFAULT_UMAP_PARAMETERS.epochs} epochs). A visual aid: its distances and axes are not metric. Off by default
   --verbose            on an error, also print its technical detail (for bug reports)
   -h, --help           this text
   -v, --version        the version
@@ -206,7 +213,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
         lr: { type: 'string' }, 'lr-convention': { type: 'string' }, steps: { type: 'string' }, seeds: { type: 'string' },
         'no-simulate': { type: 'boolean' }, 'held-out': { type: 'string' }, rescale: { type: 'boolean' },
         out: { type: 'string', short: 'o' }, strict: { type: 'boolean' }, 'first-row': { type: 'string' }, 'sample-rows': { type: 'string' }, cache: { type: 'string' },
-        'projection-rows': { type: 'string' }, 'projection-components': { type: 'string' },
+        'projection-rows': { type: 'string' }, 'projection-components': { type: 'string' }, umap: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' }, verbose: { type: 'boolean' },
       },
     });
@@ -239,12 +246,13 @@ export function parseCliArguments(argv: string[]): CliCommand {
   const infoFiles = ['perturbed', 'targets', 'predictions', 'inputs', 'labels'] as const;
   const infoKeys = [...infoFiles, 'perturbed-array', 'targets-array', 'predictions-array', 'inputs-array', 'labels-array',
     'input-symbols', 'bits', 'noise-std', 'input-power', 'distortion', 'manifest', 'no-manifest', 'information', 'no-information'] as const;
-  const analyzeOnly = ['collapse-ratio', 'dead-variance', 'projection-rows', 'projection-components', ...infoKeys] as const;
+  const analyzeOnly = ['collapse-ratio', 'dead-variance', 'projection-rows', 'projection-components', 'umap', ...infoKeys] as const;
   if (command === 'rows') return { ...rowsCommand(v, file), raw } as CliCommand;
   if (v.finding !== undefined || v.format !== undefined) throw new EmbdiagError('bad-argument', `--${v.finding !== undefined ? 'finding' : 'format'} belongs to "embdiag rows", not "${command}".`);
   if (command === 'analyze') {
     const stray = regimeOnly.find(k => v[k] !== undefined);
     if (stray) throw new EmbdiagError('bad-argument', `--${stray} belongs to "embdiag regime", not "analyze".`);
+    if (v.umap && !v.json) throw new EmbdiagError('bad-argument', '--umap adds "projection.umap" to the --json report; give --json too.');
     if (v.information && v['no-information']) throw new EmbdiagError('bad-argument', '--information and --no-information cannot be combined.');
     const givenInfo = infoKeys.some(k => k !== 'no-information' && k !== 'no-manifest' && k !== 'manifest' && v[k] !== undefined);
     const optNum = (name: string, value: string | undefined) => (value === undefined ? undefined : positiveNumber(name, value));
@@ -270,6 +278,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
       seed: positiveInt('--seed', v.seed, 0, 0),
       projectionRows: positiveInt('--projection-rows', v['projection-rows'], 0, DEFAULT_PROJECTION_ROWS),
       projectionComponents: componentPair(v['projection-components']),
+      umap: !!v.umap,
       thresholds: {
         ...DEFAULT_THRESHOLDS,
         collapseRatio: nonNegative('--collapse-ratio', v['collapse-ratio'], DEFAULT_THRESHOLDS.collapseRatio),

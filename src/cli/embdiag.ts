@@ -25,6 +25,8 @@ import { stepDiverges } from '../core/regime/stability';
 import { streamFindingRows } from '../core/analysis/findingRows';
 import { projectionForJson, withComponents } from '../core/analysis/projection';
 import { openDumpFile } from '../core/formats/openDumpFile';
+import { DEFAULT_UMAP_PARAMETERS, umapOfProjection } from '../core/analysis/umapLayout';
+import { fileRowReader, partialRowReader } from '../core/rows/readRowsAt';
 import { openRowMetadata } from '../core/rows/readRowMetadata';
 import { rowView } from '../core/rows/rowView';
 import { csvCell, jsonLine, metadataCells, metadataFields, renderRowViewText } from '../core/rows/renderRowView';
@@ -61,9 +63,9 @@ async function main(argv: string[]): Promise<number> {
     const information = datasetResult
       ? (cmd.information === true || (cmd.information === 'auto' && datasetResult.partial.companions) ? informationOfPartial(datasetResult.partial, { maxRows: datasetInformationRows(cmd) }, {}, informationScalars(cmd)) : undefined)
       : await informationIfWanted(cmd);
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     // a single file is a dataset of one shard: its --json says so too (text output unchanged)
-    const withShards = dataset ? report : { ...report, shards: [await singleShard(cmd.file, report)] };
+    const withShards = await withUmap(dataset ? report : { ...report, shards: [await singleShard(cmd.file, report)] }, cmd, datasetResult?.partial, hooks);
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const forJson = withShards.projection ? { ...withShards, projection: projectionForJson(withShards.projection) } : withShards;
     const out = cmd.output === 'json' ? reportToJson(information ? { ...forJson, information } : forJson)
       : cmd.output === 'markdown' ? renderMarkdown(report) + (information ? `\n### Information estimates\n\n${summarizeInformation(information).map(l => `- ${l}`).join('\n')}\n` : '')
@@ -184,6 +186,14 @@ async function runRow(cmd: Extract<CliCommand, { kind: 'row' }>): Promise<number
 }
 
 /** The projection drawn on the components asked for (--projection-components). */
+/** --umap: the projection's non-linear view, its rows read again from the file (a dataset's from its row sample). */
+async function withUmap(r: AnalysisReport, cmd: Extract<CliCommand, { kind: 'analyze' }>, partial: DatasetPartial | undefined, hooks: AnalyzeHooks): Promise<AnalysisReport> {
+  if (!cmd.umap || !r.projection) return r;
+  const read = partial ? partialRowReader(partial) : fileRowReader(cmd.file, { arrayName: cmd.arrayName, raw: cmd.raw });
+  const umap = await umapOfProjection(r.projection, read, { ...DEFAULT_UMAP_PARAMETERS, seed: cmd.seed }, { onProgress: hooks.onProgress });
+  return { ...r, projection: { ...r.projection, umap } };
+}
+
 function withProjectionComponents(r: AnalysisReport, [i, j]: [number, number]): AnalysisReport {
   if (!r.projection || (i === 1 && j === 2)) return r;
   return { ...r, projection: withComponents(r.projection, i, j) };

@@ -60,6 +60,10 @@ export function withRawShape(task: WorkerTask, shapeOf: (fsPath: string) => RawS
     const raw = shapeOf(task.path);
     return raw ? { ...task, flags: { ...task.flags, raw } } : task;
   }
+  if (task.type === 'umap' && !task.shards && !task.options.raw) {
+    const raw = shapeOf(task.path);
+    return raw ? { ...task, options: { ...task.options, raw } } : task;
+  }
   if (task.type === 'regime' && !task.load.raw) {
     const raw = shapeOf(task.path);
     return raw ? { ...task, load: { ...task.load, raw } } : task;

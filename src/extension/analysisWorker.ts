@@ -13,6 +13,8 @@ import { openRowViewContext, rowViewOf, type RowViewContext } from '../core/rows
 import { readRowMetadata } from '../core/rows/readRowMetadata';
 import { readDatasetRowMetadata } from '../core/rows/datasetRows';
 import * as fs from 'node:fs/promises';
+import { umapOfProjection } from '../core/analysis/umapLayout';
+import { fileRowReader, shardRowReader } from '../core/rows/readRowsAt';
 
 /**
  * Runs analyses off the extension host thread, one at a time. Cancellation is
@@ -88,6 +90,9 @@ async function perform(task: WorkerTask, progress: (fraction: number, message: s
     }
     case 'rowMetadata':
       return (task.shards ? await readDatasetRowMetadata(task.shards, task.rows, task.options) : await readRowMetadata(task.path, task.rows, task.options)) ?? null;
+    case 'umap':
+      return umapOfProjection({ rows: task.rows }, task.shards ? shardRowReader(task.shards, task.options) : fileRowReader(task.path, task.options),
+        task.parameters, { onProgress: progress });
   }
 }
 

@@ -19,6 +19,7 @@ import { datasetTask } from './datasetTask';
 import { datasetMayContain } from './dumpPaths';
 import type { RawShapes } from './rawShapes';
 import { forPanel, rowMetadataTask, rowViewTask } from './rowTasks';
+import { umapTask } from './umapTask';
 
 export const REPORT_VIEW_TYPE = 'embeddingDiagnostics.report';
 export const DUMP_EDITOR_VIEW_TYPE = 'embeddingDiagnostics.dumpEditor';
@@ -53,6 +54,9 @@ class ReportView {
   lastCovariance?: HostToWebview;
   /** The metadata of the rows shown, replayed with the report. */
   lastRowMetadata?: HostToWebview;
+  /** The projection's non-linear view (UMAP): its last message, and the cancellation of the layout running. */
+  lastUmap?: HostToWebview;
+  private umapCancel?: vscode.CancellationTokenSource;
   report?: AnalysisReport;
   renderedText?: string;
   /** The texts rendered since the last run started, oldest first (a quick report, then the exact one, then sections). */
@@ -69,7 +73,7 @@ class ReportView {
   ) {
     owner.initWebview(panel.webview, subjectTitle(subject));
     panel.webview.onDidReceiveMessage(msg => this.onMessage(msg));
-    panel.onDidDispose(() => { this.disposed = true; this.cancel?.cancel(); owner.forget(this); });
+    panel.onDidDispose(() => { this.disposed = true; this.cancel?.cancel(); this.umapCancel?.cancel(); owner.forget(this); });
   }
 
   private disposed = false;
@@ -89,7 +93,14 @@ class ReportView {
     if (msg.type === 'regime' || msg.type === 'regimeProgress' || msg.type === 'regimeError') this.lastRegime = msg;
     else if (msg.type === 'information' || msg.type === 'informationProgress' || msg.type === 'informationError') this.lastInformation = msg;
     else if (msg.type === 'covarianceDistance' || msg.type === 'covarianceDistanceProgress' || msg.type === 'covarianceDistanceError') this.lastCovariance = msg;
-    else { this.last = msg; this.lastRegime = undefined; this.lastInformation = undefined; this.lastCovariance = undefined; this.lastRowMetadata = undefined; }
+    else if (msg.type === 'umap' || msg.type === 'umapProgress' || msg.type === 'umapError') this.lastUmap = msg;
+    else {
+      this.last = msg; this.lastRegime = undefined; this.lastInformation = undefined; this.lastCovariance = undefined; this.lastRowMetadata = undefined;
+      // a new report (or a new run) has a new sample: a layout of the old one is stopped and forgotten
+      this.umapCancel?.cancel();
+      this.umapCancel = undefined;
+      this.lastUmap = undefined;
+    }
     this.send(msg);
   }
 
@@ -103,6 +114,7 @@ class ReportView {
         if (this.lastRegime) this.send(this.lastRegime);
         if (this.lastCovariance) this.send(this.lastCovariance);
         if (this.lastRowMetadata) this.send(this.lastRowMetadata);
+        if (this.lastUmap) this.send(this.lastUmap);
         break;
       case 'rendered':
         this.renderedText = msg.text;
@@ -134,6 +146,12 @@ class ReportView {
         break;
       case 'openRow':
         void this.openRow(msg.row);
+        break;
+      case 'startUmap':
+        void this.runUmap();
+        break;
+      case 'cancelUmap':
+        this.umapCancel?.cancel();
         break;
       case 'exportPlot': {
         const base = this.subject.kind === 'compare' ? this.subject.left : this.subject.fsPath;
@@ -257,6 +275,35 @@ class ReportView {
     } catch (e) {
       const { code, message } = asAnalysisError(e, `The row view of row ${row}`);
       if (this.report === report) this.send({ type: 'rowViewError', row, code, message });
+    }
+  }
+
+  /**
+   * The non-linear view (UMAP) of the report's projection, on request: in the worker (the host is
+   * never blocked), its progress and errors inside the projection section, cancelled by its Cancel,
+   * by a new report or by closing the panel.
+   */
+  private async runUmap(): Promise<void> {
+    const report = this.report;
+    if (!report || this.subject.kind === 'compare') return;
+    this.umapCancel?.cancel();
+    const cts = new vscode.CancellationTokenSource();
+    this.umapCancel = cts;
+    const current = () => this.umapCancel === cts && this.report === report;
+    try {
+      const settings = readSettings(vscode.Uri.file(this.subject.fsPath));
+      const arrayName = this.subject.kind === 'report' ? this.subject.arrayName : undefined;
+      const task = umapTask(report, this.subject.fsPath, settings, arrayName, this.subject.kind === 'dataset');
+      this.post({ type: 'umapProgress', fraction: 0, message: 'Starting' });
+      const layout = await this.owner.service.run(task, {
+        token: cts.token,
+        onProgress: (fraction, message) => { if (current()) this.post({ type: 'umapProgress', fraction, message }); },
+      });
+      if (current()) this.post({ type: 'umap', layout });
+    } catch (e) {
+      if (!current()) return;
+      const { code, message } = asAnalysisError(e, 'The UMAP layout');
+      this.post({ type: 'umapError', code, message: code === 'cancelled' ? 'Cancelled.' : message });
     }
   }
 

@@ -11,6 +11,9 @@ import type { RowViewOptions } from '../core/rows/rowView';
 import type { RowMetadataOptions } from '../core/rows/readRowMetadata';
 import type { RowMetadata, RowView } from '../core/rows/rowMetadata';
 import type { ShardSummary } from '../core/report/analysisReport';
+import type { UmapProjection } from '../core/report/projection';
+import type { UmapParameters } from '../core/analysis/umapParameters';
+import type { RawShape } from '../core/formats/dumpFile';
 
 /** What a dataset analysis depends on besides its shards (see analyzeDataset). */
 export interface DatasetTaskOptions { seed: number; arrayName?: string; thresholds?: FindingThresholds; projectionRows?: number }
@@ -34,13 +37,18 @@ export type WorkerTask =
    */
   | { type: 'rowView'; path: string; row: number; options: RowViewOptions; shard?: { localRow: number; firstRow: number } }
   /** The metadata of rows of the dump at `path`, or of a dataset's global rows (`shards` given; `path` is the dataset's). */
-  | { type: 'rowMetadata'; path: string; rows: number[]; options: RowMetadataOptions; shards?: ShardSummary[] };
+  | { type: 'rowMetadata'; path: string; rows: number[]; options: RowMetadataOptions; shards?: ShardSummary[] }
+  /**
+   * The UMAP layout of the projection's sample `rows` (global, ascending) of the dump at `path`, or
+   * of a dataset's global rows (`shards` given; `path` is its first shard's).
+   */
+  | { type: 'umap'; path: string; rows: number[]; parameters: UmapParameters; options: { arrayName?: string; raw?: RawShape }; shards?: ShardSummary[] };
 
 export type { RegimeResult };
 
 export type TaskResult<T extends WorkerTask['type']> =
   T extends 'analyze' | 'dataset' ? AnalysisReport : T extends 'regime' ? RegimeResult : T extends 'information' ? InformationReport
-    : T extends 'rowView' ? RowView : T extends 'rowMetadata' ? RowMetadata | null : CovarianceDistanceResult;
+    : T extends 'rowView' ? RowView : T extends 'rowMetadata' ? RowMetadata | null : T extends 'umap' ? UmapProjection : CovarianceDistanceResult;
 
 /** Messages between the extension host and the analysis worker thread. */
 export type ToWorker = { id: number; task: WorkerTask };
@@ -49,6 +57,6 @@ export type FromWorker =
   | { type: 'progress'; id: number; fraction: number; message: string }
   /** A first, sampled report before the exact one (analyze tasks with quickFirstPass). */
   | { type: 'partial'; id: number; report: AnalysisReport }
-  | { type: 'result'; id: number; result: AnalysisReport | RegimeResult | InformationReport | CovarianceDistanceResult | RowView | RowMetadata | null }
+  | { type: 'result'; id: number; result: AnalysisReport | RegimeResult | InformationReport | CovarianceDistanceResult | RowView | RowMetadata | UmapProjection | null }
   /** `detail`: the JavaScript exception behind the error, for the output channel only (never shown as the message). */
   | { type: 'error'; id: number; code: string; message: string; detail?: string };

@@ -4,6 +4,7 @@ import type { CovarianceDistanceResult } from '../core/analysis/covarianceDistan
 import type { RegimeResult } from '../core/regime/regimeResult';
 import type { InformationReport } from '../core/information/informationReport';
 import type { RowMetadata, RowView } from '../core/rows/rowMetadata';
+import type { UmapProjection } from '../core/report/projection';
 
 /**
  * Messages between the extension host and the report webview. Both bundles
@@ -42,7 +43,12 @@ export type HostToWebview =
    * Labels and texts of rows the panel shows (sent after a report): the projection's sample rows
    * (for colouring by label) and the findings' listed rows; `metadata.rows` says which.
    */
-  | { type: 'rowMetadata'; metadata: RowMetadata };
+  | { type: 'rowMetadata'; metadata: RowMetadata }
+  /** The projection's non-linear view (UMAP layout of its sample), computed on request (startUmap). */
+  | { type: 'umap'; layout: UmapProjection }
+  | { type: 'umapProgress'; fraction: number; message: string }
+  /** The layout failed or was cancelled (code 'cancelled'); the principal components stay shown. */
+  | { type: 'umapError'; code: string; message: string };
 
 /** Webview -> host. */
 export type WebviewToHost =
@@ -65,13 +71,17 @@ export type WebviewToHost =
   /** Save a plot's data as CSV text (e.g. the projection's coordinates with their row indices); `plot` names it. */
   | { type: 'exportCsv'; plot: string; data: string }
   /** Show the row view of one global row of the report shown (the host checks it is a row of it). */
-  | { type: 'openRow'; row: number };
+  | { type: 'openRow'; row: number }
+  /** Compute the non-linear view (UMAP) of the projection shown; off until the user asks. */
+  | { type: 'startUmap' }
+  /** Stop computing it. */
+  | { type: 'cancelUmap' };
 
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as { type?: unknown; file?: unknown; text?: unknown; name?: unknown; format?: unknown; plot?: unknown; data?: unknown; row?: unknown };
   switch (m.type) {
-    case 'ready': case 'reanalyze': case 'copyMarkdown': return true;
+    case 'ready': case 'reanalyze': case 'copyMarkdown': case 'startUmap': case 'cancelUmap': return true;
     case 'rendered': return typeof m.file === 'string' && typeof m.text === 'string';
     case 'selectArray': return typeof m.name === 'string';
     case 'openShard': return typeof m.file === 'string';

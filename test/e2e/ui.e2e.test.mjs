@@ -571,7 +571,7 @@ test('6e. explorer "Analyze Folder as Dataset" on runs/shards shows the Dataset 
 
 const CLASSES = ['airplane', 'bird', 'car', 'cat', 'ship', 'truck'];
 
-test('6f. runs/labelled.npz: the projection coloured by label, a hover read-out, a box selection and a row view', { timeout: 240_000 }, (t) => needsWorkbench(t) && step('projection', async () => {
+test('6f. runs/labelled.npz: the projection coloured by label, a hover read-out, a box selection, a row view and the UMAP view', { timeout: 360_000 }, (t) => needsWorkbench(t) && step('projection', async () => {
   await switchTheme('light');
   await closeAllEditors();
   await hideBottomPanel();
@@ -649,6 +649,18 @@ test('6f. runs/labelled.npz: the projection coloured by label, a hover read-out,
   assert.equal(await neighbours.count(), 10, 'ten nearest neighbours by cosine');
   await scrollToTop(webview().locator('section#row-view-section'));
   await screenshot(page, 'row-view.png');
+
+  // the non-linear view, off until asked for: UMAP of the same sample, with the note that it is not metric, and back to the PCs
+  await scrollToTop(webview().locator('section#projection-section'));
+  await webview().locator('#projection-umap-start').click();
+  const note = webview().locator('#projection-umap-note');
+  await waitForOrWorkbenchError(note, 'the UMAP view', 180_000);
+  assert.match(await note.innerText(), /^A visual aid: distances and axes are not metric — UMAP, seed 0, n_neighbors 15, min_dist 0\.1, 1,?200 rows\.$/);
+  assert.equal((await webview().locator('select#projection-x option').allInnerTexts()).join(' | '), 'UMAP-1 (not metric) | UMAP-2 (not metric)');
+  await screenshot(page, 'projection-umap.png');
+  await webview().locator('#projection-show-pc').click();
+  await note.waitFor({ state: 'detached', timeout: 10_000 });
+  assert.match(await webview().locator('select#projection-x option').first().innerText(), /^PC1 \(/);
 
   await switchTheme('dark');
   await webview().locator('body.vscode-dark').waitFor({ state: 'attached', timeout: 30_000 });

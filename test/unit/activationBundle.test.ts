@@ -24,6 +24,10 @@ test('dist/extension.js holds no reader, statistics or eigenvalue code; dist/onD
       assert.deepEqual(activation.filter(m => m.startsWith(heavy)), [], `${heavy} is not parsed at activation`);
     }
     assert.match(extension, /require\("\.\/onDemand\.js"\)/, 'the readers are required on first use');
+    // the non-linear view's library (umap-js) runs in the analysis worker only, never at activation
+    assert.doesNotMatch(extension, /^\/\/ \S*node_modules\/umap-js\//m, 'umap-js is not in the activation bundle');
+    assert.doesNotMatch(fs.readFileSync(path.join(out, 'onDemand.js'), 'utf8'), /^\/\/ \S*node_modules\/umap-js\//m, 'nor in the readers loaded on first use');
+    assert.match(fs.readFileSync(path.join(out, 'analysisWorker.js'), 'utf8'), /^\/\/ \S*node_modules\/umap-js\/dist\/umap\.js$/m, 'umap-js is in the worker bundle');
     const onDemand = modules(fs.readFileSync(path.join(out, 'onDemand.js'), 'utf8'));
     assert.ok(onDemand.includes('src/core/formats/openDump.ts') && onDemand.includes('src/core/information/informationInputs.ts'));
     // the bundle loaded on first use stands alone (no `vscode`, nothing of extension.js)

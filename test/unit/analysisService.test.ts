@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { AnalysisError, AnalysisService } from '../../src/extension/analysisService';
 import type { AnalyzeOptions } from '../../src/core/analysis/analyzeDump';
 import { npyBytes as npyFile } from './npyFiles';
+import { FakeToken } from './support';
 
 const WORKER = path.join(__dirname, '..', '..', 'src', 'extension', 'analysisWorker.js');
 const OPTIONS: AnalyzeOptions = { maxRows: 1_000_000, seed: 0 };
@@ -25,12 +26,6 @@ function npyBytes(rows: number, dim: number, value: (r: number, c: number) => nu
 /** A pseudo-random value in [-1, 1): data with a full-rank covariance, cheap to generate. */
 const noise = (r: number, c: number) => (((r * 7919 + c * 104_729) % 2003) / 1001.5) - 1;
 
-class FakeToken {
-  isCancellationRequested = false;
-  private readonly listeners: (() => void)[] = [];
-  onCancellationRequested = (listener: () => void) => { this.listeners.push(listener); return { dispose() { /* not needed */ } }; };
-  cancel(): void { this.isCancellationRequested = true; for (const l of this.listeners) l(); }
-}
 
 /** Threads of this process (Linux): worker threads included, so a leaked worker shows. */
 const threadCount = () => fs.readdirSync('/proc/self/task').length;

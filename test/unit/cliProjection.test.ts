@@ -68,3 +68,31 @@ test('the text report says the projection\'s size and shares; bad flags exit 2 w
   assert.equal(three.status, 2, 'large.npy has 3 dimensions: no 4th component');
   assert.match(JSON.parse(three.stdout).error.message, /components 1 to 3; 4 is not among them/);
 });
+
+test('--json --umap: "projection.umap" on the projection\'s own rows, seeded by --seed, reproducible; --umap without --json exits 2; --help names it', () => {
+  const file = path.join(DIR, 'medium.npy');
+  const p = projectionOf(file, '--umap');
+  const u = p.umap;
+  assert.deepEqual(u.rows, p.rows, 'the same rows, in the same order');
+  assert.equal(u.x.length, p.rows.length);
+  assert.equal(u.y.length, p.rows.length);
+  assert.equal(u.seed, 0);
+  assert.equal(u.neighbours, 15);
+  assert.equal(u.minDist, 0.1);
+  assert.equal(u.epochs, 200);
+  assert.match(u.note, /^A visual aid: distances and axes are not metric — UMAP, seed 0, n_neighbors 15, min_dist 0\.1, \d+ rows\.$/);
+  assert.match(u.library, /^umap-js /);
+  assert.deepEqual(projectionOf(file, '--umap').umap, u, 'the same seed, the same layout');
+  assert.notDeepEqual(projectionOf(file, '--umap', '--seed', '3').umap.x, u.x);
+  assert.equal(projectionOf(file).umap, undefined, 'off by default');
+  const text = run('analyze', file, '--umap');
+  assert.equal(text.status, 2);
+  assert.match(text.stdout + text.stderr, /--umap adds "projection\.umap" to the --json report/);
+  assert.match(run('--help').stdout, /--umap {2,}with --json: add "projection\.umap"/);
+});
+
+test('--json --umap on a dataset: the layout of its projection\'s rows, from the dataset\'s row sample', () => {
+  const p = projectionOf(path.join(DIR, 'shards'), '--umap');
+  assert.deepEqual(p.umap.rows, p.rows);
+  assert.equal(p.umap.x.length, p.rows.length);
+});

@@ -29,3 +29,11 @@ export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
     }
   }
 }
+
+/** A cancellation token as the analysis service reads it (the `vscode` one is not available in plain Node). */
+export class FakeToken {
+  isCancellationRequested = false;
+  private readonly listeners: (() => void)[] = [];
+  onCancellationRequested = (listener: () => void) => { this.listeners.push(listener); return { dispose() { /* not needed */ } }; };
+  cancel(): void { this.isCancellationRequested = true; for (const l of this.listeners) l(); }
+}

@@ -35,6 +35,34 @@ export interface Projection {
   seed: number;
   /** The formula, stated for the panel and the docs. */
   formula: string;
+  /** The optional non-linear view of the same sample (CLI --umap; the panel computes it on request). */
+  umap?: UmapProjection;
+}
+
+/**
+ * A 2-D UMAP layout of the projection's sample (or a stated, seeded subset of it): a visual aid
+ * for neighbourhoods, whose distances and axes are not metric.
+ */
+export interface UmapProjection {
+  /** Global row indices, ascending: projection.rows itself, or a subset of it (sampleMethod says which). */
+  rows: number[];
+  /** UMAP-1 and UMAP-2 of `rows`. */
+  x: number[];
+  y: number[];
+  seed: number;
+  /** n_neighbors (at most rows − 1). */
+  neighbours: number;
+  minDist: number;
+  epochs: number;
+  /** Coordinates UMAP ran on: the leading principal components of the rows, centred by their own mean, or the centred rows. */
+  inputDimensions: number;
+  input: string;
+  /** How `rows` were drawn from projection.rows. */
+  sampleMethod: string;
+  /** The library that computed it, with its version. */
+  library: string;
+  /** "A visual aid: distances and axes are not metric", with the parameters. */
+  note: string;
 }
 
 /** Rows in the projection's sample unless the caller says otherwise (setting `projectionRows`). */

@@ -1,7 +1,7 @@
 import type { ShardSummary } from '../report/analysisReport';
 import type { RowMetadata } from './rowMetadata';
 import { readRowMetadata, type RowMetadataOptions } from './readRowMetadata';
-import { shardOfRow } from './shardOfRow';
+import { rowsByShard } from './shardOfRow';
 
 export { shardOfRow } from './shardOfRow';
 
@@ -10,14 +10,7 @@ export { shardOfRow } from './shardOfRow';
  * column missing from a shard gives null there). Undefined when no shard has any.
  */
 export async function readDatasetRowMetadata(shards: readonly ShardSummary[], rows: readonly number[], options: RowMetadataOptions = {}): Promise<RowMetadata | undefined> {
-  const byShard = new Map<string, { local: number[]; at: number[]; firstRow: number }>();
-  rows.forEach((row, i) => {
-    const s = shardOfRow(shards, row);
-    const entry = byShard.get(s.file) ?? { local: [], at: [], firstRow: s.firstRow };
-    entry.local.push(s.localRow);
-    entry.at.push(i);
-    byShard.set(s.file, entry);
-  });
+  const byShard = rowsByShard(shards, rows);
   let out: RowMetadata | undefined;
   const sources: string[] = [];
   for (const [file, { local, at }] of byShard) {
