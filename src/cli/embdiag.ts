@@ -8,7 +8,7 @@ import { DEFAULT_SAMPLE_ROWS } from '../core/dataset/rowSample';
 import { EMBSTATS_EXTENSION, readEmbstats, writeEmbstats } from '../core/dataset/embstatsFile';
 import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dataset/partial';
 import { reportOfPartial } from '../core/dataset/datasetReport';
-import { shardNumberingFindings } from '../core/dataset/datasetPaths';
+import { setAsideNote, shardNumberingFindings } from '../core/dataset/datasetPaths';
 import { PartialCache } from '../core/dataset/partialCache';
 import { EmbdiagError, escapeControlCharacters } from '../core/errors';
 import { cliErrorOutput } from './cliErrors';
@@ -272,6 +272,8 @@ async function runDatasetCommand(cmd: Extract<CliCommand, { kind: 'stats' | 'mer
       throw new EmbdiagError('unreadable', `A partial covers whole shards only, and ${r.failures.length} could not be read: ${r.failures.slice(0, 5).map(f => `${f.file}: ${f.message}`).join('; ')}`);
     }
     partial = r.partial;
+    const aside = setAsideNote(r.setAside);
+    if (aside) process.stderr.write(`${escapeControlCharacters(aside)}\n`);
   }
   await writeEmbstats(cmd.out, partial);
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
