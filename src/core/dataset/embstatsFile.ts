@@ -10,6 +10,7 @@ import { TOOL_VERSION } from '../version';
 import type { DumpFormat } from '../formats/dumpFile';
 import { NORM_SKETCH_ACCURACY, normSketchArrays, normSketchFromArrays } from './normSketch';
 import { ROW_KEYS_BOUND, type DuplicateRow } from './rowKeys';
+import { SCALAR_KEYS, scalarValueProblem, type ScalarKey } from '../information/manifest';
 import { COMPANION_ORDER, companionWidth, PARTIAL_VERSION, type CompanionPartial, type CompanionSpec, type DatasetPartial, type ShardEntry } from './partial';
 
 /**
@@ -159,6 +160,18 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       || c.nanRows + c.infRows + c.finiteRows !== c.rowsSeen || c.nullRows > c.nanRows || c.zeroRows > c.finiteRows) throw bad('its row counts do not add up');
     if (!Array.isArray(h.shards) || h.shards.length === 0) throw bad('it lists no shard');
     let rows = 0;
+    // optional in version 1 (older files hold none): the scalars each shard's sidecar manifest gives
+    const shardScalars = (x: unknown, i: number): ShardEntry['scalars'] => {
+      if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad(`shard ${i}'s manifest scalars are not an object`);
+      const out: NonNullable<ShardEntry['scalars']> = {};
+      for (const [k, v] of Object.entries(x)) {
+        if (!(SCALAR_KEYS as readonly string[]).includes(k)) throw bad(`shard ${i}'s manifest scalars hold the unknown key ${JSON.stringify(k).slice(0, 40)}`);
+        const problem = scalarValueProblem(k as ScalarKey, v);
+        if (problem) throw bad(`shard ${i}'s manifest scalar ${problem}`);
+        out[k as ScalarKey] = v as number;
+      }
+      return out;
+    };
     const shards: ShardEntry[] = h.shards.map((s, i) => {
       if (!s || typeof s.file !== 'string' || !isCount(s.firstRow) || !isCount(s.rows) || typeof s.dtype !== 'string' || typeof s.format !== 'string'
         || typeof s.array !== 'string' || !isCount(s.size) || !isTime(s.mtimeMs)) throw bad(`shard ${i} is not described completely`);
@@ -167,7 +180,8 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
         shape: Array.isArray(s.shape) ? s.shape.filter(isCount) : [s.rows, h.dim], size: s.size, mtimeMs: s.mtimeMs,
         findings: Array.isArray(s.findings) ? s.findings.filter(f => f && typeof f.message === 'string' && typeof f.code === 'string')
           .map(f => ({ code: f.code, severity: f.severity === 'error' || f.severity === 'warning' ? f.severity : 'information', message: f.message })) : [],
-        notes: Array.isArray(s.notes) ? s.notes.filter((n): n is string => typeof n === 'string') : [] };
+        notes: Array.isArray(s.notes) ? s.notes.filter((n): n is string => typeof n === 'string') : [],
+        ...(s.scalars !== undefined ? { scalars: shardScalars(s.scalars, i) } : {}) };
     });
     if (rows !== c.rowsSeen) throw bad(`its shards hold ${rows} rows but its counts say ${c.rowsSeen}`);
     const n = h.norms, k = h.rowKeys, sm = h.sample;
