@@ -5,7 +5,7 @@ import { FileByteSource } from '../io/fileByteSource';
 import { openNpz } from '../formats/npz';
 import { npyFloat64Bytes } from '../formats/npyWriter';
 import { openZipEntry, readZipDirectory } from '../formats/zip';
-import { writeStoredZip, type ZipWriteEntry } from '../formats/zipWriter';
+import { writeStoredZip, type ZipWriteEntry, type ZipWriteOptions } from '../formats/zipWriter';
 import { TOOL_VERSION } from '../version';
 import type { DumpFormat } from '../formats/dumpFile';
 import { NORM_SKETCH_ACCURACY, normSketchArrays, normSketchFromArrays } from './normSketch';
@@ -16,7 +16,8 @@ import { COMPANION_ORDER, companionWidth, PARTIAL_VERSION, type CompanionPartial
 /**
  * The `.embstats` file: a partial (partial.ts) as an .npz of float64 arrays plus a JSON entry
  * `header.json`, so numpy (np.load) and any zip tool read it without our code. Layout and
- * meaning: docs/embstats.md. Versioned by header.version (PARTIAL_VERSION).
+ * meaning: docs/embstats.md. Versioned by header.version (PARTIAL_VERSION). Each shard's entry may
+ * hold `scalars`, those its sidecar manifest gives (optional in version 1: older files hold none).
  */
 export const EMBSTATS_EXTENSION = '.embstats';
 /** header.json beyond this is not a plausible header (a shard list of 100,000 entries fits). */
@@ -72,8 +73,8 @@ const ARRAY_DOC: Record<string, string> = {
   sample_companion_rows: '(s, D - dim) the companions of the sample rows, in the same order (NaN where a companion is not finite)',
 };
 
-/** The partial's arrays and header as .embstats bytes, written to `filePath`. */
-export async function writeEmbstats(filePath: string, p: DatasetPartial): Promise<void> {
+/** The partial's arrays and header as .embstats bytes, written to `filePath` (a ZIP64 zip past 4 GiB or 65,535 entries). */
+export async function writeEmbstats(filePath: string, p: DatasetPartial, zip: ZipWriteOptions = {}): Promise<void> {
   const sketch = normSketchArrays(p.normSketch);
   const s = p.sample.indices.length;
   const arrays: [string, number[], Float64Array][] = [
@@ -113,7 +114,7 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
   const entries: ZipWriteEntry[] = [{ name: 'header.json', data: new TextEncoder().encode(JSON.stringify(header, null, 1)) }];
   // empty arrays are left out: the header's counts say they are empty
   for (const [name, shape, data] of arrays) if (data.length > 0) entries.push({ name: `${name}.npy`, data: npyFloat64Bytes(shape, data) });
-  await writeStoredZip(filePath, entries);
+  await writeStoredZip(filePath, entries, zip);
 }
 
 export async function readEmbstats(filePath: string): Promise<DatasetPartial> {
