@@ -75,8 +75,9 @@ export async function expandDataset(paths: readonly string[]): Promise<{ files: 
   const setAside: SetAsideFile[] = [];
   /** A folder's or glob's dump files, without those its shards' manifests name as companions. */
   const shardsOf = async (dumps: string[], listed: readonly string[]): Promise<string[]> => {
-    const aside = await companionFilesNamed(dumps, new Set(listed));
-    setAside.push(...aside.filter(a => dumps.includes(a.file)));
+    const listedDumps = new Set(dumps);
+    const aside = (await companionFilesNamed(dumps, new Set(listed))).filter(a => listedDumps.has(a.file));
+    setAside.push(...aside);
     const names = new Set(aside.map(a => a.file));
     return dumps.filter(f => !names.has(f));
   };
