@@ -8,8 +8,9 @@ import { DEFAULT_SAMPLE_ROWS } from '../core/dataset/rowSample';
 import { EMBSTATS_EXTENSION, readEmbstats, writeEmbstats } from '../core/dataset/embstatsFile';
 import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dataset/partial';
 import { reportOfPartial } from '../core/dataset/datasetReport';
-import { shardNumberingFindings } from '../core/dataset/datasetPaths';
+import { setAsideNote, shardNumberingFindings } from '../core/dataset/datasetPaths';
 import { PartialCache } from '../core/dataset/partialCache';
+import { assertScalarsAgree, hasManifestScalars } from '../core/dataset/datasetScalars';
 import { EmbdiagError, escapeControlCharacters } from '../core/errors';
 import { cliErrorOutput } from './cliErrors';
 import { renderMarkdown, renderText } from '../core/report/renderText';
@@ -59,9 +60,9 @@ async function main(argv: string[]): Promise<number> {
       const bad = report.shards!.filter(s => s.error);
       throw new EmbdiagError('unreadable', `${bad.length} shard${bad.length === 1 ? '' : 's'} could not be read (--strict): ${bad.slice(0, 5).map(s => `${s.file}: ${s.error!.message}`).join('; ')}${bad.length > 5 ? '; …' : ''}`);
     }
-    // a dataset's information estimates run when asked for (--information or a scalar input), or by default when its shards carry companions
+    // a dataset's information estimates run when asked for (--information or a scalar input), or by default when its shards carry companions or their manifests scalars
     const information = datasetResult
-      ? (cmd.information === true || (cmd.information === 'auto' && datasetResult.partial.companions) ? informationOfPartial(datasetResult.partial, { maxRows: datasetInformationRows(cmd) }, {}, informationScalars(cmd)) : undefined)
+      ? (cmd.information === true || (cmd.information === 'auto' && (datasetResult.partial.companions || hasManifestScalars(datasetResult.partial))) ? informationOfPartial(datasetResult.partial, { maxRows: datasetInformationRows(cmd) }, {}, informationScalars(cmd)) : undefined)
       : await informationIfWanted(cmd);
     // a single file is a dataset of one shard: its --json says so too (text output unchanged)
     const withShards = await withUmap(dataset ? report : { ...report, shards: [await singleShard(cmd.file, report)] }, cmd, datasetResult?.partial, hooks);
@@ -99,7 +100,7 @@ function assertNoCompanions(cmd: Extract<CliCommand, { kind: 'analyze' }>): void
   }
 }
 
-/** The scalar inputs of the information analysis given as flags (a dataset has no manifest). */
+/** The scalar inputs of the information analysis given as flags (they override those of the shards' manifests). */
 function informationScalars(cmd: Extract<CliCommand, { kind: 'analyze' }>): ScalarInputs {
   const f = cmd.informationFlags;
   const out: ScalarInputs = {};
@@ -257,15 +258,24 @@ async function regimeRowsOfDataset(cmd: Extract<CliCommand, { kind: 'regime' }>,
   };
 }
 
-/** Merges .embstats files read one at a time (memory: a few partials, whatever their number). */
-async function mergeFiles(files: string[]): Promise<DatasetPartial> {
+/**
+ * Merges .embstats files read one at a time (memory: a few partials, whatever their number). With
+ * `scalarsMustAgree` (embdiag merge: it writes a partial), shards whose manifests disagree on a
+ * scalar are refused, naming them and their files; an analysis reports the disagreement instead.
+ */
+async function mergeFiles(files: string[], scalarsMustAgree = false): Promise<DatasetPartial> {
   const merger = new PartialMerger();
   let first: DatasetPartial | null = null;
+  const scalars: { file: string; scalars: DatasetPartial['shards'][number]['scalars'] }[] = [];
   for (const f of files) {
     const p = await readEmbstats(f);
     // named refusals (which file, which field) before the merge's own checks
     if (first) assertMergeable(first, p, files[0], f);
     else first = p;
+    if (scalarsMustAgree) {
+      scalars.push(...p.shards.filter(s => s.scalars).map(s => ({ file: `${s.file} (in ${f})`, scalars: s.scalars })));
+      assertScalarsAgree(scalars, `Cannot merge ${files.length === 2 ? `${files[0]} and ${files[1]}` : `these ${files.length} partials`}`);
+    }
     merger.add(p);
   }
   return merger.result()!;
@@ -274,7 +284,7 @@ async function mergeFiles(files: string[]): Promise<DatasetPartial> {
 async function runDatasetCommand(cmd: Extract<CliCommand, { kind: 'stats' | 'merge' }>, hooks: AnalyzeHooks): Promise<number> {
   let partial: DatasetPartial;
   if (cmd.kind === 'merge') {
-    partial = await mergeFiles(cmd.files);
+    partial = await mergeFiles(cmd.files, true);
   } else {
     const r = await partialOfDataset(cmd.files, { seed: cmd.seed, arrayName: cmd.arrayName, sampleRows: cmd.sampleRows, firstRow: cmd.firstRow,
       cache: cmd.cacheDir === undefined ? undefined : new PartialCache(cmd.cacheDir) }, hooks);
@@ -282,6 +292,9 @@ async function runDatasetCommand(cmd: Extract<CliCommand, { kind: 'stats' | 'mer
       throw new EmbdiagError('unreadable', `A partial covers whole shards only, and ${r.failures.length} could not be read: ${r.failures.slice(0, 5).map(f => `${f.file}: ${f.message}`).join('; ')}`);
     }
     partial = r.partial;
+    assertScalarsAgree(partial.shards, `Cannot write ${cmd.out}`);
+    const aside = setAsideNote(r.setAside);
+    if (aside) process.stderr.write(`${escapeControlCharacters(aside)}\n`);
   }
   await writeEmbstats(cmd.out, partial);
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES, assertAllClose } from './support';
@@ -12,6 +13,7 @@ import { partialOfRows } from '../../src/core/dataset/shardPartial';
 import { normSketchArrays } from '../../src/core/dataset/normSketch';
 import { openNpz } from '../../src/core/formats/npz';
 import { openZipEntry, readZipDirectory } from '../../src/core/formats/zip';
+import { writeStoredZip } from '../../src/core/formats/zipWriter';
 import { MemoryByteSource } from '../../src/core/io/byteSource';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { EmbdiagError } from '../../src/core/errors';
@@ -146,4 +148,53 @@ test('fuzz: mutated .embstats files read back consistent or are refused with our
       assert.match(e.message, /fuzz\.embstats/);
     }
   }), { numRuns: 400, seed: 14 });
+});
+
+/** Python with numpy (the system interpreter: the one with numpy installed). */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+test('ZIP64: a forced-ZIP64 .embstats reads back identical here, and numpy and Python\'s zipfile read it (check_embstats_numpy.py: numpy\'s figures)', async () => {
+  const { partial } = await partialOfDataset([path.join(DIR, 'shards')], { seed: 5 });
+  const plain = path.join(tmp, 'plain.embstats');
+  const zip64 = path.join(tmp, 'zip64.embstats');
+  await writeEmbstats(plain, partial!);
+  await writeEmbstats(zip64, partial!, { forceZip64: true });
+  const bytes = readFileSync(zip64);
+  assert.ok(bytes.includes(Buffer.from('PK\x06\x06', 'latin1')) && bytes.includes(Buffer.from('PK\x06\x07', 'latin1')), 'the ZIP64 end record and its locator');
+  assert.ok(!readFileSync(plain).includes(Buffer.from('PK\x06\x06', 'latin1')), 'no ZIP64 where it is not needed');
+  assert.deepEqual(await readEmbstats(zip64), await readEmbstats(plain));
+  const numpy = spawnSync(PYTHON, [path.join(DIR, 'check_embstats_numpy.py'), zip64], { encoding: 'utf8' });
+  assert.equal(numpy.status, 0, numpy.stdout + numpy.stderr);
+  assert.doesNotMatch(numpy.stdout, /FAILED/);
+  // every central entry carries a ZIP64 extra field (id 1) with 64-bit sizes and offset, and every CRC checks
+  const zipfile = spawnSync(PYTHON, ['-c', `
+import struct, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    assert z.testzip() is None
+    for i in z.infolist():
+        tag, size = struct.unpack('<HH', i.extra[:4])
+        assert tag == 1 and size == 24, (i.filename, tag, size)
+        assert struct.unpack('<QQQ', i.extra[4:28]) == (i.file_size, i.compress_size, i.header_offset), i.filename
+    print(len(z.infolist()))
+`, zip64], { encoding: 'utf8' });
+  assert.equal(zipfile.status, 0, zipfile.stderr);
+  assert.equal(Number(zipfile.stdout.trim()), (await readZipDirectory(new MemoryByteSource(bytes, 'zip64.embstats'))).length);
+});
+
+test('ZIP64 when the entries do not fit in 16 bits: 70,000 entries written without forcing, read by us and by Python\'s zipfile', async () => {
+  const file = path.join(tmp, 'many.zip');
+  const entries = Array.from({ length: 70_000 }, (_, i) => ({ name: `e${i}`, data: Uint8Array.of(i & 255, i >> 8 & 255) }));
+  await writeStoredZip(file, entries);
+  const source = await FileByteSource.open(file);
+  try {
+    const read = await readZipDirectory(source);
+    assert.equal(read.length, 70_000);
+    const last = await openZipEntry(source, read[69_999]);
+    assert.deepEqual([...await last.read(0, 2)], [69_999 & 255, 69_999 >> 8 & 255]);
+  } finally {
+    await source.close();
+  }
+  const py = spawnSync(PYTHON, ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(len(z.namelist()), list(z.read("e69999")))', file], { encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  assert.equal(py.stdout.trim(), `70000 [${69_999 & 255}, ${69_999 >> 8 & 255}]`);
 });

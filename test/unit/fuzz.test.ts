@@ -254,8 +254,8 @@ const READERS: ReaderSpec[] = [
   { reader: 'arrow-stream', defaultRuns: 5_000, maxValues: size => 8 * size,
     seeds: ['../formats/arrow/stream/per_dim.arrow', '../formats/arrow/stream/fixed_dictionary.arrow'] },
   // compressed record batches: a buffer's content may be up to ZSTD_MAX_RATIO times its compressed bytes
-  // the .embstats partial (docs/embstats.md): read, reported, and its information estimates
-  { reader: 'embstats', defaultRuns: 2_000, seeds: ['embstats/seeds/small.embstats'] },
+  // the .embstats partial (docs/embstats.md), also in a ZIP64 archive: read, reported, and its information estimates
+  { reader: 'embstats', defaultRuns: 2_000, seeds: ['embstats/seeds/small.embstats', 'embstats/seeds/zip64.embstats'] },
   { reader: 'arrow-compressed', defaultRuns: 5_000, maxValues: size => size * ZSTD_MAX_RATIO,
     seeds: ['../formats/arrow/compressed/fixed_float32.lz4.arrow', '../formats/arrow/compressed/list_float32.zstd.arrow', '../formats/arrow/compressed/nested.lz4.arrow',
       '../formats/arrow/compressed/nested.zstd.arrow', '../formats/arrow/compressed/union.zstd.arrow', '../formats/arrow/compressed/blocks.lz4.arrow'] },

@@ -206,8 +206,11 @@ async function hostileEmbstats(file: string, expected: Expected, rel: string): P
   checkDegenerateReport(await timed(`analysing ${rel}`, analyse), expected, rel);
 }
 
-test('every truncation of the .embstats seed is refused with an EmbdiagError naming the file', async () => {
-  const name = 'small.embstats';
+test('every truncation of the .embstats seeds (plain and ZIP64) is refused with an EmbdiagError naming the file', async () => {
+  for (const name of ['small.embstats', 'zip64.embstats']) await everyTruncationRefused(name);
+});
+
+async function everyTruncationRefused(name: string): Promise<void> {
   const bytes = new Uint8Array(fs.readFileSync(path.join(HOSTILE, 'embstats', 'seeds', name)));
   const whole = await readEmbstatsSource(new MemoryByteSource(bytes, name));
   assert.equal(whole.count, 20, 'the seed itself is read');
@@ -219,7 +222,7 @@ test('every truncation of the .embstats seed is refused with an EmbdiagError nam
     assert.ok(e instanceof EmbdiagError && !isSafetyNetCatch(e), `${name} cut to ${n} bytes: ${e instanceof EmbdiagError ? e.detail : e instanceof Error ? e.stack : String(e)}`);
     assert.ok(e.message.includes(name), `${name} cut to ${n} bytes: the message does not name the file: ${e.message}`);
   }
-});
+}
 
 // ---- every truncation of every seed ----------------------------------------------------------------
 

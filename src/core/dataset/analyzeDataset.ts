@@ -8,13 +8,15 @@ import { partialOfShard, shardShape, type PartialOptions } from './shardPartial'
 import { shardConcurrency } from './shardConcurrency';
 import { DEFAULT_SAMPLE_ROWS } from './rowSample';
 import { DatasetProgress } from './datasetProgress';
-import { expandDatasetPaths, shardNumberingFindings } from './datasetPaths';
+import { expandDataset, setAsideNote, shardNumberingFindings, type SetAsideFile } from './datasetPaths';
 import type { PartialCache } from './partialCache';
 
 export interface DatasetPartialResult {
   partial: DatasetPartial | null;
   failures: ShardFailure[];
   files: string[];
+  /** Files of its folders and globs that shards' manifests name as companions: not shards. */
+  setAside: SetAsideFile[];
   /** Shards read this time, and shards whose partial came from the cache. */
   shardsRead: number;
   shardsCached: number;
@@ -42,7 +44,7 @@ export type DatasetReadOptions = PartialOptions & {
  */
 export async function partialOfDataset(paths: readonly string[], options: DatasetReadOptions,
   hooks: AnalyzeHooks = {}): Promise<DatasetPartialResult> {
-  const files = await expandDatasetPaths(paths);
+  const { files, setAside } = await expandDataset(paths);
   const failures: ShardFailure[] = [];
   const failed = (file: string, e: unknown): void => {
     const err = asEmbdiagError(e, `Reading ${file}`);
@@ -115,7 +117,7 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
   if (stop !== null) throw stop;
   const order = new Map(files.map((f, i) => [f, i]));
   failures.sort((a, b) => order.get(a.file)! - order.get(b.file)!); // in shard order, whatever finished first
-  return { partial: merger.result(), failures, files, shardsRead, shardsCached, cacheWriteFailures };
+  return { partial: merger.result(), failures, files, setAside, shardsRead, shardsCached, cacheWriteFailures };
 }
 
 /** The report of the dataset in `paths`: identical in every figure to that of the concatenated rows. */
@@ -130,7 +132,7 @@ export async function analyzeDataset(paths: readonly string[], options: DatasetR
 export async function analyzeDatasetWithPartial(paths: readonly string[], options: DatasetReportOptions,
   hooks: AnalyzeHooks = {}): Promise<{ report: AnalysisReport; partial: DatasetPartial }> {
   const started = Date.now();
-  const { partial, failures, files, shardsCached, cacheWriteFailures } = await partialOfDataset(paths, options, hooks);
+  const { partial, failures, files, setAside, shardsCached, cacheWriteFailures } = await partialOfDataset(paths, options, hooks);
   // a dataset of one shard is refused as that file is: its own code and sentence
   if (!partial && failures.length === 1 && files.length === 1) throw new EmbdiagError(failures[0].code as EmbdiagErrorCode, failures[0].message);
   if (!partial) {
@@ -141,6 +143,8 @@ export async function analyzeDatasetWithPartial(paths: readonly string[], option
     displayPath: options.displayPath ?? paths.join(' '), thresholds: options.thresholds, failures,
     findings: shardNumberingFindings(files), started, readMs, projectionRows: options.projectionRows,
   });
+  const aside = setAsideNote(setAside);
+  if (aside) report.notes.push(aside);
   if (shardsCached) report.notes.push(`${shardsCached} of ${partial.shards.length} shards unchanged since their cached partial (same size and modification time): not read again.`);
   if (cacheWriteFailures) report.notes.push(`${cacheWriteFailures} partial${cacheWriteFailures === 1 ? '' : 's'} could not be written to the cache ${options.cache!.dir}: the next analysis reads ${cacheWriteFailures === 1 ? 'that shard' : 'those shards'} again.`);
   return { report, partial };

@@ -4,6 +4,7 @@ import type { CompanionMoments } from '../information/companionMoments';
 import type { RowMatrix } from '../information/dense';
 import { companionSetText, companionWidth, type CompanionRole, type DatasetPartial } from './partial';
 import { smallerSample } from './rowSample';
+import { datasetScalars } from './datasetScalars';
 
 /**
  * The analyses that need rows, run on a dataset from its partial alone: the shared row sample
@@ -38,10 +39,12 @@ function datasetDtype(p: DatasetPartial): string {
  * companions also E7b–E7d, E7f, h(E), the model's error, P) from the merged second moments of
  * every finite row (of the joint rows [Z | companions] when the shards carry companions: the rows
  * where every array is finite, as for one file), the k-NN (E4, E7e), collision (E2) and collapse
- * ones from the shared sample.
+ * ones from the shared sample. The scalars (n, b, σ, P, D, δ): `flags`, else those the shards'
+ * manifests give (datasetScalars.ts: a disagreement is an error problem, and the value is not used).
  */
 export function informationOfPartial(p: DatasetPartial, options: Partial<InformationOptions> = {}, hooks: InformationHooks = {},
-  scalars: ScalarInputs = {}): InformationReport {
+  flags: ScalarInputs = {}): InformationReport {
+  const { scalars, sources, problems, notes } = datasetScalars(p, flags);
   const { X, n, companions: C } = sampleRowsInOrder(p, options.maxRows);
   const c = p.companions;
   const count = c ? c.joint.count : p.count;
@@ -75,8 +78,13 @@ export function informationOfPartial(p: DatasetPartial, options: Partial<Informa
     embeddings: { rows: n, cols: p.dim, data: X }, embeddingsDtype: datasetDtype(p), rowsTotal: p.rowsSeen,
     perturbed: arrays.perturbed, targets: arrays.targets, predictions: arrays.targets ? arrays.predictions : null, inputs: arrays.inputs,
     inputsDtype: c?.roles.find(r => r.role === 'inputs')?.dtype, labels: arrays.labels?.data ?? null,
-    ...(companionMoments ? { companionMoments } : { embeddingsMoments: { count, covariance } }), scalars,
+    ...(companionMoments ? { companionMoments } : { embeddingsMoments: { count, covariance } }),
+    scalars, scalarSources: Object.fromEntries(Object.entries(sources).map(([k, s]) => [k, s!.source])),
   }, { ...options, seed: options.seed ?? p.seed }, hooks);
+  // where each scalar came from: the flag, or the manifests of how many shards
+  report.inputs.scalars = { ...report.inputs.scalars, ...sources };
+  report.problems.unshift(...problems);
+  report.notes.push(...notes);
   const nonFinite = p.rowsSeen - count;
   report.rows.droppedNonFinite = nonFinite;
   report.rows.sampled = n < p.count;

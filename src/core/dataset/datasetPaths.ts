@@ -4,6 +4,7 @@ import { EmbdiagError } from '../errors';
 import type { ReaderFinding } from '../formats/dumpFile';
 import { isDumpPathByName } from '../formats/openDump';
 import { isZarrDirectory } from '../formats/zarrStore';
+import { ARRAY_ROLES, manifestCandidates, parseManifest } from '../information/manifest';
 
 /**
  * What a dataset is on disk: files, folders (their dump files, not recursing) and globs (`*`,
@@ -50,9 +51,36 @@ async function walk(dir: string, recurse: boolean): Promise<string[]> {
   return out;
 }
 
+/** A file of a folder or glob set aside: a sidecar manifest names it as a companion of a shard. */
+export interface SetAsideFile {
+  file: string;
+  /** The shard whose manifest names it, and the role it is named for (perturbed, targets, ..., metadata). */
+  shard: string;
+  role: string;
+}
+
 /** The shard files of the given paths, each path's files in natural order; duplicates removed. */
 export async function expandDatasetPaths(paths: readonly string[]): Promise<string[]> {
+  return (await expandDataset(paths)).files;
+}
+
+/**
+ * The shard files of the given paths (as expandDatasetPaths), and the files of its folders and
+ * globs left out because a shard's sidecar manifest names them as its companion arrays or row
+ * metadata (emb_rank0.perturbed.npy beside emb_rank0.npy and emb_rank0.embeddings.json): they
+ * hold other rows' companions, not rows of the dataset. A file given by its own path stays a shard.
+ */
+export async function expandDataset(paths: readonly string[]): Promise<{ files: string[]; setAside: SetAsideFile[] }> {
   const out: string[] = [];
+  const setAside: SetAsideFile[] = [];
+  /** A folder's or glob's dump files, without those its shards' manifests name as companions. */
+  const shardsOf = async (dumps: string[], listed: readonly string[]): Promise<string[]> => {
+    const listedDumps = new Set(dumps);
+    const aside = (await companionFilesNamed(dumps, new Set(listed))).filter(a => listedDumps.has(a.file));
+    setAside.push(...aside);
+    const names = new Set(aside.map(a => a.file));
+    return dumps.filter(f => !names.has(f));
+  };
   for (const p of paths) {
     if (isGlob(p)) {
       // the folder part before the first wildcard is walked; the rest is matched
@@ -60,13 +88,11 @@ export async function expandDatasetPaths(paths: readonly string[]): Promise<stri
       const first = parts.findIndex(isGlob);
       const root = parts.slice(0, first).join('/') || '.';
       const pattern = globToRegExp(parts.slice(first).join('/'));
-      let files: string[] = [];
-      try {
-        files = (await walk(root, parts.slice(first).includes('**') || parts.length - first > 1))
-          .filter(f => pattern.test(path.relative(root, f).split(path.sep).join('/')));
-      } catch { /* a missing folder matches nothing */ }
+      let walked: string[] = [];
+      try { walked = await walk(root, parts.slice(first).includes('**') || parts.length - first > 1); } catch { /* a missing folder matches nothing */ }
+      const files = walked.filter(f => pattern.test(path.relative(root, f).split(path.sep).join('/')));
       if (files.length === 0) throw new EmbdiagError('file-missing', `No file matches ${p}.`);
-      out.push(...files.sort(naturalCompare));
+      out.push(...await shardsOf(files.sort(naturalCompare), walked));
       continue;
     }
     let stat;
@@ -76,12 +102,58 @@ export async function expandDatasetPaths(paths: readonly string[]): Promise<stri
       if (await isZarrDirectory(p)) { out.push(p); continue; }
       const saved = await savedDatasetShards(p);
       if (saved) { out.push(...saved); continue; }
-      const files = (await walk(p, false)).filter(isDumpPathByName).sort(naturalCompare);
+      const walked = await walk(p, false);
+      const files = walked.filter(isDumpPathByName).sort(naturalCompare);
       if (files.length === 0) throw new EmbdiagError('file-missing', `${p}: the folder holds no embedding dump (.npy, .parquet, …).`);
-      out.push(...files);
+      out.push(...await shardsOf(files, walked));
     } else out.push(p);
   }
-  return [...new Set(out)];
+  const files = [...new Set(out)];
+  // a file given by its own path (or kept by another folder or glob) is a shard
+  const kept = new Set(files);
+  const aside = new Map(setAside.filter(a => !kept.has(a.file)).map(a => [a.file, a]));
+  return { files, setAside: [...aside.values()] };
+}
+
+/** Manifests larger than this are not read for the companions they name (a manifest is a few lines). */
+const MAX_MANIFEST_BYTES = 1 << 20;
+
+/**
+ * The files named as companion arrays or row metadata by the sidecar manifests of `dumps` (the
+ * manifest each dump's information inputs use: its first candidate among the `existing` files,
+ * see manifestCandidates), other than the dump itself. A manifest that cannot be read or parsed
+ * names nothing here (the shard's own read reports it).
+ */
+async function companionFilesNamed(dumps: readonly string[], existing: ReadonlySet<string>): Promise<SetAsideFile[]> {
+  const out: SetAsideFile[] = [];
+  for (const dump of dumps) {
+    const manifestPath = manifestCandidates(dump).find(c => existing.has(c));
+    if (!manifestPath) continue;
+    let text: string;
+    try {
+      const st = await fs.stat(manifestPath);
+      if (st.size > MAX_MANIFEST_BYTES) continue;
+      text = await fs.readFile(manifestPath, 'utf8');
+    } catch { continue; }
+    const { manifest } = parseManifest(text);
+    const refs: [string, string | undefined][] = [
+      ...ARRAY_ROLES.filter(r => r !== 'embeddings').map(r => [r, manifest.arrays[r]?.file] as [string, string | undefined]),
+      ['metadata', manifest.metadata?.file],
+    ];
+    for (const [role, file] of refs) {
+      if (!file) continue;
+      const named = path.join(path.dirname(manifestPath), file);
+      if (path.resolve(named) !== path.resolve(dump)) out.push({ file: named, shard: dump, role });
+    }
+  }
+  return out;
+}
+
+/** The note of a dataset report on the files set aside: "3 files named as companions by manifests are not shards: …". */
+export function setAsideNote(setAside: readonly SetAsideFile[]): string | null {
+  if (setAside.length === 0) return null;
+  const shown = setAside.slice(0, 5).map(a => `${a.file} (${a.role} of ${path.basename(a.shard)})`).join(', ');
+  return `${setAside.length} file${setAside.length === 1 ? '' : 's'} named as compan${setAside.length === 1 ? 'ion' : 'ions'} by manifests ${setAside.length === 1 ? 'is not a shard' : 'are not shards'}: ${shown}${setAside.length > 5 ? ', …' : ''}.`;
 }
 
 /** state.json of a folder written by Hugging Face datasets' save_to_disk: more than this is not one. */

@@ -5,17 +5,19 @@ import { FileByteSource } from '../io/fileByteSource';
 import { openNpz } from '../formats/npz';
 import { npyFloat64Bytes } from '../formats/npyWriter';
 import { openZipEntry, readZipDirectory } from '../formats/zip';
-import { writeStoredZip, type ZipWriteEntry } from '../formats/zipWriter';
+import { writeStoredZip, type ZipWriteEntry, type ZipWriteOptions } from '../formats/zipWriter';
 import { TOOL_VERSION } from '../version';
 import type { DumpFormat } from '../formats/dumpFile';
 import { NORM_SKETCH_ACCURACY, normSketchArrays, normSketchFromArrays } from './normSketch';
 import { ROW_KEYS_BOUND, type DuplicateRow } from './rowKeys';
+import { SCALAR_KEYS, scalarValueProblem, type ScalarKey } from '../information/manifest';
 import { COMPANION_ORDER, companionWidth, PARTIAL_VERSION, type CompanionPartial, type CompanionSpec, type DatasetPartial, type ShardEntry } from './partial';
 
 /**
  * The `.embstats` file: a partial (partial.ts) as an .npz of float64 arrays plus a JSON entry
  * `header.json`, so numpy (np.load) and any zip tool read it without our code. Layout and
- * meaning: docs/embstats.md. Versioned by header.version (PARTIAL_VERSION).
+ * meaning: docs/embstats.md. Versioned by header.version (PARTIAL_VERSION). Each shard's entry may
+ * hold `scalars`, those its sidecar manifest gives (optional in version 1: older files hold none).
  */
 export const EMBSTATS_EXTENSION = '.embstats';
 /** header.json beyond this is not a plausible header (a shard list of 100,000 entries fits). */
@@ -71,8 +73,8 @@ const ARRAY_DOC: Record<string, string> = {
   sample_companion_rows: '(s, D - dim) the companions of the sample rows, in the same order (NaN where a companion is not finite)',
 };
 
-/** The partial's arrays and header as .embstats bytes, written to `filePath`. */
-export async function writeEmbstats(filePath: string, p: DatasetPartial): Promise<void> {
+/** The partial's arrays and header as .embstats bytes, written to `filePath` (a ZIP64 zip past 4 GiB or 65,535 entries). */
+export async function writeEmbstats(filePath: string, p: DatasetPartial, zip: ZipWriteOptions = {}): Promise<void> {
   const sketch = normSketchArrays(p.normSketch);
   const s = p.sample.indices.length;
   const arrays: [string, number[], Float64Array][] = [
@@ -112,7 +114,7 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
   const entries: ZipWriteEntry[] = [{ name: 'header.json', data: new TextEncoder().encode(JSON.stringify(header, null, 1)) }];
   // empty arrays are left out: the header's counts say they are empty
   for (const [name, shape, data] of arrays) if (data.length > 0) entries.push({ name: `${name}.npy`, data: npyFloat64Bytes(shape, data) });
-  await writeStoredZip(filePath, entries);
+  await writeStoredZip(filePath, entries, zip);
 }
 
 export async function readEmbstats(filePath: string): Promise<DatasetPartial> {
@@ -159,6 +161,18 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
       || c.nanRows + c.infRows + c.finiteRows !== c.rowsSeen || c.nullRows > c.nanRows || c.zeroRows > c.finiteRows) throw bad('its row counts do not add up');
     if (!Array.isArray(h.shards) || h.shards.length === 0) throw bad('it lists no shard');
     let rows = 0;
+    // optional in version 1 (older files hold none): the scalars each shard's sidecar manifest gives
+    const shardScalars = (x: unknown, i: number): ShardEntry['scalars'] => {
+      if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad(`shard ${i}'s manifest scalars are not an object`);
+      const out: NonNullable<ShardEntry['scalars']> = {};
+      for (const [k, v] of Object.entries(x)) {
+        if (!(SCALAR_KEYS as readonly string[]).includes(k)) throw bad(`shard ${i}'s manifest scalars hold the unknown key ${JSON.stringify(k).slice(0, 40)}`);
+        const problem = scalarValueProblem(k as ScalarKey, v);
+        if (problem) throw bad(`shard ${i}'s manifest scalar ${problem}`);
+        out[k as ScalarKey] = v as number;
+      }
+      return out;
+    };
     const shards: ShardEntry[] = h.shards.map((s, i) => {
       if (!s || typeof s.file !== 'string' || !isCount(s.firstRow) || !isCount(s.rows) || typeof s.dtype !== 'string' || typeof s.format !== 'string'
         || typeof s.array !== 'string' || !isCount(s.size) || !isTime(s.mtimeMs)) throw bad(`shard ${i} is not described completely`);
@@ -167,7 +181,8 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
         shape: Array.isArray(s.shape) ? s.shape.filter(isCount) : [s.rows, h.dim], size: s.size, mtimeMs: s.mtimeMs,
         findings: Array.isArray(s.findings) ? s.findings.filter(f => f && typeof f.message === 'string' && typeof f.code === 'string')
           .map(f => ({ code: f.code, severity: f.severity === 'error' || f.severity === 'warning' ? f.severity : 'information', message: f.message })) : [],
-        notes: Array.isArray(s.notes) ? s.notes.filter((n): n is string => typeof n === 'string') : [] };
+        notes: Array.isArray(s.notes) ? s.notes.filter((n): n is string => typeof n === 'string') : [],
+        ...(s.scalars !== undefined ? { scalars: shardScalars(s.scalars, i) } : {}) };
     });
     if (rows !== c.rowsSeen) throw bad(`its shards hold ${rows} rows but its counts say ${c.rowsSeen}`);
     const n = h.norms, k = h.rowKeys, sm = h.sample;

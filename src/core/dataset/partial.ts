@@ -6,7 +6,7 @@ import { mergeNormSketches, type NormSketch } from './normSketch';
 import { mergeRowKeys, type RowKeys } from './rowKeys';
 import { mergeRowSamples, type RowSample } from './rowSample';
 import { mergeMoments, type Moments } from './jointMoments';
-import type { ArrayRole } from '../information/manifest';
+import type { ArrayRole, ScalarKey } from '../information/manifest';
 import { ROLE_SYMBOL } from '../information/inputSources';
 
 /**
@@ -31,6 +31,8 @@ export interface ShardEntry {
   mtimeMs: number;
   findings: ReaderFinding[];
   notes: string[];
+  /** The scalars of the information analysis its sidecar manifest gives (datasetScalars.ts); absent: none. */
+  scalars?: Partial<Record<ScalarKey, number>>;
 }
 
 export type CompanionRole = Exclude<ArrayRole, 'embeddings'>;

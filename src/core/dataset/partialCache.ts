@@ -15,9 +15,9 @@ import type { PartialOptions } from './shardPartial';
  */
 /**
  * What a cached partial holds beyond its format version (companions, the norms' rows, the row
- * keys' first rows): a cache written before holds less, so its entries miss instead of mixing in.
+ * keys' first rows, the manifest's scalars): a cache written before holds less, so its entries miss instead of mixing in.
  */
-const CACHED_CONTENT = 'companions, norm rows, key rows';
+const CACHED_CONTENT = 'companions, norm rows, key rows, manifest scalars';
 
 export class PartialCache {
   constructor(readonly dir: string) {}

@@ -57,7 +57,8 @@ export async function partialOfShard(filePath: string, firstRow: number, options
       nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
       keys: keys.finish(finiteRowsOf(st, firstRow)), sample: sample.finish(),
     });
-    const companions = await companionsOfShard(filePath, firstRow, matrix.name, options.arrayName, partial.sample, options, hooks.isCancelled);
+    const { scalars, companions } = await companionsOfShard(filePath, firstRow, matrix.name, options.arrayName, partial.sample, options, hooks.isCancelled);
+    if (Object.keys(scalars).length) shard.scalars = scalars;
     if (companions && 'unusable' in companions) shard.notes.push(companions.unusable);
     else if (companions) {
       partial.companions = companions.companions;

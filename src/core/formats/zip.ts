@@ -14,11 +14,12 @@ export interface ZipEntry {
   localHeaderOffset: number;
 }
 
-const SIG_LOCAL = 0x04034b50;
-const SIG_CENTRAL = 0x02014b50;
-const SIG_EOCD = 0x06054b50;
-const SIG_ZIP64_LOCATOR = 0x07064b50;
-const SIG_ZIP64_EOCD = 0x06064b50;
+/** Record signatures (APPNOTE 4.3): also those zipWriter.ts writes. */
+export const SIG_LOCAL = 0x04034b50;
+export const SIG_CENTRAL = 0x02014b50;
+export const SIG_EOCD = 0x06054b50;
+export const SIG_ZIP64_LOCATOR = 0x07064b50;
+export const SIG_ZIP64_EOCD = 0x06064b50;
 const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
 /** Central directories beyond this are not plausible for an array archive. */

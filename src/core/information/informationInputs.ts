@@ -83,6 +83,8 @@ export interface ResolvedArray extends ArrayDescription {
 export interface ResolvedScalar {
   value: number;
   source: InputSource;
+  /** A dataset's scalar from its shards' manifests: how many shards' manifests give it, of how many shards. */
+  shards?: { given: number; total: number };
 }
 
 export interface InformationProblem {

@@ -53,7 +53,8 @@ export function arraySourceText(a: ArrayDescription, manifest: string | null): s
 function scalarSourceText(key: ScalarKey, s: ResolvedScalar, inputs: InputsDescription): string {
   const how: Record<InputSource, string> = {
     flag: 'flag',
-    manifest: `manifest ${inputs.manifest ? baseName(inputs.manifest) : ''}`.trim(),
+    manifest: s.shards ? `manifest of ${s.shards.given}${s.shards.given < s.shards.total ? ` of ${s.shards.total}` : ''} shard${s.shards.total === 1 ? '' : 's'}`
+      : `manifest ${inputs.manifest ? baseName(inputs.manifest) : ''}`.trim(),
     container: 'container',
     default: 'default',
     derived: key === 'inputSymbols' ? 'the width of X' : 'derived',

@@ -246,6 +246,14 @@ const SCALAR_RULES: Record<ScalarKey, { integer?: boolean; min: number; exclusiv
   inputStep: { min: 0, exclusive: true, what: 'a positive quantization step of the inputs' },
 };
 
+/** Why `value` cannot be the scalar `key` (the manifest's rule, e.g. "a positive noise standard deviation"), or null. */
+export function scalarValueProblem(key: ScalarKey, value: unknown): string | null {
+  const rule = SCALAR_RULES[key];
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `"${key}" must be ${rule.what}, not ${String(value)}`;
+  const bad = (rule.integer && !Number.isInteger(value)) || (rule.exclusive ? !(value > rule.min) : !(value >= rule.min));
+  return bad ? `"${key}" must be ${rule.what} (got ${value})` : null;
+}
+
 export interface ParsedManifest {
   manifest: Manifest;
   problems: ManifestProblem[];
@@ -355,8 +363,7 @@ export function parseManifest(text: string): ParsedManifest {
       add('manifest-type', 'error', `"${prop.key}" must be ${rule.what} (a JSON number), not ${describe(v)}.`, [prop.key], keyRange);
       continue;
     }
-    const bad = (rule.integer && !Number.isInteger(v.value)) || (rule.exclusive ? !(v.value > rule.min) : !(v.value >= rule.min)) || !Number.isFinite(v.value);
-    if (bad) {
+    if (scalarValueProblem(sk, v.value)) {
       add('manifest-range', 'error', `"${prop.key}" must be ${rule.what} (got ${v.value}).`, [prop.key], keyRange);
       continue;
     }
