@@ -1,7 +1,8 @@
 /**
  * The label column of the row metadata feeds NC1 (E10) when no `labels` companion is given: a
  * Parquet column with nulls, a '<U' array of an npz, a projector metadata.tsv with empty labels,
- * --label-column to choose another, and the companion winning over a metadata column. Fixtures by
+ * --label-column to choose another, the companion winning over a metadata column, and a dataset
+ * of Parquet shards (each shard's column). Fixtures by
  * parquet-wasm and numpy (test/fixtures/information/make_metadata_label_fixtures.py), NC1 from
  * numpy there over the rows that have a label.
  */
@@ -11,6 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeInformationFile, summarizeInformation } from '../../src/core/information/informationReport';
 import { parseCliArguments } from '../../src/cli/cliArguments';
+import { partialOfDataset } from '../../src/core/dataset/analyzeDataset';
+import { informationOfDataset } from '../../src/core/dataset/datasetInformation';
 import { assertClose, FIXTURES } from './support';
 
 const DIR = path.join(FIXTURES, 'information', 'metadata_labels');
@@ -37,7 +40,7 @@ test('a Parquet string label column with nulls gives NC1 over the labelled rows,
   assert.ok(!r.collapse.nc1.flags.includes('needs_labels'));
   // the other figures keep every row: a missing label drops nothing else
   assert.equal(r.rows.used, 90);
-  assert.match(summarizeInformation(r).join('\n'), /NC1 [0-9.]+ \(labels: Parquet column 'label' of labelled\.parquet \(string, 6 classes\)\)/);
+  assert.match(summarizeInformation(r).join('\n'), /NC1 [0-9.]+ \(labels: Parquet column 'label' of labelled\.parquet \(string, 6 classes\); 8 rows without a label left out\)/);
 });
 
 test('--label-column chooses another column of the row metadata for NC1', async () => {
@@ -70,4 +73,13 @@ test('the labels companion wins over a label column of the row metadata', async 
   const r = await analyzeInformationFile(path.join(DIR, 'companion.npz'));
   assertNc1(r.collapse.nc1, E['companion.npz'].labels, /container key 'labels' of companion\.npz/);
   assert.ok(Math.abs(E['companion.npz'].category.nc1 - r.collapse.nc1.value!) > 1, 'the metadata column would give another NC1');
+});
+
+test('a dataset of Parquet shards: each shard\'s label column feeds NC1 over the sample rows that have a label', async () => {
+  const shards = ['shard_0.parquet', 'shard_1.parquet'].map(f => path.join(DIR, f));
+  const { partial } = await partialOfDataset(shards, { seed: 3, sampleRows: 1024 });
+  assert.ok(partial);
+  const r = await informationOfDataset(partial!, { maxRows: 10_000 });
+  assertNc1(r.collapse.nc1, E.dataset.label, /Parquet column 'label' of every shard \(string, 4 classes\)/);
+  await assert.rejects(informationOfDataset(partial!, {}, {}, {}, 'nope'), /No shard of the dataset has a metadata column 'nope'/);
 });

@@ -7,7 +7,10 @@
 import * as nodePath from 'node:path';
 import { EmbdiagError, isEmbdiagError } from '../errors';
 import type { DumpFormat } from '../formats/dumpFile';
+import { openDumpFile } from '../formats/openDumpFile';
+import type { ShardSummary } from '../report/analysisReport';
 import { openRowMetadata, type RowMetadataReader } from '../rows/readRowMetadata';
+import { shardOfRow } from '../rows/shardOfRow';
 import type { ResolvedArray, ResolvedInformationInputs } from './informationInputs';
 
 export interface MetadataLabels {
@@ -31,11 +34,27 @@ const FORMAT_WORD: Partial<Record<DumpFormat, string>> = { parquet: 'Parquet', a
  * when the metadata has no label column.
  */
 export async function readMetadataLabels(reader: RowMetadataReader, rows: ArrayLike<number>, format?: DumpFormat, isCancelled?: () => boolean): Promise<MetadataLabels | undefined> {
-  const name = reader.labelColumn;
-  const column = reader.columns.find(c => c.name === name);
-  if (name === undefined || !column) return undefined;
-  const classes = new Float64Array(rows.length);
+  const column = reader.columns.find(c => c.name === reader.labelColumn);
+  if (!column) return undefined;
   const numbering = new Map<string | number, number>();
+  const { classes, missing } = await numberLabels(reader, column.name, rows, numbering, isCancelled);
+  return { classes, classCount: numbering.size, missing, description: describeLabels(column, format, column.source, numbering.size) };
+}
+
+/** "Parquet column 'label' of x.parquet (string, 6 classes)", "'category' of x.npz (string, 4 classes)". */
+function describeLabels(column: { name: string; kind: string }, format: DumpFormat | undefined, source: string, classCount: number): string {
+  const where = source.startsWith('columns of ')
+    ? `${FORMAT_WORD[format!] ?? 'the'} column '${column.name}' of ${source.slice('columns of '.length)}`
+    : `'${column.name}' of ${source}`;
+  return `${where} (${column.kind}, ${classCount} class${classCount === 1 ? '' : 'es'})`;
+}
+
+/**
+ * One column's values at `rows`, read in blocks, as class numbers from `numbering` (values not
+ * met before are added: shards share one numbering); NaN where a row has no label.
+ */
+async function numberLabels(reader: RowMetadataReader, name: string, rows: ArrayLike<number>, numbering: Map<string | number, number>, isCancelled?: () => boolean): Promise<{ classes: Float64Array; missing: number }> {
+  const classes = new Float64Array(rows.length);
   let missing = 0;
   for (let start = 0; start < rows.length; start += BLOCK_ROWS) {
     if (isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
@@ -53,11 +72,60 @@ export async function readMetadataLabels(reader: RowMetadataReader, rows: ArrayL
       classes[start + k] = c;
     }
   }
-  const where = column.source.startsWith('columns of ')
-    ? `${FORMAT_WORD[format!] ?? 'the'} column '${name}' of ${column.source.slice('columns of '.length)}`
-    : `'${name}' of ${column.source}`;
-  const classCount = numbering.size;
-  return { classes, classCount, missing, description: `${where} (${column.kind}, ${classCount} class${classCount === 1 ? '' : 'es'})` };
+  return { classes, missing };
+}
+
+/**
+ * NC1's labels for a dataset's sample rows (global indices, any order), from each shard's row
+ * metadata: the column named by `labelColumn`, else the label column the first shard with
+ * metadata picks; a shard without it gives rows without a label (counted, and said). One
+ * numbering of the values across shards. Undefined when no shard has such a column.
+ */
+export async function datasetMetadataLabels(shards: readonly ShardSummary[], rows: readonly number[], labelColumn?: string, isCancelled?: () => boolean): Promise<MetadataLabels | undefined> {
+  const byShard = new Map<ShardSummary, { local: number[]; at: number[] }>();
+  rows.forEach((row, i) => {
+    const s = shardOfRow(shards, row);
+    const shard = shards.find(x => x.file === s.file)!;
+    const entry = byShard.get(shard) ?? { local: [], at: [] };
+    entry.local.push(s.localRow);
+    entry.at.push(i);
+    byShard.set(shard, entry);
+  });
+  const classes = new Float64Array(rows.length).fill(NaN);
+  const numbering = new Map<string | number, number>();
+  let name = labelColumn;
+  let first: { kind: string; format?: DumpFormat } | undefined;
+  let missing = 0;
+  const without: string[] = [];
+  for (const [shard, { local, at }] of byShard) {
+    const { source, dump } = await openDumpFile(shard.file);
+    let reader: RowMetadataReader | undefined;
+    try {
+      // a shard lacking the column asked for is a shard without labels here, not a refusal
+      reader = await openRowMetadata(shard.file, dump, { arrayName: shard.array }).catch(() => undefined);
+      const column = reader?.columns.find(c => c.name === (name ?? reader!.labelColumn));
+      if (!reader || !column) {
+        without.push(nodePath.basename(shard.file));
+        missing += local.length;
+        continue;
+      }
+      name ??= column.name;
+      first ??= { kind: column.kind, format: dump.format };
+      const got = await numberLabels(reader, column.name, local, numbering, isCancelled);
+      got.classes.forEach((c, k) => { classes[at[k]] = c; });
+      missing += got.missing;
+    } finally {
+      await reader?.close();
+      await source.close();
+    }
+  }
+  if (labelColumn !== undefined && !first) {
+    throw new EmbdiagError('bad-argument', `No shard of the dataset has a metadata column '${labelColumn}' (--label-column).`, 'Name a column the shards have, or leave the option out to pick the label column by name and type.');
+  }
+  if (name === undefined || !first) return undefined;
+  const whole = describeLabels({ name, kind: first.kind }, first.format, 'columns of every shard', numbering.size);
+  const lacking = without.length ? `; ${without.length} shard${without.length === 1 ? '' : 's'} without it (${without.slice(0, 3).join(', ')}${without.length > 3 ? ', …' : ''})` : '';
+  return { classes, classCount: numbering.size, missing, description: whole + lacking };
 }
 
 /**
