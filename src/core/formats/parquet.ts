@@ -222,12 +222,14 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
     /** The other columns of one number or one string per row (id, text, label, ...). */
     async valueColumns(): Promise<ValueColumn[]> {
       const columns: ValueColumn[] = [];
+      // a column chunk is decoded whole whatever rows of it are asked for: one read per row group
+      const byRowGroup = { starts: groups.map(g => g.start) };
       for (const spec of specs) {
         if (spec.list || spec.columns.length !== 1 || spec.info.name !== spec.columns[0]) continue;
         const name = spec.info.name;
         if (spec.scalar) {
           const column: ArraySpec = { info: { name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, columns: [name], list: false, dtype: spec.scalar };
-          columns.push(matrixValueColumn(new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined)));
+          columns.push(matrixValueColumn(new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined), byRowGroup));
         } else if (spec.info.dtype === 'str') {
           columns.push({
             name, kind: 'string', rows: totalRows,
@@ -240,7 +242,7 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
                 }
               });
               return values;
-            }),
+            }, byRowGroup),
           });
         }
       }
