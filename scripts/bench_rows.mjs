@@ -152,6 +152,8 @@ try {
   console.log(line(`metadata of the ${o.shownRows.toLocaleString('en-US')} rows shown (projection sample and findings' rows, once per report)`, o.metadata, false));
   console.log(`bench rows  row view, first (opens the context: neighbour sample, metadata reader): ${ms(o.contextMs)}`);
   console.log(line('row view from the cache', o.rowView, true));
+  // the first views of a file also decode the label and text chunks their rows fall in (kept afterwards)
+  if (o.rowView.length > 10) console.log(line('  of which after the first 5 (the column chunks kept)', o.rowView.slice(5), true));
 } catch (e) {
   console.log(` ! row latency bench failed: ${e.message}`);
   process.exitCode = 1;
