@@ -37,7 +37,8 @@
 //               --quick), only them. --dataset-scale S scales their sizes (default 1: ~10 GB of disk;
 //               0.1 is a smoke test), --merge-partials N the partials merged
 //   --projection  also the projection view's frame times while panning 20,000 and 100,000 points
-//               (scripts/bench_projection.mjs, issue #15); alone (no --cases, --formats, --quick), only them
+//               (scripts/bench_projection.mjs, issue #15) and the panel's row latency on 100,000 × 1,024
+//               Parquet (scripts/bench_rows.mjs); alone (no --cases, --formats, --quick), only them
 //   --markdown  also write the summary table (as in docs/performance.md, "Summary") to FILE
 //   BENCH_DIR   where the dumps are written (default: a new directory under os.tmpdir())
 //

@@ -190,31 +190,42 @@ export async function benchPan(page, label) {
     const tick = t => { window.__frames.push(t); if (window.__recording) requestAnimationFrame(tick); };
     window.__recording = true;
     requestAnimationFrame(tick);
+    // main-thread tasks over 50 ms: a long frame without one was lost outside the page's script (compositor, a busy machine)
+    window.__longTasks = [];
+    try { new PerformanceObserver(l => window.__longTasks.push(...l.getEntries().map(e => e.duration))).observe({ type: 'longtask' }); } catch { /* not offered */ }
   });
   const x0 = box.x + box.width * 0.3, y0 = box.y + box.height * 0.5;
+  const mark = (name) => page.evaluate(n => { (window.__marks ??= []).push([n, performance.now()]); }, name);
   await page.mouse.move(x0, y0);
+  await mark('down');
   await page.mouse.down();
   const start = Date.now();
   for (let i = 0; Date.now() - start < 2000; i++) {
     await page.mouse.move(x0 + 200 * Math.sin(i / 10), y0 + 80 * Math.cos(i / 13));
     await page.waitForTimeout(8);
   }
+  await mark('up');
   await page.mouse.up();
   // zoom in with the wheel a few notches, pan again briefly
+  await mark('wheel');
   for (let i = 0; i < 6; i++) { await page.mouse.wheel(0, -120); await page.waitForTimeout(30); }
   const stats = await page.evaluate(() => {
     window.__recording = false;
     const f = window.__frames;
+    // where each long frame ends: after the press, during the drag, after the release, during the wheel
+    const phase = t => { let p = 'before'; for (const [n, at] of window.__marks ?? []) if (at <= t) p = n === 'down' ? 'drag' : n === 'up' ? 'release' : 'wheel'; return p; };
+    const long = f.slice(1).map((t, i) => [t - f[i], t]).filter(([g]) => g > 50).map(([g, t]) => `${g.toFixed(0)} ms (${phase(t)})`);
     const gaps = f.slice(1).map((t, i) => t - f[i]).sort((a, b) => a - b);
     const paints = performance.getEntriesByName('projection-paint').map(e => e.duration).sort((a, b) => a - b);
     const q = (a, p) => (a.length ? a[Math.min(a.length - 1, Math.floor(p * a.length))] : NaN);
     return {
-      frames: gaps.length, frameP50: q(gaps, 0.5), frameP95: q(gaps, 0.95), frameMax: gaps.at(-1), over50: gaps.filter(g => g > 50).length,
+      frames: gaps.length, frameP50: q(gaps, 0.5), frameP95: q(gaps, 0.95), frameMax: gaps.at(-1), over50: gaps.filter(g => g > 50).length, long,
+      longTasks: window.__longTasks.map(d => d.toFixed(0)),
       paints: paints.length, paintP50: q(paints, 0.5), paintP95: q(paints, 0.95), paintMax: paints.at(-1),
     };
   });
   const ms = x => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'n/a');
   console.log(`  bench ${label}: ${stats.frames} frames while panning, frame interval p50 ${ms(stats.frameP50)}, p95 ${ms(stats.frameP95)}, max ${ms(stats.frameMax)}, `
-    + `${stats.over50} over 50 ms; the view's paint (${stats.paints}) p50 ${ms(stats.paintP50)}, p95 ${ms(stats.paintP95)}, max ${ms(stats.paintMax)}`);
+    + `${stats.over50} over 50 ms${stats.long.length ? ` (${stats.long.join(', ')})` : ''}; main-thread tasks over 50 ms: ${stats.longTasks.length ? stats.longTasks.map(d => `${d} ms`).join(', ') : 'none'}; the view's paint (${stats.paints}) p50 ${ms(stats.paintP50)}, p95 ${ms(stats.paintP95)}, max ${ms(stats.paintMax)}`);
   return stats;
 }

@@ -4,6 +4,8 @@
  * 100,000 points take a few milliseconds even without a GPU), then the selection, the point under
  * the pointer or keyboard and the selection box are stroked on top (drawMarks). The saved PNG is
  * painted over the exported axes with canvas paths (drawPoints), which compose with what is there.
+ * While the view moves (a drag, the wheel), a frame only moves the last full paint's pixels
+ * (drawMovedRaster: one blit, whatever the number of points); the full paint follows when it pauses.
  */
 import type { PlotBox } from './plotScale';
 import type { View } from './projectionGeometry';
@@ -71,6 +73,28 @@ export function rasterPoints(buf: Uint32Array, width: number, height: number, la
       }
     }
   }
+}
+
+/**
+ * The raster of a full paint made at view `from`, drawn as it lies at view `to` (translated by a
+ * pan, scaled about the origin by a zoom), clipped to the plot box; the rest of the canvas is
+ * cleared. `scale`: device pixels per CSS pixel (the raster is in device pixels). Points that were
+ * outside the box at `from` are missing until the next full paint.
+ */
+export function drawMovedRaster(ctx: CanvasRenderingContext2D, raster: CanvasImageSource, from: View, to: View, box: PlotBox, scale: number): void {
+  const s = to.k / from.k;
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  ctx.beginPath();
+  ctx.rect(box.left, box.top, box.right - box.left, box.bottom - box.top);
+  ctx.clip();
+  // a raster pixel at device x lands at x·s + (to.tx − from.tx·s)·scale
+  ctx.setTransform(s, 0, 0, s, (to.tx - from.tx * s) * scale, (to.ty - from.ty * s) * scale);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(raster, 0, 0);
+  ctx.restore();
 }
 
 /** The shown points whose centre is inside the plot box, in drawing order. */

@@ -133,6 +133,8 @@ Information estimates of analyze (arXiv 2601.11334; see docs/information.md)
   --perturbed FILE     row-matched embeddings of perturbed inputs (Z~)
   --targets FILE       regression targets Y        --predictions FILE  model predictions Y^
   --inputs FILE        the inputs X                --labels FILE       class labels (for NC1)
+  --label-column NAME  without labels: the row metadata column whose values are NC1's classes
+                       (default: the label column picked by name and type, as for "rows")
   --perturbed-array NAME, --targets-array NAME, ...   the array inside each of those files
   --input-symbols n    input symbols per model use (e.g. 784 for 28x28 images)
   --bits b             storage bits per coordinate (default: from the dtype)
@@ -229,9 +231,9 @@ export function parseCliArguments(argv: string[]): CliCommand {
   if (file === undefined) throw new EmbdiagError('bad-argument', `${command} needs a FILE, e.g. embdiag ${command} runs/emb.npy.`);
   if (command === 'stats' || command === 'merge') return datasetCommand(command, [file, ...extra], v);
   if (command === 'row') return { ...rowCommand(v, file, extra), raw: rawShape(v.dtype, v.dim) } as CliCommand;
-  const metadataOnly = (['metadata', 'label-column', 'text-column', 'neighbours'] as const).find(k => v[k] !== undefined);
+  const metadataOnly = (['metadata', 'label-column', 'text-column', 'neighbours'] as const).find(k => v[k] !== undefined && !(k === 'label-column' && command === 'analyze'));
   if (metadataOnly && !(command === 'rows' && metadataOnly !== 'neighbours')) {
-    throw new EmbdiagError('bad-argument', `--${metadataOnly} belongs to "embdiag ${metadataOnly === 'neighbours' ? 'row' : 'rows" and "row'}", not "${command}".`);
+    throw new EmbdiagError('bad-argument', `--${metadataOnly} belongs to "embdiag ${metadataOnly === 'neighbours' ? 'row' : 'rows" and "row'}${metadataOnly === 'label-column' ? '" and "analyze' : ''}", not "${command}".`);
   }
   const raw = rawShape(v.dtype, v.dim);
   if (raw && extra.length) throw new EmbdiagError('bad-argument', '--dtype and --dim describe one headerless file; for a dataset of raw shards, give each its manifest (NAME.embeddings.json {"dtype": ..., "dim": ...}).');
@@ -245,7 +247,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
   const regimeOnly = ['latent', 'init-std', 'init-var', 'init', 'lr', 'lr-convention', 'steps', 'seeds', 'no-simulate', 'held-out', 'rescale'] as const;
   const infoFiles = ['perturbed', 'targets', 'predictions', 'inputs', 'labels'] as const;
   const infoKeys = [...infoFiles, 'perturbed-array', 'targets-array', 'predictions-array', 'inputs-array', 'labels-array',
-    'input-symbols', 'bits', 'noise-std', 'input-power', 'distortion', 'manifest', 'no-manifest', 'information', 'no-information'] as const;
+    'input-symbols', 'bits', 'noise-std', 'input-power', 'distortion', 'manifest', 'no-manifest', 'information', 'no-information', 'label-column'] as const;
   const analyzeOnly = ['collapse-ratio', 'dead-variance', 'projection-rows', 'projection-components', 'umap', ...infoKeys] as const;
   if (command === 'rows') return { ...rowsCommand(v, file), raw } as CliCommand;
   if (v.finding !== undefined || v.format !== undefined) throw new EmbdiagError('bad-argument', `--${v.finding !== undefined ? 'finding' : 'format'} belongs to "embdiag rows", not "${command}".`);
@@ -269,6 +271,7 @@ export function parseCliArguments(argv: string[]): CliCommand {
       distortion: optNum('--distortion', v.distortion),
       manifest: v['no-manifest'] ? false : v.manifest,
       raw,
+      ...(v['label-column'] !== undefined ? { labelColumn: v['label-column'] } : {}),
     };
     return {
       kind: 'analyze', file, files: [file, ...extra], cacheDir: v.cache, strict: !!v.strict, arrayName: v.array, raw, output,

@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { analyzeFile, type AnalyzeHooks } from '../core/analysis/analyzeDump';
 import type { AnalysisReport, ShardSummary } from '../core/report/analysisReport';
 import { analyzeDatasetWithPartial, partialOfDataset } from '../core/dataset/analyzeDataset';
-import { informationOfPartial, sampleRowsInOrder } from '../core/dataset/datasetInformation';
+import { informationOfDataset, sampleRowsInOrder } from '../core/dataset/datasetInformation';
 import { DEFAULT_SAMPLE_ROWS } from '../core/dataset/rowSample';
 import { EMBSTATS_EXTENSION, readEmbstats, writeEmbstats } from '../core/dataset/embstatsFile';
 import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dataset/partial';
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     }
     // a dataset's information estimates run when asked for (--information or a scalar input), or by default when its shards carry companions or their manifests scalars
     const information = datasetResult
-      ? (cmd.information === true || (cmd.information === 'auto' && (datasetResult.partial.companions || hasManifestScalars(datasetResult.partial))) ? informationOfPartial(datasetResult.partial, { maxRows: datasetInformationRows(cmd) }, {}, informationScalars(cmd)) : undefined)
+      ? (cmd.information === true || (cmd.information === 'auto' && (datasetResult.partial.companions || hasManifestScalars(datasetResult.partial))) ? await informationOfDataset(datasetResult.partial, { maxRows: datasetInformationRows(cmd) }, {}, informationScalars(cmd), cmd.informationFlags.labelColumn) : undefined)
       : await informationIfWanted(cmd);
     // a single file is a dataset of one shard: its --json says so too (text output unchanged)
     const withShards = await withUmap(dataset ? report : { ...report, shards: [await singleShard(cmd.file, report)] }, cmd, datasetResult?.partial, hooks);

@@ -15,7 +15,7 @@ import {
   CATEGORICAL_PALETTE, CONTINUOUS_STEPS, continuousColouring, continuousStep, findingColouring, hiddenBuckets, labelColouring, legendEntries,
   pointsByBucket, SEQUENTIAL_STOPS, sequentialColour, toggleHidden, type ThemeColours,
 } from '../../webview/projectionColours';
-import { packColour, pointsInView, rasterPoints, type PointLayer } from '../../webview/projectionCanvas';
+import { drawMovedRaster, packColour, pointsInView, rasterPoints, type PointLayer } from '../../webview/projectionCanvas';
 import { csvField, decimate, decimationNote, projectionCsv, SVG_MAX_POINTS } from '../../webview/projectionExport';
 
 const THEME: ThemeColours = { series: '#3794ff', muted: '#808080', zero: '#ff0000', duplicate: '#ffff00', outlier: '#800080' };
@@ -312,6 +312,35 @@ test('raster: each point a square of its bucket colour inside the plot box; hidd
   // what a saved picture holds: the shown points whose centre is in the box, in drawing order
   assert.deepEqual(pointsInView(layer, HOME_VIEW, { left: 0, top: 0, right: 18, bottom: 12 }, i => i !== 2), [0, 1]);
   assert.deepEqual(pointsInView(layer, panBy(HOME_VIEW, -20, 0), { left: 0, top: 0, right: 18, bottom: 12 }, () => true), [3]);
+});
+
+test('a moving view shows the last full paint moved: each raster pixel lands where a full paint at the new view puts it, clipped to the box', () => {
+  const calls: string[] = [];
+  let transform = [1, 0, 0, 1, 0, 0];
+  const clip: number[][] = [];
+  const ctx = {
+    canvas: { width: 200, height: 100 },
+    save: () => calls.push('save'), restore: () => calls.push('restore'), beginPath: () => undefined,
+    setTransform: (...m: number[]) => { transform = m; },
+    clearRect: (...r: number[]) => calls.push(`clear ${r.join(' ')} at ${transform.join(' ')}`),
+    rect: (...r: number[]) => clip.push([...r, ...transform]), clip: () => calls.push('clip'),
+    drawImage: () => calls.push(`draw at ${transform.join(' ')}`),
+    imageSmoothingEnabled: true,
+  } as unknown as CanvasRenderingContext2D;
+  const from = { k: 2, tx: -30, ty: 12 }, to = zoomAt(panBy(from, 17, -9), 50, 40, 1.6);
+  const box = { left: 10, top: 5, right: 90, bottom: 45 }, scale = 2;
+  drawMovedRaster(ctx, {} as CanvasImageSource, from, to, box, scale);
+  assert.equal(calls[1], 'clear 0 0 200 100 at 1 0 0 1 0 0', 'the whole canvas cleared first, in device pixels');
+  assert.deepEqual(clip, [[10, 5, 80, 40, scale, 0, 0, scale, 0, 0]], 'clipped to the plot box (CSS pixels)');
+  const [a, , , d, e, f] = transform;
+  assert.ok(calls.includes(`draw at ${transform.join(' ')}`));
+  assert.equal(ctx.imageSmoothingEnabled, false);
+  // a point at base (bx, by) sits at device (bx·k + tx)·scale in a paint at a view
+  for (const [bx, by] of [[0, 0], [13.5, -4], [40, 22]]) {
+    const ux = (bx * from.k + from.tx) * scale, uy = (by * from.k + from.ty) * scale;
+    assert.ok(Math.abs(a * ux + e - (bx * to.k + to.tx) * scale) < 1e-9);
+    assert.ok(Math.abs(d * uy + f - (by * to.k + to.ty) * scale) < 1e-9);
+  }
 });
 
 // ---------------------------------------------------------------- export

@@ -5,6 +5,7 @@ import type { RowMatrix } from '../information/dense';
 import { companionSetText, companionWidth, type CompanionRole, type DatasetPartial } from './partial';
 import { smallerSample } from './rowSample';
 import { datasetScalars } from './datasetScalars';
+import { datasetMetadataLabels, type MetadataLabels } from '../information/metadataLabels';
 
 /**
  * The analyses that need rows, run on a dataset from its partial alone: the shared row sample
@@ -43,9 +44,9 @@ function datasetDtype(p: DatasetPartial): string {
  * manifests give (datasetScalars.ts: a disagreement is an error problem, and the value is not used).
  */
 export function informationOfPartial(p: DatasetPartial, options: Partial<InformationOptions> = {}, hooks: InformationHooks = {},
-  flags: ScalarInputs = {}): InformationReport {
+  flags: ScalarInputs = {}, metadataLabels?: { rows: readonly number[]; labels: MetadataLabels }): InformationReport {
   const { scalars, sources, problems, notes } = datasetScalars(p, flags);
-  const { X, n, companions: C } = sampleRowsInOrder(p, options.maxRows);
+  const { X, n, companions: C, indices } = sampleRowsInOrder(p, options.maxRows);
   const c = p.companions;
   const count = c ? c.joint.count : p.count;
   if (count < 2 || n < 2) {
@@ -78,6 +79,7 @@ export function informationOfPartial(p: DatasetPartial, options: Partial<Informa
     embeddings: { rows: n, cols: p.dim, data: X }, embeddingsDtype: datasetDtype(p), rowsTotal: p.rowsSeen,
     perturbed: arrays.perturbed, targets: arrays.targets, predictions: arrays.targets ? arrays.predictions : null, inputs: arrays.inputs,
     inputsDtype: c?.roles.find(r => r.role === 'inputs')?.dtype, labels: arrays.labels?.data ?? null,
+    ...(metadataLabels && !arrays.labels ? { metadataLabels: labelsOfRows(metadataLabels, indices), labelSource: metadataLabels.labels.description } : {}),
     ...(companionMoments ? { companionMoments } : { embeddingsMoments: { count, covariance } }),
     scalars, scalarSources: Object.fromEntries(Object.entries(sources).map(([k, s]) => [k, s!.source])),
   }, { ...options, seed: options.seed ?? p.seed }, hooks);
@@ -94,4 +96,28 @@ export function informationOfPartial(p: DatasetPartial, options: Partial<Informa
     ...(nonFinite ? [`${nonFinite} row${nonFinite === 1 ? '' : 's'} with NaN, ±Inf or null${c ? ' in some array' : ''} are in neither.`] : []),
   );
   return report;
+}
+
+/** The class of each of `indices` (NaN: none), from labels read for `rows`. */
+function labelsOfRows(m: { rows: readonly number[]; labels: MetadataLabels }, indices: readonly number[]): Float64Array {
+  const byRow = new Map<number, number>();
+  m.rows.forEach((r, k) => byRow.set(r, m.labels.classes[k]));
+  return Float64Array.from(indices, r => byRow.get(r) ?? NaN);
+}
+
+/**
+ * informationOfPartial, with NC1's labels read from each shard's row metadata for the sample rows
+ * when the shards carry no `labels` companion (`labelColumn`: --label-column).
+ */
+export async function informationOfDataset(p: DatasetPartial, options: Partial<InformationOptions> = {}, hooks: InformationHooks = {},
+  scalars: ScalarInputs = {}, labelColumn?: string): Promise<InformationReport> {
+  if (p.companions?.roles.some(r => r.role === 'labels')) return informationOfPartial(p, options, hooks, scalars);
+  const rows = sampleIndicesInOrder(p, options.maxRows);
+  const labels = await datasetMetadataLabels(p.shards, rows, labelColumn, hooks.isCancelled);
+  return informationOfPartial(p, options, hooks, scalars, labels ? { rows, labels } : undefined);
+}
+
+/** The global indices of the partial's sample rows (at most `maxRows`), ascending. */
+function sampleIndicesInOrder(p: DatasetPartial, maxRows = Infinity): number[] {
+  return Array.from(smallerSample(p.sample, maxRows, p.dim).indices).sort((a, b) => a - b);
 }

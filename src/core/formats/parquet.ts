@@ -3,7 +3,8 @@ import type { AsyncBuffer, FileMetaData, SchemaTree } from 'hyparquet';
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
 import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
-import { matrixValueColumn, readByRuns } from './valueColumns';
+import { matrixValueColumn } from './valueColumns';
+import { parquetTextColumn } from './parquetTextColumn';
 import { openDefaultArray } from './defaultArray';
 import { dimensionGroupNote, dimensionMemberRefusal, gatherDimensionColumns, type DimensionGroup } from './dimensionColumns';
 import { findArray } from './npy';
@@ -222,40 +223,22 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
     /** The other columns of one number or one string per row (id, text, label, ...). */
     async valueColumns(): Promise<ValueColumn[]> {
       const columns: ValueColumn[] = [];
+      // a column chunk is decoded whole whatever rows of it are asked for: one read per row group
+      const byRowGroup = { starts: groups.map(g => g.start) };
       for (const spec of specs) {
         if (spec.list || spec.columns.length !== 1 || spec.info.name !== spec.columns[0]) continue;
         const name = spec.info.name;
         if (spec.scalar) {
           const column: ArraySpec = { info: { name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, columns: [name], list: false, dtype: spec.scalar };
-          columns.push(matrixValueColumn(new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined)));
+          columns.push(matrixValueColumn(new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined), byRowGroup));
         } else if (spec.info.dtype === 'str') {
-          columns.push({
-            name, kind: 'string', rows: totalRows,
-            read: rows => readByRuns(rows, async (start, end) => {
-              const values: (string | null)[] = new Array(end - start).fill(null);
-              await readColumns(hp, file, metadata, compressors, label, [name], start, end, (_column, data, firstRow) => {
-                for (let i = 0; i < data.length; i++) {
-                  const at = firstRow + i - start;
-                  if (at >= 0 && at < values.length) values[at] = textOf(data[i]);
-                }
-              });
-              return values;
-            }),
-          });
+          columns.push(parquetTextColumn(name, totalRows, groups, (start, end, sink) =>
+            readColumns(hp, file, metadata, compressors, label, [name], start, end, (_column, data, firstRow) => sink(data, firstRow))));
         }
       }
       return columns;
     },
   };
-}
-
-const utf8 = new TextDecoder('utf-8');
-
-/** A string cell as hyparquet gives it (bytes, since strings are not decoded for us), or null. */
-function textOf(v: unknown): string | null {
-  if (v instanceof Uint8Array) return utf8.decode(v);
-  if (typeof v === 'string') return v;
-  return v === null || v === undefined ? null : String(v);
 }
 
 /**

@@ -10,21 +10,41 @@ const MAX_RUN = 1 << 16;
  * Ascending rows as runs [start, end) to read: neighbours closer than `gap` share a run, so the
  * rows between them are read too (and dropped), and no run exceeds `maxRun` values.
  */
-export function rowRuns(rows: readonly number[], gap = MERGE_GAP, maxRun = MAX_RUN): [number, number][] {
+export function rowRuns(rows: readonly number[], gap: RunGap = MERGE_GAP, maxRun = MAX_RUN): [number, number][] {
   const runs: [number, number][] = [];
+  let unit = -1;
   for (const r of rows) {
     const last = runs[runs.length - 1];
-    if (last && r >= last[0] && r < last[1] + gap && r + 1 - last[0] <= maxRun) last[1] = Math.max(last[1], r + 1);
+    const near = typeof gap === 'number' ? last && r < last[1] + gap : last && unitOf(gap.starts, r) === unit;
+    if (last && near && r >= last[0] && r + 1 - last[0] <= maxRun) last[1] = Math.max(last[1], r + 1);
     else runs.push([r, r + 1]);
+    if (typeof gap !== 'number') unit = unitOf(gap.starts, r);
   }
   return runs;
+}
+
+/**
+ * Rows closer than a number share a run; or, for a reader that decodes a whole unit whatever rows
+ * of it are asked for (a Parquet column chunk of one row group), every row of one unit does:
+ * `starts` are the units' first rows, ascending, the first 0.
+ */
+export type RunGap = number | { starts: readonly number[] };
+
+/** The unit holding row r (the last start ≤ r). */
+function unitOf(starts: readonly number[], r: number): number {
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= r) lo = mid; else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**
  * Reads the values of `rows` run by run: `readRun(start, end)` gives the values of [start, end),
  * and only the rows asked for are kept, in the order asked.
  */
-export async function readByRuns<T>(rows: readonly number[], readRun: (start: number, end: number) => Promise<ArrayLike<T>>, gap = MERGE_GAP): Promise<T[]> {
+export async function readByRuns<T>(rows: readonly number[], readRun: (start: number, end: number) => Promise<ArrayLike<T>>, gap: RunGap = MERGE_GAP): Promise<T[]> {
   const order = rows.map((r, i) => i).sort((a, b) => rows[a] - rows[b]);
   const sorted = order.map(i => rows[i]);
   const out: T[] = new Array(rows.length);
@@ -39,11 +59,11 @@ export async function readByRuns<T>(rows: readonly number[], readRun: (start: nu
 const INTEGER_DTYPE = /^(u?int\d+|bool)$/;
 
 /** A 1-D numeric array (or an N×1 column) read as a column: only the runs of rows asked for. */
-export function matrixValueColumn(matrix: EmbeddingMatrix): ValueColumn {
+export function matrixValueColumn(matrix: EmbeddingMatrix, gap: RunGap = MERGE_GAP): ValueColumn {
   const kind = INTEGER_DTYPE.test(matrix.dtype) ? 'integer' : 'float';
   return {
     name: matrix.name, kind, rows: matrix.rows,
-    read: rows => readByRuns(rows, async (start, end) => Array.from(await matrix.readRows(start, end - start), v => (Number.isNaN(v) ? null : v))),
+    read: rows => readByRuns(rows, async (start, end) => Array.from(await matrix.readRows(start, end - start), v => (Number.isNaN(v) ? null : v)), gap),
   };
 }
 

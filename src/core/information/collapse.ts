@@ -6,7 +6,7 @@
  *   • participation ratio (Σλ)²/Σλ².
  */
 import { jacobiEigen } from '../linalg/symmetricEigenvectors';
-import { columnMeans, type RowMatrix } from './dense';
+import { columnMeans, selectRows, type RowMatrix } from './dense';
 import { CONCEPT, figure, proposed, unavailable, type Figure, type InformationFlag } from './figure';
 import { RANK_RELATIVE_TOLERANCE } from './preprocess';
 
@@ -124,8 +124,15 @@ export interface CollapseSection {
 
 const COLLAPSE_PROVENANCE = (note: string) => proposed(CONCEPT.collapse, note);
 
-/** E10 from Z's covariance eigenvalues, and NC1 from labels (or from Y binned into deciles). */
-export function collapseSection(args: { z: RowMatrix; eigenvalues: ArrayLike<number>; labels?: ArrayLike<number> | null; targets?: RowMatrix | null; bins?: number }): CollapseSection {
+/** More classes than this are not a class structure NC1 can speak of (and its K×K eigenproblem grows as K³). */
+export const NC1_MAX_CLASSES = 1000;
+
+/**
+ * E10 from Z's covariance eigenvalues, and NC1 from labels (or from Y binned into deciles).
+ * `labelSource` says where the labels come from (shown on the figure); a NaN label (a row of the
+ * row metadata without one) leaves that row out of NC1 only, and the figure says how many.
+ */
+export function collapseSection(args: { z: RowMatrix; eigenvalues: ArrayLike<number>; labels?: ArrayLike<number> | null; labelSource?: string; targets?: RowMatrix | null; bins?: number }): CollapseSection {
   const { z, eigenvalues } = args;
   const rows = z.rows;
   const er = figure({
@@ -152,12 +159,27 @@ export function collapseSection(args: { z: RowMatrix; eigenvalues: ArrayLike<num
   }
   let nc: Figure;
   if (!labels) {
-    nc = unavailable({ ...ncBase, flags: ['needs_labels'], explanation: 'NC1 needs class labels (manifest "labels" / container key "labels") or a 1-column target to bin.' });
+    nc = unavailable({ ...ncBase, flags: ['needs_labels'], explanation: 'NC1 needs class labels (manifest "labels" / container key "labels", or a label column of the row metadata) or a 1-column target to bin.' });
   } else {
-    const r = nc1(z, labels);
-    nc = Number.isFinite(r.value)
-      ? figure({ ...ncBase, value: r.value, flags, explanation: text || undefined, details: { classes: r.classes } })
-      : unavailable({ ...ncBase, flags: [...flags, 'invalid_argument'], explanation: `NC1 needs at least 2 classes (found ${r.classes}).`, details: { classes: r.classes } });
+    const labelled: number[] = [];
+    for (let i = 0; i < labels.length; i++) if (!Number.isNaN(labels[i])) labelled.push(i);
+    const missing = labels.length - labelled.length;
+    const zc = missing ? selectRows(z, labelled) : z;
+    const lc = missing ? labelled.map(i => labels![i]) : labels;
+    const source = args.labelSource ? `Labels: ${args.labelSource}.` : '';
+    const left = missing ? `${missing} row${missing === 1 ? '' : 's'} without a label left out of NC1.` : '';
+    const said = [source, left, text].filter(Boolean).join(' ');
+    const details = { classes: 0, ...(args.labelSource ? { labels: args.labelSource } : {}), ...(missing ? { rowsWithoutLabel: missing } : {}) };
+    const classes = new Set(Array.from(lc)).size;
+    if (classes > NC1_MAX_CLASSES) {
+      nc = unavailable({ ...ncBase, rows: zc.rows, flags: [...flags, 'invalid_argument'], details: { ...details, classes },
+        explanation: `${said ? `${said} ` : ''}NC1 is not computed for ${classes} classes (more than ${NC1_MAX_CLASSES}: not a class structure; choose another label column).` });
+    } else {
+      const r = nc1(zc, lc);
+      nc = Number.isFinite(r.value)
+        ? figure({ ...ncBase, rows: zc.rows, value: r.value, flags, explanation: said || undefined, details: { ...details, classes: r.classes } })
+        : unavailable({ ...ncBase, rows: zc.rows, flags: [...flags, 'invalid_argument'], explanation: `${said ? `${said} ` : ''}NC1 needs at least 2 classes (found ${r.classes}).`, details: { ...details, classes: r.classes } });
+    }
   }
   return { effectiveRank: er, participationRatio: pr, nc1: nc };
 }

@@ -53,6 +53,8 @@ export interface InformationFlags {
   cwd?: string;
   /** The analysed dump's dtype and dimension when it is a headerless raw array (--dtype, --dim). */
   raw?: RawShape;
+  /** The row metadata column whose values are the class labels of NC1 when no `labels` companion is given (--label-column). */
+  labelColumn?: string;
 }
 
 export type InputSource = 'flag' | 'container' | 'manifest' | 'default' | 'derived' | 'dtype';
@@ -105,6 +107,10 @@ export interface ResolvedInformationInputs {
   manifest: { path: string; manifest: Manifest; problems: ManifestProblem[] } | null;
   /** Everything the user should know (manifest problems included, located). */
   problems: InformationProblem[];
+  /** The opened file of the embeddings (its row metadata may give NC1's labels); closed by close(). */
+  embeddingsDump?: DumpFile;
+  /** The row metadata column asked for as the labels (InformationFlags.labelColumn). */
+  labelColumn?: string;
   /** Closes every file opened here. */
   close(): Promise<void>;
   /** Rejects with `file-changed` when a file opened here changed since (a job still writing it). */
@@ -354,7 +360,8 @@ export async function resolveInformationInputs(dumpPath: string, flags: Informat
     }
 
     const assertUnchanged = async () => { for (const f of opened.values()) await f.source.assertUnchanged?.(); };
-    return { dumpPath: embeddingsPath, embeddings: { ...embeddings, matrix: zMatrix }, companions, scalars, manifest, problems, close, assertUnchanged };
+    return { dumpPath: embeddingsPath, embeddings: { ...embeddings, matrix: zMatrix }, companions, scalars, manifest, problems, close, assertUnchanged,
+      embeddingsDump: zFile.dump, ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}) };
   } catch (e) {
     await close();
     throw e;

@@ -18,6 +18,7 @@ import { symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
 import { TOOL_VERSION } from '../version';
 import { awgnCapacityFigure, perturbedCapacity, type PerturbedCapacity } from './capacity';
 import { collapseSection, type CollapseSection } from './collapse';
+import { companionLabelSource, labelsOfRowMetadata } from './metadataLabels';
 import { covarianceBlock, differenceCovariance, differenceSecondMoment, meanSquare, type CompanionMoments } from './companionMoments';
 import { covariance, diagonal, principalSubmatrix, selectColumns, selectRows, type RowMatrix } from './dense';
 import { CONCEPT, figure, PAPER_REF, PER_SYMBOL_READING, proposed, unavailable, UNITS_NOTE, valueIn, type Figure } from './figure';
@@ -84,6 +85,13 @@ export interface InformationData {
   inputs?: RowMatrix | null;
   inputsDtype?: string;
   labels?: ArrayLike<number> | null;
+  /**
+   * Class labels from the row metadata's label column, used by NC1 when `labels` is not given: one
+   * class number per row, NaN where a row has none (left out of NC1 only, not of the other figures).
+   */
+  metadataLabels?: ArrayLike<number> | null;
+  /** Where the labels NC1 uses come from, in words (shown on the NC1 figure). */
+  labelSource?: string;
   scalars?: ScalarInputs;
   scalarSources?: Partial<Record<ScalarKey, InputSource>>;
   /** Rows of the dump before sampling (default: embeddings.rows). */
@@ -223,7 +231,9 @@ export function computeInformation(data: InformationData, options: Partial<Infor
   const y = pick(data.targets);
   const yh = pick(data.predictions);
   const x = pick(data.inputs);
-  const labels = data.labels ? (dropped ? Array.from(kept, i => data.labels![i]) : data.labels) : null;
+  const classLabels = data.labels ?? data.metadataLabels ?? null;
+  if (classLabels && classLabels.length !== n0) throw new RangeError(`computeInformation: metadata labels have ${classLabels.length} rows, embeddings ${n0}`);
+  const labels = classLabels ? (dropped ? Array.from(kept, i => classLabels[i]) : classLabels) : null;
   const n = z.rows;
   const d = z.cols;
   if (n < 2) throw new EmbdiagError('bad-shape', `Only ${n} finite row${n === 1 ? '' : 's'}: nothing can be estimated.`, 'The information analysis needs at least 2 rows (and more than the dimension for most figures).');
@@ -361,7 +371,7 @@ export function computeInformation(data: InformationData, options: Partial<Infor
 
   // E10
   check(hooks, 0.9, 'Collapse');
-  const collapse = collapseSection({ z: zl, eigenvalues: eig, labels, targets: y, bins: opt.nc1Bins });
+  const collapse = collapseSection({ z: zl, eigenvalues: eig, labels, labelSource: data.labelSource, targets: y, bins: opt.nc1Bins });
 
   if (d > 10) notes.push(`d = ${d} > 10: the k-NN estimators (E4, E7e) run on a PCA projection; its dimension is stated on each figure.`);
   notes.push(`Units: bits. ${UNITS_NOTE} D is the TOTAL squared error over output coordinates.`);
@@ -443,6 +453,7 @@ export async function analyzeInformation(inputs: ResolvedInformationInputs, opti
   const yh = await get('predictions');
   const x = await get('inputs');
   const lab = await get('labels');
+  const labelled = lab ? null : await labelsOfRowMetadata(inputs, indices ?? Float64Array.from({ length: total }, (_, i) => i), hooks);
   const readMs = Date.now() - readStarted;
   await inputs.assertUnchanged?.();
   const scalars: ScalarInputs = {};
@@ -457,7 +468,8 @@ export async function analyzeInformation(inputs: ResolvedInformationInputs, opti
   const report = computeInformation({
     embeddings: z, embeddingsDtype: inputs.embeddings.dtype,
     perturbed: zt, targets: y, predictions: y ? yh : null, inputs: x, inputsDtype: inputs.companions.inputs?.dtype,
-    labels: lab ? lab.data : null, scalars, scalarSources, rowsTotal: total, excluded,
+    labels: lab ? lab.data : null, metadataLabels: labelled?.classes ?? null, labelSource: lab ? companionLabelSource(inputs.companions.labels!) : labelled?.description,
+    scalars, scalarSources, rowsTotal: total, excluded,
   }, { ...opt, maxRows }, { isCancelled: hooks.isCancelled, onProgress: (f, m) => hooks.onProgress?.(0.25 + 0.75 * f, m) });
   const described = describeInputs(inputs);
   report.inputs = { ...report.inputs, embeddings: described.embeddings, companions: described.companions, scalars: described.scalars, manifest: described.manifest };

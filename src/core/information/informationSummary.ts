@@ -40,6 +40,6 @@ export function summarizeInformation(report: InformationReport): string[] {
   const rd = report.rateDistortion;
   if (rd.rateGaussian.value !== null) lines.push(`R(D = ${formatNumber(rd.distortion.value)}) of ${rd.source === 'targets' ? 'Y' : 'Z'}: ${describeFigure(rd.rateGaussian)}`);
   lines.push(`Verdict (E9): ${v.status}${v.certified ? ' (certified)' : ''}${v.margin.value !== null ? `, margin ${KIND_WORD[v.margin.kind]} ${formatNumber(v.margin.value)} bits per model use` : ''}. ${v.reason} ${v.caveat}`);
-  lines.push(`Collapse (E10): effective rank ${formatNumber(report.collapse.effectiveRank.value)} of ${report.preprocessing.dim}${report.collapse.nc1.value !== null ? `, NC1 ${formatNumber(report.collapse.nc1.value)}` : ''}`);
+  lines.push(`Collapse (E10): effective rank ${formatNumber(report.collapse.effectiveRank.value)} of ${report.preprocessing.dim}${report.collapse.nc1.value !== null ? `, NC1 ${formatNumber(report.collapse.nc1.value)}${report.collapse.nc1.details?.labels ? ` (labels: ${report.collapse.nc1.details.labels}${report.collapse.nc1.details.rowsWithoutLabel ? `; ${report.collapse.nc1.details.rowsWithoutLabel} rows without a label left out` : ''})` : ''}` : ''}`);
   return lines;
 }

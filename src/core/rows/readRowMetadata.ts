@@ -1,4 +1,4 @@
-import type { DumpFile } from '../formats/dumpFile';
+import type { DumpFile, ValueColumn } from '../formats/dumpFile';
 import { openDumpFile } from '../formats/openDumpFile';
 import { EmbdiagError } from '../errors';
 import type { MetadataRole, RowMetadata } from './rowMetadata';
@@ -16,7 +16,7 @@ export interface RowMetadataOptions {
 export interface RowMetadataReader {
   /** Where the columns come from, e.g. "columns of train.parquet; metadata.tsv". */
   readonly source: string;
-  readonly columns: { name: string; role: MetadataRole }[];
+  readonly columns: { name: string; role: MetadataRole; kind: ValueColumn['kind']; source: string }[];
   readonly labelColumn?: string;
   readonly textColumn?: string;
   /** Rows of the vectors. */
@@ -26,6 +26,8 @@ export interface RowMetadataReader {
   /* With no usable column, only `mismatched` (read gives no columns, and says why in notes). */
   /** The values of the given global rows (any order; each checked to be in range), in that order. */
   read(rows: readonly number[]): Promise<RowMetadata>;
+  /** The values of one column only, for the given global rows (in range, any order), in that order. */
+  readColumn(name: string, rows: readonly number[]): Promise<(string | number | null)[]>;
   close(): Promise<void>;
 }
 
@@ -64,17 +66,20 @@ export async function openRowMetadata(filePath: string, dump: DumpFile, options:
       if (r.role === 'label' || r.role === 'text') return r.found.column.kind === 'string' ? 'other' : 'numeric';
       return r.role;
     };
-    const columns = roles.map(r => ({ name: r.found.column.name, role: roleOf(r), column: r.found.column }));
+    const columns = roles.map(r => ({ name: r.found.column.name, role: roleOf(r), column: r.found.column, source: r.found.source }));
     const source = [...new Set(found.columns.map(f => f.source))].join('; ');
+    const checkRows = (rows: readonly number[]) => {
+      for (const r of rows) {
+        if (!(Number.isSafeInteger(r) && r >= 0 && r < vectors.rows)) {
+          throw new EmbdiagError('invalid-range', `Row ${r} is not a row of ${filePath} (it has rows 0 to ${vectors.rows - 1}).`);
+        }
+      }
+    };
     return {
       source, labelColumn, textColumn, rows: vectors.rows, mismatched: found.mismatched,
-      columns: columns.map(({ name, role }) => ({ name, role })),
+      columns: columns.map(({ name, role, column, source: from }) => ({ name, role, kind: column.kind, source: from })),
       async read(rows: readonly number[]): Promise<RowMetadata> {
-        for (const r of rows) {
-          if (!(Number.isSafeInteger(r) && r >= 0 && r < vectors.rows)) {
-            throw new EmbdiagError('invalid-range', `Row ${r} is not a row of ${filePath} (it has rows 0 to ${vectors.rows - 1}).`);
-          }
-        }
+        checkRows(rows);
         const out: RowMetadata = { source, rows: [...rows], columns: [] };
         if (found.mismatched.length) {
           out.notes = found.mismatched.map(m => `'${m.name}' of ${m.source} has ${m.rows} rows, but the vectors have ${vectors.rows}: left out (rows must match one to one).`);
@@ -83,6 +88,12 @@ export async function openRowMetadata(filePath: string, dump: DumpFile, options:
         if (textColumn !== undefined) out.textColumn = textColumn;
         for (const c of columns) out.columns.push({ name: c.name, role: c.role, values: rows.length ? await c.column.read(rows) : [] });
         return out;
+      },
+      async readColumn(name: string, rows: readonly number[]) {
+        const c = columns.find(x => x.name === name);
+        if (!c) throw new EmbdiagError('bad-argument', `There is no metadata column '${name}' for ${filePath}.`);
+        checkRows(rows);
+        return rows.length ? c.column.read(rows) : [];
       },
       close: found.close,
     };

@@ -85,23 +85,23 @@ export async function rowViewOf(ctx: RowViewContext, row: number, options: { nei
   const norm = Math.sqrt(norm2);
   const k = options.neighbours ?? DEFAULT_NEIGHBOURS;
   const offset = options.globalOffset ?? 0;
-  const cosine: { row: number; distance: number }[] = [];
-  const euclidean: { row: number; distance: number }[] = [];
+  const cosine = new Nearest(k);
+  const euclidean = new Nearest(k);
   if (finite) {
     for (let i = 0; i < sample.n; i++) {
       const r = sample.rowIndices[i];
       if (r === row) continue;
       let dot = 0, dist2 = 0;
-      for (let j = 0; j < d; j++) {
-        const v = sample.X[i * d + j];
+      for (let j = 0, base = i * d; j < d; j++) {
+        const v = sample.X[base + j];
         dot += v * x[j];
         dist2 += (v - x[j]) ** 2;
       }
-      euclidean.push({ row: r + offset, distance: Math.sqrt(dist2) });
-      if (norm > 0 && ctx.sampleNorms[i] > 0) cosine.push({ row: r + offset, distance: Math.max(0, 1 - dot / (norm * ctx.sampleNorms[i])) });
+      euclidean.offer(r + offset, Math.sqrt(dist2));
+      if (norm > 0 && ctx.sampleNorms[i] > 0) cosine.offer(r + offset, Math.max(0, 1 - dot / (norm * ctx.sampleNorms[i])));
     }
   }
-  const nearest = (items: { row: number; distance: number }[]) => items.sort((a, b) => a.distance - b.distance || a.row - b.row).slice(0, k);
+  const nearest = (items: Nearest) => items.items;
   const sampleSize = sample.n;
   const cosineNote = !finite ? 'The row holds NaN or Inf values: it has no distance to any row.'
     : norm === 0 ? 'The row is all zeros: it has no direction, so no cosine distance.' : undefined;
@@ -131,6 +131,25 @@ export async function rowViewOf(ctx: RowViewContext, row: number, options: { nei
     });
   }
   return view;
+}
+
+/**
+ * The k nearest offered, nearest first (ties: the lower row): kept by insertion, so a row view
+ * over a sample of 10,000 rows neither allocates nor sorts an item per sample row.
+ */
+class Nearest {
+  readonly items: { row: number; distance: number }[] = [];
+  constructor(private readonly k: number) {}
+
+  offer(row: number, distance: number): void {
+    const items = this.items;
+    const before = (a: { row: number; distance: number }) => distance < a.distance || (distance === a.distance && row < a.row);
+    if (items.length === this.k && !(this.k > 0 && before(items[this.k - 1]))) return;
+    let at = items.length;
+    while (at > 0 && before(items[at - 1])) at--;
+    items.splice(at, 0, { row, distance });
+    if (items.length > this.k) items.pop();
+  }
 }
 
 /** The row view of one row of the dump at `filePath` (everything opened and closed here). */
