@@ -286,17 +286,19 @@ export async function statisticsOfRows(
   hooks: AnalyzeHooks,
   extra: { hashDuplicates: boolean; covarianceBuffer?: () => Float64Array | undefined; rowIndices?: RowIndexRecorder;
     /** Receives the hashRow keys of the finite rows (rowHash.ts), block after block in row order: from the kernels' threads on the WebAssembly path. */
-    onRowKeys?: (keys: Float64Array) => void },
+    onRowKeys?: (keys: Float64Array) => void;
+    /** false: the per-dimension variance only, no covariance (always the float64 JS statistics then). Default true. */
+    covariance?: boolean },
 ): Promise<StatisticsResult> {
   const dim = matrix.dim;
   const kernels = engine.kernels ?? 'auto';
   const float32Exact = FLOAT32_EXACT.has(matrix.dtype);
   let element: WasmElement | null = null;
-  if (usesWasmStatistics(rowsUsed, dim, engine)) {
+  if (extra.covariance !== false && usesWasmStatistics(rowsUsed, dim, engine)) {
     element = float32Exact && kernels !== 'float64' ? 'float32' : 'float64';
   }
   if (!element) {
-    const stats = new StreamingStatistics(dim, { hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices });
+    const stats = new StreamingStatistics(dim, { hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices, covariance: extra.covariance });
     const onRowKeys = extra.onRowKeys;
     await streamRows(matrix, runs, rowsUsed, onRowKeys ? (block, n, first) => { stats.add(block, n, first); onRowKeys(finiteRowKeys(block, n, dim)); }
       : (block, n, first) => stats.add(block, n, first), hooks);

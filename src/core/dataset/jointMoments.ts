@@ -36,9 +36,16 @@ export function mergeMoments(a: Moments, b: Moments, dim: number): Moments {
   return { count: n, mean, comoment };
 }
 
-/** The moments of the statistics of the single-file analysis: the co-moment is the covariance times (count − 1), exact to rounding. */
-export function momentsOfStatistics(st: StatisticsResult, dim: number): Moments {
-  const comoment = new Float64Array(dim * dim);
+/**
+ * The moments of the statistics of the single-file analysis: the co-moment is the covariance times
+ * (count − 1), exact to rounding; `inPlace`: in the statistics' covariance array itself (which then
+ * holds the co-moment). Statistics taken without the covariance (the variance only: a single
+ * file's Gram route) give no co-moment (an empty array: such moments are reported, never merged).
+ */
+export function momentsOfStatistics(st: StatisticsResult, dim: number, inPlace = false): Moments {
+  const mean = st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim);
+  if (!st.covariance && st.variance) return { count: st.count, mean, comoment: new Float64Array(0) };
+  const comoment = inPlace && st.covariance ? st.covariance : new Float64Array(dim * dim);
   if (st.covariance) for (let i = 0; i < comoment.length; i++) comoment[i] = st.covariance[i] * (st.count - 1);
-  return { count: st.count, mean: st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim), comoment };
+  return { count: st.count, mean, comoment };
 }
