@@ -10,13 +10,11 @@ import type { AnalysisReport } from '../../src/core/report/analysisReport';
 
 /**
  * Issue #14, "a single file is a dataset of one shard": for every format fixture, the single-file
- * analysis (analyzeFile: statisticsOfRows → reportFromStatistics) and the analysis of the file as a
- * dataset of one shard (partialOfShard: statisticsOfRows → partial → reportOfPartial →
- * reportFromStatistics) give the same report figures: the same statistics pass and report builder,
- * whichever route. What only the single-file route has is named: outlier rows (the partial keeps
- * no per-row norms).
+ * analysis (analyzeFile: passOfShard → partial → reportFromPartial → reportFromStatistics) and the
+ * analysis of the file as a dataset of one shard (partialOfShard: passOfShard → partial →
+ * reportOfPartial → reportFromPartial → reportFromStatistics) give the same report figures and
+ * the same findings with the same rows: one statistics-to-report path.
  */
-const SINGLE_FILE_ONLY_FINDINGS = new Set(['outlier-rows']);
 
 function fixtures(): string[] {
   const out: string[] = [];
@@ -62,10 +60,13 @@ test('every format fixture: the single-file report and the one-shard dataset rep
     dataset.eigenvalues.forEach((v, i) => assert.ok(within(v, single.eigenvalues[i], top), `${rel}: eigenvalue ${i}: ${v} vs ${single.eigenvalues[i]}`));
     single.mean.forEach((v, i) => assert.ok(within(dataset.mean[i], v, 0), `${rel}: mean ${i}`));
     single.variance.forEach((v, i) => assert.ok(within(dataset.variance[i], v, top), `${rel}: variance ${i}`));
-    const codes = (r: AnalysisReport) => r.findings.map(f => f.code).filter(c => !SINGLE_FILE_ONLY_FINDINGS.has(c)).sort();
+    const codes = (r: AnalysisReport) => r.findings.map(f => f.code).sort();
     assert.deepEqual(codes(dataset).filter(c => c !== 'incomplete-dataset'), codes(single), `${rel}: findings`);
-    for (const f of single.findings.filter(f => f.rows?.length && !SINGLE_FILE_ONLY_FINDINGS.has(f.code) && f.code !== 'duplicate-rows')) {
-      assert.deepEqual(dataset.findings.find(g => g.code === f.code)?.rows, f.rows, `${rel}: rows of ${f.code}`);
+    for (const f of single.findings.filter(f => f.rows?.length)) {
+      const g: AnalysisReport['findings'][number] | undefined = dataset.findings.find(x => x.code === f.code);
+      assert.deepEqual(g?.rows, f.rows, `${rel}: rows of ${f.code}`);
+      assert.deepEqual(g?.repeats, f.repeats, `${rel}: rows repeated (${f.code})`);
+      assert.equal(g?.rowCount, f.rowCount, `${rel}: row count of ${f.code}`);
     }
   }
   assert.ok(compared > 30, `${compared} fixtures compared`);

@@ -49,7 +49,7 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     code: 'incomplete-dataset', severity: 'warning',
     message: `${failures.length} of ${failures.length + p.shards.length} shards could not be read and are left out of every figure: ${failures.slice(0, 5).map(f => `${f.file} (${f.message})`).join('; ')}${failures.length > 5 ? '; …' : ''}. Fix or remove them (--strict makes this an error).`,
   }];
-  const report = reportFromPartial(p, {
+  const { report } = reportFromPartial(p, {
     displayPath: options.displayPath,
     fileSize: p.shards.reduce((s, x) => s + x.size, 0),
     format: p.shards[0]?.format ?? 'npy',

@@ -17,16 +17,18 @@ import { distinctRows } from './rowKeys';
 /**
  * The report of the rows of partial `p`: the report builder fed with the partial's statistics
  * (reportStatisticsOfPartial), `variance` (the diagonal of its covariance, or a Gram route's) and
- * spectrum. The subject's null rows, dimension and seed are the partial's.
+ * spectrum. The subject's null rows, dimension and seed are the partial's. Also returns the
+ * statistics the report was built from (their outlier rows flag a projection's points).
  */
 export function reportFromPartial(p: DatasetPartial, subject: Omit<ReportSubject, 'dim' | 'seed' | 'nullRows'>, variance: Float64Array | null,
-  spectrum: RouteSpectrum, t: { readMs: number; eigenMs: number }, sampling: { method: AnalysisReport['sampling']['method']; maxRows: number; note?: string }): AnalysisReport {
+  spectrum: RouteSpectrum, t: { readMs: number; eigenMs: number }, sampling: { method: AnalysisReport['sampling']['method']; maxRows: number; note?: string },
+): { report: AnalysisReport; statistics: ReportStatistics } {
   const outlierZ = subject.thresholds.outlierZ ?? DEFAULT_THRESHOLDS.outlierZ;
   const { statistics, duplicatesStandardError, notes } = reportStatisticsOfPartial(p, variance, outlierZ);
   const report = reportFromStatistics({ ...subject, notes: [...subject.notes, ...notes], dim: p.dim, seed: p.seed, nullRows: { count: p.nullRows, first: p.nullRowFirst } },
     statistics, spectrum.eigenvalues, spectrum.overflow, t, sampling);
   if (duplicatesStandardError !== null) report.health.duplicateRowsStandardError = duplicatesStandardError;
-  return report;
+  return { report, statistics };
 }
 
 /**

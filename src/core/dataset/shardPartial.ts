@@ -6,7 +6,8 @@ import type { ByteSource } from '../io/byteSource';
 import { openDump } from '../formats/openDump';
 import { openDumpSource, siblingOpener } from '../formats/openDumpFile';
 import type { EmbeddingMatrix } from '../formats/dumpFile';
-import { MAX_COVARIANCE_DIM, statisticsOfRows, type AnalyzeHooks, type AnalyzeOptions } from '../analysis/analyzeDump';
+import type { AnalyzeHooks, AnalyzeOptions } from '../analysis/analyzeDump';
+import { MAX_COVARIANCE_DIM, statisticsOfRows } from '../analysis/statisticsPass';
 import { NullRowTally } from '../analysis/nullRowTally';
 import { StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
 import { finiteRowKeys } from '../stats/rowHash';
@@ -71,6 +72,8 @@ export interface ShardPassOptions extends PartialOptions {
   covarianceBuffer?: () => Float64Array | undefined;
   /** The co-moment in the statistics' covariance array itself, scaled in place: no second d × d array (a partial reported once). */
   comomentInPlace?: boolean;
+  /** Finite rows up to which every norm is kept, with its row (default NORMS_KEPT, the dataset's bound). */
+  normsKept?: number;
   /** Distinct row keys kept exactly (default ROW_KEYS_BOUND, the dataset's bound). */
   keyBound?: number;
   /** Keep every duplicate row, not only the first ones (ShardPass.duplicateRows). */
@@ -116,7 +119,8 @@ export async function passOfShard(nulls: NullRowTally, firstRow: number, options
     partialOf: shard => partialFromStatistics(st, {
       dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
       nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
-      keys: rowKeys, sample: sample.finish(), comomentInPlace: options.comomentInPlace,
+      keys: rowKeys, sample: sample.finish(), normsKept: options.normsKept,
+      comoment: options.covariance === false ? 'none' : options.comomentInPlace ? 'in-place' : 'copy',
     }),
   };
 }
@@ -175,10 +179,10 @@ export function partialOfRows(block: Float64Array, rows: number, dim: number, fi
  * the covariance times (count − 1), exact to rounding.
  */
 export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetPartial, 'dim' | 'seed' | 'arrayChoice' | 'nullRows' | 'nullRowFirst' | 'keys' | 'sample'>
-  & Partial<Pick<DatasetPartial, 'nanRowFirst' | 'infRowFirst' | 'zeroRowFirst'>> & { shard: ShardEntry; comomentInPlace?: boolean }): DatasetPartial {
+  & Partial<Pick<DatasetPartial, 'nanRowFirst' | 'infRowFirst' | 'zeroRowFirst'>> & { shard: ShardEntry; comoment?: 'copy' | 'in-place' | 'none'; normsKept?: number }): DatasetPartial {
   const { dim } = extra;
-  const { mean, comoment } = momentsOfStatistics(st, dim, extra.comomentInPlace);
-  const kept = st.rowNorms.length <= NORMS_KEPT;
+  const { mean, comoment } = momentsOfStatistics(st, dim, extra.comoment);
+  const kept = st.rowNorms.length <= (extra.normsKept ?? NORMS_KEPT);
   // the global row of each norm, while they are kept: a stable sort of the rows (in row order) by norm
   const rowsInOrder = kept ? Float64Array.from(finiteRowIndices(st.rows.finiteRuns), r => r + extra.shard.firstRow) : null;
   const order = kept ? Uint32Array.from(st.rowNorms.keys()).sort((i, j) => (st.rowNorms[i] < st.rowNorms[j] ? -1 : st.rowNorms[i] > st.rowNorms[j] ? 1 : 0)) : null;
