@@ -8,19 +8,21 @@ import { StreamingStatistics, type StatisticsResult } from '../stats/streamingSt
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
 import { symmetricEigenvalues, EigenWorkspace } from '../linalg/symmetricEigenvalues';
 import type { AnalysisReport } from '../report/analysisReport';
-import { reportFromStatistics, summariseNorms, type ReportSubject } from './buildReport';
+import type { ReportSubject } from './buildReport';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from './findings';
 import { openDumpSource, siblingOpener } from '../formats/openDumpFile';
 import { NullRowTally } from './nullRowTally';
-import { covarianceSpectrum, FiniteRows, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
+import { FiniteRows, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
 import { RowIndexRecorder } from '../stats/rowIndices';
-import { outlierRows, type OutlierRows } from './outlierRows';
 import { DEFAULT_PROJECTION_ROWS, centredRowsOperator, principalAxes, sortedHas, type PrincipalAxes } from './projection';
 import { projectionOfDump } from './dumpProjection';
+import type { OutlierRows } from './outlierRows';
 import { MAX_COVARIANCE_DIM, usesWasmStatistics } from './statisticsPass';
-import { passOfShard } from '../dataset/shardPartial';
+import { addKeys, passOfShard, shardPass } from '../dataset/shardPartial';
+import { RowSampleCollector } from '../dataset/rowSample';
+import { finiteRowKeys } from '../stats/rowHash';
 import type { ShardEntry } from '../dataset/partial';
-import { ROW_KEYS_BOUND } from '../dataset/rowKeys';
+import { ROW_KEYS_BOUND, RowKeyCollector } from '../dataset/rowKeys';
 import { covarianceOfPartial, diagonalOf, reportFromPartial, spectrumOfPartial } from '../dataset/partialReport';
 
 export interface AnalyzeOptions {
@@ -218,10 +220,6 @@ function projecting(ctx: ReportContext): boolean {
   return projectionRowsOf(ctx.options) > 0 && ctx.matrix.dim >= 2;
 }
 
-function outliersOf(ctx: ReportContext, st: StatisticsResult): OutlierRows | null {
-  return outlierRows(st.rowNorms, st.rows.finiteRuns, ctx.thresholds.outlierZ ?? DEFAULT_THRESHOLDS.outlierZ);
-}
-
 /** Adds the projection (and its time, from the axes to the coordinates) to the report. */
 async function withProjection(ctx: ReportContext, report: AnalysisReport, st: StatisticsResult, axes: PrincipalAxes | null, axesMs: number,
   duplicates: { has(row: number): boolean }, outliers: OutlierRows | null, hooks: AnalyzeHooks, centredRows?: Float64Array): Promise<void> {
@@ -274,15 +272,6 @@ function subjectOf(ctx: ReportContext): Omit<ReportSubject, 'dim' | 'seed' | 'nu
   };
 }
 
-/** The quick pass's report, from its own statistics. */
-function buildReport(
-  ctx: ReportContext, st: StatisticsResult, eigenvalues: Float64Array, overflow: boolean,
-  t: { readMs: number; eigenMs: number }, sampling: { method: AnalysisReport['sampling']['method']; maxRows: number; note?: string },
-): AnalysisReport {
-  return reportFromStatistics({ ...subjectOf(ctx), dim: ctx.matrix.dim, seed: ctx.options.seed, nullRows: ctx.nulls.result() },
-    { ...st, norms: summariseNorms(st.rowNorms), rowIndices: st.rows, outliers: outliersOf(ctx, st) }, eigenvalues, overflow, t, sampling);
-}
-
 /**
  * The quick first pass: a uniform random sample small enough to finish well within a second
  * whatever the file size (the sample's rows are read one run at a time), its covariance
@@ -298,8 +287,10 @@ async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<Ana
   if (q >= rowsUsed) return undefined;
   const started = Date.now();
   const gram = spectrumRoute(q, dim) === 'gram';
-  const stats = new StreamingStatistics(dim, { hashDuplicates: true, covariance: !gram,
+  // the exact pass's statistics and partial (see analyzeOpenedDump), on the sample
+  const stats = new StreamingStatistics(dim, { hashDuplicates: false, covariance: !gram,
     rowIndices: new RowIndexRecorder({ isNull: row => ctx.nulls.has(row) }) });
+  const keys = new RowKeyCollector(Math.max(ROW_KEYS_BOUND, q));
   const kept = gram ? new FiniteRows(dim, q) : null;
   const runs = [...uniqueSortedRuns(sampleRowIndices(ctx.rowsTotal, q, options.seed))];
   // Dense arrays take positioned reads: fetch the sample's rows QUICK_READS at a time (the
@@ -309,23 +300,22 @@ async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<Ana
     const block = blocks[b];
     const n = runs[b][1];
     stats.add(block, n, runs[b][0]);
+    addKeys(keys, finiteRowKeys(block, n, dim));
     kept?.add(block, n);
   }
   const st = stats.finish();
+  const quick = { ...ctx, rowsUsed: q, sampled: true, started };
+  const partial = shardPass(st, keys, new RowSampleCollector(dim, 0, options.seed), ctx.nulls, 0,
+    { seed: options.seed, arrayName: options.arrayName, normsKept: Infinity, covariance: !gram, comomentInPlace: true }).partialOf(shardOf(quick));
   const readMs = Date.now() - started;
   const eigenStarted = Date.now();
-  let eigenvalues: Float64Array = new Float64Array(0);
-  let overflow = false;
-  if (kept) {
-    ({ eigenvalues, overflow } = gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN));
-  } else if (st.count >= 2) {
-    ({ eigenvalues, overflow } = covarianceSpectrum(st.covariance, dim, c => symmetricEigenvalues(c, dim, { forceJs: dim <= QUICK_JS_EIGEN })));
-  }
-  const report = buildReport({ ...ctx, rowsUsed: q, sampled: true, started }, st, eigenvalues, overflow,
-    { readMs, eigenMs: Date.now() - eigenStarted },
+  const covariance = covarianceOfPartial(partial, true);
+  const variance = kept ? st.variance : diagonalOf(covariance, dim);
+  const spectrum = kept ? gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN)
+    : spectrumOfPartial(partial, covariance, c => symmetricEigenvalues(c, dim, { forceJs: dim <= QUICK_JS_EIGEN }));
+  return reportFromPartial(partial, subjectOf(quick), variance, spectrum, { readMs, eigenMs: Date.now() - eigenStarted },
     { method: 'uniform random sample without replacement', maxRows: q,
-      note: `Quick first pass: computed on a uniform random sample of ${q} of the ${ctx.rowsTotal} rows (seed ${options.seed}); the exact report follows.` });
-  return report;
+      note: `Quick first pass: computed on a uniform random sample of ${q} of the ${ctx.rowsTotal} rows (seed ${options.seed}); the exact report follows.` }).report;
 }
 
 /** Reads each run whole, `concurrency` reads in flight; blocks come back in the order of `runs`. */

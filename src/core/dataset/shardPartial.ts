@@ -110,6 +110,15 @@ export async function passOfShard(nulls: NullRowTally, firstRow: number, options
   const st = await statisticsOfRows(tapped, options.runs ?? [[0, rows]], options.rowsUsed ?? rows, options, hooks,
     { hashDuplicates: false, rowIndices: new RowIndexRecorder({ isNull: row => nulls.has(row) }), onRowKeys: k => addKeys(keys, k),
       covariance: options.covariance, covarianceBuffer: options.covarianceBuffer });
+  return shardPass(st, keys, sample, nulls, firstRow, options);
+}
+
+/**
+ * A pass's result from its statistics, the keys of its finite rows (in row order) and its sample:
+ * for a pass that reads its rows itself (a single file's quick pass, analyzeDump.ts).
+ */
+export function shardPass(st: StatisticsResult, keys: RowKeyCollector, sample: RowSampleCollector, nulls: NullRowTally, firstRow: number,
+  options: Pick<ShardPassOptions, 'seed' | 'arrayName' | 'normsKept' | 'covariance' | 'comomentInPlace' | 'everyDuplicate'>): ShardPass {
   const finiteRows = finiteRowsOf(st, firstRow);
   const rowKeys = keys.finish(finiteRows);
   const nullRows = nulls.result();
@@ -117,7 +126,7 @@ export async function passOfShard(nulls: NullRowTally, firstRow: number, options
     statistics: st,
     duplicateRows: options.everyDuplicate ? keys.everyDuplicateRow(finiteRows) : null,
     partialOf: shard => partialFromStatistics(st, {
-      dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
+      dim: st.dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
       nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
       keys: rowKeys, sample: sample.finish(), normsKept: options.normsKept,
       comoment: options.covariance === false ? 'none' : options.comomentInPlace ? 'in-place' : 'copy',
@@ -154,7 +163,7 @@ function sampleOfBlocks(dim: number, firstRow: number, sample: RowSampleCollecto
   };
 }
 
-function addKeys(collector: RowKeyCollector, keys: Float64Array): void {
+export function addKeys(collector: RowKeyCollector, keys: Float64Array): void {
   for (let i = 0; i < keys.length; i++) collector.add(keys[i]);
 }
 
