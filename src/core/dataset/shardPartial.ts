@@ -29,10 +29,9 @@ export interface PartialOptions {
 }
 
 /**
- * The partial of one shard whose first row has global index `firstRow`. Its mean, co-moment,
- * health counts and norms come from the statistics pass of the single-file analysis
- * (statisticsOfRows, over every row), and so do the duplicate keys (hashed by the threads that
- * run the kernels); the sample is gathered from the same blocks as they are read.
+ * The partial of one shard whose first row has global index `firstRow`: the shard pass
+ * (passOfShard, over every row: the pass a single file's analysis takes too), then the shard's
+ * companion arrays (shardCompanions.ts).
  */
 export async function partialOfShard(filePath: string, firstRow: number, options: PartialOptions, hooks: AnalyzeHooks = {},
   displayName: string = filePath): Promise<DatasetPartial> {
@@ -85,6 +84,7 @@ export interface ShardPassOptions extends PartialOptions {
 /** A pass's statistics and what builds the partial from them. */
 export interface ShardPass {
   statistics: StatisticsResult;
+  /** The partial, described as `shard`: call it once (with comomentInPlace it takes over the statistics' covariance array). */
   partialOf: (shard: ShardEntry) => DatasetPartial;
   /** Every duplicate row (global, ascending), with options.everyDuplicate; else null. */
   duplicateRows: Float64Array | null;
