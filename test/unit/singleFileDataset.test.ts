@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { FIXTURES } from './support';
 import { analyzeFile } from '../../src/core/analysis/analyzeDump';
@@ -10,13 +12,11 @@ import type { AnalysisReport } from '../../src/core/report/analysisReport';
 
 /**
  * Issue #14, "a single file is a dataset of one shard": for every format fixture, the single-file
- * analysis (analyzeFile: statisticsOfRows → reportFromStatistics) and the analysis of the file as a
- * dataset of one shard (partialOfShard: statisticsOfRows → partial → reportOfPartial →
- * reportFromStatistics) give the same report figures: the same statistics pass and report builder,
- * whichever route. What only the single-file route has is named: outlier rows (the partial keeps
- * no per-row norms).
+ * analysis (analyzeFile: passOfShard → partial → reportFromPartial → reportFromStatistics) and the
+ * analysis of the file as a dataset of one shard (partialOfShard: passOfShard → partial →
+ * reportOfPartial → reportFromPartial → reportFromStatistics) give the same report figures and
+ * the same findings with the same rows: one statistics-to-report path.
  */
-const SINGLE_FILE_ONLY_FINDINGS = new Set(['outlier-rows']);
 
 function fixtures(): string[] {
   const out: string[] = [];
@@ -33,6 +33,9 @@ function fixtures(): string[] {
 async function outcome(run: () => Promise<AnalysisReport>): Promise<AnalysisReport | EmbdiagError> {
   try { return await run(); } catch (e) { if (e instanceof EmbdiagError) return e; throw e; }
 }
+
+// numpy is Debian's, for the system interpreter (a pyenv or venv python3 may come first on PATH)
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 const within = (a: number, b: number, scale: number) => a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b), scale) || (Number.isNaN(a) && Number.isNaN(b));
 
@@ -62,11 +65,59 @@ test('every format fixture: the single-file report and the one-shard dataset rep
     dataset.eigenvalues.forEach((v, i) => assert.ok(within(v, single.eigenvalues[i], top), `${rel}: eigenvalue ${i}: ${v} vs ${single.eigenvalues[i]}`));
     single.mean.forEach((v, i) => assert.ok(within(dataset.mean[i], v, 0), `${rel}: mean ${i}`));
     single.variance.forEach((v, i) => assert.ok(within(dataset.variance[i], v, top), `${rel}: variance ${i}`));
-    const codes = (r: AnalysisReport) => r.findings.map(f => f.code).filter(c => !SINGLE_FILE_ONLY_FINDINGS.has(c)).sort();
+    const codes = (r: AnalysisReport) => r.findings.map(f => f.code).sort();
     assert.deepEqual(codes(dataset).filter(c => c !== 'incomplete-dataset'), codes(single), `${rel}: findings`);
-    for (const f of single.findings.filter(f => f.rows?.length && !SINGLE_FILE_ONLY_FINDINGS.has(f.code) && f.code !== 'duplicate-rows')) {
-      assert.deepEqual(dataset.findings.find(g => g.code === f.code)?.rows, f.rows, `${rel}: rows of ${f.code}`);
+    for (const f of single.findings.filter(f => f.rows?.length)) {
+      const g: AnalysisReport['findings'][number] | undefined = dataset.findings.find(x => x.code === f.code);
+      assert.deepEqual(g?.rows, f.rows, `${rel}: rows of ${f.code}`);
+      assert.deepEqual(g?.repeats, f.repeats, `${rel}: rows repeated (${f.code})`);
+      assert.equal(g?.rowCount, f.rowCount, `${rel}: row count of ${f.code}`);
     }
   }
   assert.ok(compared > 30, `${compared} fixtures compared`);
+});
+
+/**
+ * What a single file keeps beyond a dataset's partial: past 2²⁰ finite rows and 2²⁰ distinct rows a
+ * dataset keeps a norm sketch and a k-minimum-values sketch of the row keys (approximate median,
+ * estimated duplicates, no outlier rows); a single file's pass holds every norm and every key
+ * anyway, so its partial keeps them all: exact median, exact duplicates with their rows, outlier
+ * rows. File and expected figures by numpy (written and computed at test time: ~10 MB).
+ */
+test('a single file past the dataset bounds (2²⁰ rows, 2²⁰ distinct rows): exact median, duplicates and outlier rows, as numpy finds them', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embdiag-single-bounds-'));
+  try {
+    const file = path.join(dir, 'big.npy');
+    const script = `
+import json, sys, numpy as np
+n = 1_200_000
+rng = np.random.default_rng(7)
+x = rng.integers(1, 5000, size=(n, 2)).astype(np.float32)
+planted = [7, 300_000, 1_048_580, n - 1]
+x[planted] = 1e6
+np.save(sys.argv[1], x)
+norms = np.sqrt((x.astype(np.float64) ** 2).sum(axis=1))
+_, first, inverse = np.unique(x, axis=0, return_index=True, return_inverse=True)
+inverse = inverse.reshape(-1)
+dup = np.nonzero(first[inverse] != np.arange(n))[0]
+print(json.dumps({"rows": n, "distinct": int(len(first)), "median": float(np.median(norms)), "planted": planted,
+  "duplicates": int(len(dup)), "firstDuplicates": dup[:100].tolist(), "repeats": first[inverse[dup[:100]]].tolist()}))
+`;
+    const py = spawnSync(PYTHON, ['-c', script, file], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    assert.equal(py.status, 0, py.stderr);
+    const ref = JSON.parse(py.stdout) as { rows: number; distinct: number; median: number; planted: number[]; duplicates: number; firstDuplicates: number[]; repeats: number[] };
+    assert.ok(ref.rows > 2 ** 20 && ref.distinct > 2 ** 20, `past both bounds: ${ref.rows} rows, ${ref.distinct} distinct`);
+    const r = await analyzeFile(file, { maxRows: 2_000_000, seed: 0, projectionRows: 0 });
+    assert.equal(r.rowsUsed, ref.rows);
+    assert.equal(r.health.duplicateRows, ref.duplicates);
+    assert.equal(r.health.duplicateRowsStandardError, undefined, 'duplicates exact, not an estimate');
+    const dup = r.findings.find(f => f.code === 'duplicate-rows');
+    assert.deepEqual(dup?.rows, ref.firstDuplicates);
+    assert.deepEqual(dup?.repeats, ref.repeats);
+    assert.equal(r.health.rowNorms!.medianRelativeError, undefined, 'exact median, not the sketch\'s');
+    assert.ok(within(r.health.rowNorms!.median, ref.median, 0), `median ${r.health.rowNorms!.median} vs numpy ${ref.median}`);
+    assert.deepEqual(r.findings.find(f => f.code === 'outlier-rows')?.rows, ref.planted);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

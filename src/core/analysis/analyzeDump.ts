@@ -5,20 +5,25 @@ import { openDump } from '../formats/openDump';
 import type { DumpFile, EmbeddingMatrix, RawShape } from '../formats/dumpFile';
 import { DenseMatrix } from '../formats/npy';
 import { StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
-import { WasmStatistics, wasmStatisticsAvailable, type WasmElement } from '../stats/wasmStatistics';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
-import { EigenWorkspace, symmetricEigenvalues } from '../linalg/symmetricEigenvalues';
+import { symmetricEigenvalues, EigenWorkspace } from '../linalg/symmetricEigenvalues';
 import type { AnalysisReport } from '../report/analysisReport';
-import { reportFromStatistics, summariseNorms } from './buildReport';
+import type { ReportSubject } from './buildReport';
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from './findings';
 import { openDumpSource, siblingOpener } from '../formats/openDumpFile';
 import { NullRowTally } from './nullRowTally';
-import { covarianceSpectrum, FiniteRows, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
+import { FiniteRows, gramRouteSpectrum, spectrumRoute } from './spectrumRoute';
 import { RowIndexRecorder } from '../stats/rowIndices';
+import { DEFAULT_PROJECTION_ROWS, centredRowsOperator, principalAxes, sortedHas, type PrincipalAxes } from './projection';
+import { projectionOfDump } from './dumpProjection';
+import type { OutlierRows } from './outlierRows';
+import { MAX_COVARIANCE_DIM, usesWasmStatistics } from './statisticsPass';
+import { addKeys, passOfShard, shardPass } from '../dataset/shardPartial';
+import { RowSampleCollector } from '../dataset/rowSample';
 import { finiteRowKeys } from '../stats/rowHash';
-import { outlierRows, type OutlierRows } from './outlierRows';
-import { DEFAULT_PROJECTION_ROWS, centredRowsOperator, principalAxes, type PrincipalAxes } from './projection';
-import { AscendingRows, projectionOfDump } from './dumpProjection';
+import type { ShardEntry } from '../dataset/partial';
+import { ROW_KEYS_BOUND, RowKeyCollector } from '../dataset/rowKeys';
+import { covarianceOfPartial, diagonalOf, reportFromPartial, spectrumOfPartial } from '../dataset/partialReport';
 
 export interface AnalyzeOptions {
   /** Analyse at most this many rows; larger arrays are sampled uniformly (seeded). */
@@ -64,14 +69,6 @@ export interface AnalyzeHooks {
   onQuickReport?: (report: AnalysisReport) => void;
 }
 
-/** Bytes of float64 rows decoded per block: large enough for sequential reads, small enough for memory. */
-const BLOCK_BYTES = 8 << 20;
-/** Bytes of float32 rows per block of the float32 path (each block goes to a worker whole). */
-const F32_BLOCK_BYTES = 4 << 20;
-/** Below this many multiply-adds (rows·dim²) the float64 JS path takes well under a second: keep it. */
-const F32_MIN_WORK = 2 ** 30;
-/** dtypes whose every value float32 holds exactly. */
-const FLOAT32_EXACT = new Set(['float32', 'float16', 'bfloat16', 'float8_e4m3fn', 'float8_e5m2', 'int8', 'uint8', 'int16', 'uint16', 'bool']);
 /** Work budget of the quick first pass, in multiply-adds (≈ 50 ms of plain JS on a free core). */
 const QUICK_WORK = 4e7;
 
@@ -82,14 +79,6 @@ const QUICK_READS = 16;
  * first report the compilation of the WebAssembly kernels (the exact pass compiles them anyway).
  */
 const QUICK_JS_EIGEN = 600;
-
-/** A matrix that can hand out float32 rows without going through float64 (DenseMatrix). */
-interface Float32Rows { readRowsFloat32(start: number, count: number): Promise<Float32Array> }
-const hasFloat32Rows = (m: EmbeddingMatrix): m is EmbeddingMatrix & Float32Rows =>
-  typeof (m as Partial<Float32Rows>).readRowsFloat32 === 'function';
-
-/** Largest dimension analysed: its float64 covariance is 2 GiB. */
-export const MAX_COVARIANCE_DIM = 16_384;
 
 /** Opens `filePath`, analyses it, and always closes it. */
 export async function analyzeFile(filePath: string, options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
@@ -155,49 +144,70 @@ export async function analyzeOpenedDump(
   nulls.reset(); // the exact pass counts its own null rows
 
   // Fewer rows than dimensions: the N × N Gram matrix instead of the d × d covariance.
-  if (spectrumRoute(rowsUsed, dim, usesWasmStatistics(rowsUsed, dim, options)) === 'gram') return gramRouteAnalysis(context, runs(), hooks);
-
+  const gram = spectrumRoute(rowsUsed, dim, usesWasmStatistics(rowsUsed, dim, options)) === 'gram';
+  const kept = gram ? new FiniteRows(dim, rowsUsed) : null;
   const readStarted = Date.now();
   // The WebAssembly path builds its covariance straight into the eigenvalue solver's memory.
   const solver: { workspace: EigenWorkspace | null } = { workspace: null };
-  const duplicates = new AscendingRows();
-  const st = await statisticsOfRows(matrix, runs(), rowsUsed, options, hooks, {
-    hashDuplicates: true,
-    rowIndices: recorder(context, duplicates),
-    covarianceBuffer: () => (solver.workspace = EigenWorkspace.create(dim))?.matrix,
-  });
+  // A file is a dataset of one shard: the shard's pass and partial, with the file's own sampling
+  // and spectrum route, its norms and row keys all kept (exact median, outliers and duplicates, as
+  // the pass holds every norm anyway), no shared row sample (the projection reads its rows), and
+  // the co-moment in the covariance's own array.
+  const pass = await passOfShard(nulls, 0, {
+    seed: options.seed, arrayName: options.arrayName, kernels: options.kernels, workers: options.workers,
+    runs: runs(), rowsUsed, sampleRows: 0, normsKept: Infinity, keyBound: Math.max(ROW_KEYS_BOUND, rowsUsed), everyDuplicate: projecting(context),
+    covariance: !gram, onBlock: kept ? (block, n) => kept.add(block, n) : undefined,
+    covarianceBuffer: () => (solver.workspace = EigenWorkspace.create(dim))?.matrix, comomentInPlace: true,
+  }, hooks);
+  const st = pass.statistics;
   let workspace = solver.workspace;
   const readMs = Date.now() - readStarted;
   // Readers such as HDF5 read the file by themselves, not through `source`: check once at the end too.
   await source.assertUnchanged?.();
+  const partial = pass.partialOf(shardOf(context));
 
   hooks.onProgress?.(0.95, 'Computing eigenvalues');
   const eigenStarted = Date.now();
+  // back in the array the statistics built it in (the solver's, on the WebAssembly path); null on the Gram route
+  let covariance = covarianceOfPartial(partial, true);
+  const variance = gram ? st.variance : diagonalOf(covariance, dim);
   // values near float64's limits make squares overflow; say so instead of computing on Infinity
-  const covarianceOverflow = st.covariance !== null && !st.covariance.every(Number.isFinite);
+  const covarianceOverflow = covariance !== null && !covariance.every(Number.isFinite);
   // the axes before the eigenvalues: the WebAssembly solver overwrites the covariance
   const axesStarted = Date.now();
-  const axes = projecting(context) && st.covariance && !covarianceOverflow && st.count >= 2 ? principalAxes({ matrix: st.covariance }, dim, options.seed) : null;
+  const axes = projecting(context) && covariance && !covarianceOverflow && st.count >= 2 ? principalAxes({ matrix: covariance }, dim, options.seed) : null;
   const axesMs = Date.now() - axesStarted;
-  const { eigenvalues, overflow } = covarianceSpectrum(st.covariance, dim,
-    c => (workspace && c.buffer === workspace.matrix.buffer ? workspace.eigenvalues() : symmetricEigenvalues(c, dim)));
-  st.covariance = null; // not needed any more: let it go before the report is built
+  // Small Gram matrices are solved in JS, as in the quick pass: faster than compiling the kernels.
+  const spectrum = kept ? gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN)
+    : spectrumOfPartial(partial, covariance, c => (workspace && c.buffer === workspace.matrix.buffer ? workspace.eigenvalues() : symmetricEigenvalues(c, dim)));
+  // not needed any more: let the d × d array go before the report is built
+  covariance = null;
+  st.covariance = null;
+  partial.comoment = new Float64Array(0);
   workspace = null;
   // the axes are the projection's (counted in its projectionMs), not the eigenvalues'
   const eigenMs = Date.now() - eigenStarted - axesMs;
-  const outliers = outliersOf(context, st);
-  const report = buildReport(context, st, eigenvalues, overflow, { readMs, eigenMs }, {
+  const { report, statistics } = reportFromPartial(partial, subjectOf(context), variance, spectrum, { readMs, eigenMs }, {
     method: sampled ? 'uniform random sample without replacement' : 'all rows', maxRows: options.maxRows,
-  }, outliers);
-  await withProjection(context, report, st, axes, axesMs, duplicates, outliers, hooks);
+  });
+  // the Gram route's axes: the kept rows are centred now (gramRouteSpectrum), the covariance is Yᵀ·Y/(N − 1), used through products
+  const gramAxesStarted = Date.now();
+  const gramAxes = kept && projecting(context) && spectrum.eigenvalues.length > 0 && st.count >= 2
+    ? principalAxes({ operator: centredRowsOperator(kept.rows, kept.count, dim) }, dim, options.seed) : null;
+  const duplicates = pass.duplicateRows ?? new Float64Array(0);
+  await withProjection(context, report, st, axes ?? gramAxes, axesMs + (kept ? Date.now() - gramAxesStarted : 0),
+    { has: row => sortedHas(duplicates, row) }, statistics.outliers ?? null, hooks, kept?.rows);
   hooks.onProgress?.(1, 'Done');
   return report;
 }
 
-/** The exact pass's row recorder: null rows told apart, duplicates kept for the projection's flags. */
-function recorder(ctx: ReportContext, duplicates: AscendingRows): RowIndexRecorder {
-  return new RowIndexRecorder({ isNull: row => ctx.nulls.has(row),
-    listener: projecting(ctx) ? (kind, row) => { if (kind === 'duplicate') duplicates.push(row); } : undefined });
+/** The file as the one shard of its partial (never stored: no modification time). */
+function shardOf(ctx: ReportContext): ShardEntry {
+  const { dump, matrix } = ctx;
+  return {
+    file: ctx.displayPath, firstRow: 0, rows: ctx.rowsTotal, format: dump.format, array: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape],
+    size: ctx.source.size, mtimeMs: 0, findings: dump.findings.map(f => ({ ...f })), notes: [...dump.notes, ...matrix.notes],
+  };
 }
 
 function projectionRowsOf(options: AnalyzeOptions): number {
@@ -210,13 +220,9 @@ function projecting(ctx: ReportContext): boolean {
   return projectionRowsOf(ctx.options) > 0 && ctx.matrix.dim >= 2;
 }
 
-function outliersOf(ctx: ReportContext, st: StatisticsResult): OutlierRows | null {
-  return outlierRows(st.rowNorms, st.rows.finiteRuns, ctx.thresholds.outlierZ ?? DEFAULT_THRESHOLDS.outlierZ);
-}
-
 /** Adds the projection (and its time, from the axes to the coordinates) to the report. */
 async function withProjection(ctx: ReportContext, report: AnalysisReport, st: StatisticsResult, axes: PrincipalAxes | null, axesMs: number,
-  duplicates: AscendingRows, outliers: OutlierRows | null, hooks: AnalyzeHooks, centredRows?: Float64Array): Promise<void> {
+  duplicates: { has(row: number): boolean }, outliers: OutlierRows | null, hooks: AnalyzeHooks, centredRows?: Float64Array): Promise<void> {
   const spectrum = report.metrics !== null && report.metrics.totalVariance > 0;
   const unconverged = 'No projection: the leading eigenvectors did not converge to the spectrum\'s eigenvalues, and a projection on inexact axes is not shown.';
   if (!axes) {
@@ -239,90 +245,6 @@ async function withProjection(ctx: ReportContext, report: AnalysisReport, st: St
   report.timings.projectionMs = axesMs + Date.now() - started;
 }
 
-/**
- * The exact analysis by the Gram route (see spectrumRoute.ts): float64 JS statistics without the
- * covariance, the finite rows kept, then the eigenvalues of their Gram matrix.
- */
-async function gramRouteAnalysis(ctx: ReportContext, runs: Iterable<readonly [number, number]>, hooks: AnalyzeHooks): Promise<AnalysisReport> {
-  const { matrix, rowsUsed, sampled, options } = ctx;
-  const readStarted = Date.now();
-  const duplicates = new AscendingRows();
-  const stats = new StreamingStatistics(matrix.dim, { hashDuplicates: true, covariance: false, rowIndices: recorder(ctx, duplicates) });
-  const kept = new FiniteRows(matrix.dim, rowsUsed);
-  await streamRows(matrix, runs, rowsUsed, (block, n, first) => { stats.add(block, n, first); kept.add(block, n); }, hooks);
-  const st = stats.finish();
-  const readMs = Date.now() - readStarted;
-  await ctx.source.assertUnchanged?.();
-  hooks.onProgress?.(0.95, 'Computing eigenvalues');
-  const eigenStarted = Date.now();
-  // Small Gram matrices are solved in JS, as in the quick pass: faster than compiling the kernels.
-  const { eigenvalues, overflow } = gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN);
-  const eigenMs = Date.now() - eigenStarted;
-  const outliers = outliersOf(ctx, st);
-  const report = buildReport(ctx, st, eigenvalues, overflow, { readMs, eigenMs }, {
-    method: sampled ? 'uniform random sample without replacement' : 'all rows', maxRows: options.maxRows,
-  }, outliers);
-  // the kept rows are centred now (gramRouteSpectrum): the covariance is Yᵀ·Y/(N − 1), used through products
-  const axesStarted = Date.now();
-  const axes = projecting(ctx) && eigenvalues.length > 0 && st.count >= 2
-    ? principalAxes({ operator: centredRowsOperator(kept.rows, kept.count, matrix.dim) }, matrix.dim, options.seed) : null;
-  await withProjection(ctx, report, st, axes, Date.now() - axesStarted, duplicates, outliers, hooks, kept.rows);
-  hooks.onProgress?.(1, 'Done');
-  return report;
-}
-
-/**
- * One pass of the statistics over the rows in `runs` (ascending), with the engine the analysis
- * uses: the WebAssembly kernels when the covariance costs enough to matter (see
- * AnalyzeOptions.kernels), else the float64 JS StreamingStatistics. `covarianceBuffer` (called
- * only by the WebAssembly path, once the rows are read) supplies a dim × dim array to build the
- * covariance in. Cancellation through hooks.isCancelled; progress up to 0.9.
- */
-export async function statisticsOfRows(
-  matrix: EmbeddingMatrix,
-  runs: Iterable<readonly [number, number]>,
-  rowsUsed: number,
-  engine: Pick<AnalyzeOptions, 'kernels' | 'workers'>,
-  hooks: AnalyzeHooks,
-  extra: { hashDuplicates: boolean; covarianceBuffer?: () => Float64Array | undefined; rowIndices?: RowIndexRecorder;
-    /** Receives the hashRow keys of the finite rows (rowHash.ts), block after block in row order: from the kernels' threads on the WebAssembly path. */
-    onRowKeys?: (keys: Float64Array) => void },
-): Promise<StatisticsResult> {
-  const dim = matrix.dim;
-  const kernels = engine.kernels ?? 'auto';
-  const float32Exact = FLOAT32_EXACT.has(matrix.dtype);
-  let element: WasmElement | null = null;
-  if (usesWasmStatistics(rowsUsed, dim, engine)) {
-    element = float32Exact && kernels !== 'float64' ? 'float32' : 'float64';
-  }
-  if (!element) {
-    const stats = new StreamingStatistics(dim, { hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices });
-    const onRowKeys = extra.onRowKeys;
-    await streamRows(matrix, runs, rowsUsed, onRowKeys ? (block, n, first) => { stats.add(block, n, first); onRowKeys(finiteRowKeys(block, n, dim)); }
-      : (block, n, first) => stats.add(block, n, first), hooks);
-    return stats.finish();
-  }
-  const blockRows = Math.max(1, Math.floor(F32_BLOCK_BYTES / ((element === 'float64' ? 8 : 4) * dim)));
-  const stats = new WasmStatistics(dim, { element, workers: engine.workers, maxBlockRows: blockRows, hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices,
-    onRowKeys: extra.onRowKeys });
-  const read: (r: number, n: number) => Promise<Float32Array | Float64Array> = element === 'float64' ? (r, n) => matrix.readRows(r, n)
-    : hasFloat32Rows(matrix) ? (r: number, n: number) => matrix.readRowsFloat32(r, n)
-      : async (r: number, n: number) => Float32Array.from(await matrix.readRows(r, n));
-  try {
-    await streamBlocks<Float32Array | Float64Array>(runs, rowsUsed, blockRows, read, (block, n, first) => stats.add(block, n, first), hooks);
-  } catch (e) {
-    await stats.abort();
-    throw e;
-  }
-  return stats.finish({ covarianceInto: extra.covarianceBuffer?.() });
-}
-
-/** True when statisticsOfRows would take the WebAssembly kernels for these rows (see AnalyzeOptions.kernels). */
-export function usesWasmStatistics(rowsUsed: number, dim: number, engine: Pick<AnalyzeOptions, 'kernels'>): boolean {
-  const kernels = engine.kernels ?? 'auto';
-  return kernels !== 'js' && wasmStatisticsAvailable() && (kernels !== 'auto' || rowsUsed * dim * dim >= F32_MIN_WORK);
-}
-
 interface ReportContext {
   source: ByteSource;
   dump: DumpFile;
@@ -338,20 +260,16 @@ interface ReportContext {
   sampled: boolean;
 }
 
-function buildReport(
-  ctx: ReportContext, st: StatisticsResult, eigenvalues: Float64Array, overflow: boolean,
-  t: { readMs: number; eigenMs: number }, sampling: { method: AnalysisReport['sampling']['method']; maxRows: number; note?: string },
-  outliers: OutlierRows | null = outliersOf(ctx, st),
-): AnalysisReport {
-  const { source, dump, matrix, options } = ctx;
-  return reportFromStatistics({
+/** What a report of this file is about (the subject of reportFromStatistics but its dimension, seed and null rows). */
+function subjectOf(ctx: ReportContext): Omit<ReportSubject, 'dim' | 'seed' | 'nullRows'> {
+  const { source, dump, matrix } = ctx;
+  return {
     displayPath: ctx.displayPath, fileSize: source.size, format: dump.format,
-    array: { name: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape] }, dim: matrix.dim, arrays: dump.arrays,
+    array: { name: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape] }, arrays: dump.arrays,
     readerFindings: dump.findings, notes: [...dump.notes, ...matrix.notes],
-    rowsTotal: ctx.rowsTotal, rowsUsed: ctx.rowsUsed, sampled: ctx.sampled, seed: options.seed,
-    thresholds: ctx.thresholds, nullRows: ctx.nulls.result(), started: ctx.started,
-  }, { ...st, norms: summariseNorms(st.rowNorms), rowIndices: st.rows,
-    outliers }, eigenvalues, overflow, t, sampling);
+    rowsTotal: ctx.rowsTotal, rowsUsed: ctx.rowsUsed, sampled: ctx.sampled,
+    thresholds: ctx.thresholds, started: ctx.started,
+  };
 }
 
 /**
@@ -369,8 +287,10 @@ async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<Ana
   if (q >= rowsUsed) return undefined;
   const started = Date.now();
   const gram = spectrumRoute(q, dim) === 'gram';
-  const stats = new StreamingStatistics(dim, { hashDuplicates: true, covariance: !gram,
+  // the exact pass's statistics and partial (see analyzeOpenedDump), on the sample
+  const stats = new StreamingStatistics(dim, { hashDuplicates: false, covariance: !gram,
     rowIndices: new RowIndexRecorder({ isNull: row => ctx.nulls.has(row) }) });
+  const keys = new RowKeyCollector(Math.max(ROW_KEYS_BOUND, q));
   const kept = gram ? new FiniteRows(dim, q) : null;
   const runs = [...uniqueSortedRuns(sampleRowIndices(ctx.rowsTotal, q, options.seed))];
   // Dense arrays take positioned reads: fetch the sample's rows QUICK_READS at a time (the
@@ -380,49 +300,22 @@ async function quickReport(ctx: ReportContext, hooks: AnalyzeHooks): Promise<Ana
     const block = blocks[b];
     const n = runs[b][1];
     stats.add(block, n, runs[b][0]);
+    addKeys(keys, finiteRowKeys(block, n, dim));
     kept?.add(block, n);
   }
   const st = stats.finish();
+  const quick = { ...ctx, rowsUsed: q, sampled: true, started };
+  const partial = shardPass(st, keys, new RowSampleCollector(dim, 0, options.seed), ctx.nulls, 0,
+    { seed: options.seed, arrayName: options.arrayName, normsKept: Infinity, covariance: !gram, comomentInPlace: true }).partialOf(shardOf(quick));
   const readMs = Date.now() - started;
   const eigenStarted = Date.now();
-  let eigenvalues: Float64Array = new Float64Array(0);
-  let overflow = false;
-  if (kept) {
-    ({ eigenvalues, overflow } = gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN));
-  } else if (st.count >= 2) {
-    ({ eigenvalues, overflow } = covarianceSpectrum(st.covariance, dim, c => symmetricEigenvalues(c, dim, { forceJs: dim <= QUICK_JS_EIGEN })));
-  }
-  const report = buildReport({ ...ctx, rowsUsed: q, sampled: true, started }, st, eigenvalues, overflow,
-    { readMs, eigenMs: Date.now() - eigenStarted },
+  const covariance = covarianceOfPartial(partial, true);
+  const variance = kept ? st.variance : diagonalOf(covariance, dim);
+  const spectrum = kept ? gramRouteSpectrum(kept, st, kept.count <= QUICK_JS_EIGEN)
+    : spectrumOfPartial(partial, covariance, c => symmetricEigenvalues(c, dim, { forceJs: dim <= QUICK_JS_EIGEN }));
+  return reportFromPartial(partial, subjectOf(quick), variance, spectrum, { readMs, eigenMs: Date.now() - eigenStarted },
     { method: 'uniform random sample without replacement', maxRows: q,
-      note: `Quick first pass: computed on a uniform random sample of ${q} of the ${ctx.rowsTotal} rows (seed ${options.seed}); the exact report follows.` });
-  return report;
-}
-
-/** Reads the requested row runs in blocks, in ascending order, feeding each block to `sink`. */
-async function streamRows(
-  matrix: EmbeddingMatrix,
-  runs: Iterable<readonly [number, number]>,
-  rowsWanted: number,
-  sink: (block: Float64Array, rows: number, firstRow: number) => void,
-  hooks: AnalyzeHooks,
-): Promise<void> {
-  const blockRows = Math.max(1, Math.floor(BLOCK_BYTES / (8 * Math.max(1, matrix.dim))));
-  let done = 0;
-  let lastReport = 0;
-  for (const [start, count] of runs) {
-    for (let r = start; r < start + count; r += blockRows) {
-      if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
-      const n = Math.min(blockRows, start + count - r);
-      sink(await matrix.readRows(r, n), n, r);
-      done += n;
-      const now = Date.now();
-      if (hooks.onProgress && now - lastReport > 100) {
-        lastReport = now;
-        hooks.onProgress(0.9 * (done / Math.max(1, rowsWanted)), `Read ${done} of ${rowsWanted} rows`);
-      }
-    }
-  }
+      note: `Quick first pass: computed on a uniform random sample of ${q} of the ${ctx.rowsTotal} rows (seed ${options.seed}); the exact report follows.` }).report;
 }
 
 /** Reads each run whole, `concurrency` reads in flight; blocks come back in the order of `runs`. */
@@ -440,30 +333,4 @@ async function readRunsConcurrently(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, runs.length)) }, lane));
   return blocks;
-}
-
-/** The WebAssembly path's reader: blocks of rows, each a fresh buffer handed over to `sink`. */
-async function streamBlocks<T>(
-  runs: Iterable<readonly [number, number]>,
-  rowsWanted: number,
-  blockRows: number,
-  read: (start: number, count: number) => Promise<T>,
-  sink: (block: T, rows: number, firstRow: number) => Promise<void>,
-  hooks: AnalyzeHooks,
-): Promise<void> {
-  let done = 0;
-  let lastReport = 0;
-  for (const [start, count] of runs) {
-    for (let r = start; r < start + count; r += blockRows) {
-      if (hooks.isCancelled?.()) throw new EmbdiagError('cancelled', 'Analysis cancelled.');
-      const n = Math.min(blockRows, start + count - r);
-      await sink(await read(r, n), n, r);
-      done += n;
-      const now = Date.now();
-      if (hooks.onProgress && now - lastReport > 100) {
-        lastReport = now;
-        hooks.onProgress(0.9 * (done / Math.max(1, rowsWanted)), `Read ${done} of ${rowsWanted} rows`);
-      }
-    }
-  }
 }

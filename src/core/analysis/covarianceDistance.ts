@@ -4,7 +4,8 @@ import type { EmbeddingMatrix } from '../formats/dumpFile';
 import { EmbdiagError } from '../errors';
 import { sampleRowIndices, uniqueSortedRuns } from '../stats/rowSampler';
 import { COVARIANCE_DISTANCE_FORMULA, relativeFrobeniusDistance } from './compareReports';
-import { statisticsOfRows, type AnalyzeHooks, type AnalyzeOptions } from './analyzeDump';
+import type { AnalyzeHooks, AnalyzeOptions } from './analyzeDump';
+import { statisticsOfRows } from './statisticsPass';
 
 /**
  * The covariance-level distance of two dumps for the compare view:

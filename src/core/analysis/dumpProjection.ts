@@ -16,21 +16,6 @@ const GAP_BYTES = 64 << 10;
 /** Decoded bytes of one read at most. */
 const SPAN_BYTES = 1 << 20;
 
-/** Global rows of one kind recorded in ascending order (the duplicates of the statistics pass). */
-export class AscendingRows {
-  private data = new Float64Array(64);
-  length = 0;
-  push(row: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = row;
-  }
-  has(row: number): boolean { return sortedHas(this.data.subarray(0, this.length), row); }
-}
-
 export interface DumpProjectionInput {
   matrix: EmbeddingMatrix;
   statistics: { count: number; mean: Float64Array; rowNorms: Float64Array; rows: RowIndices };
@@ -38,7 +23,8 @@ export interface DumpProjectionInput {
   report: AnalysisReport;
   projectionRows: number;
   seed: number;
-  duplicates: AscendingRows;
+  /** The duplicate rows (each repeats an earlier row). */
+  duplicates: { has(row: number): boolean };
   /** Flagged outlier rows, ascending (outlierRows.ts). */
   outliers: readonly number[];
   /** The Gram route's finite rows, centred, in row order (no read needed then). */

@@ -36,9 +36,17 @@ export function mergeMoments(a: Moments, b: Moments, dim: number): Moments {
   return { count: n, mean, comoment };
 }
 
-/** The moments of the statistics of the single-file analysis: the co-moment is the covariance times (count − 1), exact to rounding. */
-export function momentsOfStatistics(st: StatisticsResult, dim: number): Moments {
-  const comoment = new Float64Array(dim * dim);
-  if (st.covariance) for (let i = 0; i < comoment.length; i++) comoment[i] = st.covariance[i] * (st.count - 1);
-  return { count: st.count, mean: st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim), comoment };
+/**
+ * The moments of the statistics of the single-file analysis: the co-moment is the covariance times
+ * (count − 1), exact to rounding. `comoment`: 'copy' (default) in a new array; 'in-place' in the
+ * statistics' covariance array itself (which then holds the co-moment); 'none', no co-moment (an
+ * empty array: statistics taken without the covariance, a single file's Gram route; such moments
+ * are reported, never merged).
+ */
+export function momentsOfStatistics(st: StatisticsResult, dim: number, comoment: 'copy' | 'in-place' | 'none' = 'copy'): Moments {
+  const mean = st.count > 0 ? Float64Array.from(st.mean) : new Float64Array(dim);
+  if (comoment === 'none') return { count: st.count, mean, comoment: new Float64Array(0) };
+  const out = comoment === 'in-place' && st.covariance ? st.covariance : new Float64Array(dim * dim);
+  if (st.covariance) for (let i = 0; i < out.length; i++) out[i] = st.covariance[i] * (st.count - 1);
+  return { count: st.count, mean, comoment: out };
 }

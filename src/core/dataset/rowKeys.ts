@@ -44,7 +44,10 @@ export class RowKeyCollector {
   private saturated = false;
   /** Duplicates found by compaction, as ordinals: at most ROW_INDICES_KEPT of lowest ordinal. */
   private duplicates: { ordinal: number; first: number; key: number }[] = [];
-  constructor(private readonly bound = ROW_KEYS_BOUND) {
+  /** With options.everyDuplicate: the ordinal of every duplicate found (a single file's projection flags them all). */
+  private readonly every: number[] | null;
+  constructor(private readonly bound = ROW_KEYS_BOUND, options: { everyDuplicate?: boolean } = {}) {
+    this.every = options.everyDuplicate ? [] : null;
     this.buffer = new Float64Array(Math.min(4096, Math.max(2, 2 * bound)));
     this.ordinals = new Float64Array(this.buffer.length);
   }
@@ -81,6 +84,7 @@ export class RowKeyCollector {
     for (let i = 0; i < n0; i++) {
       if (i > 0 && sortedKeys[i] === sortedKeys[i - 1]) {
         this.duplicates.push({ ordinal: sortedOrds[i], first: ords[n - 1], key: sortedKeys[i] });
+        this.every?.push(sortedOrds[i]);
         if (this.duplicates.length >= 2 * ROW_INDICES_KEPT) this.trimDuplicates();
         continue;
       }
@@ -112,6 +116,14 @@ export class RowKeyCollector {
     const duplicates = this.duplicates.sort((a, b) => a.ordinal - b.ordinal)
       .map(d => ({ row: rows.rowOf(d.ordinal), repeats: rows.rowOf(d.first), key: d.key }));
     return { keys: this.buffer.slice(0, this.length), saturated: this.saturated, firstRows, duplicates };
+  }
+
+  /**
+   * After finish: every duplicate row found (global rows by `rows`, ascending) with
+   * options.everyDuplicate, else null. Exact while no key was dropped (at most `bound` distinct rows).
+   */
+  everyDuplicateRow(rows: { rowOf: (ordinal: number) => number }): Float64Array | null {
+    return this.every ? Float64Array.from(this.every, rows.rowOf).sort() : null;
   }
 }
 

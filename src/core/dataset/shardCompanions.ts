@@ -1,7 +1,8 @@
 import { resolveInformationInputs, type ResolvedArray, type ResolvedInformationInputs } from '../information/informationInputs';
 import type { ScalarInputs } from '../information/informationReport';
 import type { EmbeddingMatrix } from '../formats/dumpFile';
-import { MAX_COVARIANCE_DIM, statisticsOfRows, type AnalyzeOptions } from '../analysis/analyzeDump';
+import type { AnalyzeOptions } from '../analysis/analyzeDump';
+import { MAX_COVARIANCE_DIM, statisticsOfRows } from '../analysis/statisticsPass';
 import { COMPANION_ORDER, COMPANIONS_NOT_USED, type CompanionPartial, type CompanionRole } from './partial';
 import type { RowSample } from './rowSample';
 import { momentsOfStatistics } from './jointMoments';

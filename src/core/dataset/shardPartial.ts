@@ -6,7 +6,8 @@ import type { ByteSource } from '../io/byteSource';
 import { openDump } from '../formats/openDump';
 import { openDumpSource, siblingOpener } from '../formats/openDumpFile';
 import type { EmbeddingMatrix } from '../formats/dumpFile';
-import { MAX_COVARIANCE_DIM, statisticsOfRows, type AnalyzeHooks, type AnalyzeOptions } from '../analysis/analyzeDump';
+import type { AnalyzeHooks, AnalyzeOptions } from '../analysis/analyzeDump';
+import { MAX_COVARIANCE_DIM, statisticsOfRows } from '../analysis/statisticsPass';
 import { NullRowTally } from '../analysis/nullRowTally';
 import { StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
 import { finiteRowKeys } from '../stats/rowHash';
@@ -28,10 +29,9 @@ export interface PartialOptions {
 }
 
 /**
- * The partial of one shard whose first row has global index `firstRow`. Its mean, co-moment,
- * health counts and norms come from the statistics pass of the single-file analysis
- * (statisticsOfRows, over every row), and so do the duplicate keys (hashed by the threads that
- * run the kernels); the sample is gathered from the same blocks as they are read.
+ * The partial of one shard whose first row has global index `firstRow`: the shard pass
+ * (passOfShard, over every row: the pass a single file's analysis takes too), then the shard's
+ * companion arrays (shardCompanions.ts).
  */
 export async function partialOfShard(filePath: string, firstRow: number, options: PartialOptions, hooks: AnalyzeHooks = {},
   displayName: string = filePath): Promise<DatasetPartial> {
@@ -40,23 +40,14 @@ export async function partialOfShard(filePath: string, firstRow: number, options
     const { dump, matrix: opened } = await openShardMatrix(source, filePath, options, displayName);
     const nulls = new NullRowTally(opened);
     const matrix = nulls.matrix;
-    const { rows, dim } = matrix;
-    const keys = new RowKeyCollector();
-    const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
-    const st = await statisticsOfRows(tapRows(matrix, sampleOfBlocks(dim, firstRow, sample)), [[0, rows]], rows, options, hooks,
-      { hashDuplicates: false, rowIndices: new RowIndexRecorder({ isNull: row => nulls.has(row) }), onRowKeys: k => addKeys(keys, k) });
+    const pass = await passOfShard(nulls, firstRow, options, hooks);
     await source.assertUnchanged?.();
     const stat = await fs.stat(filePath);
     const shard: ShardEntry = {
-      file: displayName, firstRow, rows, format: dump.format, array: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape],
+      file: displayName, firstRow, rows: matrix.rows, format: dump.format, array: matrix.name, dtype: matrix.dtype, shape: [...matrix.shape],
       size: source.size, mtimeMs: stat.mtimeMs, findings: dump.findings.map(f => ({ ...f })), notes: [...dump.notes, ...matrix.notes],
     };
-    const nullRows = nulls.result();
-    const partial = partialFromStatistics(st, {
-      dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
-      nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
-      keys: keys.finish(finiteRowsOf(st, firstRow)), sample: sample.finish(),
-    });
+    const partial = pass.partialOf(shard);
     const { scalars, companions } = await companionsOfShard(filePath, firstRow, matrix.name, options.arrayName, partial.sample, options, hooks.isCancelled);
     if (Object.keys(scalars).length) shard.scalars = scalars;
     if (companions && 'unusable' in companions) shard.notes.push(companions.unusable);
@@ -68,6 +59,80 @@ export async function partialOfShard(filePath: string, firstRow: number, options
   } finally {
     await source.close();
   }
+}
+
+/** How a pass over a shard reads it; a single file's analysis (analyzeDump.ts) sets what a dataset's shard leaves at its default. */
+export interface ShardPassOptions extends PartialOptions {
+  /** The local rows read, ascending runs [first row, count], and how many (default: every row). */
+  runs?: Iterable<readonly [number, number]>;
+  rowsUsed?: number;
+  /** false: the per-dimension variance only, no co-moment (a single file's Gram route, see spectrumRoute.ts). Default true. */
+  covariance?: boolean;
+  /** Supplies the array the WebAssembly kernels build the covariance in (see statisticsOfRows). */
+  covarianceBuffer?: () => Float64Array | undefined;
+  /** The co-moment in the statistics' covariance array itself, scaled in place: no second d × d array (a partial reported once). */
+  comomentInPlace?: boolean;
+  /** Finite rows up to which every norm is kept, with its row (default NORMS_KEPT, the dataset's bound). */
+  normsKept?: number;
+  /** Distinct row keys kept exactly (default ROW_KEYS_BOUND, the dataset's bound). */
+  keyBound?: number;
+  /** Keep every duplicate row, not only the first ones (ShardPass.duplicateRows). */
+  everyDuplicate?: boolean;
+  /** Sees every block of rows read, as float64 rows (only with covariance false: the float64 JS statistics then read them). */
+  onBlock?: (block: Float64Array, rows: number) => void;
+}
+
+/** A pass's statistics and what builds the partial from them. */
+export interface ShardPass {
+  statistics: StatisticsResult;
+  /** The partial, described as `shard`: call it once (with comomentInPlace it takes over the statistics' covariance array). */
+  partialOf: (shard: ShardEntry) => DatasetPartial;
+  /** Every duplicate row (global, ascending), with options.everyDuplicate; else null. */
+  duplicateRows: Float64Array | null;
+}
+
+/**
+ * The statistics pass over the rows of one shard (a dataset's, or a single file) read through
+ * `nulls` (null rows told apart), global row = `firstRow` + local row: the statistics pass of the
+ * single-file analysis (statisticsOfRows), the duplicate keys (hashed by the threads that run the
+ * kernels) and the row sample gathered from the same blocks as they are read.
+ */
+export async function passOfShard(nulls: NullRowTally, firstRow: number, options: ShardPassOptions, hooks: AnalyzeHooks = {}): Promise<ShardPass> {
+  const matrix = nulls.matrix;
+  const { rows, dim } = matrix;
+  const keys = new RowKeyCollector(options.keyBound, { everyDuplicate: options.everyDuplicate });
+  const sample = new RowSampleCollector(dim, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, options.seed);
+  const takeSample = sampleOfBlocks(dim, firstRow, sample);
+  const onBlock = options.covariance === false ? options.onBlock : undefined;
+  const tapped = (options.sampleRows ?? DEFAULT_SAMPLE_ROWS) === 0 && !onBlock ? matrix : tapRows(matrix, (start, block, n) => {
+    takeSample(start, block, n);
+    onBlock?.(block as Float64Array, n);
+  });
+  const st = await statisticsOfRows(tapped, options.runs ?? [[0, rows]], options.rowsUsed ?? rows, options, hooks,
+    { hashDuplicates: false, rowIndices: new RowIndexRecorder({ isNull: row => nulls.has(row) }), onRowKeys: k => addKeys(keys, k),
+      covariance: options.covariance, covarianceBuffer: options.covarianceBuffer });
+  return shardPass(st, keys, sample, nulls, firstRow, options);
+}
+
+/**
+ * A pass's result from its statistics, the keys of its finite rows (in row order) and its sample:
+ * for a pass that reads its rows itself (a single file's quick pass, analyzeDump.ts).
+ */
+export function shardPass(st: StatisticsResult, keys: RowKeyCollector, sample: RowSampleCollector, nulls: NullRowTally, firstRow: number,
+  options: Pick<ShardPassOptions, 'seed' | 'arrayName' | 'normsKept' | 'covariance' | 'comomentInPlace' | 'everyDuplicate'>): ShardPass {
+  const finiteRows = finiteRowsOf(st, firstRow);
+  const rowKeys = keys.finish(finiteRows);
+  const nullRows = nulls.result();
+  return {
+    statistics: st,
+    duplicateRows: options.everyDuplicate ? keys.everyDuplicateRow(finiteRows) : null,
+    partialOf: shard => partialFromStatistics(st, {
+      dim: st.dim, seed: options.seed, arrayChoice: options.arrayName ?? null, shard,
+      nullRows: nullRows.count, nullRowFirst: nullRows.first.map(r => firstRow + r), ...firstRowsOfKinds(st, firstRow),
+      keys: rowKeys, sample: sample.finish(), normsKept: options.normsKept,
+      comoment: options.covariance === false ? 'none' : options.comomentInPlace ? 'in-place' : 'copy',
+    }),
+  };
 }
 
 /** The dump of a shard and its matrix (the array `options.arrayName` or the default one); refuses a covariance too large to hold. */
@@ -99,7 +164,7 @@ function sampleOfBlocks(dim: number, firstRow: number, sample: RowSampleCollecto
   };
 }
 
-function addKeys(collector: RowKeyCollector, keys: Float64Array): void {
+export function addKeys(collector: RowKeyCollector, keys: Float64Array): void {
   for (let i = 0; i < keys.length; i++) collector.add(keys[i]);
 }
 
@@ -124,10 +189,10 @@ export function partialOfRows(block: Float64Array, rows: number, dim: number, fi
  * the covariance times (count − 1), exact to rounding.
  */
 export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetPartial, 'dim' | 'seed' | 'arrayChoice' | 'nullRows' | 'nullRowFirst' | 'keys' | 'sample'>
-  & Partial<Pick<DatasetPartial, 'nanRowFirst' | 'infRowFirst' | 'zeroRowFirst'>> & { shard: ShardEntry }): DatasetPartial {
+  & Partial<Pick<DatasetPartial, 'nanRowFirst' | 'infRowFirst' | 'zeroRowFirst'>> & { shard: ShardEntry; comoment?: 'copy' | 'in-place' | 'none'; normsKept?: number }): DatasetPartial {
   const { dim } = extra;
-  const { mean, comoment } = momentsOfStatistics(st, dim);
-  const kept = st.rowNorms.length <= NORMS_KEPT;
+  const { mean, comoment } = momentsOfStatistics(st, dim, extra.comoment);
+  const kept = st.rowNorms.length <= (extra.normsKept ?? NORMS_KEPT);
   // the global row of each norm, while they are kept: a stable sort of the rows (in row order) by norm
   const rowsInOrder = kept ? Float64Array.from(finiteRowIndices(st.rows.finiteRuns), r => r + extra.shard.firstRow) : null;
   const order = kept ? Uint32Array.from(st.rowNorms.keys()).sort((i, j) => (st.rowNorms[i] < st.rowNorms[j] ? -1 : st.rowNorms[i] > st.rowNorms[j] ? 1 : 0)) : null;
