@@ -254,6 +254,28 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
       () => ourDiagnostic(doc.uri, 'duplicate-rows'), () => describeDiagnostics(doc.uri));
   });
 
+  test('a report covered by another while it loads shows its report at once when brought back', async function () {
+    // Without retainContextWhenHidden the covered page is discarded mid-load, and in code-server
+    // (one service worker for every webview) bringing it back took ~30 s. The bound is generous:
+    // a report comes back in about a second here.
+    this.timeout(150_000);
+    const first = uriOf('runs/collapsed.npy');
+    const second = uriOf(WITH_NAN);
+    for (const coverAfterMs of [0, 300, 1000]) {
+      await closeAllEditors();
+      void vscode.commands.executeCommand(ANALYZE_COMMAND, first);
+      await sleep(coverAfterMs);
+      await vscode.commands.executeCommand(ANALYZE_COMMAND, second);
+      await api.whenPanelRendered(second, 45_000);
+      const shown = Date.now();
+      await vscode.commands.executeCommand(ANALYZE_COMMAND, first);
+      const text = await api.whenPanelRendered(first, 45_000);
+      const tookMs = Date.now() - shown;
+      assert.ok(text.includes('1000 \u00d7 64'), `collapsed.npy's report is shown; it was:\n${text.slice(0, 1000)}`);
+      assert.ok(tookMs < 15_000, `covered ${coverAfterMs} ms after opening, collapsed.npy's report came back after ${tookMs} ms`);
+    }
+  });
+
   test('the compare view shows both dumps', async () => {
     const left = uriOf(EMB);
     const right = uriOf('runs/collapsed.npy');
