@@ -227,6 +227,9 @@ export async function launchBrowser({ profileDir, viewport = { width: 1400, heig
   const offHost = [];
   const servedByServiceWorker = [];
   const pending = new Map();
+  const isWebviewResource = (u) => {
+    try { return new URL(u).hostname.endsWith('.vscode-resource.vscode-cdn.net'); } catch { return false; }
+  };
   const isOffHost = (u) => {
     try {
       const url = new URL(u);
@@ -247,12 +250,17 @@ export async function launchBrowser({ profileDir, viewport = { width: 1400, heig
     pending.delete(r);
     // a webview resource cancelled before its answer (a panel closed while loading):
     // the service worker would have answered it
-    if (error === 'net::ERR_ABORTED' && new URL(url).hostname.endsWith('.vscode-resource.vscode-cdn.net')) {
+    if (error === 'net::ERR_ABORTED' && isWebviewResource(url)) {
       servedByServiceWorker.push(`${url} (cancelled)`);
     } else {
       offHost.push(`${url} (failed: ${error})`);
     }
   });
+  // Webview resources in flight (see whenWebviewResourcesSettled).
+  const webviewResources = new Set();
+  context.on('request', (r) => { if (isWebviewResource(r.url())) webviewResources.add(r); });
+  context.on('requestfinished', (r) => webviewResources.delete(r));
+  context.on('requestfailed', (r) => webviewResources.delete(r));
   const watchPage = (p) => p.on('websocket', (ws) => { if (isOffHost(ws.url())) offHost.push(ws.url()); });
   context.pages().forEach(watchPage);
   context.on('page', watchPage);
@@ -261,8 +269,26 @@ export async function launchBrowser({ profileDir, viewport = { width: 1400, heig
     try { await context.close(); } catch { /* already closed */ }
     if (!profileDir) fs.rmSync(profile, { recursive: true, force: true });
   };
+  /**
+   * Resolves once no webview resource has been in flight for `quietMs` (or after `maxMs`), with
+   * what it saw. code-server serves every webview from one origin through one service worker,
+   * which each new webview updates; a fetch of a webview torn down before its answer stays open
+   * until the worker's 30 s timeout, and until then the updated worker cannot take over, so the
+   * next webview stays blank. Tests that close panels wait for this first.
+   */
+  const whenWebviewResourcesSettled = async ({ quietMs = 300, maxMs = 10_000 } = {}) => {
+    const start = Date.now();
+    let quietSince = webviewResources.size ? Infinity : start;
+    while (Date.now() - start < maxMs) {
+      if (webviewResources.size) quietSince = Infinity;
+      else if (quietSince === Infinity) quietSince = Date.now();
+      if (Date.now() - quietSince >= quietMs) return { settled: true, waitedMs: Date.now() - start };
+      await sleep(50);
+    }
+    return { settled: false, waitedMs: Date.now() - start, pending: [...webviewResources].map((r) => r.url()) };
+  };
   return {
-    context, page, close, servedByServiceWorker,
+    context, page, close, servedByServiceWorker, whenWebviewResourcesSettled,
     /** Requests that left (or tried to leave) 127.0.0.1, including any still unanswered. */
     get offHost() { return [...offHost, ...[...pending.values()].map((u) => `${u} (no response yet)`)]; },
   };

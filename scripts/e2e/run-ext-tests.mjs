@@ -9,13 +9,15 @@
 //   node scripts/e2e/run-ext-tests.mjs [--workspace=DIR] [--extensionDevelopmentPath=DIR]
 //        [--extensionTestsPath=FILE] [--timeout=MS]
 // Defaults: the repo root, out/test/integration/index.js, a temporary copy of
-// examples/workspace, 600000 ms. VERBOSE=1 shows the workbench's own log lines.
+// examples/workspace, 600000 ms. VERBOSE=1 shows the workbench's own log lines;
+// E2E_TRACE_WEBVIEW=1 adds each webview request and its duration to the full log.
 // Exit code: the suite's (0 = all passed), 1 on failure, timeout or harness error.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import util from 'node:util';
 import {
-  REPO, LOGS, copyExampleWorkspace, launchBrowser, makeTempDir, screenshot, startCodeServer, workbenchUrl,
+  REPO, LOGS, copyExampleWorkspace, freePort, launchBrowser, makeTempDir, screenshot, startCodeServer, workbenchUrl,
 } from './codeServer.mjs';
 
 const arg = (name, dflt) => {
@@ -63,6 +65,7 @@ async function cleanup() {
   if (stopping) return;
   stopping = true;
   if (browser) await browser.close();
+  settledServer?.close();
   if (server) await server.stop();
   if (process.env.KEEP_RUN !== '1') fs.rmSync(runDir, { recursive: true, force: true });
   else say(`kept ${runDir}`);
@@ -75,11 +78,30 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/**
+ * The tests (in the extension host) ask here, before closing panels, that the browser has no
+ * webview resource in flight (codeServer.mjs whenWebviewResourcesSettled says why); the URL
+ * reaches them as E2E_WEBVIEW_SETTLED_URL through code-server's environment.
+ */
+let settledServer;
+async function startSettledServer() {
+  const port = await freePort();
+  settledServer = http.createServer(async (req, res) => {
+    const answer = browser ? await browser.whenWebviewResourcesSettled() : { settled: true, waitedMs: 0 };
+    if (!answer.settled) say(`webview resources still in flight after ${answer.waitedMs} ms: ${answer.pending.join(', ')}`);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(answer));
+  });
+  await new Promise((resolve) => settledServer.listen(port, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${port}/webview-resources-settled`;
+}
+
 try {
   server = await startCodeServer({
     userDataDir: path.join(runDir, 'user-data'),
     extensionsDir: path.join(runDir, 'extensions'),
     name: 'ext-tests-code-server',
+    env: { E2E_WEBVIEW_SETTLED_URL: await startSettledServer() },
   });
   say(`code-server up at ${server.url} after ${secs()}s; workspace ${workspace}`);
   browser = await launchBrowser({ profileDir: path.join(runDir, 'chromium') });
@@ -96,13 +118,27 @@ try {
   });
   page.on('console', (m) => {
     const text = m.text();
-    fullLog.write(`[browser ${m.type()}] ${text}\n`);
+    fullLog.write(`${new Date().toISOString()} [browser ${m.type()}] ${text}\n`);
     if (verbose) console.log(`[browser ${m.type()}] ${text}`);
   });
   page.on('pageerror', (e) => {
     fullLog.write(`[pageerror] ${e.stack || e.message}\n`);
     console.log(`[pageerror] ${e.message}`);
   });
+
+  // E2E_TRACE_WEBVIEW=1: each webview page and resource request, with how long it took
+  if (process.env.E2E_TRACE_WEBVIEW) {
+    const started = new Map();
+    const isWebview = (u) => /\.vscode-resource\.vscode-cdn\.net\/|\/webview\/browser\/pre\//.test(u);
+    browser.context.on('request', (r) => { if (isWebview(r.url())) started.set(r, Date.now()); });
+    const done = (r, what) => {
+      if (!started.has(r)) return;
+      fullLog.write(`${new Date().toISOString()} [request ${what} after ${Date.now() - started.get(r)} ms] ${r.url().slice(0, 200)}\n`);
+      started.delete(r);
+    };
+    browser.context.on('requestfinished', (r) => done(r, 'done'));
+    browser.context.on('requestfailed', (r) => done(r, `failed (${r.failure()?.errorText})`));
+  }
 
   await page.goto(workbenchUrl(server, { folder: workspace, extensionDevelopmentPath, extensionTestsPath }));
   let timer;

@@ -4,6 +4,7 @@ import { DumpDiagnostics } from './dumpDiagnostics';
 import { ManifestDiagnostics } from './manifestDiagnostics';
 import { DumpHoverProvider } from './hoverProvider';
 import { DUMP_EDITOR_VIEW_TYPE, REPORT_VIEW_TYPE, ReportViews } from './reportViews';
+import { DUMP_EDITOR_OPTIONS } from './reportPanelOptions';
 import { registerCommands } from './commands';
 import { DumpCodeActions } from './codeActions';
 import { AnalysisStatusBar } from './analysisStatusBar';
@@ -68,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
     vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new DumpHoverProvider(service, datasetCacheDir)),
     vscode.languages.registerCodeActionsProvider(DOCUMENT_SELECTOR, new DumpCodeActions(), { providedCodeActionKinds: DumpCodeActions.kinds }),
     vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, views),
-    vscode.window.registerCustomEditorProvider(DUMP_EDITOR_VIEW_TYPE, views, { supportsMultipleEditorsPerDocument: true }),
+    vscode.window.registerCustomEditorProvider(DUMP_EDITOR_VIEW_TYPE, views, DUMP_EDITOR_OPTIONS),
     ...registerCommands({ views, service, diagnostics, output }),
   );
 

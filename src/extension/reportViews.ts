@@ -5,6 +5,7 @@ import { renderMarkdown } from '../core/report/renderText';
 import { compareReports } from '../core/analysis/compareReports';
 import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../shared/protocol';
 import { createNonce, renderPanelHtml } from './panelHtml';
+import { REPORT_PANEL_OPTIONS } from './reportPanelOptions';
 import { asAnalysisError, type AnalysisService } from './analysisService';
 import { analysisOptions, readSettings } from './settings';
 import { saveReportAs, savePlot } from './exports';
@@ -416,7 +417,7 @@ export class ReportViews implements vscode.Disposable, vscode.WebviewPanelSerial
       view.subject = subject;
       view.panel.reveal(undefined, false);
     } else {
-      const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, subjectTitle(subject), vscode.ViewColumn.Active, { enableScripts: true });
+      const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, subjectTitle(subject), vscode.ViewColumn.Active, REPORT_PANEL_OPTIONS);
       view = this.adopt(panel, subject, false);
     }
     await view.run({ force: opts.force });

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { EmbeddingDiagnosticsApi } from '../../src/extension/api';
+import { closeAllEditors } from './closeEditors';
 
 const EXTENSION_ID = 'embedding-diagnostics.embedding-diagnostics';
 // out/test/integration -> repository root -> the committed fixtures
@@ -34,9 +35,9 @@ suite('Datasets: a folder of shards in the editor', () => {
     api = await vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID)!.activate();
     await vscode.workspace.fs.copy(vscode.Uri.file(path.join(FIXTURES, 'shards')), folder(), { overwrite: true });
   });
-  setup(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+  setup(async () => { await closeAllEditors(); });
   suiteTeardown(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await closeAllEditors();
     await vscode.workspace.fs.delete(workspaceUri('datasets'), { recursive: true });
   });
 

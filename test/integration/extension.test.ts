@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { EmbeddingDiagnosticsApi } from '../../src/extension/api';
+import { closeAllEditors } from './closeEditors';
 
 const EXTENSION_ID = 'embedding-diagnostics.embedding-diagnostics';
 const ANALYZE_COMMAND = 'embeddingDiagnostics.analyzeFile';
@@ -111,7 +112,7 @@ suite('Embedding Diagnostics in a real extension host', () => {
   });
 
   suiteTeardown(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await closeAllEditors();
   });
 
   test('the extension is present, activates and returns its API', async () => {
@@ -211,8 +212,8 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
   });
 
   // each test starts from no open views, so whenPanelRendered cannot answer from an earlier one
-  setup(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
-  suiteTeardown(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+  setup(async () => { await closeAllEditors(); });
+  suiteTeardown(async () => { await closeAllEditors(); });
 
   test('the custom editor opens a dump and shows its shape', async () => {
     const uri = uriOf(EMB);
@@ -251,6 +252,28 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
     }
     await waitFor('duplicate-rows to come back when the suppression is removed',
       () => ourDiagnostic(doc.uri, 'duplicate-rows'), () => describeDiagnostics(doc.uri));
+  });
+
+  test('a report covered by another while it loads shows its report at once when brought back', async function () {
+    // Without retainContextWhenHidden the covered page is discarded mid-load, and in code-server
+    // (one service worker for every webview) bringing it back took ~30 s. The bound is generous:
+    // a report comes back in about a second here.
+    this.timeout(150_000);
+    const first = uriOf('runs/collapsed.npy');
+    const second = uriOf(WITH_NAN);
+    for (const coverAfterMs of [0, 300, 1000]) {
+      await closeAllEditors();
+      void vscode.commands.executeCommand(ANALYZE_COMMAND, first);
+      await sleep(coverAfterMs);
+      await vscode.commands.executeCommand(ANALYZE_COMMAND, second);
+      await api.whenPanelRendered(second, 45_000);
+      const shown = Date.now();
+      await vscode.commands.executeCommand(ANALYZE_COMMAND, first);
+      const text = await api.whenPanelRendered(first, 45_000);
+      const tookMs = Date.now() - shown;
+      assert.ok(text.includes('1000 \u00d7 64'), `collapsed.npy's report is shown; it was:\n${text.slice(0, 1000)}`);
+      assert.ok(tookMs < 15_000, `covered ${coverAfterMs} ms after opening, collapsed.npy's report came back after ${tookMs} ms`);
+    }
   });
 
   test('the compare view shows both dumps', async () => {
@@ -299,7 +322,7 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
       assert.ok(!exact.includes('Quick first pass'), 'the exact report replaces the quick one');
       assert.ok(exact.includes('30000 \u00d7 256'));
     } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       await vscode.workspace.fs.delete(big);
     }
   });
@@ -340,7 +363,7 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
       await waitFor('the quick report of the analysis under way', () => api.whenPanelRendered(big, 60_000, 'Quick first pass'),
         () => 'no report view for the dump yet', 60_000, 50);
       const during = threads();
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       const closed = Date.now();
       await waitFor('the worker threads to exit after the panel closed', () => (threads() < during && threads() <= baseline ? true : undefined),
         () => `${threads()} threads, ${during} during the analysis, ${baseline} before it`, 5_000, 10);
@@ -349,7 +372,7 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
       assert.ok(threads() <= baseline, `no thread came back: ${threads()} threads, ${baseline} before the analysis`);
       console.log(`  [panel closed mid-analysis: worker threads gone after ${ms} ms]`);
     } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       await vscode.workspace.fs.delete(big);
     }
   });
@@ -399,7 +422,7 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
       const report = await api.analyze(watched);
       assert.deepStrictEqual(report.array.shape, [2000, 64], 'the cache was dropped: the new content is analysed');
     } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       await vscode.workspace.fs.delete(script);
       await vscode.workspace.fs.delete(watched);
     }
@@ -412,7 +435,7 @@ suite('Security: text from files is shown as text in the webview', () => {
     this.timeout(60_000);
     api = await vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID)!.activate();
   });
-  setup(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+  setup(async () => { await closeAllEditors(); });
 
   test('a dump named <img src=x onerror=alert(1)>.npy: the name appears literally, nothing is injected', async () => {
     const hostile = uriOf('runs/<img src=x onerror=alert(1)>.npy');
@@ -424,7 +447,7 @@ suite('Security: text from files is shown as text in the webview', () => {
       assert.ok(text.includes('<img src=x onerror=alert(1)>.npy'), `file name shown literally; text was:\n${text.slice(0, 800)}`);
       assert.ok(text.includes(EMB_SHAPE));
     } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       await vscode.workspace.fs.delete(hostile);
     }
   });
@@ -442,7 +465,7 @@ suite('Security: text from files is shown as text in the webview', () => {
       // arrays list, which innerText does not include
       assert.ok(text.includes('40 \u00d7 6'));
     } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       await vscode.workspace.fs.delete(target);
     }
   });
@@ -455,7 +478,7 @@ suite('Rate and capacity: manifest diagnostics and the Information section', () 
     this.timeout(60_000);
     api = await vscode.extensions.getExtension<EmbeddingDiagnosticsApi>(EXTENSION_ID)!.activate();
   });
-  setup(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+  setup(async () => { await closeAllEditors(); });
 
   test('a manifest whose targets have another row count shows the error on the "targets" key', async () => {
     const manifest = uriOf('runs/emb.embeddings.json');
@@ -470,7 +493,7 @@ suite('Rate and capacity: manifest diagnostics and the Information section', () 
       assert.strictEqual(doc.getText(d.range), '"targets"', `the diagnostic sits on the key; it covers ${JSON.stringify(doc.getText(d.range))}`);
       assert.match(d.message, /500 rows but the embeddings have 2000/);
     } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       await vscode.workspace.fs.delete(manifest);
     }
   });
@@ -493,7 +516,7 @@ suite('Rate and capacity: manifest diagnostics and the Information section', () 
         () => ourDiagnostic(train.uri, 'unstable-learning-rate'), () => describeDiagnostics(train.uri), 60_000);
       assert.ok(onPath.range.contains(quotedPathRanges(train, EMB).inner));
     } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       await vscode.workspace.fs.delete(manifest);
     }
   });
@@ -509,7 +532,7 @@ suite('Rate and capacity: manifest diagnostics and the Information section', () 
       assert.ok(text.includes("array 'embeddings_perturbed' of spec_sample.npz (container key)"), `the panel says where Z̃ came from; text:\n${text.slice(-2000)}`);
       assert.ok(/reading \(?B\)?/.test(text), `per input symbol is labelled reading (B); text:\n${text.slice(-2000)}`);
     } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       await vscode.workspace.fs.delete(npz);
     }
   });
@@ -527,7 +550,7 @@ suite('Rate and capacity: manifest diagnostics and the Information section', () 
       assert.match(text, /achievable/i, `the verdict is shown; text:\n${text.slice(-2000)}`);
       assert.ok(text.includes('R(D)'), 'the R(D) curve is labelled');
     } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
       for (const name of copies) await vscode.workspace.fs.delete(uriOf(`runs/${name}`));
     }
   });

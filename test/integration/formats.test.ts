@@ -15,6 +15,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import * as arrow from 'apache-arrow';
 import type { EmbeddingDiagnosticsApi } from '../../src/extension/api';
+import { closeAllEditors } from './closeEditors';
 
 const EXTENSION_ID = 'embedding-diagnostics.embedding-diagnostics';
 const ANALYZE_COMMAND = 'embeddingDiagnostics.analyzeFile';
@@ -96,7 +97,7 @@ suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors, Zarr, FA
   });
 
   suiteTeardown(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await closeAllEditors();
     await vscode.workspace.fs.delete(workspaceUri(TARGET), { recursive: true });
     await vscode.workspace.fs.delete(workspaceUri(script));
   });
@@ -129,7 +130,7 @@ suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors, Zarr, FA
       await vscode.commands.executeCommand(ANALYZE_COMMAND, uri);
       const text = await api.whenPanelRendered(uri, 45_000, f.shape);
       assert.ok(text.includes(f.shape!), `${f.rel}: the panel shows ${f.shape}`);
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await closeAllEditors();
     }
   });
 
@@ -142,7 +143,7 @@ suite('Every format: PyTorch, HDF5, Parquet, Arrow, JSON, word vectors, Zarr, FA
     assert.ok(text.includes(f.shape!), `${f.rel}: the custom editor shows ${f.shape}`);
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab?.input instanceof vscode.TabInputCustom, `the active tab is a custom editor (${tab?.label})`);
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await closeAllEditors();
   });
 
   test('in Python, each path gets a hover with the shape, or a diagnostic with the refusal code', async function () {
