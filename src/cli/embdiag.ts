@@ -7,7 +7,7 @@ import { informationOfDataset, sampleRowsInOrder } from '../core/dataset/dataset
 import { DEFAULT_SAMPLE_ROWS } from '../core/dataset/rowSample';
 import { EMBSTATS_EXTENSION, readEmbstats, writeEmbstats } from '../core/dataset/embstatsFile';
 import { assertMergeable, PartialMerger, type DatasetPartial } from '../core/dataset/partial';
-import { reportOfPartial } from '../core/dataset/datasetReport';
+import { reportOfPartial, shardFailureText } from '../core/dataset/datasetReport';
 import { setAsideNote, shardNumberingFindings } from '../core/dataset/datasetPaths';
 import { PartialCache } from '../core/dataset/partialCache';
 import { assertScalarsAgree, hasManifestScalars } from '../core/dataset/datasetScalars';
@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     }, hooks), cmd.projectionComponents);
     if (cmd.strict && report.incomplete) {
       const bad = report.shards!.filter(s => s.error);
-      throw new EmbdiagError('unreadable', `${bad.length} shard${bad.length === 1 ? '' : 's'} could not be read (--strict): ${bad.slice(0, 5).map(s => `${s.file}: ${s.error!.message}`).join('; ')}${bad.length > 5 ? '; …' : ''}`);
+      throw new EmbdiagError('unreadable', `${bad.length} shard${bad.length === 1 ? '' : 's'} could not be read (--strict): ${bad.slice(0, 5).map(s => shardFailureText({ file: s.file, message: s.error!.message })).join('; ')}${bad.length > 5 ? '; …' : ''}`);
     }
     // a dataset's information estimates run when asked for (--information or a scalar input), or by default when its shards carry companions or their manifests scalars
     const information = datasetResult

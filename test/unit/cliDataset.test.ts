@@ -93,9 +93,15 @@ test('an unreadable shard: listed with its error, report incomplete; --strict: e
   assert.match(bad.file, /part-3\.npy$/);
   assert.equal(typeof bad.error.message, 'string');
   assert.ok(j.findings.some((f: { code: string }) => f.code === 'incomplete-dataset'));
+  // the shard is named once per sentence, and the note counts the shards that were read
+  const incomplete = j.findings.find((f: { code: string }) => f.code === 'incomplete-dataset');
+  assert.equal(incomplete.message.split('part-3.npy').length - 1, 1, incomplete.message);
+  assert.ok(j.notes.some((n: string) => /^Dataset of 1 readable of 2 shards: every row of every readable shard analysed\./.test(n)), j.notes.join('\n'));
   r = run('analyze', dir, '--strict', '--json');
   assert.equal(r.status, 2);
-  assert.match(JSON.parse(r.stdout).error.message, /part-3\.npy/);
+  const strict = JSON.parse(r.stdout).error.message;
+  assert.match(strict, /part-3\.npy/);
+  assert.equal(strict.split('part-3.npy').length - 1, 1, strict);
   assert.match(run('analyze', dir).stdout, /INCOMPLETE/);
 });
 

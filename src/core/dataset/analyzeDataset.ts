@@ -2,7 +2,7 @@ import { EmbdiagError, asEmbdiagError, type EmbdiagErrorCode } from '../errors';
 import type { AnalyzeHooks } from '../analysis/analyzeDump';
 import type { FindingThresholds } from '../analysis/findings';
 import type { AnalysisReport } from '../report/analysisReport';
-import { reportOfPartial, type ShardFailure } from './datasetReport';
+import { reportOfPartial, shardFailureText, type ShardFailure } from './datasetReport';
 import { PartialMerger, type DatasetPartial } from './partial';
 import { partialOfShard, shardShape, type PartialOptions } from './shardPartial';
 import { shardConcurrency } from './shardConcurrency';
@@ -136,7 +136,7 @@ export async function analyzeDatasetWithPartial(paths: readonly string[], option
   // a dataset of one shard is refused as that file is: its own code and sentence
   if (!partial && failures.length === 1 && files.length === 1) throw new EmbdiagError(failures[0].code as EmbdiagErrorCode, failures[0].message);
   if (!partial) {
-    throw new EmbdiagError('unreadable', `None of the ${files.length} shards could be read: ${failures.slice(0, 3).map(f => `${f.file}: ${f.message}`).join('; ')}${failures.length > 3 ? '; …' : ''}`);
+    throw new EmbdiagError('unreadable', `None of the ${files.length} shards could be read: ${failures.slice(0, 3).map(shardFailureText).join('; ')}${failures.length > 3 ? '; …' : ''}`);
   }
   const readMs = Date.now() - started;
   const report = reportOfPartial(partial, {

@@ -9,6 +9,11 @@ import { DEFAULT_PROJECTION_ROWS, axesMatchSpectrum, type PrincipalAxes } from '
 /** A shard that could not be read: listed in the report with its error, left out of the figures. */
 export interface ShardFailure { file: string; code: string; message: string }
 
+/** "FILE: why", without naming the file twice when the reader's message already starts with it. */
+export function shardFailureText(f: { file: string; message: string }): string {
+  return f.message.startsWith(`${f.file}:`) ? f.message : `${f.file}: ${f.message}`;
+}
+
 export interface DatasetReportOptions {
   displayPath: string;
   thresholds?: FindingThresholds;
@@ -47,7 +52,7 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
   const shardFindings = p.shards.flatMap(s => s.findings.map(f => ({ ...f, message: `${s.file}: ${f.message}` })));
   const failureFindings: ReaderFinding[] = failures.length === 0 ? [] : [{
     code: 'incomplete-dataset', severity: 'warning',
-    message: `${failures.length} of ${failures.length + p.shards.length} shards could not be read and are left out of every figure: ${failures.slice(0, 5).map(f => `${f.file} (${f.message})`).join('; ')}${failures.length > 5 ? '; …' : ''}. Fix or remove them (--strict makes this an error).`,
+    message: `${failures.length} of ${failures.length + p.shards.length} shards could not be read and are left out of every figure: ${failures.slice(0, 5).map(shardFailureText).join('; ')}${failures.length > 5 ? '; …' : ''}. Fix or remove them (--strict makes this an error).`,
   }];
   const { report } = reportFromPartial(p, {
     displayPath: options.displayPath,
@@ -58,7 +63,7 @@ export function reportOfPartial(p: DatasetPartial, options: DatasetReportOptions
     arrays: [],
     readerFindings: [...(options.findings ?? []), ...failureFindings, ...shardFindings],
     notes: [
-      `Dataset of ${p.shards.length} shard${p.shards.length === 1 ? '' : 's'}${formats.length > 1 ? ` (formats ${formats.join(', ')})` : ''}: every row of every shard analysed.`,
+      `Dataset of ${failures.length ? `${p.shards.length} readable of ${p.shards.length + failures.length} shards` : `${p.shards.length} shard${p.shards.length === 1 ? '' : 's'}`}${formats.length > 1 ? ` (formats ${formats.join(', ')})` : ''}: every row of every ${failures.length ? 'readable ' : ''}shard analysed.`,
       ...notes,
       ...p.shards.flatMap(s => s.notes.map(n => `${s.file}: ${n}`)),
     ],
