@@ -14,7 +14,8 @@ let api: VsCodeApi | undefined;
 
 /** acquireVsCodeApi may be called once per page; this keeps the one instance. */
 export function vscodeApi(): VsCodeApi {
-  api ??= acquireVsCodeApi();
+  // the page's inline bootstrap (src/extension/panelHtml.ts) acquired it first
+  api ??= (globalThis as { __embdiagVsCodeApi?: VsCodeApi }).__embdiagVsCodeApi ?? acquireVsCodeApi();
   return api;
 }
 

@@ -56,6 +56,40 @@ export function panelCsp(cspSource: string, nonce: string): string {
   ].join('; ') + ';';
 }
 
+/**
+ * An inline script (by nonce) that runs before the page's files load. In code-server every webview
+ * fetches its files through one shared service worker, and a page created while that worker changes
+ * hands can have its requests sent to the network instead, where they fail: the page would stay on
+ * "Loading" for good (and, kept while hidden, even when shown again). This script tells the host,
+ * which loads the page again. It also acquires the webview API, which a page may do only once, and
+ * leaves it for the bundle (webview/vscodeApi.ts).
+ */
+export const PAGE_BOOTSTRAP = `(function () {
+  var api = acquireVsCodeApi();
+  window.__embdiagVsCodeApi = api;
+  var reported = false;
+  window.addEventListener('error', function (e) {
+    var t = e.target;
+    if (reported || !t || (t.tagName !== 'SCRIPT' && t.tagName !== 'LINK')) return;
+    reported = true;
+    api.postMessage({ type: 'resourceFailed', url: String(t.src || t.href || '').slice(0, 300) });
+  }, true);
+})();`;
+
+/**
+ * How long to wait before loading a page again after its `attempt`-th failed load (1-based), or
+ * undefined to stop: a few tries, spaced so that a service worker changing hands has settled.
+ */
+export function pageReloadDelayMs(attempt: number): number | undefined {
+  return [500, 2000, 5000][attempt - 1];
+}
+
+/** The page shown when its files would not load after every try. */
+export function pageFailedHtml(url: string): string {
+  return `<!DOCTYPE html><html><body><p>This report's page could not load its own file ${escapeHtml(url)}. ` +
+    'Close the tab and run the analysis again; if it keeps failing, reload the window.</p></body></html>';
+}
+
 export function renderPanelHtml(opts: PanelHtmlOptions): string {
   if (!/^[A-Za-z0-9+/_=-]+$/.test(opts.nonce)) throw new Error('renderPanelHtml: the nonce must be base64 or alphanumeric');
   // VS Code for the Web gives "'self' https://*.vscode-cdn.net": single quotes are legitimate source
@@ -69,6 +103,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <script nonce="${nonce}">${PAGE_BOOTSTRAP}</script>
   <link rel="stylesheet" id="vscode-codicon-stylesheet" href="${escapeHtml(opts.codiconUri)}" nonce="${nonce}">
   <link rel="stylesheet" href="${escapeHtml(opts.styleUri)}" nonce="${nonce}">
   <title>${escapeHtml(opts.title)}</title>

@@ -4,7 +4,7 @@ import type { AnalysisReport } from '../core/report/analysisReport';
 import { renderMarkdown } from '../core/report/renderText';
 import { compareReports } from '../core/analysis/compareReports';
 import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../shared/protocol';
-import { createNonce, renderPanelHtml } from './panelHtml';
+import { createNonce, pageFailedHtml, pageReloadDelayMs, renderPanelHtml } from './panelHtml';
 import { REPORT_PANEL_OPTIONS } from './reportPanelOptions';
 import { asAnalysisError, type AnalysisService } from './analysisService';
 import { analysisOptions, readSettings } from './settings';
@@ -78,6 +78,16 @@ class ReportView {
   }
 
   private disposed = false;
+  /** Loads of the page in a row whose files failed (reset once a page renders). */
+  private pageReloads = 0;
+
+  /** The page's own files failed to load (panelHtml.ts PAGE_BOOTSTRAP): load it again, a few times. */
+  private reloadPage(url: string): void {
+    const delay = pageReloadDelayMs(++this.pageReloads);
+    this.owner.log(`report page of ${subjectTitle(this.subject)}: ${url || 'a file'} failed to load (try ${this.pageReloads})${delay === undefined ? '; giving up' : `; loading the page again in ${delay} ms`}`);
+    if (delay === undefined) { this.panel.webview.html = pageFailedHtml(url); return; }
+    setTimeout(() => { if (!this.disposed) this.owner.initWebview(this.panel.webview, subjectTitle(this.subject)); }, delay);
+  }
 
   /** Posts to the webview unless the panel is gone (a result can arrive just after it closed). */
   private send(msg: HostToWebview): void {
@@ -117,7 +127,11 @@ class ReportView {
         if (this.lastRowMetadata) this.send(this.lastRowMetadata);
         if (this.lastUmap) this.send(this.lastUmap);
         break;
+      case 'resourceFailed':
+        this.reloadPage(msg.url);
+        break;
       case 'rendered':
+        this.pageReloads = 0;
         this.renderedText = msg.text;
         this.renderedHistory = [...this.renderedHistory.slice(-9), msg.text];
         this.waiters = this.waiters.filter(w => !w(msg.text));

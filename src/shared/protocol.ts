@@ -75,14 +75,17 @@ export type WebviewToHost =
   /** Compute the non-linear view (UMAP) of the projection shown; off until the user asks. */
   | { type: 'startUmap' }
   /** Stop computing it. */
-  | { type: 'cancelUmap' };
+  | { type: 'cancelUmap' }
+  /** One of the page's own files (script, stylesheet) failed to load: the host loads the page again. */
+  | { type: 'resourceFailed'; url: string };
 
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;
-  const m = value as { type?: unknown; file?: unknown; text?: unknown; name?: unknown; format?: unknown; plot?: unknown; data?: unknown; row?: unknown };
+  const m = value as { type?: unknown; file?: unknown; text?: unknown; name?: unknown; format?: unknown; plot?: unknown; data?: unknown; row?: unknown; url?: unknown };
   switch (m.type) {
     case 'ready': case 'reanalyze': case 'copyMarkdown': case 'startUmap': case 'cancelUmap': return true;
     case 'rendered': return typeof m.file === 'string' && typeof m.text === 'string';
+    case 'resourceFailed': return typeof m.url === 'string';
     case 'selectArray': return typeof m.name === 'string';
     case 'openShard': return typeof m.file === 'string';
     case 'openRow': return typeof m.row === 'number' && Number.isSafeInteger(m.row) && m.row >= 0;

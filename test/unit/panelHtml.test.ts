@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNonce, escapeHtml, panelCsp, renderPanelHtml } from '../../src/extension/panelHtml';
+import { createNonce, escapeHtml, PAGE_BOOTSTRAP, pageFailedHtml, pageReloadDelayMs, panelCsp, renderPanelHtml } from '../../src/extension/panelHtml';
+import { isWebviewToHost } from '../../src/shared/protocol';
 
 const opts = {
   cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
@@ -57,7 +58,10 @@ test('the page links the codicon stylesheet by id, loads the script with the non
   assert.ok(html.includes(`<script nonce="${opts.nonce}" src="${opts.scriptUri}"></script>`));
   assert.ok(html.includes('<title>Embeddings: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more</title>'));
   assert.ok(!html.includes('<script>alert'));
-  assert.equal((html.match(/<script\b/g) ?? []).length, 1, 'one script element, ours');
+  // two script elements, both ours by nonce: the inline bootstrap first, before any file is fetched, then the bundle
+  const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+  assert.deepEqual(scripts, [`<script nonce="${opts.nonce}">`, `<script nonce="${opts.nonce}" src="${opts.scriptUri}">`]);
+  assert.ok(html.indexOf(`<script nonce="${opts.nonce}">`) < html.indexOf('<link rel="stylesheet"'), 'the bootstrap listens before the stylesheets load');
   assert.ok(html.includes('id="app"'));
 });
 
@@ -77,4 +81,37 @@ test('two renders with fresh nonces differ only by the nonce', () => {
   const ha = renderPanelHtml({ ...opts, nonce: a });
   const hb = renderPanelHtml({ ...opts, nonce: b });
   assert.equal(ha.split(a).join('N'), hb.split(b).join('N'));
+});
+
+test('the page bootstrap reports the first of its own files that fails to load, once, and hands the webview API on', () => {
+  const posted: unknown[] = [];
+  let acquired = 0;
+  const listeners: { type: string; fn: (e: { target: unknown }) => void; capture: unknown }[] = [];
+  const fakeWindow: Record<string, unknown> = { addEventListener: (type: string, fn: (e: { target: unknown }) => void, capture: unknown) => listeners.push({ type, fn, capture }) };
+  const api = { postMessage: (m: unknown) => posted.push(m) };
+  new Function('acquireVsCodeApi', 'window', PAGE_BOOTSTRAP)(() => { acquired++; return api; }, fakeWindow);
+  assert.equal(acquired, 1);
+  assert.equal(fakeWindow.__embdiagVsCodeApi, api, 'the bundle takes the API from here (a page may acquire it once)');
+  assert.equal(listeners.length, 1);
+  assert.equal(listeners[0].type, 'error');
+  assert.equal(listeners[0].capture, true, 'resource errors do not bubble: captured');
+  const fire = (target: unknown) => listeners[0].fn({ target });
+  fire({ tagName: 'IMG', src: 'https://x/a.png' });
+  fire(null);
+  assert.deepEqual(posted, [], 'other elements and script errors (no target) are not ours to report');
+  fire({ tagName: 'SCRIPT', src: opts.scriptUri });
+  fire({ tagName: 'LINK', href: opts.styleUri });
+  assert.deepEqual(posted, [{ type: 'resourceFailed', url: opts.scriptUri }], 'the first failure, once');
+  assert.ok(isWebviewToHost(posted[0]));
+  assert.ok(!isWebviewToHost({ type: 'resourceFailed' }) && !isWebviewToHost({ type: 'resourceFailed', url: 3 }));
+});
+
+test('a page whose files fail is loaded again a few times, then replaced by a sentence that names the file', () => {
+  const delays = [1, 2, 3, 4].map(pageReloadDelayMs);
+  assert.ok(delays.slice(0, 3).every(d => typeof d === 'number' && d > 0), `three tries: ${delays}`);
+  assert.ok((delays[0] as number) < (delays[1] as number) && (delays[1] as number) < (delays[2] as number), 'spaced further each time');
+  assert.equal(delays[3], undefined, 'then it stops');
+  const failed = pageFailedHtml('https://x/<b>webview.js');
+  assert.match(failed, /could not load its own file https:\/\/x\/&lt;b&gt;webview\.js/);
+  assert.ok(!/<script/.test(failed));
 });
