@@ -563,7 +563,7 @@ async function main() {
       if (torchVersion) {
         const t = referenceMedians(torches, ours);
         Object.assign(res, { torchS: t.s, torchCpuS: t.cpuS, torchEigS: t.eigS, torchCovS: t.covS, torchRatio: t.ratio });
-        res.torchInfo = { torch: torches[0].torch, threads: torches[0].threads, config: torches[0].config };
+        res.torchInfo = { torch: torches[0].torch, threads: torches[0].threads, config: torches[0].config, blas: blasLabel(torches[0].blas) };
         if (npEig) {
           const diff = eigenDifference(torchEig, npEig);
           res.torchVsNumpyMaxRel = diff.maxRel;
@@ -621,7 +621,7 @@ function printCase(r) {
     log(`   ratio  ${f2(r.ratio)}x total, ${f2(r.eigRatio)}x eigenvalues (medians of the run-by-run ratios); max relative eigenvalue difference ${r.eigMaxRel.toExponential(2)} over ${r.eigCompared} eigenvalues above 1e-12·λmax`);
   }
   if (r.torchS !== undefined) {
-    log(`   torch  ${f2(r.torchS)} s wall, ${f2(r.torchCpuS)} s CPU (cov ${f2(r.torchCovS)} s, eigvalsh ${f2(r.torchEigS)} s; float32, ${r.torchInfo.threads} threads${r.torchInfo.config ? `, ${r.torchInfo.config}` : ''})`);
+    log(`   torch  ${f2(r.torchS)} s wall, ${f2(r.torchCpuS)} s CPU (cov ${f2(r.torchCovS)} s, eigvalsh ${f2(r.torchEigS)} s; float32, ${r.torchInfo.threads} threads${r.torchInfo.config ? `, ${r.torchInfo.config}` : ''}${r.torchInfo.blas ? `; its BLAS ${r.torchInfo.blas}` : ''})`);
     log(`   ratio  ${f2(r.torchRatio)}x total vs PyTorch (median of the run-by-run ratios)${r.torchVsNumpyMaxRel !== undefined ? `; PyTorch's float32 eigenvalues vs numpy's: max relative difference ${r.torchVsNumpyMaxRel.toExponential(2)} over ${r.torchVsNumpyCompared} eigenvalues (its float32 rounding, not our accuracy)` : ''}`);
   }
   if (r.kernelS !== undefined) {
@@ -681,7 +681,11 @@ const caseLabel = (r) => `${n0(r.rows)} × ${n0(r.dim)}`;
 const met = (ok) => (ok ? 'met' : '**missed**');
 
 function blasLine(results) {
-  const b = results.find(r => r.blas)?.blas?.[0];
+  return blasLabel(results.find(r => r.blas)?.blas?.[0]);
+}
+
+/** "OpenBLAS 0.3.31 (SkylakeX), 2 threads" from bench_numpy.py's description of a BLAS library. */
+function blasLabel(b) {
   if (!b) return '';
   const lib = b.version ? `${b.internal_api ?? 'BLAS'} ${b.version}` : (b.config ?? b.library ?? '').split(' ').slice(0, 2).join(' ');
   return `${lib}${b.architecture ? ` (${b.architecture})` : ''}${b.num_threads ? `, ${b.num_threads} threads` : ''}`;
@@ -697,7 +701,7 @@ function markdownSummary({ machine: m, numpyVersion, results, host, formats }) {
   // the options that only name output files do not change what is measured
   const shown = args.filter((a, i) => !['--json', '--markdown'].includes(a) && !['--json', '--markdown'].includes(args[i - 1]));
   out.push(`Run ${when}: \`npm run bench${shown.length ? ' -- ' + shown.join(' ') : ''}\` on ${m.model}${m.simdFlags.length ? ` (${m.simdFlags.join(' ')})` : ''}${m.hypervisor ? `, ${m.hypervisor}` : ''}, ${m.cpus} cores, ${m.memGiB} GiB RAM; node ${m.node}` +
-    `${numpyVersion ? `, numpy ${numpyVersion}${blas ? ` on ${blas}` : ''}` : ''}${torchRef ? `, PyTorch ${torchRef.torch} (Debian python3-torch; the reference, float32, ${torchRef.threads} threads${torchRef.config ? `, ${torchRef.config}` : ''})` : ''}${formats && py?.length === 2 ? `, Debian torch ${py[0]} and h5py ${py[1]} (writers)` : ''}. Load average at the end ${os.loadavg().map(x => x.toFixed(1)).join(' / ')} (1/5/15 min).`);
+    `${numpyVersion ? `, numpy ${numpyVersion}${blas ? ` on ${blas}` : ''}` : ''}${torchRef ? `, PyTorch ${torchRef.torch} (Debian python3-torch; the reference, float32, ${torchRef.threads} threads${torchRef.config ? `, ${torchRef.config}` : ''}${torchRef.blas ? `, on ${torchRef.blas}` : ''})` : ''}${formats && py?.length === 2 ? `, Debian torch ${py[0]} and h5py ${py[1]} (writers)` : ''}. Load average at the end ${os.loadavg().map(x => x.toFixed(1)).join(' / ')} (1/5/15 min).`);
   out.push('');
   out.push('| Target | Case | Measured | Verdict |');
   out.push('| --- | --- | --- | --- |');

@@ -28,15 +28,29 @@ def blas_info():
             return info
     except Exception:  # threadpoolctl not installed
         pass
+    import glob
+    import os
+    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + '.libs', '*openblas*'))
+    return [openblas_info(libs[0])] if libs else None
+
+
+def loaded_openblas_info():
+    """The OpenBLAS this process has loaded (torch's: Debian links the system one), from /proc/self/maps."""
+    try:
+        with open('/proc/self/maps') as maps:
+            paths = sorted({line.split()[-1] for line in maps if 'openblas' in line.split()[-1]})
+    except OSError:  # not Linux
+        return None
+    return openblas_info(paths[-1]) if paths else None
+
+
+def openblas_info(path):
+    """An OpenBLAS library's kernel (core name), build configuration and thread count, through its own API."""
     try:
         import ctypes
-        import glob
         import os
-        libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + '.libs', '*openblas*'))
-        if not libs:
-            return None
-        lib = ctypes.CDLL(libs[0])
-        out = {'library': os.path.basename(libs[0])}
+        lib = ctypes.CDLL(path)
+        out = {'library': os.path.basename(path)}
         for key, names in (('architecture', ('scipy_openblas_get_corename64_', 'openblas_get_corename64_', 'openblas_get_corename')),
                            ('config', ('scipy_openblas_get_config64_', 'openblas_get_config64_', 'openblas_get_config'))):
             for name in names:
@@ -50,8 +64,8 @@ def blas_info():
             if f is not None:
                 out['num_threads'] = f()
                 break
-        return [out]
-    except Exception:
+        return out
+    except Exception:  # not OpenBLAS after all, or no such symbols: print without it
         return None
 
 
@@ -79,6 +93,8 @@ def torch_pipeline():
         info['config'] = ', '.join(m.group(0).strip() for m in re.finditer(r'CPU capability usage: \w+|(?:BLAS|LAPACK)_INFO=\w+', shown))
     except Exception:  # torch.__config__ missing: print without it
         pass
+    # torch's matrix product runs in the BLAS it links, on that library's own threads
+    info['blas'] = loaded_openblas_info()
     return cov_eig, info
 
 
