@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench`: our full exact analysis (the CLI, as a separate process) against the user's
 // numpy one-liner `w = np.linalg.eigvalsh(np.cov(np.load(f), rowvar=False))`, on the same
-// synthetic float32 .npy dumps, in the same run.
+// synthetic float32 .npy dumps, in the same run. Issue #17 also asks for, alternating in the same
+// rounds: PyTorch's version of the one-liner as an ML engineer writes it,
+// `torch.linalg.eigvalsh(torch.cov(torch.from_numpy(X).T))` (float32, Debian's python3-torch, as many
+// threads as cores), and the covariance kernel alone on rows in memory (test/bench/kernelPeak.ts),
+// against which the pipeline's read+stats time is set (report.timings.readMs ÷ standalone time, for
+// the same N·d(d+1)/2 multiply-adds). Every run starts with the CPU model and its SIMD flags.
 //
 // It also measures, in the same run, the editor side (issue #7 target 5: activation, hover from the
 // cache, bundle size; through a stub of the `vscode` API, scripts/bench_vscode_stub.cjs) and the
