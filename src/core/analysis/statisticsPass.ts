@@ -60,7 +60,7 @@ export async function statisticsOfRows(
       : (block, n, first) => stats.add(block, n, first), hooks);
     return stats.finish();
   }
-  const blockRows = Math.max(1, Math.floor(F32_BLOCK_BYTES / ((element === 'float64' ? 8 : 4) * dim)));
+  const blockRows = wasmBlockRows(element, dim);
   const stats = new WasmStatistics(dim, { element, workers: engine.workers, maxBlockRows: blockRows, hashDuplicates: extra.hashDuplicates, rowIndices: extra.rowIndices,
     onRowKeys: extra.onRowKeys });
   const read: (r: number, n: number) => Promise<Float32Array | Float64Array> = element === 'float64' ? (r, n) => matrix.readRows(r, n)
@@ -73,6 +73,11 @@ export async function statisticsOfRows(
     throw e;
   }
   return stats.finish({ covarianceInto: extra.covarianceBuffer?.() });
+}
+
+/** Rows per block handed to the WebAssembly statistics (the bench's standalone kernel run uses the same). */
+export function wasmBlockRows(element: WasmElement, dim: number): number {
+  return Math.max(1, Math.floor(F32_BLOCK_BYTES / ((element === 'float64' ? 8 : 4) * dim)));
 }
 
 /** True when statisticsOfRows would take the WebAssembly kernels for these rows (see AnalyzeOptions.kernels). */

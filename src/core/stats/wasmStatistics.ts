@@ -442,6 +442,11 @@ export class WasmStatistics {
     }
   }
 
+  /** Threads running the kernels: the worker threads, or 1 (the calling thread). */
+  get threads(): number {
+    return this.lanes.length || 1;
+  }
+
   private collect(seq: number, result: BlockResult): void {
     this.normParts[seq] = result.norms;
     this.results[seq] = result;
