@@ -8,7 +8,8 @@ import { REPO_ROOT } from './support';
 
 /**
  * The licences of the code we ship travel with it. Which packages a bundle holds is read from the
- * bundle itself: the development build marks each module with a `// node_modules/...` comment.
+ * bundle itself: the development build marks each module with a `// node_modules/...` comment (`// ../../x/node_modules/...`
+ * where node_modules is a link elsewhere).
  */
 test('dist/THIRD_PARTY_NOTICES.txt carries the licence text of every package inside the bundles', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'embdiag-notices-'));
@@ -17,7 +18,7 @@ test('dist/THIRD_PARTY_NOTICES.txt carries the licence text of every package ins
     assert.equal(built.status, 0, built.stderr);
     const shipped = new Set<string>(['@vscode/codicons']); // its font and stylesheet are copied beside the bundles
     for (const f of fs.readdirSync(out).filter(f => /\.(m?js)$/.test(f))) {
-      for (const m of fs.readFileSync(path.join(out, f), 'utf8').matchAll(/^\s*\/\/ node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\//gm)) shipped.add(m[1]);
+      for (const m of fs.readFileSync(path.join(out, f), 'utf8').matchAll(/^\s*\/\/ (?:\S*\/)?node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\//gm)) shipped.add(m[1]);
     }
     assert.ok(shipped.has('apache-arrow') && shipped.has('lit-html'), `the module markers are there to read: ${[...shipped]}`);
     const notices = fs.readFileSync(path.join(out, 'THIRD_PARTY_NOTICES.txt'), 'utf8');
