@@ -71,5 +71,5 @@ if (watch) {
   const results = await Promise.all(builds.map(b => esbuild.build(b)));
   chmodSync(`${out}/cli.js`, 0o755);
   // the licences of the packages inside the bundles travel with them (copyAssets ships the codicons)
-  writeThirdPartyNotices(`${out}/THIRD_PARTY_NOTICES.txt`, bundledPackages(results.map(r => r.metafile), ['@vscode/codicons']));
+  writeThirdPartyNotices(`${out}/THIRD_PARTY_NOTICES.txt`, bundledPackages(results.map(r => r.metafile), ['node_modules/@vscode/codicons']));
 }

@@ -4,28 +4,33 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The package (`name` or `@scope/name`) of a path inside node_modules, or undefined. */
-export function packageOfPath(p) {
-  const m = /(?:^|[\\/])node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(p);
+/**
+ * The folder of the package a bundled file belongs to (up to its innermost `node_modules/name` or
+ * `node_modules/@scope/name`: a package nested in another's node_modules is a package of its own,
+ * often of another version), or undefined outside node_modules.
+ */
+export function packageDirOfPath(p) {
+  const m = /^(.*node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)/.exec(p);
   return m ? m[1].replace(/\\/g, '/') : undefined;
 }
 
-/** The packages whose files are inputs of the given esbuild metafiles, plus `extra` (copied assets). */
+/** The package folders whose files are inputs of the given esbuild metafiles, plus `extra` (copied assets). */
 export function bundledPackages(metafiles, extra = []) {
-  const names = new Set(extra);
+  const dirs = new Set(extra);
   for (const meta of metafiles) for (const input of Object.keys(meta?.inputs ?? {})) {
-    const name = packageOfPath(input);
-    if (name) names.add(name);
+    const dir = packageDirOfPath(input);
+    if (dir) dirs.add(dir);
   }
-  return [...names].sort();
+  return [...dirs].sort();
 }
 
 const NOTICE_FILE = /^(licen[cs]e|copying|notice)([-._].*)?(\.(txt|md))?$/i;
 
-/** The notice of one package: name, version, declared licence and the text of its licence/notice files. */
-export function packageNotice(name, root = process.cwd()) {
-  const dir = path.join(root, 'node_modules', name);
+/** The notice of one package folder: name, version, declared licence and the text of its licence/notice files. */
+export function packageNotice(packageDir, root = process.cwd()) {
+  const dir = path.resolve(root, packageDir);
   const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const name = pkg.name;
   const files = readdirSync(dir).filter(f => NOTICE_FILE.test(f)).sort();
   if (!files.length) throw new Error(`${name}: no licence file in ${dir}; the notices cannot be written without it`);
   const license = typeof pkg.license === 'string' ? pkg.license : pkg.license?.type ?? 'unstated';
@@ -34,8 +39,9 @@ export function packageNotice(name, root = process.cwd()) {
 }
 
 /** Writes the notices of the given packages to `file`. */
-export function writeThirdPartyNotices(file, names, root = process.cwd()) {
+export function writeThirdPartyNotices(file, packageDirs, root = process.cwd()) {
   const header = 'Embedding Diagnostics bundles code from the following npm packages, each under its own licence, reproduced below.\n\n';
-  writeFileSync(file, header + names.map(n => packageNotice(n, root)).join('\n'));
-  return names;
+  const notices = [...new Set(packageDirs.map(d => packageNotice(d, root)))]; // the same name@version in two places once
+  writeFileSync(file, header + notices.join('\n'));
+  return packageDirs;
 }
