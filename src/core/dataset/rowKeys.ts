@@ -1,4 +1,5 @@
 import { ROW_INDICES_KEPT } from '../stats/rowIndices';
+import { stableOrder } from '../stats/stableOrder';
 
 /**
  * Exact duplicate counting across shards, within a memory bound. Each finite row's 53-bit hash
@@ -74,7 +75,7 @@ export class RowKeyCollector {
   private compact(): void {
     const n0 = this.length;
     const keys = this.buffer, ords = this.ordinals;
-    const order = Uint32Array.from({ length: n0 }, (_, i) => i).sort((i, j) => keys[i] - keys[j]);
+    const order = stableOrder(keys.subarray(0, n0));
     const sortedKeys = Float64Array.from(order, i => keys[i]);
     const sortedOrds = Float64Array.from(order, i => ords[i]);
     let n = 0;
