@@ -197,7 +197,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     let normRows: Float64Array | null = null;
     if (norms && h.normRows !== undefined) {
       if (!Array.isArray(h.normRows) || h.normRows.length !== c.finiteRows) throw bad(`its normRows list does not hold one row per finite row`);
-      normRows = Float64Array.from(h.normRows, r => (typeof r === 'number' ? r : NaN));
+      normRows = numbersOf(h.normRows);
     }
     const sketchLength = names.has('norm_sketch_index') ? npz.arrays.find(a => a.name === 'norm_sketch_index')!.shape.reduce((a, b) => a * b, 1) : 0;
     const sketchIndex = await read('norm_sketch_index', sketchLength);
@@ -215,7 +215,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     let duplicates: DuplicateRow[] | null = null;
     if (k.firstRows !== undefined || k.duplicates !== undefined) {
       if (!Array.isArray(k.firstRows) || k.firstRows.length !== keys.length) throw bad('its row keys\' first rows do not hold one row per key');
-      firstRows = Float64Array.from(k.firstRows, r => (typeof r === 'number' ? r : NaN));
+      firstRows = numbersOf(k.firstRows);
       if (!distinctRowsOfShards(firstRows, shards)) throw bad('its row keys\' first rows are not distinct row indices of its shards');
       const isRow = (r: unknown): r is number => isCount(r) && shards.some(s => r >= s.firstRow && r < s.firstRow + s.rows);
       if (!Array.isArray(k.duplicates) || k.duplicates.length > ROW_INDICES_KEPT
@@ -224,7 +224,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     }
     if (!sampleIndex.every(i => isCount(i) && shards.some(s => i >= s.firstRow && i < s.firstRow + s.rows))) throw bad('its sample indices are not row indices of its shards');
     // the sample holds finite rows only, and a co-moment is a sum of outer products: symmetric, no negative sum of squares
-    if (!sampleRows.every(Number.isFinite)) throw bad('its sample rows are not finite');
+    if (!allFinite(sampleRows)) throw bad('its sample rows are not finite');
     const comomentProblem = coMomentProblem(comoment, d);
     if (comomentProblem) throw bad(`its co-moment is not one: ${comomentProblem}`);
     let companions: CompanionPartial | null = null;
@@ -291,9 +291,38 @@ function rowList(x: unknown): number[] {
   return Array.isArray(x) ? x.filter(isIndex).sort((a, b) => a - b).slice(0, ROW_INDICES_KEPT) : [];
 }
 
-/** True when every value is a row index of some shard and no two are the same (sorted once: linear in rows and shards). */
+/** A header's list of numbers as float64 (anything else NaN), without a call per value (a list holds a value per row). */
+function numbersOf(list: unknown[]): Float64Array {
+  const out = new Float64Array(list.length);
+  for (let i = 0; i < list.length; i++) { const v = list[i]; out[i] = typeof v === 'number' ? v : NaN; }
+  return out;
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * True when every value is a row index of some shard and no two are the same: marked in a bitmap
+ * of the shards' row span when it is not much larger than the list (a cached partial: one shard),
+ * else sorted once; linear in rows and shards either way.
+ */
 function distinctRowsOfShards(rows: Float64Array, shards: readonly ShardEntry[]): boolean {
-  if (!rows.every(r => Number.isSafeInteger(r) && r >= 0)) return false;
+  for (let i = 0; i < rows.length; i++) { const r = rows[i]; if (!(Number.isSafeInteger(r) && r >= 0)) return false; }
+  if (rows.length === 0) return true;
+  let start = Infinity, end = -Infinity;
+  for (const s of shards) { start = Math.min(start, s.firstRow); end = Math.max(end, s.firstRow + s.rows); }
+  if (end - start <= 8 * rows.length + 65_536) {
+    const inShard = new Uint8Array(end - start);
+    for (const s of shards) inShard.fill(1, s.firstRow - start, s.firstRow - start + s.rows);
+    for (let i = 0; i < rows.length; i++) {
+      const at = rows[i] - start;
+      if (!(at >= 0 && at < inShard.length) || inShard[at] !== 1) return false; // outside the shards, or seen
+      inShard[at] = 2;
+    }
+    return true;
+  }
   const sorted = rows.slice().sort();
   const byStart = [...shards].sort((a, b) => a.firstRow - b.firstRow);
   let k = 0;
