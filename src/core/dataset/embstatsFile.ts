@@ -136,7 +136,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     const headerSource = await openZipEntry(source, headerEntry);
     let h: Header;
     try {
-      h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await headerSource.read(0, headerSource.size)));
+      h = JSON.parse(headerText(await headerSource.read(0, headerSource.size)));
     } catch (e) {
       if (e instanceof EmbdiagError) throw e;
       throw bad('its header.json is not valid JSON');
@@ -278,8 +278,11 @@ function coMomentProblem(m: Float64Array, d: number): string | null {
   for (let i = 0; i < d; i++) {
     for (let j = 0; j < i; j++) {
       const a = m[i * d + j], b = m[j * d + i];
+      const gap = Math.abs(a - b);
+      // within rounding of the entries themselves: no need for the diagonal's scale (a square root per pair)
+      if (gap <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) + Number.MIN_VALUE) continue;
       const scale = Math.sqrt(Math.abs(m[i * d + i] * m[j * d + j]));
-      if (Math.abs(a - b) > 1e-9 * Math.max(scale, Math.abs(a), Math.abs(b)) + Number.MIN_VALUE) return `entries (${i}, ${j}) and (${j}, ${i}) differ: it is not symmetric`;
+      if (gap > 1e-9 * Math.max(scale, Math.abs(a), Math.abs(b)) + Number.MIN_VALUE) return `entries (${i}, ${j}) and (${j}, ${i}) differ: it is not symmetric`;
     }
   }
   return null;
@@ -289,6 +292,12 @@ function coMomentProblem(m: Float64Array, d: number): string | null {
 function rowList(x: unknown): number[] {
   const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
   return Array.isArray(x) ? x.filter(isIndex).sort((a, b) => a - b).slice(0, ROW_INDICES_KEPT) : [];
+}
+
+/** header.json as text: ASCII (what we write) decoded byte for byte, anything else as strict UTF-8. */
+function headerText(bytes: Uint8Array): string {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** A header's list of numbers as float64 (anything else NaN), without a call per value (a list holds a value per row). */
