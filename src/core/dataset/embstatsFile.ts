@@ -69,10 +69,20 @@ const ARRAY_DOC: Record<string, string> = {
   companion_mean: '(D,) mean of the joint rows [Z | companions in header.companions.roles order] where every value is finite; D = dim + sum of the companion dims',
   companion_comoment: '(D, D) co-moment of those joint rows; covariance = companion_comoment / (companions.finiteRows - 1)',
   sample_companion_rows: '(s, D - dim) the companions of the sample rows, in the same order (NaN where a companion is not finite)',
+  norm_rows: '(finiteRows,) the global row of each value of norms (instead of header.normRows; cache entries only)',
+  row_key_first_rows: '(k,) the global row where each of row_keys first occurs (instead of header.rowKeys.firstRows; cache entries only)',
 };
 
+/**
+ * How the per-row lists (the norms' rows, the row keys' first rows) are stored: in the header
+ * (every .embstats a user gets: the arrays stay those older readers know), or as arrays (a
+ * PartialCache entry, read only by the embdiag that wrote it: a million numbers of JSON cost
+ * more to parse than the rest of the file).
+ */
+export interface EmbstatsWriteOptions { rowListsAsArrays?: boolean }
+
 /** The partial's arrays and header as .embstats bytes, written to `filePath`. */
-export async function writeEmbstats(filePath: string, p: DatasetPartial): Promise<void> {
+export async function writeEmbstats(filePath: string, p: DatasetPartial, options: EmbstatsWriteOptions = {}): Promise<void> {
   const sketch = normSketchArrays(p.normSketch);
   const s = p.sample.indices.length;
   const arrays: [string, number[], Float64Array][] = [
@@ -86,6 +96,12 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
     ['sample_priority', [s], p.sample.priorities],
     ['sample_rows', [s, p.dim], p.sample.rows],
   ];
+  const lists = options.rowListsAsArrays === true;
+  const normRows = p.norms && p.normRows ? p.normRows : null;
+  const keyRows = p.keys.firstRows && p.keys.duplicates ? { firstRows: p.keys.firstRows, duplicates: p.keys.duplicates } : null;
+  const firstRows = keyRows?.firstRows ?? null;
+  if (lists && normRows) arrays.push(['norm_rows', [normRows.length], normRows]);
+  if (lists && firstRows) arrays.push(['row_key_first_rows', [firstRows.length], firstRows]);
   const c = p.companions;
   if (c) {
     const total = p.dim + companionWidth(c);
@@ -100,11 +116,11 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial): Promis
     counts: { rowsSeen: p.rowsSeen, nanRows: p.nanRows, infRows: p.infRows, nullRows: p.nullRows, finiteRows: p.count, zeroRows: p.zeroRows },
     nullRowFirst: p.nullRowFirst,
     nanRowFirst: p.nanRowFirst, infRowFirst: p.infRowFirst, zeroRowFirst: p.zeroRowFirst,
-    ...(p.norms && p.normRows ? { normRows: Array.from(p.normRows) } : {}),
+    ...(normRows && !lists ? { normRows: Array.from(normRows) } : {}),
     norms: { min: p.count ? p.normMin : null, max: p.count ? p.normMax : null, sum: p.normSum, exact: p.norms !== null,
       sketch: { kind: 'DDSketch', relativeAccuracy: NORM_SKETCH_ACCURACY, zeros: p.normSketch.zeros } },
     rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated,
-      ...(p.keys.firstRows && p.keys.duplicates ? { firstRows: Array.from(p.keys.firstRows), duplicates: p.keys.duplicates.map(d => [d.row, d.repeats, d.key] as [number, number, number]) } : {}) },
+      ...(keyRows ? { ...(lists ? {} : { firstRows: Array.from(keyRows.firstRows) }), duplicates: keyRows.duplicates.map(d => [d.row, d.repeats, d.key] as [number, number, number]) } : {}) },
     sample: { capacity: p.sample.capacity, rows: s, priority: 'samplePriority(seed, global row index), 53-bit; the sample is the rows of smallest priority' },
     ...(c ? { companions: { roles: c.roles, finiteRows: c.joint.count } } : {}),
     arrays: Object.fromEntries(arrays.filter(a => a[2].length > 0).map(a => [a[0], ARRAY_DOC[a[0]]])),
@@ -198,7 +214,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     if (norms && h.normRows !== undefined) {
       if (!Array.isArray(h.normRows) || h.normRows.length !== c.finiteRows) throw bad(`its normRows list does not hold one row per finite row`);
       normRows = numbersOf(h.normRows);
-    }
+    } else if (norms && names.has('norm_rows')) normRows = await read('norm_rows', c.finiteRows);
     const sketchLength = names.has('norm_sketch_index') ? npz.arrays.find(a => a.name === 'norm_sketch_index')!.shape.reduce((a, b) => a * b, 1) : 0;
     const sketchIndex = await read('norm_sketch_index', sketchLength);
     const sketchCount = await read('norm_sketch_count', sketchLength);
@@ -214,8 +230,9 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     let firstRows: Float64Array | null = null;
     let duplicates: DuplicateRow[] | null = null;
     if (k.firstRows !== undefined || k.duplicates !== undefined) {
-      if (!Array.isArray(k.firstRows) || k.firstRows.length !== keys.length) throw bad('its row keys\' first rows do not hold one row per key');
-      firstRows = numbersOf(k.firstRows);
+      if (k.firstRows === undefined && names.has('row_key_first_rows')) firstRows = await read('row_key_first_rows', keys.length);
+      else if (!Array.isArray(k.firstRows) || k.firstRows.length !== keys.length) throw bad('its row keys\' first rows do not hold one row per key');
+      else firstRows = numbersOf(k.firstRows);
       if (!distinctRowsOfShards(firstRows, shards)) throw bad('its row keys\' first rows are not distinct row indices of its shards');
       const isRow = (r: unknown): r is number => isCount(r) && shards.some(s => r >= s.firstRow && r < s.firstRow + s.rows);
       if (!Array.isArray(k.duplicates) || k.duplicates.length > ROW_INDICES_KEPT
