@@ -155,6 +155,8 @@ async function main() {
       `vs one file ${tf.toFixed(2)} s (CPU ${median(a.file.map(r => r.cpu)).toFixed(1)} s, peak RSS ${Math.max(...a.file.map(r => r.rssMB)).toFixed(0)} MB): ` +
       `throughput ratio ${(tf / ts).toFixed(2)}× (target ≥ 0.9×; by CPU time ${(median(a.file.map(r => r.cpu)) / median(a.shards.map(r => r.cpu))).toFixed(2)}×); top-50 eigenvalues agree to ${eigDiff.toExponential(1)}`);
 
+    if (runs > 1) log(`    each run (file / shards, wall): ${a.file.map((f, i) => (f.wall / a.shards[i].wall).toFixed(2)).join(', ')}; by CPU time: ${a.file.map((f, i) => (f.cpu / a.shards[i].cpu).toFixed(2)).join(', ')}`);
+
     // (b) the cache holds the 16 shards' partials; a 17th shard arrives
     const cache = path.join(benchDir, 'cache');
     analyze(work, [shardDir, '--cache', cache]);
@@ -170,6 +172,8 @@ async function main() {
     }
     const tb = median(b.dataset.map(r => r.wall)), ta = median(b.alone.map(r => r.wall));
     log(`(b) ${SHARDS} cached shards + 1 new ${tb.toFixed(2)} s vs the new shard alone ${ta.toFixed(2)} s: ratio ${(tb / ta).toFixed(2)}× (target ≤ 1.2×; by CPU time ${(median(b.dataset.map(r => r.cpu)) / median(b.alone.map(r => r.cpu))).toFixed(2)}×)`);
+
+    if (runs > 1) log(`    each run (dataset / alone, wall): ${b.dataset.map((d, i) => (d.wall / b.alone[i].wall).toFixed(2)).join(', ')}; by CPU time: ${b.dataset.map((d, i) => (d.cpu / b.alone[i].cpu).toFixed(2)).join(', ')}`);
 
     // (c)
     const c = mergeFigure(work);

@@ -2,7 +2,8 @@
  * WebAssembly SIMD kernels of Embedding Diagnostics (built by wasm/build.sh into wasm/kernels.wasm).
  *
  * 1. One-pass statistics of float32 rows (stats_*): NaN/Inf/zero classification, row norms,
- *    a duplicate-detection key per row, and mean + covariance. Finite rows are packed into
+ *    a duplicate-detection key per row (and, for a dataset, each row's hashRow key: 1a), and
+ *    mean + covariance. Finite rows are packed into
  *    chunks of CAP rows, each chunk is centred on its own mean (rounded to float32, so that
  *    x − centre is exact when x is near the centre), its cross-product is accumulated in
  *    float32 (sums of SB products, added in float32 over the chunk's CAP rows) and added into
@@ -263,22 +264,151 @@ static inline uint32_t fmix32(uint32_t h) {
   h ^= h >> 16; h *= 0x85ebca6bu; h ^= h >> 13; h *= 0xc2b2ae35u; return h ^ (h >> 16);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* 1a. Row keys of a dataset (hashRow of src/core/stats/rowHash.ts, bit for bit)               */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * hashRow is two serial chains of 32-bit rounds over a row's float64 words (a float32 row is
+ * widened first, so a row has one key whichever type it was read as): within a row nothing runs
+ * in parallel, and one row at a time is latency-bound (~4 ns a value in JS). Here each SIMD lane
+ * runs one row's chains, and KEY_VECTORS vectors of 4 rows are in flight, enough independent
+ * chains to hide the multiplies' latency; the results equal rowHash.ts's for every row.
+ */
+#define KEY_VECTORS 4
+#define KEY_ROWS (4 * KEY_VECTORS)
+
+static inline uint32_t xx_round(uint32_t h, uint32_t k) {
+  h += k * 0x85ebca77u; h = (h << 13) | (h >> 19);
+  return h * 0x9e3779b1u;
+}
+static inline v128_t murmur_round_v(v128_t h, v128_t k) {
+  k = wasm_i32x4_mul(k, wasm_i32x4_splat((int32_t)0xcc9e2d51));
+  k = wasm_i32x4_mul(rotl32(k, 15), wasm_i32x4_splat(0x1b873593));
+  h = rotl32(wasm_v128_xor(h, k), 13);
+  /* h·5 as h·4 + h: a shift and an add, off the slow multiply */
+  return wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_shl(h, 2), h), wasm_i32x4_splat((int32_t)0xe6546b64));
+}
+static inline v128_t xx_round_v(v128_t h, v128_t k) {
+  h = wasm_i32x4_add(h, wasm_i32x4_mul(k, wasm_i32x4_splat((int32_t)0x85ebca77)));
+  return wasm_i32x4_mul(rotl32(h, 13), wasm_i32x4_splat((int32_t)0x9e3779b1));
+}
+/** One float64 value per lane, as its low and high words (zeroed for ±0). */
+static inline void key_step(v128_t *h1, v128_t *h2, v128_t lo, v128_t hi) {
+  *h1 = murmur_round_v(murmur_round_v(*h1, lo), hi);
+  *h2 = xx_round_v(xx_round_v(*h2, hi), lo);
+}
+/** One scalar float64 value of one row (the tail of a row shorter than the SIMD steps). */
+static inline void key_step_scalar(uint32_t *h1, uint32_t *h2, double v) {
+  uint32_t w[2] = {0, 0};
+  if (v != 0) __builtin_memcpy(w, &v, 8);
+  *h1 = murmur_round(murmur_round(*h1, w[0]), w[1]);
+  *h2 = xx_round(xx_round(*h2, w[1]), w[0]);
+}
+static inline double key_finish(uint32_t h1, uint32_t h2, int32_t dim) {
+  h1 = fmix32(h1 ^ (uint32_t)dim);
+  h2 ^= (uint32_t)dim;
+  h2 = fmix32((h2 ^ (h2 >> 15)) * 0x85ebca77u);
+  return (double)h1 * 2097152.0 + (double)(h2 >> 11); /* an exact 53-bit integer */
+}
+
+/** The keys of the group's rows: each lane's chains over the values from j on (fewer than a SIMD step), then finished. */
+static void keys_finish(const v128_t *h1, const v128_t *h2, int32_t rows, int32_t dim, int j, const void *const *p, int f64, double *out) {
+  uint32_t l1[KEY_ROWS], l2[KEY_ROWS];
+  for (int g = 0; g < KEY_VECTORS; g++) { wasm_v128_store(l1 + 4 * g, h1[g]); wasm_v128_store(l2 + 4 * g, h2[g]); }
+  for (int i = 0; i < rows; i++) {
+    for (int k = j; k < dim; k++) key_step_scalar(&l1[i], &l2[i], f64 ? ((const double *)p[i])[k] : (double)((const float *)p[i])[k]);
+    out[i] = key_finish(l1[i], l2[i], dim);
+  }
+}
+
+/**
+ * The hashRow key of each of `rows` (at most KEY_ROWS) float32 rows at x into out[0..rows).
+ * Lanes past the last row hash the last row again (their keys are not written).
+ */
+static void row_keys_f32_group(const float *x, int32_t rows, int32_t dim, double *out) {
+  const float *p[KEY_ROWS];
+  for (int i = 0; i < KEY_ROWS; i++) p[i] = x + (size_t)(i < rows ? i : rows - 1) * dim;
+  const v128_t zero = wasm_f32x4_splat(0);
+  v128_t h1[KEY_VECTORS], h2[KEY_VECTORS];
+  for (int g = 0; g < KEY_VECTORS; g++) { h1[g] = wasm_i32x4_splat((int32_t)0x9747b28c); h2[g] = wasm_i32x4_splat(0x165667b1); }
+  int j = 0;
+  for (; j + 4 <= dim; j += 4) {
+    for (int g = 0; g < KEY_VECTORS; g++) {
+      /* 4 rows × 4 values, transposed: column t holds value j + t of the 4 rows */
+      const v128_t a = wasm_v128_load(p[4 * g] + j), b = wasm_v128_load(p[4 * g + 1] + j);
+      const v128_t c = wasm_v128_load(p[4 * g + 2] + j), d = wasm_v128_load(p[4 * g + 3] + j);
+      const v128_t ab0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+      const v128_t cd0 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), cd1 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+      const v128_t col[4] = {
+        wasm_i32x4_shuffle(ab0, cd0, 0, 1, 4, 5), wasm_i32x4_shuffle(ab0, cd0, 2, 3, 6, 7),
+        wasm_i32x4_shuffle(ab1, cd1, 0, 1, 4, 5), wasm_i32x4_shuffle(ab1, cd1, 2, 3, 6, 7) };
+      for (int t = 0; t < 4; t++) {
+        const v128_t nz = wasm_f32x4_ne(col[t], zero);
+        const v128_t d01 = wasm_f64x2_promote_low_f32x4(col[t]);
+        const v128_t d23 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(col[t], col[t], 2, 3, 0, 1));
+        key_step(&h1[g], &h2[g], wasm_v128_and(wasm_i32x4_shuffle(d01, d23, 0, 2, 4, 6), nz),
+                 wasm_v128_and(wasm_i32x4_shuffle(d01, d23, 1, 3, 5, 7), nz));
+      }
+    }
+  }
+  keys_finish(h1, h2, rows, dim, j, (const void *const *)p, 0, out);
+}
+
+/** row_keys_f32_group for float64 rows. */
+static void row_keys_f64_group(const double *x, int32_t rows, int32_t dim, double *out) {
+  const double *p[KEY_ROWS];
+  for (int i = 0; i < KEY_ROWS; i++) p[i] = x + (size_t)(i < rows ? i : rows - 1) * dim;
+  const v128_t zero = wasm_f64x2_splat(0);
+  v128_t h1[KEY_VECTORS], h2[KEY_VECTORS];
+  for (int g = 0; g < KEY_VECTORS; g++) { h1[g] = wasm_i32x4_splat((int32_t)0x9747b28c); h2[g] = wasm_i32x4_splat(0x165667b1); }
+  int j = 0;
+  for (; j + 2 <= dim; j += 2) {
+    for (int g = 0; g < KEY_VECTORS; g++) {
+      v128_t v[4];
+      for (int i = 0; i < 4; i++) {
+        const v128_t x2 = wasm_v128_load(p[4 * g + i] + j);
+        v[i] = wasm_v128_and(x2, wasm_f64x2_ne(x2, zero));
+      }
+      /* words of value j (then j + 1) of the 4 rows */
+      const v128_t a0 = wasm_i32x4_shuffle(v[0], v[1], 0, 1, 4, 5), b0 = wasm_i32x4_shuffle(v[2], v[3], 0, 1, 4, 5);
+      const v128_t a1 = wasm_i32x4_shuffle(v[0], v[1], 2, 3, 6, 7), b1 = wasm_i32x4_shuffle(v[2], v[3], 2, 3, 6, 7);
+      key_step(&h1[g], &h2[g], wasm_i32x4_shuffle(a0, b0, 0, 2, 4, 6), wasm_i32x4_shuffle(a0, b0, 1, 3, 5, 7));
+      key_step(&h1[g], &h2[g], wasm_i32x4_shuffle(a1, b1, 0, 2, 4, 6), wasm_i32x4_shuffle(a1, b1, 1, 3, 5, 7));
+    }
+  }
+  keys_finish(h1, h2, rows, dim, j, (const void *const *)p, 1, out);
+}
+
+/** The hashRow key of every row (finite or not) of `rows` float32 rows (row-major, dim each). */
+EXPORT(row_keys_f32) void row_keys_f32(const float *x, int32_t rows, int32_t dim, double *out) {
+  for (int r = 0; r < rows; r += KEY_ROWS) row_keys_f32_group(x + (size_t)r * dim, rows - r < KEY_ROWS ? rows - r : KEY_ROWS, dim, out + r);
+}
+/** row_keys_f32 for float64 rows. */
+EXPORT(row_keys_f64) void row_keys_f64(const double *x, int32_t rows, int32_t dim, double *out) {
+  for (int r = 0; r < rows; r += KEY_ROWS) row_keys_f64_group(x + (size_t)r * dim, rows - r < KEY_ROWS ? rows - r : KEY_ROWS, dim, out + r);
+}
+
 /**
  * Processes `rows` float32 rows at x (row-major, dim each). For each finite row (no NaN, no
  * ±Inf) writes its Euclidean norm to norms[k] and a 53-bit duplicate key to keys[k] (k counts
  * finite rows), and adds it to the statistics. Returns the number of finite rows.
  * The key hashes the row's float32 bit patterns, −0 as +0, through two independent families
  * of 8 lane-wise 32-bit chains, so that equal rows get equal keys and different rows collide
- * with probability about 2⁻⁵³.
+ * with probability about 2⁻⁵³. With rowKeys (else 0), also writes each finite row's hashRow key
+ * (row_keys_f32) to rowKeys[k], hashing KEY_ROWS rows just before the statistics take them,
+ * while they are in cache.
  */
-EXPORT(stats_add_rows) int32_t stats_add_rows(Stats *s, const float *x, int32_t rows, double *norms, double *keys) {
+EXPORT(stats_add_rows) int32_t stats_add_rows(Stats *s, const float *x, int32_t rows, double *norms, double *keys, double *rowKeys) {
   const int dim = s->dim, P = s->panels;
   const v128_t absMask = wasm_i32x4_splat(0x7fffffff), infBits = wasm_i32x4_splat(0x7f800000);
   const v128_t ma = wasm_i32x4_splat((int32_t)0xcc9e2d51), mb = wasm_i32x4_splat((int32_t)0x85ebca77);
   const v128_t ca = wasm_i32x4_splat((int32_t)0xe6546b64), cb = wasm_i32x4_splat((int32_t)0x165667b1);
   int32_t finite = 0;
+  double groupKeys[KEY_ROWS];
   for (int r = 0; r < rows; r++) {
     const float *row = x + (size_t)r * dim;
+    if (rowKeys && r % KEY_ROWS == 0) row_keys_f32_group(row, rows - r < KEY_ROWS ? rows - r : KEY_ROWS, dim, groupKeys);
     v128_t nanAny = wasm_i32x4_splat(0), infAny = nanAny, nzAny = nanAny;
     v128_t ha0 = wasm_i32x4_make(1, 2, 3, 4), ha1 = wasm_i32x4_make(5, 6, 7, 8);
     v128_t hb0 = wasm_i32x4_make(11, 12, 13, 14), hb1 = wasm_i32x4_make(15, 16, 17, 18);
@@ -334,6 +464,7 @@ EXPORT(stats_add_rows) int32_t stats_add_rows(Stats *s, const float *x, int32_t 
     h2 = fmix32(murmur_round(h2, tailB) ^ (uint32_t)dim ^ 0x9e3779b9u);
     keys[finite] = (double)h1 * 2097152.0 + (double)(h2 >> 11);
     norms[finite] = __builtin_sqrt(sumSq);
+    if (rowKeys) rowKeys[finite] = groupKeys[r % KEY_ROWS];
     finite++;
 
     /* pack into the chunk (raw values; flush centres them) */
@@ -486,16 +617,18 @@ EXPORT(stats64_flush) void stats64_flush(Stats *s) { flush64(s); }
 /**
  * stats_add_rows for float64 rows: the key hashes the float64 bit patterns (−0 as +0), the
  * norm is rescaled by the largest magnitude when the plain sum of squares could overflow or
- * underflow (as StreamingStatistics does).
+ * underflow (as StreamingStatistics does); rowKeys as there (row_keys_f64).
  */
-EXPORT(stats64_add_rows) int32_t stats64_add_rows(Stats *s, const double *x, int32_t rows, double *norms, double *keys) {
+EXPORT(stats64_add_rows) int32_t stats64_add_rows(Stats *s, const double *x, int32_t rows, double *norms, double *keys, double *rowKeys) {
   const int dim = s->dim, P = s->panels;
   const v128_t inf = wasm_f64x2_splat(__builtin_inf()), zero = wasm_f64x2_splat(0);
   const v128_t ma = wasm_i32x4_splat((int32_t)0xcc9e2d51), mb = wasm_i32x4_splat((int32_t)0x85ebca77);
   const v128_t ca = wasm_i32x4_splat((int32_t)0xe6546b64), cb = wasm_i32x4_splat((int32_t)0x165667b1);
   int32_t finite = 0;
+  double groupKeys[KEY_ROWS];
   for (int r = 0; r < rows; r++) {
     const double *row = x + (size_t)r * dim;
+    if (rowKeys && r % KEY_ROWS == 0) row_keys_f64_group(row, rows - r < KEY_ROWS ? rows - r : KEY_ROWS, dim, groupKeys);
     v128_t nanAny = wasm_i32x4_splat(0), infAny = nanAny, nzAny = nanAny;
     v128_t ha0 = wasm_i32x4_make(1, 2, 3, 4), ha1 = wasm_i32x4_make(5, 6, 7, 8);
     v128_t hb0 = wasm_i32x4_make(11, 12, 13, 14), hb1 = wasm_i32x4_make(15, 16, 17, 18);
@@ -556,6 +689,7 @@ EXPORT(stats64_add_rows) int32_t stats64_add_rows(Stats *s, const double *x, int
       norm = maxAbs * __builtin_sqrt(t);
     }
     norms[finite] = norm;
+    if (rowKeys) rowKeys[finite] = groupKeys[r % KEY_ROWS];
     finite++;
 
     const int slot = s->rows;

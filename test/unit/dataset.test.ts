@@ -6,7 +6,7 @@ import { FIXTURES, assertAllClose, assertClose } from './support';
 import { analyzeFile } from '../../src/core/analysis/analyzeDump';
 import { analyzeDataset, partialOfDataset } from '../../src/core/dataset/analyzeDataset';
 import { reportOfPartial } from '../../src/core/dataset/datasetReport';
-import { assertMergeable, mergeAll, mergePartials, type DatasetPartial } from '../../src/core/dataset/partial';
+import { assertMergeable, mergeAll, mergePartials, PartialMerger, type DatasetPartial } from '../../src/core/dataset/partial';
 import { partialOfRows } from '../../src/core/dataset/shardPartial';
 import { createRng } from '../../src/core/stats/rowSampler';
 import { EmbdiagError } from '../../src/core/errors';
@@ -95,6 +95,30 @@ test('merging is associative and commutative (random trees, 1e-12 relative) and 
   // exactly commutative
   assert.deepEqual(mergePartials(pieces[2], pieces[5]).comoment, mergePartials(pieces[5], pieces[2]).comoment);
   assert.deepEqual(mergePartials(pieces[2], pieces[5]).mean, mergePartials(pieces[5], pieces[2]).mean);
+});
+
+test('PartialMerger merges its own intermediates in place: the partials given to it are left as they were, and a result handed out stays as it is when more are added', () => {
+  const rng = createRng(15);
+  const dim = 5, n = 700;
+  const x = randomRows(rng, n, dim);
+  const cuts = [0, 60, 61, 200, 333, 400, 512, 600, 650, 700];
+  const pieces = cuts.slice(1).map((end, i) => partialOfRows(x.subarray(cuts[i] * dim, end * dim), end - cuts[i], dim, cuts[i], { seed: 4, sampleRows: 30 }));
+  const before = pieces.map(p => ({ mean: p.mean.slice(), comoment: p.comoment.slice() }));
+  const merger = new PartialMerger();
+  for (const p of pieces.slice(0, 4)) merger.add(p); // one merged run of 4: the result is the merger's own item
+  const early = merger.result()!;
+  const earlyCopy = { mean: early.mean.slice(), comoment: early.comoment.slice() };
+  for (const p of pieces.slice(4)) merger.add(p);
+  const all = merger.result()!;
+  pieces.forEach((p, i) => {
+    assert.deepEqual(p.comoment, before[i].comoment, `piece ${i}: co-moment unchanged`);
+    assert.deepEqual(p.mean, before[i].mean, `piece ${i}: mean unchanged`);
+  });
+  assert.deepEqual(early.comoment, earlyCopy.comoment, 'the first result is not overwritten by later merges');
+  assert.deepEqual(early.mean, earlyCopy.mean);
+  assertSamePartial(early, pieces.slice(0, 4).reduce((a, b) => mergePartials(a, b)), 1e-12);
+  assertSamePartial(all, pieces.reduce((a, b) => mergePartials(a, b)), 1e-12);
+  assertSamePartial(merger.result()!, all, 0);
 });
 
 test('the shared sample is uniform: each row is kept with probability k/N', () => {

@@ -34,6 +34,23 @@ test('a partial written as .embstats reads back identical, and reports what the 
   assert.deepEqual({ ...fromFile, timings: null }, { ...fromShards, timings: null });
 });
 
+test('a cache entry (row lists as arrays) reads back identical to the partial, and to the header-list layout users get', async () => {
+  const { partial } = await partialOfDataset([path.join(DIR, 'shards')], { seed: 5 });
+  assert.ok(partial!.normRows && partial!.keys.firstRows, 'the fixture keeps the norms\' rows and the keys\' first rows');
+  const asArrays = path.join(tmp, 'arrays.embstats'), inHeader = path.join(tmp, 'header.embstats');
+  await writeEmbstats(asArrays, partial!, { rowListsAsArrays: true });
+  await writeEmbstats(inHeader, partial!);
+  assert.deepEqual(await readEmbstats(asArrays), partial);
+  assert.deepEqual(await readEmbstats(asArrays), await readEmbstats(inHeader));
+  const source = await FileByteSource.open(asArrays);
+  try {
+    const names = (await openNpz(source)).arrays.map(a => a.name);
+    assert.ok(names.includes('norm_rows') && names.includes('row_key_first_rows'), names.join(', '));
+  } finally {
+    await source.close();
+  }
+});
+
 test('the generic npz reader finds every array as written, and header.json is plain JSON', async () => {
   const { partial: p } = await partialOfDataset([path.join(DIR, 'shards')], { seed: 0, sampleRows: 100 });
   const file = path.join(tmp, 'generic.embstats');

@@ -98,7 +98,7 @@ test('both builds (SIMD128 and relaxed SIMD, when this runtime has it) compute t
     const st = k.stats_create(dim) >>> 0;
     const inp = k.alloc(rows * dim * 4) >>> 0, norms = k.alloc(rows * 8) >>> 0, keys = k.alloc(rows * 8) >>> 0;
     new Float32Array(k.memory.buffer, inp, rows * dim).set(data);
-    assert.equal(k.stats_add_rows(st, inp, rows, norms, keys), rows);
+    assert.equal(k.stats_add_rows(st, inp, rows, norms, keys, 0), rows);
     k.stats_flush(st);
     assertAllClose(new Float64Array(k.memory.buffer, k.stats_mean(st) >>> 0, dim), ref.mean, 1e-9, `mean (relaxed ${relaxed})`);
     // tile (0, 0) holds M2 of dimensions 0..7: compare its upper triangle with the float64 covariance

@@ -33,10 +33,14 @@ export interface OutlierRows {
   finiteRows: number;
 }
 
-/** The outlier rows of the finite rows whose norms are `norms` (in row order) at rows `finiteRuns` (RowIndices.finiteRuns); null when they cannot be told. */
-export function outlierRows(norms: Float64Array, finiteRuns: readonly number[], z: number): OutlierRows | null {
+/**
+ * The outlier rows of the finite rows whose norms are `norms` (in row order) at rows `finiteRuns`
+ * (RowIndices.finiteRuns); null when they cannot be told. `ascending`: the same norms sorted, when
+ * the caller has them (a dataset's partial), so that they are not sorted again.
+ */
+export function outlierRows(norms: Float64Array, finiteRuns: readonly number[], z: number, ascending?: Float64Array): OutlierRows | null {
   const n = norms.length;
-  const rule = outlierScale(norms, z);
+  const rule = outlierScaleOfSorted(ascending ?? Float64Array.from(norms).sort(), z);
   if (!rule) return null;
   const { median, mad, scale } = rule;
   const candidates: { row: number; score: number }[] = [];
@@ -52,39 +56,57 @@ export function outlierRows(norms: Float64Array, finiteRuns: readonly number[], 
   return { rows: kept.map(c => c.row).sort((a, b) => a - b), exceeding: candidates.length, cap, median, mad, z, finiteRows: n };
 }
 
-/** The median, MAD and score scale of the norms (any order); null when they cannot be told. */
-export function outlierScale(norms: Float64Array, z: number): { median: number; mad: number; scale: number } | null {
-  const n = norms.length;
+/** The median, MAD and score scale of the norms, ascending; null when they cannot be told. */
+function outlierScaleOfSorted(sorted: Float64Array, z: number): { median: number; mad: number; scale: number } | null {
+  const n = sorted.length;
   if (n < OUTLIER_MIN_ROWS || !(z > 0)) return null;
-  const median = medianOf(Float64Array.from(norms));
-  const deviations = new Float64Array(n);
-  for (let i = 0; i < n; i++) deviations[i] = Math.abs(norms[i] - median);
-  const mad = medianOf(deviations);
+  const median = middleOf(n, k => sorted[k]);
+  // |x − median| descends left of the median and ascends right of it: two sorted runs, merged
+  // from the median outwards as far as their middle (m − x is exactly −(x − m): the same values
+  // as sorting every |x − median|)
+  let left = lowerBound(sorted, median) - 1, right = left + 1;
+  const merged = new Float64Array(Math.floor(n / 2) + 1);
+  for (let k = 0; k < merged.length; k++) {
+    const l = left >= 0 ? median - sorted[left] : Infinity, r = right < n ? sorted[right] - median : Infinity;
+    if (l <= r) { merged[k] = l; left--; } else { merged[k] = r; right++; }
+  }
+  const mad = middleOf(n, k => merged[k]);
   const scale = Math.max(MAD_SCALE * mad, MAD_FLOOR_OF_MEDIAN * median);
   return scale > 0 && Number.isFinite(scale) ? { median, mad, scale } : null;
 }
 
 /**
- * outlierRows's rule for a row known only by its norm, from every finite row's norm (no row
- * indices, as a dataset's partial keeps them): flagged when its score exceeds z and is among the
+ * outlierRows's rule for a row known only by its norm, from every finite row's norm, ascending
+ * (no row indices, as a dataset's partial keeps them): flagged when its score exceeds z and is among the
  * cap highest scores (a row tied with the cap's last score is flagged too: the tie is broken by
  * row index, which the norms do not carry). Null when outlierRows would be null.
  */
-export function outlierNormTest(norms: Float64Array, z: number): ((norm: number) => boolean) | null {
-  const rule = outlierScale(norms, z);
+export function outlierNormTest(ascending: Float64Array, z: number): ((norm: number) => boolean) | null {
+  const norms = ascending;
+  const rule = outlierScaleOfSorted(norms, z);
   if (!rule) return null;
   const { median, scale } = rule;
   const score = (x: number) => Math.abs(x - median) / scale;
-  const scores = Array.from(norms, x => (x > 0 && score(x) > z ? score(x) : -1)).filter(s => s >= 0).sort((a, b) => b - a);
+  const scores: number[] = [];
+  for (let i = 0; i < norms.length; i++) if (norms[i] > 0 && score(norms[i]) > z) scores.push(score(norms[i]));
+  scores.sort((a, b) => b - a);
   const cap = Math.floor(OUTLIER_SHARE_MAX * norms.length);
   if (cap === 0) return () => false;
   const least = scores.length > cap ? scores[cap - 1] : z;
   return x => x > 0 && score(x) > z && score(x) >= least;
 }
 
-/** Median (the mean of the middle two for an even count, halved first against overflow); sorts `values`. */
-function medianOf(values: Float64Array): number {
-  values.sort();
-  const n = values.length;
-  return n % 2 ? values[(n - 1) / 2] : values[n / 2 - 1] / 2 + values[n / 2] / 2;
+/** The median of n ascending values (the mean of the middle two for an even count, halved first against overflow). */
+function middleOf(n: number, at: (k: number) => number): number {
+  return n % 2 ? at((n - 1) / 2) : at(n / 2 - 1) / 2 + at(n / 2) / 2;
+}
+
+/** The first index of an ascending array whose value is ≥ v. */
+function lowerBound(sorted: Float64Array, v: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }

@@ -71,10 +71,20 @@ const ARRAY_DOC: Record<string, string> = {
   companion_mean: '(D,) mean of the joint rows [Z | companions in header.companions.roles order] where every value is finite; D = dim + sum of the companion dims',
   companion_comoment: '(D, D) co-moment of those joint rows; covariance = companion_comoment / (companions.finiteRows - 1)',
   sample_companion_rows: '(s, D - dim) the companions of the sample rows, in the same order (NaN where a companion is not finite)',
+  norm_rows: '(finiteRows,) the global row of each value of norms (instead of header.normRows; cache entries only)',
+  row_key_first_rows: '(k,) the global row where each of row_keys first occurs (instead of header.rowKeys.firstRows; cache entries only)',
 };
 
+/**
+ * How the per-row lists (the norms' rows, the row keys' first rows) are stored: in the header
+ * (every .embstats a user gets: the arrays stay those older readers know), or as arrays (a
+ * PartialCache entry, read only by the embdiag that wrote it: a million numbers of JSON cost
+ * more to parse than the rest of the file); and the zip's options (ZIP64 records).
+ */
+export interface EmbstatsWriteOptions extends ZipWriteOptions { rowListsAsArrays?: boolean }
+
 /** The partial's arrays and header as .embstats bytes, written to `filePath` (a ZIP64 zip past 4 GiB or 65,535 entries). */
-export async function writeEmbstats(filePath: string, p: DatasetPartial, zip: ZipWriteOptions = {}): Promise<void> {
+export async function writeEmbstats(filePath: string, p: DatasetPartial, options: EmbstatsWriteOptions = {}): Promise<void> {
   const sketch = normSketchArrays(p.normSketch);
   const s = p.sample.indices.length;
   const arrays: [string, number[], Float64Array][] = [
@@ -88,6 +98,12 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial, zip: Zi
     ['sample_priority', [s], p.sample.priorities],
     ['sample_rows', [s, p.dim], p.sample.rows],
   ];
+  const lists = options.rowListsAsArrays === true;
+  const normRows = p.norms && p.normRows ? p.normRows : null;
+  const keyRows = p.keys.firstRows && p.keys.duplicates ? { firstRows: p.keys.firstRows, duplicates: p.keys.duplicates } : null;
+  const firstRows = keyRows?.firstRows ?? null;
+  if (lists && normRows) arrays.push(['norm_rows', [normRows.length], normRows]);
+  if (lists && firstRows) arrays.push(['row_key_first_rows', [firstRows.length], firstRows]);
   const c = p.companions;
   if (c) {
     const total = p.dim + companionWidth(c);
@@ -102,11 +118,11 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial, zip: Zi
     counts: { rowsSeen: p.rowsSeen, nanRows: p.nanRows, infRows: p.infRows, nullRows: p.nullRows, finiteRows: p.count, zeroRows: p.zeroRows },
     nullRowFirst: p.nullRowFirst,
     nanRowFirst: p.nanRowFirst, infRowFirst: p.infRowFirst, zeroRowFirst: p.zeroRowFirst,
-    ...(p.norms && p.normRows ? { normRows: Array.from(p.normRows) } : {}),
+    ...(normRows && !lists ? { normRows: Array.from(normRows) } : {}),
     norms: { min: p.count ? p.normMin : null, max: p.count ? p.normMax : null, sum: p.normSum, exact: p.norms !== null,
       sketch: { kind: 'DDSketch', relativeAccuracy: NORM_SKETCH_ACCURACY, zeros: p.normSketch.zeros } },
     rowKeys: { hash: 'embdiag hashRow: murmur3/xxhash32 rounds over the float64 little-endian bits, -0 as +0, 53-bit', bound: ROW_KEYS_BOUND, kept: p.keys.keys.length, saturated: p.keys.saturated,
-      ...(p.keys.firstRows && p.keys.duplicates ? { firstRows: Array.from(p.keys.firstRows), duplicates: p.keys.duplicates.map(d => [d.row, d.repeats, d.key] as [number, number, number]) } : {}) },
+      ...(keyRows ? { ...(lists ? {} : { firstRows: Array.from(keyRows.firstRows) }), duplicates: keyRows.duplicates.map(d => [d.row, d.repeats, d.key] as [number, number, number]) } : {}) },
     sample: { capacity: p.sample.capacity, rows: s, priority: 'samplePriority(seed, global row index), 53-bit; the sample is the rows of smallest priority' },
     ...(c ? { companions: { roles: c.roles, finiteRows: c.joint.count } } : {}),
     arrays: Object.fromEntries(arrays.filter(a => a[2].length > 0).map(a => [a[0], ARRAY_DOC[a[0]]])),
@@ -114,7 +130,7 @@ export async function writeEmbstats(filePath: string, p: DatasetPartial, zip: Zi
   const entries: ZipWriteEntry[] = [{ name: 'header.json', data: new TextEncoder().encode(JSON.stringify(header, null, 1)) }];
   // empty arrays are left out: the header's counts say they are empty
   for (const [name, shape, data] of arrays) if (data.length > 0) entries.push({ name: `${name}.npy`, data: npyFloat64Bytes(shape, data) });
-  await writeStoredZip(filePath, entries, zip);
+  await writeStoredZip(filePath, entries, options);
 }
 
 export async function readEmbstats(filePath: string): Promise<DatasetPartial> {
@@ -138,7 +154,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     const headerSource = await openZipEntry(source, headerEntry);
     let h: Header;
     try {
-      h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await headerSource.read(0, headerSource.size)));
+      h = JSON.parse(headerText(await headerSource.read(0, headerSource.size)));
     } catch (e) {
       if (e instanceof EmbdiagError) throw e;
       throw bad('its header.json is not valid JSON');
@@ -212,8 +228,8 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     let normRows: Float64Array | null = null;
     if (norms && h.normRows !== undefined) {
       if (!Array.isArray(h.normRows) || h.normRows.length !== c.finiteRows) throw bad(`its normRows list does not hold one row per finite row`);
-      normRows = Float64Array.from(h.normRows, r => (typeof r === 'number' ? r : NaN));
-    }
+      normRows = numbersOf(h.normRows);
+    } else if (norms && names.has('norm_rows')) normRows = await read('norm_rows', c.finiteRows);
     const sketchLength = names.has('norm_sketch_index') ? npz.arrays.find(a => a.name === 'norm_sketch_index')!.shape.reduce((a, b) => a * b, 1) : 0;
     const sketchIndex = await read('norm_sketch_index', sketchLength);
     const sketchCount = await read('norm_sketch_count', sketchLength);
@@ -229,8 +245,9 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     let firstRows: Float64Array | null = null;
     let duplicates: DuplicateRow[] | null = null;
     if (k.firstRows !== undefined || k.duplicates !== undefined) {
-      if (!Array.isArray(k.firstRows) || k.firstRows.length !== keys.length) throw bad('its row keys\' first rows do not hold one row per key');
-      firstRows = Float64Array.from(k.firstRows, r => (typeof r === 'number' ? r : NaN));
+      if (k.firstRows === undefined && names.has('row_key_first_rows')) firstRows = await read('row_key_first_rows', keys.length);
+      else if (!Array.isArray(k.firstRows) || k.firstRows.length !== keys.length) throw bad('its row keys\' first rows do not hold one row per key');
+      else firstRows = numbersOf(k.firstRows);
       if (!distinctRowsOfShards(firstRows, shards)) throw bad('its row keys\' first rows are not distinct row indices of its shards');
       const isRow = (r: unknown): r is number => isCount(r) && shards.some(s => r >= s.firstRow && r < s.firstRow + s.rows);
       if (!Array.isArray(k.duplicates) || k.duplicates.length > ROW_INDICES_KEPT
@@ -239,7 +256,7 @@ export async function readEmbstatsSource(source: ByteSource): Promise<DatasetPar
     }
     if (!sampleIndex.every(i => isCount(i) && shards.some(s => i >= s.firstRow && i < s.firstRow + s.rows))) throw bad('its sample indices are not row indices of its shards');
     // the sample holds finite rows only, and a co-moment is a sum of outer products: symmetric, no negative sum of squares
-    if (!sampleRows.every(Number.isFinite)) throw bad('its sample rows are not finite');
+    if (!allFinite(sampleRows)) throw bad('its sample rows are not finite');
     const comomentProblem = coMomentProblem(comoment, d);
     if (comomentProblem) throw bad(`its co-moment is not one: ${comomentProblem}`);
     let companions: CompanionPartial | null = null;
@@ -293,8 +310,11 @@ function coMomentProblem(m: Float64Array, d: number): string | null {
   for (let i = 0; i < d; i++) {
     for (let j = 0; j < i; j++) {
       const a = m[i * d + j], b = m[j * d + i];
+      const gap = Math.abs(a - b);
+      // within rounding of the entries themselves: no need for the diagonal's scale (a square root per pair)
+      if (gap <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) + Number.MIN_VALUE) continue;
       const scale = Math.sqrt(Math.abs(m[i * d + i] * m[j * d + j]));
-      if (Math.abs(a - b) > 1e-9 * Math.max(scale, Math.abs(a), Math.abs(b)) + Number.MIN_VALUE) return `entries (${i}, ${j}) and (${j}, ${i}) differ: it is not symmetric`;
+      if (gap > 1e-9 * Math.max(scale, Math.abs(a), Math.abs(b)) + Number.MIN_VALUE) return `entries (${i}, ${j}) and (${j}, ${i}) differ: it is not symmetric`;
     }
   }
   return null;
@@ -306,9 +326,44 @@ function rowList(x: unknown): number[] {
   return Array.isArray(x) ? x.filter(isIndex).sort((a, b) => a - b).slice(0, ROW_INDICES_KEPT) : [];
 }
 
-/** True when every value is a row index of some shard and no two are the same (sorted once: linear in rows and shards). */
+/** header.json as text: ASCII (what we write) decoded byte for byte, anything else as strict UTF-8. */
+function headerText(bytes: Uint8Array): string {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** A header's list of numbers as float64 (anything else NaN), without a call per value (a list holds a value per row). */
+function numbersOf(list: unknown[]): Float64Array {
+  const out = new Float64Array(list.length);
+  for (let i = 0; i < list.length; i++) { const v = list[i]; out[i] = typeof v === 'number' ? v : NaN; }
+  return out;
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * True when every value is a row index of some shard and no two are the same: marked in a bitmap
+ * of the shards' row span when it is not much larger than the list (a cached partial: one shard),
+ * else sorted once; linear in rows and shards either way.
+ */
 function distinctRowsOfShards(rows: Float64Array, shards: readonly ShardEntry[]): boolean {
-  if (!rows.every(r => Number.isSafeInteger(r) && r >= 0)) return false;
+  for (let i = 0; i < rows.length; i++) { const r = rows[i]; if (!(Number.isSafeInteger(r) && r >= 0)) return false; }
+  if (rows.length === 0) return true;
+  let start = Infinity, end = -Infinity;
+  for (const s of shards) { start = Math.min(start, s.firstRow); end = Math.max(end, s.firstRow + s.rows); }
+  if (end - start <= 8 * rows.length + 65_536) {
+    const inShard = new Uint8Array(end - start);
+    for (const s of shards) inShard.fill(1, s.firstRow - start, s.firstRow - start + s.rows);
+    for (let i = 0; i < rows.length; i++) {
+      const at = rows[i] - start;
+      if (!(at >= 0 && at < inShard.length) || inShard[at] !== 1) return false; // outside the shards, or seen
+      inShard[at] = 2;
+    }
+    return true;
+  }
   const sorted = rows.slice().sort();
   const byStart = [...shards].sort((a, b) => a.firstRow - b.firstRow);
   let k = 0;

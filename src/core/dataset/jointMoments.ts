@@ -14,11 +14,17 @@ export interface Moments {
   comoment: Float64Array;
 }
 
-export function mergeMoments(a: Moments, b: Moments, dim: number): Moments {
+/**
+ * `into`: where the co-moment goes, when the caller may overwrite it (a's or b's co-moment, owned
+ * by a merge in progress): no new d × d array each merge; else a new one.
+ */
+export function mergeMoments(a: Moments, b: Moments, dim: number, into?: Float64Array): Moments {
   const na = a.count, nb = b.count, n = na + nb;
   if (na === 0 || nb === 0) {
     const s = na === 0 ? b : a;
-    return { count: n, mean: s.mean.slice(), comoment: s.comoment.slice() };
+    if (!into) return { count: n, mean: s.mean.slice(), comoment: s.comoment.slice() };
+    if (into !== s.comoment) into.set(s.comoment);
+    return { count: n, mean: s.mean.slice(), comoment: into };
   }
   const mean = new Float64Array(dim);
   const delta = new Float64Array(dim);
@@ -27,7 +33,8 @@ export function mergeMoments(a: Moments, b: Moments, dim: number): Moments {
     delta[i] = b.mean[i] - a.mean[i];
   }
   const w = (na * nb) / n;
-  const comoment = new Float64Array(dim * dim);
+  // each entry is read from a and b before it is written: `into` may be either of them
+  const comoment = into ?? new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) {
     const di = delta[i] * w;
     const row = i * dim;

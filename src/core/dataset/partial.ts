@@ -136,10 +136,12 @@ export function assertMergeable(a: DatasetPartial, b: DatasetPartial, nameA = 't
  * rows with the companions) by the pairwise update of jointMoments.ts, which (like the rest) does
  * not depend on the order of a and b.
  */
-export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPartial {
+export function mergePartials(a: DatasetPartial, b: DatasetPartial, reuse: 'a' | 'b' | null = null): DatasetPartial {
   assertMergeable(a, b);
   const dim = a.dim;
-  const { count: n, mean, comoment } = mergeMoments(a, b, dim);
+  // `reuse`: that partial is the caller's own intermediate (PartialMerger's), its d × d arrays overwritten
+  const owned = reuse === 'a' ? a : reuse === 'b' ? b : null;
+  const { count: n, mean, comoment } = mergeMoments(a, b, dim, owned?.comoment);
   const keep = a.norms && b.norms && n <= NORMS_KEPT;
   const { norms, rows: normRows } = keep ? mergeSortedNorms(a.norms!, a.normRows, b.norms!, b.normRows) : { norms: null, rows: null };
   return {
@@ -157,7 +159,7 @@ export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPart
     keys: mergeRowKeys(a.keys, b.keys),
     sample: mergeRowSamples(a.sample, b.sample, dim, companionWidth(a.companions)),
     companions: a.companions && b.companions
-      ? { roles: a.companions.roles, joint: mergeMoments(a.companions.joint, b.companions.joint, dim + companionWidth(a.companions)) } : null,
+      ? { roles: a.companions.roles, joint: mergeMoments(a.companions.joint, b.companions.joint, dim + companionWidth(a.companions), owned?.companions?.joint.comoment) } : null,
   };
 }
 
@@ -167,15 +169,16 @@ export function mergePartials(a: DatasetPartial, b: DatasetPartial): DatasetPart
  * with the number of shards.
  */
 export class PartialMerger {
-  private readonly stack: { size: number; partial: DatasetPartial }[] = [];
+  /** `owned`: a merge's result, made here, whose arrays a later merge may overwrite (never a partial given to add). */
+  private readonly stack: { size: number; partial: DatasetPartial; owned: boolean }[] = [];
   private added = 0;
 
   add(p: DatasetPartial): void {
     this.added++;
-    let item = { size: 1, partial: p };
+    let item = { size: 1, partial: p, owned: false };
     while (this.stack.length && this.stack[this.stack.length - 1].size === item.size) {
       const left = this.stack.pop()!;
-      item = { size: left.size + item.size, partial: mergePartials(left.partial, item.partial) };
+      item = { size: left.size + item.size, partial: mergePartials(left.partial, item.partial, reuseOf(left, item)), owned: true };
     }
     this.stack.push(item);
   }
@@ -184,10 +187,21 @@ export class PartialMerger {
 
   /** The merge of everything added; null when nothing was. */
   result(): DatasetPartial | null {
-    let acc: DatasetPartial | null = null;
-    for (let i = this.stack.length - 1; i >= 0; i--) acc = acc ? mergePartials(this.stack[i].partial, acc) : this.stack[i].partial;
-    return acc;
+    // the stack keeps its items (more may be added, result() asked again): only the merges made here are overwritten
+    let acc: { partial: DatasetPartial; owned: boolean } | null = null;
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const left = this.stack[i].partial;
+      acc = acc ? { partial: mergePartials(left, acc.partial, acc.owned ? 'b' : null), owned: true } : { partial: left, owned: false };
+    }
+    // a stack item handed out as the result is the caller's now: never overwritten by a later add
+    for (const item of this.stack) item.owned = false;
+    return acc?.partial ?? null;
   }
+}
+
+/** Which of two merged items' arrays may be overwritten: one the merger made itself. */
+function reuseOf(a: { owned: boolean }, b: { owned: boolean }): 'a' | 'b' | null {
+  return a.owned ? 'a' : b.owned ? 'b' : null;
 }
 
 /** Merges any number of partials (at least one), as PartialMerger does. */
@@ -201,14 +215,18 @@ export function mergeAll(partials: DatasetPartial[]): DatasetPartial {
 /** Two ascending norm lists merged, with their rows when both have them (ties in norm by row). */
 function mergeSortedNorms(x: Float64Array, xr: Float64Array | null, y: Float64Array, yr: Float64Array | null): { norms: Float64Array; rows: Float64Array | null } {
   const withRows = xr !== null && yr !== null;
-  const out = new Float64Array(x.length + y.length);
+  const nx = x.length, ny = y.length;
+  const out = new Float64Array(nx + ny);
   const rows = withRows ? new Float64Array(out.length) : null;
-  let i = 0, j = 0;
-  for (let k = 0; k < out.length; k++) {
-    const takeX = j >= y.length || (i < x.length && (x[i] < y[j] || (x[i] === y[j] && (!withRows || xr[i] < yr[j]))));
-    if (takeX) { if (rows) rows[k] = xr![i]; out[k] = x[i++]; }
-    else { if (rows) rows[k] = yr![j]; out[k] = y[j++]; }
+  const ra = withRows ? xr : x, rb = withRows ? yr : y, r = rows ?? new Float64Array(0);
+  let i = 0, j = 0, k = 0;
+  while (i < nx && j < ny) {
+    const u = x[i], v = y[j];
+    if (u < v || (u === v && (!withRows || ra[i] < rb[j]))) { if (withRows) r[k] = ra[i]; i++; out[k++] = u; }
+    else { if (withRows) r[k] = rb[j]; j++; out[k++] = v; }
   }
+  for (; i < nx; i++) { if (withRows) r[k] = ra[i]; out[k++] = x[i]; }
+  for (; j < ny; j++) { if (withRows) r[k] = rb[j]; out[k++] = y[j]; }
   return { norms: out, rows };
 }
 

@@ -17,7 +17,7 @@ import type { PartialOptions } from './shardPartial';
  * What a cached partial holds beyond its format version (companions, the norms' rows, the row
  * keys' first rows, the manifest's scalars): a cache written before holds less, so its entries miss instead of mixing in.
  */
-const CACHED_CONTENT = 'companions, norm rows, key rows, manifest scalars';
+const CACHED_CONTENT = 'companions, norm rows, key rows (as arrays), manifest scalars';
 
 export class PartialCache {
   constructor(readonly dir: string) {}
@@ -60,7 +60,7 @@ export class PartialCache {
     await fs.mkdir(this.dir, { recursive: true });
     // write then rename: a concurrent reader never sees half a file
     const partialPath = `${cachePath}.${process.pid}.tmp`;
-    await writeEmbstats(partialPath, p);
+    await writeEmbstats(partialPath, p, { rowListsAsArrays: true });
     await fs.rename(partialPath, cachePath);
   }
 }

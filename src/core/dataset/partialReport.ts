@@ -13,6 +13,7 @@ import { formatNumber } from '../report/format';
 import { NORM_SKETCH_ACCURACY, sketchMedian } from './normSketch';
 import type { DatasetPartial } from './partial';
 import { distinctRows } from './rowKeys';
+import { stableOrder } from '../stats/stableOrder';
 
 /**
  * The report of the rows of partial `p`: the report builder fed with the partial's statistics
@@ -113,13 +114,16 @@ export function reportStatisticsOfPartial(p: DatasetPartial, variance: Float64Ar
 function outliersOfPartial(p: DatasetPartial, z: number): OutlierRows | null {
   const { norms, normRows } = p;
   if (!norms || !normRows) return null;
-  const order = Uint32Array.from(normRows.keys()).sort((i, j) => normRows[i] - normRows[j]);
+  const order = stableOrder(normRows);
   const runs: number[] = [];
   for (const i of order) {
     const row = normRows[i], n = runs.length;
     if (n > 0 && runs[n - 2] + runs[n - 1] === row) runs[n - 1]++;
     else runs.push(row, 1);
   }
-  return outlierRows(Float64Array.from(order, i => norms[i]), runs, z);
+  // the partial keeps its norms ascending: the rule's median and MAD need no sort
+  const inRowOrder = new Float64Array(order.length);
+  for (let k = 0; k < order.length; k++) inRowOrder[k] = norms[order[k]];
+  return outlierRows(inRowOrder, runs, z, norms);
 }
 

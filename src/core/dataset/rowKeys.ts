@@ -1,4 +1,5 @@
 import { ROW_INDICES_KEPT } from '../stats/rowIndices';
+import { stableOrder } from '../stats/stableOrder';
 
 /**
  * Exact duplicate counting across shards, within a memory bound. Each finite row's 53-bit hash
@@ -77,7 +78,7 @@ export class RowKeyCollector {
   private compact(): void {
     const n0 = this.length;
     const keys = this.buffer, ords = this.ordinals;
-    const order = Uint32Array.from({ length: n0 }, (_, i) => i).sort((i, j) => keys[i] - keys[j]);
+    const order = stableOrder(keys.subarray(0, n0));
     const sortedKeys = Float64Array.from(order, i => keys[i]);
     const sortedOrds = Float64Array.from(order, i => ords[i]);
     let n = 0;
@@ -128,30 +129,34 @@ export class RowKeyCollector {
 }
 
 export function mergeRowKeys(a: RowKeys, b: RowKeys, bound = ROW_KEYS_BOUND): RowKeys {
-  const out = new Float64Array(Math.min(bound, a.keys.length + b.keys.length));
+  const x = a.keys, y = b.keys, nx = x.length, ny = y.length;
+  const out = new Float64Array(Math.min(bound, nx + ny));
+  const size = out.length;
   const withRows = !!(a.firstRows && b.firstRows && a.duplicates && b.duplicates);
-  const first = withRows ? new Float64Array(out.length) : null;
+  // in locals: the partials' objects come in several shapes, a property read per key would be slow
+  const fa = withRows ? a.firstRows! : x, fb = withRows ? b.firstRows! : y;
+  const first = new Float64Array(withRows ? size : 0);
   // a key in both: the later of its two first rows repeats the earlier
   const cross: DuplicateRow[] = [];
   let i = 0, j = 0, n = 0;
-  const x = a.keys, y = b.keys;
-  while (n < out.length && (i < x.length || j < y.length)) {
-    let v: number;
-    if (j >= y.length || (i < x.length && x[i] < y[j])) { if (first) first[n] = a.firstRows![i]; v = x[i++]; }
-    else if (i >= x.length || y[j] < x[i]) { if (first) first[n] = b.firstRows![j]; v = y[j++]; }
+  while (n < size && i < nx && j < ny) {
+    const u = x[i], v = y[j];
+    if (u < v) { if (withRows) first[n] = fa[i]; i++; out[n++] = u; }
+    else if (v < u) { if (withRows) first[n] = fb[j]; j++; out[n++] = v; }
     else {
-      if (first) {
-        const fa = a.firstRows![i], fb = b.firstRows![j];
-        first[n] = Math.min(fa, fb);
-        cross.push({ row: Math.max(fa, fb), repeats: Math.min(fa, fb), key: x[i] });
+      if (withRows) {
+        const ra = fa[i], rb = fb[j];
+        first[n] = Math.min(ra, rb);
+        cross.push({ row: Math.max(ra, rb), repeats: Math.min(ra, rb), key: u });
       }
-      v = x[i++]; j++;
+      i++; j++; out[n++] = u;
     }
-    out[n++] = v;
   }
+  for (; n < size && i < nx; i++) { if (withRows) first[n] = fa[i]; out[n++] = x[i]; }
+  for (; n < size && j < ny; j++) { if (withRows) first[n] = fb[j]; out[n++] = y[j]; }
   const leftOver = i < x.length || j < y.length;
-  const keys = out.slice(0, n);
-  const firstRows = first ? first.slice(0, n) : null;
+  const keys = n === size ? out : out.slice(0, n);
+  const firstRows = withRows ? (n === size ? first : first.slice(0, n)) : null;
   let duplicates: DuplicateRow[] | null = null;
   if (firstRows) {
     // a duplicate repeats its key's first row in the union

@@ -11,6 +11,7 @@ import { MAX_COVARIANCE_DIM, statisticsOfRows } from '../analysis/statisticsPass
 import { NullRowTally } from '../analysis/nullRowTally';
 import { StreamingStatistics, type StatisticsResult } from '../stats/streamingStatistics';
 import { finiteRowKeys } from '../stats/rowHash';
+import { stableOrder } from '../stats/stableOrder';
 import { addNorms, emptyNormSketch } from './normSketch';
 import { RowKeyCollector } from './rowKeys';
 import { DEFAULT_SAMPLE_ROWS, RowSampleCollector } from './rowSample';
@@ -195,7 +196,7 @@ export function partialFromStatistics(st: StatisticsResult, extra: Pick<DatasetP
   const kept = st.rowNorms.length <= (extra.normsKept ?? NORMS_KEPT);
   // the global row of each norm, while they are kept: a stable sort of the rows (in row order) by norm
   const rowsInOrder = kept ? Float64Array.from(finiteRowIndices(st.rows.finiteRuns), r => r + extra.shard.firstRow) : null;
-  const order = kept ? Uint32Array.from(st.rowNorms.keys()).sort((i, j) => (st.rowNorms[i] < st.rowNorms[j] ? -1 : st.rowNorms[i] > st.rowNorms[j] ? 1 : 0)) : null;
+  const order = kept ? stableOrder(st.rowNorms) : null;
   const norms = order ? Float64Array.from(order, i => st.rowNorms[i]) : Float64Array.from(st.rowNorms).sort();
   const normRows = order && rowsInOrder && rowsInOrder.length === order.length ? Float64Array.from(order, i => rowsInOrder[i]) : null;
   const normSketch = emptyNormSketch();

@@ -11,7 +11,8 @@ export interface KernelExports {
   alloc(bytes: number): number;
   reset(): void;
   stats_create(dim: number): number;
-  stats_add_rows(stats: number, rows: number, count: number, norms: number, keys: number): number;
+  /** rowKeys: where the finite rows' hashRow keys go (rowHash.ts), or 0 for none. */
+  stats_add_rows(stats: number, rows: number, count: number, norms: number, keys: number, rowKeys: number): number;
   stats_flush(stats: number): void;
   stats_m2(stats: number): number;
   stats_mean(stats: number): number;
@@ -23,7 +24,10 @@ export interface KernelExports {
   stats_wide_chunks(stats: number): number;
   stats_dim_pad(stats: number): number;
   stats64_create(dim: number): number;
-  stats64_add_rows(stats: number, rows: number, count: number, norms: number, keys: number): number;
+  stats64_add_rows(stats: number, rows: number, count: number, norms: number, keys: number, rowKeys: number): number;
+  /** The hashRow key (rowHash.ts) of every row, finite or not. */
+  row_keys_f32(rows: number, count: number, dim: number, keys: number): void;
+  row_keys_f64(rows: number, count: number, dim: number, keys: number): void;
   stats64_flush(stats: number): void;
   tridiagonalize(w: number, n: number, d: number, e: number, q: number, next: number): void;
   tridiagonalize_blocked_scratch(n: number): number;

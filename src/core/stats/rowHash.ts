@@ -2,11 +2,9 @@
  * The duplicate key of a row: two independent 32-bit hashes of its float64 bit patterns
  * (murmur3-style and xxhash32-style rounds with different seeds) combined into a 53-bit key.
  * StreamingStatistics counts duplicates with it and a dataset's partial keeps it (rowKeys.ts).
- *
- * Every function here refers only to the others and to built-ins, so that ROW_HASH_SOURCE (their
- * source text) runs as it is inside the statistics worker threads (wasmStatistics.ts), which hash
- * the blocks they receive: one definition for both threads, whether run from tsc's output or from
- * an esbuild bundle (minified or not).
+ * wasm/kernels.c computes the same keys bit for bit (row_keys_f32/f64, and fused into
+ * stats_add_rows for WasmStatistics' onRowKeys), several rows per SIMD vector; this is the
+ * reference they are tested against and the plain-JS path.
  */
 
 /** MurmurHash3's 32-bit finaliser: every input bit flips each output bit with probability about 1/2. */
@@ -77,9 +75,3 @@ export function finiteRowKeys(block: Float32Array | Float64Array, rows: number, 
   }
   return n === rows ? keys : keys.slice(0, n);
 }
-
-/** A JavaScript expression whose value is finiteRowKeys, for a worker thread (its helpers in a scope of their own). */
-export const FINITE_ROW_KEYS_SOURCE = `(() => {
-${[fmix32, murmurRound, xxRound, hashRow, finiteRowKeys].map(String).join('\n')}
-return ${finiteRowKeys.name};
-})()`;

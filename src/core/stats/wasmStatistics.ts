@@ -23,9 +23,10 @@
  * a key per finite row only; when a block has fewer finite rows than rows, the thread that ran the
  * kernels scans it for the NaN and ±Inf rows (a block without any costs no scan), and the blocks'
  * norms and keys are then taken in row order on the calling thread, so each duplicate is matched
- * with the first row it repeats and each zero row (norm 0) is named. With `onRowKeys`, the same
- * thread also computes the rows' hashRow keys (rowHash.ts, the keys a dataset's partial keeps),
- * on the block it already holds, so that the calling thread only collects them.
+ * with the first row it repeats and each zero row (norm 0) is named. With `onRowKeys`, the
+ * kernels also compute the finite rows' hashRow keys (rowHash.ts, the keys a dataset's partial
+ * keeps; wasm/kernels.c computes them bit for bit, several rows per SIMD vector, in the same pass
+ * over the block), so that the calling thread only collects them.
  *
  * Worker threads outlive a WasmStatistics: finished ones wait, idle and unreferenced, for the
  * next (up to the number of cores, and up to POOLED_MAX_DIM dimensions so that an idle thread
@@ -44,7 +45,6 @@ import { allocOrThrow, instantiateKernels, kernelsModule, type KernelExports } f
 import type { StatisticsResult } from './streamingStatistics';
 import { OVERFLOW_SAFE_MAGNITUDE, ScaledColumnSums } from './scaledMean';
 import { RowIndexRecorder } from './rowIndices';
-import { FINITE_ROW_KEYS_SOURCE, finiteRowKeys } from './rowHash';
 
 // (float32 and float64 kernels share everything below but the panel width and the exports)
 
@@ -97,9 +97,10 @@ class Accumulator {
   private inRows = 0;
   private normsPtr = 0;
   private keysPtr = 0;
+  private rowKeysPtr = 0;
   private readonly size: number;
 
-  constructor(private readonly dim: number, maxRows: number, private readonly element: WasmElement) {
+  constructor(private readonly dim: number, maxRows: number, private readonly element: WasmElement, private readonly withRowKeys: boolean) {
     const k = instantiateKernels();
     if (!k) throw new Error('WebAssembly SIMD is not available');
     this.k = k;
@@ -114,25 +115,26 @@ class Accumulator {
     this.inPtr = allocOrThrow(this.k, rows * this.dim * this.size);
     this.normsPtr = allocOrThrow(this.k, rows * 8);
     this.keysPtr = allocOrThrow(this.k, rows * 8);
+    this.rowKeysPtr = this.withRowKeys ? allocOrThrow(this.k, rows * 8) : 0;
     this.inRows = rows;
   }
 
-  add(block: Float32Array | Float64Array, rows: number, withRowKeys: boolean): BlockResult {
+  add(block: Float32Array | Float64Array, rows: number): BlockResult {
     this.reserve(rows);
     const mem = this.k.memory.buffer;
     const n = rows * this.dim;
     if (this.element === 'float64') new Float64Array(mem, this.inPtr, n).set(block.subarray(0, n));
     else new Float32Array(mem, this.inPtr, n).set(block.subarray(0, n));
     const finite = this.element === 'float64'
-      ? this.k.stats64_add_rows(this.st, this.inPtr, rows, this.normsPtr, this.keysPtr)
-      : this.k.stats_add_rows(this.st, this.inPtr, rows, this.normsPtr, this.keysPtr);
+      ? this.k.stats64_add_rows(this.st, this.inPtr, rows, this.normsPtr, this.keysPtr, this.rowKeysPtr)
+      : this.k.stats_add_rows(this.st, this.inPtr, rows, this.normsPtr, this.keysPtr, this.rowKeysPtr);
     const buf = this.k.memory.buffer;
     const nonFinite = finite < rows ? nonFiniteRows(block, rows, this.dim) : null;
     return {
       norms: new Float64Array(buf, this.normsPtr, finite).slice(),
       keys: new Float64Array(buf, this.keysPtr, finite).slice(),
       nonFinite,
-      rowKeys: withRowKeys ? finiteRowKeys(block, rows, this.dim, nonFinite) : null,
+      rowKeys: this.withRowKeys ? new Float64Array(buf, this.rowKeysPtr, finite).slice() : null,
     };
   }
 
@@ -181,27 +183,27 @@ interface BlockResult {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const nonFiniteRows = (${nonFiniteRows});
-const finiteRowKeys = ${FINITE_ROW_KEYS_SOURCE};
 const k = new WebAssembly.Instance(workerData.module, {}).exports;
 const alloc = (n) => { const p = k.alloc(n) >>> 0; if (!p) throw new RangeError('WebAssembly memory exhausted'); return p; };
-let dim, f64, Arr, st, inPtr, normsPtr, keysPtr, withRowKeys;
+let dim, f64, Arr, st, inPtr, normsPtr, keysPtr, rowKeysPtr;
 parentPort.on('message', (m) => {
   if (m.type === 'init') {
     k.reset();
-    ({ dim, withRowKeys } = m);
+    dim = m.dim;
     f64 = m.element === 'float64';
     Arr = f64 ? Float64Array : Float32Array;
     st = (f64 ? k.stats64_create(dim) : k.stats_create(dim)) >>> 0;
     if (!st) throw new RangeError('WebAssembly memory exhausted');
     inPtr = alloc(m.maxRows * dim * Arr.BYTES_PER_ELEMENT); normsPtr = alloc(m.maxRows * 8); keysPtr = alloc(m.maxRows * 8);
+    rowKeysPtr = m.withRowKeys ? alloc(m.maxRows * 8) : 0;
   } else if (m.type === 'rows') {
     const block = new Arr(m.buffer, m.byteOffset, m.rows * dim);
     new Arr(k.memory.buffer, inPtr, m.rows * dim).set(block);
-    const finite = (f64 ? k.stats64_add_rows : k.stats_add_rows)(st, inPtr, m.rows, normsPtr, keysPtr);
+    const finite = (f64 ? k.stats64_add_rows : k.stats_add_rows)(st, inPtr, m.rows, normsPtr, keysPtr, rowKeysPtr);
     const norms = new Float64Array(k.memory.buffer, normsPtr, finite).slice();
     const keys = new Float64Array(k.memory.buffer, keysPtr, finite).slice();
     const nonFinite = finite < m.rows ? nonFiniteRows(block, m.rows, dim) : null;
-    const rowKeys = withRowKeys ? finiteRowKeys(block, m.rows, dim, nonFinite) : null;
+    const rowKeys = rowKeysPtr ? new Float64Array(k.memory.buffer, rowKeysPtr, finite).slice() : null;
     parentPort.postMessage({ type: 'rows', seq: m.seq, norms, keys, nonFinite, rowKeys }, rowKeys ? [norms.buffer, keys.buffer, rowKeys.buffer] : [norms.buffer, keys.buffer]);
   } else if (m.type === 'finish' || m.type === 'snapshot') {
     (f64 ? k.stats64_flush : k.stats_flush)(st);
@@ -438,7 +440,7 @@ export class WasmStatistics {
         this.lanes.push(new WorkerLane(module, dim, options.maxBlockRows, this.element, 2, this.onRowKeys !== undefined, (seq, r) => this.collect(seq, r)));
       }
     } else {
-      this.local = new Accumulator(dim, options.maxBlockRows, this.element);
+      this.local = new Accumulator(dim, options.maxBlockRows, this.element, this.onRowKeys !== undefined);
     }
   }
 
@@ -502,7 +504,7 @@ export class WasmStatistics {
     this.sent[seq] = { firstRow, rows };
     this.rowsSeen += rows;
     if (this.local) {
-      this.collect(seq, this.local.add(block, rows, this.onRowKeys !== undefined));
+      this.collect(seq, this.local.add(block, rows));
       return;
     }
     await this.lanes[seq % this.lanes.length].send(seq, block, rows);
