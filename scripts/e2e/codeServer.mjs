@@ -226,6 +226,21 @@ export async function launchBrowser({ profileDir, viewport = { width: 1400, heig
   // from the workbench (over the loopback connection): those count as local.
   const offHost = [];
   const servedByServiceWorker = [];
+  // Webview resources of this very server (the authority 127.0.0.1:PORT is encoded in the first
+  // label: vscode-remote+127-002e0-002e0-002e1-003aPORT) that a page sent past the service worker:
+  // in code-server, two webviews created in the same instant can leave one page under the other's
+  // worker, which passes its requests on to the network. The resolver rule above fails them inside
+  // the browser (nothing leaves the machine); the page reports the failure and the extension loads
+  // it again (src/extension/panelHtml.ts). Listed and printed, not counted as off-host.
+  const escapedServiceWorker = [];
+  const isThisServersWebviewResource = (u) => {
+    try {
+      const url = new URL(u);
+      const authority = url.hostname.split('.')[0];
+      return url.hostname.endsWith('.vscode-resource.vscode-cdn.net') && /^vscode-remote\+127-002e0-002e0-002e1-003a\d+$/.test(authority) &&
+        decodeURIComponent(url.pathname).startsWith(`${REPO}/dist/`); // the extension's own page files
+    } catch { return false; }
+  };
   const pending = new Map();
   const isWebviewResource = (u) => {
     try { return new URL(u).hostname.endsWith('.vscode-resource.vscode-cdn.net'); } catch { return false; }
@@ -252,6 +267,8 @@ export async function launchBrowser({ profileDir, viewport = { width: 1400, heig
     // the service worker would have answered it
     if (error === 'net::ERR_ABORTED' && isWebviewResource(url)) {
       servedByServiceWorker.push(`${url} (cancelled)`);
+    } else if (error === 'net::ERR_NAME_NOT_RESOLVED' && isThisServersWebviewResource(url)) {
+      escapedServiceWorker.push(url);
     } else {
       offHost.push(`${url} (failed: ${error})`);
     }
@@ -288,7 +305,7 @@ export async function launchBrowser({ profileDir, viewport = { width: 1400, heig
     return { settled: false, waitedMs: Date.now() - start, pending: [...webviewResources].map((r) => r.url()) };
   };
   return {
-    context, page, close, servedByServiceWorker, whenWebviewResourcesSettled,
+    context, page, close, servedByServiceWorker, escapedServiceWorker, whenWebviewResourcesSettled,
     /** Requests that left (or tried to leave) 127.0.0.1, including any still unanswered. */
     get offHost() { return [...offHost, ...[...pending.values()].map((u) => `${u} (no response yet)`)]; },
   };

@@ -154,6 +154,9 @@ try {
     await screenshot(page, 'ext-tests-final.png');
     say(`extension host finished with code ${result} after ${secs()}s`);
   }
+  if (browser.escapedServiceWorker.length) {
+    say(`note: ${browser.escapedServiceWorker.length} webview resource request(s) of this server escaped code-server's service worker and failed inside the browser (the page was loaded again): ${browser.escapedServiceWorker.join(', ')}`);
+  }
   if (browser.offHost.length) {
     say(`the browser sent requests off 127.0.0.1: ${browser.offHost.join(', ')}`);
     code = 1;

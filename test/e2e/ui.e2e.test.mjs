@@ -100,14 +100,20 @@ async function waitForOrWorkbenchError(locator, what, timeoutMs) {
 
 /**
  * F1, type the command's palette title, wait for its row, Enter. On a loaded machine the palette
- * can open late and lose the first keystrokes: then it is closed and the title typed again.
+ * can open late and lose the first keystrokes: then it is closed and the title typed again. F1 itself
+ * can be lost too (focus moving into a webview as it loads): then it is pressed again.
  */
 async function runCommand(title, shotName) {
   const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
+    for (let press = 1; ; press++) {
+      await page.keyboard.press('F1');
+      try { await input.waitFor({ state: 'visible', timeout: 10_000 }); break; } catch (e) {
+        if (press >= 3) throw e;
+        console.log(`# palette: F1 did not open it, pressing it again`);
+      }
+    }
     await input.pressSequentially(title, { delay: 15 });
     try {
       await row.waitFor({ timeout: attempt < 3 ? 10_000 : 30_000 });
