@@ -232,7 +232,12 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
           const column: ArraySpec = { info: { name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, columns: [name], list: false, dtype: spec.scalar };
           columns.push(matrixValueColumn(new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined), byRowGroup));
         } else if (spec.info.dtype === 'str') {
-          columns.push(parquetTextColumn(name, totalRows, groups, (start, end, sink) =>
+          const textGroups = groups.map((g, i) => {
+            const chunk = metadata.row_groups[i]?.columns.find(c => c.meta_data?.path_in_schema.join('.') === name)?.meta_data;
+            const bytes = Number(chunk?.total_uncompressed_size);
+            return Number.isSafeInteger(bytes) && bytes >= 0 ? { ...g, bytes } : g;
+          });
+          columns.push(parquetTextColumn(name, totalRows, textGroups, (start, end, sink) =>
             readColumns(hp, file, metadata, compressors, label, [name], start, end, (_column, data, firstRow) => sink(data, firstRow))));
         }
       }

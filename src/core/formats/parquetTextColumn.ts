@@ -4,23 +4,79 @@ import { readByRuns } from './valueColumns';
 /**
  * A Parquet column of one string per row (a label, a text), for the row metadata. hyparquet
  * decodes a column chunk whole whatever rows of it are asked for, so the rows are read row group
- * by row group, and the raw values of the chunks read last are kept within a byte budget: the row
- * views of a panel (a row and its neighbours, anywhere in the file) are then answered without
- * decoding the same chunks again. A row group larger than the budget is read run by run, uncached.
+ * by row group, and the values of the chunks read last are kept, packed (one byte array and its
+ * offsets per chunk, not an object per value: a hundred thousand kept values would otherwise cost
+ * the garbage collector tens of milliseconds per request), within a byte budget: the row views and
+ * row lists of a panel (rows anywhere in the file) are then answered without decoding the same
+ * chunks again, and only the rows asked for are turned into strings. A row group larger than the
+ * budget is read run by run, uncached.
  */
 export interface TextChunkReader {
   /** Calls `sink` with the raw values (bytes or strings) of rows [start, end), in parts. */
   (start: number, end: number, sink: (data: ArrayLike<unknown>, firstRow: number) => void): Promise<void>;
 }
 
-/** Bytes of raw values kept per column at most (an estimate: the bytes plus a view's overhead per value). */
+/** Bytes of values kept per column at most (their bytes, plus TEXT_VALUE_OVERHEAD per value). */
 export const TEXT_CACHE_BYTES = 32 << 20;
-/** What a value costs besides its bytes (a Uint8Array view on the page). */
-const VALUE_OVERHEAD = 96;
+/** What a kept value costs besides its bytes: its offset (4 bytes) and null flag (1). */
+export const TEXT_VALUE_OVERHEAD = 5;
+/** A value's bytes (a short label), assumed when the row group does not say its column chunk's size (a Parquet footer always does). */
+const ASSUMED_VALUE_BYTES = 8;
 
-interface Chunk { parts: { data: ArrayLike<unknown>; firstRow: number }[]; bytes: number }
+type Parts = { data: ArrayLike<unknown>; firstRow: number }[];
 
-export function parquetTextColumn(name: string, rows: number, groups: readonly { start: number; rows: number }[], readRows: TextChunkReader,
+/** The values of one row group, packed: value i is the UTF-8 of data[offsets[i] .. offsets[i + 1]), or null. */
+interface Chunk { firstRow: number; offsets: Uint32Array; data: Uint8Array; nulls: Uint8Array; bytes: number }
+
+const utf8Encoder = new TextEncoder();
+
+/**
+ * The values of rows [firstRow, firstRow + length) packed as UTF-8 (hyparquet gives bytes, or
+ * strings it decoded from UTF-8: well-formed, so encoding them again gives the same string back).
+ */
+function packChunk(parts: Parts, firstRow: number, length: number): Chunk {
+  const values: unknown[] = new Array(length).fill(null);
+  for (const { data, firstRow: at } of parts) {
+    for (let i = Math.max(0, firstRow - at); i < data.length && at + i < firstRow + length; i++) values[at + i - firstRow] = data[i];
+  }
+  const nulls = new Uint8Array(length);
+  const offsets = new Uint32Array(length + 1);
+  let data = new Uint8Array(1 << 16);
+  let used = 0;
+  const room = (n: number) => {
+    if (used + n <= data.length) return;
+    const grown = new Uint8Array(Math.max(2 * data.length, used + n));
+    grown.set(data.subarray(0, used));
+    data = grown;
+  };
+  for (let k = 0; k < length; k++) {
+    const v = values[k];
+    if (v instanceof Uint8Array) {
+      room(v.byteLength);
+      data.set(v, used);
+      used += v.byteLength;
+    } else if (v === null || v === undefined) {
+      nulls[k] = 1;
+    } else {
+      const text = typeof v === 'string' ? v : textOf(v)!;
+      room(3 * text.length);
+      used += utf8Encoder.encodeInto(text, data.subarray(used)).written;
+    }
+    offsets[k + 1] = used;
+  }
+  return { firstRow, offsets, data: data.slice(0, used), nulls, bytes: used + TEXT_VALUE_OVERHEAD * length };
+}
+
+function chunkValue(c: Chunk, row: number): string | null {
+  const k = row - c.firstRow;
+  if (k < 0 || k >= c.nulls.length || c.nulls[k]) return null;
+  return utf8.decode(c.data.subarray(c.offsets[k], c.offsets[k + 1]));
+}
+
+/** A row group: its first row, rows, and its column chunk's uncompressed bytes when known (the footer says). */
+export interface TextGroup { start: number; rows: number; bytes?: number }
+
+export function parquetTextColumn(name: string, rows: number, groups: readonly TextGroup[], readRows: TextChunkReader,
   budget = TEXT_CACHE_BYTES): ValueColumn {
   const cache = new Map<number, Chunk>();
   let cached = 0;
@@ -40,14 +96,9 @@ export function parquetTextColumn(name: string, rows: number, groups: readonly {
       cache.set(g, hit);
       return hit;
     }
-    const chunk: Chunk = { parts: [], bytes: 0 };
-    await readRows(groups[g].start, groups[g].start + groups[g].rows, (data, firstRow) => {
-      chunk.parts.push({ data, firstRow });
-      for (let i = 0; i < data.length; i++) {
-        const v = data[i];
-        chunk.bytes += VALUE_OVERHEAD + (v instanceof Uint8Array ? v.byteLength : typeof v === 'string' ? 2 * v.length : 0);
-      }
-    });
+    const parts: Parts = [];
+    await readRows(groups[g].start, groups[g].start + groups[g].rows, (data, firstRow) => parts.push({ data, firstRow }));
+    const chunk = packChunk(parts, groups[g].start, groups[g].rows);
     for (const [k, old] of cache) {
       if (cached + chunk.bytes <= budget) break;
       cache.delete(k);
@@ -59,25 +110,24 @@ export function parquetTextColumn(name: string, rows: number, groups: readonly {
     }
     return chunk;
   };
-  const pick = (parts: Chunk['parts'], start: number, end: number) => {
-    const values: (string | null)[] = new Array(end - start).fill(null);
-    for (const { data, firstRow } of parts) {
-      const from = Math.max(start, firstRow), to = Math.min(end, firstRow + data.length);
-      for (let r = from; r < to; r++) values[r - start] = textOf(data[r - firstRow]);
-    }
+  // only the rows asked for become strings (a run of one row group spans most of it)
+  const pick = (chunk: Chunk, start: number, end: number, wanted: readonly number[]) => {
+    const values: (string | null)[] = new Array(end - start);
+    for (const r of wanted) values[r - start] = chunkValue(chunk, r);
     return values;
   };
   return {
     name, kind: 'string', rows,
-    read: wanted => readByRuns(wanted, async (start, end) => {
+    read: wanted => readByRuns(wanted, async (start, end, inRun) => {
       const g = groupOf(start);
       // a row group above the budget: only the run, as hyparquet gives it
-      if (groups[g].rows * VALUE_OVERHEAD > budget) {
-        const parts: Chunk['parts'] = [];
+      const group = groups[g];
+      if ((group.bytes ?? group.rows * ASSUMED_VALUE_BYTES) + group.rows * TEXT_VALUE_OVERHEAD > budget) {
+        const parts: Parts = [];
         await readRows(start, end, (data, firstRow) => parts.push({ data, firstRow }));
-        return pick(parts, start, end);
+        return pick(packChunk(parts, start, end - start), start, end, inRun);
       }
-      return pick((await chunkOf(g)).parts, start, end);
+      return pick(await chunkOf(g), start, end, inRun);
     }, { starts }),
   };
 }

@@ -41,17 +41,22 @@ function unitOf(starts: readonly number[], r: number): number {
 }
 
 /**
- * Reads the values of `rows` run by run: `readRun(start, end)` gives the values of [start, end),
- * and only the rows asked for are kept, in the order asked.
+ * Reads the values of `rows` run by run: `readRun(start, end, wanted)` gives the values of
+ * [start, end) (at least at `wanted`, the rows asked for in the run, ascending: a reader whose
+ * values cost a decoding each may skip the others), and only the rows asked for are kept, in the
+ * order asked.
  */
-export async function readByRuns<T>(rows: readonly number[], readRun: (start: number, end: number) => Promise<ArrayLike<T>>, gap: RunGap = MERGE_GAP): Promise<T[]> {
+export async function readByRuns<T>(rows: readonly number[], readRun: (start: number, end: number, wanted: readonly number[]) => Promise<ArrayLike<T>>,
+  gap: RunGap = MERGE_GAP): Promise<T[]> {
   const order = rows.map((r, i) => i).sort((a, b) => rows[a] - rows[b]);
   const sorted = order.map(i => rows[i]);
   const out: T[] = new Array(rows.length);
   let k = 0;
   for (const [start, end] of rowRuns(sorted, gap)) {
-    const values = await readRun(start, end);
-    while (k < sorted.length && sorted[k] < end) { out[order[k]] = values[sorted[k] - start]; k++; }
+    let stop = k;
+    while (stop < sorted.length && sorted[stop] < end) stop++;
+    const values = await readRun(start, end, sorted.slice(k, stop));
+    for (; k < stop; k++) out[order[k]] = values[sorted[k] - start];
   }
   return out;
 }
