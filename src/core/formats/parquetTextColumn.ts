@@ -23,6 +23,9 @@ export const TEXT_VALUE_OVERHEAD = 5;
 /** A value's bytes (a short label), assumed when the row group does not say its column chunk's size (a Parquet footer always does). */
 const ASSUMED_VALUE_BYTES = 8;
 
+/** Rows of a row group above the budget closer than this are read in one run (a page holds more). */
+const PAGED_GAP = 64;
+
 type Parts = { data: ArrayLike<unknown>; firstRow: number }[];
 
 /** The values of one row group, packed: value i is the UTF-8 of data[offsets[i] .. offsets[i + 1]), or null. */
@@ -116,19 +119,30 @@ export function parquetTextColumn(name: string, rows: number, groups: readonly T
     for (const r of wanted) values[r - start] = chunkValue(chunk, r);
     return values;
   };
+  const tooBig = (g: number) => (groups[g].bytes ?? groups[g].rows * ASSUMED_VALUE_BYTES) + groups[g].rows * TEXT_VALUE_OVERHEAD > budget;
+  // a row group within the budget: one run per row group, decoded whole and kept
+  const keptRuns = (wanted: readonly number[]) => readByRuns(wanted, async (start, end, inRun) => pick(await chunkOf(groupOf(start)), start, end, inRun), { starts });
+  // a row group above it: the runs of nearby rows only, each reading the pages that hold them (parquetPageCheck.ts)
+  const pagedRuns = (wanted: readonly number[]) => readByRuns(wanted, async (start, end, inRun) => {
+    const parts: Parts = [];
+    await readRows(start, end, (data, firstRow) => parts.push({ data, firstRow }));
+    return pick(packChunk(parts, start, end - start), start, end, inRun);
+  }, { starts, gap: PAGED_GAP });
   return {
     name, kind: 'string', rows,
-    read: wanted => readByRuns(wanted, async (start, end, inRun) => {
-      const g = groupOf(start);
-      // a row group above the budget: only the run, as hyparquet gives it
-      const group = groups[g];
-      if ((group.bytes ?? group.rows * ASSUMED_VALUE_BYTES) + group.rows * TEXT_VALUE_OVERHEAD > budget) {
-        const parts: Parts = [];
-        await readRows(start, end, (data, firstRow) => parts.push({ data, firstRow }));
-        return pick(packChunk(parts, start, end - start), start, end, inRun);
+    async read(wanted) {
+      const paged: number[] = [];
+      const kept: number[] = [];
+      wanted.forEach((r, i) => (tooBig(groupOf(r)) ? paged : kept).push(i));
+      if (!paged.length) return keptRuns(wanted);
+      const out: (string | null)[] = new Array(wanted.length);
+      for (const [at, read] of [[kept, keptRuns], [paged, pagedRuns]] as const) {
+        if (!at.length) continue;
+        const values = await read(at.map(i => wanted[i]));
+        at.forEach((i, k) => { out[i] = values[k]; });
       }
-      return pick(await chunkOf(g), start, end, inRun);
-    }, { starts }),
+      return out;
+    },
   };
 }
 

@@ -15,7 +15,8 @@ export function rowRuns(rows: readonly number[], gap: RunGap = MERGE_GAP, maxRun
   let unit = -1;
   for (const r of rows) {
     const last = runs[runs.length - 1];
-    const near = typeof gap === 'number' ? last && r < last[1] + gap : last && unitOf(gap.starts, r) === unit;
+    const near = typeof gap === 'number' ? last && r < last[1] + gap
+      : last && unitOf(gap.starts, r) === unit && (gap.gap === undefined || r < last[1] + gap.gap);
     if (last && near && r >= last[0] && r + 1 - last[0] <= maxRun) last[1] = Math.max(last[1], r + 1);
     else runs.push([r, r + 1]);
     if (typeof gap !== 'number') unit = unitOf(gap.starts, r);
@@ -26,9 +27,10 @@ export function rowRuns(rows: readonly number[], gap: RunGap = MERGE_GAP, maxRun
 /**
  * Rows closer than a number share a run; or, for a reader that decodes a whole unit whatever rows
  * of it are asked for (a Parquet column chunk of one row group), every row of one unit does:
- * `starts` are the units' first rows, ascending, the first 0.
+ * `starts` are the units' first rows, ascending, the first 0; with `gap` too, only the rows of one
+ * unit closer than it (a reader of the unit's pages: no run crosses a unit).
  */
-export type RunGap = number | { starts: readonly number[] };
+export type RunGap = number | { starts: readonly number[]; gap?: number };
 
 /** The unit holding row r (the last start ≤ r). */
 function unitOf(starts: readonly number[], r: number): number {
