@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openDump } from '../../src/core/formats/openDump';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
+import { MemoryByteSource } from '../../src/core/io/byteSource';
+import { isEmbdiagError } from '../../src/core/errors';
 import { CountingSource } from './formats.helpers';
 import { FIXTURES } from './support';
 
@@ -74,3 +76,20 @@ for (const name of ['paged_plain.parquet', 'paged_dict.parquet']) {
     }
   });
 }
+
+test('a damaged page header anywhere in the chunk is still refused when only the first rows are read (every header is walked)', async () => {
+  const file = path.join(DIR, 'paged_plain.parquet');
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  // the pages as the offset index parquet-wasm wrote says (hyparquet parses it)
+  const hp = await import('hyparquet');
+  const md = hp.parquetMetadata(bytes.slice().buffer);
+  const chunk = md.row_groups[0].columns.find(c => c.meta_data?.path_in_schema[0] === 'text')!;
+  const index = hp.readOffsetIndex({ view: new DataView(bytes.buffer, bytes.byteOffset + Number(chunk.offset_index_offset), chunk.offset_index_length!), offset: 0 });
+  const pages = index.page_locations;
+  assert.ok(pages.length >= 8, `${pages.length} pages`);
+  const late = pages[pages.length - 2];
+  bytes.fill(0xff, Number(late.offset), Number(late.offset) + 8);
+  const dump = await openDump(new MemoryByteSource(bytes, 'damaged.parquet'), { fileName: 'damaged.parquet' });
+  const text = (await dump.valueColumns!({ textCacheBytes: 0 })).find(c => c.name === 'text')!;
+  await assert.rejects(text.read([1, 2]), (e: unknown) => isEmbdiagError(e) && e.code === 'bad-header' && /damaged page/.test(e.message));
+});

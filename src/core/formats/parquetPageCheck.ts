@@ -91,7 +91,7 @@ interface Page {
 }
 
 /** The pages of a column chunk (headers only); `flat`: one value per row, so a page's values are its rows. */
-interface ChunkLayout { pages: Page[]; flat: boolean; all: boolean }
+interface ChunkLayout { pages: Page[]; flat: boolean; all: boolean; locations?: PageLocation[] }
 
 /** hyparquet's PageLocation (its offset index entry): a data page, header included. */
 export interface PageLocation { offset: bigint; compressed_page_size: number; first_row_index: bigint }
@@ -137,23 +137,32 @@ export class PageChecker {
   }
 
   /**
-   * The data pages of the chunks of one-value-per-row columns walked so far, per row group, as
-   * hyparquet takes them (parquetRead's pageLocationsByGroup): it reads only the pages a narrowed
-   * read needs. Only chunks checked for rows [rowStart, rowEnd) by check() are given.
+   * The data pages of the chunks of one-value-per-row columns walked so far, of the row groups
+   * holding rows [rowStart, rowEnd), as hyparquet takes them (parquetRead's pageLocationsByGroup):
+   * it reads only the pages a narrowed read needs. Undefined when there are none.
    */
-  pageLocations(columns: string[]): Record<string, PageLocation[]>[] {
-    return this.metadata.row_groups.map((group, g) => {
-      const out: Record<string, PageLocation[]> = {};
+  pageLocations(columns: string[], rowStart: number, rowEnd: number): Record<string, PageLocation[]>[] | undefined {
+    let start = 0;
+    let any = false;
+    const out = this.metadata.row_groups.map((group, g) => {
+      const rows = Number(group.num_rows);
+      const overlaps = start < rowEnd && start + rows > rowStart;
+      start += rows;
+      const locations: Record<string, PageLocation[]> = {};
+      if (!overlaps) return locations;
       for (const chunk of group.columns) {
         const path = chunk.meta_data?.path_in_schema;
         if (!path || !columns.includes(path[0])) continue;
         const layout = this.layouts.get(`${g}/${path.join('.')}`);
         if (!layout?.flat) continue;
-        out[path.join('.')] = layout.pages.filter(p => p.type === PAGE_DATA || p.type === PAGE_DATA_V2)
+        layout.locations ??= layout.pages.filter(p => p.type === PAGE_DATA || p.type === PAGE_DATA_V2)
           .map(p => ({ offset: BigInt(p.at), compressed_page_size: p.bodyAt + p.compressed - p.at, first_row_index: BigInt(p.firstRow) }));
+        locations[path.join('.')] = layout.locations;
+        any = true;
       }
-      return out;
+      return locations;
     });
+    return any ? out : undefined;
   }
 
   private levels(path: string[]): { maxDefinition: number; maxRepetition: number; depth: number } {
@@ -327,18 +336,24 @@ export class PageChecker {
 /** The page checker of each opened file (readColumns finds it by the file's metadata). */
 export const pageCheckers = new WeakMap<FileMetaData, PageChecker>();
 
-/** hyparquet's parquetRead for rows [rowStart, rowEnd) of some columns; failures become EmbdiagErrors. */
+/**
+ * hyparquet's parquetRead for rows [rowStart, rowEnd) of some columns; failures become EmbdiagErrors.
+ * `textAsBytes`: UTF8 values are given as their bytes (Uint8Array), not decoded.
+ */
 export async function readColumns(hp: Hyparquet, file: AsyncBuffer, metadata: FileMetaData, compressors: object, label: string,
-  columns: string[], rowStart: number, rowEnd: number, sink: (column: string, data: ArrayLike<unknown>, firstRow: number) => void): Promise<void> {
+  columns: string[], rowStart: number, rowEnd: number, sink: (column: string, data: ArrayLike<unknown>, firstRow: number) => void,
+  { textAsBytes = false } = {}): Promise<void> {
   // hyparquet calls onChunk from a promise callback it does not await: keep the sink's failure for afterwards.
   let failure: unknown;
   const checker = pageCheckers.get(metadata);
   await checker?.check(columns, rowStart, rowEnd);
   // the pages walked by the check: hyparquet reads only those holding the rows (it takes them as an offset index)
-  const pageLocationsByGroup = checker?.pageLocations(columns);
+  const pageLocationsByGroup = checker?.pageLocations(columns, rowStart, rowEnd);
   try {
     await hp.parquetRead({
       file, metadata, columns, rowStart, rowEnd, compressors, utf8: false, ...(pageLocationsByGroup ? { pageLocationsByGroup } : {}),
+      // a UTF8 column's values as their bytes (hyparquet decodes them otherwise), for a reader that keeps them packed
+      ...(textAsBytes ? { parsers: { stringFromBytes: (bytes: Uint8Array) => bytes as never } } : {}),
       onChunk: chunk => {
         if (failure) return;
         try { sink(chunk.columnName, chunk.columnData as ArrayLike<unknown>, chunk.rowStart); } catch (e) { failure = e; }

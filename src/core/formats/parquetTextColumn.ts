@@ -38,36 +38,28 @@ const utf8Encoder = new TextEncoder();
  * strings it decoded from UTF-8: well-formed, so encoding them again gives the same string back).
  */
 function packChunk(parts: Parts, firstRow: number, length: number): Chunk {
-  const values: unknown[] = new Array(length).fill(null);
+  const values: (Uint8Array | null)[] = new Array(length).fill(null);
+  let total = 0;
   for (const { data, firstRow: at } of parts) {
-    for (let i = Math.max(0, firstRow - at); i < data.length && at + i < firstRow + length; i++) values[at + i - firstRow] = data[i];
+    for (let i = Math.max(0, firstRow - at); i < data.length && at + i < firstRow + length; i++) {
+      const v = data[i];
+      const bytes = v instanceof Uint8Array ? v : v === null || v === undefined ? null : utf8Encoder.encode(typeof v === 'string' ? v : textOf(v)!);
+      const k = at + i - firstRow;
+      total += (bytes?.length ?? 0) - (values[k]?.length ?? 0);
+      values[k] = bytes;
+    }
   }
   const nulls = new Uint8Array(length);
   const offsets = new Uint32Array(length + 1);
-  let data = new Uint8Array(1 << 16);
+  const data = new Uint8Array(total);
   let used = 0;
-  const room = (n: number) => {
-    if (used + n <= data.length) return;
-    const grown = new Uint8Array(Math.max(2 * data.length, used + n));
-    grown.set(data.subarray(0, used));
-    data = grown;
-  };
   for (let k = 0; k < length; k++) {
     const v = values[k];
-    if (v instanceof Uint8Array) {
-      room(v.byteLength);
-      data.set(v, used);
-      used += v.byteLength;
-    } else if (v === null || v === undefined) {
-      nulls[k] = 1;
-    } else {
-      const text = typeof v === 'string' ? v : textOf(v)!;
-      room(3 * text.length);
-      used += utf8Encoder.encodeInto(text, data.subarray(used)).written;
-    }
+    if (v === null) nulls[k] = 1;
+    else if (v.length > 32) { data.set(v, used); used += v.length; } else for (let j = 0; j < v.length; j++) data[used++] = v[j]; // a call costs more than a short copy
     offsets[k + 1] = used;
   }
-  return { firstRow, offsets, data: data.slice(0, used), nulls, bytes: used + TEXT_VALUE_OVERHEAD * length };
+  return { firstRow, offsets, data, nulls, bytes: total + TEXT_VALUE_OVERHEAD * length };
 }
 
 function chunkValue(c: Chunk, row: number): string | null {
