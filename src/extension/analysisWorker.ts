@@ -10,7 +10,6 @@ import { PartialCache } from '../core/dataset/partialCache';
 import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
 import type { AnalysisReport } from '../core/report/analysisReport';
 import { openRowViewContext, rowViewOf, type RowViewContext } from '../core/rows/rowView';
-import { readDatasetRowMetadata } from '../core/rows/datasetRows';
 import { RowMetadataCache } from '../core/rows/rowMetadataCache';
 import { rowMetadataTask } from './rowTasks';
 import * as fs from 'node:fs/promises';
@@ -62,8 +61,7 @@ async function rowViewContext(task: Extract<WorkerTask, { type: 'rowView' }>): P
 const rowMetadata = new RowMetadataCache({ maxFiles: 2, idleMs: ROW_CONTEXT_IDLE_MS });
 
 function readRowMetadataTask(task: Extract<WorkerTask, { type: 'rowMetadata' }>) {
-  const read = rowMetadata.read.bind(rowMetadata);
-  return task.shards ? readDatasetRowMetadata(task.shards, task.rows, task.options, read) : read(task.path, task.rows, task.options);
+  return task.shards ? rowMetadata.readDataset(task.shards, task.rows, task.options) : rowMetadata.read(task.path, task.rows, task.options);
 }
 
 /** Reads, in the background, the metadata the panel will ask for next (a failure is the panel's request's to report). */

@@ -128,6 +128,34 @@ test('a dataset\'s rows read through the cache equal the uncached merge', async 
   }
 });
 
+test('a dataset of more shards than files kept: a repeated request is the answer kept, and a changed shard is read again', async () => {
+  const dir = tmp();
+  const cache = new RowMetadataCache({ maxFiles: 2, idleMs: 0 });
+  try {
+    const original = fs.readFileSync(path.join(DIR, 'meta.jsonl'), 'utf8');
+    const files = [0, 1, 2].map(i => path.join(dir, `shard${i}.jsonl`));
+    for (const f of files) fs.writeFileSync(f, original);
+    const shards = files.map((file, i) => ({ file, rows: 40, firstRow: 40 * i }));
+    const rows = [3, 47, 0, 119, 93];
+    const labels = rows.map(r => EXPECTED['meta.jsonl'].columns.label[EXPECTED.ask.indexOf(r % 40)]);
+    const first = await cache.readDataset(shards, rows);
+    assert.deepEqual(first!.columns.find(c => c.name === 'label')!.values, labels);
+    assert.deepEqual(first, await readDatasetRowMetadata(shards, rows));
+    const opened = cache.opens;
+    assert.deepEqual(await cache.readDataset(shards, rows), first);
+    assert.equal(cache.opens, opened, 'nothing opened again');
+    // shard 2 rewritten (another label, same size): its rows read again
+    fs.writeFileSync(files[2], original.replace(/"label": "cat"/g, '"label": "cow"'));
+    const t = fs.statSync(files[2]).mtime.getTime() / 1000 + 5;
+    fs.utimesSync(files[2], t, t);
+    const after = await cache.readDataset(shards, rows);
+    assert.deepEqual(after!.columns.find(c => c.name === 'label')!.values, labels.map((v, k) => (rows[k] >= 80 && v === 'cat' ? 'cow' : v)));
+  } finally {
+    await cache.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a file that is missing is refused, and not kept', async () => {
   const cache = new RowMetadataCache({ idleMs: 0 });
   await assert.rejects(cache.read(path.join(tmp(), 'none.parquet'), [0]));

@@ -2,6 +2,8 @@ import * as fs from 'node:fs/promises';
 import { openDumpFile } from '../formats/openDumpFile';
 import type { RowMetadata } from './rowMetadata';
 import { openRowMetadata, type RowMetadataOptions, type RowMetadataReader } from './readRowMetadata';
+import type { ShardSummary } from '../report/analysisReport';
+import { readDatasetRowMetadata } from './datasetRows';
 
 /**
  * The row metadata readers of the last dumps asked about, kept open (the extension's worker holds
@@ -27,6 +29,8 @@ interface Entry {
 
 export class RowMetadataCache {
   private readonly entries = new Map<string, Entry>();
+  /** The last dataset rows read and their answer, with the shards' sizes and mtimes then. */
+  private lastDataset?: { key: string; rows: readonly number[]; answer: Promise<RowMetadata | undefined> };
   private readonly maxFiles: number;
   private readonly idleMs: number;
   private timer: NodeJS.Timeout | undefined;
@@ -52,8 +56,26 @@ export class RowMetadataCache {
     return answer;
   }
 
+  /**
+   * The metadata of a dataset's global rows (readDatasetRowMetadata), each shard's read through
+   * this cache; the last answer is kept while no shard changed (a dataset has more shards than
+   * files are kept open, so a repeated request is answered from it).
+   */
+  async readDataset(shards: readonly ShardSummary[], rows: readonly number[], options: RowMetadataOptions = {}): Promise<RowMetadata | undefined> {
+    this.touch();
+    const stamps = await Promise.all(shards.map(s => fs.stat(s.file).then(st => `${st.size}/${st.mtimeMs}`)));
+    const key = JSON.stringify([shards.map(s => [s.file, s.firstRow, s.rows]), stamps, options.arrayName, options.labelColumn, options.textColumn]);
+    const last = this.lastDataset;
+    if (last?.key === key && sameRows(last.rows, rows)) return last.answer;
+    const answer = readDatasetRowMetadata(shards, rows, options, (file, local, o) => this.read(file, local, o));
+    this.lastDataset = { key, rows: [...rows], answer };
+    answer.catch(() => { if (this.lastDataset?.answer === answer) this.lastDataset = undefined; });
+    return answer;
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.timer);
+    this.lastDataset = undefined;
     const entries = [...this.entries.values()];
     this.entries.clear();
     for (const e of entries) await closeEntry(e);
