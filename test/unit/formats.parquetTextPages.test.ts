@@ -58,6 +58,22 @@ test('PLAIN pages: a few rows of a row group above the budget read a few pages, 
   }
 });
 
+test('rows spread over many pages of a row group above the budget: read in one run (each page read once), not one run per row', async () => {
+  const file = path.join(DIR, 'paged_plain.parquet');
+  const pages = (await textPages(file)).length;
+  const { source, text } = await openText(file);
+  try {
+    await text.read([1000]); // walks the page headers
+    const rows = Array.from({ length: 20 }, (_, k) => 100 * k + 3);
+    const before = source.reads;
+    assert.deepEqual(await text.read(rows), rows.map(r => E.texts[r]));
+    // each page's body checked once, and one read of the pages the rows span
+    assert.ok(source.reads - before <= pages + 1, `${source.reads - before} reads for ${pages} pages`);
+  } finally {
+    await source.close();
+  }
+});
+
 for (const name of ['paged_plain.parquet', 'paged_dict.parquet']) {
   test(`${name}: scattered rows read page by page equal the texts written (nulls and non-ASCII included), as do the rows read whole`, async () => {
     const file = path.join(DIR, name);
@@ -77,15 +93,19 @@ for (const name of ['paged_plain.parquet', 'paged_dict.parquet']) {
   });
 }
 
-test('a damaged page header anywhere in the chunk is still refused when only the first rows are read (every header is walked)', async () => {
-  const file = path.join(DIR, 'paged_plain.parquet');
+/** The text column's data pages, as the offset index parquet-wasm wrote says (hyparquet parses it). */
+async function textPages(file: string) {
   const bytes = new Uint8Array(fs.readFileSync(file));
-  // the pages as the offset index parquet-wasm wrote says (hyparquet parses it)
   const hp = await import('hyparquet');
   const md = hp.parquetMetadata(bytes.slice().buffer);
   const chunk = md.row_groups[0].columns.find(c => c.meta_data?.path_in_schema[0] === 'text')!;
-  const index = hp.readOffsetIndex({ view: new DataView(bytes.buffer, bytes.byteOffset + Number(chunk.offset_index_offset), chunk.offset_index_length!), offset: 0 });
-  const pages = index.page_locations;
+  return hp.readOffsetIndex({ view: new DataView(bytes.buffer, bytes.byteOffset + Number(chunk.offset_index_offset), chunk.offset_index_length!), offset: 0 }).page_locations;
+}
+
+test('a damaged page header anywhere in the chunk is still refused when only the first rows are read (every header is walked)', async () => {
+  const file = path.join(DIR, 'paged_plain.parquet');
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const pages = await textPages(file);
   assert.ok(pages.length >= 8, `${pages.length} pages`);
   const late = pages[pages.length - 2];
   bytes.fill(0xff, Number(late.offset), Number(late.offset) + 8);

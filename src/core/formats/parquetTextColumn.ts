@@ -1,5 +1,5 @@
 import type { ValueColumn } from './dumpFile';
-import { readByRuns } from './valueColumns';
+import { readByRuns, rowRuns } from './valueColumns';
 
 /**
  * A Parquet column of one string per row (a label, a text), for the row metadata. hyparquet
@@ -25,6 +25,8 @@ const ASSUMED_VALUE_BYTES = 8;
 
 /** Rows of a row group above the budget closer than this are read in one run (a page holds more). */
 const PAGED_GAP = 64;
+/** Runs of one request read page by page at most; more are read as one run per row group. */
+const MAX_PAGED_RUNS = 16;
 
 type Parts = { data: ArrayLike<unknown>; firstRow: number }[];
 
@@ -114,12 +116,18 @@ export function parquetTextColumn(name: string, rows: number, groups: readonly T
   const tooBig = (g: number) => (groups[g].bytes ?? groups[g].rows * ASSUMED_VALUE_BYTES) + groups[g].rows * TEXT_VALUE_OVERHEAD > budget;
   // a row group within the budget: one run per row group, decoded whole and kept
   const keptRuns = (wanted: readonly number[]) => readByRuns(wanted, async (start, end, inRun) => pick(await chunkOf(groupOf(start)), start, end, inRun), { starts });
-  // a row group above it: the runs of nearby rows only, each reading the pages that hold them (parquetPageCheck.ts)
-  const pagedRuns = (wanted: readonly number[]) => readByRuns(wanted, async (start, end, inRun) => {
-    const parts: Parts = [];
-    await readRows(start, end, (data, firstRow) => parts.push({ data, firstRow }));
-    return pick(packChunk(parts, start, end - start), start, end, inRun);
-  }, { starts, gap: PAGED_GAP });
+  // a row group above it: the runs of nearby rows only, each reading the pages that hold them
+  // (parquetPageCheck.ts); rows spread in many runs are read in one run per row group (from the
+  // first to the last row asked for), so that no page is read and decoded once per run
+  const pagedRuns = (wanted: readonly number[]) => {
+    const byPages = { starts, gap: PAGED_GAP };
+    const runs = rowRuns([...wanted].sort((a, b) => a - b), byPages).length;
+    return readByRuns(wanted, async (start, end, inRun) => {
+      const parts: Parts = [];
+      await readRows(start, end, (data, firstRow) => parts.push({ data, firstRow }));
+      return pick(packChunk(parts, start, end - start), start, end, inRun);
+    }, runs > MAX_PAGED_RUNS ? { starts } : byPages);
+  };
   return {
     name, kind: 'string', rows,
     async read(wanted) {
