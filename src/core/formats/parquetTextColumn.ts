@@ -2,14 +2,15 @@ import type { ValueColumn } from './dumpFile';
 import { readByRuns, rowRuns } from './valueColumns';
 
 /**
- * A Parquet column of one string per row (a label, a text), for the row metadata. hyparquet
- * decodes a column chunk whole whatever rows of it are asked for, so the rows are read row group
- * by row group, and the values of the chunks read last are kept, packed (one byte array and its
- * offsets per chunk, not an object per value: a hundred thousand kept values would otherwise cost
- * the garbage collector tens of milliseconds per request), within a byte budget: the row views and
- * row lists of a panel (rows anywhere in the file) are then answered without decoding the same
- * chunks again, and only the rows asked for are turned into strings. A row group larger than the
- * budget is read run by run, uncached.
+ * A Parquet column of one string per row (a label, a text), for the row metadata. The rows are
+ * read row group by row group (hyparquet decodes every page of a chunk from the first row asked
+ * for to the last), and the values of the chunks read last are kept, packed (one byte array and
+ * its offsets per chunk, not an object per value: a hundred thousand kept values would otherwise
+ * cost the garbage collector tens of milliseconds per request), within a byte budget: the row
+ * views and row lists of a panel (rows anywhere in the file) are then answered without decoding
+ * the same chunks again, and only the rows asked for are turned into strings. A row group larger
+ * than the budget (a pandas file's million rows) is not kept: its rows are read in runs of nearby
+ * rows, each reading only the pages that hold them (parquetPageCheck.ts hands hyparquet the pages).
  */
 export interface TextChunkReader {
   /** Calls `sink` with the raw values (bytes or strings) of rows [start, end), in parts. */
