@@ -238,7 +238,8 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
             return Number.isSafeInteger(bytes) && bytes >= 0 ? { ...g, bytes } : g;
           });
           columns.push(parquetTextColumn(name, totalRows, textGroups, (start, end, sink) =>
-            readColumns(hp, file, metadata, compressors, label, [name], start, end, (_column, data, firstRow) => sink(data, firstRow), { textAsBytes: true }), options.textCacheBytes));
+            readColumns(hp, file, metadata, compressors, label, [name], start, end, (_column, data, firstRow) => sink(data, firstRow), { textAsBytes: true }),
+            options.textCacheBytes, g => pageCheckers.get(metadata)?.pageStarts(name, g) ?? Promise.resolve(undefined)));
         }
       }
       return columns;

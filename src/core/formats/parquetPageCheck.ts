@@ -137,6 +137,20 @@ export class PageChecker {
   }
 
   /**
+   * The first rows (in the file) of the data pages of `column` in row group g, its page headers
+   * walked (and the first page checked) if not yet; undefined unless the column holds one value per row.
+   */
+  async pageStarts(column: string, g: number): Promise<number[] | undefined> {
+    let start = 0;
+    for (let k = 0; k < g; k++) start += Number(this.metadata.row_groups[k].num_rows);
+    const key = `${g}/${column}`;
+    if (!this.layouts.has(key)) await this.check([column], start, start + 1);
+    const layout = this.layouts.get(key);
+    if (!layout?.flat) return undefined;
+    return layout.pages.filter(p => p.type === PAGE_DATA || p.type === PAGE_DATA_V2).map(p => start + p.firstRow);
+  }
+
+  /**
    * The data pages of the chunks of one-value-per-row columns walked so far, of the row groups
    * holding rows [rowStart, rowEnd), as hyparquet takes them (parquetRead's pageLocationsByGroup):
    * it reads only the pages a narrowed read needs. Undefined when there are none.

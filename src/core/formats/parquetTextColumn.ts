@@ -1,5 +1,5 @@
 import type { ValueColumn } from './dumpFile';
-import { readByRuns, rowRuns } from './valueColumns';
+import { readByRuns, rowRuns, unitOf } from './valueColumns';
 
 /**
  * A Parquet column of one string per row (a label, a text), for the row metadata. The rows are
@@ -74,36 +74,37 @@ function chunkValue(c: Chunk, row: number): string | null {
 /** A row group: its first row, rows, and its column chunk's uncompressed bytes when known (the footer says). */
 export interface TextGroup { start: number; rows: number; bytes?: number }
 
+/**
+ * The first rows (in the file) of the data pages of row group g, its page headers walked
+ * (parquetPageCheck.ts); undefined when not known.
+ */
+export type PageStarts = (g: number) => Promise<number[] | undefined>;
+
 export function parquetTextColumn(name: string, rows: number, groups: readonly TextGroup[], readRows: TextChunkReader,
-  budget = TEXT_CACHE_BYTES): ValueColumn {
-  const cache = new Map<number, Chunk>();
+  budget = TEXT_CACHE_BYTES, pageStarts?: PageStarts): ValueColumn {
+  // kept chunks: a row group's ('g'), or one page's of a row group above the budget ('g/p')
+  const cache = new Map<string, Chunk>();
   let cached = 0;
   const starts = groups.map(g => g.start);
-  const groupOf = (row: number) => {
-    let lo = 0, hi = groups.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= row) lo = mid; else hi = mid - 1;
-    }
-    return lo;
-  };
-  const chunkOf = async (g: number): Promise<Chunk> => {
-    const hit = cache.get(g);
+  const groupOf = (row: number) => unitOf(starts, row);
+  /** Rows [start, end), decoded once and kept within the budget (least recently used out). */
+  const kept = async (key: string, start: number, end: number): Promise<Chunk> => {
+    const hit = cache.get(key);
     if (hit) {
-      cache.delete(g); // most recently used last
-      cache.set(g, hit);
+      cache.delete(key); // most recently used last
+      cache.set(key, hit);
       return hit;
     }
     const parts: Parts = [];
-    await readRows(groups[g].start, groups[g].start + groups[g].rows, (data, firstRow) => parts.push({ data, firstRow }));
-    const chunk = packChunk(parts, groups[g].start, groups[g].rows);
+    await readRows(start, end, (data, firstRow) => parts.push({ data, firstRow }));
+    const chunk = packChunk(parts, start, end - start);
     for (const [k, old] of cache) {
       if (cached + chunk.bytes <= budget) break;
       cache.delete(k);
       cached -= old.bytes;
     }
     if (chunk.bytes <= budget) {
-      cache.set(g, chunk);
+      cache.set(key, chunk);
       cached += chunk.bytes;
     }
     return chunk;
@@ -116,11 +117,21 @@ export function parquetTextColumn(name: string, rows: number, groups: readonly T
   };
   const tooBig = (g: number) => (groups[g].bytes ?? groups[g].rows * ASSUMED_VALUE_BYTES) + groups[g].rows * TEXT_VALUE_OVERHEAD > budget;
   // a row group within the budget: one run per row group, decoded whole and kept
-  const keptRuns = (wanted: readonly number[]) => readByRuns(wanted, async (start, end, inRun) => pick(await chunkOf(groupOf(start)), start, end, inRun), { starts });
-  // a row group above it: the runs of nearby rows only, each reading the pages that hold them
-  // (parquetPageCheck.ts); rows spread in many runs are read in one run per row group (from the
-  // first to the last row asked for), so that no page is read and decoded once per run
-  const pagedRuns = (wanted: readonly number[]) => {
+  const keptRuns = (wanted: readonly number[]) => readByRuns(wanted, async (start, end, inRun) => {
+    const g = groupOf(start);
+    return pick(await kept(`${g}`, groups[g].start, groups[g].start + groups[g].rows), start, end, inRun);
+  }, { starts });
+  // a row group above it, its pages known: one run per page, the page decoded whole and kept
+  // (parquetPageCheck.ts hands hyparquet that page only)
+  const pageRuns = (g: number, pages: number[], wanted: readonly number[]) => readByRuns(wanted, async (start, end, inRun) => {
+    const p = unitOf(pages, start);
+    const pageEnd = p + 1 < pages.length ? pages[p + 1] : groups[g].start + groups[g].rows;
+    return pick(await kept(`${g}/${p}`, pages[p], pageEnd), start, end, inRun);
+  }, { starts: pages });
+  // its pages unknown: the runs of nearby rows only, uncached; rows spread in many runs are read
+  // in one run per row group (from the first to the last row asked for), so that no page is read
+  // and decoded once per run
+  const nearbyRuns = (wanted: readonly number[]) => {
     const byPages = { starts, gap: PAGED_GAP };
     const runs = rowRuns([...wanted].sort((a, b) => a - b), byPages).length;
     return readByRuns(wanted, async (start, end, inRun) => {
@@ -132,15 +143,27 @@ export function parquetTextColumn(name: string, rows: number, groups: readonly T
   return {
     name, kind: 'string', rows,
     async read(wanted) {
-      const paged: number[] = [];
-      const kept: number[] = [];
-      wanted.forEach((r, i) => (tooBig(groupOf(r)) ? paged : kept).push(i));
-      if (!paged.length) return keptRuns(wanted);
+      // the rows asked for by how they are read: kept row groups ('kept'), or per row group above the budget
+      const ways = new Map<string, number[]>();
+      wanted.forEach((r, i) => {
+        const g = groupOf(r);
+        const way = tooBig(g) ? `${g}` : 'kept';
+        const at = ways.get(way);
+        if (at) at.push(i); else ways.set(way, [i]);
+      });
+      if (ways.size === 1 && ways.has('kept')) return keptRuns(wanted);
       const out: (string | null)[] = new Array(wanted.length);
-      for (const [at, read] of [[kept, keptRuns], [paged, pagedRuns]] as const) {
-        if (!at.length) continue;
-        const values = await read(at.map(i => wanted[i]));
+      const unpaged: number[] = [];
+      for (const [way, at] of ways) {
+        const rowsHere = at.map(i => wanted[i]);
+        const pages = way === 'kept' ? undefined : await pageStarts?.(Number(way));
+        if (way !== 'kept' && !pages) { unpaged.push(...at); continue; }
+        const values = pages ? await pageRuns(Number(way), pages, rowsHere) : await keptRuns(rowsHere);
         at.forEach((i, k) => { out[i] = values[k]; });
+      }
+      if (unpaged.length) {
+        const values = await nearbyRuns(unpaged.map(i => wanted[i]));
+        unpaged.forEach((i, k) => { out[i] = values[k]; });
       }
       return out;
     },

@@ -32,8 +32,8 @@ export function rowRuns(rows: readonly number[], gap: RunGap = MERGE_GAP, maxRun
  */
 export type RunGap = number | { starts: readonly number[]; gap?: number };
 
-/** The unit holding row r (the last start ≤ r). */
-function unitOf(starts: readonly number[], r: number): number {
+/** The unit holding row r (the last start ≤ r; the first for a row before it). */
+export function unitOf(starts: readonly number[], r: number): number {
   let lo = 0, hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
