@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// Row latency of the report panel (issue #15, target: a row view ≤ 100 ms from the cache): on a
-// 100,000 × 1,024 Parquet dump with a 'label' and a 'text' column (written here by parquet-wasm,
-// the Rust arrow/parquet writer), through the code the extension's worker runs (bundled from src
-// on the fly): the analysis once, then, repeated, the row list of each row-level finding with its
-// rows' metadata, the metadata of the rows the panel shows (src/extension/rowTasks.ts
-// rowMetadataTask: the projection's sample and the findings' rows), and the row view answered
-// from the cached row-view context (src/core/rows/rowView.ts rowViewOf, as analysisWorker.ts keeps
-// it). Median and max per kind, against 100 ms. Wall-clock figures on a shared machine: read them.
+// Row latency of the report panel (issue #15, target: row lists, metadata and the row view ≤ 100 ms
+// from the cache): on a 100,000 × 1,024 Parquet dump with a 'label' and a 'text' column (written here
+// by parquet-wasm, the Rust arrow/parquet writer), through the code the extension's worker runs
+// (bundled from src on the fly): the analysis once, then the metadata of the rows the panel shows
+// (src/extension/rowTasks.ts rowMetadataTask: the projection's sample and the findings' rows), the
+// row list of each row-level finding with its rows' metadata, and the row view. "From the cache"
+// means, per figure: metadata of the rows shown — the worker's RowMetadataCache
+// (src/core/rows/rowMetadataCache.ts), warmed up in the background as soon as the report is done;
+// the first request right after the report (it waits for the warm-up) and repeated ones are printed
+// apart, and the uncached path (the file opened per request) for reference; a finding's row list —
+// the same cache after the warm-up (the file open, the label and text chunks decoded); the row view
+// — the cached row-view context (src/core/rows/rowView.ts rowViewOf, as analysisWorker.ts keeps it),
+// its first opening printed apart. Median and max per kind, against 100 ms. Wall-clock figures on a
+// shared machine: read them.
 //
 // Usage: node scripts/bench_rows.mjs [--rows N] [--dim D] [--row-group R] [--repeat K] [--keep]
 //   BENCH_DIR  where the dump is written (default: a new directory under os.tmpdir(); kept with --keep)
@@ -94,6 +100,7 @@ import { rowMetadataTask, forPanel } from ${src('src/extension/rowTasks.ts')};
 import { readRowMetadata } from ${src('src/core/rows/readRowMetadata.ts')};
 import { openRowViewContext, rowViewOf } from ${src('src/core/rows/rowView.ts')};
 import { DEFAULT_NEIGHBOUR_SAMPLE } from ${src('src/core/rows/rowMetadata.ts')};
+import { RowMetadataCache } from ${src('src/core/rows/rowMetadataCache.ts')};
 const [file, repeatText] = process.argv.slice(2);
 const repeat = Number(repeatText);
 const time = async (f: () => Promise<unknown>) => { const t = performance.now(); await f(); return performance.now() - t; };
@@ -103,16 +110,35 @@ const time = async (f: () => Promise<unknown>) => { const t = performance.now();
   out.analysisMs = await time(async () => { report = await analyzeFile(file, { maxRows: 100_000, seed: 0 }); });
   const findings = report.findings.filter((f: any) => f.rows?.length);
   out.findings = findings.map((f: any) => ({ id: f.code, rows: f.rows.length }));
-  // the row list of a finding: its rows with their metadata (the panel lists label and text)
-  const list: number[] = [];
-  for (let k = 0; k < repeat; k++) { const f = findings[k % findings.length]; list.push(await time(() => readRowMetadata(file, f.rows))); }
-  out.findingList = list;
-  // the metadata of the rows the panel shows, sent once per report
   const task = rowMetadataTask(report, file)!;
   out.shownRows = task.rows.length;
+  // uncached, for reference: the file opened for each request (as before the worker's cache)
+  const cold: number[] = [];
+  for (let k = 0; k < Math.min(repeat, 3); k++) cold.push(await time(async () => forPanel((await readRowMetadata(file, task.rows, task.options))!)));
+  out.metadataUncached = cold;
+  // as the worker does: the report done, the metadata of the rows shown is read in the background
+  // (analysisWorker.ts warmUpRowMetadata); the panel's request, right after, waits for it
+  // (each time with a new cache, as after a new report)
+  const first: number[] = [];
+  for (let k = 0; k < Math.min(repeat, 3); k++) {
+    const fresh = new RowMetadataCache({ idleMs: 0 });
+    void fresh.read(file, task.rows, task.options).catch(() => undefined);
+    first.push(await time(async () => forPanel((await fresh.read(file, task.rows, task.options))!)));
+    await fresh.close();
+  }
+  out.metadataFirst = first;
+  const cache = new RowMetadataCache({ idleMs: 0 });
+  void cache.read(file, task.rows, task.options).catch(() => undefined);
   const meta: number[] = [];
-  for (let k = 0; k < Math.min(repeat, 5); k++) meta.push(await time(async () => forPanel((await readRowMetadata(file, task.rows, task.options))!)));
-  out.metadata = meta;
+  for (let k = 0; k < Math.min(repeat, 5); k++) meta.push(await time(async () => forPanel((await cache.read(file, task.rows, task.options))!)));
+  out.metadata = meta.slice(1);
+  // the row list of a finding: its rows with their metadata (the panel lists label and text), from
+  // the same cache (the file kept open, its label and text chunks decoded by the warm-up)
+  const list: number[] = [];
+  for (let k = 0; k < repeat; k++) { const f = findings[k % findings.length]; list.push(await time(() => cache.read(file, f.rows))); }
+  out.findingList = list;
+  // a changed file is reopened: the first request after a change pays the open again
+  await cache.close();
   // the row view: the first opens the context (sample, metadata reader), the next are answered from it
   let ctx: any;
   out.contextMs = await time(async () => { ctx = await openRowViewContext(file, { seed: 0, sampleRows: DEFAULT_NEIGHBOUR_SAMPLE }); });
@@ -148,8 +174,11 @@ try {
   if (r.status !== 0) throw new Error(`the probe failed: ${r.stderr.slice(-2000)}`);
   const o = JSON.parse(r.stdout.trim().split('\n').pop());
   console.log(`bench rows  analysis (once): ${(o.analysisMs / 1000).toFixed(1)} s; row-level findings: ${o.findings.map(f => `${f.id} (${f.rows} rows)`).join(', ') || 'none'}`);
-  if (o.findingList.length) console.log(line('row list of a finding (its rows\' metadata)', o.findingList, true));
-  console.log(line(`metadata of the ${o.shownRows.toLocaleString('en-US')} rows shown (projection sample and findings' rows, once per report)`, o.metadata, false));
+  const shown = `metadata of the ${o.shownRows.toLocaleString('en-US')} rows shown (projection sample and findings' rows)`;
+  console.log(line(`${shown}, uncached (the file opened for each request; reference)`, o.metadataUncached, false));
+  console.log(line(`${shown}, first request right after a report (waits for the worker's warm-up, started at the report; a new cache each time)`, o.metadataFirst, true));
+  console.log(line(`${shown}, repeated (the answer kept)`, o.metadata, true));
+  if (o.findingList.length) console.log(line('row list of a finding (its rows\' metadata; the file kept open, its label and text chunks decoded by the warm-up)', o.findingList, true));
   console.log(`bench rows  row view, first (opens the context: neighbour sample, metadata reader): ${ms(o.contextMs)}`);
   console.log(line('row view from the cache', o.rowView, true));
   // the first views of a file also decode the label and text chunks their rows fall in (kept afterwards)

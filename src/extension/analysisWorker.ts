@@ -10,8 +10,8 @@ import { PartialCache } from '../core/dataset/partialCache';
 import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
 import type { AnalysisReport } from '../core/report/analysisReport';
 import { openRowViewContext, rowViewOf, type RowViewContext } from '../core/rows/rowView';
-import { readRowMetadata } from '../core/rows/readRowMetadata';
-import { readDatasetRowMetadata } from '../core/rows/datasetRows';
+import { RowMetadataCache } from '../core/rows/rowMetadataCache';
+import { rowMetadataTask } from './rowTasks';
 import * as fs from 'node:fs/promises';
 import { umapOfProjection } from '../core/analysis/umapLayout';
 import { fileRowReader, shardRowReader } from '../core/rows/readRowsAt';
@@ -53,6 +53,24 @@ async function rowViewContext(task: Extract<WorkerTask, { type: 'rowView' }>): P
   return ctx;
 }
 
+/**
+ * The row metadata of the dumps last reported, kept open: the panel asks for the metadata of the
+ * rows it shows right after a report, and the same rows' metadata is read here as soon as the
+ * report is done (warmUpRowMetadata), so the panel's request is answered from this cache.
+ */
+const rowMetadata = new RowMetadataCache({ maxFiles: 2, idleMs: ROW_CONTEXT_IDLE_MS });
+
+function readRowMetadataTask(task: Extract<WorkerTask, { type: 'rowMetadata' }>) {
+  return task.shards ? rowMetadata.readDataset(task.shards, task.rows, task.options) : rowMetadata.read(task.path, task.rows, task.options);
+}
+
+/** Reads, in the background, the metadata the panel will ask for next (a failure is the panel's request's to report). */
+function warmUpRowMetadata(task: WorkerTask, report: AnalysisReport): void {
+  const next = task.type === 'analyze' ? rowMetadataTask(report, task.path, task.options.arrayName)
+    : task.type === 'dataset' ? rowMetadataTask(report, task.path, undefined, true) : undefined;
+  if (next) void readRowMetadataTask(next).catch(() => undefined);
+}
+
 async function perform(task: WorkerTask, progress: (fraction: number, message: string) => void, partial: (r: AnalysisReport) => void) {
   switch (task.type) {
     case 'analyze':
@@ -89,7 +107,7 @@ async function perform(task: WorkerTask, progress: (fraction: number, message: s
       });
     }
     case 'rowMetadata':
-      return (task.shards ? await readDatasetRowMetadata(task.shards, task.rows, task.options) : await readRowMetadata(task.path, task.rows, task.options)) ?? null;
+      return (await readRowMetadataTask(task)) ?? null;
     case 'umap':
       return umapOfProjection({ rows: task.rows }, task.shards ? shardRowReader(task.shards, task.options) : fileRowReader(task.path, task.options),
         task.parameters, { onProgress: progress });
@@ -105,6 +123,7 @@ port.on('message', async (msg: ToWorker) => {
       if (now - last > 100 || fraction >= 1) { last = now; send({ type: 'progress', id, fraction, message }); }
     }, (report) => send({ type: 'partial', id, report }));
     send({ type: 'result', id, result });
+    if (msg.task.type === 'analyze' || msg.task.type === 'dataset') warmUpRowMetadata(msg.task, result as AnalysisReport);
   } catch (e) {
     // the user sees our sentence; the JavaScript text and stack go to the output channel only
     const err = asEmbdiagError(e, `The ${msg.task.type === 'analyze' || msg.task.type === 'dataset' ? 'analysis' : `${msg.task.type} analysis`} of ${msg.task.path}`);

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openDump } from '../../src/core/formats/openDump';
 import { rowRuns } from '../../src/core/formats/valueColumns';
-import { parquetTextColumn } from '../../src/core/formats/parquetTextColumn';
+import { parquetTextColumn, TEXT_VALUE_OVERHEAD } from '../../src/core/formats/parquetTextColumn';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { CountingSource } from './formats.helpers';
 import { FIXTURES } from './support';
@@ -54,8 +54,8 @@ test('the kept chunks stay within the byte budget (least recently used out); a r
     reads.push([start, end]);
     sink(Array.from({ length: end - start }, (_, i) => (start + i === 13 ? null : `v${start + i}`)), start);
   };
-  // room for two row groups of 10 short values
-  const column = parquetTextColumn('t', 30, groups, reader, 2 * 10 * 110);
+  // room for two row groups of 10 short values (at most 3 bytes each, kept packed: TEXT_VALUE_OVERHEAD more each)
+  const column = parquetTextColumn('t', 30, groups, reader, 2 * 10 * (TEXT_VALUE_OVERHEAD + 3));
   assert.deepEqual(await column.read([25, 3, 13]), ['v25', 'v3', null]);
   assert.deepEqual(reads, [[0, 10], [10, 20], [20, 30]]);
   reads.length = 0;
@@ -69,4 +69,23 @@ test('the kept chunks stay within the byte budget (least recently used out); a r
   assert.deepEqual(await small.read([2, 3, 12]), ['v2', 'v3', 'v12']);
   await small.read([2]);
   assert.deepEqual(reads, [[2, 4], [12, 13], [2, 3]]);
+});
+
+test('texts kept packed as UTF-8: row groups of strings that fit the budget as bytes are all kept, so scattered rows are answered without reading again', async () => {
+  // 3 row groups of 10 texts of 20 characters (strings, as hyparquet gives a UTF8 column), one non-ASCII
+  const groups = [{ start: 0, rows: 10 }, { start: 10, rows: 10 }, { start: 20, rows: 10 }];
+  const text = (r: number) => (r === 17 ? 'é—ü'.padEnd(20, '.') : `text of row ${r}`.padEnd(20, '.'));
+  const reads: [number, number][] = [];
+  const reader = async (start: number, end: number, sink: (data: ArrayLike<unknown>, firstRow: number) => void) => {
+    reads.push([start, end]);
+    sink(Array.from({ length: end - start }, (_, i) => text(start + i)), start);
+  };
+  // every row group's bytes (the non-ASCII row takes 4 more) and its per-value cost
+  const column = parquetTextColumn('t', 30, groups, reader, 3 * 10 * (TEXT_VALUE_OVERHEAD + 20) + 4);
+  const rows = [29, 0, 17, 11, 23, 5];
+  assert.deepEqual(await column.read(rows), rows.map(text));
+  assert.equal(reads.length, 3);
+  reads.length = 0;
+  assert.deepEqual(await column.read([...rows].reverse()), [...rows].reverse().map(text));
+  assert.deepEqual(reads, [], 'all three row groups kept');
 });

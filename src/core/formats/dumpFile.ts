@@ -88,7 +88,7 @@ export interface DumpFile {
    */
   openColumn?(name: string): Promise<EmbeddingMatrix>;
   /** The columns of one value per row besides the arrays (see ValueColumn); readers without any omit it. */
-  valueColumns?(): Promise<ValueColumn[]>;
+  valueColumns?(options?: ValueColumnOptions): Promise<ValueColumn[]>;
 }
 
 /** The layout of a headerless raw array, as the user gives it (CLI --dtype/--dim, manifest, editor prompt). */
@@ -108,4 +108,9 @@ export interface OpenDumpOptions {
    * dimension. Ignored for every format whose file says its own layout.
    */
   raw?: RawShape;
+}
+
+export interface ValueColumnOptions {
+  /** Parquet: bytes of decoded texts kept per column (default TEXT_CACHE_BYTES); a row group above it is read page by page, uncached. */
+  textCacheBytes?: number;
 }

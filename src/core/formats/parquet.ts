@@ -2,7 +2,7 @@ import * as zlib from 'node:zlib';
 import type { AsyncBuffer, FileMetaData, SchemaTree } from 'hyparquet';
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn } from './dumpFile';
+import type { ArrayInfo, DumpFile, EmbeddingMatrix, ValueColumn, ValueColumnOptions } from './dumpFile';
 import { matrixValueColumn } from './valueColumns';
 import { parquetTextColumn } from './parquetTextColumn';
 import { openDefaultArray } from './defaultArray';
@@ -221,7 +221,7 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
       return new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined);
     },
     /** The other columns of one number or one string per row (id, text, label, ...). */
-    async valueColumns(): Promise<ValueColumn[]> {
+    async valueColumns(options: ValueColumnOptions = {}): Promise<ValueColumn[]> {
       const columns: ValueColumn[] = [];
       // a column chunk is decoded whole whatever rows of it are asked for: one read per row group
       const byRowGroup = { starts: groups.map(g => g.start) };
@@ -232,8 +232,14 @@ export async function openParquet(source: ByteSource): Promise<DumpFile> {
           const column: ArraySpec = { info: { name, dtype: spec.scalar, shape: [totalRows, 1], analysable: true }, columns: [name], list: false, dtype: spec.scalar };
           columns.push(matrixValueColumn(new ParquetMatrix(hp, file, metadata, compressors, label, column, groups, undefined), byRowGroup));
         } else if (spec.info.dtype === 'str') {
-          columns.push(parquetTextColumn(name, totalRows, groups, (start, end, sink) =>
-            readColumns(hp, file, metadata, compressors, label, [name], start, end, (_column, data, firstRow) => sink(data, firstRow))));
+          const textGroups = groups.map((g, i) => {
+            const chunk = metadata.row_groups[i]?.columns.find(c => c.meta_data?.path_in_schema.join('.') === name)?.meta_data;
+            const bytes = Number(chunk?.total_uncompressed_size);
+            return Number.isSafeInteger(bytes) && bytes >= 0 ? { ...g, bytes } : g;
+          });
+          columns.push(parquetTextColumn(name, totalRows, textGroups, (start, end, sink) =>
+            readColumns(hp, file, metadata, compressors, label, [name], start, end, (_column, data, firstRow) => sink(data, firstRow), { textAsBytes: true }),
+            options.textCacheBytes, g => pageCheckers.get(metadata)?.pageStarts(name, g) ?? Promise.resolve(undefined)));
         }
       }
       return columns;

@@ -1,5 +1,5 @@
 import { EmbdiagError, engineDetail, isEmbdiagError } from '../errors';
-import type { DumpFile, DumpFormat, EmbeddingMatrix } from './dumpFile';
+import type { DumpFile, DumpFormat, EmbeddingMatrix, ValueColumnOptions } from './dumpFile';
 
 /**
  * The last line of defence between a reader and the user. Readers refuse bad files with an
@@ -68,8 +68,8 @@ function guardMethods(target: object, names: readonly string[], fileName: string
 export function withReaderSafetyNet(dump: DumpFile, fileName: string): DumpFile {
   const valueColumns = dump.valueColumns?.bind(dump);
   if (valueColumns) {
-    dump.valueColumns = async () => {
-      const columns = await guarded(fileName, dump.format, valueColumns);
+    dump.valueColumns = async (options?: ValueColumnOptions) => {
+      const columns = await guarded(fileName, dump.format, () => valueColumns(options));
       for (const column of columns) guardMethods(column, ['read'], fileName, dump.format);
       return columns;
     };

@@ -15,7 +15,8 @@ export function rowRuns(rows: readonly number[], gap: RunGap = MERGE_GAP, maxRun
   let unit = -1;
   for (const r of rows) {
     const last = runs[runs.length - 1];
-    const near = typeof gap === 'number' ? last && r < last[1] + gap : last && unitOf(gap.starts, r) === unit;
+    const near = typeof gap === 'number' ? last && r < last[1] + gap
+      : last && unitOf(gap.starts, r) === unit && (gap.gap === undefined || r < last[1] + gap.gap);
     if (last && near && r >= last[0] && r + 1 - last[0] <= maxRun) last[1] = Math.max(last[1], r + 1);
     else runs.push([r, r + 1]);
     if (typeof gap !== 'number') unit = unitOf(gap.starts, r);
@@ -26,12 +27,13 @@ export function rowRuns(rows: readonly number[], gap: RunGap = MERGE_GAP, maxRun
 /**
  * Rows closer than a number share a run; or, for a reader that decodes a whole unit whatever rows
  * of it are asked for (a Parquet column chunk of one row group), every row of one unit does:
- * `starts` are the units' first rows, ascending, the first 0.
+ * `starts` are the units' first rows, ascending, the first 0; with `gap` too, only the rows of one
+ * unit closer than it (a reader of the unit's pages: no run crosses a unit).
  */
-export type RunGap = number | { starts: readonly number[] };
+export type RunGap = number | { starts: readonly number[]; gap?: number };
 
-/** The unit holding row r (the last start ≤ r). */
-function unitOf(starts: readonly number[], r: number): number {
+/** The unit holding row r (the last start ≤ r; the first for a row before it). */
+export function unitOf(starts: readonly number[], r: number): number {
   let lo = 0, hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
@@ -41,17 +43,22 @@ function unitOf(starts: readonly number[], r: number): number {
 }
 
 /**
- * Reads the values of `rows` run by run: `readRun(start, end)` gives the values of [start, end),
- * and only the rows asked for are kept, in the order asked.
+ * Reads the values of `rows` run by run: `readRun(start, end, wanted)` gives the values of
+ * [start, end) (at least at `wanted`, the rows asked for in the run, ascending: a reader whose
+ * values cost a decoding each may skip the others), and only the rows asked for are kept, in the
+ * order asked.
  */
-export async function readByRuns<T>(rows: readonly number[], readRun: (start: number, end: number) => Promise<ArrayLike<T>>, gap: RunGap = MERGE_GAP): Promise<T[]> {
+export async function readByRuns<T>(rows: readonly number[], readRun: (start: number, end: number, wanted: readonly number[]) => Promise<ArrayLike<T>>,
+  gap: RunGap = MERGE_GAP): Promise<T[]> {
   const order = rows.map((r, i) => i).sort((a, b) => rows[a] - rows[b]);
   const sorted = order.map(i => rows[i]);
   const out: T[] = new Array(rows.length);
   let k = 0;
   for (const [start, end] of rowRuns(sorted, gap)) {
-    const values = await readRun(start, end);
-    while (k < sorted.length && sorted[k] < end) { out[order[k]] = values[sorted[k] - start]; k++; }
+    let stop = k;
+    while (stop < sorted.length && sorted[stop] < end) stop++;
+    const values = await readRun(start, end, sorted.slice(k, stop));
+    for (; k < stop; k++) out[order[k]] = values[sorted[k] - start];
   }
   return out;
 }

@@ -7,14 +7,16 @@ export { shardOfRow } from './shardOfRow';
 
 /**
  * The metadata of global rows of a dataset: each shard's own metadata for its rows, merged (a
- * column missing from a shard gives null there). Undefined when no shard has any.
+ * column missing from a shard gives null there). Undefined when no shard has any. `read` reads
+ * one shard's (the worker's RowMetadataCache keeps them open).
  */
-export async function readDatasetRowMetadata(shards: readonly ShardSummary[], rows: readonly number[], options: RowMetadataOptions = {}): Promise<RowMetadata | undefined> {
+export async function readDatasetRowMetadata(shards: readonly ShardSummary[], rows: readonly number[], options: RowMetadataOptions = {},
+  read: typeof readRowMetadata = readRowMetadata): Promise<RowMetadata | undefined> {
   const byShard = rowsByShard(shards, rows);
   let out: RowMetadata | undefined;
   const sources: string[] = [];
   for (const [file, { local, at }] of byShard) {
-    const meta = await readRowMetadata(file, local, options);
+    const meta = await read(file, local, options);
     if (!meta) continue;
     out ??= { source: '', rows: [...rows], columns: [], labelColumn: meta.labelColumn, textColumn: meta.textColumn };
     if (!sources.includes(meta.source)) sources.push(meta.source);

@@ -1,0 +1,138 @@
+import * as fs from 'node:fs/promises';
+import { openDumpFile } from '../formats/openDumpFile';
+import type { RowMetadata } from './rowMetadata';
+import { openRowMetadata, type RowMetadataOptions, type RowMetadataReader } from './readRowMetadata';
+import type { ShardSummary } from '../report/analysisReport';
+import { readDatasetRowMetadata } from './datasetRows';
+
+/**
+ * The row metadata readers of the last dumps asked about, kept open (the extension's worker holds
+ * one): a panel's second request for the same dump's rows skips opening the file, finding its
+ * columns and decoding the column chunks already decoded (each text column keeps its chunks within
+ * TEXT_CACHE_BYTES, parquetTextColumn.ts). A reader is reopened when its file's size or mtime
+ * changed; the least recently used is closed past `maxFiles`, and all are closed after `idleMs`
+ * without a request (an open file cannot be replaced on Windows). Answers equal readRowMetadata's.
+ */
+export interface RowMetadataCacheOptions {
+  /** Dumps kept open at most. */
+  maxFiles?: number;
+  /** Everything is closed after this long without a request (0: never). */
+  idleMs?: number;
+}
+
+interface Entry {
+  stamp: string;
+  opened: Promise<{ reader?: RowMetadataReader; close(): Promise<void> }>;
+  /** The last rows read and their answer (a repeated request, as after a warm-up, is this one). */
+  last?: { rows: readonly number[]; answer: Promise<RowMetadata | undefined> };
+}
+
+export class RowMetadataCache {
+  private readonly entries = new Map<string, Entry>();
+  /** The last dataset rows read and their answer, with the shards' sizes and mtimes then. */
+  private lastDataset?: { key: string; rows: readonly number[]; answer: Promise<RowMetadata | undefined> };
+  private readonly maxFiles: number;
+  private readonly idleMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  /** Files opened so far (for tests: a hit opens nothing). */
+  opens = 0;
+
+  constructor(options: RowMetadataCacheOptions = {}) {
+    this.maxFiles = Math.max(1, options.maxFiles ?? 2);
+    this.idleMs = options.idleMs ?? 60_000;
+  }
+
+  /** Dumps open now. */
+  get size(): number { return this.entries.size; }
+
+  /** The metadata of `rows` of the dump at `filePath`, as readRowMetadata gives it; undefined when it has none. */
+  async read(filePath: string, rows: readonly number[], options: RowMetadataOptions = {}): Promise<RowMetadata | undefined> {
+    const entry = await this.entry(filePath, options);
+    if (entry.last && sameRows(entry.last.rows, rows)) return entry.last.answer;
+    const answer = entry.opened.then(o => o.reader?.read(rows));
+    entry.last = { rows: [...rows], answer };
+    // a failed read is not kept
+    answer.catch(() => { if (entry.last?.answer === answer) entry.last = undefined; });
+    return answer;
+  }
+
+  /**
+   * The metadata of a dataset's global rows (readDatasetRowMetadata), each shard's read through
+   * this cache; the last answer is kept while no shard changed (a dataset has more shards than
+   * files are kept open, so a repeated request is answered from it).
+   */
+  async readDataset(shards: readonly ShardSummary[], rows: readonly number[], options: RowMetadataOptions = {}): Promise<RowMetadata | undefined> {
+    this.touch();
+    const stamps = await Promise.all(shards.map(s => fs.stat(s.file).then(st => `${st.size}/${st.mtimeMs}`)));
+    const key = JSON.stringify([shards.map(s => [s.file, s.firstRow, s.rows]), stamps, options.arrayName, options.labelColumn, options.textColumn]);
+    const last = this.lastDataset;
+    if (last?.key === key && sameRows(last.rows, rows)) return last.answer;
+    const answer = readDatasetRowMetadata(shards, rows, options, (file, local, o) => this.read(file, local, o));
+    this.lastDataset = { key, rows: [...rows], answer };
+    answer.catch(() => { if (this.lastDataset?.answer === answer) this.lastDataset = undefined; });
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.lastDataset = undefined;
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    for (const e of entries) await closeEntry(e);
+  }
+
+  private async entry(filePath: string, options: RowMetadataOptions): Promise<Entry> {
+    this.touch();
+    const st = await fs.stat(filePath);
+    const key = JSON.stringify([filePath, options.arrayName, options.labelColumn, options.textColumn]);
+    const stamp = `${st.size}/${st.mtimeMs}`;
+    const hit = this.entries.get(key);
+    this.entries.delete(key);
+    if (hit?.stamp === stamp) {
+      this.entries.set(key, hit); // most recently used last
+      return hit;
+    }
+    if (hit) await closeEntry(hit);
+    const entry: Entry = { stamp, opened: this.open(filePath, options) };
+    this.entries.set(key, entry);
+    // a file that failed to open is asked again next time
+    entry.opened.catch(() => { if (this.entries.get(key) === entry) this.entries.delete(key); });
+    for (const [k, old] of this.entries) {
+      if (this.entries.size <= this.maxFiles) break;
+      this.entries.delete(k);
+      await closeEntry(old);
+    }
+    return entry;
+  }
+
+  private async open(filePath: string, options: RowMetadataOptions): Promise<{ reader?: RowMetadataReader; close(): Promise<void> }> {
+    this.opens++;
+    const { source, dump } = await openDumpFile(filePath);
+    try {
+      const reader = await openRowMetadata(filePath, dump, options);
+      return { reader, close: async () => { await reader?.close(); await source.close(); } };
+    } catch (e) {
+      await source.close();
+      throw e;
+    }
+  }
+
+  private touch(): void {
+    clearTimeout(this.timer);
+    if (!this.idleMs) return;
+    this.timer = setTimeout(() => void this.close(), this.idleMs);
+    this.timer.unref?.();
+  }
+}
+
+async function closeEntry(e: Entry): Promise<void> {
+  // a pending read finishes on the open file first
+  await e.last?.answer.catch(() => undefined);
+  await e.opened.then(o => o.close(), () => undefined).catch(() => undefined);
+}
+
+function sameRows(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
