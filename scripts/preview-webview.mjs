@@ -233,7 +233,7 @@ function regimeResult(args) {
 
 /** Near the large-data face, the narrow-latent face close by: two predictions and the GD check. */
 const REGIME_FACES = ['--latent', '8', '--lr', '0.05', '--steps', '200', '--seeds', '3'];
-/** A large init: the free face, no closed form, simulation only (a loss over several decades). */
+/** A large init: the free face, where neither prediction is trusted at any t: the simulation carries the figure (a loss over several decades). */
 const REGIME_FREE = ['--latent', '64', '--init-var', '0.2', '--lr', '0.01', '--steps', '300', '--seeds', '3'];
 /** Wide latent near the mean-field edge, with a step past the stability bound in PyTorch's units (GD oscillates). */
 const REGIME_WIDE = ['--latent', '256', '--init-var', '0.004', '--lr', '20', '--lr-convention', 'torch-mse', '--steps', '150', '--seeds', '3'];
@@ -429,7 +429,7 @@ const SCENARIOS = {
 
 /** Text the page must show once a scenario is rendered (waited for in the 'rendered' message). */
 const EXPECT_TEXT = {
-  regime: 'Simulated (GD, 3 seeds)', 'regime-free': 'No closed form applies here', 'regime-wide': 'Predicted (', 'regime-diverged': '3 diverged',
+  regime: 'Simulated (GD, 3 seeds)', 'regime-free': 'not compared: the prediction is not trusted at any t', 'regime-wide': 'Predicted (', 'regime-diverged': '3 diverged',
   'regime-error': 'bad-argument', 'regime-stale': 'from an earlier run',
   information: 'Verdict', 'information-missing': 'Verdict', 'information-error': 'mismatched-rows', 'information-stale': 'from an earlier run',
 };
@@ -447,8 +447,9 @@ function pageHtml(origin, theme, scenario) {
   const list = made.messages ?? (made.state ? [] : [made]);
   const messages = JSON.stringify(list).replace(/</g, '\\u003c');
   const savedState = made.state ? JSON.stringify(made.state).replace(/</g, '\\u003c') : 'undefined';
-  // VS Code sets the variables on <html> and the theme kind as a body class; the stub stands in for acquireVsCodeApi.
-  const inject = `  <style nonce="${nonce}">html { ${vars} }</style>
+  // VS Code sets the variables on <html> and the theme kind as a body class; the stub stands in for
+  // acquireVsCodeApi, defined (as VS Code does) before any of the page's own scripts run.
+  const stub = `<head>
   <script nonce="${nonce}">
     window.__posted = []; window.__csp = []; window.__state = ${savedState};
     document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
@@ -457,6 +458,9 @@ function pageHtml(origin, theme, scenario) {
       getState: () => window.__state,
       setState: s => { window.__state = s; },
     });
+  </script>`;
+  const inject = `  <style nonce="${nonce}">html { ${vars} }</style>
+  <script nonce="${nonce}">
     document.addEventListener('DOMContentLoaded', () => {
       document.body.classList.add(${JSON.stringify(t.bodyClass)});
       const messages = ${messages};
@@ -464,7 +468,7 @@ function pageHtml(origin, theme, scenario) {
     });
   </script>
 </head>`;
-  return shell.replace('</head>', inject);
+  return shell.replace('<head>', stub).replace('</head>', inject);
 }
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.svg': 'image/svg+xml', '.png': 'image/png' };

@@ -65,6 +65,7 @@ export function panelCsp(cspSource: string, nonce: string): string {
  * leaves it for the bundle (webview/vscodeApi.ts).
  */
 export const PAGE_BOOTSTRAP = `(function () {
+  if (typeof acquireVsCodeApi !== 'function') return;
   var api = acquireVsCodeApi();
   window.__embdiagVsCodeApi = api;
   var reported = false;

@@ -104,6 +104,10 @@ test('the page bootstrap reports the first of its own files that fails to load, 
   assert.deepEqual(posted, [{ type: 'resourceFailed', url: opts.scriptUri }], 'the first failure, once');
   assert.ok(isWebviewToHost(posted[0]));
   assert.ok(!isWebviewToHost({ type: 'resourceFailed' }) && !isWebviewToHost({ type: 'resourceFailed', url: 3 }));
+  // a page without the webview API (a preview in a plain browser) runs on: the bundle acquires it itself
+  const bare: Record<string, unknown> = { addEventListener: () => assert.fail('nothing to report to') };
+  new Function('acquireVsCodeApi', 'window', PAGE_BOOTSTRAP)(undefined, bare);
+  assert.equal(bare.__embdiagVsCodeApi, undefined);
 });
 
 test('a page whose files fail is loaded again a few times, then replaced by a sentence that names the file', () => {
