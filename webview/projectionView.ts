@@ -11,9 +11,8 @@
 import { html, nothing, render, svg, type TemplateResult } from 'lit';
 import type { Projection, UmapProjection } from '../src/core/report/projection';
 import type { RowMetadata } from '../src/core/rows/rowMetadata';
-import { plural } from './format';
 import { cursorAfterKey } from './plotCursor';
-import { exportToolbar, type ExportFormat } from './plotExport';
+import type { ExportFormat } from './plotExport';
 import { axesLayer, gridLayer } from './plotParts';
 import { linearTicks, type PlotBox } from './plotScale';
 import { pointSize, type PointLayer } from './projectionCanvas';
@@ -22,15 +21,14 @@ import {
   type Colouring,
 } from './projectionColours';
 import {
-  axisTitle, choosePair, componentChoices, leftOutSentence, pickComponent, pointAnnouncement, sampleMetadata,
+  axisTitle, choosePair, componentChoices, pickComponent, pointAnnouncement, sampleMetadata,
   sampleSentence, type ComponentChoice, type PointFacts, type SampleMetadata,
 } from './projectionData';
+import { projectionFigure } from './projectionFigure';
 import { ProjectionPainter } from './projectionPainter';
 import { saveProjection, type SaveTarget } from './projectionSave';
-import {
-  colourOptions, controlsBar, legendBlock, parseColourBy, readoutBox, readTheme, selectionBlock, umapBar, viewDescription, type Theme,
-} from './projectionParts';
-import { shownProjection, umapCaption, umapChoices, umapTitle, UMAP_OFF, type UmapState } from './projectionUmap';
+import { colourOptions, parseColourBy, readoutBox, readTheme, viewDescription, type Theme } from './projectionParts';
+import { shownProjection, umapChoices, UMAP_OFF, type UmapState } from './projectionUmap';
 import {
   baseMap, fitDomain, GridIndex, HOME_VIEW, KEY_ORDER_TEXT, KEY_ZOOM, keyboardOrder, panBy, screenToBase, toBase, visibleDomain,
   wheelFactor, zoomAt, type BaseMap, type KeyOrder, type View,
@@ -53,10 +51,6 @@ const HOVER_RADIUS = 10;
 const CLICK_SLOP = 4;
 /** Shift+arrow pans by this many pixels. */
 const KEY_PAN = 40;
-
-const KEYS_HINT = 'Left and Right arrows step through the points in the keyboard order chosen above, Home and End go to the first and last, '
-  + 'Page Up and Page Down jump by 10, Enter opens the row, Escape clears. Plus and minus zoom, 0 resets the view, Shift with an arrow pans. '
-  + 'With a mouse: drag pans, the wheel zooms, Shift-drag selects a box of points, a click opens the row under the pointer.';
 
 /** Geometry of one component pair at one width. */
 interface Prepared {
@@ -506,50 +500,31 @@ export class ProjectionView {
 
   private template(): TemplateResult {
     const p = this.projection!;
-    const umap = this.umap;
-    const caption = umap
-      ? html`<figcaption id="projection-caption"><strong id="projection-umap-note">${umap.note}</strong>
-        <span id="projection-sample">${umapCaption(umap).slice(umap.note.length + 1)}</span> ${leftOutSentence(p)}</figcaption>`
-      : html`<figcaption id="projection-caption">
-      <span id="projection-sample">${sampleSentence(p)}</span>. ${leftOutSentence(p)}
-      <span class="formula">${p.formula}</span></figcaption>`;
-    const umapControls = umapBar(this.umapState, {
-      start: () => this.host.startUmap(), cancel: () => this.host.cancelUmap(), show: view => this.host.showUmap(view),
-    });
-    if (p.rows.length === 0) {
-      return html`<p class="muted" id="projection-empty">No points to draw: the projection needs finite rows, and this sample has none.</p>${caption}`;
-    }
+    const section = {
+      projection: p, umap: this.umap, umapState: this.umapState,
+      umapActions: { start: () => this.host.startUmap(), cancel: () => this.host.cancelUmap(), show: (view: 'pc' | 'umap') => this.host.showUmap(view) },
+    };
+    if (p.rows.length === 0) return projectionFigure({ ...section, scatter: null });
     const g = this.prepared();
     const { colouring } = this.coloured();
-    const controls = controlsBar({
-      choices: this.choices(), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.keyOrder,
-      setPair: (axis, component) => this.setPair(axis, component),
-      setColour: value => this.setColour(value),
-      setKeyOrder: order => { this.keyOrder = order; this.order = null; this.focus = null; this.schedule(); },
-      resetView: () => this.resetView(),
+    return projectionFigure({
+      ...section,
+      scatter: {
+        width: this.width, height: HEIGHT, pair: g.pair, colouring, hidden: this.hidden, meta: this.meta, selection: this.selection,
+        announcement: this.focus !== null ? this.announcement : '',
+        controls: {
+          choices: this.choices(), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.keyOrder,
+          setPair: (axis, component) => this.setPair(axis, component),
+          setColour: value => this.setColour(value),
+          setKeyOrder: order => { this.keyOrder = order; this.order = null; this.focus = null; this.schedule(); },
+          resetView: () => this.resetView(),
+        },
+        toggleBucket: key => this.toggleBucket(key),
+        exportAs: f => this.export(f),
+        openRow: row => this.host.openRow(row),
+        clearSelection: () => { this.select(null); this.schedule(); },
+      },
     });
-    const label = umap ? `Scatter plot of ${umapTitle(p)}` : `Scatter plot of ${plural(p.rows.length, 'sample row')} on ${axisTitle(g.pair[0])} and ${axisTitle(g.pair[1])}`;
-    const stage = html`<div id="projection-stage" class="projection-stage" tabindex="0" role="application" aria-roledescription="scatter plot"
-        aria-label=${label} aria-describedby="projection-desc projection-keys">
-      <svg id="projection-axes" class="plot projection-axes" width=${this.width} height=${HEIGHT} viewBox=${`0 0 ${this.width} ${HEIGHT}`} aria-hidden="true"></svg>
-      <canvas id="projection-canvas" class="projection-canvas" aria-hidden="true"></canvas>
-      <div id="projection-readout-host"></div>
-    </div>`;
-    return html`${umapControls}${controls}
-      <figure class="plot-figure" id="projection-figure">
-        <div class="plot-header">
-          <span class="plot-title">${umap ? `Sample rows laid out by UMAP: a visual aid, not metric` : 'Sample rows on two principal components'}</span>
-          <div class="plot-header-aside">${exportToolbar('projection', 'Projection', ['svg', 'png', 'csv'], f => this.export(f))}</div>
-        </div>
-        <div class="plot-body">${stage}
-          <div id="projection-live" class="plot-live sr-only" role="status" aria-live="polite" aria-atomic="true">${this.focus !== null ? this.announcement : ''}</div>
-        </div>
-        ${legendBlock(colouring, this.hidden, key => this.toggleBucket(key))}
-        <p id="projection-desc" class="sr-only"></p>
-        <span id="projection-keys" hidden>${KEYS_HINT}</span>
-        ${caption}
-      </figure>
-      ${selectionBlock(this.selection, p.rows, this.meta, row => this.host.openRow(row), () => { this.select(null); this.schedule(); })}`;
   }
 
   private readout(g: Prepared): TemplateResult | typeof nothing {
