@@ -11,81 +11,32 @@ import type { DumpComparison } from '../src/core/analysis/compareReports';
 import type { HostToWebview } from '../src/shared/protocol';
 import { compareBody, compareHeader } from './compareView';
 import type { CovarianceView } from './compareModel';
-import { errorView, type ErrorState } from './errorView';
+import { errorView } from './errorView';
 import { findingsSection } from './findingsSection';
 import { headerBar } from './headerBar';
 import { datasetSection, type DatasetActions } from './datasetSection';
 import { healthSection } from './healthSection';
-import type { HoverState, PageActions } from './layout';
-import { isHostToWebview, readPersistedState, regimeMatchesReport, type PersistedState } from './messages';
+import type { PageActions } from './layout';
+import { isHostToWebview, readPersistedState, regimeMatchesReport } from './messages';
+import { FIGURES, initialPageState, persistedState, type FigureId, type PageState } from './pageState';
 import { overviewSection } from './overviewSection';
 import { exportPlotData, plotPngDataUrl, plotSvgText, type PlotFormat, type PlotName } from './plotExport';
-import { progressBanner, progressView, type ProgressState } from './progressView';
+import { progressBanner, progressView } from './progressView';
 import { regimeSection, type RegimeActions, type RegimeView } from './regimeSection';
 import { informationForReport, type InformationView } from './informationModel';
 import { informationSection, type InformationActions } from './informationSection';
 import { defaultLogX, spectrumSection } from './spectrumSection';
 import { projectionSection, reportProjection } from './projectionSection';
 import { ProjectionView } from './projectionView';
-import { UMAP_OFF, umapAfter, type UmapState } from './projectionUmap';
+import { UMAP_OFF, umapAfter } from './projectionUmap';
 import { post, vscodeApi } from './vscodeApi';
-import { rowViewSection, type RowViewActions, type RowViewState } from './rowViewSection';
-import { rowLabels, type RowLabels } from './rowViewModel';
-import type { RowMetadata } from '../src/core/rows/rowMetadata';
-
-type View =
-  | { kind: 'waiting' }
-  | { kind: 'progress'; progress: ProgressState }
-  | { kind: 'report'; report: AnalysisReport }
-  | { kind: 'compare'; comparison: DumpComparison }
-  | { kind: 'error'; error: ErrorState };
-
-/** Figures whose plots are drawn at their measured width. */
-const FIGURES = ['spectrum-figure', 'row-norm-figure', 'compare-spectrum-figure', 'regime-loss-figure', 'rd-figure'] as const;
-type FigureId = typeof FIGURES[number];
-
-interface PageState {
-  view: View;
-  /** Progress of a re-analysis while the previous report stays on screen. */
-  banner: ProgressState | null;
-  /** The user's axis choice; null until they pick one. */
-  logX: boolean | null;
-  widths: Record<FigureId, number>;
-  hover: HoverState | null;
-  /** A plot export that failed, shown until the next render of another view. */
-  exportError: string | null;
-  /** The array the user picked, until its report (or an error) arrives. */
-  pendingArray: string | null;
-  /** The autoencoder-regime section under the report; null until a regime message arrives. */
-  regime: RegimeView | null;
-  /** Index of the loss plot's time grid under the pointer. */
-  regimeHover: number | null;
-  /** The prism's keyboard cursor. */
-  prismCursor: number | null;
-  /** The information section under the spectrum; null until an information message arrives. */
-  information: InformationView | null;
-  /** Index of the R(D) curve point under the pointer. */
-  informationHover: number | null;
-  /** The compare view's covariance distance, which arrives after the comparison. */
-  covariance: CovarianceView | null;
-  /** The row view opened from a finding's rows or a neighbour; null when closed. */
-  rowView: RowViewState | null;
-  /** Labels and texts of the rows shown (from the host's rowMetadata), and their lookup. */
-  rowMetadata: RowMetadata | null;
-  rowLabels: RowLabels;
-  /** The projection's non-linear view: off until asked for, then running, done (and which view shows) or failed. */
-  umap: UmapState;
-}
+import { rowViewSection, type RowViewActions } from './rowViewSection';
+import { rowLabels } from './rowViewModel';
 
 const root = document.getElementById('app') ?? document.body;
 // lit renders into the container; drop the shell's "Loading" placeholder first.
 root.replaceChildren();
-const state: PageState = {
-  view: { kind: 'waiting' }, banner: null, logX: null,
-  widths: { 'spectrum-figure': 560, 'row-norm-figure': 560, 'compare-spectrum-figure': 900, 'regime-loss-figure': 900, 'rd-figure': 900 },
-  hover: null, exportError: null, pendingArray: null, regime: null, regimeHover: null, prismCursor: null, information: null, informationHover: null,
-  covariance: null, rowView: null, rowMetadata: null, rowLabels: new Map(), umap: UMAP_OFF,
-};
+const state: PageState = initialPageState();
 
 const rowViewActions: RowViewActions = {
   openRow: row => {
@@ -297,21 +248,8 @@ new ResizeObserver(() => {
 }).observe(root);
 
 function persist(): void {
-  const v = state.view;
-  let view: PersistedState['view'] | undefined;
-  if (v.kind === 'report') view = { kind: 'report', report: v.report };
-  else if (v.kind === 'compare') {
-    // a finished covariance distance is kept with its comparison; progress is replayed by the host
-    const cov = state.covariance;
-    view = cov?.kind === 'result' ? { kind: 'compare', comparison: v.comparison, covariance: cov.result } : { kind: 'compare', comparison: v.comparison };
-  } else if (v.kind === 'error') view = { kind: 'error', ...v.error };
-  if (!view) return;
-  const saved: PersistedState = { v: 1, view, logX: state.logX ?? undefined };
-  // Only a finished regime is kept; progress and errors are replayed by the host when the page reloads.
-  if (state.regime?.kind === 'result') saved.regime = { result: state.regime.result, stale: state.regime.stale };
-  const info = state.information;
-  if (info?.kind === 'result') saved.information = { report: info.report, file: info.file, arrayName: info.arrayName, stale: info.stale };
-  vscodeApi().setState(saved);
+  const saved = persistedState(state);
+  if (saved) vscodeApi().setState(saved);
 }
 
 function announceRendered(file: string): void {

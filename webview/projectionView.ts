@@ -11,25 +11,24 @@
 import { html, nothing, render, svg, type TemplateResult } from 'lit';
 import type { Projection, UmapProjection } from '../src/core/report/projection';
 import type { RowMetadata } from '../src/core/rows/rowMetadata';
-import { plural } from './format';
 import { cursorAfterKey } from './plotCursor';
-import { exportToolbar, type ExportFormat } from './plotExport';
+import type { ExportFormat } from './plotExport';
 import { axesLayer, gridLayer } from './plotParts';
 import { linearTicks, type PlotBox } from './plotScale';
-import { drawMarks, drawMovedRaster, packColour, pointSize, rasterPoints, type PointLayer } from './projectionCanvas';
+import { pointSize, type PointLayer } from './projectionCanvas';
 import {
   continuousColouring, findingColouring, hiddenBuckets, labelColouring, plainColouring, pointsByBucket, toggleHidden,
   type Colouring,
 } from './projectionColours';
 import {
-  axisTitle, choosePair, componentChoices, leftOutSentence, pickComponent, pointAnnouncement, sampleMetadata,
+  axisTitle, choosePair, componentChoices, pickComponent, pointAnnouncement, sampleMetadata,
   sampleSentence, type ComponentChoice, type PointFacts, type SampleMetadata,
 } from './projectionData';
+import { projectionFigure } from './projectionFigure';
+import { ProjectionPainter } from './projectionPainter';
 import { saveProjection, type SaveTarget } from './projectionSave';
-import {
-  colourOptions, controlsBar, legendBlock, parseColourBy, readoutBox, readTheme, selectionBlock, umapBar, viewDescription, type Theme,
-} from './projectionParts';
-import { shownProjection, umapCaption, umapChoices, umapTitle, UMAP_OFF, type UmapState } from './projectionUmap';
+import { colourOptions, parseColourBy, readoutBox, readTheme, viewDescription, type Theme } from './projectionParts';
+import { shownProjection, umapChoices, UMAP_OFF, type UmapState } from './projectionUmap';
 import {
   baseMap, fitDomain, GridIndex, HOME_VIEW, KEY_ORDER_TEXT, KEY_ZOOM, keyboardOrder, panBy, screenToBase, toBase, visibleDomain,
   wheelFactor, zoomAt, type BaseMap, type KeyOrder, type View,
@@ -52,12 +51,6 @@ const HOVER_RADIUS = 10;
 const CLICK_SLOP = 4;
 /** Shift+arrow pans by this many pixels. */
 const KEY_PAN = 40;
-/** A drag or the wheel pausing this long (ms) is painted in full; until then frames move the last full paint. */
-const SETTLE_MS = 120;
-
-const KEYS_HINT = 'Left and Right arrows step through the points in the keyboard order chosen above, Home and End go to the first and last, '
-  + 'Page Up and Page Down jump by 10, Enter opens the row, Escape clears. Plus and minus zoom, 0 resets the view, Shift with an arrow pans. '
-  + 'With a mouse: drag pans, the wheel zooms, Shift-drag selects a box of points, a click opens the row under the pointer.';
 
 /** Geometry of one component pair at one width. */
 interface Prepared {
@@ -100,14 +93,7 @@ export class ProjectionView {
   private resize: ResizeObserver | null = null;
   /** The controls, legend or list changed (not only the view): the whole section renders. */
   private uiDirty = true;
-  private pixels: ImageData | null = null;
-  private pixelWords: Uint32Array | null = null;
-  private packedColours: { key: string; words: Uint32Array } | null = null;
-  /** The last full paint's points (no marks), the view and the data it was made for: moved while the view moves. */
-  private raster: { canvas: HTMLCanvasElement; view: View; layer: PointLayer; geo: Prepared; packed: Uint32Array } | null = null;
-  /** A drag or wheel in progress: frames move the raster; cleared when it pauses (SETTLE_MS) or ends. */
-  private moving = false;
-  private settle: ReturnType<typeof setTimeout> | undefined;
+  private readonly painter = new ProjectionPainter(() => this.schedule(false));
 
   constructor(private readonly host: ProjectionHost) {
     // VS Code switches themes by changing <html>'s style (the --vscode-* variables) and <body>'s class:
@@ -287,7 +273,7 @@ export class ProjectionView {
       part('projection-axes', this.axes());
       part('projection-readout-host', this.readout(g));
       // the text of the view's extent follows when the movement pauses
-      if (!this.moving) part('projection-desc', this.description(g, this.coloured().colouring));
+      if (!this.painter.moving) part('projection-desc', this.description(g, this.coloured().colouring));
     }
     this.draw();
     // a User Timing entry, read by the bench (scripts/preview-projection.mjs); cheap, kept in the page
@@ -299,71 +285,11 @@ export class ProjectionView {
     if (!canvas || this.projection!.rows.length === 0) return;
     const g = this.prepared();
     const { layer } = this.coloured();
-    const dpr = Math.max(1, Math.min(3, window.devicePixelRatio || 1));
-    const w = Math.round(this.width * dpr), h = Math.round(HEIGHT * dpr);
-    if (canvas.width !== w || canvas.height !== h) {
-      canvas.width = w;
-      canvas.height = h;
-      canvas.style.width = `${this.width}px`;
-      canvas.style.height = `${HEIGHT}px`;
-    }
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return;
-    let img = this.pixels;
-    if (!img || img.width !== w || img.height !== h) {
-      img = this.pixels = ctx.createImageData(w, h);
-      this.pixelWords = new Uint32Array(img.data.buffer);
-    }
-    const size = pointSize(this.projection!.rows.length);
-    const packed = this.packed(layer);
-    const r = this.raster;
-    if (this.moving && r && r.layer === layer && r.geo === g && r.packed === packed && r.canvas.width === w && r.canvas.height === h) {
-      drawMovedRaster(ctx, r.canvas, r.view, this.view, g.box, dpr);
-    } else {
-      rasterPoints(this.pixelWords!, w, h, layer, packed, this.view, g.box, size, dpr);
-      ctx.putImageData(img, 0, 0);
-      this.keepRaster(canvas, layer, g, packed);
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const d = this.drag;
-    drawMarks(ctx, layer, this.view, g.box, size, {
+    this.painter.draw(canvas, { layer, geo: g, view: this.view, width: this.width, height: HEIGHT, size: pointSize(this.projection!.rows.length) }, {
       selected: this.selectedMask, active: this.active(), accent: this.theme!.accent, foreground: this.theme!.foreground,
       box: d && d.box && d.moved ? { x0: d.x, y0: d.y, x1: d.cx, y1: d.cy } : null,
     });
-  }
-
-  /** A copy of the points just painted (before the marks), for the frames of a movement. */
-  private keepRaster(canvas: HTMLCanvasElement, layer: PointLayer, geo: Prepared, packed: Uint32Array): void {
-    let copy = this.raster?.canvas;
-    if (!copy) copy = document.createElement('canvas');
-    if (copy.width !== canvas.width || copy.height !== canvas.height) {
-      copy.width = canvas.width;
-      copy.height = canvas.height;
-    }
-    const c = copy.getContext('2d');
-    if (!c) { this.raster = null; return; }
-    c.globalCompositeOperation = 'copy';
-    c.drawImage(canvas, 0, 0);
-    this.raster = { canvas: copy, view: this.view, layer, geo, packed };
-  }
-
-  /** The view moves (drag, wheel): frames move the last full paint until it pauses. */
-  private moved(): void {
-    this.moving = true;
-    clearTimeout(this.settle);
-    this.settle = setTimeout(() => { this.moving = false; this.schedule(false); }, SETTLE_MS);
-  }
-
-  private stopMoving(): void {
-    clearTimeout(this.settle);
-    this.moving = false;
-  }
-
-  /** The buckets' colours as pixels, kept while the colours stay the same. */
-  private packed(layer: PointLayer): Uint32Array {
-    const key = layer.colours.join();
-    if (!this.packedColours || this.packedColours.key !== key) this.packedColours = { key, words: Uint32Array.from(layer.colours, c => packColour(c)) };
-    return this.packedColours.words;
   }
 
   private toScreen(g: Prepared): { x: (v: number) => number; y: (v: number) => number } {
@@ -393,7 +319,7 @@ export class ProjectionView {
     stage.addEventListener('pointerdown', e => this.onDown(e));
     stage.addEventListener('pointermove', e => this.onMove(e));
     stage.addEventListener('pointerup', e => this.onUp(e));
-    stage.addEventListener('pointercancel', () => { this.drag = null; this.stopMoving(); this.schedule(false); });
+    stage.addEventListener('pointercancel', () => { this.drag = null; this.painter.stopMoving(); this.schedule(false); });
     stage.addEventListener('pointerleave', () => { if (!this.drag && this.hover >= 0) { this.hover = -1; this.schedule(false); } });
     stage.addEventListener('wheel', e => this.onWheel(e), { passive: false });
     stage.addEventListener('keydown', e => this.onKey(e));
@@ -430,7 +356,7 @@ export class ProjectionView {
       if (!d.moved && Math.hypot(x - d.x, y - d.y) >= CLICK_SLOP) d.moved = true;
       if (d.moved && !d.box) {
         this.view = panBy(d.view, x - d.x, y - d.y);
-        this.moved();
+        this.painter.moved();
       }
       if (d.moved) this.schedule(false);
       return;
@@ -446,7 +372,7 @@ export class ProjectionView {
     const d = this.drag;
     if (!d) return;
     this.drag = null;
-    this.stopMoving();
+    this.painter.stopMoving();
     const [x, y] = this.local(e);
     if (!d.moved) {
       const i = this.pointAt(x, y);
@@ -467,7 +393,7 @@ export class ProjectionView {
     const dy = e.deltaMode === 1 ? e.deltaY * 33 : e.deltaMode === 2 ? e.deltaY * 400 : e.deltaY;
     this.view = zoomAt(this.view, x, y, wheelFactor(dy));
     this.order = null;
-    this.moved();
+    this.painter.moved();
     this.schedule(false);
   }
 
@@ -574,50 +500,31 @@ export class ProjectionView {
 
   private template(): TemplateResult {
     const p = this.projection!;
-    const umap = this.umap;
-    const caption = umap
-      ? html`<figcaption id="projection-caption"><strong id="projection-umap-note">${umap.note}</strong>
-        <span id="projection-sample">${umapCaption(umap).slice(umap.note.length + 1)}</span> ${leftOutSentence(p)}</figcaption>`
-      : html`<figcaption id="projection-caption">
-      <span id="projection-sample">${sampleSentence(p)}</span>. ${leftOutSentence(p)}
-      <span class="formula">${p.formula}</span></figcaption>`;
-    const umapControls = umapBar(this.umapState, {
-      start: () => this.host.startUmap(), cancel: () => this.host.cancelUmap(), show: view => this.host.showUmap(view),
-    });
-    if (p.rows.length === 0) {
-      return html`<p class="muted" id="projection-empty">No points to draw: the projection needs finite rows, and this sample has none.</p>${caption}`;
-    }
+    const section = {
+      projection: p, umap: this.umap, umapState: this.umapState,
+      umapActions: { start: () => this.host.startUmap(), cancel: () => this.host.cancelUmap(), show: (view: 'pc' | 'umap') => this.host.showUmap(view) },
+    };
+    if (p.rows.length === 0) return projectionFigure({ ...section, scatter: null });
     const g = this.prepared();
     const { colouring } = this.coloured();
-    const controls = controlsBar({
-      choices: this.choices(), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.keyOrder,
-      setPair: (axis, component) => this.setPair(axis, component),
-      setColour: value => this.setColour(value),
-      setKeyOrder: order => { this.keyOrder = order; this.order = null; this.focus = null; this.schedule(); },
-      resetView: () => this.resetView(),
+    return projectionFigure({
+      ...section,
+      scatter: {
+        width: this.width, height: HEIGHT, pair: g.pair, colouring, hidden: this.hidden, meta: this.meta, selection: this.selection,
+        announcement: this.focus !== null ? this.announcement : '',
+        controls: {
+          choices: this.choices(), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.keyOrder,
+          setPair: (axis, component) => this.setPair(axis, component),
+          setColour: value => this.setColour(value),
+          setKeyOrder: order => { this.keyOrder = order; this.order = null; this.focus = null; this.schedule(); },
+          resetView: () => this.resetView(),
+        },
+        toggleBucket: key => this.toggleBucket(key),
+        exportAs: f => this.export(f),
+        openRow: row => this.host.openRow(row),
+        clearSelection: () => { this.select(null); this.schedule(); },
+      },
     });
-    const label = umap ? `Scatter plot of ${umapTitle(p)}` : `Scatter plot of ${plural(p.rows.length, 'sample row')} on ${axisTitle(g.pair[0])} and ${axisTitle(g.pair[1])}`;
-    const stage = html`<div id="projection-stage" class="projection-stage" tabindex="0" role="application" aria-roledescription="scatter plot"
-        aria-label=${label} aria-describedby="projection-desc projection-keys">
-      <svg id="projection-axes" class="plot projection-axes" width=${this.width} height=${HEIGHT} viewBox=${`0 0 ${this.width} ${HEIGHT}`} aria-hidden="true"></svg>
-      <canvas id="projection-canvas" class="projection-canvas" aria-hidden="true"></canvas>
-      <div id="projection-readout-host"></div>
-    </div>`;
-    return html`${umapControls}${controls}
-      <figure class="plot-figure" id="projection-figure">
-        <div class="plot-header">
-          <span class="plot-title">${umap ? `Sample rows laid out by UMAP: a visual aid, not metric` : 'Sample rows on two principal components'}</span>
-          <div class="plot-header-aside">${exportToolbar('projection', 'Projection', ['svg', 'png', 'csv'], f => this.export(f))}</div>
-        </div>
-        <div class="plot-body">${stage}
-          <div id="projection-live" class="plot-live sr-only" role="status" aria-live="polite" aria-atomic="true">${this.focus !== null ? this.announcement : ''}</div>
-        </div>
-        ${legendBlock(colouring, this.hidden, key => this.toggleBucket(key))}
-        <p id="projection-desc" class="sr-only"></p>
-        <span id="projection-keys" hidden>${KEYS_HINT}</span>
-        ${caption}
-      </figure>
-      ${selectionBlock(this.selection, p.rows, this.meta, row => this.host.openRow(row), () => { this.select(null); this.schedule(); })}`;
   }
 
   private readout(g: Prepared): TemplateResult | typeof nothing {

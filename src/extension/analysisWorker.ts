@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { analyzeFile } from '../core/analysis/analyzeDump';
 import { loadFiniteRows } from '../core/analysis/loadRows';
 import { analyzeRegime } from '../core/regime/regimeReport';
-import { analyzeInformationFile } from '../core/information/informationReport';
+import { analyzeInformationFile } from '../core/information/analyzeInformation';
 import { covarianceDistanceOfFiles } from '../core/analysis/covarianceDistance';
 import { asEmbdiagError, EmbdiagError } from '../core/errors';
 import { analyzeDataset } from '../core/dataset/analyzeDataset';

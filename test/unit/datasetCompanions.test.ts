@@ -13,7 +13,8 @@ import { openNpz } from '../../src/core/formats/npz';
 import { MemoryByteSource } from '../../src/core/io/byteSource';
 import { mergeAll, type DatasetPartial } from '../../src/core/dataset/partial';
 import { PartialCache } from '../../src/core/dataset/partialCache';
-import { analyzeInformationFile, type InformationReport } from '../../src/core/information/informationReport';
+import { analyzeInformationFile } from '../../src/core/information/analyzeInformation';
+import type { InformationReport } from '../../src/core/information/informationReport';
 
 /** Issue #14: companions (Z̃, Y, Ŷ, X, labels) given per shard: the information report of a dataset. */
 const DIR = path.join(FIXTURES, 'dataset', 'companions');

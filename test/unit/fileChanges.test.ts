@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { analyzeFile } from '../../src/core/analysis/analyzeDump';
-import { analyzeInformationFile } from '../../src/core/information/informationReport';
+import { analyzeInformationFile } from '../../src/core/information/analyzeInformation';
 import { isEmbdiagError } from '../../src/core/errors';
 import { FIXTURES } from './support';
 

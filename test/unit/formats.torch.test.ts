@@ -6,7 +6,7 @@ import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { EmbdiagError } from '../../src/core/errors';
 import { openDump } from '../../src/core/formats/openDump';
 import { makeDType } from '../../src/core/formats/dtype';
-import { StridedMatrix } from '../../src/core/formats/torchFile';
+import { StridedMatrix } from '../../src/core/formats/stridedMatrix';
 import { testFixtureFolder, FORMAT_FIXTURES, CountingSource, assertExactly, assertRefused, withDump } from './formats.helpers';
 
 /** Fixtures written by test/fixtures/make_format_fixtures_ml.py with torch.save itself. */

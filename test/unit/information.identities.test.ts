@@ -10,7 +10,7 @@ import { symmetricEigenvalues } from '../../src/core/linalg/symmetricEigenvalues
 import {
   canonicalCorrelations, ccaMutualInformationBits, codingRateBits, lmmseErrorCovariance,
   mutualInformationFromCorrelationsBits, snrMutualInformation, waterFilling,
-} from '../../src/core/information/capacity';
+} from '../../src/core/information/gaussianCapacity';
 import { covariance, crossCovariance, hstack, type RowMatrix } from '../../src/core/information/dense';
 import { gaussianEntropyBits, umvuGaussianEntropyBits } from '../../src/core/information/gaussianEntropy';
 import { kozachenkoLeonenkoBits, ksgMutualInformationBits } from '../../src/core/information/knnEntropy';

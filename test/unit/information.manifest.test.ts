@@ -12,7 +12,7 @@ import {
   ARRAY_ROLES, manifestCandidates, parseJsonWithPositions, parseManifest, SCALAR_KEYS, RAW_KEYS, type ManifestProblem,
 } from '../../src/core/information/manifest';
 import { checkManifest, resolveInformationInputs } from '../../src/core/information/informationInputs';
-import { analyzeInformation } from '../../src/core/information/informationReport';
+import { analyzeInformation } from '../../src/core/information/analyzeInformation';
 import { REPO_ROOT } from './support';
 import { npyBytes } from './npyFiles';
 

@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeInformationFile, listFigures, summarizeInformation, type InformationReport } from '../../src/core/information/informationReport';
+import { analyzeInformationFile } from '../../src/core/information/analyzeInformation';
+import { listFigures, summarizeInformation, type InformationReport } from '../../src/core/information/informationReport';
 import { assertAllClose, assertClose, FIXTURES } from './support';
 
 const DIR = path.join(FIXTURES, 'information');

@@ -12,7 +12,7 @@ import { symmetricEigenvalues } from '../../src/core/linalg/symmetricEigenvalues
 import {
   awgnCapacityBits, canonicalCorrelations, ccaMutualInformationBits, lmmseErrorCovariance, mutualInformationFromCorrelationsBits,
   populationLmmse, snrMutualInformation, waterFilling,
-} from '../../src/core/information/capacity';
+} from '../../src/core/information/gaussianCapacity';
 import { effectiveRank, participationRatio } from '../../src/core/information/collapse';
 import { gaussianEntropyBits } from '../../src/core/information/gaussianEntropy';
 import { determinantBoundBits, reverseWaterFilling, shannonLowerBoundBits } from '../../src/core/information/rateDistortion';

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { symmetricEigenvalues } from '../../src/core/linalg/symmetricEigenvalues';
-import { codingRateBits } from '../../src/core/information/capacity';
+import { codingRateBits } from '../../src/core/information/gaussianCapacity';
 import { columnMeans, covariance, fromRows, subtract, type RowMatrix } from '../../src/core/information/dense';
 import { kozachenkoLeonenkoBits, ksgMutualInformationBits } from '../../src/core/information/knnEntropy';
 import { computeInformation, listFigures, type InformationReport } from '../../src/core/information/informationReport';

@@ -2,8 +2,9 @@
  * The information-theoretic analysis (rate, capacity, rate–distortion; after arXiv 2601.11334):
  * the API the CLI, hover, panel and diagnostics build on. See informationReport.ts.
  */
+export { analyzeInformation, analyzeInformationFile } from './analyzeInformation';
 export {
-  analyzeInformation, analyzeInformationFile, computeInformation, describeFigure, listFigures, summarizeInformation,
+  computeInformation, describeFigure, listFigures, summarizeInformation,
   DEFAULT_INFORMATION_OPTIONS,
   type InformationData, type InformationHooks, type InformationOptions, type InformationReport, type ScalarInputs,
 } from './informationReport';
