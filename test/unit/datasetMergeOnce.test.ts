@@ -7,7 +7,8 @@ import { createRng } from '../../src/core/stats/rowSampler';
 
 /**
  * PartialMerger merges the per-row lists (norms with their rows, row keys) once at the end
- * (mergeManyRowKeys, one radix sort of the norms) instead of at every level of its tree: the
+ * (mergeManyRowKeys and the norms: a balanced tree of pairwise merges of their own, the norms not
+ * at all when the bound drops them) instead of at every level of its tree of partials: the
  * result must be the pairwise merges' exactly.
  */
 

@@ -4,7 +4,7 @@ import { NULL_ROW_INDICES_KEPT } from '../analysis/nullRowTally';
 import { ROW_INDICES_KEPT } from '../stats/rowIndices';
 import { mergeNormSketches, type NormSketch } from './normSketch';
 import { mergeManyRowKeys, mergeRowKeys, ROW_KEYS_BOUND, type RowKeys } from './rowKeys';
-import { orderOfConcatenation } from '../stats/stableOrder';
+import { mergeBalanced } from '../stats/mergeBalanced';
 import { mergeRowSamples, type RowSample } from './rowSample';
 import { mergeMoments, type Moments } from './jointMoments';
 import type { ArrayRole, ScalarKey } from '../information/manifest';
@@ -178,9 +178,9 @@ const NO_KEYS: RowKeys = { keys: new Float64Array(0), saturated: false };
 /**
  * Merges partials as they come, holding O(log n) of them: a binary counter of merged runs of
  * 1, 2, 4, … partials (a balanced tree of merges, in row order), so that memory does not grow
- * with the number of shards. The per-row lists (norms with their rows, row keys) are merged once,
- * in result() (one radix sort instead of a pass of merging per level of the tree); until then
- * they are held as given: the norms while they number at most NORMS_KEPT (past it none are kept),
+ * with the number of shards. The per-row lists (norms with their rows, row keys) are merged only
+ * in result(), in a balanced tree of their own: norms that the bound would drop in the end (more
+ * than NORMS_KEPT finite rows in all) are never merged at all; until then they are held as given: the norms while they number at most NORMS_KEPT (past it none are kept),
  * the keys merged into one set whenever they number twice ROW_KEYS_BOUND.
  */
 export class PartialMerger {
@@ -219,7 +219,7 @@ export class PartialMerger {
     for (const item of this.stack) item.owned = false;
     if (!acc) return null;
     // the lists merged once, and held merged (a later result() or add starts from them)
-    const norms = this.norms && this.normCount <= NORMS_KEPT ? mergeManySortedNorms(this.norms) : null;
+    const norms = this.norms && this.normCount <= NORMS_KEPT ? mergeBalanced(this.norms, (x, y) => mergeSortedNorms(x.norms, x.rows, y.norms, y.rows)) : null;
     if (norms) this.norms = [norms];
     const keys = mergeManyRowKeys(this.keys);
     this.keys = [keys];
@@ -268,31 +268,6 @@ function mergeSortedNorms(x: Float64Array, xr: Float64Array | null, y: Float64Ar
   for (; i < nx; i++) { if (withRows) r[k] = ra[i]; out[k++] = x[i]; }
   for (; j < ny; j++) { if (withRows) r[k] = rb[j]; out[k++] = y[j]; }
   return { norms: out, rows };
-}
-
-/**
- * Many ascending norm lists merged at once, as mergeSortedNorms would pairwise (ties in norm by
- * row; rows only when every list has them): a stable radix sort of their concatenation, then the
- * rare runs of equal norms from different lists put in row order.
- */
-function mergeManySortedNorms(lists: readonly { norms: Float64Array; rows: Float64Array | null }[]): { norms: Float64Array; rows: Float64Array | null } {
-  if (lists.length === 1) return lists[0];
-  const withRows = lists.every(l => l.rows !== null);
-  const { values: all, rows: allRows, order } = orderOfConcatenation(lists.map(l => ({ values: l.norms, rows: l.rows })), withRows);
-  const total = all.length;
-  const norms = new Float64Array(total);
-  for (let k = 0; k < total; k++) norms[k] = all[order[k]];
-  if (!withRows) return { norms, rows: null };
-  const rows = new Float64Array(total);
-  for (let k = 0; k < total; k++) rows[k] = allRows[order[k]];
-  for (let k = 1; k < total; k++) {
-    if (norms[k] !== norms[k - 1]) continue;
-    let end = k + 1;
-    while (end < total && norms[end] === norms[k]) end++;
-    rows.subarray(k - 1, end).sort();
-    k = end - 1;
-  }
-  return { norms, rows };
 }
 
 /** The first `kept` rows of two row lists (each ascending, disjoint: they come from different rows). */

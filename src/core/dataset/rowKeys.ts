@@ -1,5 +1,6 @@
 import { ROW_INDICES_KEPT } from '../stats/rowIndices';
-import { orderOfConcatenation, stableOrder } from '../stats/stableOrder';
+import { stableOrder } from '../stats/stableOrder';
+import { mergeBalanced } from '../stats/mergeBalanced';
 
 /**
  * Exact duplicate counting across shards, within a memory bound. Each finite row's 53-bit hash
@@ -172,45 +173,11 @@ export function mergeRowKeys(a: RowKeys, b: RowKeys, bound = ROW_KEYS_BOUND): Ro
 }
 
 /**
- * The merge of many row-key sets at once, equal to merging them pairwise (mergeRowKeys, any tree)
- * in keys, saturation and first rows; their duplicates too while the result is not saturated
- * (saturated, a pairwise tree may also list repeats of keys it later dropped; the report lists
- * none then). One stable radix sort of the concatenated keys instead of log₂ n passes of merges.
+ * Many row-key sets merged by mergeRowKeys in a balanced tree: what PartialMerger does with the
+ * keys of all its partials at once, in result().
  */
 export function mergeManyRowKeys(sets: readonly RowKeys[], bound = ROW_KEYS_BOUND): RowKeys {
-  if (sets.length === 1) return sets[0];
-  const withRows = sets.every(s => s.firstRows && s.duplicates);
-  const { values: all, rows: allRows, order } = orderOfConcatenation(sets.map(s => ({ values: s.keys, rows: s.firstRows ?? null })), withRows);
-  const total = all.length;
-  const size = Math.min(bound, total);
-  const out = new Float64Array(size), first = new Float64Array(withRows ? size : 0);
-  const cross: DuplicateRow[] = [];
-  let n = 0, k = 0;
-  while (k < total && n < size) {
-    const key = all[order[k]];
-    let end = k + 1;
-    while (end < total && all[order[end]] === key) end++;
-    if (withRows) {
-      // each set holds a key once: the earliest of its first rows is the union's, the others repeat it
-      let r0 = Infinity;
-      for (let m = k; m < end; m++) r0 = Math.min(r0, allRows[order[m]]);
-      for (let m = k; m < end; m++) { const r = allRows[order[m]]; if (r !== r0) cross.push({ row: r, repeats: r0, key }); }
-      first[n] = r0;
-    }
-    out[n++] = key;
-    k = end;
-  }
-  const saturated = k < total || sets.some(s => s.saturated);
-  const keys = n === size ? out : out.slice(0, n);
-  if (!withRows) return { keys, saturated };
-  const firstRows = n === size ? first : first.slice(0, n);
-  const firstOf = (d: DuplicateRow): number => {
-    const i = binarySearch(keys, d.key);
-    return i >= 0 ? Math.min(firstRows[i], d.repeats) : d.repeats;
-  };
-  const duplicates = [...sets.flatMap(s => s.duplicates!), ...cross].map(d => ({ ...d, repeats: firstOf(d) }))
-    .sort((p, q) => p.row - q.row).slice(0, ROW_INDICES_KEPT);
-  return { keys, saturated, firstRows, duplicates };
+  return mergeBalanced(sets, (a, b) => mergeRowKeys(a, b, bound));
 }
 
 function binarySearch(sorted: Float64Array, v: number): number {

@@ -47,20 +47,3 @@ export function stableOrder(values: ArrayLike<number>): Uint32Array {
   return from;
 }
 
-/**
- * Lists of values, each with a parallel list of rows (or none), concatenated, with the stableOrder
- * of the values: merging many sorted lists at once (a dataset's norms, its row keys) as one sort.
- */
-export function orderOfConcatenation(lists: readonly { values: Float64Array; rows: Float64Array | null }[], withRows: boolean):
-  { values: Float64Array; rows: Float64Array; order: Uint32Array } {
-  let total = 0;
-  for (const l of lists) total += l.values.length;
-  const values = new Float64Array(total), rows = new Float64Array(withRows ? total : 0);
-  let at = 0;
-  for (const l of lists) {
-    values.set(l.values, at);
-    if (withRows) rows.set(l.rows!, at);
-    at += l.values.length;
-  }
-  return { values, rows, order: stableOrder(values) };
-}
