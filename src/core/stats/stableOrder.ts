@@ -46,4 +46,3 @@ export function stableOrder(values: ArrayLike<number>): Uint32Array {
   }
   return from;
 }
-
