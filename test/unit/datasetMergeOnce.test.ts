@@ -140,3 +140,16 @@ test('PartialMerger (lists merged once) equals pairwise merging: norms with thei
   assertSameRowLists(mergeAll(noRows), noRows.reduce((a, b) => mergePartials(a, b)));
   assert.equal(mergeAll(noRows).normRows, null);
 });
+
+test('PartialMerger keeps only the merged sample\'s rows: the same sample as pairwise merging, past the samples it holds before merging them (40 partials)', () => {
+  const rng = createRng(44);
+  const dim = 3, rows = 15, count = 40;
+  const x = rowsWithRepeats(rng, rows * count, dim);
+  const pieces = Array.from({ length: count }, (_, i) => partialOfRows(x.subarray(i * rows * dim, (i + 1) * rows * dim), rows, dim, i * rows, { seed: 6, sampleRows: 25 }));
+  const pairwise = pieces.reduce((a, b) => mergePartials(a, b));
+  const once = mergeAll(pieces);
+  assert.equal(once.sample.indices.length, 25);
+  assertSameRowLists(once, pairwise);
+  assertSameRowLists(once, partialOfRows(x, rows * count, dim, 0, { seed: 6, sampleRows: 25 }));
+  assertSameRowLists(mergeAll([...pieces].reverse()), pairwise);
+});

@@ -5,7 +5,7 @@ import { ROW_INDICES_KEPT } from '../stats/rowIndices';
 import { mergeNormSketches, type NormSketch } from './normSketch';
 import { mergeManyRowKeys, mergeRowKeys, ROW_KEYS_BOUND, type RowKeys } from './rowKeys';
 import { mergeBalanced } from '../stats/mergeBalanced';
-import { mergeRowSamples, type RowSample } from './rowSample';
+import { mergeManyRowSamples, mergeRowSamples, type RowSample } from './rowSample';
 import { mergeMoments, type Moments } from './jointMoments';
 import type { ArrayRole, ScalarKey } from '../information/manifest';
 import { ROLE_SYMBOL } from '../information/inputSources';
@@ -141,11 +141,11 @@ export function mergePartials(a: DatasetPartial, b: DatasetPartial, reuse: 'a' |
   const merged = mergeAllButRowLists(a, b, reuse);
   const keep = a.norms && b.norms && merged.count <= NORMS_KEPT;
   const { norms, rows: normRows } = keep ? mergeSortedNorms(a.norms!, a.normRows, b.norms!, b.normRows) : { norms: null, rows: null };
-  return { ...merged, norms, normRows, keys: mergeRowKeys(a.keys, b.keys) };
+  return { ...merged, norms, normRows, keys: mergeRowKeys(a.keys, b.keys), sample: mergeRowSamples(a.sample, b.sample, a.dim, companionWidth(a.companions)) };
 }
 
 /**
- * mergePartials but for the per-row lists (norms with their rows, row keys): left empty, for a
+ * mergePartials but for the per-row lists (norms with their rows, row keys, the sample): left empty, for a
  * caller that merges those once at the end (PartialMerger).
  */
 function mergeAllButRowLists(a: DatasetPartial, b: DatasetPartial, reuse: 'a' | 'b' | null): DatasetPartial {
@@ -167,18 +167,21 @@ function mergeAllButRowLists(a: DatasetPartial, b: DatasetPartial, reuse: 'a' | 
     normMin: Math.min(a.normMin, b.normMin), normMax: Math.max(a.normMax, b.normMax), normSum: a.normSum + b.normSum,
     norms: null, normRows: null, normSketch: mergeNormSketches(a.normSketch, b.normSketch),
     keys: NO_KEYS,
-    sample: mergeRowSamples(a.sample, b.sample, dim, companionWidth(a.companions)),
+    sample: { ...NO_SAMPLE, capacity: a.sample.capacity }, // the capacity kept: assertMergeable compares it
     companions: a.companions && b.companions
       ? { roles: a.companions.roles, joint: mergeMoments(a.companions.joint, b.companions.joint, dim + companionWidth(a.companions), owned?.companions?.joint.comoment) } : null,
   };
 }
 
 const NO_KEYS: RowKeys = { keys: new Float64Array(0), saturated: false };
+const NO_SAMPLE: Omit<RowSample, 'capacity'> = { priorities: new Float64Array(0), indices: new Float64Array(0), rows: new Float64Array(0) };
+/** Samples held by PartialMerger before it merges them into one (memory: this many samples at most, whatever the shards). */
+const SAMPLES_HELD = 32;
 
 /**
  * Merges partials as they come, holding O(log n) of them: a binary counter of merged runs of
  * 1, 2, 4, … partials (a balanced tree of merges, in row order), so that memory does not grow
- * with the number of shards. The per-row lists (norms with their rows, row keys) are merged only
+ * with the number of shards. The per-row lists (norms with their rows, row keys, the sample's rows) are merged only
  * in result(), in a balanced tree of their own: norms that the bound would drop in the end (more
  * than NORMS_KEPT finite rows in all) are never merged at all; until then they are held as given: the norms while they number at most NORMS_KEPT (past it none are kept),
  * the keys merged into one set whenever they number twice ROW_KEYS_BOUND.
@@ -191,6 +194,7 @@ export class PartialMerger {
   private norms: { norms: Float64Array; rows: Float64Array | null }[] | null = [];
   private normCount = 0;
   private keys: RowKeys[] = [];
+  private samples: RowSample[] = [];
   private keyCount = 0;
 
   add(p: DatasetPartial): void {
@@ -223,13 +227,22 @@ export class PartialMerger {
     if (norms) this.norms = [norms];
     const keys = mergeManyRowKeys(this.keys);
     this.keys = [keys];
-    return { ...acc.partial, norms: norms?.norms ?? null, normRows: norms?.rows ?? null, keys };
+    const sample = this.mergedSamples(acc.partial);
+    return { ...acc.partial, norms: norms?.norms ?? null, normRows: norms?.rows ?? null, keys, sample };
+  }
+
+  /** The held samples merged into one, held instead of them. */
+  private mergedSamples(p: DatasetPartial): RowSample {
+    this.samples = [mergeManyRowSamples(this.samples, p.dim, companionWidth(p.companions))];
+    return this.samples[0];
   }
 
   private holdRowLists(p: DatasetPartial): void {
     this.normCount += p.count;
     if (this.norms && p.norms && this.normCount <= NORMS_KEPT) this.norms.push({ norms: p.norms, rows: p.normRows });
     else this.norms = null; // as a pairwise merge past the bound, or with a partial without its norms: none kept
+    this.samples.push(p.sample);
+    if (this.samples.length > SAMPLES_HELD) this.mergedSamples(p);
     this.keys.push(p.keys);
     this.keyCount += p.keys.keys.length;
     if (this.keyCount > 2 * ROW_KEYS_BOUND) {
