@@ -175,8 +175,12 @@ function mergeAllButRowLists(a: DatasetPartial, b: DatasetPartial, reuse: 'a' | 
 
 const NO_KEYS: RowKeys = { keys: new Float64Array(0), saturated: false };
 const NO_SAMPLE: Omit<RowSample, 'capacity'> = { priorities: new Float64Array(0), indices: new Float64Array(0), rows: new Float64Array(0) };
-/** Samples held by PartialMerger before it merges them into one (memory: this many samples at most, whatever the shards). */
-const SAMPLES_HELD = 32;
+/**
+ * Samples held by PartialMerger before it merges them into one: memory of at most this many
+ * samples (1,024 rows each by default) whatever the shards, small beside the O(log n) d × d
+ * co-moments it holds.
+ */
+const SAMPLES_HELD = 8;
 
 /**
  * Merges partials as they come, holding O(log n) of them: a binary counter of merged runs of
