@@ -3,8 +3,9 @@ import type { DumpFormat, ReaderFinding } from '../formats/dumpFile';
 import { NULL_ROW_INDICES_KEPT } from '../analysis/nullRowTally';
 import { ROW_INDICES_KEPT } from '../stats/rowIndices';
 import { mergeNormSketches, type NormSketch } from './normSketch';
-import { mergeRowKeys, type RowKeys } from './rowKeys';
-import { mergeRowSamples, type RowSample } from './rowSample';
+import { mergeManyRowKeys, mergeRowKeys, ROW_KEYS_BOUND, type RowKeys } from './rowKeys';
+import { mergeBalanced } from '../stats/mergeBalanced';
+import { mergeManyRowSamples, mergeRowSamples, type RowSample } from './rowSample';
 import { mergeMoments, type Moments } from './jointMoments';
 import type { ArrayRole, ScalarKey } from '../information/manifest';
 import { ROLE_SYMBOL } from '../information/inputSources';
@@ -137,13 +138,22 @@ export function assertMergeable(a: DatasetPartial, b: DatasetPartial, nameA = 't
  * not depend on the order of a and b.
  */
 export function mergePartials(a: DatasetPartial, b: DatasetPartial, reuse: 'a' | 'b' | null = null): DatasetPartial {
+  const merged = mergeAllButRowLists(a, b, reuse);
+  const keep = a.norms && b.norms && merged.count <= NORMS_KEPT;
+  const { norms, rows: normRows } = keep ? mergeSortedNorms(a.norms!, a.normRows, b.norms!, b.normRows) : { norms: null, rows: null };
+  return { ...merged, norms, normRows, keys: mergeRowKeys(a.keys, b.keys), sample: mergeRowSamples(a.sample, b.sample, a.dim, companionWidth(a.companions)) };
+}
+
+/**
+ * mergePartials but for the per-row lists (norms with their rows, row keys, the sample): left empty, for a
+ * caller that merges those once at the end (PartialMerger).
+ */
+function mergeAllButRowLists(a: DatasetPartial, b: DatasetPartial, reuse: 'a' | 'b' | null): DatasetPartial {
   assertMergeable(a, b);
   const dim = a.dim;
   // `reuse`: that partial is the caller's own intermediate (PartialMerger's), its d × d arrays overwritten
   const owned = reuse === 'a' ? a : reuse === 'b' ? b : null;
   const { count: n, mean, comoment } = mergeMoments(a, b, dim, owned?.comoment);
-  const keep = a.norms && b.norms && n <= NORMS_KEPT;
-  const { norms, rows: normRows } = keep ? mergeSortedNorms(a.norms!, a.normRows, b.norms!, b.normRows) : { norms: null, rows: null };
   return {
     version: a.version, dim, seed: a.seed, arrayChoice: a.arrayChoice,
     shards: [...a.shards, ...b.shards].sort((s, t) => s.firstRow - t.firstRow),
@@ -155,30 +165,49 @@ export function mergePartials(a: DatasetPartial, b: DatasetPartial, reuse: 'a' |
     zeroRowFirst: firstRowsOf(a.zeroRowFirst, b.zeroRowFirst, ROW_INDICES_KEPT),
     mean, comoment,
     normMin: Math.min(a.normMin, b.normMin), normMax: Math.max(a.normMax, b.normMax), normSum: a.normSum + b.normSum,
-    norms, normRows, normSketch: mergeNormSketches(a.normSketch, b.normSketch),
-    keys: mergeRowKeys(a.keys, b.keys),
-    sample: mergeRowSamples(a.sample, b.sample, dim, companionWidth(a.companions)),
+    norms: null, normRows: null, normSketch: mergeNormSketches(a.normSketch, b.normSketch),
+    keys: NO_KEYS,
+    sample: { ...NO_SAMPLE, capacity: a.sample.capacity }, // the capacity kept: assertMergeable compares it
     companions: a.companions && b.companions
       ? { roles: a.companions.roles, joint: mergeMoments(a.companions.joint, b.companions.joint, dim + companionWidth(a.companions), owned?.companions?.joint.comoment) } : null,
   };
 }
 
+const NO_KEYS: RowKeys = { keys: new Float64Array(0), saturated: false };
+const NO_SAMPLE: Omit<RowSample, 'capacity'> = { priorities: new Float64Array(0), indices: new Float64Array(0), rows: new Float64Array(0) };
+/**
+ * Samples held by PartialMerger before it merges them into one: memory of at most this many
+ * samples (1,024 rows each by default) whatever the shards, small beside the O(log n) d × d
+ * co-moments it holds.
+ */
+const SAMPLES_HELD = 8;
+
 /**
  * Merges partials as they come, holding O(log n) of them: a binary counter of merged runs of
  * 1, 2, 4, … partials (a balanced tree of merges, in row order), so that memory does not grow
- * with the number of shards.
+ * with the number of shards. The per-row lists (norms with their rows, row keys, the sample's rows) are merged only
+ * in result(), in a balanced tree of their own: norms that the bound would drop in the end (more
+ * than NORMS_KEPT finite rows in all) are never merged at all; until then they are held as given: the norms while they number at most NORMS_KEPT (past it none are kept),
+ * the keys merged into one set whenever they number twice ROW_KEYS_BOUND.
  */
 export class PartialMerger {
   /** `owned`: a merge's result, made here, whose arrays a later merge may overwrite (never a partial given to add). */
   private readonly stack: { size: number; partial: DatasetPartial; owned: boolean }[] = [];
   private added = 0;
+  /** The norm lists of the partials added, while all have theirs and they number at most NORMS_KEPT; else null. */
+  private norms: { norms: Float64Array; rows: Float64Array | null }[] | null = [];
+  private normCount = 0;
+  private keys: RowKeys[] = [];
+  private samples: RowSample[] = [];
+  private keyCount = 0;
 
   add(p: DatasetPartial): void {
     this.added++;
+    this.holdRowLists(p);
     let item = { size: 1, partial: p, owned: false };
     while (this.stack.length && this.stack[this.stack.length - 1].size === item.size) {
       const left = this.stack.pop()!;
-      item = { size: left.size + item.size, partial: mergePartials(left.partial, item.partial, reuseOf(left, item)), owned: true };
+      item = { size: left.size + item.size, partial: mergeAllButRowLists(left.partial, item.partial, reuseOf(left, item)), owned: true };
     }
     this.stack.push(item);
   }
@@ -187,15 +216,43 @@ export class PartialMerger {
 
   /** The merge of everything added; null when nothing was. */
   result(): DatasetPartial | null {
+    if (this.added === 1) return this.stack[0].partial; // as given: nothing merged
     // the stack keeps its items (more may be added, result() asked again): only the merges made here are overwritten
     let acc: { partial: DatasetPartial; owned: boolean } | null = null;
     for (let i = this.stack.length - 1; i >= 0; i--) {
       const left = this.stack[i].partial;
-      acc = acc ? { partial: mergePartials(left, acc.partial, acc.owned ? 'b' : null), owned: true } : { partial: left, owned: false };
+      acc = acc ? { partial: mergeAllButRowLists(left, acc.partial, acc.owned ? 'b' : null), owned: true } : { partial: left, owned: false };
     }
     // a stack item handed out as the result is the caller's now: never overwritten by a later add
     for (const item of this.stack) item.owned = false;
-    return acc?.partial ?? null;
+    if (!acc) return null;
+    // the lists merged once, and held merged (a later result() or add starts from them)
+    const norms = this.norms && this.normCount <= NORMS_KEPT ? mergeBalanced(this.norms, (x, y) => mergeSortedNorms(x.norms, x.rows, y.norms, y.rows)) : null;
+    if (norms) this.norms = [norms];
+    const keys = mergeManyRowKeys(this.keys);
+    this.keys = [keys];
+    const sample = this.mergedSamples(acc.partial);
+    return { ...acc.partial, norms: norms?.norms ?? null, normRows: norms?.rows ?? null, keys, sample };
+  }
+
+  /** The held samples merged into one, held instead of them. */
+  private mergedSamples(p: DatasetPartial): RowSample {
+    this.samples = [mergeManyRowSamples(this.samples, p.dim, companionWidth(p.companions))];
+    return this.samples[0];
+  }
+
+  private holdRowLists(p: DatasetPartial): void {
+    this.normCount += p.count;
+    if (this.norms && p.norms && this.normCount <= NORMS_KEPT) this.norms.push({ norms: p.norms, rows: p.normRows });
+    else this.norms = null; // as a pairwise merge past the bound, or with a partial without its norms: none kept
+    this.samples.push(p.sample);
+    if (this.samples.length > SAMPLES_HELD) this.mergedSamples(p);
+    this.keys.push(p.keys);
+    this.keyCount += p.keys.keys.length;
+    if (this.keyCount > 2 * ROW_KEYS_BOUND) {
+      this.keys = [mergeManyRowKeys(this.keys)];
+      this.keyCount = this.keys[0].keys.length;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { ROW_INDICES_KEPT } from '../stats/rowIndices';
 import { stableOrder } from '../stats/stableOrder';
+import { mergeBalanced } from '../stats/mergeBalanced';
 
 /**
  * Exact duplicate counting across shards, within a memory bound. Each finite row's 53-bit hash
@@ -169,6 +170,14 @@ export function mergeRowKeys(a: RowKeys, b: RowKeys, bound = ROW_KEYS_BOUND): Ro
   }
   const saturated = a.saturated || b.saturated || leftOver;
   return firstRows ? { keys, saturated, firstRows, duplicates } : { keys, saturated };
+}
+
+/**
+ * Many row-key sets merged by mergeRowKeys in a balanced tree: what PartialMerger does with the
+ * keys of all its partials at once, in result().
+ */
+export function mergeManyRowKeys(sets: readonly RowKeys[], bound = ROW_KEYS_BOUND): RowKeys {
+  return mergeBalanced(sets, (a, b) => mergeRowKeys(a, b, bound));
 }
 
 function binarySearch(sorted: Float64Array, v: number): number {

@@ -92,6 +92,29 @@ export function mergeRowSamples(a: RowSample, b: RowSample, dim: number, compani
 }
 
 /**
+ * Many samples merged at once, as mergeRowSamples would pairwise: the `capacity` candidates of
+ * smallest (priority, index) among all, and only their rows copied (a pairwise tree copies the
+ * kept rows at every level).
+ */
+export function mergeManyRowSamples(samples: readonly RowSample[], dim: number, companionWidth = 0): RowSample {
+  if (samples.length === 1) return samples[0];
+  const picks: { priority: number; index: number; from: RowSample; at: number }[] = [];
+  for (const from of samples) for (let at = 0; at < from.indices.length; at++) picks.push({ priority: from.priorities[at], index: from.indices[at], from, at });
+  picks.sort((a, b) => before(a.priority, a.index, b.priority, b.index) ? -1 : 1);
+  const capacity = samples[0].capacity, n = Math.min(capacity, picks.length), w = companionWidth;
+  const out: RowSample = { capacity, priorities: new Float64Array(n), indices: new Float64Array(n), rows: new Float64Array(n * dim) };
+  if (w > 0) out.companions = new Float64Array(n * w);
+  for (let k = 0; k < n; k++) {
+    const { priority, index, from, at } = picks[k];
+    out.priorities[k] = priority;
+    out.indices[k] = index;
+    out.rows.set(from.rows.subarray(at * dim, (at + 1) * dim), k * dim);
+    if (out.companions) out.companions.set(from.companions!.subarray(at * w, (at + 1) * w), k * w);
+  }
+  return out;
+}
+
+/**
  * The sample of `capacity` rows out of a larger one: its first rows (smallest priorities), which
  * are exactly the rows a collector of that capacity would have kept.
  */
