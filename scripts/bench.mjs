@@ -66,10 +66,7 @@ import { machineInfo, machineLine } from './bench_machine.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const option = optionReader(args);
 
 const quick = flag('--quick');
 // 2x8000: fewer rows than dimensions (bug report 9: the d × d route took over a minute and 1.4 GB)
@@ -220,6 +217,7 @@ async function buildFirstReportProbe(dir) {
   const entry = path.join(dir, 'first-report-probe.ts');
   fs.writeFileSync(entry, `
 import { analyzeFile } from ${JSON.stringify(path.join(ROOT, 'src/core/analysis/analyzeDump.ts'))};
+import { optionReader } from './scriptArgs.mjs';
 const t0 = performance.now();
 let first = -1, firstRows = 0, label = '';
 let stop = false;

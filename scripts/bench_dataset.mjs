@@ -22,13 +22,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDump, npyHeader } from './bench_dumps.mjs';
+import { optionReader } from './scriptArgs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const option = optionReader(args);
 const scale = Number(option('--dataset-scale', 1));
 const SHARDS = 16, DIM = 768, MERGE_DIM = 1024;
 const shardRows = Math.max(2, Math.round(100_000 * scale));

@@ -26,10 +26,7 @@ import { rng } from './bench_dumps.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const option = optionReader(args);
 const ROWS = Number(option('--rows', 100_000));
 const DIM = Number(option('--dim', 1024));
 const ROW_GROUP = Number(option('--row-group', 16_384));
@@ -101,6 +98,7 @@ import { readRowMetadata } from ${src('src/core/rows/readRowMetadata.ts')};
 import { openRowViewContext, rowViewOf } from ${src('src/core/rows/rowView.ts')};
 import { DEFAULT_NEIGHBOUR_SAMPLE } from ${src('src/core/rows/rowMetadata.ts')};
 import { RowMetadataCache } from ${src('src/core/rows/rowMetadataCache.ts')};
+import { optionReader } from './scriptArgs.mjs';
 const [file, repeatText] = process.argv.slice(2);
 const repeat = Number(repeatText);
 const time = async (f: () => Promise<unknown>) => { const t = performance.now(); await f(); return performance.now() - t; };

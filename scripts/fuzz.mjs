@@ -17,16 +17,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { optionReader } from './scriptArgs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'out', 'fuzz');
 const READERS = ['npy', 'npz', 'safetensors', 'vecs', 'delimited', 'faiss', 'raw', 'torch', 'pickle', 'hdf5', 'parquet', 'arrow', 'embstats', 'zarr'];
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const option = optionReader(args);
 const runs = Number(option('--runs', process.env.FUZZ_RUNS || '100000'));
 const seed = Number(option('--seed', process.env.FUZZ_SEED || String(Math.floor(Math.random() * 2 ** 31))));
 const readers = option('--readers', process.env.FUZZ_READERS || READERS.join(',')).split(',').map(s => s.trim()).filter(Boolean);
