@@ -64,9 +64,13 @@ function readRowMetadataTask(task: Extract<WorkerTask, { type: 'rowMetadata' }>)
   return task.shards ? rowMetadata.readDataset(task.shards, task.rows, task.options) : rowMetadata.read(task.path, task.rows, task.options);
 }
 
-/** Reads, in the background, the metadata the panel will ask for next (a failure is the panel's request's to report). */
+/**
+ * Reads, in the background, the metadata the panel will ask for next (a failure is the panel's
+ * request's to report). Only for a panel's analysis (it asks for a quick first report): hovers and
+ * diagnostics analyse many dumps and show no rows.
+ */
 function warmUpRowMetadata(task: WorkerTask, report: AnalysisReport): void {
-  const next = task.type === 'analyze' ? rowMetadataTask(report, task.path, task.options.arrayName)
+  const next = task.type === 'analyze' ? (task.options.quickFirstPass ? rowMetadataTask(report, task.path, task.options.arrayName) : undefined)
     : task.type === 'dataset' ? rowMetadataTask(report, task.path, undefined, true) : undefined;
   if (next) void readRowMetadataTask(next).catch(() => undefined);
 }
