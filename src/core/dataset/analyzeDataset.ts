@@ -22,6 +22,8 @@ export interface DatasetPartialResult {
   shardsCached: number;
   /** Partials that could not be written to the cache (the next run reads those shards again). */
   cacheWriteFailures: number;
+  /** Of the cached shards, those read as one merged entry of the dataset's first shards (0: none). */
+  shardsInCachedPrefix: number;
 }
 
 /** Options of a dataset read: those of each shard, the first global row, the cache, and the shards read at once. */
@@ -69,8 +71,14 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
   }
   // the cores go to the shards to be read: one new shard beside cached ones gets them all
   const cache = options.cache;
-  const toRead = cache ? (await Promise.all(shards.map(s => cache.has(s.file, s.firstRow, options)))).filter(cached => !cached).length : shards.length;
-  const { inFlight, kernelWorkers } = shardConcurrency(Math.max(1, toRead), first?.dim ?? 1, { requested: options.concurrency, workers: options.workers, sampleRows: options.sampleRows ?? DEFAULT_SAMPLE_ROWS });
+  // the longest run of first shards cached as one merged entry is read as one partial (skip shards)
+  const keys = cache ? await Promise.all(shards.map(s => cache.key(s.file, s.firstRow, options))) : [];
+  const prefix = cache && shards.length >= 2 ? await cache.getPrefix(shards.map((s, i) => ({ ...s, key: keys[i] }))) : undefined;
+  const skip = prefix?.length ?? 0;
+  const planned = cache ? await Promise.all(shards.map((s, i) => i < skip || cache.has(s.file, s.firstRow, options))) : shards.map(() => false);
+  const toRead = shards.map((_, i) => i).filter(i => i >= skip && !planned[i]);
+  const fromCache = shards.map((_, i) => i).filter(i => i >= skip && planned[i]);
+  const { inFlight, kernelWorkers } = shardConcurrency(Math.max(1, toRead.length), first?.dim ?? 1, { requested: options.concurrency, workers: options.workers, sampleRows: options.sampleRows ?? DEFAULT_SAMPLE_ROWS });
   const shardOptions: PartialOptions = { ...options, workers: kernelWorkers };
   const progress = new DatasetProgress(shards, hooks.onProgress);
   // one cancel for every shard: the caller's, or the first shard that stops the read
@@ -79,18 +87,24 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
   let shardsRead = 0, shardsCached = 0, cacheWriteFailures = 0;
   const done = new Map<number, DatasetPartial | null>();
   const merger = new PartialMerger();
-  let nextToMerge = 0;
+  let nextToMerge = skip;
+  if (prefix) {
+    merger.add(prefix.partial);
+    shardsCached += skip;
+    for (let i = 0; i < skip; i++) progress.done(i);
+  }
   const readShard = async (i: number): Promise<void> => {
     const { file, firstRow } = shards[i];
     let p: DatasetPartial | null = null;
     try {
-      const cached = await options.cache?.get(file, firstRow, options);
+      // a planned cache entry that turns out damaged or stale is read here instead
+      const cached = planned[i] ? await cache!.get(file, firstRow, options) : undefined;
       if (cached) { p = cached; shardsCached++; }
       else {
         p = await partialOfShard(file, firstRow, shardOptions, { isCancelled, onProgress: f => progress.shard(i, f) });
         shardsRead++;
         // a cache that cannot be written costs the next run a re-read, not this one its result
-        if (options.cache) await options.cache.put(file, firstRow, options, p).catch(() => { cacheWriteFailures++; });
+        if (cache) await cache.put(file, firstRow, options, p).catch(() => { cacheWriteFailures++; });
       }
     } catch (e) {
       try { failed(file, e); } catch (cancel) { stop ??= cancel; }
@@ -99,13 +113,30 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
     if (stop === null) progress.done(i); // a shard stopped by the cancel is not done
   };
   const running = new Set<Promise<void>>();
-  let next = 0;
-  // a shard starts only while fewer than 2 × inFlight partials wait for their turn to merge
+  let readsRunning = 0, cachedRunning = false;
+  const start = (i: number): void => {
+    const fromTheCache = planned[i];
+    if (fromTheCache) cachedRunning = true; else readsRunning++;
+    const task: Promise<void> = readShard(i).finally(() => {
+      running.delete(task);
+      if (fromTheCache) cachedRunning = false; else readsRunning--;
+    });
+    running.add(task);
+  };
+  // Shards to read start first, so that their kernels run while the cached partials are read and
+  // merged on this thread (one at a time: that is this thread's work, not the kernels'). Memory stays
+  // bounded: a shard to read starts while fewer than 2 × inFlight shards to read wait before it for
+  // their turn to merge, a cached one while it is among the next 2 × inFlight to merge.
+  let nextRead = 0, nextCached = 0, readsMerged = 0;
   while (true) {
-    while (stop === null && running.size < inFlight && next < shards.length && next < nextToMerge + 2 * inFlight) {
+    while (readsMerged < nextRead && toRead[readsMerged] < nextToMerge) readsMerged++;
+    while (stop === null && readsRunning < inFlight && nextRead < toRead.length && nextRead - readsMerged < 2 * inFlight) {
       if (isCancelled()) { stop = new EmbdiagError('cancelled', 'Analysis cancelled.'); break; }
-      const task: Promise<void> = readShard(next++).finally(() => running.delete(task));
-      running.add(task);
+      start(toRead[nextRead++]);
+    }
+    if (stop === null && !cachedRunning && nextCached < fromCache.length && fromCache[nextCached] < nextToMerge + 2 * inFlight) {
+      if (isCancelled()) stop = new EmbdiagError('cancelled', 'Analysis cancelled.');
+      else start(fromCache[nextCached++]);
     }
     if (running.size === 0) break;
     await Promise.race(running);
@@ -117,7 +148,12 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
   if (stop !== null) throw stop;
   const order = new Map(files.map((f, i) => [f, i]));
   failures.sort((a, b) => order.get(a.file)! - order.get(b.file)!); // in shard order, whatever finished first
-  return { partial: merger.result(), failures, files, setAside, shardsRead, shardsCached, cacheWriteFailures };
+  const partial = merger.result();
+  // the whole dataset's merged partial, for the next run (a failed write costs that run time, not this one its result)
+  if (cache && partial && skip < shards.length && shards.length >= 2 && failures.length === 0 && keys.every(k => k !== null)) {
+    await cache.putPrefix(keys as string[], partial, prefix?.chain).catch(() => undefined);
+  }
+  return { partial, failures, files, setAside, shardsRead, shardsCached, cacheWriteFailures, shardsInCachedPrefix: skip };
 }
 
 /** The report of the dataset in `paths`: identical in every figure to that of the concatenated rows. */

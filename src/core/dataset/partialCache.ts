@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { readEmbstats, writeEmbstats } from './embstatsFile';
@@ -19,6 +19,17 @@ import type { PartialOptions } from './shardPartial';
  */
 const CACHED_CONTENT = 'companions, norm rows, key rows (as arrays), manifest scalars';
 
+/** A dataset entry's name: the merged partial of the shards whose entry keys chain to `chain`. */
+const DATASET_PREFIX = 'dataset-';
+
+/** The cached merged partial of a dataset's first `length` shards. */
+export interface CachedPrefix {
+  length: number;
+  partial: DatasetPartial;
+  /** The entry's chained key, to supersede it once a longer prefix is written. */
+  chain: string;
+}
+
 export class PartialCache {
   constructor(readonly dir: string) {}
 
@@ -28,7 +39,16 @@ export class PartialCache {
     const sidecars = await Promise.all(manifestCandidates(path.resolve(file)).map(m => fs.stat(m).then(s => [s.size, s.mtimeMs], () => null)));
     const key = createHash('sha256').update(JSON.stringify([path.resolve(file), stat.size, stat.mtimeMs, options.arrayName ?? null,
       options.seed, options.sampleRows ?? DEFAULT_SAMPLE_ROWS, firstRow, PARTIAL_VERSION, CACHED_CONTENT, sidecars])).digest('hex').slice(0, 32);
-    return { stat, cachePath: path.join(this.dir, `${key}.embstats`) };
+    return { stat, key, cachePath: path.join(this.dir, `${key}.embstats`) };
+  }
+
+  /** The key of `file`'s entry (everything its partial depends on), or null when the file cannot be seen. */
+  async key(file: string, firstRow: number, options: PartialOptions): Promise<string | null> {
+    try {
+      return (await this.entry(file, firstRow, options)).key;
+    } catch {
+      return null;
+    }
   }
 
   /** True when an entry for `file` exists (its content is checked only by `get`): to plan the reads, without reading it. */
@@ -57,10 +77,74 @@ export class PartialCache {
 
   async put(file: string, firstRow: number, options: PartialOptions, p: DatasetPartial): Promise<void> {
     const { cachePath } = await this.entry(file, firstRow, options);
-    await fs.mkdir(this.dir, { recursive: true });
-    // write then rename: a concurrent reader never sees half a file
-    const partialPath = `${cachePath}.${process.pid}.tmp`;
-    await writeEmbstats(partialPath, p, { rowListsAsArrays: true });
-    await fs.rename(partialPath, cachePath);
+    await this.write(cachePath, p);
   }
+
+  /**
+   * The merged partial of the longest run of first shards (at least two) cached as one dataset
+   * entry, or undefined. `shards` are the dataset's shards in order with their entry keys (null:
+   * not cacheable, which ends the run); the entry's own shard list must agree in size,
+   * modification time and first row. Adding a shard to a dataset then reads one entry for all the
+   * shards before it, not one per shard.
+   */
+  async getPrefix(shards: readonly { file: string; firstRow: number; key: string | null }[]): Promise<CachedPrefix | undefined> {
+    let names: Set<string>;
+    try {
+      names = new Set(await fs.readdir(this.dir));
+    } catch {
+      return undefined;
+    }
+    const chains = chainKeys(shards.map(s => s.key));
+    for (let length = chains.length; length >= 2; length--) {
+      const chain = chains[length - 1];
+      if (!names.has(`${DATASET_PREFIX}${chain}.embstats`)) continue;
+      try {
+        const p = await readEmbstats(path.join(this.dir, `${DATASET_PREFIX}${chain}.embstats`));
+        if (p.shards.length !== length) continue;
+        const stats = await Promise.all(shards.slice(0, length).map(s => fs.stat(s.file)));
+        if (!p.shards.every((s, i) => s.size === stats[i].size && s.mtimeMs === stats[i].mtimeMs && s.firstRow === shards[i].firstRow)) continue;
+        p.shards.forEach((s, i) => { s.file = shards[i].file; }); // as the caller spells them this time
+        return { length, partial: p, chain };
+      } catch {
+        continue; // a damaged entry is a miss: a shorter one, or the shards' own entries, serve instead
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Caches `p`, the merged partial of all of `shards` (their entry keys, in order), as one dataset
+   * entry; `superseded` (a shorter prefix it was merged from) is deleted: the longer entry serves
+   * every later run that the shorter one would have.
+   */
+  async putPrefix(keys: readonly string[], p: DatasetPartial, superseded?: string): Promise<void> {
+    const chain = chainKeys(keys)[keys.length - 1];
+    await this.write(path.join(this.dir, `${DATASET_PREFIX}${chain}.embstats`), p);
+    if (superseded && superseded !== chain) await fs.rm(path.join(this.dir, `${DATASET_PREFIX}${superseded}.embstats`), { force: true });
+  }
+
+  private async write(cachePath: string, p: DatasetPartial): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    // write then rename: a concurrent reader never sees half a file, nor two writers (the extension runs analyses side by side) one file
+    const partialPath = `${cachePath}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+    try {
+      await writeEmbstats(partialPath, p, { rowListsAsArrays: true });
+      await fs.rename(partialPath, cachePath);
+    } catch (e) {
+      await fs.rm(partialPath, { force: true }).catch(() => undefined); // a full disk keeps no half entry
+      throw e;
+    }
+  }
+}
+
+/** The chained keys of the first 1, 2, … shards: each the hash of the one before and the next shard's key; a null key ends the chain. */
+function chainKeys(keys: readonly (string | null)[]): string[] {
+  const chains: string[] = [];
+  let chain = 'dataset';
+  for (const key of keys) {
+    if (key === null) break;
+    chain = createHash('sha256').update(`${chain}\n${key}`).digest('hex').slice(0, 32);
+    chains.push(chain);
+  }
+  return chains;
 }
