@@ -62,6 +62,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDump } from './bench_dumps.mjs';
 import { machineInfo, machineLine } from './bench_machine.mjs';
+import { optionReader } from './scriptArgs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -217,7 +218,6 @@ async function buildFirstReportProbe(dir) {
   const entry = path.join(dir, 'first-report-probe.ts');
   fs.writeFileSync(entry, `
 import { analyzeFile } from ${JSON.stringify(path.join(ROOT, 'src/core/analysis/analyzeDump.ts'))};
-import { optionReader } from './scriptArgs.mjs';
 const t0 = performance.now();
 let first = -1, firstRows = 0, label = '';
 let stop = false;

@@ -23,6 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rng } from './bench_dumps.mjs';
+import { optionReader } from './scriptArgs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -98,7 +99,6 @@ import { readRowMetadata } from ${src('src/core/rows/readRowMetadata.ts')};
 import { openRowViewContext, rowViewOf } from ${src('src/core/rows/rowView.ts')};
 import { DEFAULT_NEIGHBOUR_SAMPLE } from ${src('src/core/rows/rowMetadata.ts')};
 import { RowMetadataCache } from ${src('src/core/rows/rowMetadataCache.ts')};
-import { optionReader } from './scriptArgs.mjs';
 const [file, repeatText] = process.argv.slice(2);
 const repeat = Number(repeatText);
 const time = async (f: () => Promise<unknown>) => { const t = performance.now(); await f(); return performance.now() - t; };
