@@ -1,8 +1,8 @@
 /**
  * The projection section's markup around the scatter: the UMAP bar and the controls, the figure
  * (the stage the view draws into, the live region, the legend, the text alternative, the keys
- * hint, the caption) and the selected rows. projectionView.ts owns the state and the events and
- * passes what to show and the actions here.
+ * hint, the caption) and the selected rows. projectionView.ts owns the state (the pointer and keys:
+ * projectionInteraction.ts) and passes what to show and the actions here.
  * All file-derived text (labels, texts) goes through lit's text bindings: it is data, never markup.
  */
 import { html, type TemplateResult } from 'lit';

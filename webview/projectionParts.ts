@@ -1,7 +1,8 @@
 /**
  * The markup of the projection section that does not hold state: the colour-by choices, the
  * legend (clickable classes or a colour bar), the hover read-out, the selected rows, the text
- * alternative and the picture saved as SVG/PNG. projectionView.ts owns the state and the events.
+ * alternative and the picture saved as SVG/PNG. projectionView.ts owns the state, projectionInteraction.ts
+ * the pointer and the keys.
  * All file-derived text (labels, texts) goes through lit's text bindings: it is data, never markup.
  */
 import { html, nothing, svg, type TemplateResult } from 'lit';

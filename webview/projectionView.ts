@@ -1,17 +1,16 @@
 /**
  * The projection section's interactive scatter: a canvas of the sample's points under an SVG of
- * axes, with pan (drag), zoom (wheel, + and − keys), hover read-out, box selection (shift-drag),
- * a clickable legend, a keyboard cursor with a live region, and SVG/PNG/CSV export.
+ * axes, with pan, zoom, hover read-out, box selection and a keyboard cursor (projectionInteraction.ts),
+ * a clickable legend, and SVG/PNG/CSV export.
  *
  * It owns its part of the page (main.ts renders only an empty container and hands over the data):
  * pointer moves and pans redraw this part on the next animation frame, never the whole report,
  * and the points' pixel positions are computed once per component pair and size (typed arrays).
  * All file-derived text (labels, texts) goes through lit's text bindings: it is data, never markup.
  */
-import { html, nothing, render, svg, type TemplateResult } from 'lit';
+import { nothing, render, svg, type TemplateResult } from 'lit';
 import type { Projection, UmapProjection } from '../src/core/report/projection';
 import type { RowMetadata } from '../src/core/rows/rowMetadata';
-import { cursorAfterKey } from './plotCursor';
 import type { ExportFormat } from './plotExport';
 import { axesLayer, gridLayer } from './plotParts';
 import { linearTicks, type PlotBox } from './plotScale';
@@ -21,18 +20,16 @@ import {
   type Colouring,
 } from './projectionColours';
 import {
-  axisTitle, choosePair, componentChoices, pickComponent, pointAnnouncement, sampleMetadata,
+  axisTitle, choosePair, componentChoices, pickComponent, sampleMetadata,
   sampleSentence, type ComponentChoice, type PointFacts, type SampleMetadata,
 } from './projectionData';
 import { projectionFigure } from './projectionFigure';
+import { ProjectionInteraction } from './projectionInteraction';
 import { ProjectionPainter } from './projectionPainter';
 import { saveProjection, type SaveTarget } from './projectionSave';
 import { colourOptions, parseColourBy, readoutBox, readTheme, viewDescription, type Theme } from './projectionParts';
 import { shownProjection, umapChoices, UMAP_OFF, type UmapState } from './projectionUmap';
-import {
-  baseMap, fitDomain, GridIndex, HOME_VIEW, KEY_ORDER_TEXT, KEY_ZOOM, keyboardOrder, panBy, screenToBase, toBase, visibleDomain,
-  wheelFactor, zoomAt, type BaseMap, type KeyOrder, type View,
-} from './projectionGeometry';
+import { baseMap, fitDomain, GridIndex, HOME_VIEW, toBase, visibleDomain, type BaseMap, type View } from './projectionGeometry';
 
 /** What the view asks of the page and the host. */
 export interface ProjectionHost extends SaveTarget {
@@ -45,12 +42,6 @@ export interface ProjectionHost extends SaveTarget {
 
 const HEIGHT = 440;
 const MARGIN = { left: 64, right: 16, top: 12, bottom: 44 };
-/** How near (pixels) the pointer must be to a point to read it. */
-const HOVER_RADIUS = 10;
-/** Pointer travel (pixels) below which a press is a click, not a drag. */
-const CLICK_SLOP = 4;
-/** Shift+arrow pans by this many pixels. */
-const KEY_PAN = 40;
 
 /** Geometry of one component pair at one width. */
 interface Prepared {
@@ -64,7 +55,6 @@ interface Prepared {
 
 export class ProjectionView {
   private container: HTMLElement | null = null;
-  private stage: HTMLElement | null = null;
   private canvas: HTMLCanvasElement | null = null;
   /** The projection drawn: the report's, or its UMAP layout (then `umap` is that layout). */
   private projection: Projection | null = null;
@@ -81,19 +71,31 @@ export class ProjectionView {
   private geo: Prepared | null = null;
   private colouring: { colouring: Colouring; layer: PointLayer; themeKey: string; choice: string } | null = null;
   private theme: Theme | null = null;
-  private hover = -1;
-  private keyOrder: KeyOrder = 'nearest';
-  private order: Uint32Array | null = null;
-  private focus: number | null = null;
-  private announcement = '';
   private selection: number[] | null = null;
   private selectedMask: Uint8Array | null = null;
-  private drag: { x: number; y: number; view: View; box: boolean; moved: boolean; cx: number; cy: number } | null = null;
   private frame = 0;
   private resize: ResizeObserver | null = null;
   /** The controls, legend or list changed (not only the view): the whole section renders. */
   private uiDirty = true;
   private readonly painter = new ProjectionPainter(() => this.schedule(false));
+  /** The pointer and keyboard: they move the view, select, open rows and redraw through this scene. */
+  private readonly interaction = new ProjectionInteraction({
+    geometry: () => this.prepared(),
+    colouredGeometry: () => {
+      const g = this.prepared();
+      this.coloured();
+      return g;
+    },
+    shown: i => this.shown(i),
+    facts: i => this.facts(i),
+    view: () => this.view,
+    setView: view => { this.view = view; },
+    resetView: () => this.resetView(),
+    select: points => this.select(points),
+    openPoint: i => this.host.openRow(this.projection!.rows[i]),
+    redraw: ui => this.schedule(ui),
+    painter: this.painter,
+  });
 
   constructor(private readonly host: ProjectionHost) {
     // VS Code switches themes by changing <html>'s style (the --vscode-* variables) and <body>'s class:
@@ -150,15 +152,12 @@ export class ProjectionView {
     this.resize?.disconnect();
     this.resize = null;
     this.container = null;
-    this.stage = null;
+    this.interaction.detach();
     this.canvas = null;
   }
 
   private clearMarks(): void {
-    this.hover = -1;
-    this.focus = null;
-    this.order = null;
-    this.announcement = '';
+    this.interaction.clear();
     this.selection = null;
     this.selectedMask = null;
     this.colouring = null;
@@ -172,7 +171,7 @@ export class ProjectionView {
     if (Math.abs(width - this.width) >= 1) {
       this.width = width;
       this.geo = null;
-      this.order = null;
+      this.interaction.forgetOrder();
       this.schedule();
     }
   }
@@ -227,7 +226,7 @@ export class ProjectionView {
       const layer = { bx: g.bx, by: g.by, order, start, colours: colouring.buckets.map(b => b.colour), hidden: hiddenBuckets(colouring, this.hidden) };
       c = { colouring, layer, themeKey, choice };
       this.colouring = c;
-      this.order = null;
+      this.interaction.forgetOrder();
     }
     // the base arrays change with the size and the pair; the buckets do not
     c.layer.bx = g.bx;
@@ -246,10 +245,6 @@ export class ProjectionView {
       row: p.rows[i], x: g.pair[0].coordinates[i], y: g.pair[1].coordinates[i], components: [g.pair[0].component, g.pair[1].component], axis: g.pair[0].axis,
       label: this.meta?.label?.values[i] ?? null, text: this.meta?.text?.values[i] ?? null, flags: p.flags[i],
     };
-  }
-
-  private active(): number {
-    return this.focus !== null && this.order && this.focus < this.order.length ? this.order[this.focus] : this.hover;
   }
 
   // ---------------------------------------------------------------- drawing
@@ -285,10 +280,9 @@ export class ProjectionView {
     if (!canvas || this.projection!.rows.length === 0) return;
     const g = this.prepared();
     const { layer } = this.coloured();
-    const d = this.drag;
     this.painter.draw(canvas, { layer, geo: g, view: this.view, width: this.width, height: HEIGHT, size: pointSize(this.projection!.rows.length) }, {
-      selected: this.selectedMask, active: this.active(), accent: this.theme!.accent, foreground: this.theme!.foreground,
-      box: d && d.box && d.moved ? { x0: d.x, y0: d.y, x1: d.cx, y1: d.cy } : null,
+      selected: this.selectedMask, active: this.interaction.active(), accent: this.theme!.accent, foreground: this.theme!.foreground,
+      box: this.interaction.dragBox(),
     });
   }
 
@@ -314,140 +308,7 @@ export class ProjectionView {
   private bind(): void {
     const stage = this.container!.querySelector<HTMLElement>('#projection-stage');
     this.canvas = this.container!.querySelector<HTMLCanvasElement>('#projection-canvas');
-    if (!stage || stage === this.stage) return;
-    this.stage = stage;
-    stage.addEventListener('pointerdown', e => this.onDown(e));
-    stage.addEventListener('pointermove', e => this.onMove(e));
-    stage.addEventListener('pointerup', e => this.onUp(e));
-    stage.addEventListener('pointercancel', () => { this.drag = null; this.painter.stopMoving(); this.schedule(false); });
-    stage.addEventListener('pointerleave', () => { if (!this.drag && this.hover >= 0) { this.hover = -1; this.schedule(false); } });
-    stage.addEventListener('wheel', e => this.onWheel(e), { passive: false });
-    stage.addEventListener('keydown', e => this.onKey(e));
-    stage.addEventListener('blur', () => { if (this.focus !== null && document.hasFocus()) { this.focus = null; this.announcement = ''; this.schedule(); } });
-  }
-
-  private local(e: { clientX: number; clientY: number }): [number, number] {
-    const r = this.stage!.getBoundingClientRect();
-    return [e.clientX - r.left, e.clientY - r.top];
-  }
-
-  private pointAt(sx: number, sy: number): number {
-    const g = this.prepared();
-    this.coloured();
-    const [x, y] = screenToBase(this.view, sx, sy);
-    return g.grid.nearest(x, y, HOVER_RADIUS / this.view.k, this.shown);
-  }
-
-  private onDown(e: PointerEvent): void {
-    if (e.button !== 0) return;
-    const [x, y] = this.local(e);
-    this.drag = { x, y, cx: x, cy: y, view: this.view, box: e.shiftKey, moved: false };
-    this.stage!.setPointerCapture(e.pointerId);
-    e.preventDefault();
-    this.stage!.focus({ preventScroll: true });
-  }
-
-  private onMove(e: PointerEvent): void {
-    const [x, y] = this.local(e);
-    const d = this.drag;
-    if (d) {
-      d.cx = x;
-      d.cy = y;
-      if (!d.moved && Math.hypot(x - d.x, y - d.y) >= CLICK_SLOP) d.moved = true;
-      if (d.moved && !d.box) {
-        this.view = panBy(d.view, x - d.x, y - d.y);
-        this.painter.moved();
-      }
-      if (d.moved) this.schedule(false);
-      return;
-    }
-    const i = this.pointAt(x, y);
-    if (i !== this.hover) {
-      this.hover = i;
-      this.schedule(false);
-    }
-  }
-
-  private onUp(e: PointerEvent): void {
-    const d = this.drag;
-    if (!d) return;
-    this.drag = null;
-    this.painter.stopMoving();
-    const [x, y] = this.local(e);
-    if (!d.moved) {
-      const i = this.pointAt(x, y);
-      if (i >= 0) this.host.openRow(this.projection!.rows[i]);
-    } else if (d.box) {
-      const g = this.prepared();
-      const [ax, ay] = screenToBase(this.view, d.x, d.y), [bx, by] = screenToBase(this.view, x, y);
-      this.select(g.grid.inRect(ax, ay, bx, by, this.shown));
-    } else {
-      this.order = null; // the keyboard's "nearest the centre" follows the new view
-    }
-    this.schedule();
-  }
-
-  private onWheel(e: WheelEvent): void {
-    e.preventDefault();
-    const [x, y] = this.local(e);
-    const dy = e.deltaMode === 1 ? e.deltaY * 33 : e.deltaMode === 2 ? e.deltaY * 400 : e.deltaY;
-    this.view = zoomAt(this.view, x, y, wheelFactor(dy));
-    this.order = null;
-    this.painter.moved();
-    this.schedule(false);
-  }
-
-  private zoomCentre(factor: number): void {
-    const g = this.prepared();
-    this.view = zoomAt(this.view, (g.box.left + g.box.right) / 2, (g.box.top + g.box.bottom) / 2, factor);
-    this.schedule();
-  }
-
-  private onKey(e: KeyboardEvent): void {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    const pan: Record<string, [number, number]> = { ArrowLeft: [KEY_PAN, 0], ArrowRight: [-KEY_PAN, 0], ArrowUp: [0, KEY_PAN], ArrowDown: [0, -KEY_PAN] };
-    let handled = true;
-    if (e.key === '+' || e.key === '=') this.zoomCentre(KEY_ZOOM);
-    else if (e.key === '-' || e.key === '_') this.zoomCentre(1 / KEY_ZOOM);
-    else if (e.key === '0') this.resetView();
-    else if (e.shiftKey && pan[e.key]) {
-      this.view = panBy(this.view, ...pan[e.key]);
-      this.schedule();
-    } else if (e.key === 'Enter' && this.active() >= 0) this.host.openRow(this.projection!.rows[this.active()]);
-    else if (!e.shiftKey) handled = this.moveFocus(e.key);
-    else handled = false;
-    if (handled) e.preventDefault();
-  }
-
-  /** The keyboard cursor after `key`; false when the key is not the cursor's. */
-  private moveFocus(key: string): boolean {
-    const g = this.prepared();
-    this.coloured();
-    if (!this.order) {
-      const [cx, cy] = screenToBase(this.view, (g.box.left + g.box.right) / 2, (g.box.top + g.box.bottom) / 2);
-      this.order = keyboardOrder(this.keyOrder, g.bx, g.by, this.shown, cx, cy);
-      this.focus = null;
-    }
-    const r = cursorAfterKey(key, this.focus, this.order.length);
-    if (!r.handled) return false;
-    this.focus = r.position;
-    if (r.position === null) {
-      this.announcement = '';
-    } else {
-      const i = this.order[r.position];
-      this.bringIntoView(i);
-      this.announcement = pointAnnouncement(this.facts(i), r.position, this.order.length, KEY_ORDER_TEXT[this.keyOrder]);
-    }
-    this.schedule();
-    return true;
-  }
-
-  /** Pans so that point i is inside the plot box (centred when it was outside). */
-  private bringIntoView(i: number): void {
-    const g = this.prepared();
-    const x = g.bx[i] * this.view.k + this.view.tx, y = g.by[i] * this.view.k + this.view.ty;
-    if (x >= g.box.left && x <= g.box.right && y >= g.box.top && y <= g.box.bottom) return;
-    this.view = panBy(this.view, (g.box.left + g.box.right) / 2 - x, (g.box.top + g.box.bottom) / 2 - y);
+    if (stage) this.interaction.attach(stage);
   }
 
   private select(points: number[] | null): void {
@@ -463,7 +324,7 @@ export class ProjectionView {
 
   private resetView(): void {
     this.view = HOME_VIEW;
-    this.order = null;
+    this.interaction.forgetOrder();
     this.schedule();
   }
 
@@ -472,17 +333,15 @@ export class ProjectionView {
     this.wanted = pickComponent([g.pair[0].component, g.pair[1].component], axis, component);
     this.geo = null;
     this.view = HOME_VIEW;
-    this.hover = -1;
-    this.focus = null;
-    this.order = null;
+    this.interaction.dropHover();
+    this.interaction.clearCursor();
     this.schedule();
   }
 
   private setColour(value: string): void {
     this.colourChoice = value;
     this.hidden = new Set();
-    this.focus = null;
-    this.order = null;
+    this.interaction.clearCursor();
     this.schedule();
   }
 
@@ -490,9 +349,8 @@ export class ProjectionView {
     this.hidden = toggleHidden(this.hidden, key);
     const c = this.colouring;
     if (c) c.layer.hidden = hiddenBuckets(c.colouring, this.hidden);
-    if (this.hover >= 0 && !this.shown(this.hover)) this.hover = -1;
-    this.focus = null;
-    this.order = null;
+    this.interaction.dropHover(true);
+    this.interaction.clearCursor();
     this.schedule();
   }
 
@@ -511,12 +369,12 @@ export class ProjectionView {
       ...section,
       scatter: {
         width: this.width, height: HEIGHT, pair: g.pair, colouring, hidden: this.hidden, meta: this.meta, selection: this.selection,
-        announcement: this.focus !== null ? this.announcement : '',
+        announcement: this.interaction.liveText(),
         controls: {
-          choices: this.choices(), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.keyOrder,
+          choices: this.choices(), pair: g.pair, colourOptions: colourOptions(this.meta), colourValue: this.colourValue(), keyOrder: this.interaction.keyOrder,
           setPair: (axis, component) => this.setPair(axis, component),
           setColour: value => this.setColour(value),
-          setKeyOrder: order => { this.keyOrder = order; this.order = null; this.focus = null; this.schedule(); },
+          setKeyOrder: order => { this.interaction.setKeyOrder(order); this.schedule(); },
           resetView: () => this.resetView(),
         },
         toggleBucket: key => this.toggleBucket(key),
@@ -528,7 +386,7 @@ export class ProjectionView {
   }
 
   private readout(g: Prepared): TemplateResult | typeof nothing {
-    const i = this.active();
+    const i = this.interaction.active();
     if (i < 0) return nothing;
     const f = this.facts(i);
     const s = this.toScreen(g);
