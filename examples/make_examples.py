@@ -8,9 +8,13 @@ are pinned, so re-running produces identical files. Run from anywhere:
 import json
 import os
 import struct
+import sys
 import zipfile
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'test', 'fixtures'))
+from pinned_clock import pinned_clock  # noqa: E402
 
 WORKSPACE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'workspace')
 RUNS = os.path.join(WORKSPACE, 'runs')
@@ -29,22 +33,8 @@ def with_spectrum(rng, rows, eigenvalues):
 
 
 def savez_compressed_pinned(path, **arrays):
-    real = zipfile.time
-
-    class Clock:
-        @staticmethod
-        def time():
-            return 0.0
-
-        @staticmethod
-        def localtime(*_):
-            return (2024, 1, 2, 3, 4, 6, 1, 2, 0)
-
-    zipfile.time = Clock  # zipfile stamps entries with the current time otherwise
-    try:
+    with pinned_clock(zipfile):
         np.savez_compressed(path, **arrays)
-    finally:
-        zipfile.time = real
 
 
 def write_safetensors(path, tensors, metadata):
