@@ -27,15 +27,16 @@ const send = (m: FromWorker) => port.postMessage(m);
 /** Dumps are closed after this long without a request (an open file cannot be replaced on Windows). */
 const ROW_IDLE_MS = 60_000;
 
-/** The last dump opened for row views: the next row of the same file is answered without reading its sample again. */
-const rowViews = new RowViewCache({ idleMs: ROW_IDLE_MS });
-
 /**
  * The row metadata of the dumps last reported, kept open: the panel asks for the metadata of the
  * rows it shows right after a report, and the same rows' metadata is read here as soon as the
- * report is done (warmUpRowMetadata), so the panel's request is answered from this cache.
+ * report is done (warmUpRowMetadata), so the panel's request is answered from this cache. The row
+ * views read their rows' metadata through it too.
  */
 const rowMetadata = new RowMetadataCache({ maxFiles: 2, idleMs: ROW_IDLE_MS });
+
+/** The last dump opened for row views: the next row of the same file is answered without reading its sample again. */
+const rowViews = new RowViewCache(rowMetadata, { idleMs: ROW_IDLE_MS });
 
 function readRowMetadataTask(task: Extract<WorkerTask, { type: 'rowMetadata' }>) {
   return task.shards ? rowMetadata.readDataset(task.shards, task.rows, task.options) : rowMetadata.read(task.path, task.rows, task.options);

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs/promises';
 import type { RowView } from './rowMetadata';
 import { openRowViewContext, rowViewOf, type RowViewContext, type RowViewOptions } from './rowView';
+import type { RowMetadataCache } from './rowMetadataCache';
+import { IdleTimer } from '../io/idleTimer';
 
 export interface RowViewCacheOptions {
   /** The dump is closed after this long without a row view (0: never). */
@@ -8,18 +10,19 @@ export interface RowViewCacheOptions {
 }
 
 /**
- * The last dump opened for row views, with its neighbour sample and metadata columns (the
- * extension's worker holds one): the next row of the same file (unchanged on disk, same options)
- * is answered without reading the sample again. The dump is closed after `idleMs` without a row
+ * The last dump opened for row views, with its neighbour sample (the extension's worker holds one):
+ * the next row of the same file (unchanged on disk, same options) is answered without reading the
+ * sample again. The rows' metadata is read through `metadata`, the worker's RowMetadataCache: the
+ * first row view after a report finds the dump's metadata open, warmed up for the rows shown,
+ * instead of opening and probing it a second time. The dump is closed after `idleMs` without a row
  * view (an open file cannot be replaced on Windows).
  */
 export class RowViewCache {
   private current: { key: string; ctx: RowViewContext } | undefined;
-  private readonly idleMs: number;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly idle: IdleTimer;
 
-  constructor(options: RowViewCacheOptions = {}) {
-    this.idleMs = options.idleMs ?? 60_000;
+  constructor(private readonly metadata: RowMetadataCache, options: RowViewCacheOptions = {}) {
+    this.idle = new IdleTimer(options.idleMs ?? 60_000, () => void this.close());
   }
 
   /**
@@ -32,28 +35,21 @@ export class RowViewCache {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.timer);
+    this.idle.stop();
     const previous = this.current;
     this.current = undefined;
     await previous?.ctx.close().catch(() => undefined);
   }
 
   private async context(filePath: string, options: RowViewOptions): Promise<RowViewContext> {
-    this.touch();
+    this.idle.touch();
     const st = await fs.stat(filePath);
     const key = JSON.stringify([filePath, st.size, st.mtimeMs, options]);
     if (this.current?.key === key) return this.current.ctx;
     await this.close();
-    this.touch();
-    const ctx = await openRowViewContext(filePath, options);
+    this.idle.touch();
+    const ctx = await openRowViewContext(filePath, options, rows => this.metadata.readOnce(filePath, rows, options));
     this.current = { key, ctx };
     return ctx;
-  }
-
-  private touch(): void {
-    clearTimeout(this.timer);
-    if (!this.idleMs) return;
-    this.timer = setTimeout(() => void this.close(), this.idleMs);
-    this.timer.unref?.();
   }
 }
