@@ -10,8 +10,8 @@
 // the first request right after the report (it waits for the warm-up) and repeated ones are printed
 // apart, and the uncached path (the file opened per request) for reference; a finding's row list —
 // the same cache after the warm-up (the file open, the label and text chunks decoded); the row view
-// — the cached row-view context (src/core/rows/rowView.ts rowViewOf, as analysisWorker.ts keeps it),
-// its first opening printed apart. Median and max per kind, against 100 ms. Wall-clock figures on a
+// — the worker's row views (src/core/rows/rowViewCache.ts: the neighbour sample kept, the metadata read
+// through the same RowMetadataCache), the first right after the report printed apart. Median and max per kind, against 100 ms. Wall-clock figures on a
 // shared machine: read them.
 //
 // Usage: node scripts/bench_rows.mjs [--rows N] [--dim D] [--row-group R] [--repeat K] [--keep]
@@ -96,7 +96,7 @@ async function buildProbe(dir) {
 import { analyzeFile } from ${src('src/core/analysis/analyzeDump.ts')};
 import { rowMetadataTask, forPanel } from ${src('src/extension/rowTasks.ts')};
 import { readRowMetadata } from ${src('src/core/rows/readRowMetadata.ts')};
-import { openRowViewContext, rowViewOf } from ${src('src/core/rows/rowView.ts')};
+import { RowViewCache } from ${src('src/core/rows/rowViewCache.ts')};
 import { DEFAULT_NEIGHBOUR_SAMPLE } from ${src('src/core/rows/rowMetadata.ts')};
 import { RowMetadataCache } from ${src('src/core/rows/rowMetadataCache.ts')};
 const [file, repeatText] = process.argv.slice(2);
@@ -135,15 +135,16 @@ const time = async (f: () => Promise<unknown>) => { const t = performance.now();
   const list: number[] = [];
   for (let k = 0; k < repeat; k++) { const f = findings[k % findings.length]; list.push(await time(() => cache.read(file, f.rows))); }
   out.findingList = list;
-  // a changed file is reopened: the first request after a change pays the open again
-  await cache.close();
-  // the row view: the first opens the context (sample, metadata reader), the next are answered from it
-  let ctx: any;
-  out.contextMs = await time(async () => { ctx = await openRowViewContext(file, { seed: 0, sampleRows: DEFAULT_NEIGHBOUR_SAMPLE }); });
+  // the row view, as the worker answers it (RowViewCache): the first right after the report opens the
+  // context (the neighbour sample; the metadata from the same cache, warmed up), the next from it
+  const rowViews = new RowViewCache(cache, { idleMs: 0 });
+  const options = { seed: 0, sampleRows: DEFAULT_NEIGHBOUR_SAMPLE };
+  out.contextMs = await time(() => rowViews.view(file, 13, options));
   const views: number[] = [];
-  for (let k = 0; k < repeat; k++) views.push(await time(() => rowViewOf(ctx, (k * 7919 + 13) % report.rowsTotal)));
+  for (let k = 0; k < repeat; k++) views.push(await time(() => rowViews.view(file, (k * 7919 + 13) % report.rowsTotal, options)));
   out.rowView = views;
-  await ctx.close();
+  await rowViews.close();
+  await cache.close();
   process.stdout.write(JSON.stringify(out) + '\\n');
 })().catch(e => { process.stderr.write(String(e?.stack ?? e) + '\\n'); process.exit(1); });
 `);
@@ -177,7 +178,7 @@ try {
   console.log(line(`${shown}, first request right after a report (waits for the worker's warm-up, started at the report; a new cache each time)`, o.metadataFirst, true));
   console.log(line(`${shown}, repeated (the answer kept)`, o.metadata, true));
   if (o.findingList.length) console.log(line('row list of a finding (its rows\' metadata; the file kept open, its label and text chunks decoded by the warm-up)', o.findingList, true));
-  console.log(`bench rows  row view, first (opens the context: neighbour sample, metadata reader): ${ms(o.contextMs)}`);
+  console.log(`bench rows  row view, first right after the report (opens the neighbour sample; the metadata from the warmed-up cache): ${ms(o.contextMs)}`);
   console.log(line('row view from the cache', o.rowView, true));
   // the first views of a file also decode the label and text chunks their rows fall in (kept afterwards)
   if (o.rowView.length > 10) console.log(line('  of which after the first 5 (the column chunks kept)', o.rowView.slice(5), true));

@@ -9,10 +9,9 @@ import { analyzeDataset } from '../core/dataset/analyzeDataset';
 import { PartialCache } from '../core/dataset/partialCache';
 import type { FromWorker, RegimeResult, ToWorker, WorkerTask } from './workerProtocol';
 import type { AnalysisReport } from '../core/report/analysisReport';
-import { openRowViewContext, rowViewOf, type RowViewContext } from '../core/rows/rowView';
+import { RowViewCache } from '../core/rows/rowViewCache';
 import { RowMetadataCache } from '../core/rows/rowMetadataCache';
 import { rowMetadataTask } from './rowTasks';
-import * as fs from 'node:fs/promises';
 import { umapOfProjection } from '../core/analysis/umapLayout';
 import { fileRowReader, shardRowReader } from '../core/rows/readRowsAt';
 
@@ -25,40 +24,19 @@ if (!port) throw new Error('analysisWorker must run as a worker thread');
 
 const send = (m: FromWorker) => port.postMessage(m);
 
-/**
- * The last dump opened for row views, with its neighbour sample and metadata columns: the next row
- * of the same file (unchanged on disk, same options) is answered without reading the sample again.
- */
-let rowContext: { key: string; ctx: RowViewContext } | undefined;
-/** The dump is closed after this long without a row view (an open file cannot be replaced on Windows). */
-const ROW_CONTEXT_IDLE_MS = 60_000;
-let rowContextTimer: NodeJS.Timeout | undefined;
-
-async function closeRowContext(): Promise<void> {
-  const previous = rowContext;
-  rowContext = undefined;
-  await previous?.ctx.close().catch(() => undefined);
-}
-
-async function rowViewContext(task: Extract<WorkerTask, { type: 'rowView' }>): Promise<RowViewContext> {
-  clearTimeout(rowContextTimer);
-  rowContextTimer = setTimeout(() => void closeRowContext(), ROW_CONTEXT_IDLE_MS);
-  rowContextTimer.unref();
-  const st = await fs.stat(task.path);
-  const key = JSON.stringify([task.path, st.size, st.mtimeMs, task.options]);
-  if (rowContext?.key === key) return rowContext.ctx;
-  await closeRowContext();
-  const ctx = await openRowViewContext(task.path, task.options);
-  rowContext = { key, ctx };
-  return ctx;
-}
+/** Dumps are closed after this long without a request (an open file cannot be replaced on Windows). */
+const ROW_IDLE_MS = 60_000;
 
 /**
  * The row metadata of the dumps last reported, kept open: the panel asks for the metadata of the
  * rows it shows right after a report, and the same rows' metadata is read here as soon as the
- * report is done (warmUpRowMetadata), so the panel's request is answered from this cache.
+ * report is done (warmUpRowMetadata), so the panel's request is answered from this cache. The row
+ * views read their rows' metadata through it too.
  */
-const rowMetadata = new RowMetadataCache({ maxFiles: 2, idleMs: ROW_CONTEXT_IDLE_MS });
+const rowMetadata = new RowMetadataCache({ maxFiles: 2, idleMs: ROW_IDLE_MS });
+
+/** The last dump opened for row views: the next row of the same file is answered without reading its sample again. */
+const rowViews = new RowViewCache(rowMetadata, { idleMs: ROW_IDLE_MS });
 
 function readRowMetadataTask(task: Extract<WorkerTask, { type: 'rowMetadata' }>) {
   return task.shards ? rowMetadata.readDataset(task.shards, task.rows, task.options) : rowMetadata.read(task.path, task.rows, task.options);
@@ -103,12 +81,9 @@ async function perform(task: WorkerTask, progress: (fraction: number, message: s
         ...task.options, displayPath: task.path, cache: task.cacheDir === undefined ? undefined : new PartialCache(task.cacheDir),
       }, { onProgress: progress });
     case 'rowView': {
-      const ctx = await rowViewContext(task);
       const { shard } = task;
-      return rowViewOf(ctx, shard ? shard.localRow : task.row, {
-        neighbours: task.options.neighbours,
-        ...(shard ? { shard: { file: task.path, localRow: shard.localRow }, globalOffset: shard.firstRow } : {}),
-      });
+      return rowViews.view(task.path, shard ? shard.localRow : task.row, task.options,
+        shard ? { shard: { file: task.path, localRow: shard.localRow }, globalOffset: shard.firstRow } : {});
     }
     case 'rowMetadata':
       return (await readRowMetadataTask(task)) ?? null;

@@ -4,11 +4,12 @@ import type { RowMetadata } from './rowMetadata';
 import { openRowMetadata, type RowMetadataOptions, type RowMetadataReader } from './readRowMetadata';
 import type { ShardSummary } from '../report/analysisReport';
 import { readDatasetRowMetadata } from './datasetRows';
+import { IdleTimer } from '../io/idleTimer';
 
 /**
  * The row metadata readers of the last dumps asked about, kept open (the extension's worker holds
- * one): a panel's second request for the same dump's rows skips opening the file, finding its
- * columns and decoding the column chunks already decoded (each text column keeps its chunks within
+ * one, and its row views read through it, RowViewCache): a panel's second request for the same
+ * dump's rows skips opening the file, finding its columns and decoding the column chunks already decoded (each text column keeps its chunks within
  * TEXT_CACHE_BYTES, parquetTextColumn.ts). A reader is reopened when its file's size or mtime
  * changed; the least recently used is closed past `maxFiles`, and all are closed after `idleMs`
  * without a request (an open file cannot be replaced on Windows). Answers equal readRowMetadata's.
@@ -25,6 +26,8 @@ interface Entry {
   opened: Promise<{ reader?: RowMetadataReader; close(): Promise<void> }>;
   /** The last rows read and their answer (a repeated request, as after a warm-up, is this one). */
   last?: { rows: readonly number[]; answer: Promise<RowMetadata | undefined> };
+  /** Reads not done yet (the file is closed after them). */
+  reading: Set<Promise<unknown>>;
 }
 
 export class RowMetadataCache {
@@ -32,14 +35,13 @@ export class RowMetadataCache {
   /** The last dataset rows read and their answer, with the shards' sizes and mtimes then. */
   private lastDataset?: { key: string; rows: readonly number[]; answer: Promise<RowMetadata | undefined> };
   private readonly maxFiles: number;
-  private readonly idleMs: number;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly idle: IdleTimer;
   /** Files opened so far (for tests: a hit opens nothing). */
   opens = 0;
 
   constructor(options: RowMetadataCacheOptions = {}) {
     this.maxFiles = Math.max(1, options.maxFiles ?? 2);
-    this.idleMs = options.idleMs ?? 60_000;
+    this.idle = new IdleTimer(options.idleMs ?? 60_000, () => void this.close());
   }
 
   /** Dumps open now. */
@@ -49,11 +51,19 @@ export class RowMetadataCache {
   async read(filePath: string, rows: readonly number[], options: RowMetadataOptions = {}): Promise<RowMetadata | undefined> {
     const entry = await this.entry(filePath, options);
     if (entry.last && sameRows(entry.last.rows, rows)) return entry.last.answer;
-    const answer = entry.opened.then(o => o.reader?.read(rows));
+    const answer = readEntry(entry, rows);
     entry.last = { rows: [...rows], answer };
     // a failed read is not kept
     answer.catch(() => { if (entry.last?.answer === answer) entry.last = undefined; });
     return answer;
+  }
+
+  /**
+   * As read, from the same open file, but the answer is not kept: a row view's few rows leave the
+   * kept answer (the rows the panel shows, read ahead) as it is.
+   */
+  async readOnce(filePath: string, rows: readonly number[], options: RowMetadataOptions = {}): Promise<RowMetadata | undefined> {
+    return readEntry(await this.entry(filePath, options), rows);
   }
 
   /**
@@ -62,7 +72,7 @@ export class RowMetadataCache {
    * files are kept open, so a repeated request is answered from it).
    */
   async readDataset(shards: readonly ShardSummary[], rows: readonly number[], options: RowMetadataOptions = {}): Promise<RowMetadata | undefined> {
-    this.touch();
+    this.idle.touch();
     const stamps = await Promise.all(shards.map(s => fs.stat(s.file).then(st => `${st.size}/${st.mtimeMs}`)));
     const key = JSON.stringify([shards.map(s => [s.file, s.firstRow, s.rows]), stamps, options.arrayName, options.labelColumn, options.textColumn]);
     const last = this.lastDataset;
@@ -74,7 +84,7 @@ export class RowMetadataCache {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.timer);
+    this.idle.stop();
     this.lastDataset = undefined;
     const entries = [...this.entries.values()];
     this.entries.clear();
@@ -82,7 +92,7 @@ export class RowMetadataCache {
   }
 
   private async entry(filePath: string, options: RowMetadataOptions): Promise<Entry> {
-    this.touch();
+    this.idle.touch();
     const st = await fs.stat(filePath);
     const key = JSON.stringify([filePath, options.arrayName, options.labelColumn, options.textColumn]);
     const stamp = `${st.size}/${st.mtimeMs}`;
@@ -93,7 +103,7 @@ export class RowMetadataCache {
       return hit;
     }
     if (hit) await closeEntry(hit);
-    const entry: Entry = { stamp, opened: this.open(filePath, options) };
+    const entry: Entry = { stamp, opened: this.open(filePath, options), reading: new Set() };
     this.entries.set(key, entry);
     // a file that failed to open is asked again next time
     entry.opened.catch(() => { if (this.entries.get(key) === entry) this.entries.delete(key); });
@@ -116,18 +126,18 @@ export class RowMetadataCache {
       throw e;
     }
   }
+}
 
-  private touch(): void {
-    clearTimeout(this.timer);
-    if (!this.idleMs) return;
-    this.timer = setTimeout(() => void this.close(), this.idleMs);
-    this.timer.unref?.();
-  }
+function readEntry(entry: Entry, rows: readonly number[]): Promise<RowMetadata | undefined> {
+  const answer = entry.opened.then(o => o.reader?.read(rows));
+  const done = answer.catch(() => undefined).then(() => { entry.reading.delete(done); });
+  entry.reading.add(done);
+  return answer;
 }
 
 async function closeEntry(e: Entry): Promise<void> {
-  // a pending read finishes on the open file first
-  await e.last?.answer.catch(() => undefined);
+  // pending reads finish on the open file first
+  await Promise.all(e.reading);
   await e.opened.then(o => o.close(), () => undefined).catch(() => undefined);
 }
 

@@ -3,7 +3,7 @@ import { openDumpFile } from '../formats/openDumpFile';
 import type { EmbeddingMatrix } from '../formats/dumpFile';
 import type { ByteSource } from '../io/byteSource';
 import { EmbdiagError } from '../errors';
-import type { RowView } from './rowMetadata';
+import type { RowMetadata, RowView } from './rowMetadata';
 import { openRowMetadata, type RowMetadataOptions, type RowMetadataReader } from './readRowMetadata';
 
 /** Rows sampled to look for neighbours among, and neighbours listed per metric. */
@@ -19,6 +19,12 @@ export interface RowViewOptions extends RowMetadataOptions {
 }
 
 /**
+ * The metadata of rows of the dump (as RowMetadataReader.read gives it; undefined when it has
+ * none): the context's own reader, or the extension worker's RowMetadataCache, already open.
+ */
+export type RowMetadataSource = (rows: readonly number[]) => Promise<RowMetadata | undefined>;
+
+/**
  * What a row view needs of a dump, opened once and kept (the extension's worker caches it, so a
  * second row of the same file is answered without reading the sample again).
  */
@@ -28,24 +34,31 @@ export interface RowViewContext {
   sample: LoadedRows;
   /** The sample rows' norms (for the cosine distance). */
   sampleNorms: Float64Array;
-  metadata?: RowMetadataReader;
+  metadata?: RowMetadataSource;
   close(): Promise<void>;
 }
 
-export async function openRowViewContext(filePath: string, options: RowViewOptions = {}): Promise<RowViewContext> {
+/**
+ * Opens the row view of the dump at `filePath`: its neighbour sample, and its metadata read through
+ * `metadata` when given (the caller keeps that open), else through a reader opened here.
+ */
+export async function openRowViewContext(filePath: string, options: RowViewOptions = {}, metadata?: RowMetadataSource): Promise<RowViewContext> {
   const seed = options.seed ?? 0;
   const sample = await loadFiniteRows(filePath, { arrayName: options.arrayName, maxRows: options.sampleRows ?? DEFAULT_NEIGHBOUR_SAMPLE, seed });
   const { source, dump } = await openDumpFile(filePath);
-  let metadata: RowMetadataReader | undefined;
+  let reader: RowMetadataReader | undefined;
   try {
     const matrix = await dump.open(options.arrayName);
-    metadata = await openRowMetadata(filePath, dump, options);
+    if (!metadata) {
+      const opened = reader = await openRowMetadata(filePath, dump, options);
+      metadata = opened && (rows => opened.read(rows));
+    }
     return {
       file: filePath, matrix, sample, sampleNorms: rowNorms(sample.X, sample.n, sample.d), metadata,
-      close: closing(source, metadata),
+      close: closing(source, reader),
     };
   } catch (e) {
-    await closing(source, metadata)();
+    await closing(source, reader)();
     throw e;
   }
 }
@@ -118,10 +131,10 @@ export async function rowViewOf(ctx: RowViewContext, row: number, options: { nei
   if (options.shard) view.shard = options.shard;
   view.sampled = sample.sampled;
   view.rowsTotal = matrix.rows;
-  if (ctx.metadata) {
-    const ids = [row, ...view.neighbours.flatMap(n => n.items.map(i => i.row - offset))];
-    const unique = [...new Set(ids)];
-    const meta = await ctx.metadata.read(unique);
+  const ids = [row, ...view.neighbours.flatMap(n => n.items.map(i => i.row - offset))];
+  const unique = [...new Set(ids)];
+  const meta = await ctx.metadata?.(unique);
+  if (meta) {
     view.metadata = meta.columns.map(c => ({ name: c.name, role: c.role, value: c.values[0] }));
     view.neighbourMetadata = { labelColumn: meta.labelColumn, textColumn: meta.textColumn, rows: {} };
     const pickColumn = (name: string | undefined) => meta.columns.find(c => c.name === name);
