@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Writes the example workspace (examples/workspace/runs/) used by `npm start` and the end-to-end tests.
 
-Deterministic: fixed seeds, and the zip timestamps np.savez_compressed takes from the clock
-are pinned, so re-running produces identical files. Run from anywhere:
+Deterministic: fixed seeds, so re-running produces identical files. The .npz entries carry no clock
+time: np.savez_compressed writes each through ZipFile.open(name, 'w'), which stamps 1980-01-01 00:00
+whatever the clock says. Its calls still run inside pinned_clock (test/fixtures/pinned_clock.py) as a
+guard: older numpy zipped each entry from a temporary file, stamped with its modification time through
+zipfile's clock. Run from anywhere:
     python3 examples/make_examples.py
 """
 import json
