@@ -15,13 +15,11 @@ import { FileByteSource } from '../../src/core/io/fileByteSource';
 import { RowMetadataCache } from '../../src/core/rows/rowMetadataCache';
 import { RowViewCache } from '../../src/core/rows/rowViewCache';
 import { openRowViewContext, rowView, rowViewOf } from '../../src/core/rows/rowView';
-import { FIXTURES } from './support';
+import { copyPlain, METADATA_DIR, METADATA_FILES } from './plainMetadataFixture';
 
-const DIR = path.join(FIXTURES, 'rows', 'metadata');
+const DIR = METADATA_DIR;
 const EXPECTED = JSON.parse(fs.readFileSync(path.join(DIR, 'metadata.expected.json'), 'utf8'));
 const ASK: number[] = EXPECTED.ask;
-/** The files of plain.npy's metadata, named by its manifest plain.embeddings.json. */
-const METADATA_FILES = ['plain_meta.tsv', 'plain_labels.npy'];
 
 /** Counts the files opened (FileByteSource.open: every dump, sidecar and metadata file) until restored. */
 function countOpens(): { of(file: string): number; restore(): void } {
@@ -32,13 +30,6 @@ function countOpens(): { of(file: string): number; restore(): void } {
     return original.call(FileByteSource, file);
   };
   return { of: (file) => counts.get(path.resolve(file)) ?? 0, restore: () => { FileByteSource.open = original; } };
-}
-
-/** plain.npy and its sidecars copied into `dir`. */
-function copyPlain(dir: string): string {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of ['plain.npy', 'plain.embeddings.json', ...METADATA_FILES]) fs.copyFileSync(path.join(DIR, f), path.join(dir, f));
-  return path.join(dir, 'plain.npy');
 }
 
 test('a row view after the warm-up of the rows shown opens the dump\'s metadata files no second time, and answers as `embdiag row` does', async () => {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { DumpFile, ValueColumn } from '../formats/dumpFile';
 import { openDumpFile } from '../formats/openDumpFile';
 import { FileByteSource } from '../io/fileByteSource';
+import type { FileStamps } from '../io/fileStamps';
 import { manifestCandidates, parseManifest, type ManifestArrayRef } from '../information/manifest';
 import { EmbdiagError } from '../errors';
 import type { MetadataRole } from './rowMetadata';
@@ -31,9 +32,11 @@ const base = (p: string) => path.basename(p);
  * the manifest's "metadata" file and "labels" entry first, then the dump's own value columns
  * (other table columns, 1-D arrays of the container, JSON Lines fields, words), then a projector
  * metadata.tsv beside a projector .tsv. The array holding the vectors is left out. A name seen
- * twice keeps its first source.
+ * twice keeps its first source. Each file looked for (found or not: the manifest, the files it
+ * names, a metadata.tsv) is recorded in `readFrom` before it is read, so a cache can tell when
+ * the columns found are no longer those on disk.
  */
-export async function findMetadataColumns(filePath: string, dump: DumpFile, vectors: { name: string; rows: number }): Promise<FoundColumns> {
+export async function findMetadataColumns(filePath: string, dump: DumpFile, vectors: { name: string; rows: number }, readFrom?: FileStamps): Promise<FoundColumns> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => { for (const c of closers.splice(0)) await c(); };
   const found: FoundColumn[] = [];
@@ -47,18 +50,20 @@ export async function findMetadataColumns(filePath: string, dump: DumpFile, vect
     }
   };
   try {
-    const manifest = await readManifest(filePath);
+    const manifest = await readManifest(filePath, readFrom);
     if (manifest) {
       const dir = path.dirname(manifest.path);
       const where = `manifest ${base(manifest.path)}`;
       if (manifest.metadata?.file) {
         const file = path.resolve(dir, manifest.metadata.file);
+        await readFrom?.add(file);
         const columns = await columnsOfFile(file, closers);
         add(manifest.metadata.array ? columns.filter(c => c.name === manifest.metadata!.array) : columns, `${base(file)} (${where})`);
       }
       const labels = manifest.labels;
       if (labels) {
         const file = labels.file ? path.resolve(dir, labels.file) : filePath;
+        await readFrom?.add(file);
         const columns = file === filePath ? (await dump.valueColumns?.()) ?? [] : await columnsOfFile(file, closers);
         const chosen = labels.array ? columns.filter(c => c.name === labels.array) : columns.slice(0, 1);
         add(chosen, `${base(file)} (${where})`, { own: file === filePath, manifestLabels: true });
@@ -67,6 +72,7 @@ export async function findMetadataColumns(filePath: string, dump: DumpFile, vect
     add((await dump.valueColumns?.()) ?? [], dump.format === 'parquet' || dump.format === 'arrow' ? `columns of ${base(filePath)}` : base(filePath), { own: true });
     if (dump.format === 'tsv' && path.basename(filePath).toLowerCase() !== 'metadata.tsv') {
       const sibling = path.join(path.dirname(filePath), 'metadata.tsv');
+      await readFrom?.add(sibling);
       const source = await FileByteSource.open(sibling).catch(() => undefined);
       if (source) {
         closers.push(() => source.close());
@@ -81,8 +87,9 @@ export async function findMetadataColumns(filePath: string, dump: DumpFile, vect
 }
 
 /** The "metadata" and "labels" entries of the dump's sidecar manifest, if it has one that parses. */
-async function readManifest(filePath: string): Promise<{ path: string; metadata?: ManifestArrayRef; labels?: ManifestArrayRef } | undefined> {
+async function readManifest(filePath: string, readFrom?: FileStamps): Promise<{ path: string; metadata?: ManifestArrayRef; labels?: ManifestArrayRef } | undefined> {
   for (const candidate of manifestCandidates(filePath)) {
+    await readFrom?.add(candidate);
     const text = await fs.readFile(candidate, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
     const { manifest } = parseManifest(text);

@@ -1,6 +1,7 @@
 import type { DumpFile, ValueColumn } from '../formats/dumpFile';
 import { openDumpFile } from '../formats/openDumpFile';
 import { EmbdiagError } from '../errors';
+import type { FileStamps } from '../io/fileStamps';
 import type { MetadataRole, RowMetadata } from './rowMetadata';
 import { checkColumnOption, columnRole, findMetadataColumns, PROBE_ROWS, type FoundColumn } from './metadataColumns';
 
@@ -34,11 +35,12 @@ export interface RowMetadataReader {
 /**
  * Opens the row metadata of an opened dump (the caller keeps the dump open while reading). Roles
  * are fixed here, from the names and a probe of the first rows, so every later read names the same
- * label and text columns whatever rows it asks for. Undefined when there is no metadata.
+ * label and text columns whatever rows it asks for. Undefined when there is no metadata. The
+ * files besides the dump looked for are recorded in `readFrom` (findMetadataColumns).
  */
-export async function openRowMetadata(filePath: string, dump: DumpFile, options: RowMetadataOptions = {}): Promise<RowMetadataReader | undefined> {
+export async function openRowMetadata(filePath: string, dump: DumpFile, options: RowMetadataOptions = {}, readFrom?: FileStamps): Promise<RowMetadataReader | undefined> {
   const vectors = await dump.open(options.arrayName);
-  const found = await findMetadataColumns(filePath, dump, { name: vectors.name, rows: vectors.rows });
+  const found = await findMetadataColumns(filePath, dump, { name: vectors.name, rows: vectors.rows }, readFrom);
   try {
     checkColumnOption('--label-column', options.labelColumn, found.columns);
     checkColumnOption('--text-column', options.textColumn, found.columns);

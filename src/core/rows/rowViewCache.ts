@@ -1,7 +1,7 @@
-import * as fs from 'node:fs/promises';
 import type { RowView } from './rowMetadata';
 import { openRowViewContext, rowViewOf, type RowViewContext, type RowViewOptions } from './rowView';
-import type { RowMetadataCache } from './rowMetadataCache';
+import { dumpFileStamps, type RowMetadataCache } from './rowMetadataCache';
+import type { FileStamps } from '../io/fileStamps';
 import { IdleTimer } from '../io/idleTimer';
 
 export interface RowViewCacheOptions {
@@ -11,14 +11,15 @@ export interface RowViewCacheOptions {
 
 /**
  * The last dump opened for row views, with its neighbour sample (the extension's worker holds one):
- * the next row of the same file (unchanged on disk, same options) is answered without reading the
- * sample again. The rows' metadata is read through `metadata`, the worker's RowMetadataCache: the
- * first row view after a report finds the dump's metadata open, warmed up for the rows shown,
- * instead of opening and probing it a second time. The dump is closed after `idleMs` without a row
+ * the next row of the same file (it and its sidecar manifest unchanged on disk, same options) is
+ * answered without reading the sample again. The rows' metadata is read through `metadata`, the
+ * worker's RowMetadataCache, on every row view (which reads the metadata files again when one
+ * changed): the first row view after a report finds the dump's metadata open, warmed up for the
+ * rows shown, instead of opening and probing it a second time. The dump is closed after `idleMs` without a row
  * view (an open file cannot be replaced on Windows).
  */
 export class RowViewCache {
-  private current: { key: string; ctx: RowViewContext } | undefined;
+  private current: { key: string; stamps: FileStamps; ctx: RowViewContext } | undefined;
   private readonly idle: IdleTimer;
 
   constructor(private readonly metadata: RowMetadataCache, options: RowViewCacheOptions = {}) {
@@ -43,13 +44,14 @@ export class RowViewCache {
 
   private async context(filePath: string, options: RowViewOptions): Promise<RowViewContext> {
     this.idle.touch();
-    const st = await fs.stat(filePath);
-    const key = JSON.stringify([filePath, st.size, st.mtimeMs, options]);
-    if (this.current?.key === key) return this.current.ctx;
+    const key = JSON.stringify([filePath, options]);
+    const current = this.current;
+    if (current?.key === key && await current.stamps.unchanged() && this.current === current) return current.ctx;
     await this.close();
     this.idle.touch();
+    const stamps = await dumpFileStamps(filePath);
     const ctx = await openRowViewContext(filePath, options, rows => this.metadata.readOnce(filePath, rows, options));
-    this.current = { key, ctx };
+    this.current = { key, stamps, ctx };
     return ctx;
   }
 }
