@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
-import { idleStatisticsWorkers, WasmStatistics } from '../../src/core/stats/wasmStatistics';
+import { WasmStatistics } from '../../src/core/stats/wasmStatistics';
+import { idleStatisticsWorkers } from '../../src/core/stats/statisticsWorkerPool';
 import { keysOneByOne, rowsWithSpecials } from './specialRows';
 
 test('WasmStatistics onRowKeys: the finite rows\' keys in row order from two workers and from the calling thread; finished workers are reused', async () => {

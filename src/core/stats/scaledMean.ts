@@ -73,3 +73,16 @@ export function overflowSafeMean(values: ArrayLike<number>): number {
   sums.count = n;
   return sums.mean(0);
 }
+
+/**
+ * The largest magnitude among the finite values of block[0, n) (NaN and ±Inf rows are not averaged):
+ * from OVERFLOW_SAFE_MAGNITUDE on, a block needs the scaled sums.
+ */
+export function largestFiniteMagnitude(block: Float32Array | Float64Array, n: number): number {
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(block[i]);
+    if (a > largest && a !== Infinity) largest = a;
+  }
+  return largest;
+}

@@ -28,348 +28,27 @@
  * keeps; wasm/kernels.c computes them bit for bit, several rows per SIMD vector, in the same pass
  * over the block), so that the calling thread only collects them.
  *
- * Worker threads outlive a WasmStatistics: finished ones wait, idle and unreferenced, for the
- * next (up to the number of cores, and up to POOLED_MAX_DIM dimensions so that an idle thread
- * holds little memory), so a dataset of many shards or an editor session of many analyses (the
- * extension's analysis worker thread lives on between them) starts a thread and instantiates the
- * kernels once, not once per shard or analysis.
+ * The threads: Accumulator (statisticsAccumulator.ts) on the calling thread, or WorkerLanes
+ * (statisticsWorkerLane.ts) on worker threads running statisticsWorkerScript.ts, which outlive
+ * a WasmStatistics, idle between analyses (statisticsWorkerPool.ts).
  *
  * Float64 values near the limits (±1e308) overflow the kernels' sums. Each float64 block is
  * scanned for them first; from the first one on, the mean is also kept as a scaled compensated
  * sum (scaledMean.ts), started from a snapshot of every accumulator's rows so far, and gives the
  * mean where the kernels' came out non-finite. (Float32 values cannot overflow a float64 sum.)
  */
-import * as os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { allocOrThrow, instantiateKernels, kernelsModule, type KernelExports } from '../linalg/wasmKernels';
+import { kernelsModule } from '../linalg/wasmKernels';
 import type { StatisticsResult } from './streamingStatistics';
-import { OVERFLOW_SAFE_MAGNITUDE, ScaledColumnSums } from './scaledMean';
+import { largestFiniteMagnitude, OVERFLOW_SAFE_MAGNITUDE, ScaledColumnSums } from './scaledMean';
 import { RowIndexRecorder } from './rowIndices';
+import { Accumulator, PANEL, type BlockResult, type M2Sink, type Summary, type WasmElement } from './statisticsAccumulator';
+import { availableCores } from './statisticsWorkerPool';
+import { WorkerLane } from './statisticsWorkerLane';
 
-// (float32 and float64 kernels share everything below but the panel width and the exports)
+export type { WasmElement } from './statisticsAccumulator';
 
-export type WasmElement = 'float32' | 'float64';
-/** Dimensions per panel (and M2 tile side) of each kernel. */
-const PANEL: Record<WasmElement, number> = { float32: 8, float64: 4 };
 /** Duplicate-key shards: one JS Set holds at most 2²⁴ entries. */
 const KEY_SHARDS = 16;
-
-/** What one accumulator (one thread) reports at the end, before its M2. */
-interface Summary {
-  count: number;
-  nanRows: number;
-  infRows: number;
-  zeroRows: number;
-  /** Mean of the rows minus `shift` (float64 rows are shifted by their first chunk's mean). */
-  mean: Float64Array;
-  shift: Float64Array | null;
-}
-
-/**
- * Receives an accumulator's M2 in pieces: the packed upper tiles (see wasm/kernels.c, tile
- * (pi ≤ pj) of 8×8 doubles, row of tiles after row of tiles) of tile rows pi0 ≤ pi < pi1.
- */
-type M2Sink = (pi0: number, pi1: number, tiles: Float64Array) => void;
-
-/** Bytes of M2 per message from a worker: the copy a worker makes is bounded by this, not by dim². */
-const M2_PART_BYTES = 4 << 20;
-
-/** Splits tile rows [0, panels) into groups of about M2_PART_BYTES: [pi0, pi1, first tile, end tile]. */
-function tileRowGroups(panels: number, pw: number): [number, number, number, number][] {
-  const groups: [number, number, number, number][] = [];
-  let pi0 = 0, t0 = 0, t = 0;
-  for (let pi = 0; pi < panels; pi++) {
-    t += panels - pi;
-    if ((t - t0) * pw * pw * 8 >= M2_PART_BYTES || pi === panels - 1) {
-      groups.push([pi0, pi + 1, t0, t]);
-      pi0 = pi + 1;
-      t0 = t;
-    }
-  }
-  return groups;
-}
-
-/** One WebAssembly instance accumulating rows; used on the calling thread (workers run WORKER_SOURCE). */
-class Accumulator {
-  private readonly k: KernelExports;
-  private readonly st: number;
-  private inPtr = 0;
-  private inRows = 0;
-  private normsPtr = 0;
-  private keysPtr = 0;
-  private rowKeysPtr = 0;
-  private readonly size: number;
-
-  constructor(private readonly dim: number, maxRows: number, private readonly element: WasmElement, private readonly withRowKeys: boolean) {
-    const k = instantiateKernels();
-    if (!k) throw new Error('WebAssembly SIMD is not available');
-    this.k = k;
-    this.size = element === 'float64' ? 8 : 4;
-    this.st = (element === 'float64' ? k.stats64_create(dim) : k.stats_create(dim)) >>> 0;
-    if (!this.st) throw new RangeError(`WebAssembly memory exhausted for a ${dim}-dimensional covariance`);
-    this.reserve(maxRows);
-  }
-
-  private reserve(rows: number): void {
-    if (rows <= this.inRows) return;
-    this.inPtr = allocOrThrow(this.k, rows * this.dim * this.size);
-    this.normsPtr = allocOrThrow(this.k, rows * 8);
-    this.keysPtr = allocOrThrow(this.k, rows * 8);
-    this.rowKeysPtr = this.withRowKeys ? allocOrThrow(this.k, rows * 8) : 0;
-    this.inRows = rows;
-  }
-
-  add(block: Float32Array | Float64Array, rows: number): BlockResult {
-    this.reserve(rows);
-    const mem = this.k.memory.buffer;
-    const n = rows * this.dim;
-    if (this.element === 'float64') new Float64Array(mem, this.inPtr, n).set(block.subarray(0, n));
-    else new Float32Array(mem, this.inPtr, n).set(block.subarray(0, n));
-    const finite = this.element === 'float64'
-      ? this.k.stats64_add_rows(this.st, this.inPtr, rows, this.normsPtr, this.keysPtr, this.rowKeysPtr)
-      : this.k.stats_add_rows(this.st, this.inPtr, rows, this.normsPtr, this.keysPtr, this.rowKeysPtr);
-    const buf = this.k.memory.buffer;
-    const nonFinite = finite < rows ? nonFiniteRows(block, rows, this.dim) : null;
-    return {
-      norms: new Float64Array(buf, this.normsPtr, finite).slice(),
-      keys: new Float64Array(buf, this.keysPtr, finite).slice(),
-      nonFinite,
-      rowKeys: this.withRowKeys ? new Float64Array(buf, this.rowKeysPtr, finite).slice() : null,
-    };
-  }
-
-  /** Flushes the pending chunk (more rows may follow) and reports the rows so far. */
-  snapshot(): Summary {
-    const { k, st, dim } = this;
-    if (this.element === 'float64') k.stats64_flush(st);
-    else k.stats_flush(st);
-    const buf = k.memory.buffer;
-    return {
-      count: k.stats_count(st),
-      nanRows: k.stats_nan_rows(st),
-      infRows: k.stats_inf_rows(st),
-      zeroRows: k.stats_zero_rows(st),
-      mean: new Float64Array(buf, k.stats_mean(st) >>> 0, dim).slice(),
-      shift: k.stats_shift(st) ? new Float64Array(buf, k.stats_shift(st) >>> 0, dim).slice() : null,
-    };
-  }
-
-  /** Flushes, reports the summary, then hands M2 over in tile-row groups (views, no copies). */
-  finish(onSummary: (s: Summary) => void, onM2: M2Sink): void {
-    const { k, st, dim } = this;
-    onSummary(this.snapshot());
-    const buf = k.memory.buffer;
-    const m2 = k.stats_m2(st) >>> 0;
-    const pw = PANEL[this.element];
-    for (const [pi0, pi1, t0, t1] of tileRowGroups(Math.ceil(dim / pw), pw)) {
-      onM2(pi0, pi1, new Float64Array(buf, m2 + t0 * pw * pw * 8, (t1 - t0) * pw * pw));
-    }
-  }
-}
-
-/** What the kernels return for one block, with its NaN/±Inf rows (null when every row is finite) and, when asked, its finite rows' hashRow keys. */
-interface BlockResult {
-  norms: Float64Array;
-  keys: Float64Array;
-  nonFinite: Map<number, 'nan' | 'inf'> | null;
-  rowKeys: Float64Array | null;
-}
-
-/**
- * The worker: a self-contained script (run with eval, so that it works from any bundle). It
- * receives the compiled module in workerData, instantiates it once, and mirrors Accumulator with
- * the same exports for each WasmStatistics that takes it ('init': the kernels' memory is reset).
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const nonFiniteRows = (${nonFiniteRows});
-const k = new WebAssembly.Instance(workerData.module, {}).exports;
-const alloc = (n) => { const p = k.alloc(n) >>> 0; if (!p) throw new RangeError('WebAssembly memory exhausted'); return p; };
-let dim, f64, Arr, st, inPtr, normsPtr, keysPtr, rowKeysPtr;
-parentPort.on('message', (m) => {
-  if (m.type === 'init') {
-    k.reset();
-    dim = m.dim;
-    f64 = m.element === 'float64';
-    Arr = f64 ? Float64Array : Float32Array;
-    st = (f64 ? k.stats64_create(dim) : k.stats_create(dim)) >>> 0;
-    if (!st) throw new RangeError('WebAssembly memory exhausted');
-    inPtr = alloc(m.maxRows * dim * Arr.BYTES_PER_ELEMENT); normsPtr = alloc(m.maxRows * 8); keysPtr = alloc(m.maxRows * 8);
-    rowKeysPtr = m.withRowKeys ? alloc(m.maxRows * 8) : 0;
-  } else if (m.type === 'rows') {
-    const block = new Arr(m.buffer, m.byteOffset, m.rows * dim);
-    new Arr(k.memory.buffer, inPtr, m.rows * dim).set(block);
-    const finite = (f64 ? k.stats64_add_rows : k.stats_add_rows)(st, inPtr, m.rows, normsPtr, keysPtr, rowKeysPtr);
-    const norms = new Float64Array(k.memory.buffer, normsPtr, finite).slice();
-    const keys = new Float64Array(k.memory.buffer, keysPtr, finite).slice();
-    const nonFinite = finite < m.rows ? nonFiniteRows(block, m.rows, dim) : null;
-    const rowKeys = rowKeysPtr ? new Float64Array(k.memory.buffer, rowKeysPtr, finite).slice() : null;
-    parentPort.postMessage({ type: 'rows', seq: m.seq, norms, keys, nonFinite, rowKeys }, rowKeys ? [norms.buffer, keys.buffer, rowKeys.buffer] : [norms.buffer, keys.buffer]);
-  } else if (m.type === 'finish' || m.type === 'snapshot') {
-    (f64 ? k.stats64_flush : k.stats_flush)(st);
-    const mean = new Float64Array(k.memory.buffer, k.stats_mean(st) >>> 0, dim).slice();
-    const shiftPtr = k.stats_shift(st) >>> 0;
-    const shift = shiftPtr ? new Float64Array(k.memory.buffer, shiftPtr, dim).slice() : null;
-    parentPort.postMessage({ type: m.type === 'finish' ? 'summary' : 'snapshot', summary: { count: k.stats_count(st), nanRows: k.stats_nan_rows(st),
-      infRows: k.stats_inf_rows(st), zeroRows: k.stats_zero_rows(st), mean, shift } }, [mean.buffer]);
-    if (m.type === 'snapshot') return;
-    const m2 = k.stats_m2(st) >>> 0;
-    for (const [pi0, pi1, t0, t1] of m.groups) {
-      const tiles = new Float64Array(k.memory.buffer, m2 + t0 * m.tileDoubles * 8, (t1 - t0) * m.tileDoubles).slice();
-      parentPort.postMessage({ type: 'm2', pi0, pi1, tiles }, [tiles.buffer]);
-    }
-    parentPort.postMessage({ type: 'done' });
-  }
-});
-`;
-
-interface Pending { resolve: () => void; reject: (e: unknown) => void }
-
-/** Statistics workers waiting for their next WasmStatistics (unreferenced: they never keep the process alive). */
-const idleWorkers: Worker[] = [];
-/**
- * Only a worker whose kernels' memory stayed small waits idle (WebAssembly memory never shrinks):
- * up to this dimension, M2's packed tiles take 8·d²/2 bytes, 17 MB at 2,048, beside a 4 MB block.
- */
-const POOLED_MAX_DIM = 2048;
-
-function cores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
-
-/** Workers waiting for their next WasmStatistics (for tests and benchmarks). */
-export function idleStatisticsWorkers(): number {
-  return idleWorkers.length;
-}
-
-/** An idle worker, or a new one. */
-function takeWorker(module: WebAssembly.Module): Worker {
-  const idle = idleWorkers.pop();
-  if (idle) {
-    idle.ref();
-    return idle;
-  }
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module } });
-  // an idle worker that dies (it should not) is simply not reused
-  worker.on('exit', () => { const i = idleWorkers.indexOf(worker); if (i >= 0) idleWorkers.splice(i, 1); });
-  worker.on('error', () => undefined);
-  return worker;
-}
-
-/** Keeps a worker that finished cleanly for the next WasmStatistics, up to one per core and if its memory is small; ends the others. */
-async function returnWorker(worker: Worker, dim: number): Promise<void> {
-  if (idleWorkers.length < cores() && dim <= POOLED_MAX_DIM) {
-    worker.unref();
-    idleWorkers.push(worker);
-  } else {
-    await worker.terminate();
-  }
-}
-
-/** A worker thread running one Accumulator, with at most `depth` blocks queued. */
-class WorkerLane {
-  private readonly worker: Worker;
-  private inFlight = 0;
-  private waiting: Pending[] = [];
-  private failure: unknown = null;
-  private finishResolve: (() => void) | null = null;
-  private finishReject: ((e: unknown) => void) | null = null;
-  private onSummary: ((s: Summary) => void) | null = null;
-  private onM2: M2Sink | null = null;
-  private onSnapshot: ((s: Summary) => void) | null = null;
-  private snapshotReject: ((e: unknown) => void) | null = null;
-  private closed = false;
-  private finished = false;
-  private readonly onMessage: (m: { type: string; seq: number; summary: Summary; pi0: number; pi1: number; tiles: Float64Array } & BlockResult) => void;
-  private readonly onError: (e: unknown) => void;
-  private readonly onExit: (code: number) => void;
-
-  constructor(module: WebAssembly.Module, private readonly dim: number, maxRows: number, private readonly element: WasmElement,
-              private readonly depth: number, withRowKeys: boolean,
-              private readonly onRows: (seq: number, result: BlockResult) => void) {
-    this.worker = takeWorker(module);
-    this.onMessage = (m) => {
-      try {
-        if (m.type === 'rows') {
-          this.inFlight--;
-          this.onRows(m.seq, m);
-          this.waiting.shift()?.resolve();
-        } else if (m.type === 'summary') {
-          this.onSummary?.(m.summary);
-        } else if (m.type === 'snapshot') {
-          this.onSnapshot?.(m.summary);
-        } else if (m.type === 'm2') {
-          this.onM2?.(m.pi0, m.pi1, m.tiles);
-        } else if (m.type === 'done') {
-          this.finished = true;
-          this.finishResolve?.();
-        }
-      } catch (e) {
-        this.fail(e);
-      }
-    };
-    this.onError = (e) => this.fail(e);
-    this.onExit = (code) => { if (!this.closed) this.fail(new Error(`statistics worker exited with code ${code}`)); };
-    this.worker.on('message', this.onMessage);
-    this.worker.on('error', this.onError);
-    this.worker.on('exit', this.onExit);
-    this.worker.postMessage({ type: 'init', dim, maxRows, element, withRowKeys });
-  }
-
-  private fail(e: unknown): void {
-    if (this.failure) return;
-    this.failure = e;
-    for (const w of this.waiting) w.reject(e);
-    this.waiting = [];
-    this.finishReject?.(e);
-    this.snapshotReject?.(e);
-  }
-
-  /** Sends a block (its buffer is transferred); resolves when the lane has room for another. */
-  async send(seq: number, block: Float32Array | Float64Array, rows: number): Promise<void> {
-    if (this.failure) throw this.failure;
-    this.inFlight++;
-    // Transfer only a buffer the block owns whole (never a view into someone else's bytes).
-    const owned = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength && !(block.buffer instanceof SharedArrayBuffer)
-      ? block : block.slice();
-    this.worker.postMessage({ type: 'rows', seq, buffer: owned.buffer, byteOffset: owned.byteOffset, rows }, [owned.buffer as ArrayBuffer]);
-    if (this.inFlight >= this.depth) await new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
-  }
-
-  /** The rows this lane has taken so far (after every block sent before), flushed; it goes on taking rows. */
-  snapshot(): Promise<Summary> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise<Summary>((resolve, reject) => {
-      this.onSnapshot = (s) => { this.onSnapshot = null; this.snapshotReject = null; resolve(s); };
-      this.snapshotReject = reject;
-      this.worker.postMessage({ type: 'snapshot' });
-    });
-  }
-
-  /** Asks for the summary and then M2, in tile-row groups; resolves after the last group. */
-  async finish(panels: number, onSummary: (s: Summary) => void, onM2: M2Sink): Promise<void> {
-    if (this.failure) throw this.failure;
-    this.onSummary = onSummary;
-    this.onM2 = onM2;
-    return new Promise<void>((resolve, reject) => {
-      this.finishResolve = resolve;
-      this.finishReject = reject;
-      const pw = PANEL[this.element];
-      this.worker.postMessage({ type: 'finish', groups: tileRowGroups(panels, pw), tileDoubles: pw * pw });
-    });
-  }
-
-  /** Gives the worker back for reuse when it finished cleanly, else ends it (it may be mid-block). */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.worker.off('message', this.onMessage);
-    this.worker.off('error', this.onError);
-    this.worker.off('exit', this.onExit);
-    if (this.finished && !this.failure) await returnWorker(this.worker, this.dim);
-    else await this.worker.terminate();
-  }
-}
 
 export interface WasmStatisticsOptions {
   /** Element type of the rows passed to `add`. Default 'float32'. */
@@ -431,7 +110,7 @@ export class WasmStatistics {
     for (let s = 0; s < KEY_SHARDS; s++) this.seen.push(new Map<number, number>());
     this.recorder = options.rowIndices ?? new RowIndexRecorder();
     this.onRowKeys = options.onRowKeys;
-    const available = cores();
+    const available = availableCores();
     const workers = Math.max(0, Math.floor(options.workers ?? (available >= 2 ? Math.min(2, available) : 0)));
     const module = kernelsModule();
     if (!module) throw new Error('WebAssembly SIMD is not available');
@@ -642,36 +321,4 @@ export class WasmStatistics {
     this.closed = true;
     await Promise.all(this.lanes.map(l => l.close()));
   }
-}
-
-/** The rows of block holding a NaN ('nan') or else a ±Inf ('inf'), by position in the block. */
-function nonFiniteRows(block: Float32Array | Float64Array, rows: number, dim: number): Map<number, 'nan' | 'inf'> {
-  const found = new Map<number, 'nan' | 'inf'>();
-  for (let r = 0; r < rows; r++) {
-    const base = r * dim;
-    // v − v is NaN exactly when v is NaN or ±Inf; four sums, so the adds do not wait on each other
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let i = 0;
-    for (; i + 3 < dim; i += 4) {
-      const a = block[base + i], b = block[base + i + 1], c = block[base + i + 2], d = block[base + i + 3];
-      s0 += a - a; s1 += b - b; s2 += c - c; s3 += d - d;
-    }
-    for (; i < dim; i++) { const v = block[base + i]; s0 += v - v; }
-    const s = s0 + s1 + s2 + s3;
-    if (s === s) continue;
-    let nan = false;
-    for (let k = 0; k < dim && !nan; k++) nan = block[base + k] !== block[base + k];
-    found.set(r, nan ? 'nan' : 'inf');
-  }
-  return found;
-}
-
-/** The largest magnitude among the finite values of block[0, n) (NaN and ±Inf rows are not averaged). */
-function largestFiniteMagnitude(block: Float32Array | Float64Array, n: number): number {
-  let largest = 0;
-  for (let i = 0; i < n; i++) {
-    const a = Math.abs(block[i]);
-    if (a > largest && a !== Infinity) largest = a;
-  }
-  return largest;
 }
