@@ -1,4 +1,4 @@
-import * as os from 'node:os';
+import { availableCores } from '../stats/statisticsWorkerPool';
 
 /** Shards read at once, and the kernel worker threads each of them runs. */
 export interface ShardConcurrency {
@@ -15,10 +15,6 @@ export interface ShardConcurrency {
 const shardBytes = (dim: number, kernelWorkers: number, sampleRows: number) => (kernelWorkers + 2) * 8 * dim * dim + 3 * 8 * sampleRows * dim;
 /** Co-moments and samples of all shards in flight together stay under this (a d = 4,096 shard holds 134 MB per array). */
 const IN_FLIGHT_COMOMENT_BYTES = 2 ** 30;
-
-export function availableCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
 
 /**
  * How many shards to read at once. The machine's cores are shared between two levels of
