@@ -41,7 +41,7 @@ for (const c of cases) {
     assertNumpyClose(two, c.expected, `${c.name}, two threads`);
     assertNumpyClose(symmetricEigenvalues(c.matrix, c.n, { reduction: 'blocked' }), c.expected, `${c.name}, one thread`);
     if (c.n >= BLOCKED_REDUCTION_MIN) {
-      // the default path above the threshold, as the analysis runs it (the worker joins when ready)
+      // the default path above the threshold (two-stage from TWO_STAGE_REDUCTION_MIN), as the analysis runs it (the worker joins when ready)
       assertNumpyClose(symmetricEigenvalues(c.matrix, c.n), c.expected, `${c.name}, default`);
       const ws = EigenWorkspace.create(c.n)!;
       ws.matrix.set(c.matrix);
