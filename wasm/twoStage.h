@@ -258,14 +258,38 @@ static void reduce_panel(double *w, int n, int nb, int j, double *s, Team *team)
 /* The band: column c holds rows c..c+2nb−1 at band[c·ld + (r − c)], ld = 2nb (room for the bulge). */
 #define BAND(r, c) (band + (size_t)(c) * ld + ((r) - (c)))
 
+/* x[0..len) += f·y[0..len) and Σ x[i]·y[i], two lanes at a time (the band's short columns). */
+static inline void axpy(double *restrict x, double f, const double *restrict y, int len) {
+  const v128_t fv = wasm_f64x2_splat(f);
+  int i = 0;
+  for (; i + 2 <= len; i += 2) wasm_v128_store(x + i, MADD64(fv, wasm_v128_load(y + i), wasm_v128_load(x + i)));
+  if (i < len) x[i] += f * y[i];
+}
+static inline double dot(const double *restrict x, const double *restrict y, int len) {
+  v128_t sv = wasm_f64x2_splat(0);
+  int i = 0;
+  for (; i + 2 <= len; i += 2) sv = MADD64(wasm_v128_load(x + i), wasm_v128_load(y + i), sv);
+  double sum = wasm_f64x2_extract_lane(sv, 0) + wasm_f64x2_extract_lane(sv, 1);
+  if (i < len) sum += x[i] * y[i];
+  return sum;
+}
+
 /** A ← H A H on the symmetric block rows/columns s0..s0+len−1, H = I − τ v vᵀ (dsb2st's dlarfy). */
 static void band_two_sided(double *band, int ld, int s0, int len, const double *v, double tau, double *y) {
   for (int i = 0; i < len; i++) y[i] = 0;
   for (int c = 0; c < len; c++) {
     const double *col = BAND(s0 + c, s0 + c) - c; /* col[r] = A[s0 + r][s0 + c], r ≥ c */
-    double sum = col[c] * v[c];
-    const double vc = v[c];
-    for (int r = c + 1; r < len; r++) { y[r] += col[r] * vc; sum += col[r] * v[r]; }
+    /* y[c] += Σ_{r>c} A[r][c]·v[r] and y[r] += A[r][c]·v[c], in one pass */
+    const v128_t vc = wasm_f64x2_splat(v[c]);
+    v128_t sv = wasm_f64x2_splat(0);
+    int r = c + 1;
+    for (; r + 2 <= len; r += 2) {
+      const v128_t x = wasm_v128_load(col + r);
+      sv = MADD64(x, wasm_v128_load(v + r), sv);
+      wasm_v128_store(y + r, MADD64(x, vc, wasm_v128_load(y + r)));
+    }
+    double sum = col[c] * v[c] + wasm_f64x2_extract_lane(sv, 0) + wasm_f64x2_extract_lane(sv, 1);
+    if (r < len) { sum += col[r] * v[r]; y[r] += col[r] * v[c]; }
     y[c] += sum;
   }
   double vy = 0;
@@ -274,34 +298,36 @@ static void band_two_sided(double *band, int ld, int s0, int len, const double *
   for (int i = 0; i < len; i++) y[i] += alpha * v[i];
   for (int c = 0; c < len; c++) {
     double *col = BAND(s0 + c, s0 + c) - c;
-    const double vc = v[c], yc = y[c];
-    for (int r = c; r < len; r++) col[r] -= v[r] * yc + y[r] * vc;
+    const v128_t vc = wasm_f64x2_splat(v[c]), yc = wasm_f64x2_splat(y[c]);
+    int r = c;
+    for (; r + 2 <= len; r += 2)
+      wasm_v128_store(col + r, NMADD64(vc, wasm_v128_load(y + r), NMADD64(yc, wasm_v128_load(v + r), wasm_v128_load(col + r))));
+    if (r < len) col[r] -= v[r] * y[c] + y[r] * v[c];
   }
 }
 
 /** Rows r0..r0+lr−1, columns s0..s0+len−1: A ← A H (H = I − τ v vᵀ on the columns). */
 static void band_right(double *band, int ld, int r0, int lr, int s0, int len, const double *v, double tau, double *z) {
   for (int r = 0; r < lr; r++) z[r] = 0;
-  for (int c = 0; c < len; c++) {
-    const double *col = BAND(r0, s0 + c);
-    const double vc = v[c];
-    for (int r = 0; r < lr; r++) z[r] += col[r] * vc;
+  int c = 0;
+  for (; c + 2 <= len; c += 2) {
+    /* two columns per pass over z */
+    const double *c0 = BAND(r0, s0 + c), *c1 = BAND(r0, s0 + c + 1);
+    const v128_t v0 = wasm_f64x2_splat(v[c]), v1 = wasm_f64x2_splat(v[c + 1]);
+    int r = 0;
+    for (; r + 2 <= lr; r += 2)
+      wasm_v128_store(z + r, MADD64(wasm_v128_load(c1 + r), v1, MADD64(wasm_v128_load(c0 + r), v0, wasm_v128_load(z + r))));
+    if (r < lr) z[r] += c0[r] * v[c] + c1[r] * v[c + 1];
   }
-  for (int c = 0; c < len; c++) {
-    double *col = BAND(r0, s0 + c);
-    const double f = tau * v[c];
-    for (int r = 0; r < lr; r++) col[r] -= f * z[r];
-  }
+  if (c < len) axpy(z, v[c], BAND(r0, s0 + c), lr);
+  for (c = 0; c < len; c++) axpy(BAND(r0, s0 + c), -tau * v[c], z, lr);
 }
 
 /** Rows r0..r0+lr−1, columns c0..c1−1: A ← H A (H = I − τ v vᵀ on the rows). */
 static void band_left(double *band, int ld, int r0, int lr, int c0, int c1, const double *v, double tau) {
   for (int c = c0; c < c1; c++) {
     double *col = BAND(r0, c);
-    double dot = 0;
-    for (int r = 0; r < lr; r++) dot += v[r] * col[r];
-    const double f = tau * dot;
-    for (int r = 0; r < lr; r++) col[r] -= f * v[r];
+    axpy(col, -tau * dot(v, col, lr), v, lr);
   }
 }
 
