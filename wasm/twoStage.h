@@ -143,6 +143,34 @@ static double make_reflector(double *x, int len, double *v) {
 /* ---- stage 1 -------------------------------------------------------------------------------- */
 
 /**
+ * out[0..nbk) = (accumulate ? out : 0) + Σ_{a<ka} in[a]·B[a][·] (B row-major, stride nbk; nbk a
+ * multiple of 4), eight columns of out in registers at a time. in and out must not overlap.
+ */
+static void row_times(const double *in, int ka, const double *B, int nbk, double *out, int accumulate) {
+  int b = 0;
+  for (; b + 8 <= nbk; b += 8) {
+    v128_t c0 = wasm_f64x2_splat(0), c1 = c0, c2 = c0, c3 = c0;
+    if (accumulate) { c0 = wasm_v128_load(out + b); c1 = wasm_v128_load(out + b + 2); c2 = wasm_v128_load(out + b + 4); c3 = wasm_v128_load(out + b + 6); }
+    for (int a = 0; a < ka; a++) {
+      const v128_t s = wasm_f64x2_splat(in[a]);
+      const double *ba = B + a * nbk + b;
+      c0 = MADD64(s, wasm_v128_load(ba), c0); c1 = MADD64(s, wasm_v128_load(ba + 2), c1);
+      c2 = MADD64(s, wasm_v128_load(ba + 4), c2); c3 = MADD64(s, wasm_v128_load(ba + 6), c3);
+    }
+    wasm_v128_store(out + b, c0); wasm_v128_store(out + b + 2, c1); wasm_v128_store(out + b + 4, c2); wasm_v128_store(out + b + 6, c3);
+  }
+  for (; b < nbk; b += 4) {
+    v128_t c0 = wasm_f64x2_splat(0), c1 = c0;
+    if (accumulate) { c0 = wasm_v128_load(out + b); c1 = wasm_v128_load(out + b + 2); }
+    for (int a = 0; a < ka; a++) {
+      const v128_t s = wasm_f64x2_splat(in[a]);
+      c0 = MADD64(s, wasm_v128_load(B + a * nbk + b), c0); c1 = MADD64(s, wasm_v128_load(B + a * nbk + b + 2), c1);
+    }
+    wasm_v128_store(out + b, c0); wasm_v128_store(out + b + 2, c1);
+  }
+}
+
+/**
  * One panel: the columns j..j+nb−1 of the rows j+nb..n−1 (m = n − j − nb ≥ 2 of them) to upper
  * triangular R (written back to w: the band), and A₂₂ (rows and columns j+nb..) ← QᵀA₂₂Q.
  */
@@ -206,19 +234,28 @@ static void reduce_panel(double *w, int n, int nb, int j, double *s, Team *team)
   team_symm(team, a22, n, m, vk, mp, nbk, x, xt);
   symm_last_rows(a22, n, m, vk, mp, nbk, x);
   for (int r = 0; r < m; r++) {
-    double *xr = x + (size_t)r * nbk;
-    double out[64];
-    for (int b = 0; b < nbk; b++) out[b] = 0;
-    for (int a = 0; a < kr; a++) {
-      const v128_t xa = wasm_f64x2_splat(xr[a]);
-      const double *ta = T + a * nbk;
-      for (int b = 0; b < nbk; b += 2) wasm_v128_store(out + b, MADD64(xa, wasm_v128_load(ta + b), wasm_v128_load(out + b)));
-    }
-    for (int b = 0; b < nbk; b++) xr[b] = out[b];
+    double *xr = x + (size_t)r * nbk, in[64];
+    for (int k = 0; k < kr; k++) in[k] = xr[k];
+    row_times(in, kr, T, nbk, xr, 0);
   }
-  /* M = Vᵀ X, Z = Tᵀ M, W = X − ½ V Z (in x) */
+  /* M = Vᵀ X (four rows of V and X per pass over M), Z = −½ Tᵀ M, W = X + V Z (in x) */
   for (int i = 0; i < nbk * nbk; i++) M[i] = 0;
-  for (int r = 0; r < m; r++) {
+  int r = 0;
+  for (; r + 4 <= m; r += 4) {
+    const double *v0 = vr + (size_t)r * nbk, *x0 = x + (size_t)r * nbk;
+    for (int a = 0; a < kr && a <= r + 3; a++) {
+      const v128_t s0 = wasm_f64x2_splat(v0[a]), s1 = wasm_f64x2_splat(v0[nbk + a]);
+      const v128_t s2 = wasm_f64x2_splat(v0[2 * nbk + a]), s3 = wasm_f64x2_splat(v0[3 * nbk + a]);
+      double *ma = M + a * nbk;
+      for (int b = 0; b < nbk; b += 2) {
+        v128_t acc = MADD64(s0, wasm_v128_load(x0 + b), wasm_v128_load(ma + b));
+        acc = MADD64(s1, wasm_v128_load(x0 + nbk + b), acc);
+        acc = MADD64(s2, wasm_v128_load(x0 + 2 * nbk + b), acc);
+        wasm_v128_store(ma + b, MADD64(s3, wasm_v128_load(x0 + 3 * nbk + b), acc));
+      }
+    }
+  }
+  for (; r < m; r++) {
     const double *vrr = vr + (size_t)r * nbk, *xr = x + (size_t)r * nbk;
     for (int a = 0; a < kr && a <= r; a++) {
       const v128_t va = wasm_f64x2_splat(vrr[a]);
@@ -232,15 +269,7 @@ static void reduce_panel(double *w, int n, int nb, int j, double *s, Team *team)
       for (int c = 0; c <= a && c < kr; c++) sum += T[c * nbk + a] * M[c * nbk + b];
       Z[a * nbk + b] = -0.5 * sum;
     }
-  for (int r = 0; r < m; r++) {
-    const double *vrr = vr + (size_t)r * nbk;
-    double *xr = x + (size_t)r * nbk;
-    for (int a = 0; a < kr && a <= r; a++) {
-      const v128_t va = wasm_f64x2_splat(vrr[a]);
-      const double *za = Z + a * nbk;
-      for (int b = 0; b < nbk; b += 2) wasm_v128_store(xr + b, MADD64(va, wasm_v128_load(za + b), wasm_v128_load(xr + b)));
-    }
-  }
+  for (r = 0; r < m; r++) row_times(vr + (size_t)r * nbk, kr < r + 1 ? kr : r + 1, Z, nbk, x + (size_t)r * nbk, 1);
   /* A₂₂ ← A₂₂ − [V W][W V]ᵀ: syr2k_lower's packed panels (four rows at a time, zero beyond m) */
   for (int g = 0; g < mp / 4; g++)
     for (int k = 0; k < kr; k++)
