@@ -20,7 +20,7 @@ EXPORT(two_stage_scratch) uint32_t two_stage_scratch(int32_t n, int32_t nb) {
        + 5u * b * n4       /* V (k-block major), V and X (row-major), X's transposed parts (two threads) */
        + 4u * b * n4       /* X and Y of syr2k_lower, packed */
        + 2u * b * (uint32_t)n /* the band */
-       + 4u * b + 64u;     /* vectors */
+       + 6u * b + 64u;     /* vectors (two threads' in stage 2) */
 }
 
 /*
@@ -360,28 +360,73 @@ static void band_left(double *band, int ld, int r0, int lr, int c0, int c1, cons
   }
 }
 
-/** The band (bandwidth nb, in `band`) to tridiagonal: d, e as tridiagonalize. */
-static void band_to_tridiagonal(double *band, int n, int nb, double *d, double *e, double *vecs) {
+/*
+ * Sweeps may run on two threads, alternately (the calling thread the even ones), as a pipeline:
+ * step k of sweep j touches only rows and columns j+1+(k−1)·nb .. j+(k+1)·nb, so it may run once
+ * sweep j−1 has finished its step k+2 (steps are never taken in another order than one thread
+ * would take them, on the entries they share). A thread publishes its progress as j·stride +
+ * (steps done), and (j+1)·stride when sweep j is done; stride = n/nb + 3 exceeds any sweep's steps.
+ */
+typedef struct { int32_t *mine; const int32_t *other; int stride; } Pipeline;
+
+static void pipeline_wait(const Pipeline *p, int j, int k) {
+  if (!p || j == 0) return;
+  const int32_t finished = j * p->stride, target = (j - 1) * p->stride + k + 3;
+  const int32_t need = target < finished ? target : finished;
+  int32_t seen;
+  for (int spin = 0; (seen = __atomic_load_n(p->other, __ATOMIC_ACQUIRE)) < need; spin++) {
+#ifdef THREADS
+    /* a short sleep once spinning has gone on for a while (the other thread may be descheduled); nobody notifies */
+    if (spin > 20000) __builtin_wasm_memory_atomic_wait32((int32_t *)p->other, seen, 50000);
+#endif
+  }
+}
+
+static void pipeline_publish(const Pipeline *p, int32_t value) {
+  if (p) __atomic_store_n(p->mine, value, __ATOMIC_RELEASE);
+}
+
+/** Sweep j: annihilates column j below the subdiagonal and chases the bulge down the band. */
+static void band_sweep(double *band, int n, int nb, int j, double *vecs, const Pipeline *p) {
   const int ld = 2 * nb;
   double *v = vecs, *v2 = v + nb, *y = v2 + nb;
-  for (int j = 0; j + 2 < n; j++) {
-    int st = j + 1, len = nb < n - 1 - j ? nb : n - 1 - j;
-    double tau = make_reflector(BAND(st, j), len, v);
-    if (tau != 0) band_two_sided(band, ld, st, len, v, tau, y);
-    for (;;) {
-      const int j1 = st + len;
-      if (j1 >= n) break;
-      const int lr = nb < n - j1 ? nb : n - j1;
-      if (tau != 0) band_right(band, ld, j1, lr, st, len, v, tau, y);
-      const double tau2 = make_reflector(BAND(j1, st), lr, v2);
-      if (tau2 != 0) {
-        band_left(band, ld, j1, lr, st + 1, st + len, v2, tau2);
-        band_two_sided(band, ld, j1, lr, v2, tau2, y);
-      }
-      st = j1; len = lr; tau = tau2;
-      double *t = v; v = v2; v2 = t;
+  int st = j + 1, len = nb < n - 1 - j ? nb : n - 1 - j, k = 0;
+  pipeline_wait(p, j, 0);
+  double tau = make_reflector(BAND(st, j), len, v);
+  if (tau != 0) band_two_sided(band, ld, st, len, v, tau, y);
+  for (;;) {
+    pipeline_publish(p, j * (p ? p->stride : 0) + k + 1);
+    const int j1 = st + len;
+    if (j1 >= n) break;
+    pipeline_wait(p, j, ++k);
+    const int lr = nb < n - j1 ? nb : n - j1;
+    if (tau != 0) band_right(band, ld, j1, lr, st, len, v, tau, y);
+    const double tau2 = make_reflector(BAND(j1, st), lr, v2);
+    if (tau2 != 0) {
+      band_left(band, ld, j1, lr, st + 1, st + len, v2, tau2);
+      band_two_sided(band, ld, j1, lr, v2, tau2, y);
     }
+    st = j1; len = lr; tau = tau2;
+    double *t = v; v = v2; v2 = t;
   }
+  pipeline_publish(p, (j + 1) * (p ? p->stride : 0));
+}
+
+/** Sweeps first, first + 2, … (step 2) or all (step 1). */
+static void band_sweeps(double *band, int n, int nb, int first, int step, double *vecs, const Pipeline *p) {
+  for (int j = first; j + 2 < n; j += step) band_sweep(band, n, nb, j, vecs, p);
+}
+
+#ifdef THREADS
+static void team_band(Team *team, double *band, int n, int nb, double *vecs);
+#else
+static inline void team_band(Team *team, double *band, int n, int nb, double *vecs) { (void)team; band_sweeps(band, n, nb, 0, 1, vecs, NULL); }
+#endif
+
+/** The band (bandwidth nb, in `band`) to tridiagonal: d, e as tridiagonalize. vecs: 6nb doubles. */
+static void band_to_tridiagonal(double *band, int n, int nb, double *d, double *e, double *vecs, Team *team) {
+  const int ld = 2 * nb;
+  team_band(team, band, n, nb, vecs);
   for (int i = 0; i < n; i++) d[i] = *BAND(i, i);
   e[0] = 0;
   for (int i = 1; i < n; i++) e[i] = *BAND(i, i - 1);
@@ -403,7 +448,7 @@ static void two_stage_reduction(double *w, int32_t n, int32_t nb, double *d, dou
       const int r = c + k;
       band[(size_t)c * ld + k] = k <= nb && r < n ? w[(size_t)r * n + c] : 0;
     }
-  band_to_tridiagonal(band, n, nb, d, e, band + (size_t)2 * nb * n);
+  band_to_tridiagonal(band, n, nb, d, e, band + (size_t)2 * nb * n, team);
 }
 
 /** The two-stage reduction on one thread. */
