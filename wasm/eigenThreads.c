@@ -15,7 +15,7 @@
 #define THREADS
 #include "tridiagonal.h"
 
-enum { OP_SYMV = 1, OP_SYR2K = 2, OP_QUIT = 3 };
+enum { OP_SYMV = 1, OP_SYR2K = 2, OP_QUIT = 3, OP_SYMM = 4, OP_BAND = 5 };
 
 struct Team {
   int32_t go;    /* sequence number of the latest order (the worker waits on it) */
@@ -28,6 +28,10 @@ struct Team {
   double *w;
   const double *xp, *yp;
   double *part; /* the worker's part of the product, n doubles */
+  const double *vk; double *x, *xt; int32_t m, mp, nbk, t0; /* the two-stage panel product (OP_SYMM) */
+  int32_t nb, stride; double *band, *vecs; /* the two-stage bulge chasing (OP_BAND) */
+  int32_t pad2[16];
+  int32_t progress[2][16]; /* the bulge chasing's progress: the calling thread's, the worker's (own cache lines) */
 };
 
 /* Below this many rows a product or update is not worth a hand-over (about 10 µs of work). */
@@ -83,6 +87,35 @@ static void team_syr2k(Team *t, double *w, int n, int L, int K, const double *xp
   team_join(t);
 }
 
+static void team_symm(Team *t, const double *a, int n, int m, const double *vk, int mp, int nbk, double *x, double *xt) {
+  const int tiles = m >> 2;
+  const size_t len = (size_t)mp * nbk;
+  for (size_t i = 0; i < len; i++) xt[i] = 0;
+  if (!team_ready(t, m)) { symm_tiles(a, n, m, vk, mp, nbk, x, xt, 0, tiles); symm_add(x, xt, m, mp, nbk); return; }
+  /* a tile costs ∝ its first row (symm_tiles): equal areas */
+  const int split = equal_area_split(tiles);
+  double *xw = xt + len;
+  for (size_t i = 0; i < len; i++) xw[i] = 0;
+  t->w = (double *)a; t->n = n; t->m = m; t->vk = vk; t->mp = mp; t->nbk = nbk; t->x = x; t->xt = xw; t->t0 = split;
+  team_order(t, OP_SYMM);
+  symm_tiles(a, n, m, vk, mp, nbk, x, xt, 0, split);
+  team_join(t);
+  for (size_t i = 0; i < len; i++) xt[i] += xw[i];
+  symm_add(x, xt, m, mp, nbk);
+}
+
+/** The bulge chasing: the worker takes the odd sweeps, in a pipeline with the even ones (twoStage.h). */
+static void team_band(Team *t, double *band, int n, int nb, double *vecs) {
+  if (!team_ready(t, n)) { band_sweeps(band, n, nb, 0, 1, vecs, NULL); return; }
+  t->band = band; t->n = n; t->nb = nb; t->vecs = vecs + 3 * nb; t->stride = n / nb + 3;
+  __atomic_store_n(&t->progress[0][0], 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&t->progress[1][0], 0, __ATOMIC_RELAXED);
+  team_order(t, OP_BAND);
+  const Pipeline p = { &t->progress[0][0], &t->progress[1][0], t->stride };
+  band_sweeps(band, n, nb, 0, 2, vecs, &p);
+  team_join(t);
+}
+
 /** A team for matrices up to n×n (zeroed), or 0 when the memory cannot grow. */
 EXPORT(team_create) Team *team_create(int32_t n) {
   Team *t = alloc(sizeof(Team));
@@ -102,6 +135,11 @@ EXPORT(team_worker) void team_worker(Team *t) {
     seen = __atomic_load_n(&t->go, __ATOMIC_ACQUIRE);
     if (t->op == OP_QUIT) { publish(&t->done, seen); return; }
     if (t->op == OP_SYMV) symv_rows4(t->w, t->n, t->i, t->split, t->i, t->part);
+    else if (t->op == OP_SYMM) symm_tiles(t->w, t->n, t->m, t->vk, t->mp, t->nbk, t->x, t->xt, t->t0, t->m >> 2);
+    else if (t->op == OP_BAND) {
+      const Pipeline p = { &t->progress[1][0], &t->progress[0][0], t->stride };
+      band_sweeps(t->band, t->n, t->nb, 1, 2, t->vecs, &p);
+    }
     else if (t->op == OP_SYR2K) syr2k_lower(t->w, t->n, t->L, t->K, t->xp, t->yp, t->split, t->L);
     publish(&t->done, seen);
   }
@@ -113,4 +151,9 @@ EXPORT(team_quit) void team_quit(Team *t) { team_order(t, OP_QUIT); }
 /** tridiagonalize_blocked with the worker of `team` taking half of the O(n²) parts. */
 EXPORT(tridiagonalize_two_threads) void tridiagonalize_two_threads(double *w, int32_t n, double *d, double *e, double *scratch, Team *team) {
   blocked_reduction(w, n, d, e, scratch, team);
+}
+
+/** tridiagonalize_two_stage with the worker of `team` taking half of each panel's product and update. */
+EXPORT(tridiagonalize_two_stage_threads) void tridiagonalize_two_stage_threads(double *w, int32_t n, int32_t nb, double *d, double *e, double *scratch, Team *team) {
+  two_stage_reduction(w, n, nb, d, e, scratch, team);
 }

@@ -440,3 +440,5 @@ static void blocked_reduction(double *w, int32_t n, double *d, double *e, double
 EXPORT(tridiagonalize_blocked) void tridiagonalize_blocked(double *w, int32_t n, double *d, double *e, double *scratch) {
   blocked_reduction(w, n, d, e, scratch, NULL);
 }
+
+#include "twoStage.h"

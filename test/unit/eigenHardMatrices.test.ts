@@ -80,6 +80,7 @@ function assertLapackClose(got: ArrayLike<number>, ref: number[], what: string, 
 
 const PATHS: [string, SymmetricEigenvaluesOptions][] = [
   ['JS', { forceJs: true }], ['WebAssembly fused', { reduction: 'fused' }], ['WebAssembly blocked', { reduction: 'blocked' }], ['default', {}],
+  ['WebAssembly two-stage', { reduction: 'two-stage' }], ['WebAssembly two-stage, band width 8', { reduction: 'two-stage', bandwidth: 8 }],
 ];
 
 test('the fixtures include the bug report\'s construction and a matrix at the blocked reduction\'s size', () => {

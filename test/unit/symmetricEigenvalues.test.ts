@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { BLOCKED_REDUCTION_MIN, symmetricEigenvalues } from '../../src/core/linalg/symmetricEigenvalues';
+import { BLOCKED_REDUCTION_MIN, symmetricEigenvalues, TWO_STAGE_REDUCTION_MIN } from '../../src/core/linalg/symmetricEigenvalues';
 import { assertAllClose, assertClose, FIXTURES } from './support';
 
 const STATS_DIR = path.join(FIXTURES, 'stats');
@@ -157,9 +157,9 @@ test('blocked WebAssembly reduction: numpy, scipy and ml-matrix references, size
   }
 });
 
-test('blocked reduction above its size threshold: a matrix with a known spectrum (Q·diag(λ)·Qᵀ, Q a product of Householder reflections)', () => {
-  const n = 1540; // ≥ BLOCKED_REDUCTION_MIN, so the default path is the blocked one
-  assert.ok(n >= BLOCKED_REDUCTION_MIN);
+test('blocked and two-stage reductions above their size thresholds: a matrix with a known spectrum (Q·diag(λ)·Qᵀ, Q a product of Householder reflections)', () => {
+  const n = 1540; // ≥ BLOCKED_REDUCTION_MIN and TWO_STAGE_REDUCTION_MIN: the default path is the two-stage one
+  assert.ok(n >= BLOCKED_REDUCTION_MIN && n >= TWO_STAGE_REDUCTION_MIN);
   const lambda = Array.from({ length: n }, (_, k) => 1 / (k + 1) + (k % 3 === 0 ? 0.25 : 0)); // distinct, positive
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) a[i * n + i] = lambda[i];
@@ -179,6 +179,7 @@ test('blocked reduction above its size threshold: a matrix with a known spectrum
     }
   }
   const expected = lambda.slice().sort((x, y) => y - x);
-  assertAllClose(symmetricEigenvalues(a, n), expected, 1e-9, 'blocked (default above the threshold)');
+  assertAllClose(symmetricEigenvalues(a, n), expected, 1e-9, 'two-stage (default above the threshold)');
+  assertAllClose(symmetricEigenvalues(a, n, { reduction: 'blocked' }), expected, 1e-9, 'blocked');
   assertAllClose(symmetricEigenvalues(a, n, { reduction: 'fused' }), expected, 1e-9, 'fused');
 });

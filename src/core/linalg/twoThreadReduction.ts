@@ -17,6 +17,7 @@ interface TwoThreadExports extends ReductionExports {
   team_worker(team: number): void;
   team_quit(team: number): void;
   tridiagonalize_two_threads(w: number, n: number, d: number, e: number, scratch: number, team: number): void;
+  tridiagonalize_two_stage_threads(w: number, n: number, nb: number, d: number, e: number, scratch: number, team: number): void;
 }
 
 /** An instance of the two-thread module over its own shared memory. */
@@ -77,12 +78,13 @@ export function allocTeam(t: TwoThreadInstance, n: number): { team: number; stac
 }
 
 /**
- * Runs tridiagonalize_two_threads on buffers allocated in `t` (allocTeam's `team` and `stackTop`
- * among them; a team serves one reduction). The worker starts in the background and takes its
+ * Runs tridiagonalize_two_threads (or, with a `bandwidth`, the two-stage reduction
+ * tridiagonalize_two_stage_threads through a band that wide) on buffers allocated in `t`
+ * (allocTeam's `team` and `stackTop` among them; a team serves one reduction). The worker starts in the background and takes its
  * halves from the moment it is ready; `awaitWorker` (tests) waits for it first, so that even a
  * small reduction is shared. Returns how many halves the worker took.
  */
-export function reduceOnTwoThreads(t: TwoThreadInstance, n: number, p: { w: number; d: number; e: number; scratch: number; team: number; stackTop: number },
+export function reduceOnTwoThreads(t: TwoThreadInstance, n: number, p: { w: number; d: number; e: number; scratch: number; team: number; stackTop: number; bandwidth: number },
                                    options: { awaitWorker?: boolean } = {}): number {
   const control = new Int32Array(t.memory.buffer, p.team, TEAM_ORDERS + 1);
   try {
@@ -94,7 +96,8 @@ export function reduceOnTwoThreads(t: TwoThreadInstance, n: number, p: { w: numb
   } catch {
     // no worker thread here: the reduction runs on this thread alone
   }
-  t.k.tridiagonalize_two_threads(p.w, n, p.d, p.e, p.scratch, p.team);
+  if (p.bandwidth) t.k.tridiagonalize_two_stage_threads(p.w, n, p.bandwidth, p.d, p.e, p.scratch, p.team);
+  else t.k.tridiagonalize_two_threads(p.w, n, p.d, p.e, p.scratch, p.team);
   const orders = Atomics.load(control, TEAM_ORDERS);
   t.k.team_quit(p.team);
   return orders;

@@ -32,10 +32,13 @@ export interface KernelExports {
   tridiagonalize(w: number, n: number, d: number, e: number, q: number, next: number): void;
   tridiagonalize_blocked_scratch(n: number): number;
   tridiagonalize_blocked(w: number, n: number, d: number, e: number, scratch: number): void;
+  two_stage_scratch(n: number, nb: number): number;
+  tridiagonalize_two_stage(w: number, n: number, nb: number, d: number, e: number, scratch: number): void;
 }
 
 /** The exports an eigenvalue reduction needs (both kernels.wasm and eigen-threads.wasm have them). */
-export type ReductionExports = Pick<KernelExports, 'memory' | 'alloc' | 'tridiagonalize' | 'tridiagonalize_blocked_scratch' | 'tridiagonalize_blocked'>;
+export type ReductionExports = Pick<KernelExports, 'memory' | 'alloc' | 'tridiagonalize' | 'tridiagonalize_blocked_scratch' | 'tridiagonalize_blocked'
+  | 'two_stage_scratch' | 'tridiagonalize_two_stage'>;
 
 let compiled: WebAssembly.Module | null | undefined;
 let compiledRelaxed = false;
