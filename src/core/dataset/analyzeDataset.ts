@@ -153,6 +153,8 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
   if (cache && partial && skip < shards.length && shards.length >= 2 && failures.length === 0 && keys.every(k => k !== null)) {
     await cache.putPrefix(keys as string[], partial, prefix?.chain).catch(() => undefined);
   }
+  // the folder stays within its limit (what this run wrote, or a smaller limit): the least recently used entries go
+  if (cache) await cache.prune().catch(() => 0);
   return { partial, failures, files, setAside, shardsRead, shardsCached, cacheWriteFailures, shardsInCachedPrefix: skip };
 }
 

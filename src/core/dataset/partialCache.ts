@@ -30,8 +30,20 @@ export interface CachedPrefix {
   chain: string;
 }
 
+/**
+ * The folder is pruned to this size after each dataset read that uses it (least recently used
+ * entries first): a d = 4,096 shard's entry holds a 134 MB co-moment, and entries of shards that
+ * changed or datasets no longer analysed are never read again.
+ */
+export const CACHE_LIMIT_BYTES = 4 * 2 ** 30;
+/** A write's temporary file older than this was left by a process that died mid-write. */
+const ABANDONED_TMP_MS = 60 * 60 * 1000;
+
 export class PartialCache {
-  constructor(readonly dir: string) {}
+  /** Entries read or written through this object: never pruned by it (the run that uses them may still need them). */
+  private readonly inUse = new Set<string>();
+
+  constructor(readonly dir: string, readonly limitBytes = CACHE_LIMIT_BYTES) {}
 
   private async entry(file: string, firstRow: number, options: PartialOptions) {
     const stat = await fs.stat(file);
@@ -69,6 +81,7 @@ export class PartialCache {
       const s = p.shards[0];
       if (p.shards.length !== 1 || s.size !== stat.size || s.mtimeMs !== stat.mtimeMs || s.firstRow !== firstRow) return undefined;
       s.file = file; // as the caller spells it this time
+      await this.touch(cachePath);
       return p;
     } catch {
       return undefined; // a missing or damaged cache entry is a miss, never an error
@@ -104,6 +117,7 @@ export class PartialCache {
         const stats = await Promise.all(shards.slice(0, length).map(s => fs.stat(s.file)));
         if (!p.shards.every((s, i) => s.size === stats[i].size && s.mtimeMs === stats[i].mtimeMs && s.firstRow === shards[i].firstRow)) continue;
         p.shards.forEach((s, i) => { s.file = shards[i].file; }); // as the caller spells them this time
+        await this.touch(path.join(this.dir, `${DATASET_PREFIX}${chain}.embstats`));
         return { length, partial: p, chain };
       } catch {
         continue; // a damaged entry is a miss: a shorter one, or the shards' own entries, serve instead
@@ -123,6 +137,53 @@ export class PartialCache {
     if (superseded && superseded !== chain) await fs.rm(path.join(this.dir, `${DATASET_PREFIX}${superseded}.embstats`), { force: true });
   }
 
+  /**
+   * Removes the least recently used entries (by modification time, which a read renews) until the
+   * folder holds at most `limitBytes`, never one this object read or wrote, and temporary files
+   * abandoned by a write that died. Returns the bytes removed. A file that cannot be removed is left.
+   */
+  async prune(): Promise<number> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch {
+      return 0;
+    }
+    const now = Date.now();
+    const files = (await Promise.all(names.filter(n => n.endsWith('.embstats') || n.endsWith('.tmp')).map(async name => {
+      const file = path.join(this.dir, name);
+      try {
+        const st = await fs.stat(file);
+        return st.isFile() ? { file, size: st.size, mtimeMs: st.mtimeMs, tmp: name.endsWith('.tmp') } : null;
+      } catch {
+        return null;
+      }
+    }))).filter(f => f !== null);
+    let total = files.reduce((a, f) => a + f.size, 0);
+    let removed = 0;
+    const remove = async (f: { file: string; size: number }) => {
+      try {
+        await fs.rm(f.file);
+        total -= f.size;
+        removed += f.size;
+      } catch { /* in use elsewhere or already gone */ }
+    };
+    for (const f of files) if (f.tmp && now - f.mtimeMs > ABANDONED_TMP_MS) await remove(f);
+    const candidates = files.filter(f => !f.tmp && !this.inUse.has(f.file)).sort((a, b) => a.mtimeMs - b.mtimeMs);
+    for (const f of candidates) {
+      if (total <= this.limitBytes) break;
+      await remove(f);
+    }
+    return removed;
+  }
+
+  /** Marks an entry as used now (the pruning's "recently used"). */
+  private async touch(cachePath: string): Promise<void> {
+    this.inUse.add(cachePath);
+    const now = new Date();
+    await fs.utimes(cachePath, now, now).catch(() => undefined);
+  }
+
   private async write(cachePath: string, p: DatasetPartial): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
     // write then rename: a concurrent reader never sees half a file, nor two writers (the extension runs analyses side by side) one file
@@ -130,6 +191,7 @@ export class PartialCache {
     try {
       await writeEmbstats(partialPath, p, { rowListsAsArrays: true });
       await fs.rename(partialPath, cachePath);
+      this.inUse.add(cachePath);
     } catch (e) {
       await fs.rm(partialPath, { force: true }).catch(() => undefined); // a full disk keeps no half entry
       throw e;
