@@ -406,12 +406,13 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
     assert.ok(text.includes('Simulated (GD, 2 seeds)'), 'the simulated curve is in the legend');
   });
 
-  test('watch mode: an open report follows the metadata file its manifest names', async function () {
+  test('watch mode: an open report follows the metadata file its manifest names, and its manifest', async function () {
     this.timeout(240_000);
     // a copy of targets.npy (2000 × 4: a quick Information section) whose manifest names its row metadata
     const dump = uriOf('runs/follow.npy');
     const manifest = uriOf('runs/follow.embeddings.json');
     const meta = uriOf('runs/follow_meta.tsv');
+    const other = uriOf('runs/follow_other.tsv');
     // a projector metadata file: a header line (it has two columns), then one line per row. NC1
     // without a value shows why in the panel: one class ("same" on every row), then 2000 (a label per row).
     const labels = (label: (i: number) => string) => 'label\tid\n' + Array.from({ length: 2000 }, (_, i) => `${label(i)}\t${i}\n`).join('');
@@ -431,9 +432,14 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
       const after = await api.whenPanelRendered(dump, 120_000, 'NC1 is not computed for 2000 classes');
       assert.ok(after.includes('(string, 2000 classes)'), `the new labels are counted; text:\n${after.slice(-2000)}`);
       assert.ok(!after.includes('(found 1)'), `the old labels are no longer shown; text:\n${after.slice(-2000)}`);
+      // the manifest now names another metadata file (of one class): followed too
+      await vscode.workspace.fs.writeFile(other, new TextEncoder().encode(labels(() => 'other')));
+      await vscode.workspace.fs.writeFile(manifest, new TextEncoder().encode(JSON.stringify({ version: 1, metadata: 'follow_other.tsv' })));
+      const renamed = await api.whenPanelRendered(dump, 120_000, "'label' of follow_other.tsv (manifest follow.embeddings.json) (string, 1 class)");
+      assert.ok(!renamed.includes('2000 classes'), `the labels of the old metadata file are no longer shown; text:\n${renamed.slice(-2000)}`);
     } finally {
       await closeAllEditors();
-      for (const f of [manifest, meta, dump]) await vscode.workspace.fs.delete(f);
+      for (const f of [manifest, meta, other, dump]) await vscode.workspace.fs.delete(f);
     }
   });
 
