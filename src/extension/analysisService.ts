@@ -187,7 +187,12 @@ export class AnalysisService {
   }
 
   invalidate(path: string): void {
-    for (const key of [...this.cache.keys()]) if (key.startsWith(path + '\0')) this.cache.delete(key);
+    this.invalidateWhere(p => p === path);
+  }
+
+  /** Drops the cached results of every file (or dataset path) `stale` says yes to. */
+  invalidateWhere(stale: (path: string) => boolean): void {
+    for (const key of [...this.cache.keys()]) if (stale(key.slice(0, key.indexOf('\0')))) this.cache.delete(key);
   }
 
   clear(): void { this.cache.clear(); }

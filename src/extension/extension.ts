@@ -8,7 +8,8 @@ import { DUMP_EDITOR_OPTIONS } from './reportPanelOptions';
 import { registerCommands } from './commands';
 import { DumpCodeActions } from './codeActions';
 import { AnalysisStatusBar } from './analysisStatusBar';
-import { DOCUMENT_SELECTOR, DUMP_GLOB } from './dumpPaths';
+import { DOCUMENT_SELECTOR, DUMP_GLOB, datasetMayContain } from './dumpPaths';
+import { manifestCandidates } from '../core/information/manifest';
 import { analysisOptions, readSettings } from './settings';
 import { datasetTask } from './datasetTask';
 import type { EmbeddingDiagnosticsApi } from './api';
@@ -47,23 +48,48 @@ export function activate(context: vscode.ExtensionContext): EmbeddingDiagnostics
     }, SETTLE_MS));
   };
   // A sidecar manifest changes what is computed for its dump (information inputs, the planned
-  // autoencoder): drop cached results and re-check the documents.
+  // autoencoder, the metadata and labels files): drop the cached results of the dumps it may be
+  // the manifest of (and of a dataset beside it), and re-check the documents.
   const manifestWatcher = vscode.workspace.createFileSystemWatcher('**/*.embeddings.json');
   let manifestTimer: NodeJS.Timeout | undefined;
-  const onManifestEvent = () => {
+  const onManifestEvent = (uri: vscode.Uri) => {
+    const manifest = uri.fsPath;
+    service.invalidateWhere(p => manifestCandidates(p).includes(manifest) || datasetMayContain(p, manifest));
     clearTimeout(manifestTimer);
-    manifestTimer = setTimeout(() => { service.clear(); diagnostics.refreshAll(); manifests.refreshAll(); }, 300);
+    manifestTimer = setTimeout(() => { diagnostics.refreshAll(); manifests.refreshAll(); }, 300);
   };
   manifestWatcher.onDidChange(onManifestEvent);
   manifestWatcher.onDidCreate(onManifestEvent);
   manifestWatcher.onDidDelete(onManifestEvent);
+  // Open reports follow the other files their figures came from (the manifest, the metadata and
+  // labels files it names, a projector metadata.tsv): a set lookup per event, nothing read here.
+  const sourceWatcher = vscode.workspace.createFileSystemWatcher('**/*');
+  const settleSource = new Map<string, NodeJS.Timeout>();
+  const onSourceEvent = (uri: vscode.Uri) => {
+    const changed = uri.fsPath;
+    const stale = views.stalePathsFor(changed);
+    if (!stale.length) return;
+    for (const p of stale) service.invalidate(p);
+    clearTimeout(settleSource.get(changed));
+    settleSource.set(changed, setTimeout(() => {
+      settleSource.delete(changed);
+      // a result computed while the file was still being written is dropped too
+      for (const p of views.stalePathsFor(changed)) service.invalidate(p);
+      log(`${changed}, read by an open report, changed on disk: re-analysing ${stale.join(', ')}`);
+      views.refreshFedBy(changed);
+    }, SETTLE_MS));
+  };
+  sourceWatcher.onDidChange(onSourceEvent);
+  sourceWatcher.onDidCreate(onSourceEvent);
+  sourceWatcher.onDidDelete(onSourceEvent);
   const watcher = vscode.workspace.createFileSystemWatcher(DUMP_GLOB);
   watcher.onDidChange(onDumpEvent);
   watcher.onDidCreate(onDumpEvent);
   watcher.onDidDelete(onDumpEvent);
 
   context.subscriptions.push(
-    output, watcher, manifestWatcher, { dispose: () => clearTimeout(manifestTimer) }, diagnostics, manifests, views, new AnalysisStatusBar(service),
+    output, watcher, manifestWatcher, sourceWatcher, { dispose: () => clearTimeout(manifestTimer) },
+    { dispose: () => settleSource.forEach(t => clearTimeout(t)) }, diagnostics, manifests, views, new AnalysisStatusBar(service),
     { dispose: () => service.dispose() },
     { dispose: () => settle.forEach(t => clearTimeout(t)) },
     vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new DumpHoverProvider(service, datasetCacheDir)),

@@ -24,6 +24,7 @@ import { datasetTask } from './datasetTask';
 import { forPanel, rowMetadataTask, rowViewTask } from './rowTasks';
 import { umapTask } from './umapTask';
 import type { ReportViews } from './reportViews';
+import { dumpsFedBy, reportSourceFiles } from '../core/rows/reportSourceFiles';
 
 /** What a view shows: one dump (optionally one array of a container), or two dumps compared. */
 export type ReportSubject =
@@ -93,6 +94,25 @@ export class ReportView {
   private send(msg: HostToWebview): void {
     if (this.disposed) return;
     this.panel.webview.postMessage(msg).then(undefined, e => this.owner.log(`message to a closing panel not delivered: ${(e as Error)?.message ?? e}`));
+  }
+
+  /**
+   * The files besides the dumps shown that the report read, by dump (a dataset's: by shard): their
+   * manifests and the metadata and labels files these name (reportSourceFiles). Watch mode
+   * re-analyses the view when one changes; found again at each run (a manifest may name others).
+   */
+  sourcesByDump = new Map<string, string[]>();
+
+  private async findSources(report?: AnalysisReport): Promise<void> {
+    const dumps = this.subject.kind === 'dataset' ? (report?.shards ?? []).map(s => s.file) : this.files();
+    const found = new Map<string, string[]>();
+    for (const dump of dumps) found.set(dump, await reportSourceFiles(dump).catch(() => []));
+    if (!this.disposed) this.sourcesByDump = found;
+  }
+
+  /** The dumps of this view a changed file feeds (none: the view does not depend on it). */
+  dumpsFedBy(changed: string): string[] {
+    return dumpsFedBy(changed, this.sourcesByDump);
   }
 
   /** Files this view depends on (for watch mode). */
@@ -192,6 +212,7 @@ export class ReportView {
     this.renderedText = undefined;
     this.renderedHistory = [];
     const label = files.map(f => path.basename(f)).join(' and ');
+    if (this.subject.kind !== 'dataset') void this.findSources();
     this.post({ type: 'progress', file: files[0], fraction: 0, message: 'Starting analysis' });
 
     const work = async (progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken) => {
@@ -237,6 +258,7 @@ export class ReportView {
       if (this.cancel !== cts) return;
       if (this.subject.kind === 'dataset') {
         this.report = reports[0];
+        void this.findSources(reports[0]);
         this.post({ type: 'report', report: reports[0] });
         void this.sendRowMetadata(reports[0], cts);
       } else if (this.subject.kind === 'report') {

@@ -79,6 +79,25 @@ export class ReportViews implements vscode.Disposable, vscode.WebviewPanelSerial
     }
   }
 
+  /**
+   * A file a report read besides its dumps (a manifest, a metadata or labels file) changed: the
+   * paths whose cached results it makes stale (the dumps it feeds, a dataset holding them).
+   */
+  stalePathsFor(changed: string): string[] {
+    const stale = new Set<string>();
+    for (const v of this.views) {
+      const fed = v.dumpsFedBy(changed);
+      for (const dump of fed) stale.add(dump);
+      if (fed.length && v.subject.kind === 'dataset') stale.add(v.subject.fsPath);
+    }
+    return [...stale];
+  }
+
+  /** Such a file settled: refresh the views it feeds, quietly. */
+  refreshFedBy(changed: string): void {
+    for (const v of this.views) if (v.dumpsFedBy(changed).length) void v.run({ quiet: true });
+  }
+
   whenRendered(fsPath: string, timeoutMs: number, mustContain?: string): Promise<string> {
     const views = [...this.views].filter(v => v.files()[0] === fsPath);
     if (views.length === 0) return Promise.reject(new Error(`No report view is open for ${fsPath}.`));

@@ -406,6 +406,43 @@ suite('Editor surfaces: custom editor, code actions, compare, notebooks, watch m
     assert.ok(text.includes('Simulated (GD, 2 seeds)'), 'the simulated curve is in the legend');
   });
 
+  test('watch mode: an open report follows the metadata file its manifest names, and its manifest', async function () {
+    this.timeout(240_000);
+    // a copy of targets.npy (2000 × 4: a quick Information section) whose manifest names its row metadata
+    const dump = uriOf('runs/follow.npy');
+    const manifest = uriOf('runs/follow.embeddings.json');
+    const meta = uriOf('runs/follow_meta.tsv');
+    const other = uriOf('runs/follow_other.tsv');
+    // a projector metadata file: a header line (it has two columns), then one line per row. NC1
+    // without a value shows why in the panel: one class ("same" on every row), then 2000 (a label per row).
+    const labels = (label: (i: number) => string) => 'label\tid\n' + Array.from({ length: 2000 }, (_, i) => `${label(i)}\t${i}\n`).join('');
+    await vscode.workspace.fs.writeFile(dump, await vscode.workspace.fs.readFile(uriOf('runs/targets.npy')));
+    await vscode.workspace.fs.writeFile(meta, new TextEncoder().encode(labels(() => 'same')));
+    await vscode.workspace.fs.writeFile(manifest, new TextEncoder().encode(JSON.stringify({ version: 1, metadata: 'follow_meta.tsv' })));
+    try {
+      // the events of these new files come and settle before the report opens (else the dump's own
+      // event would re-analyse the report after the rewrite below, and the test prove nothing)
+      await sleep(4000);
+      await vscode.commands.executeCommand('vscode.openWith', dump, 'embeddingDiagnostics.dumpEditor');
+      const before = await api.whenPanelRendered(dump, 120_000, 'NC1 needs at least 2 classes (found 1)');
+      assert.ok(before.includes("'label' of follow_meta.tsv (manifest follow.embeddings.json) (string, 1 class)"),
+        `NC1 names the metadata file as its labels' source; text:\n${before.slice(-2000)}`);
+      // the labels are rewritten, the dump and its manifest untouched: the open report is analysed again
+      await vscode.workspace.fs.writeFile(meta, new TextEncoder().encode(labels(i => `row${i}`)));
+      const after = await api.whenPanelRendered(dump, 120_000, 'NC1 is not computed for 2000 classes');
+      assert.ok(after.includes('(string, 2000 classes)'), `the new labels are counted; text:\n${after.slice(-2000)}`);
+      assert.ok(!after.includes('(found 1)'), `the old labels are no longer shown; text:\n${after.slice(-2000)}`);
+      // the manifest now names another metadata file (of one class): followed too
+      await vscode.workspace.fs.writeFile(other, new TextEncoder().encode(labels(() => 'other')));
+      await vscode.workspace.fs.writeFile(manifest, new TextEncoder().encode(JSON.stringify({ version: 1, metadata: 'follow_other.tsv' })));
+      const renamed = await api.whenPanelRendered(dump, 120_000, "'label' of follow_other.tsv (manifest follow.embeddings.json) (string, 1 class)");
+      assert.ok(!renamed.includes('2000 classes'), `the labels of the old metadata file are no longer shown; text:\n${renamed.slice(-2000)}`);
+    } finally {
+      await closeAllEditors();
+      for (const f of [manifest, meta, other, dump]) await vscode.workspace.fs.delete(f);
+    }
+  });
+
   test('watch mode: a dump rewritten on disk is re-analysed and its diagnostics update', async () => {
     const watched = uriOf('runs/watched.npy');
     const script = uriOf('watch_check.py');

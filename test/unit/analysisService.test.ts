@@ -12,6 +12,7 @@ import { AnalysisError, AnalysisService } from '../../src/extension/analysisServ
 import type { AnalyzeOptions } from '../../src/core/analysis/analyzeDump';
 import { npyBytes as npyFile } from './npyFiles';
 import { FakeToken } from './support';
+import { manifestCandidates } from '../../src/core/information/manifest';
 
 const WORKER = path.join(__dirname, '..', '..', 'src', 'extension', 'analysisWorker.js');
 const OPTIONS: AnalyzeOptions = { maxRows: 1_000_000, seed: 0 };
@@ -213,3 +214,16 @@ test('a headerless raw file: refused without a shape; read with the remembered o
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('invalidateWhere drops the cached results of the files it says yes to, and keeps the others', withService(async (service, dir) => {
+  const a = path.join(dir, 'a.npy'), b = path.join(dir, 'b.npy');
+  fs.writeFileSync(a, npyBytes(50, 4, noise));
+  fs.writeFileSync(b, npyBytes(60, 4, noise));
+  await service.analyze(a, OPTIONS);
+  await service.analyze(b, OPTIONS);
+  assert.ok(await service.cached(a, OPTIONS) && await service.cached(b, OPTIONS), 'both are cached');
+  // a.embeddings.json is a manifest of a.npy only (the extension's test on a changed manifest)
+  service.invalidateWhere(p => manifestCandidates(p).includes(path.join(dir, 'a.embeddings.json')));
+  assert.equal(await service.cached(a, OPTIONS), undefined, "a.npy's result is dropped");
+  assert.equal((await service.cached(b, OPTIONS))?.rowsTotal, 60, "b.npy's result stays");
+}));

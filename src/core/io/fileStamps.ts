@@ -26,6 +26,11 @@ export class FileStamps {
     for (const [file, stamp] of other.seen) if (!this.seen.has(file)) this.seen.set(file, stamp);
   }
 
+  /** The files recorded, in the order first seen. */
+  files(): string[] {
+    return [...this.seen.keys()];
+  }
+
   /** True when every file recorded still has its size and mtime, or is still absent. */
   async unchanged(): Promise<boolean> {
     const files = [...this.seen];
