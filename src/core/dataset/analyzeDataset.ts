@@ -75,7 +75,7 @@ export async function partialOfDataset(paths: readonly string[], options: Datase
   const keys = cache ? await Promise.all(shards.map(s => cache.key(s.file, s.firstRow, options))) : [];
   const prefix = cache && shards.length >= 2 ? await cache.getPrefix(shards.map((s, i) => ({ ...s, key: keys[i] }))) : undefined;
   const skip = prefix?.length ?? 0;
-  const planned = cache ? await Promise.all(shards.map((s, i) => i < skip || cache.has(s.file, s.firstRow, options))) : shards.map(() => false);
+  const planned = cache ? await Promise.all(shards.map((_, i) => i < skip || cache.has(keys[i]))) : shards.map(() => false);
   const toRead = shards.map((_, i) => i).filter(i => i >= skip && !planned[i]);
   const fromCache = shards.map((_, i) => i).filter(i => i >= skip && planned[i]);
   const { inFlight, kernelWorkers } = shardConcurrency(Math.max(1, toRead.length), first?.dim ?? 1, { requested: options.concurrency, workers: options.workers, sampleRows: options.sampleRows ?? DEFAULT_SAMPLE_ROWS });

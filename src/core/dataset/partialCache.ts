@@ -63,10 +63,11 @@ export class PartialCache {
     }
   }
 
-  /** True when an entry for `file` exists (its content is checked only by `get`): to plan the reads, without reading it. */
-  async has(file: string, firstRow: number, options: PartialOptions): Promise<boolean> {
+  /** True when the entry of that key (see `key`) exists (its content is checked only by `get`): to plan the reads, without reading it. */
+  async has(key: string | null): Promise<boolean> {
+    if (key === null) return false;
     try {
-      await fs.access((await this.entry(file, firstRow, options)).cachePath);
+      await fs.access(path.join(this.dir, `${key}.embstats`));
       return true;
     } catch {
       return false;
